@@ -1,0 +1,13 @@
+"""s2sgrad: source-to-source automatic differentiation for Python and NumPy.
+
+`grad(f)` reads f's source and generates a readable NumPy function that runs
+the forward computation and then its reverse sweep (backpropagation).
+"""
+from .api import Derivative, grad, show, source, stop_gradient, value_and_grad, vjp
+from .errors import S2SGradError
+from .rules import defnondiff as _defnondiff
+
+_defnondiff(stop_gradient)
+
+__all__ = ["grad", "value_and_grad", "vjp", "source", "show", "stop_gradient", "S2SGradError", "Derivative"]
+__version__ = "0.1.0"

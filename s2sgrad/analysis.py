@@ -1,0 +1,118 @@
+"""Analyses over the SSA graph; each returns a plain result object.
+
+`activity(graph, wrt, rules)` -> the set of active Vars: varied (depends on a
+wrt parameter through differentiable operations) and useful (the result
+depends on it). `kinds(graph, arg_kinds, rules)` -> Var -> 'scalar' | None,
+which lets the reverse pass skip broadcasting bookkeeping for Python scalars.
+"""
+from . import ir
+from .rules import lookup
+
+
+def _fixpoint(step):
+    while step():
+        pass
+
+
+def _region_flows(stmt):
+    """(sources, targets) pairs: value flow through a region's joins and loops."""
+    if isinstance(stmt, ir.If):
+        return [(a, o) for outs in (stmt.then_outs, stmt.else_outs) for a, o in zip(outs, stmt.outs)]
+    flows = []
+    for init, c, out, o in zip(stmt.inits, stmt.carried, stmt.body_outs, stmt.outs):
+        flows += [(init, c), (out, c), (c, o), (out, o)]
+    return flows
+
+
+def varied(graph, wrt_vars, rules):
+    result = set(wrt_vars)
+
+    def step():
+        changed = False
+        for stmt in ir.walk(graph.body):
+            if isinstance(stmt, ir.Eqn):
+                if stmt.boolean or not stmt.outs:
+                    continue
+                if any(a in result for a in stmt.atoms) and not rules.is_nondiff(stmt):
+                    for out in stmt.outs:
+                        if out not in result:
+                            result.add(out)
+                            changed = True
+            else:
+                for src, dst in _region_flows(stmt):
+                    if src in result and dst not in result:
+                        result.add(dst)
+                        changed = True
+        return changed
+    _fixpoint(step)
+    return result
+
+
+def useful(graph, rules):
+    result = {graph.result} if isinstance(graph.result, ir.Var) else set()
+
+    def step():
+        changed = False
+        for stmt in ir.walk(graph.body):
+            if isinstance(stmt, ir.Eqn):
+                if any(o in result for o in stmt.outs) and not stmt.boolean:
+                    for a in stmt.atoms:
+                        if isinstance(a, ir.Var) and a not in result:
+                            result.add(a)
+                            changed = True
+            else:
+                for src, dst in _region_flows(stmt):
+                    if dst in result and isinstance(src, ir.Var) and src not in result:
+                        result.add(src)
+                        changed = True
+        return changed
+    _fixpoint(step)
+    return result
+
+
+def activity(graph, wrt_vars, rules=lookup):
+    return varied(graph, wrt_vars, rules) & useful(graph, rules)
+
+
+def kinds(graph, arg_kinds, rules=lookup):
+    """The Vars that are certainly scalars (Python or NumPy numbers), found as the
+    greatest fixed point: assume every value is a scalar, then drop those that
+    cannot be shown to be one."""
+    scalar = {p for p, k in zip(graph.params, arg_kinds) if k == "scalar"}
+    for stmt in ir.walk(graph.body):
+        scalar.update(stmt.outs)
+        if not isinstance(stmt, ir.Eqn) and not isinstance(stmt, ir.If):
+            scalar.update(stmt.carried)
+            if isinstance(stmt, ir.For):
+                scalar.add(stmt.index)
+
+    def is_scalar(atom):
+        if isinstance(atom, (ir.Const, ir.Global)):
+            return isinstance(atom.value, (int, float)) and not isinstance(atom.value, bool)
+        return atom in scalar
+
+    def holds(stmt):
+        """The Vars of `stmt` whose scalar-ness no longer holds."""
+        if isinstance(stmt, ir.Eqn):
+            ok = bool(stmt.args) and rules.scalar_out(stmt) and all(map(is_scalar, stmt.args))
+            return [] if ok else stmt.outs
+        if isinstance(stmt, ir.If):
+            return [o for o, a, b in zip(stmt.outs, stmt.then_outs, stmt.else_outs)
+                    if not (is_scalar(a) and is_scalar(b))]
+        bad = [c for c, i, b in zip(stmt.carried, stmt.inits, stmt.body_outs)
+               if not (is_scalar(i) and is_scalar(b))]
+        bad += [o for o, c in zip(stmt.outs, stmt.carried) if not is_scalar(c) or c in bad]
+        if isinstance(stmt, ir.For) and not all(map(is_scalar, stmt.bounds)):
+            bad.append(stmt.index)
+        return bad
+
+    def step():
+        changed = False
+        for stmt in ir.walk(graph.body):
+            for v in holds(stmt):
+                if v in scalar:
+                    scalar.discard(v)
+                    changed = True
+        return changed
+    _fixpoint(step)
+    return scalar

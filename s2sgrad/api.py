@@ -1,0 +1,181 @@
+"""The public differentiation API: grad, value_and_grad, vjp, source, show.
+
+A derivative function binds its arguments like the original, checks the
+`wrt` arguments, compiles (once per kind of arguments: Python/NumPy scalars
+vs arrays) and shapes each gradient like its argument.
+"""
+import functools
+import inspect
+import threading
+
+import numpy as np
+
+from .errors import S2SGradError
+from .transform import derive
+
+_cache = {}
+_cache_lock = threading.Lock()
+
+
+def _normalize_wrt(func, wrt):
+    params = list(inspect.signature(func).parameters.values())
+    for p in params:
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.KEYWORD_ONLY):
+            raise S2SGradError(f"{func.__qualname__}: *args, **kwargs and keyword-only parameters "
+                               "are not supported", hint="give every parameter a plain name")
+    names = [p.name for p in params]
+    single = not isinstance(wrt, (tuple, list))
+    items = [wrt] if single else list(wrt)
+    if not items:
+        raise S2SGradError("wrt is empty; name at least one argument")
+    indices = []
+    for item in items:
+        if isinstance(item, str):
+            if item not in names:
+                raise S2SGradError(f"{func.__qualname__} has no parameter '{item}' (parameters: {', '.join(names)})")
+            indices.append(names.index(item))
+        elif isinstance(item, int) and not isinstance(item, bool):
+            if not -len(names) <= item < len(names):
+                raise S2SGradError(f"wrt={item} is out of range: {func.__qualname__} takes {len(names)} arguments")
+            indices.append(item % len(names))
+        else:
+            raise S2SGradError(f"wrt must be an int, a parameter name or a tuple of these, got {item!r}")
+    return tuple(indices), single
+
+
+def _kind(value):
+    if isinstance(value, (bool, np.bool_)):
+        return "other"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return "scalar"
+    return "array"
+
+
+def _check_differentiable(func, names, args, wrt):
+    for i in wrt:
+        value = args[i]
+        kind = np.asarray(value).dtype.kind if isinstance(value, (int, float, complex, np.generic, np.ndarray, bool)) else None
+        if kind in ("i", "u", "b"):
+            raise S2SGradError(f"cannot differentiate {func.__qualname__} with respect to '{names[i]}': "
+                               f"it is an integer or boolean ({value!r})",
+                               hint="pass a float (e.g. 2.0 instead of 2) or choose another wrt")
+        if kind is None:
+            raise S2SGradError(f"cannot differentiate with respect to '{names[i]}' of type "
+                               f"{type(value).__name__} yet: pass a float or a NumPy array")
+
+
+def _shape_like(grad, arg):
+    """Give a gradient the structure, shape and dtype kind of its argument."""
+    if isinstance(arg, np.ndarray):
+        out = np.asarray(grad, dtype=np.result_type(arg.dtype, np.float64))
+        if out.shape != arg.shape:
+            out = np.broadcast_to(out, arg.shape).copy()
+        return out
+    if isinstance(arg, np.floating):
+        return type(arg)(grad)
+    return float(grad)
+
+
+class Derivative:
+    """A derivative of a user function; call it like the function."""
+
+    def __init__(self, func, wrt, variant):
+        self.func = func
+        self.wrt, self.single = _normalize_wrt(func, wrt)
+        self.variant = variant
+        self.signature = inspect.signature(func)
+        self.names = list(self.signature.parameters)
+        self._last = None
+        functools.update_wrapper(self, func)
+
+    def _derived(self, kinds):
+        key = (self.func, self.wrt, self.variant, kinds)
+        derived = _cache.get(key)
+        if derived is None:
+            with _cache_lock:
+                derived = _cache.get(key)
+                if derived is None:
+                    derived = _cache[key] = derive(self.func, self.wrt, kinds, self.variant)
+        self._last = derived
+        return derived
+
+    def _bind(self, args, kwargs):
+        bound = self.signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        values = list(bound.arguments.values())
+        _check_differentiable(self.func, self.names, values, self.wrt)
+        return values, tuple(_kind(v) for v in values)
+
+    def _shape(self, grads, values):
+        if self.single:
+            return _shape_like(grads, values[self.wrt[0]])
+        return tuple(_shape_like(g, values[i]) for g, i in zip(grads, self.wrt))
+
+    def __call__(self, *args, **kwargs):
+        values, kinds = self._bind(args, kwargs)
+        derived = self._derived(kinds)
+        out = derived.function(*values)
+        if self.variant == "grad":
+            return self._shape(out, values)
+        value, grads = out
+        return value, self._shape(grads, values)
+
+    @property
+    def source(self):
+        """The generated source of the last call (or, before any call, for array arguments)."""
+        if self._last is None:
+            self._derived(tuple("array" for _ in self.names))
+        return self._last.source
+
+    def __repr__(self):
+        return f"<s2sgrad {self.variant} of {self.func.__qualname__} wrt {self.wrt}>"
+
+
+def _decorator(variant):
+    def make(f=None, wrt=0):
+        if f is None:
+            return lambda g: Derivative(g, wrt, variant)
+        return Derivative(f, wrt, variant)
+    return make
+
+
+grad = _decorator("grad")
+grad.__doc__ = """Gradient of `f`'s scalar result with respect to the argument(s) `wrt`.
+
+Usable bare (`@grad`) or with options (`@grad(wrt=(0, 1))`). `wrt` is an index,
+a parameter name, or a tuple of these (then a tuple of gradients is returned)."""
+value_and_grad = _decorator("value_and_grad")
+value_and_grad.__doc__ = """Like `grad`, but returns `(value, gradient)` from one forward and one reverse sweep."""
+
+
+class _VJP(Derivative):
+    def __call__(self, *args, **kwargs):
+        values, kinds = self._bind(args, kwargs)
+        forward, backward = self._derived(kinds).function
+        value, saved = forward(*values)
+
+        def pullback(cotangent):
+            return self._shape(backward(saved, cotangent), values)
+        return value, pullback
+
+
+def vjp(f=None, wrt=0):
+    """`vjp(f)(*args)` -> `(value, pullback)`; `pullback(cotangent)` is the vector-Jacobian product."""
+    if f is None:
+        return lambda g: _VJP(g, wrt, "vjp")
+    return _VJP(f, wrt, "vjp")
+
+
+def source(df):
+    """The generated source of a derivative function."""
+    return df.source
+
+
+def show(df):
+    """Print the generated source of a derivative function."""
+    print(df.source)
+
+
+def stop_gradient(x):
+    """The identity; its result carries no derivative."""
+    return x

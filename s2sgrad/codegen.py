@@ -1,0 +1,180 @@
+"""Code generation: IR atoms and equations -> gast, and gast -> source text.
+
+`Emitter` spells IR values with the names `naming.Names` chose and turns a
+primal `Eqn` back into the statement the user wrote. `to_source` unparses
+with the standard library (`ast.unparse`) and turns comment markers into
+real comments.
+"""
+import ast
+import copy
+import re
+
+import gast
+
+from . import ir
+from .rules.sym import to_node
+
+_COMMENT = "__s2sgrad_comment_"
+
+
+def name(id_, store=False):
+    return gast.Name(id_, gast.Store() if store else gast.Load(), None, None)
+
+
+def assign(target, value):
+    if isinstance(target, str):
+        target = name(target, True)
+    return gast.Assign([target], value, None)
+
+
+def assign_many(targets, values):
+    """`a, b = x, y` (parallel), or a plain assignment for one pair."""
+    if len(targets) == 1:
+        return assign(targets[0], values[0])
+    return gast.Assign([gast.Tuple([name(t, True) for t in targets], gast.Store())],
+                       gast.Tuple(list(values), gast.Load()), None)
+
+
+def call(func, args, keywords=()):
+    func = dotted(func) if isinstance(func, str) else func
+    return gast.Call(func, list(args), [gast.keyword(k, v) for k, v in keywords])
+
+
+def dotted(path):
+    node = None
+    for part in path.split("."):
+        node = name(part) if node is None else gast.Attribute(node, part, gast.Load())
+    return node
+
+
+def comment(text):
+    """A statement that prints as `# text`."""
+    return gast.Expr(name(_COMMENT + _encode(text)))
+
+
+def _encode(text):
+    return text.encode("utf-8").hex()
+
+
+def to_source(funcdefs, header=""):
+    module = gast.Module(list(funcdefs), [])
+    text = ast.unparse(ast.fix_missing_locations(gast.gast_to_ast(module)))
+    text = re.sub(rf"{_COMMENT}([0-9a-f]*)", lambda m: "# " + bytes.fromhex(m.group(1)).decode("utf-8"), text)
+    return header + text + "\n"
+
+
+class Emitter:
+    """Spells atoms and primal equations in the generated code."""
+
+    def __init__(self, names, spell_root):
+        self.names = names
+        self.spell_root = spell_root   # '.np' / '.math' / '.rt.NAME' -> real names
+
+    def atom(self, a):
+        if isinstance(a, ir.Var):
+            return name(self.names.var(a))
+        if isinstance(a, ir.Global):
+            return dotted(a.path)
+        return to_node(a.value)
+
+    def fix_roots(self, node):
+        """Replace the rule vocabulary's placeholder roots (.np, .math, .rt.NAME) with real names."""
+        spell = self.spell_root
+
+        class Fix(gast.NodeTransformer):
+            def visit_Attribute(self, n):
+                if isinstance(n.value, gast.Name) and n.value.id == ".rt":
+                    return name(spell(".rt." + n.attr))
+                self.generic_visit(n)
+                return n
+
+            def visit_Name(self, n):
+                if n.id.startswith(".") and not n.id[1:].isdigit():
+                    n.id = spell(n.id)
+                return n
+        return Fix().visit(node)
+
+    def expr(self, eqn):
+        """The primal expression of an equation, as the user would write it."""
+        args = [self.atom(a) for a in eqn.args]
+        keywords = [(k, self.atom(v)) for k, v in eqn.kwargs.items()]
+        kind = eqn.kind
+        if kind == "call":
+            return call(dotted(eqn.payload), args, keywords)
+        if kind == "method":
+            return call(gast.Attribute(args[0], eqn.payload, gast.Load()), args[1:], keywords)
+        if kind == "attr":
+            return gast.Attribute(args[0], eqn.prim[1], gast.Load())
+        if kind == "binop":
+            return gast.BinOp(args[0], eqn.payload(), args[1])
+        if kind == "unop":
+            return gast.UnaryOp(eqn.payload(), args[0])
+        if kind == "getitem":
+            return gast.Subscript(args[0], self.index(eqn), gast.Load())
+        if kind == "build":
+            node = gast.Tuple if eqn.payload == "tuple" else gast.List
+            return node(args, gast.Load())
+        if kind in ("opaque", "effect"):
+            return self.fill(eqn.payload, args)
+        raise AssertionError(kind)
+
+    def index(self, eqn):
+        return self.fill(eqn.payload, [self.atom(a) for a in eqn.args[1:]])
+
+    @staticmethod
+    def fill(template, nodes):
+        """Copy a template, putting `nodes[i]` where the placeholder `.{i+1}` stands."""
+        out = copy.deepcopy(template)
+
+        class Fill(gast.NodeTransformer):
+            def visit_Name(self, node):
+                if node.id.startswith(".") and node.id[1:].isdigit():
+                    return copy.deepcopy(nodes[int(node.id[1:]) - 1])
+                return node
+        return Fill().visit(out)
+
+    def statement(self, eqn):
+        if eqn.kind == "effect":
+            stmt = self.expr(eqn)
+            return stmt if isinstance(stmt, gast.stmt) else gast.Expr(stmt)
+        if eqn.kind == "unpack":
+            targets = gast.Tuple([name(self.names.var(o), True) for o in eqn.outs], gast.Store())
+            return gast.Assign([targets], self.atom(eqn.args[0]), None)
+        return assign(self.names.var(eqn.outs[0]), self.expr(eqn))
+
+
+def free_names(stmts):
+    """Names that `stmts` read before assigning them (on some path)."""
+    free = set()
+
+    def expr(node, bound):
+        for sub in gast.walk(node):
+            if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load) and sub.id not in bound:
+                free.add(sub.id)
+
+    def stores(target):
+        return {n.id for n in gast.walk(target) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+    def block(stmts, bound):
+        bound = set(bound)
+        for s in stmts:
+            if isinstance(s, gast.Assign):
+                expr(s.value, bound)
+                for t in s.targets:
+                    if not isinstance(t, (gast.Name, gast.Tuple, gast.List)):
+                        expr(t, bound)
+                    bound |= stores(t)
+            elif isinstance(s, gast.If):
+                expr(s.test, bound)
+                bound = block(s.body, bound) & block(s.orelse, bound)
+            elif isinstance(s, gast.For):
+                expr(s.iter, bound)
+                block(s.body, bound | stores(s.target))
+            elif isinstance(s, gast.While):
+                expr(s.test, bound)
+                block(s.body, bound)
+            else:
+                expr(s, bound)
+        return bound
+    block(stmts, set())
+    return free

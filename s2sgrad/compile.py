@@ -1,0 +1,30 @@
+"""Compile generated source into a function that reads the user's module live.
+
+The source is registered with `linecache` under `<s2sgrad:NAME>` so that
+tracebacks, pdb and `inspect.getsource` show the generated code. The function
+runs with the user's module globals (so later changes to a global are seen);
+NumPy, math and the runtime helpers reach it as closure variables, and the
+user function's own closure cells are shared, not copied.
+"""
+import linecache
+import textwrap
+import types
+
+
+def compile_function(source, funcname, user_func, bindings, tag):
+    """Compile `source` (one def of `funcname`) with `bindings` (name -> object) in scope."""
+    params = sorted(bindings)
+    wrapper = (f"def __s2sgrad_scope__({', '.join(params)}):\n"
+               + textwrap.indent(source, "    ")
+               + f"    return {funcname}\n")
+    filename = f"<s2sgrad:{user_func.__qualname__}.{tag}>"
+    linecache.cache[filename] = (len(wrapper), None, wrapper.splitlines(True), filename)
+    namespace = {}
+    exec(compile(wrapper, filename, "exec"), user_func.__globals__, namespace)
+    inner = namespace["__s2sgrad_scope__"](*[bindings[p] for p in params])
+    user_cells = dict(zip(user_func.__code__.co_freevars, user_func.__closure__ or ()))
+    if not any(n in user_cells for n in inner.__code__.co_freevars):
+        return inner
+    own = dict(zip(inner.__code__.co_freevars, inner.__closure__ or ()))
+    closure = tuple(user_cells.get(n, own.get(n)) for n in inner.__code__.co_freevars)
+    return types.FunctionType(inner.__code__, inner.__globals__, funcname, None, closure)

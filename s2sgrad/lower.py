@@ -1,0 +1,294 @@
+"""Lowering: desugar a function's gast tree to the small statement core.
+
+After `lower(parsed)` the body holds only:
+  Assign   to a Name, a Tuple of Names, or a Subscript
+  Expr     (a call kept for its effect, e.g. print)
+  If       (no jumps inside)
+  For      over `range(...)` only, whose body may end in `if <flag>: break`
+  While    whose body may end in `if <flag>: break`
+  Return   once, as the last statement of the function
+Augmented assignment becomes plain assignment; `for x in xs` becomes a loop over
+indices; `break`, `continue` and early `return` become flags that guard the
+statements after them. Unsupported constructs raise S2SGradError here, before
+any other pass sees them.
+"""
+import copy
+
+import gast
+
+# Names made by lowering start with '.', which no user name can, so they never
+# collide; codegen turns them into readable, unique names.
+RESULT, RETURNED = ".result", ".returned"
+
+_REFUSED = {
+    gast.Try: ("try", "move the try/except into a helper function marked non-differentiable, or out of the differentiated function"),
+    gast.With: ("with", "move the with-block out of the differentiated function"),
+    gast.AsyncWith: ("async with", None),
+    gast.AsyncFor: ("async for", None),
+    gast.AsyncFunctionDef: ("async def", None),
+    gast.Await: ("await", None),
+    gast.Yield: ("yield", "a generator cannot be differentiated; return a value instead"),
+    gast.YieldFrom: ("yield from", "a generator cannot be differentiated; return a value instead"),
+    gast.Global: ("global", "pass the value in as an argument and return the new value"),
+    gast.Nonlocal: ("nonlocal", "pass the value in as an argument and return the new value"),
+    gast.Lambda: ("lambda", "define the function with def at module level"),
+    gast.ClassDef: ("class definition", "define classes outside the differentiated function"),
+    gast.FunctionDef: ("nested def", "define helper functions at module level"),
+    gast.Delete: ("del", "remove the del statement"),
+    gast.Import: ("import", "import at module level"),
+    gast.ImportFrom: ("import", "import at module level"),
+    gast.Starred: ("starred expression", "unpack into a fixed number of names"),
+    gast.NamedExpr: ("assignment expression (:=)", "assign in a separate statement"),
+    gast.ListComp: ("list comprehension", "write it as a for loop"),
+    gast.SetComp: ("set comprehension", None),
+    gast.DictComp: ("dict comprehension", "write it as a for loop"),
+    gast.GeneratorExp: ("generator expression", "write it as a for loop"),
+    gast.Match: ("match", "use if/elif"),
+}
+
+
+def _name(id_, store=False):
+    return gast.Name(id_, gast.Store() if store else gast.Load(), None, None)
+
+
+def _assign(id_, value):
+    return gast.Assign([_name(id_, True)], value, None)
+
+
+def _const(value):
+    return gast.Constant(value, None)
+
+
+def _copy_loc(new, old):
+    for sub in gast.walk(new):
+        if getattr(sub, "lineno", None) is None and hasattr(old, "lineno"):
+            sub.lineno, sub.col_offset = old.lineno, old.col_offset
+    return new
+
+
+def _not_any(flags):
+    flags = sorted(flags)
+    test = _name(flags[0]) if len(flags) == 1 else gast.BoolOp(gast.Or(), [_name(f) for f in flags])
+    return gast.UnaryOp(gast.Not(), test)
+
+
+class _Lowerer:
+    def __init__(self, parsed):
+        self.parsed = parsed
+        self.counter = 0
+
+    def fresh(self, stem):
+        self.counter += 1
+        return f".{stem}{self.counter}"
+
+    def refuse(self, node):
+        for sub in gast.walk(node):
+            entry = _REFUSED.get(type(sub))
+            if entry:
+                construct, hint = entry
+                raise self.parsed.error(sub, f"'{construct}' cannot be differentiated", construct, hint)
+            if isinstance(sub, (gast.For, gast.While)) and sub.orelse:
+                raise self.parsed.error(sub, f"'{type(sub).__name__.lower()} ... else' cannot be differentiated",
+                                        "loop else", "set a flag before break and test it after the loop")
+
+    # -- statements -------------------------------------------------------
+    def block(self, stmts, loop):
+        """Lower a statement list. Returns (stmts, flags that may be set, always exits)."""
+        out, flags = [], set()
+        for i, stmt in enumerate(stmts):
+            new, may, always, branches = self.stmt(stmt, loop)
+            out += new
+            flags |= may
+            if always:
+                return out, flags, True
+            if may:
+                rest, rest_flags, rest_always = self.block(stmts[i + 1:], loop)
+                flags |= rest_flags
+                if rest:
+                    if branches is not None:
+                        # The other branch of an if whose one branch always jumps:
+                        # the rest runs exactly when that other branch does.
+                        branches.extend(rest)
+                    else:
+                        out.append(_copy_loc(gast.If(_not_any(may), rest, []), stmts[i + 1]))
+                return out, flags, False
+        return out, flags, False
+
+    def stmt(self, s, loop):
+        """-> (statements, flags set, always exits, branch that receives the rest or None)."""
+        self.refuse_shallow(s)
+        if isinstance(s, gast.Return):
+            value = s.value if s.value is not None else _const(None)
+            new = [_copy_loc(_assign(RESULT, value), s), _copy_loc(_assign(RETURNED, _const(True)), s)]
+            return new, {RETURNED}, True, None
+        if isinstance(s, gast.Break):
+            return [_copy_loc(_assign(loop["break"], _const(True)), s)], {loop["break"]}, True, None
+        if isinstance(s, gast.Continue):
+            return [_copy_loc(_assign(loop["continue"], _const(True)), s)], {loop["continue"]}, True, None
+        if isinstance(s, gast.AugAssign):
+            target_load = _load_copy(s.target)
+            return [_copy_loc(gast.Assign([s.target], gast.BinOp(target_load, s.op, s.value), None), s)], set(), False, None
+        if isinstance(s, gast.AnnAssign):
+            if s.value is None:
+                return [], set(), False, None
+            return [_copy_loc(gast.Assign([s.target], s.value, None), s)], set(), False, None
+        if isinstance(s, gast.Pass):
+            return [], set(), False, None
+        if isinstance(s, gast.If):
+            body, f1, a1 = self.block(s.body, loop)
+            orelse, f2, a2 = self.block(s.orelse, loop)
+            s.body, s.orelse = body or [gast.Pass()], orelse
+            rest_goes = None
+            if a1 and not a2:
+                rest_goes = s.orelse
+            elif a2 and not a1:
+                rest_goes = s.body
+            if not s.body:
+                s.body = [gast.Pass()]
+            return [s], f1 | f2, a1 and a2, rest_goes
+        if isinstance(s, gast.For):
+            return self.for_loop(s, loop)
+        if isinstance(s, gast.While):
+            return self.while_loop(s, loop)
+        if isinstance(s, (gast.Assign, gast.Expr, gast.Raise, gast.Assert)):
+            return [s], set(), isinstance(s, gast.Raise), None
+        raise self.parsed.error(s, f"'{type(s).__name__}' statement cannot be differentiated",
+                                type(s).__name__)
+
+    def refuse_shallow(self, s):
+        # Check the statement's own expressions (nested blocks are checked when lowered).
+        if isinstance(s, (gast.If, gast.While)):
+            self.refuse(s.test)
+        elif isinstance(s, gast.For):
+            self.refuse(s.target)
+            self.refuse(s.iter)
+            if s.orelse:
+                self.refuse(s)
+        elif type(s) in _REFUSED:
+            self.refuse(s)
+        elif not isinstance(s, (gast.Break, gast.Continue, gast.Pass)):
+            self.refuse(s)
+
+    def loop_body(self, body, node):
+        loop = {"break": self.fresh("break"), "continue": self.fresh("continue")}
+        new, flags, _ = self.block(body, loop)
+        pre, post = [], []
+        if loop["continue"] in flags:
+            new.insert(0, _copy_loc(_assign(loop["continue"], _const(False)), node))
+        exits = flags & {loop["break"], RETURNED}
+        if loop["break"] in flags:
+            pre.append(_copy_loc(_assign(loop["break"], _const(False)), node))
+        if exits:
+            # The loop ends when a break or a return happened in this iteration.
+            test = _name(next(iter(exits))) if len(exits) == 1 else gast.BoolOp(gast.Or(), [_name(f) for f in sorted(exits)])
+            new.append(_copy_loc(gast.If(test, [gast.Break()], []), node))
+        outer_flags = flags & {RETURNED}
+        return pre, new, outer_flags
+
+    def for_loop(self, s, loop):
+        pre, header = self.for_header(s)
+        body_pre, body, flags = self.loop_body(header + s.body, s)
+        s.body = body
+        s.orelse = []
+        return pre + body_pre + [s], flags, False, None
+
+    def for_header(self, s):
+        """Rewrite `for <target> in <iterable>` as a loop over `range`; returns statements
+        to run before the loop and statements that start each iteration."""
+        it = s.iter
+        if _is_call_to(it, "range"):
+            if isinstance(s.target, gast.Name):
+                return [], []
+            raise self.parsed.error(s.target, "a range loop needs a single name as target", "for")
+        index = self.fresh("i")
+        pre, header = [], []
+        if _is_call_to(it, "enumerate") and len(it.args) in (1, 2) and not it.keywords \
+                and isinstance(s.target, gast.Tuple) and len(s.target.elts) == 2:
+            seq = self.hoist(it.args[0], pre, s, "seq")
+            count, item = s.target.elts
+            start = it.args[1] if len(it.args) == 2 else None
+            counted = _name(index) if start is None else gast.BinOp(_name(index), gast.Add(), start)
+            header.append(_copy_loc(gast.Assign([count], counted, None), s))
+            header.append(_copy_loc(gast.Assign([item], _subscript(seq, index), None), s))
+            length = _call("len", [_name(seq)])
+        elif _is_call_to(it, "zip") and it.args and not it.keywords \
+                and isinstance(s.target, gast.Tuple) and len(s.target.elts) == len(it.args):
+            seqs = [self.hoist(a, pre, s, "seq") for a in it.args]
+            for target, seq in zip(s.target.elts, seqs):
+                header.append(_copy_loc(gast.Assign([target], _subscript(seq, index), None), s))
+            lengths = [_call("len", [_name(q)]) for q in seqs]
+            length = lengths[0] if len(lengths) == 1 else _call("min", lengths)
+        else:
+            seq = self.hoist(it, pre, s, "seq")
+            header.append(_copy_loc(gast.Assign([s.target], _subscript(seq, index), None), s))
+            length = _call("len", [_name(seq)])
+        s.iter = _copy_loc(_call("range", [length]), s)
+        s.target = _name(index, True)
+        return pre, header
+
+    def hoist(self, expr, pre, s, stem):
+        if isinstance(expr, gast.Name):
+            return expr.id
+        name = self.fresh(stem)
+        pre.append(_copy_loc(_assign(name, expr), s))
+        return name
+
+    def while_loop(self, s, loop):
+        body_pre, body, flags = self.loop_body(s.body, s)
+        s.body = body or [gast.Pass()]
+        return body_pre + [s], flags, False, None
+
+
+def _load_copy(node):
+    new = copy.deepcopy(node)
+    for sub in gast.walk(new):
+        if hasattr(sub, "ctx"):
+            sub.ctx = gast.Load()
+    return new
+
+
+def _is_call_to(node, name):
+    return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id == name
+
+
+def _call(name, args):
+    return gast.Call(_name(name), args, [])
+
+
+def _subscript(seq, index):
+    return gast.Subscript(_name(seq), _name(index), gast.Load())
+
+
+def lower(parsed):
+    """Desugar `parsed.node` in place (see the module docstring for what remains)."""
+    node = parsed.node
+    lowerer = _Lowerer(parsed)
+    lowerer.refuse(node.args)
+    body, flags, _ = lowerer.block(node.body, None)
+    last = node.body[-1] if node.body else node
+    if flags == {RETURNED} and body and _is_plain_return_tail(body):
+        # Only the final statement returns: keep it as the function's result.
+        body = body[:-1]
+    else:
+        body.insert(0, _copy_loc(_assign(RESULT, _const(None)), node))
+        if RETURNED in flags:
+            body.insert(1, _copy_loc(_assign(RETURNED, _const(False)), node))
+    body.append(_copy_loc(gast.Return(_name(RESULT)), last))
+    node.body = body
+    return parsed
+
+
+def _is_plain_return_tail(body):
+    # [..., .result = e, .returned = True] with no other assignment to .result
+    if len(body) < 2:
+        return False
+    tail = body[-2:]
+    if not all(isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Name) for t in tail):
+        return False
+    if tail[0].targets[0].id != RESULT or tail[1].targets[0].id != RETURNED:
+        return False
+    for stmt in body[:-2]:
+        for sub in gast.walk(stmt):
+            if isinstance(sub, gast.Name) and sub.id in (RESULT, RETURNED):
+                return False
+    return True

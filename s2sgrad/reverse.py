@@ -1,0 +1,397 @@
+"""Reverse mode: an SSA graph -> forward sweep and reverse sweep as gast statements.
+
+The forward sweep is the primal code. Straight-line values stay in locals; a
+loop keeps, per iteration, exactly the values its reverse body reads (its
+tape), and a branch inside a loop packs the values its reverse reads into one
+tuple that the loop's tape keeps. The reverse sweep runs each equation's rule
+in reverse order, replays branches from their recorded condition, and runs
+loops backwards over their tape (or over `reversed(range(...))` when nothing
+but the index is needed).
+
+Adjoints are accumulated in one place (`Adjoints`): the first contribution to
+a value is an assignment or a plain alias, later ones add, and a zero array
+is made only where a branch or a loop needs a value that got no contribution.
+"""
+import gast
+
+from . import ir
+from .codegen import assign, assign_many, call, comment, free_names, name
+from .errors import S2SGradError
+from .rules import lookup
+from .rules.sym import Sym, rt, to_node
+
+
+class Reverse:
+    def __init__(self, graph, active, scalars, names, emitter):
+        self.graph = graph
+        self.active = active
+        self.scalars = scalars
+        self.names = names
+        self.emit = emitter
+        self.state = {}          # Var -> the Python name holding its adjoint now (absent: zero)
+        self.region_defs = {}    # region stmt -> extra names it defines (tapes, packs, counters)
+        self.coalesced = set()
+
+    # -- adjoint bookkeeping ----------------------------------------------------
+    def zeros(self, v):
+        if v in self.scalars:
+            return gast.Constant(0.0, None)
+        return self.emit.fix_roots(rt.zeros_like(Sym(name(self.names.var(v)))).node)
+
+    def contribute(self, v, expr, out):
+        """Add `expr` to the adjoint of `v`."""
+        if not (isinstance(v, ir.Var) and v in self.active):
+            return
+        current = self.state.get(v)
+        target = self.names.adjoint(v)
+        if current is None:
+            if isinstance(expr, gast.Name):
+                self.state[v] = expr.id
+                return
+            out.append(assign(target, expr))
+        else:
+            out.append(assign(target, gast.BinOp(name(current), gast.Add(), expr)))
+        self.state[v] = target
+
+    def materialize(self, v, out):
+        """Make `v`'s adjoint live in its own name (zero if it has none yet)."""
+        target = self.names.adjoint(v)
+        current = self.state.get(v)
+        if current != target:
+            out.append(assign(target, name(current) if current else self.zeros(v)))
+            self.state[v] = target
+
+    # -- blocks -----------------------------------------------------------------------
+    def block(self, block, in_loop):
+        """-> (forward statements, reverse statements) for one block."""
+        rev, forward_of = [], {}
+        last_line = None
+        for stmt in reversed(block):
+            if isinstance(stmt, ir.Eqn):
+                code = self.eqn(stmt)
+            elif isinstance(stmt, ir.If):
+                forward_of[stmt], code = self.branch(stmt, in_loop)
+            else:
+                forward_of[stmt], code = self.loop(stmt)
+            if code:
+                line = stmt.loc.lineno if stmt.loc else None
+                if line != last_line and stmt.loc and stmt.loc.line:
+                    rev.append(comment(f"line {line}: {stmt.loc.line.strip()}"))
+                    last_line = line
+                rev += code
+        fwd = []
+        for stmt in block:
+            fwd += [self.emit.statement(stmt)] if isinstance(stmt, ir.Eqn) else forward_of[stmt]
+        return fwd, rev
+
+    def defined(self, block, extra=()):
+        names = set(extra)
+        for stmt in block:
+            names.update(self.names.var(o) for o in stmt.outs)
+            names.update(self.region_defs.get(stmt, ()))
+        return names
+
+    # -- equations ----------------------------------------------------------------------
+    def eqn(self, eqn):
+        gs = [self.state.get(o) for o in eqn.outs]
+        if not any(gs) or lookup.is_nondiff(eqn):
+            return []
+        varied = [a for a in eqn.atoms if isinstance(a, ir.Var) and a in self.active]
+        if not varied:
+            return []
+        g = Sym(name(gs[0])) if len(gs) == 1 else None
+        if eqn.kind == "getitem":
+            x = eqn.args[0]
+            if any(a in self.active for a in eqn.args[1:]):
+                raise self.error(eqn, "an index computed from a differentiated value")
+            parts = [(x, rt.scatter(g, self.sym(x), Sym(self.emit.index(eqn))))]
+        elif eqn.kind == "build":
+            parts = [(a, g[i]) for i, a in enumerate(eqn.args)]
+        else:
+            parts = self.rule_parts(eqn, g)
+        return self.add_parts(parts, gs[0] if gs else None)
+
+    def rule_parts(self, eqn, g):
+        rule = lookup.rule(eqn)
+        if rule is None:
+            raise self.error(eqn, f"no derivative rule for {self.describe(eqn)}",
+                             hint="register one with s2sgrad.extend, or wrap the argument in sg.stop_gradient")
+        args = [self.value(a) for a in eqn.args]
+        kwargs = {k: self.value(v) for k, v in eqn.kwargs.items()}
+        ans = Sym(name(self.names.var(eqn.outs[0])))
+        try:
+            bound = rule.signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise self.error(eqn, f"cannot match the arguments of {self.describe(eqn)}: {exc}") from None
+        params = list(rule.signature.parameters)
+        slots = {}
+        for i, a in enumerate(eqn.args):
+            slots.setdefault(a, []).append(min(i, len(params) - 1))
+        for k, a in eqn.kwargs.items():
+            slots.setdefault(a, []).append(params.index(k) if k in params else len(params))
+        parts = []
+        for a, positions in slots.items():
+            if not (isinstance(a, ir.Var) and a in self.active):
+                continue
+            for i in positions:
+                vjp = rule.vjps[i] if i < len(rule.vjps) else None
+                if vjp is None:
+                    param = params[i] if i < len(params) else "?"
+                    raise self.error(eqn, f"{self.describe(eqn)} has no derivative with respect to '{param}'")
+                part = vjp(g, ans, *bound.args, **bound.kwargs)
+                if rule.elementwise and self.needs_unbroadcast(a, eqn):
+                    part = rt.unbroadcast(part, self.sym(a))
+                parts.append((a, part))
+        return parts
+
+    def needs_unbroadcast(self, a, eqn):
+        out = eqn.outs[0]
+        if a in self.scalars:
+            return out not in self.scalars
+        others = [b for b in eqn.atoms if b is not a]
+        return not all(isinstance(b, ir.Const) or b in self.scalars or
+                       (isinstance(b, ir.Global) and isinstance(b.value, (int, float))) for b in others)
+
+    def add_parts(self, parts, g_name):
+        """Emit contributions; one that overwrites the incoming adjoint's name goes last."""
+        merged = {}
+        for v, part in parts:
+            node = self.emit.fix_roots(to_node(part))
+            merged[v] = gast.BinOp(merged[v], gast.Add(), node) if v in merged else node
+        order = sorted(merged, key=lambda v: self.names.adjoint(v) == g_name)
+        out = []
+        for v in order:
+            self.contribute(v, merged[v], out)
+        return out
+
+    def value(self, atom):
+        if isinstance(atom, ir.Const):
+            return atom.value
+        if isinstance(atom, ir.Global) and isinstance(atom.value, (int, float, bool, str, type(None), tuple)):
+            return atom.value
+        return Sym(self.emit.atom(atom))
+
+    def sym(self, atom):
+        return Sym(self.emit.atom(atom))
+
+    # -- branches -------------------------------------------------------------------------
+    def branch(self, s, in_loop):
+        before = dict(self.state)
+        inner = {o for blk in (s.then, s.orelse) for st in ir.walk(blk) for o in st.outs}
+        arms = []
+        for blk, outs in ((s.then, s.then_outs), (s.orelse, s.else_outs)):
+            self.state = dict(before)
+            rev = []
+            for phi, out in zip(s.outs, outs):
+                if self.state.get(phi):
+                    self.contribute(out, name(self.state[phi]), rev)
+            fwd, body_rev = self.block(blk, in_loop)
+            arms.append([fwd, rev + body_rev, dict(self.state)])
+        # Outer adjoints that the arms left in different places meet in one name.
+        changed = {v for _, _, st in arms for v in st
+                   if v not in inner and v not in s.outs and st.get(v) != before.get(v)}
+        for v in sorted(changed, key=lambda v: v.id):
+            for arm in arms:
+                self.state = arm[2]
+                self.materialize(v, arm[1])
+        self.state = arms[0][2]
+        for v in changed:
+            self.state[v] = self.names.adjoint(v)
+        return self.branch_code(s, arms, in_loop)
+
+    def branch_code(self, s, arms, in_loop):
+        phi_names = [self.names.var(o) for o in s.outs]
+        pack = None
+        needed = []
+        for (fwd, rev, _), blk in zip(arms, (s.then, s.orelse)):
+            needed.append(sorted(free_names(rev) & self.defined(blk)) if in_loop else [])
+        if any(needed):
+            pack = self.names.fresh("branch")
+            self.region_defs[s] = [pack]
+        fwd_arms, rev_arms = [], []
+        for (fwd, rev, _), outs, keep in zip(arms, (s.then_outs, s.else_outs), needed):
+            fwd = list(fwd)
+            pairs = [(p, self.emit.atom(o)) for p, o in zip(phi_names, outs)
+                     if not (isinstance(o, ir.Var) and self.names.var(o) == p)]
+            if pairs:
+                fwd.append(assign_many([p for p, _ in pairs], [o for _, o in pairs]))
+            if pack:
+                fwd.append(assign(pack, gast.Tuple([name(n) for n in keep], gast.Load())))
+                rev = [self.unpack(keep, pack)] + rev if keep else rev
+            fwd_arms.append(fwd or [gast.Pass()])
+            rev_arms.append(rev)
+        cond = self.emit.atom(s.cond)
+        fwd_code = [gast.If(cond, fwd_arms[0], fwd_arms[1] if fwd_arms[1] != [gast.Pass()] else [])]
+        if fwd_arms[1] and isinstance(fwd_arms[1][0], gast.Pass):
+            fwd_code[0].orelse = []
+        rev_code = []
+        if any(rev_arms):
+            then, orelse = rev_arms
+            if not then:
+                rev_code = [gast.If(gast.UnaryOp(gast.Not(), self.emit.atom(s.cond)), orelse, [])]
+            else:
+                rev_code = [gast.If(self.emit.atom(s.cond), then, orelse)]
+        return fwd_code, rev_code
+
+    @staticmethod
+    def unpack(names, source):
+        if len(names) == 1:
+            target = gast.Tuple([name(names[0], True)], gast.Store())
+        else:
+            target = gast.Tuple([name(n, True) for n in names], gast.Store())
+        return gast.Assign([target], name(source), None)
+
+    # -- loops ------------------------------------------------------------------------------
+    def loop(self, s):
+        carried = [(c, i, o, y) for c, i, o, y in zip(s.carried, s.inits, s.body_outs, s.outs)]
+        active = [(c, i, o, y) for c, i, o, y in carried if c in self.active or y in self.active]
+        body_defs = {o for st in ir.walk(s.body) for o in st.outs}
+        inner = body_defs | set(s.carried) | {o for st in ir.walk(s.cond_block if isinstance(s, ir.While) else []) for o in st.outs}
+        if isinstance(s, ir.For):
+            inner.add(s.index)
+        for c, i, o, y in active:
+            if self.can_coalesce(s, c, o):
+                self.names.share_adjoint(c, y)
+
+        # A dry run finds the outer adjoints the body adds to; they must live in
+        # their own names before the loop so that every iteration accumulates.
+        before, saved = dict(self.state), (self.names.snapshot(), dict(self.region_defs))
+        self.reverse_body(s, active, body_defs)
+        touched = [v for v in self.state if v not in inner and self.state.get(v) != before.get(v)]
+        self.state = before
+        self.names.restore(saved[0])
+        self.region_defs = saved[1]
+        pre = []
+        for v in sorted(touched, key=lambda v: v.id):
+            if v not in [y for *_, y in active]:
+                self.materialize(v, pre)
+        for c, i, o, y in active:
+            self.materialize(y, pre)
+        fwd_body, rev_body = self.reverse_body(s, active, body_defs)
+        for c, i, o, y in active:
+            self.state.pop(c, None)
+
+        after = []
+        for c, i, o, y in active:
+            self.contribute(i, name(self.names.adjoint(y)), after)
+        fwd, rev_loop = self.loop_code(s, fwd_body, rev_body, carried)
+        return fwd, pre + rev_loop + after
+
+    def can_coalesce(self, s, c, o):
+        """May the carried value's adjoint share the loop adjoint's name? Only if
+        every use of `c` comes before the statement that makes `o`."""
+        if not isinstance(o, ir.Var):
+            return False
+        seen_def = False
+        for stmt in s.body:
+            uses = self.uses(stmt)
+            if seen_def and c in uses:
+                return False
+            if o in stmt.outs:
+                if not isinstance(stmt, ir.Eqn) and c in uses:
+                    return False
+                seen_def = True
+        if s.exit is not None and s.exit is c:
+            return False
+        return seen_def and c not in [b for b in s.body_outs if b is not o] and \
+            not (isinstance(s, ir.While) and any(c in self.uses(st) for st in s.cond_block))
+
+    @staticmethod
+    def uses(stmt):
+        found = set(a for a in ir.reads(stmt) if isinstance(a, ir.Var))
+        for blk in ir.sub_blocks(stmt):
+            for st in ir.walk(blk):
+                found.update(a for a in ir.reads(st) if isinstance(a, ir.Var))
+        for outs in ir.region_results(stmt):
+            found.update(a for a in outs if isinstance(a, ir.Var))
+        return found
+
+    def reverse_body(self, s, active, body_defs):
+        """Forward and reverse code of one iteration, with the carried adjoints handed on."""
+        start = []
+        for c, i, o, y in active:
+            d = self.names.adjoint(y)
+            if isinstance(o, ir.Var) and o in body_defs and o not in self.state:
+                self.state[o] = d
+            else:
+                self.contribute(o, name(d), start)
+        fwd, rev = self.block(s.body, True)
+        targets, values = [], []
+        for c, i, o, y in active:
+            d = self.names.adjoint(y)
+            current = self.state.get(c)
+            if current != d:
+                targets.append(d)
+                values.append(name(current) if current else self.zeros(c))
+        end = [assign_many(targets, values)] if targets else []
+        return fwd, start + rev + end
+
+    def loop_code(self, s, fwd_body, rev_body, carried):
+        names = self.names
+        c_names = [names.var(c) for c, *_ in carried]
+        inits = [(n, self.emit.atom(i)) for n, (c, i, o, y) in zip(c_names, carried)
+                 if not (isinstance(i, ir.Var) and names.var(i) == n)]
+        back = [(n, self.emit.atom(o)) for n, (c, i, o, y) in zip(c_names, carried)
+                if not (isinstance(o, ir.Var) and names.var(o) == n)]
+        index = names.var(s.index) if isinstance(s, ir.For) else None
+        body_names = self.defined(s.body, c_names + ([index] if index else []))
+        needed = sorted(free_names(rev_body) & body_names) if rev_body else []
+        pre, body, rev_head = [], list(fwd_body), None
+        if inits:
+            pre.append(assign_many([n for n, _ in inits], [v for _, v in inits]))
+        bounds = [self.emit.atom(b) for b in s.bounds] if index else None
+        if rev_body and index and set(needed) <= {index} and s.exit is None:
+            rev_head = gast.For(name(index, True), call("reversed", [call("range", bounds)]), [], [], None)
+        elif rev_body and (needed or index):
+            tape = names.fresh("tape")
+            self.region_defs[s] = [tape]
+            keep = needed or [index]
+            pre.append(assign(tape, gast.List([], gast.Load())))
+            item = name(keep[0]) if len(keep) == 1 else gast.Tuple([name(n) for n in keep], gast.Load())
+            body.append(gast.Expr(call(gast.Attribute(name(tape), "append", gast.Load()), [item])))
+            target = name(keep[0], True) if len(keep) == 1 else gast.Tuple([name(n, True) for n in keep], gast.Store())
+            rev_head = gast.For(target, call("reversed", [name(tape)]), [], [], None)
+        elif rev_body:
+            steps = names.fresh("steps")
+            self.region_defs[s] = [steps]
+            pre.append(assign(steps, gast.Constant(0, None)))
+            body.append(gast.AugAssign(name(steps, True), gast.Add(), gast.Constant(1, None)))
+            rev_head = gast.For(name("_", True), call("range", [name(steps)]), [], [], None)
+        if back:
+            body.append(assign_many([n for n, _ in back], [v for _, v in back]))
+        if s.exit is not None:
+            body.append(gast.If(self.emit.atom(s.exit), [gast.Break()], []))
+        if isinstance(s, ir.For):
+            loop = gast.For(name(index, True), call("range", bounds), body or [gast.Pass()], [], None)
+        else:
+            loop = self.while_head(s, body)
+        rev = []
+        if rev_head is not None:
+            rev_head.body = rev_body
+            rev = [rev_head]
+        return pre + [loop], rev
+
+    def while_head(self, s, body):
+        cond = [self.emit.statement(e) for e in s.cond_block]
+        if len(s.cond_block) == 1 and s.cond_block[0].outs == [s.cond]:
+            return gast.While(self.emit.expr(s.cond_block[0]), body or [gast.Pass()], [])
+        test = gast.If(gast.UnaryOp(gast.Not(), self.emit.atom(s.cond)), [gast.Break()], [])
+        return gast.While(gast.Constant(True, None), cond + [test] + body, [])
+
+    # -- errors ---------------------------------------------------------------------------------
+    def describe(self, eqn):
+        if eqn.kind == "call":
+            return eqn.payload
+        if eqn.kind == "method":
+            return f"the method .{eqn.payload}()"
+        if eqn.kind == "attr":
+            return f"the attribute .{eqn.prim[1]}"
+        if eqn.kind == "unpack":
+            return "tuple unpacking of a differentiated value"
+        if eqn.kind == "opaque":
+            return f"the expression {type(eqn.payload).__name__}"
+        return str(getattr(eqn.prim, "__name__", eqn.prim))
+
+    def error(self, eqn, message, hint=None):
+        return S2SGradError(message, eqn.loc, self.describe(eqn), hint)
+

@@ -1,0 +1,108 @@
+"""The derivative rule table.
+
+Contract. A rule belongs to a primitive, looked up by identity: a NumPy or
+`math` callable, an `operator` function, `('method', name)` for `x.name(...)`,
+`('attr', name)` for `x.name`, or one of 'getitem', 'tuple', 'list'.
+A primitive is in one of three states:
+
+- it has a rule: one VJP per differentiable positional parameter, a lambda
+  `(g, ans, *args, **kwargs) -> adjoint contribution`, where `g` is the incoming
+  adjoint, `ans` the primitive's result and the arguments have NumPy's names.
+  The lambda runs at compile time on symbolic values (`sym.Sym`) and on the
+  Python values of literal arguments, and returns the expression to emit.
+  `defelementwise` states only the local derivative `d` (VJP `g * d`); the
+  engine sums broadcast dimensions away for element-wise rules.
+- it is declared non-differentiable (`defnondiff`): its result carries no
+  derivative (floor, sign, argmax, shape, comparisons, random draws).
+- it is missing: differentiating through it is an S2SGradError naming the
+  function and the user's line. Never zeros.
+"""
+import inspect
+from dataclasses import dataclass
+
+from .sym import Sym
+
+
+@dataclass
+class Rule:
+    vjps: tuple              # per positional parameter: a lambda or None (no derivative)
+    signature: inspect.Signature
+    elementwise: bool = False
+    keeps_scalars: bool = False   # scalar arguments give a scalar result
+
+
+RULES = {}
+NONDIFF = set()
+SCALAR_FUNCS = set()      # primitives that return scalars for scalar arguments
+
+
+def _key(prim):
+    return prim if isinstance(prim, (str, tuple)) else id(prim)
+
+
+def _signature(fn):
+    params = list(inspect.signature(fn).parameters.values())[2:]
+    return inspect.Signature(params)
+
+
+def defvjp(prims, *vjps, elementwise=False, keeps_scalars=False):
+    """Register VJPs (one per positional argument, None where there is none)."""
+    template = next(v for v in vjps if v is not None)
+    rule = Rule(tuple(vjps), _signature(template), elementwise, keeps_scalars)
+    for prim in prims if isinstance(prims, list) else [prims]:
+        RULES[_key(prim)] = (prim, rule)
+        if keeps_scalars:
+            SCALAR_FUNCS.add(_key(prim))
+
+
+def defelementwise(prims, *derivatives):
+    """Element-wise primitive: give each argument's local derivative `(ans, *args) -> d`."""
+    def vjp_of(d):
+        if d is None:
+            return None
+        params = list(inspect.signature(d).parameters)
+
+        def vjp(g, ans, *args, **kwargs):
+            return g * d(ans, *args, **kwargs)
+        vjp.__signature__ = inspect.Signature(
+            [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in ["g"] + params])
+        return vjp
+    defvjp(prims, *map(vjp_of, derivatives), elementwise=True, keeps_scalars=True)
+
+
+def defnondiff(*prims, keeps_scalars=False):
+    for prim in prims:
+        NONDIFF.add(_key(prim))
+        if keeps_scalars:
+            SCALAR_FUNCS.add(_key(prim))
+
+
+class _Lookup:
+    """What the passes ask of the table, keyed by an Eqn."""
+
+    @staticmethod
+    def key(eqn):
+        if eqn.kind == "build":
+            return eqn.payload
+        return _key(eqn.prim)
+
+    def rule(self, eqn):
+        entry = RULES.get(self.key(eqn))
+        return entry[1] if entry else None
+
+    def is_nondiff(self, eqn):
+        if eqn.kind == "opaque":
+            return eqn.boolean
+        return self.key(eqn) in NONDIFF
+
+    def scalar_out(self, eqn):
+        if eqn.kind in ("binop", "unop"):
+            return True
+        return self.key(eqn) in SCALAR_FUNCS
+
+
+lookup = _Lookup()
+
+from . import numpy_rules, python_rules  # noqa: E402,F401  (fill the table)
+
+__all__ = ["Sym", "defvjp", "defelementwise", "defnondiff", "lookup", "RULES", "NONDIFF"]

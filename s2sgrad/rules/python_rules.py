@@ -1,0 +1,81 @@
+"""Rules for Python itself: operators, builtins, `math` leftovers, and the
+array methods and attributes (`x.sum()`, `x.T`) mapped onto NumPy's rules."""
+import builtins
+import math
+import operator
+
+import numpy as np
+
+from . import RULES, SCALAR_FUNCS, _key, defelementwise, defnondiff, defvjp
+from .elementwise import BINARY, UNARY, np_ns
+from .sym import Sym, rt, where
+from functools import partial
+
+# operators are the element-wise ufuncs they call
+for op, name in [(operator.add, "add"), (operator.sub, "subtract"), (operator.mul, "multiply"),
+                 (operator.truediv, "true_divide"), (operator.pow, "power"), (operator.mod, "remainder")]:
+    defelementwise(op, *[partial(d, np_ns) for d in BINARY[name]])
+defelementwise(operator.neg, partial(UNARY["negative"], np_ns))
+defelementwise(operator.pos, lambda ans, x: 1)
+defvjp(operator.matmul, lambda g, ans, a, b: rt.matmul_lhs(g, a, b),
+       lambda g, ans, a, b: rt.matmul_rhs(g, a, b))
+defnondiff(operator.floordiv, operator.invert, operator.and_, operator.or_, operator.xor,
+           operator.lshift, operator.rshift, keeps_scalars=True)
+
+# builtins
+defelementwise(builtins.abs, lambda ans, x: np.sign(x))
+defvjp(builtins.float, lambda g, ans, x: g, keeps_scalars=True)
+
+
+# Python's max/min return the first of equal arguments, so ties go to it.
+defvjp(builtins.max, lambda g, ans, x, y: where(x >= y, g, 0.0), lambda g, ans, x, y: where(x >= y, 0.0, g),
+       keeps_scalars=True)
+defvjp(builtins.min, lambda g, ans, x, y: where(x <= y, g, 0.0), lambda g, ans, x, y: where(x <= y, 0.0, g),
+       keeps_scalars=True)
+defnondiff(builtins.len, builtins.int, builtins.round, builtins.bool, builtins.range, builtins.isinstance,
+           math.factorial, keeps_scalars=True)
+defvjp(math.log, lambda g, ans, x, base=None: g / x if base is None else g / (x * np_ns.log(base)),
+       keeps_scalars=True)
+defvjp(math.pow, lambda g, ans, x, y: g * y * x ** (y - 1), lambda g, ans, x, y: g * ans * np_ns.log(x),
+       keeps_scalars=True)
+
+
+# array methods and attributes share the function rules: x.sum(...) is np.sum(x, ...)
+def _alias(key, func):
+    RULES[key] = (key, RULES[_key(func)][1])
+
+
+for method, func in [("sum", np.sum), ("mean", np.mean), ("prod", np.prod), ("max", np.max),
+                     ("min", np.min), ("dot", np.dot), ("ravel", np.ravel), ("copy", np.copy)]:
+    _alias(("method", method), func)
+
+
+def _method_reshape(g, ans, a, *shape, **kwargs):
+    return np.reshape(g, np.shape(a))
+
+
+def _method_transpose(g, ans, a, *axes):
+    if not axes or axes == (None,):
+        return np.transpose(g)
+    if len(axes) == 1:
+        axes = axes[0]
+    return np.transpose(g, tuple(int(i) for i in np.argsort(axes)) if not isinstance(axes, Sym)
+                        else np.argsort(axes))
+
+
+defvjp(("method", "reshape"), _method_reshape)
+defvjp(("method", "flatten"), lambda g, ans, a, order="C": np.reshape(g, np.shape(a)))
+defvjp(("method", "transpose"), _method_transpose)
+defvjp(("method", "astype"), lambda g, ans, a, dtype, *args, **kwargs: g)
+defvjp(("method", "clip"), RULES[_key(np.clip)][1].vjps[0])
+defvjp(("attr", "T"), lambda g, ans, a: np.transpose(g))
+defvjp(("attr", "real"), lambda g, ans, a: g)
+defnondiff(("attr", "shape"), ("attr", "ndim"), ("attr", "size"), ("attr", "dtype"),
+           ("method", "argmax"), ("method", "argmin"), ("method", "argsort"), ("method", "nonzero"),
+           ("method", "any"), ("method", "all"))
+SCALAR_FUNCS.add(_key(("attr", "ndim")))
+SCALAR_FUNCS.add(_key(("attr", "size")))
+
+# containers: reading x[i] and building tuples / lists
+defvjp("getitem", lambda g, ans, x, *index: None)   # replaced by the engine (index template)
+defvjp(["tuple", "list"], lambda g, ans, *items: None)  # per-item adjoint g[i], by the engine

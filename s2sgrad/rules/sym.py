@@ -1,0 +1,223 @@
+"""Symbolic values: rules are plain Python lambdas run on `Sym`s, which record
+the NumPy code they would run as gast expressions instead of running it.
+
+`np.cos(x)` on a Sym goes through NumPy's `__array_ufunc__` / `__array_function__`
+protocols and comes back as the expression `np.cos(x)`; arithmetic, indexing,
+attributes and method calls build the matching expression nodes. Python numbers
+stay numbers, so `y * x ** (y - 1)` with a literal `y = 2` becomes `2 * x`.
+Names: `.np` is NumPy, `.rt.NAME` a runtime helper; codegen spells them.
+"""
+import gast
+import numpy as np
+
+NP = ".np"
+
+
+def _name(id_):
+    return gast.Name(id_, gast.Load(), None, None)
+
+
+def _dotted(path):
+    node = None
+    for part in path.split("."):
+        node = _name(part) if node is None else gast.Attribute(node, part, gast.Load())
+    return node
+
+
+def to_node(value):
+    """A gast expression for a Sym or a plain Python value."""
+    if isinstance(value, Sym):
+        return value.node
+    if isinstance(value, tuple):
+        return gast.Tuple([to_node(v) for v in value], gast.Load())
+    if isinstance(value, list):
+        return gast.List([to_node(v) for v in value], gast.Load())
+    if isinstance(value, slice):
+        return gast.Slice(*(None if p is None else to_node(p) for p in (value.start, value.stop, value.step)))
+    if isinstance(value, (bool, type(None), str)) or value is Ellipsis:
+        return gast.Constant(value, None)
+    if isinstance(value, (int, float, np.number)):
+        value = value.item() if isinstance(value, np.number) else value
+        if value < 0:
+            return gast.UnaryOp(gast.USub(), gast.Constant(-value, None))
+        return gast.Constant(value, None)
+    raise TypeError(f"cannot put {value!r} into generated code")
+
+
+def _is_reciprocal(node):
+    return isinstance(node, gast.BinOp) and isinstance(node.op, gast.Div) \
+        and isinstance(node.left, gast.Constant) and node.left.value == 1
+
+
+class Namespace:
+    """`ns.NAME(args)` in a rule: a call of NAME from a module spelled `root`."""
+
+    def __init__(self, root):
+        self.root = root
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: call(_dotted(f"{self.root}.{name}"), args, kwargs)
+
+
+def _is(value, number):
+    return not isinstance(value, Sym) and isinstance(value, (int, float)) and value == number
+
+
+_numpy_paths = {}
+
+
+def numpy_path(func):
+    """How generated code spells a NumPy callable, e.g. '.np.linalg.solve'."""
+    if not _numpy_paths:
+        for prefix, module in (("", np), ("linalg.", np.linalg), ("fft.", np.fft)):
+            for name in dir(module):
+                obj = getattr(module, name)
+                if callable(obj):
+                    _numpy_paths.setdefault(id(obj), f"{NP}.{prefix}{name}")
+    path = _numpy_paths.get(id(func))
+    if path is None:
+        raise TypeError(f"rule uses {func!r}, which is not a NumPy function")
+    return path
+
+
+class Sym:
+    """A value in generated code: an expression that rules compose."""
+    __slots__ = ("node",)
+    __hash__ = object.__hash__
+
+    def __init__(self, node):
+        self.node = node
+
+    # arithmetic, with the few simplifications that keep generated code clean
+    def _bin(self, op, other, reflected=False):
+        left, right = (other, self) if reflected else (self, other)
+        return Sym(gast.BinOp(to_node(left), op, to_node(right)))
+
+    def __add__(self, o):
+        return self if _is(o, 0) else self._bin(gast.Add(), o)
+
+    def __radd__(self, o):
+        return self if _is(o, 0) else self._bin(gast.Add(), o, True)
+
+    def __sub__(self, o):
+        return self if _is(o, 0) else self._bin(gast.Sub(), o)
+
+    def __rsub__(self, o):
+        return -self if _is(o, 0) else self._bin(gast.Sub(), o, True)
+
+    def __mul__(self, o):
+        if _is(o, 1):
+            return self
+        if isinstance(o, Sym) and _is_reciprocal(o.node):
+            return self._bin(gast.Div(), Sym(o.node.right))
+        if _is(o, -1):
+            return -self
+        return self._bin(gast.Mult(), o)
+
+    def __rmul__(self, o):
+        if _is(o, 1):
+            return self
+        if _is(o, -1):
+            return -self
+        return self._bin(gast.Mult(), o, True)
+
+    def __truediv__(self, o):
+        return self if _is(o, 1) else self._bin(gast.Div(), o)
+
+    def __rtruediv__(self, o):
+        return self._bin(gast.Div(), o, True)
+
+    def __pow__(self, o):
+        return self if _is(o, 1) else self._bin(gast.Pow(), o)
+
+    def __rpow__(self, o):
+        return self._bin(gast.Pow(), o, True)
+
+    def __matmul__(self, o):
+        return self._bin(gast.MatMult(), o)
+
+    def __rmatmul__(self, o):
+        return self._bin(gast.MatMult(), o, True)
+
+    def __and__(self, o):
+        return self._bin(gast.BitAnd(), o)
+
+    def __rand__(self, o):
+        return self._bin(gast.BitAnd(), o, True)
+
+    def __neg__(self):
+        node = self.node
+        if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+            return Sym(node.operand)
+        return Sym(gast.UnaryOp(gast.USub(), node))
+
+    def __abs__(self):
+        return Sym(gast.Call(_name("abs"), [self.node], []))
+
+    def _cmp(self, op, other):
+        return Sym(gast.Compare(self.node, [op], [to_node(other)]))
+
+    def __gt__(self, o):
+        return self._cmp(gast.Gt(), o)
+
+    def __ge__(self, o):
+        return self._cmp(gast.GtE(), o)
+
+    def __lt__(self, o):
+        return self._cmp(gast.Lt(), o)
+
+    def __le__(self, o):
+        return self._cmp(gast.LtE(), o)
+
+    def __eq__(self, o):
+        return self._cmp(gast.Eq(), o)
+
+    def __ne__(self, o):
+        return self._cmp(gast.NotEq(), o)
+
+    def __getitem__(self, index):
+        return Sym(gast.Subscript(self.node, to_node(index), gast.Load()))
+
+    def __getattr__(self, attr):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return Sym(gast.Attribute(self.node, attr, gast.Load()))
+
+    def __call__(self, *args, **kwargs):
+        return call(self.node, args, kwargs)
+
+    def __bool__(self):
+        raise TypeError("a rule branched on a value known only at run time; use np.where")
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method != "__call__":
+            return NotImplemented
+        return call(_dotted(numpy_path(ufunc)), inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return call(_dotted(numpy_path(func)), args, kwargs)
+
+
+def call(func_node, args, kwargs):
+    return Sym(gast.Call(func_node, [to_node(a) for a in args],
+                         [gast.keyword(k, to_node(v)) for k, v in kwargs.items()]))
+
+
+def where(cond, a, b):
+    """`a if cond else b` in generated code (for scalars; np.where for arrays)."""
+    return Sym(gast.IfExp(to_node(cond), to_node(a), to_node(b)))
+
+
+class _Helpers:
+    """`rt.NAME(args)` in a rule: a call of the runtime helper NAME."""
+
+    def __getattr__(self, name):
+        from .. import runtime
+        if name not in runtime.__all__:
+            raise AttributeError(f"runtime has no helper {name}")
+        return lambda *args, **kwargs: call(_dotted(f".rt.{name}"), args, kwargs)
+
+
+rt = _Helpers()

@@ -1,0 +1,109 @@
+"""The few helpers that generated derivative code calls.
+
+Each is small, plain NumPy, and has its own derivative rule in `rules`, so
+that generated code can itself be differentiated.
+"""
+import numpy as np
+
+__all__ = ["unbroadcast", "zeros_like", "grad_seed", "sum_to", "unreduce", "reduce_count",
+           "matmul_lhs", "matmul_rhs", "extremum_mask", "scatter"]
+
+
+def unbroadcast(g, x):
+    """Sum `g` down to the shape of `x` (undoing NumPy broadcasting)."""
+    shape = np.shape(x)
+    if np.shape(g) == shape:
+        return g
+    return sum_to(g, shape)
+
+
+def sum_to(g, shape):
+    g = np.asarray(g)
+    extra = g.ndim - len(shape)
+    if extra:
+        g = g.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape) if g.shape != shape else g
+
+
+def zeros_like(x):
+    """A zero adjoint for `x`: a float for a number, an array of x's shape otherwise."""
+    if isinstance(x, np.ndarray):
+        return np.zeros_like(x, dtype=np.result_type(x.dtype, np.float64))
+    if isinstance(x, (int, float, np.number)):
+        return 0.0
+    return np.zeros(np.shape(x))
+
+
+def grad_seed(result):
+    """The adjoint 1 that starts the reverse sweep; `result` must be a scalar."""
+    if np.size(result) != 1 or isinstance(result, (tuple, list, dict)):
+        from .errors import S2SGradError
+        raise S2SGradError(
+            f"grad needs a scalar result, got shape {np.shape(result)}; "
+            "use sg.vjp for a vector-Jacobian product or sg.jacobian for the full Jacobian")
+    return np.ones_like(result, dtype=np.result_type(result, np.float64)) \
+        if isinstance(result, np.ndarray) else 1.0
+
+
+def unreduce(g, x, axis=None, keepdims=False):
+    """Broadcast the adjoint of a reduction of `x` over `axis` back to x's shape."""
+    shape = np.shape(x)
+    if axis is not None and not keepdims:
+        axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+        g = np.expand_dims(g, tuple(a % len(shape) for a in axes))
+    return np.broadcast_to(g, shape)
+
+
+def reduce_count(x, axis=None):
+    """How many elements a reduction of `x` over `axis` combines."""
+    shape = np.shape(x)
+    if axis is None:
+        return int(np.prod(shape))
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    return int(np.prod([shape[a] for a in axes]))
+
+
+def matmul_lhs(g, a, b):
+    """Adjoint of `a` in `a @ b`."""
+    if np.ndim(a) == 2 and np.ndim(b) == 2:
+        return g @ b.T
+    if np.ndim(b) == 1:
+        return np.multiply.outer(g, b) if np.ndim(a) >= 2 else g * b
+    if np.ndim(a) == 1:
+        return unbroadcast(b @ g[..., None], a[:, None])[..., 0] if np.ndim(b) > 2 else b @ g
+    return unbroadcast(g @ np.swapaxes(b, -1, -2), a)
+
+
+def matmul_rhs(g, a, b):
+    """Adjoint of `b` in `a @ b`."""
+    if np.ndim(a) == 2 and np.ndim(b) == 2:
+        return a.T @ g
+    if np.ndim(a) == 1:
+        return np.multiply.outer(a, g) if np.ndim(b) >= 2 else g * a
+    if np.ndim(b) == 1:
+        return unbroadcast(np.swapaxes(a, -1, -2) @ g[..., None], b[:, None])[..., 0]
+    return unbroadcast(np.swapaxes(a, -1, -2) @ g, b)
+
+
+def extremum_mask(x, ans, axis=None, keepdims=False):
+    """Where `x` attains its max/min along `axis`, as weights that split ties equally."""
+    hit = (x == unreduce(ans, x, axis, keepdims)).astype(np.result_type(x, np.float64))
+    return hit / unreduce(np.sum(hit, axis=axis, keepdims=keepdims), x, axis, keepdims)
+
+
+def scatter(g, x, index):
+    """Adjoint of `x[index]`: `g` added into a zero array shaped like `x` (repeats add up)."""
+    out = zeros_like(x)
+    if _is_basic(index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+def _is_basic(index):
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)

@@ -1,0 +1,415 @@
+"""SSA construction: a lowered gast function -> `ir.Graph`.
+
+Expressions are flattened to one operation per `Eqn` (A-normal form) while an
+environment maps each user name to its current SSA value. Branches join their
+environments with phis (`If.outs`); loops carry every name that the body
+assigns and that is defined before the loop. Calls are resolved to Python
+objects here, so that later passes look rules up by identity.
+"""
+import copy
+import operator
+
+import gast
+
+from . import ir
+from .lower import RESULT
+
+BINOPS = {
+    gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+    gast.Div: operator.truediv, gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
+    gast.Pow: operator.pow, gast.MatMult: operator.matmul,
+    gast.BitAnd: operator.and_, gast.BitOr: operator.or_, gast.BitXor: operator.xor,
+    gast.LShift: operator.lshift, gast.RShift: operator.rshift,
+}
+UNOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Invert: operator.invert}
+
+_MISSING = object()
+
+
+def assigned_names(stmts):
+    names = set()
+    for stmt in stmts:
+        for sub in gast.walk(stmt):
+            if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Store):
+                names.add(sub.id)
+    return names
+
+
+class _Builder:
+    def __init__(self, parsed):
+        self.parsed = parsed
+        self.locals = assigned_names(parsed.node.body) | {a.id for a in parsed.node.args.args}
+        self.block = None
+
+    # -- helpers ------------------------------------------------------------
+    def emit(self, stmt):
+        self.block.append(stmt)
+        return stmt
+
+    def eqn(self, node, prim, args, kind, kwargs=None, payload=None, hint="t", boolean=False):
+        out = ir.Var(hint)
+        self.emit(ir.Eqn([out], prim, list(args), dict(kwargs or {}), self.parsed.loc(node),
+                         kind, payload, boolean))
+        return out
+
+    def sub_block(self, stmts, env):
+        saved = self.block
+        self.block = []
+        env = self.statements(stmts, dict(env))
+        block, self.block = self.block, saved
+        return block, env
+
+    # -- statements ---------------------------------------------------------
+    def statements(self, stmts, env):
+        for stmt in stmts:
+            env = self.statement(stmt, env)
+        return env
+
+    def statement(self, s, env):
+        if isinstance(s, gast.Assign):
+            if isinstance(s.value, (gast.Tuple, gast.List)) and len(s.targets) == 1 \
+                    and isinstance(s.targets[0], gast.Tuple) and len(s.targets[0].elts) == len(s.value.elts):
+                values = [self.expr(v, env, _hint(t)) for t, v in zip(s.targets[0].elts, s.value.elts)]
+                for t, v in zip(s.targets[0].elts, values):
+                    self.bind(t, v, env, s)
+                return env
+            hint = _hint(s.targets[0]) if len(s.targets) == 1 else "t"
+            value = self.expr(s.value, env, hint)
+            for target in s.targets:
+                self.bind(target, value, env, s)
+            return env
+        if isinstance(s, (gast.Expr, gast.Raise, gast.Assert)):
+            if isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant):
+                return env  # a docstring
+            self.opaque(s, env, effect=True)
+            return env
+        if isinstance(s, gast.If):
+            cond = self.expr(s.test, env, "cond", test=True)
+            return self.branch(s, cond, s.body, s.orelse, env)
+        if isinstance(s, gast.For):
+            return self.for_loop(s, env)
+        if isinstance(s, gast.While):
+            return self.while_loop(s, env)
+        raise self.parsed.error(s, f"'{type(s).__name__}' is not supported here", type(s).__name__)
+
+    def bind(self, target, value, env, stmt):
+        if isinstance(target, gast.Name):
+            env[target.id] = value
+            return
+        if isinstance(target, (gast.Tuple, gast.List)):
+            outs = [ir.Var(_hint(t)) for t in target.elts]
+            self.emit(ir.Eqn(outs, "unpack", [value], {}, self.parsed.loc(stmt), "unpack"))
+            for t, v in zip(target.elts, outs):
+                self.bind(t, v, env, stmt)
+            return
+        if isinstance(target, gast.Subscript):
+            raise self.parsed.error(stmt, "assignment into an array element or slice is not supported yet",
+                                    "subscript assignment",
+                                    "build the new array functionally (e.g. np.concatenate or np.where)")
+        raise self.parsed.error(stmt, f"cannot assign to {type(target).__name__}", "assignment")
+
+    def branch(self, node, cond, then_stmts, else_stmts, env):
+        then, env1 = self.sub_block(then_stmts, env)
+        orelse, env2 = self.sub_block(else_stmts, env)
+        names = [n for n in env1 if n in env2 and env1[n] is not env2[n]]
+        outs = [ir.Var(_hint_name(n)) for n in names]
+        self.emit(ir.If(cond, then, orelse, outs, [env1[n] for n in names], [env2[n] for n in names],
+                        self.parsed.loc(node)))
+        merged = {n: v for n, v in env1.items() if n in env2 and env2[n] is v}
+        merged.update(zip(names, outs))
+        return merged
+
+    def carried_names(self, body, env):
+        return sorted(n for n in assigned_names(body) if n in env)
+
+    def loop_exit(self, body):
+        """Split `if <flag>: break` off the end of a lowered loop body."""
+        if body and isinstance(body[-1], gast.If) and isinstance(body[-1].body[0], gast.Break):
+            return body[:-1], body[-1].test
+        return body, None
+
+    def for_loop(self, s, env):
+        call = s.iter
+        if call.keywords or not 1 <= len(call.args) <= 3:
+            raise self.parsed.error(s, "range() takes 1 to 3 positional arguments here", "for")
+        bounds = [self.expr(a, env, "n") for a in call.args]
+        body, exit_test = self.loop_exit(s.body)
+        names = self.carried_names(body + [s.target], env)
+        names = [n for n in names if n != s.target.id]
+        carried = [ir.Var(_hint_name(n)) for n in names]
+        index = ir.Var(_hint_name(s.target.id))
+        inner = dict(env, **dict(zip(names, carried)))
+        inner[s.target.id] = index
+        block, inner = self.sub_block(body, inner)
+        exit_atom = None
+        if exit_test is not None:
+            saved = self.block
+            self.block = block
+            exit_atom = self.expr(exit_test, inner, "exit", test=True)
+            self.block = saved
+        outs = [ir.Var(_hint_name(n)) for n in names]
+        self.emit(ir.For(index, bounds, carried, [env[n] for n in names], block,
+                         [inner[n] for n in names], outs, self.parsed.loc(s), exit_atom))
+        env = {k: v for k, v in env.items()}
+        env.update(zip(names, outs))
+        return env
+
+    def while_loop(self, s, env):
+        body, exit_test = self.loop_exit(s.body)
+        names = self.carried_names(body, env)
+        carried = [ir.Var(_hint_name(n)) for n in names]
+        inner = dict(env, **dict(zip(names, carried)))
+        saved = self.block
+        self.block = []
+        cond = self.expr(s.test, inner, "cond", test=True)
+        cond_block, self.block = self.block, saved
+        block, inner = self.sub_block(body, inner)
+        exit_atom = None
+        if exit_test is not None:
+            saved = self.block
+            self.block = block
+            exit_atom = self.expr(exit_test, inner, "exit", test=True)
+            self.block = saved
+        outs = [ir.Var(_hint_name(n)) for n in names]
+        self.emit(ir.While(carried, [env[n] for n in names], cond_block, cond, block,
+                           [inner[n] for n in names], outs, self.parsed.loc(s), exit_atom))
+        env = dict(env)
+        env.update(zip(names, outs))
+        return env
+
+    # -- expressions --------------------------------------------------------
+    def expr(self, node, env, hint="t", test=False):
+        if isinstance(node, gast.Name):
+            return self.name(node, env)
+        if isinstance(node, gast.Constant):
+            return ir.Const(node.value)
+        if isinstance(node, gast.BinOp):
+            left = self.expr(node.left, env)
+            right = self.expr(node.right, env)
+            prim = BINOPS[type(node.op)]
+            return self.eqn(node, prim, [left, right], "binop", payload=type(node.op), hint=hint)
+        if isinstance(node, gast.UnaryOp):
+            if isinstance(node.op, gast.Not):
+                return self.opaque(node, env, hint=hint, boolean=True)
+            operand = self.expr(node.operand, env)
+            if isinstance(node.op, gast.UAdd):
+                return operand
+            return self.eqn(node, UNOPS[type(node.op)], [operand], "unop", payload=type(node.op), hint=hint)
+        if isinstance(node, (gast.Compare, gast.BoolOp)):
+            if isinstance(node, gast.BoolOp) and not test:
+                raise self.parsed.error(node, "'and'/'or' on values cannot be differentiated",
+                                        "and/or", "use it only in conditions; for values write an if/else")
+            return self.opaque(node, env, hint=hint, boolean=True)
+        if isinstance(node, gast.IfExp):
+            cond = self.expr(node.test, env, "cond", test=True)
+            env2 = dict(env)
+            tmp = f".ifexp{id(node)}"
+            body = [gast.Assign([gast.Name(tmp, gast.Store(), None, None)], node.body, None)]
+            orelse = [gast.Assign([gast.Name(tmp, gast.Store(), None, None)], node.orelse, None)]
+            for st in body + orelse:
+                gast.copy_location(st, node)
+            merged = self.branch(node, cond, body, orelse, env2)
+            out = merged[tmp]
+            if isinstance(out, ir.Var) and out.hint.startswith("ifexp"):
+                out.hint = hint
+            return out
+        if isinstance(node, gast.Call):
+            return self.call(node, env, hint)
+        if isinstance(node, gast.Attribute):
+            path = self.static_path(node, env)
+            if path is not None:
+                return ir.Global(path[0], path[1])
+            value = self.expr(node.value, env)
+            return self.eqn(node, ("attr", node.attr), [value], "attr", hint=hint)
+        if isinstance(node, gast.Subscript):
+            value = self.expr(node.value, env)
+            index, atoms = self.index_template(node.slice, env)
+            return self.eqn(node, "getitem", [value] + atoms, "getitem", payload=index, hint=hint)
+        if isinstance(node, (gast.Tuple, gast.List)):
+            elts = [self.expr(e, env) for e in node.elts]
+            kind = "tuple" if isinstance(node, gast.Tuple) else "list"
+            return self.eqn(node, kind, elts, "build", payload=kind, hint=hint)
+        return self.opaque(node, env, hint=hint)
+
+    def name(self, node, env):
+        if node.id in env:
+            return env[node.id]
+        if node.id in self.locals:
+            raise self.parsed.error(node, f"'{node.id}' may be used before it is assigned on this path",
+                                    "name", f"give '{node.id}' a value before the branch or loop that sets it")
+        value = self.parsed.resolve(node.id)
+        if value is _MISSING or value is self._missing():
+            raise self.parsed.error(node, f"name '{node.id}' is not defined", "name")
+        return ir.Global(node.id, value)
+
+    def _missing(self):
+        from .frontend import _MISSING as missing
+        return missing
+
+    def static_path(self, node, env):
+        """(dotted source, object) for `mod.attr.attr` chains rooted at a module-level name."""
+        parts = []
+        while isinstance(node, gast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, gast.Name) or node.id in env or node.id in self.locals:
+            return None
+        obj = self.parsed.resolve(node.id)
+        if obj is self._missing():
+            raise self.parsed.error(node, f"name '{node.id}' is not defined", "name")
+        for attr in reversed(parts):
+            try:
+                obj = getattr(obj, attr)
+            except AttributeError:
+                raise self.parsed.error(node, f"'{node.id}' has no attribute '{attr}'", "attribute") from None
+        return ".".join([node.id] + list(reversed(parts))), obj
+
+    def call(self, node, env, hint):
+        func = node.func
+        args = [self.expr(a, env) for a in node.args]
+        kwargs = {k.arg: self.expr(k.value, env) for k in node.keywords}
+        if isinstance(func, gast.Attribute):
+            path = self.static_path(func, env)
+            if path is None:
+                receiver = self.expr(func.value, env)
+                return self.eqn(node, ("method", func.attr), [receiver] + args, "method",
+                                kwargs, payload=func.attr, hint=hint)
+            source, obj = path
+        elif isinstance(func, gast.Name):
+            if func.id in env or func.id in self.locals:
+                raise self.parsed.error(node, f"cannot call '{func.id}', a value computed inside the function",
+                                        "call", "call module-level functions by their name")
+            obj = self.parsed.resolve(func.id)
+            if obj is self._missing():
+                raise self.parsed.error(node, f"name '{func.id}' is not defined", "name")
+            source = func.id
+        else:
+            raise self.parsed.error(node, "only calls of named functions can be differentiated", "call")
+        return self.eqn(node, obj, args, "call", kwargs, payload=source, hint=hint)
+
+    def index_template(self, node, env):
+        """The index of a subscript with every computed part replaced by a placeholder."""
+        atoms = []
+
+        def visit(n):
+            if isinstance(n, gast.Slice):
+                return gast.Slice(*(visit(p) if p is not None else None for p in (n.lower, n.upper, n.step)))
+            if isinstance(n, gast.Tuple):
+                return gast.Tuple([visit(e) for e in n.elts], gast.Load())
+            if isinstance(n, gast.Constant):
+                return n
+            atoms.append(self.expr(n, env))
+            return gast.Name(f".{len(atoms)}", gast.Load(), None, None)
+        return visit(node), atoms
+
+    def opaque(self, node, env, hint="t", boolean=False, effect=False):
+        """Keep an expression or statement as it is written; its free names become args."""
+        template = copy.deepcopy(node)
+        atoms = []
+        for sub in gast.walk(template):
+            if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load):
+                if sub.id in env or sub.id in self.locals:
+                    atoms.append(self.name(sub, env))
+                    sub.id = f".{len(atoms)}"
+                else:
+                    self.name(sub, env)   # undefined names fail here, at compile time
+        if effect:
+            self.emit(ir.Eqn([], "effect", atoms, {}, self.parsed.loc(node), "effect", template))
+            return None
+        return self.eqn(node, "opaque", atoms, "opaque", payload=template, hint=hint, boolean=boolean)
+
+
+def _hint_name(name):
+    return name.lstrip(".").rstrip("0123456789") or "t" if name.startswith(".") else name
+
+
+def _hint(target):
+    return _hint_name(target.id) if isinstance(target, gast.Name) else "t"
+
+
+def build(parsed):
+    """The SSA graph of a lowered function."""
+    node = parsed.node
+    builder = _Builder(parsed)
+    params = [ir.Var(a.id) for a in node.args.args]
+    env = {a.id: p for a, p in zip(node.args.args, params)}
+    builder.block = []
+    ret = node.body[-1]
+    env = builder.statements(node.body[:-1], env)
+    result = builder.expr(ret.value, env, "result")
+    return ir.Graph(node.name, params, builder.block, result, parsed)
+
+
+def _pure(stmt):
+    if isinstance(stmt, ir.Eqn):
+        if stmt.kind == "effect":
+            return False
+        if stmt.kind in ("call", "method"):
+            module = getattr(stmt.prim, "__module__", None) or ""
+            return module.split(".")[0] in ("numpy", "math", "builtins", "operator", "s2sgrad") \
+                or stmt.prim in (len, abs, float, int, min, max, range, round) or stmt.kind == "method"
+        return True
+    return True
+
+
+def prune(graph):
+    """Drop pure equations, branch results and loop-carried values nobody reads
+    (the flags lowering made for break/continue/return often end up here)."""
+    while True:
+        used = set()
+
+        def mark(atoms):
+            used.update(a for a in atoms if isinstance(a, ir.Var))
+        mark([graph.result])
+        for stmt in ir.walk(graph.body):
+            mark(ir.reads(stmt))
+        for stmt in ir.walk(graph.body):
+            if isinstance(stmt, ir.If):
+                for k, o in enumerate(stmt.outs):
+                    if o in used:
+                        mark([stmt.then_outs[k], stmt.else_outs[k]])
+                mark([stmt.cond])
+            elif ir.is_loop(stmt):
+                mark([stmt.exit] if stmt.exit is not None else [])
+                if isinstance(stmt, ir.While):
+                    mark([stmt.cond])
+        # a carried value is needed if the loop's result or the body reads it
+        for stmt in ir.walk(graph.body):
+            if ir.is_loop(stmt):
+                for c, o, b in zip(stmt.carried, stmt.outs, stmt.body_outs):
+                    if o in used or c in used:
+                        mark([b])
+        changed = _sweep(graph.body, used)
+        if not changed:
+            return graph
+
+
+def _sweep(block, used):
+    changed = False
+    kept = []
+    for stmt in block:
+        for sub in ir.sub_blocks(stmt):
+            changed |= _sweep(sub, used)
+        if isinstance(stmt, ir.Eqn):
+            if stmt.outs and not any(o in used for o in stmt.outs) and _pure(stmt):
+                changed = True
+                continue
+        elif isinstance(stmt, ir.If):
+            keep = [k for k, o in enumerate(stmt.outs) if o in used]
+            if len(keep) != len(stmt.outs):
+                changed = True
+                stmt.outs = [stmt.outs[k] for k in keep]
+                stmt.then_outs = [stmt.then_outs[k] for k in keep]
+                stmt.else_outs = [stmt.else_outs[k] for k in keep]
+            if not stmt.outs and not stmt.then and not stmt.orelse:
+                changed = True
+                continue
+        else:
+            keep = [k for k, (c, o) in enumerate(zip(stmt.carried, stmt.outs)) if c in used or o in used]
+            if len(keep) != len(stmt.carried):
+                changed = True
+                for attr in ("carried", "inits", "body_outs", "outs"):
+                    setattr(stmt, attr, [getattr(stmt, attr)[k] for k in keep])
+        kept.append(stmt)
+    block[:] = kept
+    return changed

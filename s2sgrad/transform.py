@@ -1,0 +1,171 @@
+"""The pipeline: a user function -> generated derivative source and function.
+
+parse (frontend) -> lower -> SSA (ssa.build, ssa.prune) -> analyses (activity,
+scalar kinds) -> reverse sweep (reverse) -> source (codegen) -> compile.
+"""
+import math
+from dataclasses import dataclass
+
+import gast
+import numpy as np
+
+from . import analysis, ir, runtime, ssa
+from .codegen import Emitter, assign, comment, free_names, name, to_source
+from .compile import compile_function
+from .frontend import parse_function
+from .lower import lower
+from .naming import Names
+from .reverse import Reverse
+
+
+@dataclass
+class Derived:
+    source: str
+    function: object
+    graph: object
+
+
+def build_graph(func):
+    parsed = parse_function(func)
+    lower(parsed)
+    graph = ssa.build(parsed)
+    return ssa.prune(graph)
+
+
+def _user_names(graph):
+    node = graph.parsed.node
+    locals_ = ssa.assigned_names(node.body) | {a.id for a in node.args.args}
+    every = {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
+    return {n for n in locals_ if not n.startswith(".")}, {n for n in every - locals_ if not n.startswith(".")}
+
+
+class _Spelling:
+    """Chooses how generated code names NumPy, math and runtime helpers."""
+
+    def __init__(self, names, user_globals):
+        self.names = names
+        self.user_globals = user_globals
+        self.bindings = {}
+
+    def __call__(self, placeholder):
+        if placeholder == ".np":
+            return self._bind("np", np)
+        if placeholder == ".math":
+            return self._bind("math", math)
+        if placeholder.startswith(".rt."):
+            helper = placeholder[4:]
+            return self._bind(helper, getattr(runtime, helper))
+        raise AssertionError(placeholder)
+
+    def _bind(self, stem, obj):
+        for existing, value in self.bindings.items():
+            if value is obj:
+                return existing
+        usable = stem not in self.names.taken or (
+            self.user_globals.get(stem) is obj and stem not in self.names.vars.values())
+        spelled = stem if usable and stem not in self.bindings else self.names.fresh(stem)
+        self.names.taken.add(spelled)
+        self.bindings[spelled] = obj
+        return spelled
+
+
+def _name_everything(graph, names):
+    for p in graph.params:
+        names.var(p)
+    for stmt in ir.walk(graph.body):
+        if ir.is_loop(stmt):
+            for c, y in zip(stmt.carried, stmt.outs):
+                names.share(y, c)
+        for v in stmt.outs:
+            names.var(v)
+        if isinstance(stmt, ir.For):
+            names.var(stmt.index)
+
+
+def derive(func, wrt, arg_kinds, variant):
+    """Generate the reverse-mode derivative of `func` w.r.t. parameter indices `wrt`.
+
+    variant: 'grad' (returns gradients), 'value_and_grad', or 'vjp' (a forward
+    function returning (value, saved) and a backward function of (saved, cotangent)).
+    """
+    graph = build_graph(func)
+    params = graph.params
+    wrt_vars = [params[i] for i in wrt]
+    active = analysis.activity(graph, wrt_vars)
+    scalars = analysis.kinds(graph, arg_kinds)
+    user, free = _user_names(graph)
+    names = Names(user, free)
+    _name_everything(graph, names)
+    spell = _Spelling(names, func.__globals__)
+    emitter = Emitter(names, spell)
+    rev = Reverse(graph, active, scalars, names, emitter)
+
+    result = graph.result
+    seed = None
+    if isinstance(result, ir.Var) and result in active:
+        seed = names.adjoint(result)
+        rev.state[result] = seed
+    fwd, back = rev.block(graph.body, in_loop=False)
+    grads = []
+    for v in wrt_vars:
+        current = rev.state.get(v)
+        grads.append(name(current) if current else rev.zeros(v))
+    grads_node = grads[0] if len(grads) == 1 else gast.Tuple(grads, gast.Load())
+    result_node = emitter.atom(result)
+    base = graph.name
+    arguments = _arguments([names.var(p) for p in params])
+    if variant in ("grad", "value_and_grad"):
+        body = list(fwd)
+        if seed:
+            seed_value = gast.Constant(1.0, None) if result in scalars else \
+                emitter.fix_roots(gast.Call(gast.Name(".rt.grad_seed", gast.Load(), None, None), [result_node], []))
+            body += [comment("reverse sweep"), assign(seed, seed_value)] + back
+        else:
+            body.append(gast.Expr(gast.Call(name(spell(".rt.grad_seed")), [result_node], [])))
+        ret = grads_node if variant == "grad" else gast.Tuple([result_node, grads_node], gast.Load())
+        body.append(gast.Return(ret))
+        fname = names.fresh(f"{base}_{variant}")
+        funcs = [_funcdef(fname, arguments, body)]
+        entry = fname
+    else:
+        saved = sorted(free_names(back + [gast.Return(grads_node)]) & (names.taken - set(spell.bindings)) - {seed})
+        saved_name = names.fresh("saved")
+        fwd_name, bwd_name = names.fresh(f"{base}_forward"), names.fresh(f"{base}_backward")
+        fwd_body = fwd + [gast.Return(gast.Tuple([result_node, gast.Tuple([name(s) for s in saved], gast.Load())],
+                                                 gast.Load()))]
+        unpack = [gast.Assign([gast.Tuple([name(s, True) for s in saved], gast.Store())], name(saved_name), None)] \
+            if saved else []
+        bwd_body = unpack + back + [gast.Return(grads_node)]
+        funcs = [_funcdef(fwd_name, arguments, fwd_body),
+                 _funcdef(bwd_name, _arguments([saved_name, seed or names.fresh("dresult")]), bwd_body)]
+        entry = (fwd_name, bwd_name)
+    source = to_source(funcs)
+    if variant == "vjp":
+        f1 = compile_function(to_source(funcs[:1]), entry[0], func, spell.bindings, "forward")
+        f2 = compile_function(to_source(funcs[1:]), entry[1], func, spell.bindings, "backward")
+        function = (f1, f2)
+    else:
+        function = compile_function(source, entry, func, spell.bindings, variant)
+    return Derived(_with_imports(source, spell.bindings), function, graph)
+
+
+def _with_imports(source, bindings):
+    lines = []
+    helpers = sorted(n for n, v in bindings.items() if v is not np and v is not math)
+    if any(v is np for v in bindings.values()):
+        lines.append("import numpy as np" if "np" in bindings else
+                     f"import numpy as {next(n for n, v in bindings.items() if v is np)}")
+    if any(v is math for v in bindings.values()):
+        lines.append("import math")
+    if helpers:
+        lines.append(f"from s2sgrad.runtime import {', '.join(helpers)}")
+    return ("\n".join(lines) + "\n\n" if lines else "") + source
+
+
+def _arguments(param_names):
+    return gast.arguments([gast.Name(p, gast.Param(), None, None) for p in param_names],
+                          [], None, [], [], None, [])
+
+
+def _funcdef(fname, arguments, body):
+    return gast.FunctionDef(fname, arguments, body, [], None, None, [])

@@ -1,0 +1,123 @@
+"""Time the benchmark problems without pytest and print a Markdown table.
+
+    python tests/benchmarks/report.py [--repeat 7] [--min-time 0.2]
+
+Every time is the best of ``--repeat`` repeats of ``timeit``; each repeat runs
+the call enough times to last at least ``--min-time`` seconds. The s2sgrad
+gradient is built once and called once before timing (the first call
+transforms and compiles). The transform time is the time to build and make
+the first call of the gradient of a fresh copy of a 30-line function.
+"""
+import argparse
+import os
+import platform
+import sys
+import timeit
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+import numpy as np  # noqa: E402
+
+import s2sgrad as sg  # noqa: E402
+from tests.benchmarks import models  # noqa: E402
+
+TARGETS = {
+    "grad_over_forward": {"simulate": 4.0},
+    "s2sgrad_over_hand": {"mlp": 1.3, "rnn": 1.3},
+    "transform_ms": 50.0,
+}
+
+
+def best_time(fn, repeat, min_time):
+    """Best seconds per call of ``fn()``."""
+    timer = timeit.Timer(fn)
+    number = 1
+    while True:
+        t = timer.timeit(number)
+        if t >= min_time:
+            break
+        number = max(number * 2, int(number * min_time / max(t, 1e-9) * 1.1))
+    times = [t / number] + [x / number for x in timer.repeat(repeat - 1, number)]
+    return min(times)
+
+
+def best_single(fn, setup, repeat):
+    """Best seconds of ``fn(*setup())`` where every call needs fresh setup."""
+    times = []
+    for _ in range(repeat):
+        args = setup()
+        t0 = timeit.default_timer()
+        fn(*args)
+        times.append(timeit.default_timer() - t0)
+    return min(times)
+
+
+def fmt_time(s):
+    if s >= 1.0:
+        return f"{s:.2f} s"
+    if s >= 1e-3:
+        return f"{s * 1e3:.2f} ms"
+    return f"{s * 1e6:.1f} µs"
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--min-time", type=float, default=0.2)
+    opts = ap.parse_args(argv)
+
+    rows = []
+    for name in ("simulate", "mlp", "rnn"):
+        p = models.PROBLEMS[name]
+        args = p["inputs"]()
+        f, hand = p["forward"], p["hand"]
+        df = sg.grad(f, wrt=p["wrt"])
+        df(*args)  # compile outside the timing
+        t_fwd = best_time(lambda: f(*args), opts.repeat, opts.min_time)
+        t_sg = best_time(lambda: df(*args), opts.repeat, opts.min_time)
+        t_hand = best_time(lambda: hand(*args), opts.repeat, opts.min_time)
+        rows.append((name, p["label"], t_fwd, t_sg, t_hand))
+
+    args30 = models.make_thirty_lines_inputs()
+    models.transform_once(models.thirty_lines, args30)  # warm imports
+    setup = models.fresh_transform_setup(models.thirty_lines, args30)
+    t_transform = best_single(models.transform_once, lambda: setup()[0], max(opts.repeat, 10))
+    df30 = sg.grad(models.thirty_lines, wrt=models.THIRTY_LINES_WRT)
+    df30(*args30)
+    t_call30 = best_time(lambda: df30(*args30), opts.repeat, opts.min_time / 4)
+
+    print(f"Python {platform.python_version()}, NumPy {np.__version__}, "
+          f"{platform.machine()}, {os.cpu_count()} CPUs; best of {opts.repeat} repeats.")
+    print()
+    print("| problem | forward | s2sgrad grad | hand grad | s2sgrad grad / forward "
+          "| hand grad / forward | s2sgrad / hand |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, label, t_fwd, t_sg, t_hand in rows:
+        print(f"| {label} | {fmt_time(t_fwd)} | {fmt_time(t_sg)} | {fmt_time(t_hand)} "
+              f"| {t_sg / t_fwd:.2f} | {t_hand / t_fwd:.2f} | {t_sg / t_hand:.2f} |")
+    print()
+    print(f"Transforming a 30-line function (`thirty_lines`, fresh copy, gradient wrt 2 args, "
+          f"first call included): **{t_transform * 1e3:.1f} ms** "
+          f"(the compiled gradient then runs in {fmt_time(t_call30)}).")
+    print()
+    print("Targets (not asserted):")
+    by_name = {r[0]: r for r in rows}
+    for name, target in TARGETS["grad_over_forward"].items():
+        _, label, t_fwd, t_sg, _ = by_name[name]
+        ratio = t_sg / t_fwd
+        print(f"- {label}: s2sgrad grad / forward {ratio:.2f} (target <= {target}) "
+              f"{'met' if ratio <= target else 'MISSED'}")
+    for name, target in TARGETS["s2sgrad_over_hand"].items():
+        _, label, _, t_sg, t_hand = by_name[name]
+        ratio = t_sg / t_hand
+        print(f"- {label}: s2sgrad / hand {ratio:.2f} (target <= {target}) "
+              f"{'met' if ratio <= target else 'MISSED'}")
+    ms = t_transform * 1e3
+    print(f"- transform of a 30-line function: {ms:.1f} ms (target < {TARGETS['transform_ms']:.0f} ms) "
+          f"{'met' if ms < TARGETS['transform_ms'] else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()

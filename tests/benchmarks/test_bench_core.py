@@ -1,0 +1,55 @@
+"""Core performance benchmarks (pytest-benchmark).
+
+Skipped in the normal test run (pyproject adds ``--benchmark-skip``); run with
+
+    pytest tests/benchmarks --benchmark-only
+
+Groups: one per problem (forward / s2sgrad gradient / hand-written gradient)
+and ``transform`` for the compile time of a 30-line function.
+"""
+import pytest
+
+import s2sgrad as sg
+from tests.benchmarks import models
+from tests.benchmarks.models import PROBLEMS
+from tests.benchmarks.models import fresh_transform_setup, transform_once
+
+NAMES = sorted(PROBLEMS)
+
+
+@pytest.fixture(scope="module", params=NAMES)
+def problem(request):
+    p = PROBLEMS[request.param]
+    args = p["inputs"]()
+    df = sg.grad(p["forward"], wrt=p["wrt"])
+    df(*args)  # the first call transforms and compiles: keep it out of the timing
+    return request.param, p, args, df
+
+
+def test_forward(benchmark, problem):
+    name, p, args, _ = problem
+    benchmark.group = name
+    benchmark(p["forward"], *args)
+
+
+def test_grad_s2sgrad(benchmark, problem):
+    name, p, args, df = problem
+    benchmark.group = name
+    benchmark(df, *args)
+
+
+def test_grad_hand(benchmark, problem):
+    name, p, args, _ = problem
+    benchmark.group = name
+    benchmark(p["hand"], *args)
+
+
+def test_transform_thirty_lines(benchmark):
+    """Transform + compile + first call of the gradient of a fresh copy of a
+    30-line function; the derivative's own run time on these tiny inputs is
+    a few tens of microseconds."""
+    benchmark.group = "transform"
+    args = models.make_thirty_lines_inputs()
+    transform_once(models.thirty_lines, args)  # warm imports / rule tables
+    benchmark.pedantic(transform_once, setup=fresh_transform_setup(models.thirty_lines, args),
+                       rounds=30, iterations=1, warmup_rounds=1)

@@ -1,0 +1,156 @@
+"""Constructs the compiler refuses, each a clear ``S2SGradError``.
+
+One program per refused construct: ``try``, ``yield``, ``with``, ``global``
+writes, ``nonlocal``, ``lambda``, a nested ``class``, a nested ``def``,
+``del``, ``async def``, ``import`` inside the function, starred assignment,
+and calls to C functions that have no derivative rule. Each test asserts that
+``sg.grad(f)(*args)`` raises ``sg.S2SGradError`` (at decoration or at the first
+call) whose message names this file, the line of the offending construct (the
+line marked ``# <-- here``; where two lines may fairly be blamed, both are
+marked), the offending source line, and a word for the construct.
+"""
+import contextlib
+import functools
+import inspect
+import operator
+import re
+
+import numpy as np
+import pytest
+
+import s2sgrad as sg
+
+MARKER = "# <-- here"
+
+_STATE = 0.0
+_summer = operator.methodcaller("sum")
+
+
+def uses_try(x):
+    try:  # <-- here
+        y = x * 2.0
+    except ValueError:
+        y = x
+    return y * x
+
+
+def uses_yield(x):
+    y = x * x
+    yield y  # <-- here
+
+
+def uses_with(x):
+    with contextlib.nullcontext():  # <-- here
+        y = x * 2.0
+    return y * x
+
+
+def uses_global_write(x):
+    global _STATE  # <-- here
+    _STATE = x * 2.0  # <-- here
+    return _STATE * x
+
+
+def _make_nonlocal():
+    total = 1.0
+
+    def uses_nonlocal(x):
+        nonlocal total  # <-- here
+        total = total * x  # <-- here
+        return total * x
+
+    return uses_nonlocal
+
+
+uses_nonlocal = _make_nonlocal()
+
+
+def uses_lambda(x):
+    square = lambda v: v * v  # <-- here  # noqa: E731
+    return square(x) + x
+
+
+def uses_nested_class(x):
+    class Box:  # <-- here
+        scale = 2.0
+    return x * Box.scale
+
+
+def uses_nested_def(x):
+    def inner(v):  # <-- here
+        return v * v
+    return inner(x) + x
+
+
+def uses_del(x):
+    y = x * x
+    z = y + x
+    del y  # <-- here
+    return z
+
+
+async def uses_async(x):  # <-- here
+    return x * x
+
+
+def uses_import(x):
+    import math as m  # <-- here
+    return m.sin(x) * x
+
+
+def uses_starred_assignment(x):
+    a, *b = x  # <-- here
+    return a * b[0] + b[1]
+
+
+def uses_methodcaller(x):
+    y = x * x
+    return _summer(y)  # <-- here
+
+
+def uses_reduce(x):
+    y = np.sin(x)
+    return functools.reduce(operator.mul, y)  # <-- here
+
+
+V3 = np.array([0.7, -0.4, 1.1])
+
+# (function, arguments, pattern naming the construct in the message)
+REFUSED = [
+    (uses_try, (1.5,), r"\btry\b"),
+    (uses_yield, (1.5,), r"\byield\b|generator"),
+    (uses_with, (1.5,), r"\bwith\b"),
+    (uses_global_write, (1.5,), r"\bglobal\b"),
+    (uses_nonlocal, (1.5,), r"\bnonlocal\b"),
+    (uses_lambda, (1.5,), r"\blambda\b"),
+    (uses_nested_class, (1.5,), r"\bclass\b"),
+    (uses_nested_def, (1.5,), r"\bdef\b|nested function|function definition"),
+    (uses_del, (1.5,), r"\bdel\b"),
+    (uses_async, (1.5,), r"\basync\b|coroutine"),
+    (uses_import, (1.5,), r"\bimport\b"),
+    (uses_starred_assignment, (V3,), r"starred|\bstar\b"),
+    (uses_methodcaller, (V3,), r"methodcaller"),
+    (uses_reduce, (V3,), r"\breduce\b"),
+]
+
+
+def _marked_lines(fn):
+    """Line numbers in this file, and the code text, of the lines marked as offending."""
+    lines, start = inspect.getsourcelines(fn)
+    return {start + i: line.split("#")[0].strip() for i, line in enumerate(lines) if MARKER in line}
+
+
+@pytest.mark.parametrize("fn, args, construct", [pytest.param(*row, id=row[0].__name__) for row in REFUSED])
+def test_refused_construct(fn, args, construct):
+    with pytest.raises(sg.S2SGradError) as info:
+        sg.grad(fn)(*args)
+    message = str(info.value)
+    marked = _marked_lines(fn)
+    assert marked, "test bug: no marked line"
+    assert "test_errors.py" in message, message
+    blamed = [lineno for lineno in marked if re.search(rf"\b{lineno}\b", message)]
+    assert blamed, f"message names none of lines {sorted(marked)}:\n{message}"
+    assert any(marked[lineno] in message for lineno in blamed), \
+        f"message does not show the offending source line:\n{message}"
+    assert re.search(construct, message, re.IGNORECASE), \
+        f"message does not name the construct ({construct}):\n{message}"
