@@ -52,6 +52,16 @@ def comment(text):
     return gast.Expr(name(_COMMENT + _encode(text)))
 
 
+def is_comment(stmt):
+    return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Name) \
+        and stmt.value.id.startswith(_COMMENT)
+
+
+def is_line_comment(stmt):
+    """A `# line N: ...` comment over an adjoint block."""
+    return is_comment(stmt) and stmt.value.id.startswith(_COMMENT + _encode("line "))
+
+
 def _encode(text):
     return text.encode("utf-8").hex()
 

@@ -21,6 +21,11 @@ from .rules import lookup
 from .rules.sym import Sym, rt, to_node
 
 
+# The adjoint of a scalar result in `grad` is the literal 1.0: rules see the
+# number (so `g * d` folds to `d`) and generated code spells it `1.0`.
+ONE, ONE_NAME = 1.0, "1.0"
+
+
 class Reverse:
     def __init__(self, graph, active, scalars, names, emitter):
         self.graph = graph
@@ -49,6 +54,8 @@ class Reverse:
                 self.state[v] = expr.id
                 return
             out.append(assign(target, expr))
+        elif isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.USub):
+            out.append(assign(target, gast.BinOp(name(current), gast.Sub(), expr.operand)))
         else:
             out.append(assign(target, gast.BinOp(name(current), gast.Add(), expr)))
         self.state[v] = target
@@ -99,7 +106,7 @@ class Reverse:
         varied = [a for a in eqn.atoms if isinstance(a, ir.Var) and a in self.active]
         if not varied:
             return []
-        g = Sym(name(gs[0])) if len(gs) == 1 else None
+        g = (ONE if gs[0] == ONE_NAME else Sym(name(gs[0]))) if len(gs) == 1 else None
         if eqn.kind == "getitem":
             x = eqn.args[0]
             if any(a in self.active for a in eqn.args[1:]):
@@ -138,11 +145,19 @@ class Reverse:
                 if vjp is None:
                     param = params[i] if i < len(params) else "?"
                     raise self.error(eqn, f"{self.describe(eqn)} has no derivative with respect to '{param}'")
-                part = vjp(g, ans, *bound.args, **bound.kwargs)
+                part = self.run_vjp(vjp, g, ans, bound)
                 if rule.elementwise and self.needs_unbroadcast(a, eqn):
                     part = rt.unbroadcast(part, self.sym(a))
                 parts.append((a, part))
         return parts
+
+    @staticmethod
+    def run_vjp(vjp, g, ans, bound):
+        part = vjp(g, ans, *bound.args, **bound.kwargs)
+        if g is ONE and not isinstance(part, (Sym, int, float)):
+            # the rule computed with the literal seed; let it emit code instead
+            part = vjp(Sym(name(ONE_NAME)), ans, *bound.args, **bound.kwargs)
+        return part
 
     def needs_unbroadcast(self, a, eqn):
         out = eqn.outs[0]

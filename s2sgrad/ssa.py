@@ -356,32 +356,41 @@ def prune(graph):
     """Drop pure equations, branch results and loop-carried values nobody reads
     (the flags lowering made for break/continue/return often end up here)."""
     while True:
-        used = set()
-
-        def mark(atoms):
-            used.update(a for a in atoms if isinstance(a, ir.Var))
-        mark([graph.result])
-        for stmt in ir.walk(graph.body):
-            mark(ir.reads(stmt))
-        for stmt in ir.walk(graph.body):
-            if isinstance(stmt, ir.If):
-                for k, o in enumerate(stmt.outs):
-                    if o in used:
-                        mark([stmt.then_outs[k], stmt.else_outs[k]])
-                mark([stmt.cond])
-            elif ir.is_loop(stmt):
-                mark([stmt.exit] if stmt.exit is not None else [])
-                if isinstance(stmt, ir.While):
-                    mark([stmt.cond])
-        # a carried value is needed if the loop's result or the body reads it
-        for stmt in ir.walk(graph.body):
-            if ir.is_loop(stmt):
-                for c, o, b in zip(stmt.carried, stmt.outs, stmt.body_outs):
-                    if o in used or c in used:
-                        mark([b])
+        used = _used_values(graph)
         changed = _sweep(graph.body, used)
         if not changed:
             return graph
+
+
+def _used_values(graph):
+    """Vars read by something that is itself kept (a fixed point)."""
+    used = {graph.result} if isinstance(graph.result, ir.Var) else set()
+
+    def mark(atoms):
+        new = {a for a in atoms if isinstance(a, ir.Var)} - used
+        used.update(new)
+        return bool(new)
+    grew = True
+    while grew:
+        grew = False
+        for stmt in ir.walk(graph.body):
+            if isinstance(stmt, ir.Eqn):
+                if not _pure(stmt) or any(o in used for o in stmt.outs):
+                    grew |= mark(stmt.atoms)
+            elif isinstance(stmt, ir.If):
+                grew |= mark([stmt.cond])
+                for k, o in enumerate(stmt.outs):
+                    if o in used:
+                        grew |= mark([stmt.then_outs[k], stmt.else_outs[k]])
+            else:
+                grew |= mark(list(stmt.bounds) if isinstance(stmt, ir.For) else [])
+                grew |= mark([stmt.exit] if stmt.exit is not None else [])
+                if isinstance(stmt, ir.While):
+                    grew |= mark([stmt.cond])
+                for c, i, b, o in zip(stmt.carried, stmt.inits, stmt.body_outs, stmt.outs):
+                    if o in used or c in used:
+                        grew |= mark([b, i])
+    return used
 
 
 def _sweep(block, used):

@@ -10,12 +10,13 @@ import gast
 import numpy as np
 
 from . import analysis, ir, runtime, ssa
-from .codegen import Emitter, assign, comment, free_names, name, to_source
+from .codegen import Emitter, assign, comment, free_names, is_line_comment, name, to_source
 from .compile import compile_function
 from .frontend import parse_function
 from .lower import lower
 from .naming import Names
-from .reverse import Reverse
+from .cleanup import drop_dead_temporaries, drop_orphan_comments, inline_temporaries
+from .reverse import ONE_NAME, Reverse
 
 
 @dataclass
@@ -76,6 +77,13 @@ def _name_everything(graph, names):
         if ir.is_loop(stmt):
             for c, y in zip(stmt.carried, stmt.outs):
                 names.share(y, c)
+        if isinstance(stmt, ir.If):
+            # a value made in a branch for the phi gets the phi's name: no copy
+            for arm, outs in ((stmt.then, stmt.then_outs), (stmt.orelse, stmt.else_outs)):
+                made = {o for st in arm for o in st.outs}
+                for phi, out in zip(stmt.outs, outs):
+                    if out in made and out not in names.vars:
+                        names.share(out, phi)
         for v in stmt.outs:
             names.var(v)
         if isinstance(stmt, ir.For):
@@ -102,9 +110,10 @@ def derive(func, wrt, arg_kinds, variant):
 
     result = graph.result
     seed = None
+    literal_seed = variant != "vjp" and result in scalars
     if isinstance(result, ir.Var) and result in active:
         seed = names.adjoint(result)
-        rev.state[result] = seed
+        rev.state[result] = ONE_NAME if literal_seed else seed
     fwd, back = rev.block(graph.body, in_loop=False)
     grads = []
     for v in wrt_vars:
@@ -116,14 +125,17 @@ def derive(func, wrt, arg_kinds, variant):
     arguments = _arguments([names.var(p) for p in params])
     if variant in ("grad", "value_and_grad"):
         body = list(fwd)
-        if seed:
-            seed_value = gast.Constant(1.0, None) if result in scalars else \
-                emitter.fix_roots(gast.Call(gast.Name(".rt.grad_seed", gast.Load(), None, None), [result_node], []))
+        if seed and literal_seed:
+            body += [comment("reverse sweep")] + back
+        elif seed:
+            seed_value = emitter.fix_roots(gast.Call(gast.Name(".rt.grad_seed", gast.Load(), None, None),
+                                                     [result_node], []))
             body += [comment("reverse sweep"), assign(seed, seed_value)] + back
         else:
             body.append(gast.Expr(gast.Call(name(spell(".rt.grad_seed")), [result_node], [])))
         ret = grads_node if variant == "grad" else gast.Tuple([result_node, grads_node], gast.Load())
         body.append(gast.Return(ret))
+        _tidy(body, _temporaries(graph, names, user, wrt_vars))
         fname = names.fresh(f"{base}_{variant}")
         funcs = [_funcdef(fname, arguments, body)]
         entry = fname
@@ -136,6 +148,9 @@ def derive(func, wrt, arg_kinds, variant):
         unpack = [gast.Assign([gast.Tuple([name(s, True) for s in saved], gast.Store())], name(saved_name), None)] \
             if saved else []
         bwd_body = unpack + back + [gast.Return(grads_node)]
+        temps = _temporaries(graph, names, user, wrt_vars)
+        _tidy(fwd_body, temps)
+        _tidy(bwd_body, temps)
         funcs = [_funcdef(fwd_name, arguments, fwd_body),
                  _funcdef(bwd_name, _arguments([saved_name, seed or names.fresh("dresult")]), bwd_body)]
         entry = (fwd_name, bwd_name)
@@ -147,6 +162,19 @@ def derive(func, wrt, arg_kinds, variant):
     else:
         function = compile_function(source, entry, func, spell.bindings, variant)
     return Derived(_with_imports(source, spell.bindings), function, graph)
+
+
+def _tidy(body, temps):
+    inline_temporaries(body, temps)
+    drop_dead_temporaries(body, temps)
+    drop_orphan_comments(body, is_line_comment)
+
+
+def _temporaries(graph, names, user, wrt_vars):
+    """Names that may be folded away: compiler temporaries and adjoints (not the gradients)."""
+    temps = {n for v, n in names.vars.items() if v.hint not in user}
+    temps |= {n for v, n in names.adjoints.items() if v not in wrt_vars}
+    return temps
 
 
 def _with_imports(source, bindings):

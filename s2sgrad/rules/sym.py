@@ -18,8 +18,12 @@ def _name(id_):
 
 
 def _dotted(path):
+    """`.np.linalg.solve` -> Attribute(Attribute(Name('.np'), 'linalg'), 'solve')."""
     node = None
-    for part in path.split("."):
+    parts = path.split(".")
+    if path.startswith("."):
+        parts = ["." + parts[1]] + parts[2:]
+    for part in parts:
         node = _name(part) if node is None else gast.Attribute(node, part, gast.Load())
     return node
 

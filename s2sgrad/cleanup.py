@@ -1,0 +1,123 @@
+"""Clean-up of generated code: fold single-use temporaries back into the
+expression that reads them, so `t = c * v; a = t1 - t` reads `a = t1 - c * v`
+as the user wrote it.
+
+A temporary is folded only when it is assigned once and read once in the
+whole function, the read comes later in the same statement list (not inside a
+loop that the assignment is outside of), and nothing in between assigns a
+name the expression reads.
+"""
+import gast
+
+
+def _stores(node):
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+
+def _loads(node):
+    return [n for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+
+
+def _counts(body):
+    stores, loads = {}, {}
+    for stmt in body:
+        for n in gast.walk(stmt):
+            if isinstance(n, gast.Name):
+                table = stores if isinstance(n.ctx, gast.Store) else loads
+                table[n.id] = table.get(n.id, 0) + 1
+            elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
+                loads[n.target.id] = loads.get(n.target.id, 0) + 1
+    return stores, loads
+
+
+def _blocks(body):
+    yield body
+    for stmt in body:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
+                yield from _blocks(inner)
+
+
+def _use_site(stmt, temp):
+    """The Name node reading `temp` in `stmt`, if it is not inside a loop there."""
+    if isinstance(stmt, (gast.For, gast.While)):
+        return None
+    for n in gast.walk(stmt):
+        if isinstance(n, (gast.For, gast.While)) and any(m.id == temp for m in _loads(n)):
+            return None
+    for n in gast.walk(stmt):
+        if isinstance(n, gast.Name) and n.id == temp and isinstance(n.ctx, gast.Load):
+            return n
+    return None
+
+
+def inline_temporaries(body, temps):
+    """Fold single-use temporaries (names in `temps`) in place; returns `body`."""
+    changed = True
+    while changed:
+        changed = False
+        stores, loads = _counts(body)
+        for block in _blocks(body):
+            for i, stmt in enumerate(block):
+                if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+                        and isinstance(stmt.targets[0], gast.Name)):
+                    continue
+                temp = stmt.targets[0].id
+                if temp not in temps or stores.get(temp) != 1 or loads.get(temp) != 1:
+                    continue
+                reads = {n.id for n in _loads(stmt.value)}
+                for j in range(i + 1, len(block)):
+                    site = _use_site(block[j], temp)
+                    if site is not None:
+                        if isinstance(block[j], (gast.If,)) and reads & _stores(block[j]):
+                            break
+                        _replace(block[j], site, stmt.value)
+                        del block[i]
+                        changed = True
+                        break
+                    if reads & _stores(block[j]) or any(n.id == temp for n in _loads(block[j])):
+                        break
+                if changed:
+                    break
+            if changed:
+                break
+    return body
+
+
+def _replace(stmt, site, value):
+    class Swap(gast.NodeTransformer):
+        def visit_Name(self, node):
+            return value if node is site else node
+    Swap().visit(stmt)
+
+
+def drop_dead_temporaries(body, temps):
+    """Remove assignments to temporaries that nothing reads (e.g. the primal
+    result in a function that returns only gradients)."""
+    changed = True
+    while changed:
+        changed = False
+        _, loads = _counts(body)
+        for block in _blocks(body):
+            for i, stmt in enumerate(block):
+                if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+                        and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id in temps \
+                        and not loads.get(stmt.targets[0].id):
+                    del block[i]
+                    changed = True
+                    break
+    return body
+
+
+def drop_orphan_comments(body, is_comment):
+    """A comment whose code was folded away is followed by another comment or nothing."""
+    for block in list(_blocks(body)):
+        keep = []
+        for i, stmt in enumerate(block):
+            nxt = block[i + 1] if i + 1 < len(block) else None
+            if is_comment(stmt) and (nxt is None or is_comment(nxt)):
+                continue
+            keep.append(stmt)
+        block[:] = keep or [gast.Pass()]
+    return body
