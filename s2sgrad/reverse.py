@@ -122,7 +122,7 @@ class Reverse:
         rule = lookup.rule(eqn)
         if rule is None:
             raise self.error(eqn, f"no derivative rule for {self.describe(eqn)}",
-                             hint="register one with s2sgrad.extend, or wrap the argument in sg.stop_gradient")
+                             hint="if its derivative is not needed, wrap the argument in sg.stop_gradient(...)")
         args = [self.value(a) for a in eqn.args]
         kwargs = {k: self.value(v) for k, v in eqn.kwargs.items()}
         ans = Sym(name(self.names.var(eqn.outs[0])))
