@@ -110,6 +110,37 @@ def drop_dead_temporaries(body, temps):
     return body
 
 
+def fill_empty_blocks(body):
+    """Give emptied compound statements a body again; drop `if c: pass` entirely."""
+    def fix(stmts):
+        out = []
+        for stmt in stmts:
+            for field in ("body", "orelse"):
+                inner = getattr(stmt, field, None)
+                if isinstance(inner, list) and inner:
+                    fixed = fix(inner)
+                    setattr(stmt, field, [] if field == "orelse" and _is_pass(fixed) else fixed)
+            if isinstance(stmt, gast.If):
+                if _is_pass(stmt.orelse):
+                    stmt.orelse = []
+                if _is_pass(stmt.body) and not stmt.orelse:
+                    continue
+                if _is_pass(stmt.body):
+                    stmt.test = gast.UnaryOp(gast.Not(), stmt.test)
+                    stmt.body, stmt.orelse = stmt.orelse, []
+            elif isinstance(stmt, (gast.For, gast.While)) and not stmt.body:
+                stmt.body = [gast.Pass()]
+            if not isinstance(stmt, gast.Pass) or not out:
+                out.append(stmt)
+        return [s for s in out if not isinstance(s, gast.Pass)] or [gast.Pass()]
+    body[:] = fix(body)
+    return body
+
+
+def _is_pass(stmts):
+    return all(isinstance(s, gast.Pass) for s in stmts) and bool(stmts) or not stmts
+
+
 def drop_orphan_comments(body, is_comment):
     """A comment whose code was folded away is followed by another comment or nothing."""
     for block in list(_blocks(body)):
@@ -119,5 +150,5 @@ def drop_orphan_comments(body, is_comment):
             if is_comment(stmt) and (nxt is None or is_comment(nxt)):
                 continue
             keep.append(stmt)
-        block[:] = keep or [gast.Pass()]
-    return body
+        block[:] = keep
+    return fill_empty_blocks(body)

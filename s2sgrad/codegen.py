@@ -84,6 +84,10 @@ class Emitter:
         if isinstance(a, ir.Var):
             return name(self.names.var(a))
         if isinstance(a, ir.Global):
+            if a.foreign:
+                root, _, rest = a.path.partition(".")
+                bound = self.spell_root.bind(root, a.root)
+                return dotted(bound + ("." + rest if rest else ""))
             return dotted(a.path)
         return to_node(a.value)
 
@@ -110,7 +114,7 @@ class Emitter:
         keywords = [(k, self.atom(v)) for k, v in eqn.kwargs.items()]
         kind = eqn.kind
         if kind == "call":
-            return call(dotted(eqn.payload), args, keywords)
+            return call(self.atom(eqn.payload), args, keywords)
         if kind == "method":
             return call(gast.Attribute(args[0], eqn.payload, gast.Load()), args[1:], keywords)
         if kind == "attr":
@@ -130,6 +134,18 @@ class Emitter:
 
     def index(self, eqn):
         return self.fill(eqn.payload, [self.atom(a) for a in eqn.args[1:]])
+
+    def index_value(self, eqn):
+        """The index of a subscript as a value (`slice(1, 3)` for `1:3`), to pass to a helper."""
+        class Slices(gast.NodeTransformer):
+            def visit_Slice(self, node):
+                self.generic_visit(node)
+                parts = [p if p is not None else gast.Constant(None, None)
+                         for p in (node.lower, node.upper, node.step)]
+                while len(parts) > 1 and isinstance(parts[-1], gast.Constant) and parts[-1].value is None:
+                    parts.pop()
+                return call("slice", parts)
+        return Slices().visit(self.index(eqn))
 
     @staticmethod
     def fill(template, nodes):

@@ -58,6 +58,12 @@ def parse_function(func):
     source = textwrap.dedent("".join(lines))
     module = gast.parse(source)
     node = module.body[0]
+    if isinstance(node, gast.AsyncFunctionDef):
+        gast.increment_lineno(module, start - 1)
+        line = lines[0].rstrip("\n")
+        raise S2SGradError(f"'async def' {func.__qualname__} cannot be differentiated",
+                           Loc(inspect.getsourcefile(func) or "?", start, 0, line), "async def",
+                           "make it a plain def")
     if not isinstance(node, gast.FunctionDef):
         raise S2SGradError(f"{func.__qualname__} is not defined by a def statement (a lambda?)",
                            hint="write it as a def in a file")

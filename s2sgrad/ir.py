@@ -42,9 +42,14 @@ class Const:
 
 @dataclass(frozen=True)
 class Global:
-    """A free name of the user's function: `path` is how to spell it (e.g. 'np.pi')."""
+    """A free name of the user's code: `path` is how to spell it (e.g. 'np.pi').
+
+    `foreign` marks a name read by an inlined helper from its own module or
+    closure; codegen binds `root` (the object the path starts from) for it."""
     path: str
     value: Any = field(compare=False, hash=False)
+    root: Any = field(default=None, compare=False, hash=False)
+    foreign: bool = field(default=False, compare=False, hash=False)
 
     def __repr__(self):
         return self.path

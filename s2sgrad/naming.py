@@ -32,7 +32,9 @@ class Names:
     def var(self, v):
         name = self.vars.get(v)
         if name is None:
-            if v.hint in self.user and v.hint not in self.claimed_user:
+            if v.hint.startswith("."):          # a compiler temporary
+                name = self.fresh(v.hint[1:])
+            elif v.hint in self.user and v.hint not in self.claimed_user:
                 self.claimed_user.add(v.hint)
                 name = v.hint
             else:

@@ -35,7 +35,7 @@ class Reverse:
         self.emit = emitter
         self.state = {}          # Var -> the Python name holding its adjoint now (absent: zero)
         self.region_defs = {}    # region stmt -> extra names it defines (tapes, packs, counters)
-        self.coalesced = set()
+        self.filename = graph.parsed.filename if graph.parsed else None
 
     # -- adjoint bookkeeping ----------------------------------------------------
     def zeros(self, v):
@@ -53,20 +53,30 @@ class Reverse:
             if isinstance(expr, gast.Name):
                 self.state[v] = expr.id
                 return
-            out.append(assign(target, expr))
+            self.write(v, target, expr, out)
         elif isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.USub):
-            out.append(assign(target, gast.BinOp(name(current), gast.Sub(), expr.operand)))
+            self.write(v, target, gast.BinOp(name(current), gast.Sub(), expr.operand), out)
         else:
-            out.append(assign(target, gast.BinOp(name(current), gast.Add(), expr)))
-        self.state[v] = target
+            self.write(v, target, gast.BinOp(name(current), gast.Add(), expr), out)
 
     def materialize(self, v, out):
         """Make `v`'s adjoint live in its own name (zero if it has none yet)."""
         target = self.names.adjoint(v)
         current = self.state.get(v)
         if current != target:
-            out.append(assign(target, name(current) if current else self.zeros(v)))
-            self.state[v] = target
+            self.write(v, target, name(current) if current else self.zeros(v), out)
+
+    def write(self, v, target, expr, out):
+        """`target = expr` as v's adjoint; values that alias `target` keep the old one."""
+        for w, held in list(self.state.items()):
+            if held == target and w is not v:
+                moved = self.names.adjoint(w)
+                if moved == target:
+                    continue
+                out.append(assign(moved, name(target)))
+                self.state[w] = moved
+        out.append(assign(target, expr))
+        self.state[v] = target
 
     # -- blocks -----------------------------------------------------------------------
     def block(self, block, in_loop):
@@ -83,7 +93,9 @@ class Reverse:
             if code:
                 line = stmt.loc.lineno if stmt.loc else None
                 if line != last_line and stmt.loc and stmt.loc.line:
-                    rev.append(comment(f"line {line}: {stmt.loc.line.strip()}"))
+                    where = f"line {line}" if stmt.loc.filename == self.filename \
+                        else f"line {line} of {stmt.loc.filename.rsplit('/', 1)[-1]}"
+                    rev.append(comment(f"{where}: {stmt.loc.line.strip()}"))
                     last_line = line
                 rev += code
         fwd = []
@@ -111,7 +123,7 @@ class Reverse:
             x = eqn.args[0]
             if any(a in self.active for a in eqn.args[1:]):
                 raise self.error(eqn, "an index computed from a differentiated value")
-            parts = [(x, rt.scatter(g, self.sym(x), Sym(self.emit.index(eqn))))]
+            parts = [(x, rt.scatter(g, self.sym(x), Sym(self.emit.index_value(eqn))))]
         elif eqn.kind == "build":
             parts = [(a, g[i]) for i, a in enumerate(eqn.args)]
         else:
@@ -396,7 +408,9 @@ class Reverse:
     # -- errors ---------------------------------------------------------------------------------
     def describe(self, eqn):
         if eqn.kind == "call":
-            return eqn.payload
+            spelled = eqn.payload.path
+            own = getattr(eqn.prim, "__name__", None)
+            return spelled if own and spelled.endswith(own) else f"{spelled} ({eqn.prim!r})"
         if eqn.kind == "method":
             return f"the method .{eqn.payload}()"
         if eqn.kind == "attr":

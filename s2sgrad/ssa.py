@@ -7,12 +7,13 @@ assigns and that is defined before the loop. Calls are resolved to Python
 objects here, so that later passes look rules up by identity.
 """
 import copy
+import inspect
 import operator
 
 import gast
 
 from . import ir
-from .lower import RESULT
+from .errors import S2SGradError
 
 BINOPS = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -36,17 +37,31 @@ def assigned_names(stmts):
 
 
 class _Builder:
-    def __init__(self, parsed):
+    def __init__(self, parsed, main=None, inlining=()):
         self.parsed = parsed
         self.locals = assigned_names(parsed.node.body) | {a.id for a in parsed.node.args.args}
         self.block = None
+        self.main = main or parsed          # the function being differentiated
+        self.inlining = inlining            # helpers being inlined, outermost first
+
+    def global_atom(self, path, value, root_name, root):
+        return ir.Global(path, value, root, self.is_foreign(root_name))
+
+    def is_foreign(self, name):
+        """Does `name` resolve differently in the generated function than here?"""
+        if self.parsed is self.main:
+            return False
+        if name in self.parsed.closure:
+            return True
+        own = self.parsed.func.__globals__
+        return name in own and (own is not self.main.func.__globals__)
 
     # -- helpers ------------------------------------------------------------
     def emit(self, stmt):
         self.block.append(stmt)
         return stmt
 
-    def eqn(self, node, prim, args, kind, kwargs=None, payload=None, hint="t", boolean=False):
+    def eqn(self, node, prim, args, kind, kwargs=None, payload=None, hint=".t", boolean=False):
         out = ir.Var(hint)
         self.emit(ir.Eqn([out], prim, list(args), dict(kwargs or {}), self.parsed.loc(node),
                          kind, payload, boolean))
@@ -84,7 +99,7 @@ class _Builder:
             self.opaque(s, env, effect=True)
             return env
         if isinstance(s, gast.If):
-            cond = self.expr(s.test, env, "cond", test=True)
+            cond = self.expr(s.test, env, ".cond", test=True)
             return self.branch(s, cond, s.body, s.orelse, env)
         if isinstance(s, gast.For):
             return self.for_loop(s, env)
@@ -132,7 +147,7 @@ class _Builder:
         call = s.iter
         if call.keywords or not 1 <= len(call.args) <= 3:
             raise self.parsed.error(s, "range() takes 1 to 3 positional arguments here", "for")
-        bounds = [self.expr(a, env, "n") for a in call.args]
+        bounds = [self.expr(a, env, ".n") for a in call.args]
         body, exit_test = self.loop_exit(s.body)
         names = self.carried_names(body + [s.target], env)
         names = [n for n in names if n != s.target.id]
@@ -145,13 +160,15 @@ class _Builder:
         if exit_test is not None:
             saved = self.block
             self.block = block
-            exit_atom = self.expr(exit_test, inner, "exit", test=True)
+            exit_atom = self.expr(exit_test, inner, ".exit", test=True)
             self.block = saved
         outs = [ir.Var(_hint_name(n)) for n in names]
         self.emit(ir.For(index, bounds, carried, [env[n] for n in names], block,
                          [inner[n] for n in names], outs, self.parsed.loc(s), exit_atom))
-        env = {k: v for k, v in env.items()}
+        env = dict(env)
         env.update(zip(names, outs))
+        if not s.target.id.startswith("."):
+            env[s.target.id] = index   # Python keeps the last index after the loop
         return env
 
     def while_loop(self, s, env):
@@ -161,14 +178,14 @@ class _Builder:
         inner = dict(env, **dict(zip(names, carried)))
         saved = self.block
         self.block = []
-        cond = self.expr(s.test, inner, "cond", test=True)
+        cond = self.expr(s.test, inner, ".cond", test=True)
         cond_block, self.block = self.block, saved
         block, inner = self.sub_block(body, inner)
         exit_atom = None
         if exit_test is not None:
             saved = self.block
             self.block = block
-            exit_atom = self.expr(exit_test, inner, "exit", test=True)
+            exit_atom = self.expr(exit_test, inner, ".exit", test=True)
             self.block = saved
         outs = [ir.Var(_hint_name(n)) for n in names]
         self.emit(ir.While(carried, [env[n] for n in names], cond_block, cond, block,
@@ -178,7 +195,7 @@ class _Builder:
         return env
 
     # -- expressions --------------------------------------------------------
-    def expr(self, node, env, hint="t", test=False):
+    def expr(self, node, env, hint=".t", test=False):
         if isinstance(node, gast.Name):
             return self.name(node, env)
         if isinstance(node, gast.Constant):
@@ -201,7 +218,7 @@ class _Builder:
                                         "and/or", "use it only in conditions; for values write an if/else")
             return self.opaque(node, env, hint=hint, boolean=True)
         if isinstance(node, gast.IfExp):
-            cond = self.expr(node.test, env, "cond", test=True)
+            cond = self.expr(node.test, env, ".cond", test=True)
             env2 = dict(env)
             tmp = f".ifexp{id(node)}"
             body = [gast.Assign([gast.Name(tmp, gast.Store(), None, None)], node.body, None)]
@@ -210,7 +227,7 @@ class _Builder:
                 gast.copy_location(st, node)
             merged = self.branch(node, cond, body, orelse, env2)
             out = merged[tmp]
-            if isinstance(out, ir.Var) and out.hint.startswith("ifexp"):
+            if isinstance(out, ir.Var) and out.hint.startswith(".ifexp"):
                 out.hint = hint
             return out
         if isinstance(node, gast.Call):
@@ -218,7 +235,7 @@ class _Builder:
         if isinstance(node, gast.Attribute):
             path = self.static_path(node, env)
             if path is not None:
-                return ir.Global(path[0], path[1])
+                return self.global_atom(*path)
             value = self.expr(node.value, env)
             return self.eqn(node, ("attr", node.attr), [value], "attr", hint=hint)
         if isinstance(node, gast.Subscript):
@@ -240,14 +257,15 @@ class _Builder:
         value = self.parsed.resolve(node.id)
         if value is _MISSING or value is self._missing():
             raise self.parsed.error(node, f"name '{node.id}' is not defined", "name")
-        return ir.Global(node.id, value)
+        return self.global_atom(node.id, value, node.id, value)
 
     def _missing(self):
         from .frontend import _MISSING as missing
         return missing
 
     def static_path(self, node, env):
-        """(dotted source, object) for `mod.attr.attr` chains rooted at a module-level name."""
+        """(dotted source, object, root name, root object) for `mod.attr.attr` chains
+        rooted at a module-level name, or None."""
         parts = []
         while isinstance(node, gast.Attribute):
             parts.append(node.attr)
@@ -257,12 +275,13 @@ class _Builder:
         obj = self.parsed.resolve(node.id)
         if obj is self._missing():
             raise self.parsed.error(node, f"name '{node.id}' is not defined", "name")
+        root = obj
         for attr in reversed(parts):
             try:
                 obj = getattr(obj, attr)
             except AttributeError:
                 raise self.parsed.error(node, f"'{node.id}' has no attribute '{attr}'", "attribute") from None
-        return ".".join([node.id] + list(reversed(parts))), obj
+        return ".".join([node.id] + list(reversed(parts))), obj, node.id, root
 
     def call(self, node, env, hint):
         func = node.func
@@ -274,7 +293,7 @@ class _Builder:
                 receiver = self.expr(func.value, env)
                 return self.eqn(node, ("method", func.attr), [receiver] + args, "method",
                                 kwargs, payload=func.attr, hint=hint)
-            source, obj = path
+            callee = self.global_atom(*path)
         elif isinstance(func, gast.Name):
             if func.id in env or func.id in self.locals:
                 raise self.parsed.error(node, f"cannot call '{func.id}', a value computed inside the function",
@@ -282,10 +301,43 @@ class _Builder:
             obj = self.parsed.resolve(func.id)
             if obj is self._missing():
                 raise self.parsed.error(node, f"name '{func.id}' is not defined", "name")
-            source = func.id
+            callee = self.global_atom(func.id, obj, func.id, obj)
         else:
             raise self.parsed.error(node, "only calls of named functions can be differentiated", "call")
-        return self.eqn(node, obj, args, "call", kwargs, payload=source, hint=hint)
+        if _is_user_function(callee.value):
+            return self.inline(node, callee.value, args, kwargs)
+        return self.eqn(node, callee.value, args, "call", kwargs, payload=callee, hint=hint)
+
+    def inline(self, node, func, args, kwargs):
+        """Build a helper's body in place, its parameters bound to the arguments."""
+        from .frontend import parse_function
+        from .lower import lower
+        if func in self.inlining or func is self.main.func:
+            raise self.parsed.error(node, f"recursive call of {func.__qualname__} cannot be differentiated",
+                                    "recursion", "rewrite the recursion as a loop")
+        try:
+            parsed = lower(parse_function(func))
+        except S2SGradError as exc:
+            raise S2SGradError(f"{exc.reason} (in {func.__qualname__}, called at "
+                               f"{self.parsed.loc(node)})", exc.loc, exc.construct, exc.hint) from None
+        try:
+            bound = inspect.signature(func).bind(*args, **kwargs)
+        except TypeError as exc:
+            raise self.parsed.error(node, f"cannot call {func.__qualname__}: {exc}", "call") from None
+        bound.apply_defaults()
+        env = {}
+        for name_, value in bound.arguments.items():
+            if not isinstance(value, (ir.Var, ir.Const, ir.Global)):
+                raise self.parsed.error(node, f"*args/**kwargs of {func.__qualname__} are not supported", "call")
+            env[name_] = value
+        for a in parsed.node.args.args:
+            if not isinstance(env.get(a.id), (ir.Var, ir.Const, ir.Global)):
+                env[a.id] = ir.Const(env.get(a.id))
+        helper = _Builder(parsed, self.main, self.inlining + (func,))
+        helper.block = self.block
+        ret = parsed.node.body[-1]
+        env = helper.statements(parsed.node.body[:-1], env)
+        return helper.expr(ret.value, env, "." + func.__name__)
 
     def index_template(self, node, env):
         """The index of a subscript with every computed part replaced by a placeholder."""
@@ -302,29 +354,40 @@ class _Builder:
             return gast.Name(f".{len(atoms)}", gast.Load(), None, None)
         return visit(node), atoms
 
-    def opaque(self, node, env, hint="t", boolean=False, effect=False):
+    def opaque(self, node, env, hint=".t", boolean=False, effect=False):
         """Keep an expression or statement as it is written; its free names become args."""
         template = copy.deepcopy(node)
         atoms = []
         for sub in gast.walk(template):
             if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load):
-                if sub.id in env or sub.id in self.locals:
-                    atoms.append(self.name(sub, env))
+                atom = self.name(sub, env)   # undefined names fail here, at compile time
+                if not isinstance(atom, ir.Global) or atom.foreign:
+                    atoms.append(atom)
                     sub.id = f".{len(atoms)}"
-                else:
-                    self.name(sub, env)   # undefined names fail here, at compile time
         if effect:
             self.emit(ir.Eqn([], "effect", atoms, {}, self.parsed.loc(node), "effect", template))
             return None
         return self.eqn(node, "opaque", atoms, "opaque", payload=template, hint=hint, boolean=boolean)
 
 
+def _is_user_function(obj):
+    """A plain Python function with source that has no rule of its own: inline it."""
+    from .rules import RULES, NONDIFF
+    if not inspect.isfunction(obj) or id(obj) in RULES or id(obj) in NONDIFF:
+        return False
+    module = getattr(obj, "__module__", "") or ""
+    return not module.split(".")[0] in ("numpy", "s2sgrad", "math")
+
+
 def _hint_name(name):
-    return name.lstrip(".").rstrip("0123456789") or "t" if name.startswith(".") else name
+    """Compiler-made names keep their leading '.' (a temporary); user names are kept."""
+    if name.startswith("."):
+        return "." + (name.lstrip(".").rstrip("0123456789") or "t")
+    return name
 
 
 def _hint(target):
-    return _hint_name(target.id) if isinstance(target, gast.Name) else "t"
+    return _hint_name(target.id) if isinstance(target, gast.Name) else ".t"
 
 
 def build(parsed):
@@ -336,7 +399,7 @@ def build(parsed):
     builder.block = []
     ret = node.body[-1]
     env = builder.statements(node.body[:-1], env)
-    result = builder.expr(ret.value, env, "result")
+    result = builder.expr(ret.value, env, ".result")
     return ir.Graph(node.name, params, builder.block, result, parsed)
 
 

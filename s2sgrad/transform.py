@@ -58,6 +58,10 @@ class _Spelling:
             return self._bind(helper, getattr(runtime, helper))
         raise AssertionError(placeholder)
 
+    def bind(self, stem, obj):
+        """A name for `obj` in generated code (for what an inlined helper reads from its module)."""
+        return self._bind(stem, obj)
+
     def _bind(self, stem, obj):
         for existing, value in self.bindings.items():
             if value is obj:
@@ -133,6 +137,11 @@ def derive(func, wrt, arg_kinds, variant):
             body += [comment("reverse sweep"), assign(seed, seed_value)] + back
         else:
             body.append(gast.Expr(gast.Call(name(spell(".rt.grad_seed")), [result_node], [])))
+        if variant == "value_and_grad" and isinstance(result_node, gast.Name) and result_node.id in _stored(back):
+            # the reverse sweep reuses loop names; keep the value before it runs
+            kept = names.fresh("value")
+            body.insert(len(fwd), assign(kept, result_node))
+            result_node = name(kept)
         ret = grads_node if variant == "grad" else gast.Tuple([result_node, grads_node], gast.Load())
         body.append(gast.Return(ret))
         _tidy(body, _temporaries(graph, names, user, wrt_vars))
@@ -164,6 +173,10 @@ def derive(func, wrt, arg_kinds, variant):
     return Derived(_with_imports(source, spell.bindings), function, graph)
 
 
+def _stored(stmts):
+    return {n.id for s in stmts for n in gast.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+
 def _tidy(body, temps):
     inline_temporaries(body, temps)
     drop_dead_temporaries(body, temps)
@@ -172,7 +185,7 @@ def _tidy(body, temps):
 
 def _temporaries(graph, names, user, wrt_vars):
     """Names that may be folded away: compiler temporaries and adjoints (not the gradients)."""
-    temps = {n for v, n in names.vars.items() if v.hint not in user}
+    temps = {n for v, n in names.vars.items() if v.hint.startswith(".")}
     temps |= {n for v, n in names.adjoints.items() if v not in wrt_vars}
     return temps
 

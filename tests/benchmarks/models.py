@@ -275,21 +275,17 @@ PROBLEMS = {
 # ---------------------------------------------------------------------------
 
 def fresh_copy(f):
-    """A new function object with ``f``'s code, so a cache keyed on the
-    function object misses."""
+    """A new function object with ``f``'s code.
+
+    s2sgrad caches derivatives on ``(function object, wrt, variant, argument
+    kinds)`` (``s2sgrad/api.py``), so a new function object misses the cache
+    and is transformed and compiled again from its source.
+    """
     import types
     g = types.FunctionType(f.__code__, f.__globals__, f.__name__, f.__defaults__, f.__closure__)
     g.__qualname__ = f.__qualname__
     g.__module__ = f.__module__
     return g
-
-
-def clear_s2sgrad_cache():
-    """Empty s2sgrad's transformation cache if it exposes a hook for it.
-
-    Filled in once the package exists; see the notes in the report.
-    """
-    return False
 
 
 def transform_once(f, args, wrt=THIRTY_LINES_WRT):
@@ -300,8 +296,7 @@ def transform_once(f, args, wrt=THIRTY_LINES_WRT):
 
 
 def fresh_transform_setup(f, args, wrt=THIRTY_LINES_WRT):
-    """A ``setup`` for ``benchmark.pedantic``: fresh function, empty cache."""
+    """A ``setup`` for ``benchmark.pedantic``: a fresh copy of ``f`` per round."""
     def setup():
-        clear_s2sgrad_cache()
         return (fresh_copy(f), args, wrt), {}
     return setup
