@@ -87,14 +87,21 @@ def kinds(graph, arg_kinds, rules=lookup):
                 scalar.add(stmt.index)
 
     def is_scalar(atom):
+        if atom is ir.UNDEFINED:
+            return True
         if isinstance(atom, (ir.Const, ir.Global)):
             return isinstance(atom.value, (int, float)) and not isinstance(atom.value, bool)
         return atom in scalar
+
+    shapes = {e.outs[0] for e in ir.walk(graph.body)
+              if isinstance(e, ir.Eqn) and e.kind == "attr" and e.prim == ("attr", "shape")}
 
     def holds(stmt):
         """The Vars of `stmt` whose scalar-ness no longer holds."""
         if isinstance(stmt, ir.Eqn):
             ok = bool(stmt.args) and rules.scalar_out(stmt) and all(map(is_scalar, stmt.args))
+            ok = ok or rules.always_scalar(stmt) or (stmt.kind == "getitem" and stmt.args[0] in shapes
+                                                     and all(map(is_scalar, stmt.args[1:])))
             return [] if ok else stmt.outs
         if isinstance(stmt, ir.If):
             return [o for o, a, b in zip(stmt.outs, stmt.then_outs, stmt.else_outs)

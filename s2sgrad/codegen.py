@@ -81,6 +81,8 @@ class Emitter:
         self.spell_root = spell_root   # '.np' / '.math' / '.rt.NAME' -> real names
 
     def atom(self, a):
+        if a is ir.UNDEFINED:
+            return gast.Constant(None, None)
         if isinstance(a, ir.Var):
             return name(self.names.var(a))
         if isinstance(a, ir.Global):

@@ -40,6 +40,17 @@ class Const:
         return repr(self.value)
 
 
+class _Undefined:
+    """The value of a name on a path that never assigned it (Python would raise
+    there if the name were read; it only flows into phis)."""
+
+    def __repr__(self):
+        return "undefined"
+
+
+UNDEFINED = Const(_Undefined())
+
+
 @dataclass(frozen=True)
 class Global:
     """A free name of the user's code: `path` is how to spell it (e.g. 'np.pi').

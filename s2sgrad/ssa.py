@@ -126,16 +126,23 @@ class _Builder:
     def branch(self, node, cond, then_stmts, else_stmts, env):
         then, env1 = self.sub_block(then_stmts, env)
         orelse, env2 = self.sub_block(else_stmts, env)
-        names = [n for n in env1 if n in env2 and env1[n] is not env2[n]]
+        # A name set on one path only is undefined on the other (Python raises
+        # there only if it is read, so it can only flow into this phi).
+        both = list(env1) + [n for n in env2 if n not in env1]
+        names = [n for n in both if env1.get(n, ir.UNDEFINED) is not env2.get(n, ir.UNDEFINED)]
         outs = [ir.Var(_hint_name(n)) for n in names]
-        self.emit(ir.If(cond, then, orelse, outs, [env1[n] for n in names], [env2[n] for n in names],
-                        self.parsed.loc(node)))
+        self.emit(ir.If(cond, then, orelse, outs, [env1.get(n, ir.UNDEFINED) for n in names],
+                        [env2.get(n, ir.UNDEFINED) for n in names], self.parsed.loc(node)))
         merged = {n: v for n, v in env1.items() if n in env2 and env2[n] is v}
         merged.update(zip(names, outs))
         return merged
 
     def carried_names(self, body, env):
-        return sorted(n for n in assigned_names(body) if n in env)
+        """Names the body assigns; those not defined before the loop start undefined."""
+        names = sorted(assigned_names(body))
+        for n in names:
+            env.setdefault(n, ir.UNDEFINED)
+        return names
 
     def loop_exit(self, body):
         """Split `if <flag>: break` off the end of a lowered loop body."""

@@ -182,6 +182,21 @@ def overwrite_many(x):
     return t + y
 
 
+def unused_argument(x, y, z):
+    return y * y              # no path from x or z to the result
+
+
+def int_before_float(n, x):
+    s = x
+    for i in range(n):
+        s = s * x + n
+    return s
+
+
+def size_one_result(x):
+    return x[0:1] * x[1:2] + np.sin(x[2:3])   # shape (1,): a scalar for grad
+
+
 def _helper(x, w):
     return np.tanh(x * w) + x
 
@@ -611,6 +626,9 @@ CASES = [
     Case(transpose_ops, (X23, V3), BOTH),
     Case(overwrite_many, (0.8,)),
     Case(calls_helper, (V3, 0.6), BOTH),
+    Case(unused_argument, (0.8, 1.3, V3), (0, 1, 2, (0, 1, 2))),
+    Case(int_before_float, (3, 0.8), (1, "x")),
+    Case(size_one_result, (V3,)),
     # conditions: each program with inputs that take every branch
     Case(comparisons, (0.5, 1.5, 2), BOTH, "lt-inrange-even"),
     Case(comparisons, (1.5, 0.5, 3), BOTH, "ge-three"),
@@ -785,6 +803,23 @@ def test_source_of_loop_derivative():
     df(50.0, 1.0, 0.5, 10)
     assert isinstance(df.source, str) and "def" in df.source
     assert sg.source(df) == df.source
+
+
+def with_defaults(x, scale=2.0, n=3):
+    s = x
+    for i in range(n):
+        s = np.sin(s) * scale
+    return s
+
+
+def test_derivative_keeps_the_signature():
+    df = sg.grad(with_defaults)
+    expected = numeric_grad(with_defaults, (0.7, 2.0, 3), 0)
+    assert_close(df(0.7), expected)
+    assert_close(df(x=0.7), expected)
+    assert_close(df(0.7, n=3, scale=2.0), expected)
+    d_scale = sg.grad(with_defaults, wrt="scale")
+    assert_close(d_scale(0.7, scale=1.5, n=4), numeric_grad(with_defaults, (0.7, 1.5, 4), 1))
 
 
 def vector_output(x):

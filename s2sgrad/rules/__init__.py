@@ -34,6 +34,8 @@ class Rule:
 RULES = {}
 NONDIFF = set()
 SCALAR_FUNCS = set()      # primitives that return scalars for scalar arguments
+REDUCTIONS = set()        # reductions: a scalar when called without axis
+ALWAYS_SCALAR = set()     # a scalar whatever the arguments
 
 
 def _key(prim):
@@ -96,9 +98,17 @@ class _Lookup:
         return self.key(eqn) in NONDIFF
 
     def scalar_out(self, eqn):
+        """Is the result a scalar whenever the arguments are (element-wise ops)?"""
         if eqn.kind in ("binop", "unop"):
             return True
         return self.key(eqn) in SCALAR_FUNCS
+
+    def always_scalar(self, eqn):
+        """Is the result a scalar whatever the arguments (a full reduction, len, ndim)?"""
+        key = self.key(eqn)
+        if key in REDUCTIONS:
+            return len(eqn.args) == 1 and not eqn.kwargs   # x.sum() or np.sum(x)
+        return key in ALWAYS_SCALAR
 
 
 lookup = _Lookup()

@@ -6,7 +6,7 @@ import operator
 
 import numpy as np
 
-from . import RULES, SCALAR_FUNCS, _key, defelementwise, defnondiff, defvjp
+from . import ALWAYS_SCALAR, REDUCTIONS, RULES, _key, defelementwise, defnondiff, defvjp
 from .elementwise import BINARY, UNARY, np_ns
 from .sym import Sym, rt, where
 from functools import partial
@@ -73,8 +73,11 @@ defvjp(("attr", "real"), lambda g, ans, a: g)
 defnondiff(("attr", "shape"), ("attr", "ndim"), ("attr", "size"), ("attr", "dtype"),
            ("method", "argmax"), ("method", "argmin"), ("method", "argsort"), ("method", "nonzero"),
            ("method", "any"), ("method", "all"))
-SCALAR_FUNCS.add(_key(("attr", "ndim")))
-SCALAR_FUNCS.add(_key(("attr", "size")))
+ALWAYS_SCALAR.update(_key(k) for k in (("attr", "ndim"), ("attr", "size"), builtins.len, np.ndim, np.size))
+for name in ("sum", "mean", "prod", "max", "min"):
+    REDUCTIONS.add(_key(("method", name)))
+    REDUCTIONS.add(_key(getattr(np, name)))
+REDUCTIONS.update(_key(f) for f in (np.amax, np.amin))
 
 # containers: reading x[i] and building tuples / lists
 defvjp("getitem", lambda g, ans, x, *index: None)   # replaced by the engine (index template)

@@ -1,9 +1,10 @@
 """Time the benchmark problems without pytest and print a Markdown table.
 
-    python tests/benchmarks/report.py [--repeat 7] [--min-time 0.2]
+    python tests/benchmarks/report.py [--repeat 9] [--min-time 0.1]
 
 Every time is the best of ``--repeat`` repeats of ``timeit``; each repeat runs
-the call enough times to last at least ``--min-time`` seconds. The s2sgrad
+the call enough times to last at least ``--min-time`` seconds, and the
+forward, s2sgrad and hand-written timings of a problem are interleaved. The s2sgrad
 gradient is built once and called once before timing (the first call
 transforms and compiles). The transform time is the time to build and make
 the first call of the gradient of a fresh copy of a 30-line function.
@@ -30,17 +31,34 @@ TARGETS = {
 }
 
 
-def best_time(fn, repeat, min_time):
-    """Best seconds per call of ``fn()``."""
+def calibrate(fn, min_time):
+    """How many calls of ``fn`` last at least ``min_time`` seconds."""
     timer = timeit.Timer(fn)
     number = 1
     while True:
         t = timer.timeit(number)
         if t >= min_time:
-            break
+            return number
         number = max(number * 2, int(number * min_time / max(t, 1e-9) * 1.1))
-    times = [t / number] + [x / number for x in timer.repeat(repeat - 1, number)]
-    return min(times)
+
+
+def best_times(fns, repeat, min_time):
+    """Best seconds per call of each ``fn()`` in ``fns``.
+
+    The candidates are timed in turn within each repeat (interleaved), so a
+    slow period of a busy machine hits all of them rather than one.
+    """
+    timers = [timeit.Timer(fn) for fn in fns]
+    numbers = [calibrate(fn, min_time) for fn in fns]
+    best = [float("inf")] * len(fns)
+    for _ in range(repeat):
+        for i, (timer, number) in enumerate(zip(timers, numbers)):
+            best[i] = min(best[i], timer.timeit(number) / number)
+    return best
+
+
+def best_time(fn, repeat, min_time):
+    return best_times([fn], repeat, min_time)[0]
 
 
 def best_single(fn, setup, repeat):
@@ -54,6 +72,13 @@ def best_single(fn, setup, repeat):
     return min(times)
 
 
+def _loadavg():
+    try:
+        return [f"{x:.2f}" for x in os.getloadavg()]
+    except (AttributeError, OSError):
+        return ["n/a"]
+
+
 def fmt_time(s):
     if s >= 1.0:
         return f"{s:.2f} s"
@@ -64,8 +89,8 @@ def fmt_time(s):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=7)
-    ap.add_argument("--min-time", type=float, default=0.2)
+    ap.add_argument("--repeat", type=int, default=9)
+    ap.add_argument("--min-time", type=float, default=0.1)
     opts = ap.parse_args(argv)
 
     rows = []
@@ -75,9 +100,8 @@ def main(argv=None):
         f, hand = p["forward"], p["hand"]
         df = sg.grad(f, wrt=p["wrt"])
         df(*args)  # compile outside the timing
-        t_fwd = best_time(lambda: f(*args), opts.repeat, opts.min_time)
-        t_sg = best_time(lambda: df(*args), opts.repeat, opts.min_time)
-        t_hand = best_time(lambda: hand(*args), opts.repeat, opts.min_time)
+        t_fwd, t_sg, t_hand = best_times([lambda: f(*args), lambda: df(*args), lambda: hand(*args)],
+                                         opts.repeat, opts.min_time)
         rows.append((name, p["label"], t_fwd, t_sg, t_hand))
 
     args30 = models.make_thirty_lines_inputs()
@@ -89,7 +113,9 @@ def main(argv=None):
     t_call30 = best_time(lambda: df30(*args30), opts.repeat, opts.min_time / 4)
 
     print(f"Python {platform.python_version()}, NumPy {np.__version__}, "
-          f"{platform.machine()}, {os.cpu_count()} CPUs; best of {opts.repeat} repeats.")
+          f"{platform.machine()}, {os.cpu_count()} CPUs, "
+          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}, "
+          f"load average {' '.join(_loadavg())}; best of {opts.repeat} repeats.")
     print()
     print("| problem | forward | s2sgrad grad | hand grad | s2sgrad grad / forward "
           "| hand grad / forward | s2sgrad / hand |")
