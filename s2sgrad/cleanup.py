@@ -11,7 +11,16 @@ import gast
 
 
 def _stores(node):
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    """Names a statement (re)binds or changes in place (`x[i] = v`, `x += v`, `add_at(x, ...)`)."""
+    found = {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    for n in gast.walk(node):
+        if isinstance(n, (gast.Assign, gast.AugAssign)):
+            for t in (n.targets if isinstance(n, gast.Assign) else [n.target]):
+                if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name):
+                    found.add(t.value.id)
+        elif isinstance(n, gast.Expr) and isinstance(n.value, gast.Call):
+            found |= {a.id for a in n.value.args if isinstance(a, gast.Name)}
+    return found
 
 
 def _loads(node):

@@ -135,7 +135,8 @@ class Emitter:
         raise AssertionError(kind)
 
     def index(self, eqn):
-        return self.fill(eqn.payload, [self.atom(a) for a in eqn.args[1:]])
+        first = 2 if eqn.kind == "setitem" else 1     # x[index] / x[index] = value
+        return self.fill(eqn.payload, [self.atom(a) for a in eqn.args[first:]])
 
     def index_value(self, eqn):
         """The index of a subscript as a value (`slice(1, 3)` for `1:3`), to pass to a helper."""
@@ -144,8 +145,8 @@ class Emitter:
                 self.generic_visit(node)
                 parts = [p if p is not None else gast.Constant(None, None)
                          for p in (node.lower, node.upper, node.step)]
-                while len(parts) > 1 and isinstance(parts[-1], gast.Constant) and parts[-1].value is None:
-                    parts.pop()
+                if isinstance(parts[2], gast.Constant) and parts[2].value is None:
+                    parts.pop()      # slice(a, b); slice(a) would mean slice(None, a)
                 return call("slice", parts)
         return Slices().visit(self.index(eqn))
 
@@ -165,6 +166,9 @@ class Emitter:
         if eqn.kind == "effect":
             stmt = self.expr(eqn)
             return stmt if isinstance(stmt, gast.stmt) else gast.Expr(stmt)
+        if eqn.kind == "setitem":
+            target = gast.Subscript(self.atom(eqn.args[0]), self.index(eqn), gast.Store())
+            return assign(target, self.atom(eqn.args[1]))
         if eqn.kind == "unpack":
             targets = gast.Tuple([name(self.names.var(o), True) for o in eqn.outs], gast.Store())
             return gast.Assign([targets], self.atom(eqn.args[0]), None)

@@ -127,7 +127,9 @@ class _Lowerer:
             return [_copy_loc(_assign(loop["continue"], _const(True)), s)], {loop["continue"]}, True, None
         if isinstance(s, gast.AugAssign):
             target_load = _load_copy(s.target)
-            return [_copy_loc(gast.Assign([s.target], gast.BinOp(target_load, s.op, s.value), None), s)], set(), False, None
+            new = _copy_loc(gast.Assign([s.target], gast.BinOp(target_load, s.op, s.value), None), s)
+            new.augmented = True
+            return [new], set(), False, None
         if isinstance(s, gast.AnnAssign):
             if s.value is None:
                 return [], set(), False, None

@@ -26,15 +26,60 @@ from .rules.sym import Sym, rt, to_node
 ONE, ONE_NAME = 1.0, "1.0"
 
 
+class InPlace:
+    """What in-place writes ask of the sweep.
+
+    `buffered`: values whose adjoint is one array updated in place (arrays
+    written in place, and arrays read by index), so that a write or an indexed
+    read costs the size of the part, not of the array. `restore`: the arrays
+    whose overwritten parts must be saved, because the sweep reads old values.
+    """
+
+    def __init__(self, graph, active, value_reads=None):
+        from .aliasing import unions
+        self.versions, self.aliases = unions(graph)
+        stmts = list(ir.walk(graph.body))
+        self.writes = [e for e in stmts if isinstance(e, ir.Eqn) and e.kind == "setitem"]
+        written = {self.versions.find(w.outs[0]) for w in self.writes}
+        every = {v for st in stmts for v in st.outs} | set(graph.params)
+        every |= {c for st in stmts if ir.is_loop(st) for c in st.carried}
+        self.buffered = {v for v in every if v in active and self.versions.find(v) in written}
+        self.buffered |= {e.args[0] for e in stmts if isinstance(e, ir.Eqn) and e.kind == "getitem"
+                          and isinstance(e.args[0], ir.Var) and e.args[0] in active}
+        overwritten = {w.args[0] for w in self.writes}
+        for st in stmts:
+            if ir.is_loop(st):
+                for c, i in zip(st.carried, st.inits):
+                    if self.versions.find(c) in written:
+                        overwritten |= {c} | ({i} if isinstance(i, ir.Var) else set())
+            elif isinstance(st, ir.If):
+                for a in st.then_outs + st.else_outs:
+                    if isinstance(a, ir.Var) and self.versions.find(a) in written:
+                        overwritten.add(a)
+        self.restore = set()
+        for r in value_reads or ():
+            for w in self.writes:
+                group = self.versions.find(w.args[0])
+                if (self.versions.find(r) is group and r in overwritten) or (
+                        self.versions.find(r) is not group and self.aliases.find(r) is self.aliases.find(w.args[0])):
+                    self.restore.add(group)
+
+    def needs_restore(self, write):
+        return self.versions.find(write.args[0]) in self.restore
+
+
 class Reverse:
-    def __init__(self, graph, active, scalars, names, emitter):
+    def __init__(self, graph, active, scalars, names, emitter, inplace):
         self.graph = graph
         self.active = active
         self.scalars = scalars
         self.names = names
         self.emit = emitter
+        self.inplace = inplace   # InPlace: buffered adjoints, versions of written arrays, restores
         self.state = {}          # Var -> the Python name holding its adjoint now (absent: zero)
         self.region_defs = {}    # region stmt -> extra names it defines (tapes, packs, counters)
+        self.saves = {}          # setitem -> name keeping the part it overwrites
+        self.value_reads = set() # Vars whose values the reverse sweep reads
         self.filename = graph.parsed.filename if graph.parsed else None
 
     # -- adjoint bookkeeping ----------------------------------------------------
@@ -49,6 +94,10 @@ class Reverse:
             return
         current = self.state.get(v)
         target = self.names.adjoint(v)
+        if v in self.inplace.buffered:
+            return self.contribute_in_place(v, target, current, expr, out)
+        if isinstance(expr, gast.Name) and expr.id in self.buffer_names():
+            expr = self.owned(expr)     # a buffer changes in place: never alias it
         if current is None:
             if isinstance(expr, gast.Name):
                 self.state[v] = expr.id
@@ -64,7 +113,78 @@ class Reverse:
         target = self.names.adjoint(v)
         current = self.state.get(v)
         if current != target:
-            self.write(v, target, name(current) if current else self.zeros(v), out)
+            if not current:
+                value = self.zeros(v)
+            elif v in self.inplace.buffered:
+                value = self.owned(name(current))
+            else:
+                value = name(current)
+            self.write(v, target, value, out)
+
+    # -- adjoints updated in place (arrays written in place, arrays read by index) --
+    def buffer_names(self):
+        return {self.names.adjoint(v) for v in self.inplace.buffered}
+
+    def owned(self, node):
+        return self.emit.fix_roots(rt.owned(Sym(node)).node)
+
+    def contribute_in_place(self, v, target, current, expr, out):
+        """A buffered adjoint is one array this sweep owns: create it once, then add in place."""
+        if isinstance(expr, gast.Name) and expr.id == target:
+            self.state[v] = target               # another version of the same array
+            return
+        scatter = isinstance(expr, tuple)
+        if current is None:
+            if scatter:
+                out.append(assign(target, self.zeros(v)))
+            else:
+                fresh = isinstance(expr, (gast.BinOp, gast.UnaryOp))
+                out.append(assign(target, expr if fresh else self.owned(expr)))
+                self.state[v] = target
+                return
+        elif current != target:
+            out.append(assign(target, self.owned(name(current))))
+        self.state[v] = target
+        if scatter:
+            out.append(self.add_at(target, *expr[1:]))
+        else:
+            out.append(gast.AugAssign(name(target, True), gast.Add(), expr))
+
+    def add_at(self, target, g, eqn):
+        """`dx[index] += g`, or np.add.at when the index may repeat entries."""
+        if self.basic_index(eqn):
+            return gast.AugAssign(gast.Subscript(name(target), self.emit.index(eqn), gast.Store()), gast.Add(), g)
+        return gast.Expr(self.emit.fix_roots(rt.add_at(Sym(name(target)), Sym(self.emit.index_value(eqn)),
+                                                         Sym(g)).node))
+
+    def basic_index(self, eqn):
+        template = eqn.payload
+        if any(isinstance(n, (gast.List, gast.Call)) for n in gast.walk(template)):
+            return False
+        return all(a in self.scalars or (isinstance(a, ir.Const) and isinstance(a.value, int))
+                   for a in eqn.args[1 if eqn.kind == "getitem" else 2:])
+
+    def setitem(self, eqn):
+        """`u[index] = value` backwards: the written part's adjoint goes to value and
+        is zeroed in u's adjoint; then u gets back the part the write overwrote."""
+        code = []
+        new, old, value = eqn.outs[0], eqn.args[0], eqn.args[1]
+        buffer = self.state.get(new)
+        if buffer:
+            if isinstance(value, ir.Var) and value in self.active:
+                part = rt.part(Sym(name(buffer)), Sym(self.emit.index_value(eqn)), self.shape_sym(value))
+                self.contribute(value, self.emit.fix_roots(part.node), code)
+            code.append(assign(gast.Subscript(name(buffer), self.emit.index(eqn), gast.Store()),
+                               gast.Constant(0.0, None)))
+            self.state[old] = buffer
+        saved = None
+        if self.inplace.needs_restore(eqn):
+            saved = self.saves.get(eqn) or self.names.fresh("saved")
+            self.saves[eqn] = saved
+        if saved:
+            code.append(assign(gast.Subscript(self.emit.atom(old), self.emit.index(eqn), gast.Store()),
+                               name(saved)))
+        return code
 
     def write(self, v, target, expr, out):
         """`target = expr` as v's adjoint; values that alias `target` keep the old one."""
@@ -100,8 +220,20 @@ class Reverse:
                 rev += code
         fwd = []
         for stmt in block:
-            fwd += [self.emit.statement(stmt)] if isinstance(stmt, ir.Eqn) else forward_of[stmt]
+            if isinstance(stmt, ir.Eqn):
+                fwd += self.save_before(stmt) + [self.emit.statement(stmt)]
+            else:
+                fwd += forward_of[stmt]
         return fwd, rev
+
+    def save_before(self, eqn):
+        """Keep the part of an array a write overwrites, if the sweep reads the old values."""
+        if eqn.kind != "setitem" or not self.inplace.needs_restore(eqn):
+            return []
+        saved = self.saves[eqn]
+        self.region_defs[eqn] = [saved]
+        part = rt.saved_part(Sym(self.emit.atom(eqn.args[0])), Sym(self.emit.index_value(eqn)))
+        return [assign(saved, self.emit.fix_roots(part.node))]
 
     def defined(self, block, extra=()):
         names = set(extra)
@@ -112,6 +244,8 @@ class Reverse:
 
     # -- equations ----------------------------------------------------------------------
     def eqn(self, eqn):
+        if eqn.kind == "setitem":
+            return self.setitem(eqn)
         gs = [self.state.get(o) for o in eqn.outs]
         if not any(gs) or lookup.is_nondiff(eqn):
             return []
@@ -123,7 +257,11 @@ class Reverse:
             x = eqn.args[0]
             if any(a in self.active for a in eqn.args[1:]):
                 raise self.error(eqn, "an index computed from a differentiated value")
-            parts = [(x, rt.scatter(g, self.sym(x), Sym(self.emit.index_value(eqn))))]
+            if x in self.inplace.buffered:
+                out = []
+                self.contribute(x, ("scatter", self.emit.fix_roots(to_node(g)), eqn), out)
+                return out
+            parts = [(x, rt.scatter(g, self.shape_sym(x), Sym(self.emit.index_value(eqn))))]
         elif eqn.kind == "build":
             parts = [(a, g[i]) for i, a in enumerate(eqn.args)]
         else:
@@ -137,7 +275,7 @@ class Reverse:
                              hint="if its derivative is not needed, wrap the argument in sg.stop_gradient(...)")
         args = [self.value(a) for a in eqn.args]
         kwargs = {k: self.value(v) for k, v in eqn.kwargs.items()}
-        ans = Sym(name(self.names.var(eqn.outs[0])))
+        ans = self.sym(eqn.outs[0])
         try:
             bound = rule.signature.bind(*args, **kwargs)
         except TypeError as exc:
@@ -159,7 +297,7 @@ class Reverse:
                     raise self.error(eqn, f"{self.describe(eqn)} has no derivative with respect to '{param}'")
                 part = self.run_vjp(vjp, g, ans, bound)
                 if rule.elementwise and self.needs_unbroadcast(a, eqn):
-                    part = rt.unbroadcast(part, self.sym(a))
+                    part = rt.unbroadcast(part, self.shape_sym(a))
                 parts.append((a, part))
         return parts
 
@@ -196,9 +334,16 @@ class Reverse:
             return atom.value
         if isinstance(atom, ir.Global) and isinstance(atom.value, (int, float, bool, str, type(None), tuple)):
             return atom.value
-        return Sym(self.emit.atom(atom))
+        return self.sym(atom)
 
     def sym(self, atom):
+        """An atom as a rule sees it; the sweep will read its value."""
+        if isinstance(atom, ir.Var):
+            self.value_reads.add(atom)
+        return Sym(self.emit.atom(atom))
+
+    def shape_sym(self, atom):
+        """An atom read only for its shape (which in-place writes never change)."""
         return Sym(self.emit.atom(atom))
 
     # -- branches -------------------------------------------------------------------------
@@ -282,12 +427,12 @@ class Reverse:
 
         # A dry run finds the outer adjoints the body adds to; they must live in
         # their own names before the loop so that every iteration accumulates.
-        before, saved = dict(self.state), (self.names.snapshot(), dict(self.region_defs))
+        before, saved = dict(self.state), (self.names.snapshot(), dict(self.region_defs), dict(self.saves))
         self.reverse_body(s, active, body_defs)
         touched = [v for v in self.state if v not in inner and self.state.get(v) != before.get(v)]
         self.state = before
         self.names.restore(saved[0])
-        self.region_defs = saved[1]
+        self.region_defs, self.saves = saved[1], saved[2]
         pre = []
         for v in sorted(touched, key=lambda v: v.id):
             if v not in [y for *_, y in active]:

@@ -6,7 +6,8 @@ that generated code can itself be differentiated.
 import numpy as np
 
 __all__ = ["unbroadcast", "zeros_like", "grad_seed", "sum_to", "unreduce", "reduce_count",
-           "matmul_lhs", "matmul_rhs", "extremum_mask", "scatter"]
+           "matmul_lhs", "matmul_rhs", "extremum_mask", "scatter", "prod_others",
+           "owned", "part", "saved_part", "add_at"]
 
 
 def unbroadcast(g, x):
@@ -82,7 +83,7 @@ def matmul_rhs(g, a, b):
     if np.ndim(a) == 2 and np.ndim(b) == 2:
         return a.T @ g
     if np.ndim(a) == 1:
-        return np.multiply.outer(a, g) if np.ndim(b) >= 2 else g * a
+        return a[:, None] * np.asarray(g)[..., None, :] if np.ndim(b) >= 2 else g * a
     if np.ndim(b) == 1:
         return unbroadcast(np.swapaxes(a, -1, -2) @ g[..., None], b[:, None])[..., 0]
     return unbroadcast(np.swapaxes(a, -1, -2) @ g, b)
@@ -107,3 +108,62 @@ def scatter(g, x, index):
 def _is_basic(index):
     parts = index if isinstance(index, tuple) else (index,)
     return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
+
+
+def prod_others(a, axis=None):
+    """For each element, the product of the other elements it is reduced with
+    (the derivative of `prod`), exact when some factors are zero."""
+    a = np.asarray(a, dtype=np.result_type(a, np.float64))
+    if axis is None:
+        return _prod_others_last(a.reshape(-1)).reshape(a.shape)
+    axes = tuple(x % a.ndim for x in ((axis,) if np.ndim(axis) == 0 else axis))
+    rest = [x for x in range(a.ndim) if x not in axes]
+    moved = np.transpose(a, rest + list(axes))
+    flat = moved.reshape(moved.shape[:len(rest)] + (-1,))
+    out = _prod_others_last(flat).reshape(moved.shape)
+    return np.transpose(out, np.argsort(rest + list(axes)))
+
+
+def _prod_others_last(a):
+    ones = np.ones_like(a[..., :1])
+    left = np.concatenate([ones, np.cumprod(a[..., :-1], axis=-1)], axis=-1)
+    right = np.concatenate([np.cumprod(a[..., :0:-1], axis=-1)[..., ::-1], ones], axis=-1)
+    return left * right
+
+
+def owned(g):
+    """A float array of g's values that no one else holds (to update in place)."""
+    return np.array(g, dtype=np.result_type(g, np.float64), copy=True)
+
+
+def part(g, index, like):
+    """A copy of g[index], summed to the shape of `like` (the value written there)."""
+    if not _is_basic(index):
+        _refuse_repeats(g, index)
+    piece = g[index]
+    if np.shape(piece) == np.shape(like):
+        return np.array(piece, copy=True) if isinstance(piece, np.ndarray) else piece
+    return sum_to(piece, np.shape(like))
+
+
+def _refuse_repeats(g, index):
+    hits = np.arange(np.size(g)).reshape(np.shape(g))[index]
+    if np.unique(hits).size != np.size(hits):
+        from .errors import S2SGradError
+        raise S2SGradError("an assignment x[index] = v whose index repeats an element has no defined result "
+                           "in NumPy (and `x[index] += v` does not add the repeats)",
+                           hint="use np.add.at(x, index, v), or an index without repeats")
+
+
+def saved_part(x, index):
+    """A copy of what `x[index] = ...` is about to overwrite."""
+    piece = x[index]
+    return piece.copy() if isinstance(piece, np.ndarray) else piece
+
+
+def add_at(g, index, values):
+    """g[index] += values, adding up repeated indices."""
+    if _is_basic(index):
+        g[index] += values
+    else:
+        np.add.at(g, index, values)

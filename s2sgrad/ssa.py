@@ -28,11 +28,18 @@ _MISSING = object()
 
 
 def assigned_names(stmts):
+    """Names that statements bind, or write into (`u[i] = v` makes a new version of u)."""
     names = set()
     for stmt in stmts:
         for sub in gast.walk(stmt):
             if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Store):
                 names.add(sub.id)
+            elif isinstance(sub, gast.Assign):
+                for target in sub.targets:
+                    while isinstance(target, gast.Subscript):
+                        target = target.value
+                    if isinstance(target, gast.Name):
+                        names.add(target.id)
     return names
 
 
@@ -88,7 +95,9 @@ class _Builder:
                 for t, v in zip(s.targets[0].elts, values):
                     self.bind(t, v, env, s)
                 return env
-            hint = _hint(s.targets[0]) if len(s.targets) == 1 else "t"
+            hint = _hint(s.targets[0]) if len(s.targets) == 1 else ".t"
+            if getattr(s, "augmented", False) and isinstance(s.targets[0], gast.Name):
+                self.check_augmented(s, env)
             value = self.expr(s.value, env, hint)
             for target in s.targets:
                 self.bind(target, value, env, s)
@@ -107,6 +116,16 @@ class _Builder:
             return self.while_loop(s, env)
         raise self.parsed.error(s, f"'{type(s).__name__}' is not supported here", type(s).__name__)
 
+    def check_augmented(self, s, env):
+        """`x += y` on an array changes it in place; we rebind x, so no other name may share it."""
+        target = s.targets[0].id
+        current = env.get(target)
+        others = [m for m, v in env.items() if v is current and m != target and not m.startswith(".")]
+        if isinstance(current, ir.Var) and others:
+            raise self.parsed.error(s, f"'{target}' and '{others[0]}' name the same value; an augmented "
+                                    f"assignment to '{target}' would change both", "aliasing",
+                                    f"write {target} = {target} + ... (a new value) or copy first")
+
     def bind(self, target, value, env, stmt):
         if isinstance(target, gast.Name):
             env[target.id] = value
@@ -118,10 +137,37 @@ class _Builder:
                 self.bind(t, v, env, stmt)
             return
         if isinstance(target, gast.Subscript):
-            raise self.parsed.error(stmt, "assignment into an array element or slice is not supported yet",
-                                    "subscript assignment",
-                                    "build the new array functionally (e.g. np.concatenate or np.where)")
+            return self.setitem(target, value, env, stmt)
         raise self.parsed.error(stmt, f"cannot assign to {type(target).__name__}", "assignment")
+
+    def setitem(self, target, value, env, stmt):
+        """`u[index] = value`: a new version of u's object; every name of it moves on."""
+        base = target.value
+        if not isinstance(base, gast.Name):
+            raise self.parsed.error(stmt, "only a named array can be assigned into",
+                                    "subscript assignment", "write x[i, j] = v instead of x[i][j] = v")
+        old = self.name(base, env)
+        if not isinstance(old, ir.Var):
+            raise self.parsed.error(stmt, f"cannot assign into '{base.id}', which is not a local array",
+                                    "subscript assignment", f"copy it first: {base.id} = {base.id}.copy()")
+        index, atoms = self.index_template(target.slice, env)
+        new = ir.Var(_hint_name(base.id))
+        self.emit(ir.Eqn([new], "setitem", [old, value] + atoms, {}, self.parsed.loc(stmt), "setitem", index))
+        for name_, v in list(env.items()):
+            if v is old:
+                env[name_] = new
+
+    def check_loop_aliases(self, node, names, inits, carried, block, body_outs, env):
+        """A loop that writes into an array in place must not leave another name
+        of the same array behind (that name would change too)."""
+        for n, init, c, out in zip(names, inits, carried, body_outs):
+            if not isinstance(init, ir.Var) or not _same_object(block, c, out):
+                continue
+            others = [m for m, v in env.items() if v is init and m != n and not m.startswith(".")]
+            if others:
+                raise self.parsed.error(node, f"this loop writes into '{n}' in place, which also changes "
+                                        f"'{others[0]}' (the same array)", "aliasing",
+                                        f"make a separate copy: {n} = {others[0]}.copy()")
 
     def branch(self, node, cond, then_stmts, else_stmts, env):
         then, env1 = self.sub_block(then_stmts, env)
@@ -170,6 +216,8 @@ class _Builder:
             exit_atom = self.expr(exit_test, inner, ".exit", test=True)
             self.block = saved
         outs = [ir.Var(_hint_name(n)) for n in names]
+        self.check_loop_aliases(s, names, [env[n] for n in names], carried, block,
+                                [inner[n] for n in names], env)
         self.emit(ir.For(index, bounds, carried, [env[n] for n in names], block,
                          [inner[n] for n in names], outs, self.parsed.loc(s), exit_atom))
         env = dict(env)
@@ -195,6 +243,8 @@ class _Builder:
             exit_atom = self.expr(exit_test, inner, ".exit", test=True)
             self.block = saved
         outs = [ir.Var(_hint_name(n)) for n in names]
+        self.check_loop_aliases(s, names, [env[n] for n in names], carried, block,
+                                [inner[n] for n in names], env)
         self.emit(ir.While(carried, [env[n] for n in names], cond_block, cond, block,
                            [inner[n] for n in names], outs, self.parsed.loc(s), exit_atom))
         env = dict(env)
@@ -355,8 +405,9 @@ class _Builder:
                 return gast.Slice(*(visit(p) if p is not None else None for p in (n.lower, n.upper, n.step)))
             if isinstance(n, gast.Tuple):
                 return gast.Tuple([visit(e) for e in n.elts], gast.Load())
-            if isinstance(n, gast.Constant):
-                return n
+            if isinstance(n, gast.Constant) or (isinstance(n, (gast.List, gast.Tuple)) and all(
+                    isinstance(e, gast.Constant) for e in n.elts)):
+                return n         # literal indices stay in the code as written
             atoms.append(self.expr(n, env))
             return gast.Name(f".{len(atoms)}", gast.Load(), None, None)
         return visit(node), atoms
@@ -375,6 +426,25 @@ class _Builder:
             self.emit(ir.Eqn([], "effect", atoms, {}, self.parsed.loc(node), "effect", template))
             return None
         return self.eqn(node, "opaque", atoms, "opaque", payload=template, hint=hint, boolean=boolean)
+
+
+def _same_object(block, start, end):
+    """Is `end` the array `start` after in-place writes (setitem chains and phis of them)?"""
+    made = {o: st for st in ir.walk(block) for o in st.outs}
+
+    def same(v, seen=()):
+        if v is start:
+            return True
+        st = made.get(v)
+        if st is None or v in seen:
+            return False
+        if isinstance(st, ir.Eqn) and st.kind == "setitem":
+            return same(st.args[0], seen + (v,))
+        if isinstance(st, ir.If):
+            k = st.outs.index(v)
+            return same(st.then_outs[k], seen + (v,)) and same(st.else_outs[k], seen + (v,))
+        return False
+    return same(end)
 
 
 def _is_user_function(obj):
@@ -412,7 +482,7 @@ def build(parsed):
 
 def _pure(stmt):
     if isinstance(stmt, ir.Eqn):
-        if stmt.kind == "effect":
+        if stmt.kind in ("effect", "setitem"):
             return False
         if stmt.kind in ("call", "method"):
             module = getattr(stmt.prim, "__module__", None) or ""

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
-from . import analysis, ir, runtime, ssa
+from . import aliasing, analysis, ir, runtime, ssa
 from .codegen import Emitter, assign, comment, free_names, is_line_comment, name, to_source
 from .compile import compile_function
 from .frontend import parse_function
 from .lower import lower
 from .naming import Names
 from .cleanup import drop_dead_temporaries, drop_orphan_comments, inline_temporaries
-from .reverse import ONE_NAME, Reverse
+from .reverse import ONE_NAME, InPlace, Reverse
 
 
 @dataclass
@@ -29,8 +29,9 @@ class Derived:
 def build_graph(func):
     parsed = parse_function(func)
     lower(parsed)
-    graph = ssa.build(parsed)
-    return ssa.prune(graph)
+    graph = ssa.prune(ssa.build(parsed))
+    aliasing.check(graph)
+    return graph
 
 
 def _user_names(graph):
@@ -74,9 +75,16 @@ class _Spelling:
         return spelled
 
 
-def _name_everything(graph, names):
+def _name_everything(graph, names, inplace):
     for p in graph.params:
         names.var(p)
+    for stmt in ir.walk(graph.body):
+        if isinstance(stmt, ir.Eqn) and stmt.kind == "setitem":
+            names.share(stmt.outs[0], stmt.args[0])     # written in place: one array, one name
+        elif ir.is_loop(stmt):
+            for c, init in zip(stmt.carried, stmt.inits):
+                if isinstance(init, ir.Var) and inplace.versions.find(c) is inplace.versions.find(init):
+                    names.share(c, init)                # the loop writes into this very array
     for stmt in ir.walk(graph.body):
         if ir.is_loop(stmt):
             for c, y in zip(stmt.carried, stmt.outs):
@@ -92,6 +100,14 @@ def _name_everything(graph, names):
             names.var(v)
         if isinstance(stmt, ir.For):
             names.var(stmt.index)
+    # every version of an array written in place has one adjoint buffer
+    first = {}
+    for v in sorted(inplace.buffered, key=lambda v: v.id):
+        root = inplace.versions.find(v)
+        if root in first:
+            names.share_adjoint(v, first[root])
+        else:
+            first[root] = v
 
 
 def derive(func, wrt, arg_kinds, variant):
@@ -101,17 +117,37 @@ def derive(func, wrt, arg_kinds, variant):
     function returning (value, saved) and a backward function of (saved, cotangent)).
     """
     graph = build_graph(func)
-    params = graph.params
-    wrt_vars = [params[i] for i in wrt]
+    wrt_vars = [graph.params[i] for i in wrt]
     active = analysis.activity(graph, wrt_vars)
     scalars = analysis.kinds(graph, arg_kinds)
-    user, free = _user_names(graph)
-    names = Names(user, free)
-    _name_everything(graph, names)
-    spell = _Spelling(names, func.__globals__)
-    emitter = Emitter(names, spell)
-    rev = Reverse(graph, active, scalars, names, emitter)
+    # A first sweep finds which old array values the reverse sweep reads; the
+    # second saves exactly the overwritten parts those reads need.
+    probe = _Generation(func, graph, wrt_vars, active, scalars, InPlace(graph, active), variant)
+    reads = probe.reverse.value_reads
+    final = _Generation(func, graph, wrt_vars, active, scalars, InPlace(graph, active, reads), variant)
+    return final.derived()
 
+
+class _Generation:
+    """One run of the reverse pass over a graph, and the functions it makes."""
+
+    def __init__(self, func, graph, wrt_vars, active, scalars, inplace, variant):
+        self.func, self.graph, self.variant = func, graph, variant
+        user, free = _user_names(graph)
+        names = Names(user, free)
+        _name_everything(graph, names, inplace)
+        spell = _Spelling(names, func.__globals__)
+        emitter = Emitter(names, spell)
+        rev = Reverse(graph, active, scalars, names, emitter, inplace)
+        self.reverse = rev
+        self.parts = _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev, user, variant)
+
+    def derived(self):
+        return self.parts()
+
+
+def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev, user, variant):
+    params = graph.params
     result = graph.result
     seed = None
     literal_seed = variant != "vjp" and result in scalars
@@ -164,6 +200,13 @@ def derive(func, wrt, arg_kinds, variant):
                  _funcdef(bwd_name, _arguments([saved_name, seed or names.fresh("dresult")]), bwd_body)]
         entry = (fwd_name, bwd_name)
     source = to_source(funcs)
+
+    def finish():
+        return _compile(func, graph, funcs, entry, source, spell, variant)
+    return finish
+
+
+def _compile(func, graph, funcs, entry, source, spell, variant):
     if variant == "vjp":
         f1 = compile_function(to_source(funcs[:1]), entry[0], func, spell.bindings, "forward")
         f2 = compile_function(to_source(funcs[1:]), entry[1], func, spell.bindings, "backward")

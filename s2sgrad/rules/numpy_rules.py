@@ -62,7 +62,7 @@ def _mean(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
 
 
 def _prod(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
-    return rt.unreduce(g * ans, a, axis, keepdims) / a
+    return rt.unreduce(g, a, axis, keepdims) * rt.prod_others(a, axis)
 
 
 def _extremum(g, ans, a, axis=None, out=None, keepdims=False):

@@ -1,0 +1,157 @@
+"""Refuse in-place writes that another name could observe.
+
+SSA gives each version of an array its own value and the builder moves every
+name of the written array on to the new version. What it cannot see is memory
+shared through a *different* value: a view (`row = u[0]`, `u.T`, `u.reshape`),
+or a phi / loop value that is one array on some paths and another on others.
+`check(graph)` finds every value that may share memory with the array a
+`setitem` writes, but is not a version of that same array, and raises if such
+a value is read after the write.
+"""
+from . import ir
+from .errors import S2SGradError
+
+_VIEW_METHODS = {"reshape", "transpose", "ravel", "view", "squeeze", "swapaxes", "diagonal"}
+_VIEW_ATTRS = {"T", "real", "imag", "flat"}
+
+
+def _view_functions():
+    import numpy as np
+    names = ["reshape", "transpose", "ravel", "asarray", "asanyarray", "squeeze", "expand_dims",
+             "swapaxes", "moveaxis", "broadcast_to", "diagonal", "atleast_1d", "atleast_2d", "atleast_3d"]
+    return {id(getattr(np, n)) for n in names if hasattr(np, n)}
+
+
+def _is_view(eqn, view_functions):
+    if eqn.kind in ("getitem", "unpack"):
+        return True
+    if eqn.kind == "attr":
+        return eqn.prim[1] in _VIEW_ATTRS
+    if eqn.kind == "method":
+        return eqn.payload in _VIEW_METHODS
+    return eqn.kind == "call" and id(eqn.prim) in view_functions
+
+
+class _Union:
+    def __init__(self):
+        self.parent = {}
+
+    def find(self, v):
+        while self.parent.get(v, v) is not v:
+            v = self.parent[v]
+        return v
+
+    def union(self, a, b):
+        ra, rb = self.find(a), self.find(b)
+        if ra is not rb:
+            self.parent[ra] = rb
+            return True
+        return False
+
+
+def _positions(block, prefix=(), loops=(), out=None):
+    """statement -> (path, enclosing loops)."""
+    out = {} if out is None else out
+    for k, stmt in enumerate(block):
+        path = prefix + (k,)
+        out[stmt] = (path, loops)
+        inner = loops + (stmt,) if ir.is_loop(stmt) else loops
+        for j, sub in enumerate(ir.sub_blocks(stmt)):
+            _positions(sub, path + (j,), inner, out)
+    return out
+
+
+def unions(graph):
+    """(versions, aliases): `versions.find(v)` names the array v is a version of
+    (joined by in-place writes); `aliases.find(v)` the memory v may share."""
+    stmts = list(ir.walk(graph.body))
+    views = _view_functions()
+    same, alias = _Union(), _Union()
+    for s in stmts:
+        if isinstance(s, ir.Eqn):
+            if s.kind == "setitem":
+                same.union(s.outs[0], s.args[0])
+                alias.union(s.outs[0], s.args[0])
+            elif s.outs and isinstance(s.args[0] if s.args else None, ir.Var) and _is_view(s, views):
+                for o in s.outs:
+                    alias.union(o, s.args[0])
+        elif isinstance(s, ir.If):
+            for o, a, b in zip(s.outs, s.then_outs, s.else_outs):
+                for src in (a, b):
+                    if isinstance(src, ir.Var):
+                        alias.union(o, src)
+        else:
+            for c, i, b, o in zip(s.carried, s.inits, s.body_outs, s.outs):
+                for src in (i, b, o):
+                    if isinstance(src, ir.Var):
+                        alias.union(c, src)
+    # versions of one array: joined by writes, and by phis / loops of versions of it
+    changed = True
+    while changed:
+        changed = False
+        for s in stmts:
+            if isinstance(s, ir.If):
+                for o, a, b in zip(s.outs, s.then_outs, s.else_outs):
+                    if isinstance(a, ir.Var) and isinstance(b, ir.Var) and same.find(a) is same.find(b):
+                        changed |= same.union(o, a)
+            elif ir.is_loop(s):
+                for c, i, b, o in zip(s.carried, s.inits, s.body_outs, s.outs):
+                    if isinstance(b, ir.Var) and same.find(b) is same.find(c):
+                        changed |= same.union(o, c)
+                        if isinstance(i, ir.Var):
+                            changed |= same.union(c, i)
+    return same, alias
+
+
+def check(graph):
+    stmts = list(ir.walk(graph.body))
+    writes = [s for s in stmts if isinstance(s, ir.Eqn) and s.kind == "setitem"]
+    if not writes:
+        return
+    same, alias = unions(graph)
+    where = _positions(graph.body)
+    defined_at = {o: where[s] for s in stmts for o in s.outs}
+    readers = {}
+    for s in stmts:
+        used = [a for a in ir.reads(s) if isinstance(a, ir.Var)]
+        for outs in ir.region_results(s):
+            used += [a for a in outs if isinstance(a, ir.Var)]
+        for v in used:
+            readers.setdefault(v, []).append(s)
+    result_reader = object()
+    if isinstance(graph.result, ir.Var):
+        readers.setdefault(graph.result, []).append(result_reader)
+    for w in writes:
+        target = w.args[0]
+        for v in list(readers):
+            if v is target or alias.find(v) is not alias.find(target) or same.find(v) is same.find(target):
+                continue
+            for r in readers[v]:
+                if r is w or _after(w, r, v, where, defined_at, result_reader):
+                    raise S2SGradError(
+                        f"this assignment into '{_spell(target)}' also changes '{_spell(v)}', which shares "
+                        f"its memory (a view, or the same array on another path) and is read afterwards",
+                        w.loc, "aliasing", f"make a copy where the second name is made: {_spell(v)} = ....copy()")
+
+
+def _after(w, r, v, where, defined_at, result_reader):
+    """Can the program go from where v is made, through the write w, to the read r
+    (without making v anew)?"""
+    wpath, wloops = where[w]
+    vpath, vloops = defined_at.get(v, ((), ()))
+    if vpath and vpath > wpath and not any(loop not in vloops for loop in wloops):
+        return False       # v is made after the write (or anew in each pass of every loop around it)
+    if r is result_reader:
+        return True
+    rpath, rloops = where[r]
+    if wpath[:len(rpath)] == rpath:
+        # r is a region around the write: only its branch / loop results are read after it
+        return any(v in outs for outs in ir.region_results(r))
+    if rpath > wpath:
+        return True
+    # a loop around both the write and the read, that does not make v anew
+    return any(loop in rloops and loop not in vloops for loop in wloops)
+
+
+def _spell(v):
+    return v.hint.lstrip(".") if isinstance(v, ir.Var) else repr(v)
