@@ -7,7 +7,7 @@ import numpy as np
 
 __all__ = ["unbroadcast", "zeros_like", "grad_seed", "sum_to", "unreduce", "reduce_count",
            "matmul_lhs", "matmul_rhs", "extremum_mask", "scatter", "prod_others",
-           "owned", "part", "saved_part", "add_at"]
+           "owned", "part", "saved_part", "add_at", "dot_lhs", "dot_rhs"]
 
 
 def unbroadcast(g, x):
@@ -167,3 +167,24 @@ def add_at(g, index, values):
         g[index] += values
     else:
         np.add.at(g, index, values)
+
+
+def dot_lhs(g, a, b):
+    """Adjoint of `a` in `np.dot(a, b)` (any dimensions)."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * b, a)
+    if np.ndim(b) == 1:
+        return np.multiply.outer(g, b)
+    contracted = np.ndim(b) - 2
+    others = [i for i in range(np.ndim(b)) if i != contracted]
+    return np.tensordot(g, b, axes=(list(range(np.ndim(a) - 1, np.ndim(g))), others))
+
+
+def dot_rhs(g, a, b):
+    """Adjoint of `b` in `np.dot(a, b)` (any dimensions)."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * a, b)
+    lead = list(range(np.ndim(a) - 1))
+    if np.ndim(b) == 1:
+        return np.tensordot(a, g, axes=(lead, list(range(np.ndim(g)))))
+    return np.moveaxis(np.tensordot(a, g, axes=(lead, lead)), 0, -2)

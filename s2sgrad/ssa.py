@@ -301,6 +301,8 @@ class _Builder:
             return self.eqn(node, "getitem", [value] + atoms, "getitem", payload=index, hint=hint)
         if isinstance(node, (gast.Tuple, gast.List)):
             elts = [self.expr(e, env) for e in node.elts]
+            if isinstance(node, gast.Tuple) and all(isinstance(e, ir.Const) for e in elts):
+                return ir.Const(tuple(e.value for e in elts))     # a literal such as an axes tuple
             kind = "tuple" if isinstance(node, gast.Tuple) else "list"
             return self.eqn(node, kind, elts, "build", payload=kind, hint=hint)
         return self.opaque(node, env, hint=hint)

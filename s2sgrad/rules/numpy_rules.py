@@ -75,9 +75,8 @@ defvjp(np.prod, _prod)
 defvjp([np.max, np.amax, np.min, np.amin], _extremum)
 
 # -- linear algebra ------------------------------------------------------------
-defvjp([np.matmul, np.dot],
-       lambda g, ans, a, b: rt.matmul_lhs(g, a, b),
-       lambda g, ans, a, b: rt.matmul_rhs(g, a, b))
+defvjp(np.matmul, lambda g, ans, a, b: rt.matmul_lhs(g, a, b), lambda g, ans, a, b: rt.matmul_rhs(g, a, b))
+defvjp(np.dot, lambda g, ans, a, b: rt.dot_lhs(g, a, b), lambda g, ans, a, b: rt.dot_rhs(g, a, b))
 
 # -- shape -----------------------------------------------------------------------
 

@@ -55,7 +55,7 @@ def _method_reshape(g, ans, a, *shape, **kwargs):
 
 
 def _method_transpose(g, ans, a, *axes):
-    if not axes or axes == (None,):
+    if not axes or (len(axes) == 1 and axes[0] is None):
         return np.transpose(g)
     if len(axes) == 1:
         axes = axes[0]

@@ -2,18 +2,26 @@
 
     python tests/benchmarks/report.py [--repeat 9] [--min-time 0.1]
 
-Every time is the best of ``--repeat`` repeats of ``timeit``; each repeat runs
-the call enough times to last at least ``--min-time`` seconds, and the
-forward, s2sgrad and hand-written timings of a problem are interleaved. The s2sgrad
-gradient is built once and called once before timing (the first call
-transforms and compiles). The transform time is the time to build and make
-the first call of the gradient of a fresh copy of a 30-line function.
+Every time is the best of ``--repeat`` repeats of ``timeit``; each repeat
+runs the call enough times to last at least ``--min-time`` seconds, and the
+forward, s2sgrad and hand-written timings of a problem are interleaved. The
+s2sgrad gradient is built once and called once before timing (the first call
+transforms and compiles). BLAS runs single-threaded unless
+OPENBLAS_NUM_THREADS / OMP_NUM_THREADS / MKL_NUM_THREADS are set. The
+transform time is the time to build and make the first call of the gradient
+of a fresh copy of a 30-line function (best of at least 10).
 """
 import argparse
 import os
 import platform
 import sys
 import timeit
+
+# Single-threaded BLAS unless the caller says otherwise: the matrices here are
+# small, and multi-threaded OpenBLAS on a small or busy machine makes the
+# timings swing by 2-4x from run to run. Must be set before NumPy loads.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 if ROOT not in sys.path:

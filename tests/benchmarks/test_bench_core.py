@@ -2,7 +2,9 @@
 
 Skipped in the normal test run (pyproject adds ``--benchmark-skip``); run with
 
-    pytest tests/benchmarks --benchmark-only
+    OPENBLAS_NUM_THREADS=1 pytest tests/benchmarks --benchmark-only
+
+(single-threaded BLAS keeps the numbers steady; ``report.py`` sets it itself).
 
 Groups: one per problem (forward / s2sgrad gradient / hand-written gradient)
 and ``transform`` for the compile time of a 30-line function.
