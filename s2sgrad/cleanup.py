@@ -48,49 +48,61 @@ def _blocks(body):
                 yield from _blocks(inner)
 
 
-def _use_site(stmt, temp):
-    """The Name node reading `temp` in `stmt`, if it is not inside a loop there."""
-    if isinstance(stmt, (gast.For, gast.While)):
-        return None
-    for n in gast.walk(stmt):
-        if isinstance(n, (gast.For, gast.While)) and any(m.id == temp for m in _loads(n)):
-            return None
-    for n in gast.walk(stmt):
-        if isinstance(n, gast.Name) and n.id == temp and isinstance(n.ctx, gast.Load):
-            return n
-    return None
+class _Facts:
+    """What a statement stores and reads, computed once (statements change only by folding)."""
+
+    def __init__(self, stmt):
+        self.stores = _stores(stmt)
+        self.sites = {}              # name -> the Name node reading it (outside loops)
+        self.loaded = set()
+        in_loops = set()
+        if isinstance(stmt, (gast.For, gast.While)):
+            in_loops = {n.id for n in _loads(stmt)}
+        else:
+            for n in gast.walk(stmt):
+                if isinstance(n, (gast.For, gast.While)):
+                    in_loops |= {m.id for m in _loads(n)}
+        for n in _loads(stmt):
+            self.loaded.add(n.id)
+            if n.id not in in_loops:
+                self.sites.setdefault(n.id, n)
+        self.in_loops = in_loops
 
 
 def inline_temporaries(body, temps):
-    """Fold single-use temporaries (names in `temps`) in place; returns `body`."""
-    changed = True
-    while changed:
-        changed = False
-        stores, loads = _counts(body)
-        for block in _blocks(body):
-            for i, stmt in enumerate(block):
-                if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
-                        and isinstance(stmt.targets[0], gast.Name)):
-                    continue
-                temp = stmt.targets[0].id
-                if temp not in temps or stores.get(temp) != 1 or loads.get(temp) != 1:
-                    continue
-                reads = {n.id for n in _loads(stmt.value)}
-                for j in range(i + 1, len(block)):
-                    site = _use_site(block[j], temp)
-                    if site is not None:
-                        if isinstance(block[j], (gast.If,)) and reads & _stores(block[j]):
-                            break
+    """Fold single-use temporaries (names in `temps`) in place; returns `body`.
+
+    One backward pass per block: folding moves an expression's reads from one
+    statement to another, so no other name's counts change."""
+    stores, loads = _counts(body)
+    facts = {}
+
+    def of(stmt):
+        found = facts.get(id(stmt))
+        if found is None:
+            found = facts[id(stmt)] = (_Facts(stmt), stmt)
+        return found[0]
+    for block in list(_blocks(body)):
+        for i in range(len(block) - 1, -1, -1):
+            stmt = block[i]
+            if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+                    and isinstance(stmt.targets[0], gast.Name)):
+                continue
+            temp = stmt.targets[0].id
+            if temp not in temps or stores.get(temp) != 1 or loads.get(temp) != 1:
+                continue
+            reads = {n.id for n in _loads(stmt.value)}
+            for j in range(i + 1, len(block)):
+                there = of(block[j])
+                if temp in there.loaded:
+                    site = there.sites.get(temp)
+                    if site is not None and not (isinstance(block[j], gast.If) and reads & there.stores):
                         _replace(block[j], site, stmt.value)
+                        facts.pop(id(block[j]), None)
                         del block[i]
-                        changed = True
-                        break
-                    if reads & _stores(block[j]) or any(n.id == temp for n in _loads(block[j])):
-                        break
-                if changed:
                     break
-            if changed:
-                break
+                if reads & there.stores:
+                    break
     return body
 
 
@@ -109,13 +121,12 @@ def drop_dead_temporaries(body, temps):
         changed = False
         _, loads = _counts(body)
         for block in _blocks(body):
-            for i, stmt in enumerate(block):
-                if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
-                        and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id in temps \
-                        and not loads.get(stmt.targets[0].id):
-                    del block[i]
-                    changed = True
-                    break
+            keep = [stmt for stmt in block if not (
+                isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name)
+                and stmt.targets[0].id in temps and not loads.get(stmt.targets[0].id))]
+            if len(keep) != len(block):
+                block[:] = keep
+                changed = True
     return body
 
 

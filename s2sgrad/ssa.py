@@ -9,6 +9,9 @@ objects here, so that later passes look rules up by identity.
 import copy
 import inspect
 import operator
+import types
+
+import numpy as np
 
 import gast
 
@@ -25,6 +28,13 @@ BINOPS = {
 UNOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Invert: operator.invert}
 
 _MISSING = object()
+_DATA = (int, float, complex, np.ndarray, np.generic, list, tuple, dict)
+
+
+def bound_names(stmts):
+    """Names that statements bind: Python's local variables."""
+    return {sub.id for stmt in stmts for sub in gast.walk(stmt)
+            if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Store)}
 
 
 def assigned_names(stmts):
@@ -46,7 +56,7 @@ def assigned_names(stmts):
 class _Builder:
     def __init__(self, parsed, main=None, inlining=()):
         self.parsed = parsed
-        self.locals = assigned_names(parsed.node.body) | {a.id for a in parsed.node.args.args}
+        self.locals = bound_names(parsed.node.body) | {a.id for a in parsed.node.args.args}
         self.block = None
         self.main = main or parsed          # the function being differentiated
         self.inlining = inlining            # helpers being inlined, outermost first
@@ -148,8 +158,10 @@ class _Builder:
                                     "subscript assignment", "write x[i, j] = v instead of x[i][j] = v")
         old = self.name(base, env)
         if not isinstance(old, ir.Var):
-            raise self.parsed.error(stmt, f"cannot assign into '{base.id}', which is not a local array",
-                                    "subscript assignment", f"copy it first: {base.id} = {base.id}.copy()")
+            raise self.parsed.error(stmt, f"cannot assign into '{base.id}', which is not a local array "
+                                    "(changes to module-level state cannot be followed)", "subscript assignment",
+                                    f"pass '{base.id}' in as an argument and return the new value, "
+                                    f"or work on a local copy: {base.id}_local = {base.id}.copy()")
         index, atoms = self.index_template(target.slice, env)
         new = ir.Var(_hint_name(base.id))
         self.emit(ir.Eqn([new], "setitem", [old, value] + atoms, {}, self.parsed.loc(stmt), "setitem", index))
@@ -185,7 +197,7 @@ class _Builder:
 
     def carried_names(self, body, env):
         """Names the body assigns; those not defined before the loop start undefined."""
-        names = sorted(assigned_names(body))
+        names = sorted(n for n in assigned_names(body) if n in env or n in self.locals)
         for n in names:
             env.setdefault(n, ir.UNDEFINED)
         return names
@@ -254,7 +266,7 @@ class _Builder:
     # -- expressions --------------------------------------------------------
     def expr(self, node, env, hint=".t", test=False):
         if isinstance(node, gast.Name):
-            return self.name(node, env)
+            return self.capture(node, self.name(node, env))
         if isinstance(node, gast.Constant):
             return ir.Const(node.value)
         if isinstance(node, gast.BinOp):
@@ -292,7 +304,8 @@ class _Builder:
         if isinstance(node, gast.Attribute):
             path = self.static_path(node, env)
             if path is not None:
-                return self.global_atom(*path)
+                atom = self.global_atom(*path)
+                return atom if isinstance(path[3], types.ModuleType) else self.capture(node, atom)
             value = self.expr(node.value, env)
             return self.eqn(node, ("attr", node.attr), [value], "attr", hint=hint)
         if isinstance(node, gast.Subscript):
@@ -317,6 +330,15 @@ class _Builder:
         if value is _MISSING or value is self._missing():
             raise self.parsed.error(node, f"name '{node.id}' is not defined", "name")
         return self.global_atom(node.id, value, node.id, value)
+
+    def capture(self, node, atom):
+        """A module-level number or array is read into a local where it is used, so
+        the reverse sweep sees the value it had then, even if something changes
+        the global later (the local folds away when nothing else reads it)."""
+        if isinstance(atom, ir.Global) and isinstance(atom.value, _DATA):
+            return self.eqn(node, "read", [atom], "opaque", payload=gast.Name(".1", gast.Load(), None, None),
+                            hint="." + atom.path.replace(".", "_"))
+        return atom
 
     def _missing(self):
         from .frontend import _MISSING as missing

@@ -36,7 +36,7 @@ def build_graph(func):
 
 def _user_names(graph):
     node = graph.parsed.node
-    locals_ = ssa.assigned_names(node.body) | {a.id for a in node.args.args}
+    locals_ = ssa.bound_names(node.body) | {a.id for a in node.args.args}
     every = {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
     return {n for n in locals_ if not n.startswith(".")}, {n for n in every - locals_ if not n.startswith(".")}
 
@@ -122,16 +122,17 @@ def derive(func, wrt, arg_kinds, variant):
     scalars = analysis.kinds(graph, arg_kinds)
     # A first sweep finds which old array values the reverse sweep reads; the
     # second saves exactly the overwritten parts those reads need.
-    probe = _Generation(func, graph, wrt_vars, active, scalars, InPlace(graph, active), variant)
-    reads = probe.reverse.value_reads
-    final = _Generation(func, graph, wrt_vars, active, scalars, InPlace(graph, active, reads), variant)
-    return final.derived()
+    inplace = InPlace(graph, active)
+    if inplace.writes:
+        probe = _Generation(func, graph, wrt_vars, active, scalars, inplace, variant, probe=True)
+        inplace = InPlace(graph, active, probe.reverse.value_reads)
+    return _Generation(func, graph, wrt_vars, active, scalars, inplace, variant).derived()
 
 
 class _Generation:
     """One run of the reverse pass over a graph, and the functions it makes."""
 
-    def __init__(self, func, graph, wrt_vars, active, scalars, inplace, variant):
+    def __init__(self, func, graph, wrt_vars, active, scalars, inplace, variant, probe=False):
         self.func, self.graph, self.variant = func, graph, variant
         user, free = _user_names(graph)
         names = Names(user, free)
@@ -140,6 +141,11 @@ class _Generation:
         emitter = Emitter(names, spell)
         rev = Reverse(graph, active, scalars, names, emitter, inplace)
         self.reverse = rev
+        if probe:
+            if isinstance(graph.result, ir.Var) and graph.result in active:
+                rev.state[graph.result] = names.adjoint(graph.result)
+            rev.block(graph.body, in_loop=False)
+            return
         self.parts = _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev, user, variant)
 
     def derived(self):
