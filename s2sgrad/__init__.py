@@ -5,9 +5,10 @@ the forward computation and then its reverse sweep (backpropagation).
 """
 from .api import Derivative, grad, show, source, stop_gradient, value_and_grad, vjp
 from .errors import S2SGradError
+from .graphview import graph
 from .rules import defnondiff as _defnondiff
 
 _defnondiff(stop_gradient)
 
-__all__ = ["grad", "value_and_grad", "vjp", "source", "show", "stop_gradient", "S2SGradError", "Derivative"]
+__all__ = ["grad", "value_and_grad", "vjp", "source", "show", "stop_gradient", "S2SGradError", "Derivative", "graph"]
 __version__ = "0.1.0"

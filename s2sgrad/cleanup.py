@@ -172,3 +172,68 @@ def drop_orphan_comments(body, is_comment):
             keep.append(stmt)
         block[:] = keep
     return fill_empty_blocks(body)
+
+
+def coalesce_copies(body, params, temps=()):
+    """`h_1 = h` before a loop, where `h` is never used again: call both `h`.
+
+    Only for copies at the top level of the function (not in loops), and never
+    renaming a parameter."""
+    i = 0
+    while i < len(body):
+        stmt = body[i]
+        pairs = _copy_pairs(stmt)
+        renamed = False
+        for target, source in pairs:
+            if source in params or target in params or not source.isidentifier():
+                continue
+            later = body[i + 1:]
+            if any(n.id == source for st in later for n in gast.walk(st) if isinstance(n, gast.Name)):
+                continue
+            if any(n.id == target for st in body[:i] for n in gast.walk(st) if isinstance(n, gast.Name)):
+                continue
+            # keep the more readable name: the target when the source is a temporary
+            old, new, where = (source, target, body[:i]) if source in temps else (target, source, later)
+            for st in where:
+                for n in gast.walk(st):
+                    if isinstance(n, gast.Name) and n.id == old:
+                        n.id = new
+            _drop_pair(stmt, target)
+            renamed = True
+            break
+        if renamed:
+            if not _copy_pairs(stmt) and _is_empty_copy(stmt):
+                del body[i]
+            continue
+        i += 1
+    return body
+
+
+def _copy_pairs(stmt):
+    if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1):
+        return []
+    t, v = stmt.targets[0], stmt.value
+    if isinstance(t, gast.Name) and isinstance(v, gast.Name):
+        return [(t.id, v.id)]
+    if isinstance(t, gast.Tuple) and isinstance(v, gast.Tuple) and len(t.elts) == len(v.elts):
+        return [(a.id, b.id) for a, b in zip(t.elts, v.elts)
+                if isinstance(a, gast.Name) and isinstance(b, gast.Name)]
+    return []
+
+
+def _drop_pair(stmt, target):
+    t, v = stmt.targets[0], stmt.value
+    if isinstance(t, gast.Name):
+        stmt.targets = [gast.Tuple([], gast.Store())]
+        stmt.value = gast.Tuple([], gast.Load())
+        return
+    keep = [(a, b) for a, b in zip(t.elts, v.elts) if not (isinstance(a, gast.Name) and a.id == target)]
+    if len(keep) == 1:
+        stmt.targets, stmt.value = [keep[0][0]], keep[0][1]
+    else:
+        t.elts, v.elts = [a for a, _ in keep], [b for _, b in keep]
+
+
+def _is_empty_copy(stmt):
+    t = stmt.targets[0]
+    return isinstance(t, gast.Tuple) and not t.elts

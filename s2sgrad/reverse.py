@@ -26,6 +26,28 @@ from .rules.sym import Sym, rt, to_node
 ONE, ONE_NAME = 1.0, "1.0"
 
 
+# runtime helpers that read an argument only for its shape: helper -> argument position
+_SHAPE_ARGS = {"unbroadcast": 1, "scatter": 1, "part": 2, "zeros_like": 0, "unreduce": 1, "reduce_count": 0}
+
+
+def shape_only(names, stmts, bindings):
+    """The names in `names` that `stmts` read only for their shapes."""
+    from . import runtime
+    helpers = {spelled: h for h, pos in _SHAPE_ARGS.items() for spelled, obj in bindings.items()
+               if obj is getattr(runtime, h)}
+    marked = set()
+    for node in (n for st in stmts for n in gast.walk(st)):
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id in helpers:
+            pos = _SHAPE_ARGS[helpers[node.func.id]]
+            if pos < len(node.args) and isinstance(node.args[pos], gast.Name):
+                marked.add(id(node.args[pos]))
+    loads = {}
+    for node in (n for st in stmts for n in gast.walk(st)):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and node.id in names:
+            loads.setdefault(node.id, []).append(id(node) in marked)
+    return {n for n, flags in loads.items() if all(flags)}
+
+
 class InPlace:
     """What in-place writes ask of the sweep.
 
@@ -388,7 +410,7 @@ class Reverse:
             if pairs:
                 fwd.append(assign_many([p for p, _ in pairs], [o for _, o in pairs]))
             if pack:
-                fwd.append(assign(pack, gast.Tuple([name(n) for n in keep], gast.Load())))
+                fwd.append(assign(pack, self.kept(keep, rev, as_tuple=True)))
                 rev = [self.unpack(keep, pack)] + rev if keep else rev
             fwd_arms.append(fwd or [gast.Pass()])
             rev_arms.append(rev)
@@ -404,6 +426,12 @@ class Reverse:
             else:
                 rev_code = [gast.If(self.emit.atom(s.cond), then, orelse)]
         return fwd_code, rev_code
+
+    def kept(self, keep, rev_code, as_tuple=False):
+        """What a tape or branch pack holds for `keep`: the value, or just its shape."""
+        shapes = shape_only(set(keep), rev_code, self.emit.spell_root.bindings)
+        items = [self.emit.fix_roots(rt.shape_of(Sym(name(n))).node) if n in shapes else name(n) for n in keep]
+        return items[0] if len(items) == 1 and not as_tuple else gast.Tuple(items, gast.Load())
 
     @staticmethod
     def unpack(names, source):
@@ -519,7 +547,7 @@ class Reverse:
             self.region_defs[s] = [tape]
             keep = needed or [index]
             pre.append(assign(tape, gast.List([], gast.Load())))
-            item = name(keep[0]) if len(keep) == 1 else gast.Tuple([name(n) for n in keep], gast.Load())
+            item = self.kept(keep, rev_body)
             body.append(gast.Expr(call(gast.Attribute(name(tape), "append", gast.Load()), [item])))
             target = name(keep[0], True) if len(keep) == 1 else gast.Tuple([name(n, True) for n in keep], gast.Store())
             rev_head = gast.For(target, call("reversed", [name(tape)]), [], [], None)

@@ -7,12 +7,32 @@ import numpy as np
 
 __all__ = ["unbroadcast", "zeros_like", "grad_seed", "sum_to", "unreduce", "reduce_count",
            "matmul_lhs", "matmul_rhs", "extremum_mask", "scatter", "prod_others",
-           "owned", "part", "saved_part", "add_at", "dot_lhs", "dot_rhs"]
+           "owned", "part", "saved_part", "add_at", "dot_lhs", "dot_rhs", "shape_of"]
+
+
+class Shape:
+    """What a loop keeps of a value the reverse sweep needs only the shape of."""
+    __slots__ = ("dims",)
+
+    def __init__(self, dims):
+        self.dims = dims
+
+    def __repr__(self):
+        return f"Shape{self.dims}"
+
+
+def shape_of(x):
+    """Keep only the shape of `x` (helpers accept it wherever they need just a shape)."""
+    return Shape(np.shape(x))
+
+
+def _shape(x):
+    return x.dims if isinstance(x, Shape) else np.shape(x)
 
 
 def unbroadcast(g, x):
     """Sum `g` down to the shape of `x` (undoing NumPy broadcasting)."""
-    shape = np.shape(x)
+    shape = _shape(x)
     if np.shape(g) == shape:
         return g
     return sum_to(g, shape)
@@ -35,7 +55,7 @@ def zeros_like(x):
         return np.zeros_like(x, dtype=np.result_type(x.dtype, np.float64))
     if isinstance(x, (int, float, np.number)):
         return 0.0
-    return np.zeros(np.shape(x))
+    return np.zeros(_shape(x))
 
 
 def grad_seed(result):
@@ -51,7 +71,7 @@ def grad_seed(result):
 
 def unreduce(g, x, axis=None, keepdims=False):
     """Broadcast the adjoint of a reduction of `x` over `axis` back to x's shape."""
-    shape = np.shape(x)
+    shape = _shape(x)
     if axis is not None and not keepdims:
         axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
         g = np.expand_dims(g, tuple(a % len(shape) for a in axes))
@@ -60,7 +80,7 @@ def unreduce(g, x, axis=None, keepdims=False):
 
 def reduce_count(x, axis=None):
     """How many elements a reduction of `x` over `axis` combines."""
-    shape = np.shape(x)
+    shape = _shape(x)
     if axis is None:
         return int(np.prod(shape))
     axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
@@ -141,9 +161,9 @@ def part(g, index, like):
     if not _is_basic(index):
         _refuse_repeats(g, index)
     piece = g[index]
-    if np.shape(piece) == np.shape(like):
+    if np.shape(piece) == _shape(like):
         return np.array(piece, copy=True) if isinstance(piece, np.ndarray) else piece
-    return sum_to(piece, np.shape(like))
+    return sum_to(piece, _shape(like))
 
 
 def _refuse_repeats(g, index):

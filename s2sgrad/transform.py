@@ -15,7 +15,7 @@ from .compile import compile_function
 from .frontend import parse_function
 from .lower import lower
 from .naming import Names
-from .cleanup import drop_dead_temporaries, drop_orphan_comments, inline_temporaries
+from .cleanup import coalesce_copies, drop_dead_temporaries, drop_orphan_comments, inline_temporaries
 from .reverse import ONE_NAME, InPlace, Reverse
 
 
@@ -186,7 +186,7 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
             result_node = name(kept)
         ret = grads_node if variant == "grad" else gast.Tuple([result_node, grads_node], gast.Load())
         body.append(gast.Return(ret))
-        _tidy(body, _temporaries(graph, names, user, wrt_vars))
+        _tidy(body, _temporaries(graph, names, user, wrt_vars), [names.var(p) for p in params])
         fname = names.fresh(f"{base}_{variant}")
         funcs = [_funcdef(fname, arguments, body)]
         entry = fname
@@ -200,8 +200,8 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
             if saved else []
         bwd_body = unpack + back + [gast.Return(grads_node)]
         temps = _temporaries(graph, names, user, wrt_vars)
-        _tidy(fwd_body, temps)
-        _tidy(bwd_body, temps)
+        _tidy(fwd_body, temps, [names.var(p) for p in params])
+        _tidy(bwd_body, temps, [saved_name])
         funcs = [_funcdef(fwd_name, arguments, fwd_body),
                  _funcdef(bwd_name, _arguments([saved_name, seed or names.fresh("dresult")]), bwd_body)]
         entry = (fwd_name, bwd_name)
@@ -226,7 +226,8 @@ def _stored(stmts):
     return {n.id for s in stmts for n in gast.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
-def _tidy(body, temps):
+def _tidy(body, temps, params=()):
+    coalesce_copies(body, set(params), temps)
     inline_temporaries(body, temps)
     drop_dead_temporaries(body, temps)
     drop_orphan_comments(body, is_line_comment)
