@@ -69,7 +69,7 @@ def unions(graph):
     same, alias = _Union(), _Union()
     for s in stmts:
         if isinstance(s, ir.Eqn):
-            if s.kind == "setitem":
+            if s.kind in ("setitem", "append"):
                 same.union(s.outs[0], s.args[0])
                 alias.union(s.outs[0], s.args[0])
             elif s.outs and isinstance(s.args[0] if s.args else None, ir.Var) and _is_view(s, views):
@@ -105,6 +105,7 @@ def unions(graph):
 
 def check(graph):
     stmts = list(ir.walk(graph.body))
+    # (an append adds an element: it changes no memory that another value shares)
     writes = [s for s in stmts if isinstance(s, ir.Eqn) and s.kind == "setitem"]
     if not writes:
         return

@@ -48,24 +48,44 @@ def _kind(value):
         return "other"
     if isinstance(value, (int, float, np.integer, np.floating)):
         return "scalar"
+    if isinstance(value, (dict, list, tuple)):
+        return "container"
     return "array"
+
+
+def _leaves(value):
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _leaves(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _leaves(v)
+    else:
+        yield value
 
 
 def _check_differentiable(func, names, args, wrt):
     for i in wrt:
-        value = args[i]
-        kind = np.asarray(value).dtype.kind if isinstance(value, (int, float, complex, np.generic, np.ndarray, bool)) else None
-        if kind in ("i", "u", "b"):
-            raise S2SGradError(f"cannot differentiate {func.__qualname__} with respect to '{names[i]}': "
-                               f"it is an integer or boolean ({value!r})",
-                               hint="pass a float (e.g. 2.0 instead of 2) or choose another wrt")
-        if kind is None:
-            raise S2SGradError(f"cannot differentiate with respect to '{names[i]}' of type "
-                               f"{type(value).__name__} yet: pass a float or a NumPy array")
+        for value in _leaves(args[i]):
+            kind = np.asarray(value).dtype.kind \
+                if isinstance(value, (int, float, complex, np.generic, np.ndarray, bool)) else None
+            if kind in ("i", "u", "b"):
+                raise S2SGradError(f"cannot differentiate {func.__qualname__} with respect to '{names[i]}': "
+                                   f"it is (or holds) an integer or boolean ({value!r})",
+                                   hint="pass floats (e.g. 2.0 instead of 2) or choose another wrt")
+            if kind is None:
+                raise S2SGradError(f"cannot differentiate with respect to '{names[i]}', which holds a "
+                                   f"{type(value).__name__}: pass floats, NumPy arrays, or dicts, lists "
+                                   "and tuples of them")
 
 
 def _shape_like(grad, arg):
     """Give a gradient the structure, shape and dtype kind of its argument."""
+    if isinstance(arg, dict):
+        return {k: _shape_like(grad[k] if _has(grad, k) else 0.0, v) for k, v in arg.items()}
+    if isinstance(arg, (list, tuple)):
+        items = [_shape_like(grad[i] if _has(grad, i) else 0.0, v) for i, v in enumerate(arg)]
+        return type(arg)(items) if type(arg) in (list, tuple) else items
     if isinstance(arg, np.ndarray):
         out = np.asarray(grad, dtype=np.result_type(arg.dtype, np.float64))
         if out.shape != arg.shape:
@@ -74,6 +94,14 @@ def _shape_like(grad, arg):
     if isinstance(arg, np.floating):
         return type(arg)(grad)
     return float(grad)
+
+
+def _has(container, key):
+    try:
+        container[key]
+        return True
+    except (KeyError, IndexError, TypeError):
+        return False
 
 
 class Derivative:

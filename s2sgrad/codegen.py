@@ -169,6 +169,9 @@ class Emitter:
         if eqn.kind == "setitem":
             target = gast.Subscript(self.atom(eqn.args[0]), self.index(eqn), gast.Store())
             return assign(target, self.atom(eqn.args[1]))
+        if eqn.kind == "append":
+            method = gast.Attribute(self.atom(eqn.args[0]), "append", gast.Load())
+            return gast.Expr(call(method, [self.atom(eqn.args[1])]))
         if eqn.kind == "unpack":
             targets = gast.Tuple([name(self.names.var(o), True) for o in eqn.outs], gast.Store())
             return gast.Assign([targets], self.atom(eqn.args[0]), None)

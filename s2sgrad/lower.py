@@ -213,6 +213,25 @@ class _Lowerer:
             header.append(_copy_loc(gast.Assign([count], counted, None), s))
             header.append(_copy_loc(gast.Assign([item], _subscript(seq, index), None), s))
             length = _call("len", [_name(seq)])
+        elif _is_method_call(it, ("items", "values", "keys")):
+            # for k, v in d.items(): loop over the keys and read d[k]
+            mapping = self.hoist(it.func.value, pre, s, "map")
+            keys = self.fresh("keys")
+            keys_call = gast.Call(gast.Attribute(_name(mapping), "keys", gast.Load()), [], [])
+            pre.append(_copy_loc(_assign(keys, _call("list", [keys_call])), s))
+            key = _subscript(keys, index)
+            value = gast.Subscript(_name(mapping), key, gast.Load())
+            if it.func.attr == "items":
+                if not (isinstance(s.target, gast.Tuple) and len(s.target.elts) == 2):
+                    raise self.parsed.error(s, "unpack .items() into two names", "for")
+                header.append(_copy_loc(gast.Assign([s.target.elts[0]], _subscript(keys, index), None), s))
+                header.append(_copy_loc(gast.Assign([s.target.elts[1]], gast.Subscript(
+                    _name(mapping), _load_copy(s.target.elts[0]), gast.Load()),
+                    None), s))
+            else:
+                header.append(_copy_loc(gast.Assign([s.target], value if it.func.attr == "values" else key,
+                                                    None), s))
+            length = _call("len", [_name(keys)])
         elif _is_call_to(it, "zip") and it.args and not it.keywords \
                 and isinstance(s.target, gast.Tuple) and len(s.target.elts) == len(it.args):
             seqs = [self.hoist(a, pre, s, "seq") for a in it.args]
@@ -251,6 +270,11 @@ def _load_copy(node):
 
 def _is_call_to(node, name):
     return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id == name
+
+
+def _is_method_call(node, names):
+    return isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+        and node.func.attr in names and not node.args and not node.keywords
 
 
 def _call(name, args):

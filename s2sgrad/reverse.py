@@ -61,12 +61,12 @@ class InPlace:
         from .aliasing import unions
         self.versions, self.aliases = unions(graph)
         stmts = list(ir.walk(graph.body))
-        self.writes = [e for e in stmts if isinstance(e, ir.Eqn) and e.kind == "setitem"]
+        self.writes = [e for e in stmts if isinstance(e, ir.Eqn) and e.kind in ("setitem", "append")]
         written = {self.versions.find(w.outs[0]) for w in self.writes}
         every = {v for st in stmts for v in st.outs} | set(graph.params)
         every |= {c for st in stmts if ir.is_loop(st) for c in st.carried}
         self.buffered = {v for v in every if v in active and self.versions.find(v) in written}
-        self.buffered |= {e.args[0] for e in stmts if isinstance(e, ir.Eqn) and e.kind == "getitem"
+        self.buffered |= {e.args[0] for e in stmts if isinstance(e, ir.Eqn) and e.kind in ("getitem", "unpack")
                           and isinstance(e.args[0], ir.Var) and e.args[0] in active}
         overwritten = {w.args[0] for w in self.writes}
         for st in stmts:
@@ -172,12 +172,11 @@ class Reverse:
         else:
             out.append(gast.AugAssign(name(target, True), gast.Add(), expr))
 
-    def add_at(self, target, g, eqn):
+    def add_at(self, target, g, index, index_value, basic):
         """`dx[index] += g`, or np.add.at when the index may repeat entries."""
-        if self.basic_index(eqn):
-            return gast.AugAssign(gast.Subscript(name(target), self.emit.index(eqn), gast.Store()), gast.Add(), g)
-        return gast.Expr(self.emit.fix_roots(rt.add_at(Sym(name(target)), Sym(self.emit.index_value(eqn)),
-                                                         Sym(g)).node))
+        if basic:
+            return gast.AugAssign(gast.Subscript(name(target), index, gast.Store()), gast.Add(), g)
+        return gast.Expr(self.emit.fix_roots(rt.add_at(Sym(name(target)), Sym(index_value), Sym(g)).node))
 
     def basic_index(self, eqn):
         template = eqn.payload
@@ -185,6 +184,28 @@ class Reverse:
             return False
         return all(a in self.scalars or (isinstance(a, ir.Const) and isinstance(a.value, int))
                    for a in eqn.args[1 if eqn.kind == "getitem" else 2:])
+
+    def append(self, eqn):
+        """`lst.append(v)` backwards: v's adjoint is the last entry of the list's
+        adjoint, which then loses it; the list loses v if the sweep reads it."""
+        code = []
+        new, old, value = eqn.outs[0], eqn.args[0], eqn.args[1]
+        buffer = self.state.get(new)
+        if buffer:
+            split = self.emit.fix_roots(rt.split_last(Sym(name(buffer))).node)
+            wanted = isinstance(value, ir.Var) and value in self.active
+            if wanted and self.state.get(value) is None and value not in self.inplace.buffered:
+                piece = self.names.adjoint(value)
+                self.state[value] = piece
+            else:
+                piece = self.names.fresh("piece") if wanted else "_"
+            code.append(gast.Assign([gast.Tuple([name(piece, True), name(buffer, True)], gast.Store())], split, None))
+            if wanted and self.state.get(value) != piece:
+                self.contribute(value, name(piece), code)
+            self.state[old] = buffer
+        if self.inplace.needs_restore(eqn):
+            code.append(gast.Expr(call(gast.Attribute(self.emit.atom(old), "pop", gast.Load()), [])))
+        return code
 
     def setitem(self, eqn):
         """`u[index] = value` backwards: the written part's adjoint goes to value and
@@ -250,7 +271,7 @@ class Reverse:
 
     def save_before(self, eqn):
         """Keep the part of an array a write overwrites, if the sweep reads the old values."""
-        if eqn.kind != "setitem" or not self.inplace.needs_restore(eqn):
+        if eqn.kind != "setitem" or not self.inplace.needs_restore(eqn):    # (an append undoes by pop)
             return []
         saved = self.saves[eqn]
         self.region_defs[eqn] = [saved]
@@ -268,6 +289,8 @@ class Reverse:
     def eqn(self, eqn):
         if eqn.kind == "setitem":
             return self.setitem(eqn)
+        if eqn.kind == "append":
+            return self.append(eqn)
         gs = [self.state.get(o) for o in eqn.outs]
         if not any(gs) or lookup.is_nondiff(eqn):
             return []
@@ -281,11 +304,20 @@ class Reverse:
                 raise self.error(eqn, "an index computed from a differentiated value")
             if x in self.inplace.buffered:
                 out = []
-                self.contribute(x, ("scatter", self.emit.fix_roots(to_node(g)), eqn), out)
+                index = (self.emit.index(eqn), self.emit.index_value(eqn), self.basic_index(eqn))
+                self.contribute(x, ("scatter", self.emit.fix_roots(to_node(g))) + index, out)
                 return out
             parts = [(x, rt.scatter(g, self.shape_sym(x), Sym(self.emit.index_value(eqn))))]
         elif eqn.kind == "build":
             parts = [(a, g[i]) for i, a in enumerate(eqn.args)]
+        elif eqn.kind == "unpack":
+            # a, b = t: each name's adjoint goes into its slot of t's adjoint
+            out, t = [], eqn.args[0]
+            for i, (o, held) in enumerate(zip(eqn.outs, gs)):
+                if held:
+                    slot = gast.Constant(i, None)
+                    self.contribute(t, ("scatter", name(held), slot, slot, True), out)
+            return out
         else:
             parts = self.rule_parts(eqn, g)
         return self.add_parts(parts, gs[0] if gs else None)

@@ -7,7 +7,7 @@ import numpy as np
 
 __all__ = ["unbroadcast", "zeros_like", "grad_seed", "sum_to", "unreduce", "reduce_count",
            "matmul_lhs", "matmul_rhs", "extremum_mask", "scatter", "prod_others",
-           "owned", "part", "saved_part", "add_at", "dot_lhs", "dot_rhs", "shape_of"]
+           "owned", "part", "saved_part", "add_at", "dot_lhs", "dot_rhs", "shape_of", "split_last"]
 
 
 class Shape:
@@ -50,7 +50,13 @@ def sum_to(g, shape):
 
 
 def zeros_like(x):
-    """A zero adjoint for `x`: a float for a number, an array of x's shape otherwise."""
+    """A zero adjoint for `x`: a float for a number, an array of x's shape for an
+    array, and the same container of zeros for a dict, list or tuple (a list for
+    a tuple, so that it can be filled in place)."""
+    if isinstance(x, dict):
+        return {k: zeros_like(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [zeros_like(v) for v in x]
     if isinstance(x, np.ndarray):
         return np.zeros_like(x, dtype=np.result_type(x.dtype, np.float64))
     if isinstance(x, (int, float, np.number)):
@@ -183,7 +189,9 @@ def saved_part(x, index):
 
 def add_at(g, index, values):
     """g[index] += values, adding up repeated indices."""
-    if _is_basic(index):
+    if isinstance(g, (dict, list)):
+        g[index] = g[index] + values
+    elif _is_basic(index):
         g[index] += values
     else:
         np.add.at(g, index, values)
@@ -208,3 +216,10 @@ def dot_rhs(g, a, b):
     if np.ndim(b) == 1:
         return np.tensordot(a, g, axes=(lead, list(range(np.ndim(g)))))
     return np.moveaxis(np.tensordot(a, g, axes=(lead, lead)), 0, -2)
+
+
+def split_last(g):
+    """(adjoint of a list's last element, adjoint of the rest): undoes an append."""
+    if isinstance(g, list):
+        return g.pop(), g
+    return g[-1], g[:-1]

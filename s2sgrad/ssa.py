@@ -29,6 +29,20 @@ UNOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Invert: operator
 
 _MISSING = object()
 _DATA = (int, float, complex, np.ndarray, np.generic, list, tuple, dict)
+_MUTATING_METHODS = {"extend", "insert", "pop", "remove", "sort", "reverse", "clear", "update", "setdefault",
+                     "popitem", "fill", "resize", "put", "itemset", "partition", "setfield", "byteswap"}
+_MUTATING_FUNCTIONS = [np.copyto, np.put, np.place, np.putmask, np.fill_diagonal, np.random.shuffle,
+                       np.put_along_axis]
+
+
+def _spell(node):
+    parts = []
+    while isinstance(node, gast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, gast.Name):
+        parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
 def bound_names(stmts):
@@ -44,6 +58,10 @@ def assigned_names(stmts):
         for sub in gast.walk(stmt):
             if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Store):
                 names.add(sub.id)
+            elif isinstance(sub, gast.Expr) and isinstance(sub.value, gast.Call) \
+                    and isinstance(sub.value.func, gast.Attribute) and sub.value.func.attr == "append" \
+                    and isinstance(sub.value.func.value, gast.Name):
+                names.add(sub.value.func.value.id)          # lst.append(v): a new version of lst
             elif isinstance(sub, gast.Assign):
                 for target in sub.targets:
                     while isinstance(target, gast.Subscript):
@@ -115,6 +133,8 @@ class _Builder:
         if isinstance(s, (gast.Expr, gast.Raise, gast.Assert)):
             if isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant):
                 return env  # a docstring
+            if isinstance(s, gast.Expr) and self.mutating_call(s.value, env):
+                return env
             self.opaque(s, env, effect=True)
             return env
         if isinstance(s, gast.If):
@@ -125,6 +145,38 @@ class _Builder:
         if isinstance(s, gast.While):
             return self.while_loop(s, env)
         raise self.parsed.error(s, f"'{type(s).__name__}' is not supported here", type(s).__name__)
+
+    def mutating_call(self, call, env):
+        """`lst.append(v)` becomes a new version of the list; other calls that change
+        a local value in place cannot be followed and are refused. Returns True when
+        the statement was handled."""
+        if not isinstance(call, gast.Call):
+            return False
+        func = call.func
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+                and (func.value.id in env or func.value.id in self.locals):
+            owner = func.value.id
+            if func.attr == "append" and len(call.args) == 1 and not call.keywords:
+                old = self.name(func.value, env)
+                value = self.expr(call.args[0], env)
+                new = ir.Var(_hint_name(owner))
+                self.emit(ir.Eqn([new], "append", [old, value], {}, self.parsed.loc(call), "append"))
+                for name_, v in list(env.items()):
+                    if v is old:
+                        env[name_] = new
+                return True
+            if func.attr in _MUTATING_METHODS:
+                raise self.parsed.error(call, f"'{owner}.{func.attr}(...)' changes '{owner}' in place, "
+                                        "which cannot be differentiated", "in-place method",
+                                        "build a new value instead (e.g. sorted(...), np.sort(...), x = x + ...)")
+        if isinstance(func, (gast.Attribute, gast.Name)):
+            path = self.static_path(func, env) if isinstance(func, gast.Attribute) else None
+            obj = path[1] if path else (self.parsed.resolve(func.id) if isinstance(func, gast.Name) else None)
+            if any(obj is f for f in _MUTATING_FUNCTIONS):
+                raise self.parsed.error(call, f"'{_spell(func)}' writes into its "
+                                        "argument in place, which cannot be differentiated", "in-place function",
+                                        "write the assignment out, e.g. x[index] = values")
+        return False
 
     def check_augmented(self, s, env):
         """`x += y` on an array changes it in place; we rebind x, so no other name may share it."""
@@ -506,7 +558,7 @@ def build(parsed):
 
 def _pure(stmt):
     if isinstance(stmt, ir.Eqn):
-        if stmt.kind in ("effect", "setitem"):
+        if stmt.kind in ("effect", "setitem", "append"):
             return False
         if stmt.kind in ("call", "method"):
             module = getattr(stmt.prim, "__module__", None) or ""

@@ -79,7 +79,7 @@ def _name_everything(graph, names, inplace):
     for p in graph.params:
         names.var(p)
     for stmt in ir.walk(graph.body):
-        if isinstance(stmt, ir.Eqn) and stmt.kind == "setitem":
+        if isinstance(stmt, ir.Eqn) and stmt.kind in ("setitem", "append"):
             names.share(stmt.outs[0], stmt.args[0])     # written in place: one array, one name
         elif ir.is_loop(stmt):
             for c, init in zip(stmt.carried, stmt.inits):

@@ -72,7 +72,7 @@ defvjp(("attr", "T"), lambda g, ans, a: np.transpose(g))
 defvjp(("attr", "real"), lambda g, ans, a: g)
 defnondiff(("attr", "shape"), ("attr", "ndim"), ("attr", "size"), ("attr", "dtype"),
            ("method", "argmax"), ("method", "argmin"), ("method", "argsort"), ("method", "nonzero"),
-           ("method", "any"), ("method", "all"))
+           ("method", "any"), ("method", "all"), ("method", "keys"))
 ALWAYS_SCALAR.update(_key(k) for k in (("attr", "ndim"), ("attr", "size"), builtins.len, np.ndim, np.size))
 for name in ("sum", "mean", "prod", "max", "min"):
     REDUCTIONS.add(_key(("method", name)))
