@@ -174,7 +174,7 @@ class _Lowerer:
     def loop_body(self, body, node):
         loop = {"break": self.fresh("break"), "continue": self.fresh("continue")}
         new, flags, _ = self.block(body, loop)
-        pre, post = [], []
+        pre = []
         if loop["continue"] in flags:
             new.insert(0, _copy_loc(_assign(loop["continue"], _const(False)), node))
         exits = flags & {loop["break"], RETURNED}

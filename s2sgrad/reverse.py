@@ -16,7 +16,7 @@ import gast
 
 from . import ir
 from .codegen import assign, assign_many, call, comment, free_names, name
-from .errors import S2SGradError
+from .context import RuleContext
 from .rules import lookup
 from .rules.sym import Sym, rt, to_node
 
@@ -90,7 +90,7 @@ class InPlace:
         return self.versions.find(write.args[0]) in self.restore
 
 
-class Reverse:
+class Reverse(RuleContext):
     def __init__(self, graph, active, scalars, names, emitter, inplace):
         self.graph = graph
         self.active = active
@@ -105,11 +105,6 @@ class Reverse:
         self.filename = graph.parsed.filename if graph.parsed else None
 
     # -- adjoint bookkeeping ----------------------------------------------------
-    def zeros(self, v):
-        if v in self.scalars:
-            return gast.Constant(0.0, None)
-        return self.emit.fix_roots(rt.zeros_like(Sym(name(self.names.var(v)))).node)
-
     def contribute(self, v, expr, out):
         """Add `expr` to the adjoint of `v`."""
         if not (isinstance(v, ir.Var) and v in self.active):
@@ -146,9 +141,6 @@ class Reverse:
     # -- adjoints updated in place (arrays written in place, arrays read by index) --
     def buffer_names(self):
         return {self.names.adjoint(v) for v in self.inplace.buffered}
-
-    def owned(self, node):
-        return self.emit.fix_roots(rt.owned(Sym(node)).node)
 
     def contribute_in_place(self, v, target, current, expr, out):
         """A buffered adjoint is one array this sweep owns: create it once, then add in place."""
@@ -363,14 +355,6 @@ class Reverse:
             part = vjp(Sym(name(ONE_NAME)), ans, *bound.args, **bound.kwargs)
         return part
 
-    def needs_unbroadcast(self, a, eqn):
-        out = eqn.outs[0]
-        if a in self.scalars:
-            return out not in self.scalars
-        others = [b for b in eqn.atoms if b is not a]
-        return not all(isinstance(b, ir.Const) or b in self.scalars or
-                       (isinstance(b, ir.Global) and isinstance(b.value, (int, float))) for b in others)
-
     def add_parts(self, parts, g_name):
         """Emit contributions; one that overwrites the incoming adjoint's name goes last."""
         merged = {}
@@ -382,23 +366,6 @@ class Reverse:
         for v in order:
             self.contribute(v, merged[v], out)
         return out
-
-    def value(self, atom):
-        if isinstance(atom, ir.Const):
-            return atom.value
-        if isinstance(atom, ir.Global) and isinstance(atom.value, (int, float, bool, str, type(None), tuple)):
-            return atom.value
-        return self.sym(atom)
-
-    def sym(self, atom):
-        """An atom as a rule sees it; the sweep will read its value."""
-        if isinstance(atom, ir.Var):
-            self.value_reads.add(atom)
-        return Sym(self.emit.atom(atom))
-
-    def shape_sym(self, atom):
-        """An atom read only for its shape (which in-place writes never change)."""
-        return Sym(self.emit.atom(atom))
 
     # -- branches -------------------------------------------------------------------------
     def branch(self, s, in_loop):
@@ -611,21 +578,3 @@ class Reverse:
         return gast.While(gast.Constant(True, None), cond + [test] + body, [])
 
     # -- errors ---------------------------------------------------------------------------------
-    def describe(self, eqn):
-        if eqn.kind == "call":
-            spelled = eqn.payload.path
-            own = getattr(eqn.prim, "__name__", None)
-            return spelled if own and spelled.endswith(own) else f"{spelled} ({eqn.prim!r})"
-        if eqn.kind == "method":
-            return f"the method .{eqn.payload}()"
-        if eqn.kind == "attr":
-            return f"the attribute .{eqn.prim[1]}"
-        if eqn.kind == "unpack":
-            return "tuple unpacking of a differentiated value"
-        if eqn.kind == "opaque":
-            return f"the expression {type(eqn.payload).__name__}"
-        return str(getattr(eqn.prim, "__name__", eqn.prim))
-
-    def error(self, eqn, message, hint=None):
-        return S2SGradError(message, eqn.loc, self.describe(eqn), hint)
-

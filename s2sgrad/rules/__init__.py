@@ -33,6 +33,8 @@ class Rule:
 
 RULES = {}
 NONDIFF = set()
+LINEAR = set()            # linear in each differentiable argument: the JVP re-runs the call on tangents
+JVPS = {}                 # explicit forward-mode rules: key -> fn(tangents, ans, *args, **kwargs)
 SCALAR_FUNCS = set()      # primitives that return scalars for scalar arguments
 REDUCTIONS = set()        # reductions: a scalar when called without axis
 ALWAYS_SCALAR = set()     # a scalar whatever the arguments
@@ -72,6 +74,19 @@ def defelementwise(prims, *derivatives):
     defvjp(prims, *map(vjp_of, derivatives), elementwise=True, keeps_scalars=True)
 
 
+def deflinear(*prims):
+    """Primitives linear in each differentiable argument (sum, reshape, matmul, ...):
+    forward mode applies the primitive itself to the tangent of each argument in turn."""
+    for prim in prims:
+        LINEAR.add(_key(prim))
+
+
+def defjvp(prim, jvp):
+    """An explicit forward-mode rule: `jvp(tangents, ans, *args, **kwargs)`, where
+    `tangents[i]` is argument i's tangent or None."""
+    JVPS[_key(prim)] = jvp
+
+
 def defnondiff(*prims, keeps_scalars=False):
     for prim in prims:
         NONDIFF.add(_key(prim))
@@ -91,6 +106,12 @@ class _Lookup:
     def rule(self, eqn):
         entry = RULES.get(self.key(eqn))
         return entry[1] if entry else None
+
+    def is_linear(self, eqn):
+        return self.key(eqn) in LINEAR
+
+    def jvp(self, eqn):
+        return JVPS.get(self.key(eqn))
 
     def is_nondiff(self, eqn):
         if eqn.kind == "opaque":

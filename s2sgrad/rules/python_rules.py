@@ -24,20 +24,20 @@ defnondiff(operator.floordiv, operator.invert, operator.and_, operator.or_, oper
 
 # builtins
 defelementwise(builtins.abs, lambda ans, x: np.sign(x))
-defvjp(builtins.float, lambda g, ans, x: g, keeps_scalars=True)
+defvjp(builtins.float, lambda g, ans, x: g, keeps_scalars=True, elementwise=True)
 
 
 # Python's max/min return the first of equal arguments, so ties go to it.
 defvjp(builtins.max, lambda g, ans, x, y: where(x >= y, g, 0.0), lambda g, ans, x, y: where(x >= y, 0.0, g),
-       keeps_scalars=True)
+       keeps_scalars=True, elementwise=True)
 defvjp(builtins.min, lambda g, ans, x, y: where(x <= y, g, 0.0), lambda g, ans, x, y: where(x <= y, 0.0, g),
-       keeps_scalars=True)
+       keeps_scalars=True, elementwise=True)
 defnondiff(builtins.len, builtins.int, builtins.round, builtins.bool, builtins.range, builtins.isinstance,
            math.factorial, keeps_scalars=True)
 defvjp(math.log, lambda g, ans, x, base=None: g / x if base is None else g / (x * np_ns.log(base)),
-       keeps_scalars=True)
+       keeps_scalars=True, elementwise=True)
 defvjp(math.pow, lambda g, ans, x, y: g * y * x ** (y - 1), lambda g, ans, x, y: g * ans * np_ns.log(x),
-       keeps_scalars=True)
+       keeps_scalars=True, elementwise=True)
 
 
 # array methods and attributes share the function rules: x.sum(...) is np.sum(x, ...)
@@ -82,3 +82,5 @@ REDUCTIONS.update(_key(f) for f in (np.amax, np.amin))
 # containers: reading x[i] and building tuples / lists
 defvjp("getitem", lambda g, ans, x, *index: None)   # replaced by the engine (index template)
 defvjp(["tuple", "list"], lambda g, ans, *items: None)  # per-item adjoint g[i], by the engine
+
+from . import forward_rules  # noqa: E402,F401  (forward mode: linear primitives and explicit JVPs)

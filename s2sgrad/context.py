@@ -1,0 +1,64 @@
+"""What the reverse and the forward pass share: how rules see IR values, how a
+zero is spelled, whether broadcasting must be undone, and error messages."""
+import gast
+
+from . import ir
+from .codegen import name
+from .errors import S2SGradError
+from .rules.sym import Sym, rt
+
+
+class RuleContext:
+    """Needs: self.names, self.emit, self.scalars, self.value_reads."""
+
+    def zeros(self, v):
+        if v in self.scalars:
+            return gast.Constant(0.0, None)
+        return self.emit.fix_roots(rt.zeros_like(Sym(name(self.names.var(v)))).node)
+
+    def owned(self, node):
+        return self.emit.fix_roots(rt.owned(Sym(node)).node)
+
+    def needs_unbroadcast(self, a, eqn):
+        out = eqn.outs[0]
+        if a in self.scalars:
+            return out not in self.scalars
+        others = [b for b in eqn.atoms if b is not a]
+        return not all(isinstance(b, ir.Const) or b in self.scalars or
+                       (isinstance(b, ir.Global) and isinstance(b.value, (int, float))) for b in others)
+
+    def value(self, atom):
+        if isinstance(atom, ir.Const):
+            return atom.value
+        if isinstance(atom, ir.Global) and isinstance(atom.value, (int, float, bool, str, type(None), tuple)):
+            return atom.value
+        return self.sym(atom)
+
+    def sym(self, atom):
+        """An atom as a rule sees it; the sweep will read its value."""
+        if isinstance(atom, ir.Var):
+            self.value_reads.add(atom)
+        return Sym(self.emit.atom(atom))
+
+    def shape_sym(self, atom):
+        """An atom read only for its shape (which in-place writes never change)."""
+        return Sym(self.emit.atom(atom))
+
+    def describe(self, eqn):
+        if eqn.kind == "call":
+            spelled = eqn.payload.path
+            own = getattr(eqn.prim, "__name__", None)
+            return spelled if own and spelled.endswith(own) else f"{spelled} ({eqn.prim!r})"
+        if eqn.kind == "method":
+            return f"the method .{eqn.payload}()"
+        if eqn.kind == "attr":
+            return f"the attribute .{eqn.prim[1]}"
+        if eqn.kind == "unpack":
+            return "tuple unpacking of a differentiated value"
+        if eqn.kind == "opaque":
+            return f"the expression {type(eqn.payload).__name__}"
+        return str(getattr(eqn.prim, "__name__", eqn.prim))
+
+    def error(self, eqn, message, hint=None):
+        return S2SGradError(message, eqn.loc, self.describe(eqn), hint)
+
