@@ -194,6 +194,60 @@ def vjp(f=None, wrt=0):
     return _VJP(f, wrt, "vjp")
 
 
+class _JVP(Derivative):
+    """Forward mode: `(primals, tangents) -> (value, tangent of the value)`."""
+
+    def __init__(self, func):
+        params = list(inspect.signature(func).parameters)
+        super().__init__(func, tuple(range(len(params))) or 0, "jvp")
+
+    def _derived(self, kinds, wrt=None):
+        from .transform import derive_forward
+        key = (self.func, wrt, "jvp", kinds)
+        derived = _cache.get(key)
+        if derived is None:
+            with _cache_lock:
+                derived = _cache.get(key)
+                if derived is None:
+                    derived = _cache[key] = derive_forward(self.func, wrt, kinds)
+        self._last = derived
+        return derived
+
+    def __call__(self, primals, tangents):
+        primals, tangents = tuple(primals), tuple(tangents)
+        if len(primals) != len(tangents):
+            raise S2SGradError(f"jvp got {len(primals)} primals but {len(tangents)} tangents")
+        values, kinds = list(primals), tuple(_kind(v) for v in primals)
+        self.signature.bind(*values)
+        wrt = tuple(i for i, v in enumerate(values) if _differentiable(v))
+        derived = self._derived(kinds, wrt)
+        value, tangent = derived.function(*values, *[tangents[i] for i in wrt])
+        return value, tangent
+
+    @property
+    def source(self):
+        if self._last is None:
+            wrt = tuple(range(len(self.names)))
+            self._derived(tuple("array" for _ in self.names), wrt)
+        return self._last.source
+
+
+def _differentiable(value):
+    leaves = list(_leaves(value))
+    return bool(leaves) and all(isinstance(v, (float, complex, np.floating, np.ndarray)) and
+                                np.asarray(v).dtype.kind == "f" for v in leaves)
+
+
+def jvp(f, primals=None, tangents=None):
+    """Forward mode. `jvp(f, primals, tangents)` -> `(f(*primals), J @ tangents)`;
+    `jvp(f)` gives the forward-mode function itself, with its generated `.source`.
+    Arguments that are not floating point (ints, bools) get no tangent."""
+    fn = _JVP(f)
+    if primals is None:
+        return fn
+    return fn(primals, tangents)
+
+
 def source(df):
     """The generated source of a derivative function."""
     return df.source

@@ -35,6 +35,13 @@ def assign_many(targets, values):
                        gast.Tuple(list(values), gast.Load()), None)
 
 
+def plus(a, b):
+    """`a + b`, written `a - c` when b is `-c`."""
+    if isinstance(b, gast.UnaryOp) and isinstance(b.op, gast.USub):
+        return gast.BinOp(a, gast.Sub(), b.operand)
+    return gast.BinOp(a, gast.Add(), b)
+
+
 def call(func, args, keywords=()):
     func = dotted(func) if isinstance(func, str) else func
     return gast.Call(func, list(args), [gast.keyword(k, v) for k, v in keywords])
@@ -110,9 +117,10 @@ class Emitter:
                 return n
         return Fix().visit(node)
 
-    def expr(self, eqn):
-        """The primal expression of an equation, as the user would write it."""
-        args = [self.atom(a) for a in eqn.args]
+    def expr(self, eqn, args=None):
+        """The primal expression of an equation, as the user would write it (or with
+        `args`, already spelled, in place of its arguments)."""
+        args = [self.atom(a) for a in eqn.args] if args is None else args
         keywords = [(k, self.atom(v)) for k, v in eqn.kwargs.items()]
         kind = eqn.kind
         if kind == "call":

@@ -15,6 +15,7 @@ class Names:
         self.user = set(user_names)
         self.vars = {}
         self.adjoints = {}
+        self.tangents = {}
         self.claimed_user = set()
 
     def fresh(self, stem):
@@ -65,6 +66,18 @@ class Names:
                 name = self.fresh(f"d{base}")
             self.adjoints[v] = name
         return name
+
+    def tangent(self, v):
+        name = self.tangents.get(v)
+        if name is None:
+            base = self.var(v)
+            name = f"{base}_dot" if f"{base}_dot" not in self.taken else self.fresh(f"{base}_dot")
+            self.taken.add(name)
+            self.tangents[v] = name
+        return name
+
+    def share_tangent(self, v, other):
+        self.tangents[v] = self.tangent(other)
 
     def share_adjoint(self, v, other):
         self.adjoints[v] = self.adjoint(other)

@@ -16,6 +16,7 @@ from .frontend import parse_function
 from .lower import lower
 from .naming import Names
 from .cleanup import coalesce_copies, drop_dead_temporaries, drop_orphan_comments, inline_temporaries
+from .forward import Forward
 from .reverse import ONE_NAME, InPlace, Reverse
 
 
@@ -220,6 +221,40 @@ def _compile(func, graph, funcs, entry, source, spell, variant):
     else:
         function = compile_function(source, entry, func, spell.bindings, variant)
     return Derived(_with_imports(source, spell.bindings), function, graph)
+
+
+def derive_forward(func, wrt, arg_kinds):
+    """Generate the forward-mode (JVP) function of `func` for tangents of parameters `wrt`:
+    `f_jvp(*args, *tangents) -> (value, tangent of the value)`."""
+    graph = build_graph(func)
+    wrt_vars = [graph.params[i] for i in wrt]
+    active = analysis.activity(graph, wrt_vars)
+    scalars = analysis.kinds(graph, arg_kinds)
+    inplace = InPlace(graph, active)
+    user, free = _user_names(graph)
+    names = Names(user, free)
+    _name_everything(graph, names, inplace)
+    for v in sorted(inplace.buffered, key=lambda v: v.id):
+        root = inplace.versions.find(v)
+        if root is not v:
+            names.share_tangent(v, root)
+    spell = _Spelling(names, func.__globals__)
+    emitter = Emitter(names, spell)
+    fwd = Forward(graph, active, scalars, names, emitter, inplace)
+    tangent_params = [names.tangent(v) for v in wrt_vars]
+    for v, t in zip(wrt_vars, tangent_params):
+        fwd.tangent[v] = t
+    body = fwd.block(graph.body)
+    result = graph.result
+    result_dot = fwd.tangent_or_zero(result) if isinstance(result, ir.Var) else gast.Constant(0.0, None)
+    body.append(gast.Return(gast.Tuple([emitter.atom(result), result_dot], gast.Load())))
+    temps = {n for v, n in names.vars.items() if v.hint.startswith(".")}
+    temps |= {n for v, n in names.tangents.items() if v not in wrt_vars}
+    _tidy(body, temps, [names.var(p) for p in graph.params] + tangent_params)
+    fname = names.fresh(f"{graph.name}_jvp")
+    funcs = [_funcdef(fname, _arguments([names.var(p) for p in graph.params] + tangent_params), body)]
+    source = to_source(funcs)
+    return _compile(func, graph, funcs, fname, source, spell, "jvp")
 
 
 def _stored(stmts):

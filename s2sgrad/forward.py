@@ -1,0 +1,226 @@
+"""Forward mode: an SSA graph -> one sweep computing values and tangents together.
+
+Each value `x` that depends on a differentiated input gets a tangent `x_dot`,
+computed right after `x`: element-wise rules give `t * d` (their VJP with the
+tangent in place of the adjoint), linear primitives re-run on the tangents,
+the rest have explicit JVPs. Branches compute the tangents of their phis;
+loops carry tangents next to their values. No tape: nothing is kept.
+"""
+import gast
+
+from . import ir
+from .codegen import assign, assign_many, call, name, plus
+from .context import RuleContext
+from .rules import lookup
+from .rules.sym import Sym, rt, to_node
+
+
+class Forward(RuleContext):
+    def __init__(self, graph, active, scalars, names, emitter, inplace):
+        self.graph = graph
+        self.active = active          # values whose tangent may be nonzero and that matter
+        self.scalars = scalars
+        self.names = names
+        self.emit = emitter
+        self.inplace = inplace        # arrays written in place: their tangent is owned and written too
+        self.tangent = {}             # Var -> name of its tangent (absent: zero)
+        self.value_reads = set()
+
+    def tname(self, v):
+        return self.names.tangent(v)
+
+    def tangent_or_zero(self, atom):
+        held = self.tangent.get(atom) if isinstance(atom, ir.Var) else None
+        if held:
+            return name(held)
+        return self.zeros(atom) if isinstance(atom, ir.Var) else gast.Constant(0.0, None)
+
+    def block(self, block):
+        out = []
+        for stmt in block:
+            if isinstance(stmt, ir.Eqn) and stmt.kind in ("setitem", "append"):
+                out += self.eqn(stmt)        # the tangent reads what the write is about to change
+                out.append(self.emit.statement(stmt))
+            elif isinstance(stmt, ir.Eqn):
+                out.append(self.emit.statement(stmt))
+                out += self.eqn(stmt)
+            elif isinstance(stmt, ir.If):
+                out += self.branch(stmt)
+            else:
+                out += self.loop(stmt)
+        return out
+
+    # -- equations ---------------------------------------------------------------------
+    def eqn(self, eqn):
+        if not eqn.outs or lookup.is_nondiff(eqn):
+            return []
+        ts = [self.tangent.get(a) if isinstance(a, ir.Var) else None for a in eqn.atoms]
+        if eqn.kind in ("setitem", "append"):
+            return self.write(eqn)
+        if not any(ts) or not any(o in self.active for o in eqn.outs):
+            return []
+        if eqn.kind == "unpack":
+            targets = [self.tname(o) for o in eqn.outs]
+            for o, t in zip(eqn.outs, targets):
+                self.tangent[o] = t
+            return [gast.Assign([gast.Tuple([name(t, True) for t in targets], gast.Store())],
+                                name(self.tangent[eqn.args[0]]), None)]
+        out = eqn.outs[0]
+        expr = self.tangent_expr(eqn)
+        if isinstance(expr, gast.Name) and out not in self.inplace.buffered:
+            self.tangent[out] = expr.id    # the same tangent passes through: no code
+            return []
+        target = self.tname(out)
+        self.tangent[out] = target
+        if out in self.inplace.buffered and isinstance(expr, gast.Name):
+            expr = self.owned(expr)        # this array is written in place later: own its tangent
+        return [assign(target, expr)]
+
+    def tangent_expr(self, eqn):
+        if eqn.kind == "getitem":
+            return gast.Subscript(name(self.tangent[eqn.args[0]]), self.emit.index(eqn), gast.Load())
+        if eqn.kind == "build":
+            items = [self.tangent_or_zero(a) for a in eqn.args]
+            return (gast.Tuple if eqn.payload == "tuple" else gast.List)(items, gast.Load())
+        rule = lookup.rule(eqn)
+        if lookup.is_linear(eqn) and not (rule and rule.elementwise):
+            return self.linear(eqn)
+        if rule is None:
+            raise self.error(eqn, f"no derivative rule for {self.describe(eqn)}")
+        jvp = lookup.jvp(eqn)
+        args = [self.value(a) for a in eqn.args]
+        kwargs = {k: self.value(v) for k, v in eqn.kwargs.items()}
+        ans = self.sym(eqn.outs[0])
+        if jvp is not None:
+            tangents = [Sym(name(self.tangent[a])) if isinstance(a, ir.Var) and self.tangent.get(a) else None
+                        for a in eqn.args]
+            return self.emit.fix_roots(to_node(jvp(tangents, ans, *args, **kwargs)))
+        if not rule.elementwise:
+            raise self.error(eqn, f"no forward-mode rule for {self.describe(eqn)}",
+                             hint="use reverse mode (sg.grad / sg.vjp) for this function")
+        bound = rule.signature.bind(*args, **kwargs)
+        params = list(rule.signature.parameters)
+        total = None
+        for i, a in enumerate(eqn.args):
+            held = self.tangent.get(a) if isinstance(a, ir.Var) else None
+            if not held:
+                continue
+            vjp = rule.vjps[min(i, len(params) - 1)] if i < len(rule.vjps) else None
+            if vjp is None:
+                raise self.error(eqn, f"{self.describe(eqn)} has no derivative with respect to argument {i + 1}")
+            part = vjp(Sym(name(held)), ans, *bound.args, **bound.kwargs)
+            total = part if total is None else total + part
+        node = self.emit.fix_roots(to_node(total))
+        contributing = [a for a in eqn.args if isinstance(a, ir.Var) and self.tangent.get(a)]
+        if len(contributing) == 1 and self.needs_unbroadcast(contributing[0], eqn):
+            node = self.emit.fix_roots(rt.broadcast_like(Sym(node), self.shape_sym(eqn.outs[0])).node)
+        return node
+
+    def linear(self, eqn):
+        """A linear primitive applied to each tangent in turn (the others as they are)."""
+        total = None
+        for i, a in enumerate(eqn.args):
+            held = self.tangent.get(a) if isinstance(a, ir.Var) else None
+            if not held:
+                continue
+            args = [name(held) if j == i else self.emit.atom(b) for j, b in enumerate(eqn.args)]
+            term = self.emit.expr(eqn, args=args)
+            total = term if total is None else plus(total, term)
+        for k, a in eqn.kwargs.items():
+            if isinstance(a, ir.Var) and self.tangent.get(a):
+                raise self.error(eqn, f"{self.describe(eqn)} has no derivative with respect to '{k}'")
+        return total
+
+    def write(self, eqn):
+        """`u[i] = v` / `lst.append(v)`: the tangent array is written the same way."""
+        new, old, value = eqn.outs[0], eqn.args[0], eqn.args[1]
+        held_old = self.tangent.get(old)
+        held_value = self.tangent.get(value) if isinstance(value, ir.Var) else None
+        if not (held_old or held_value) or new not in self.active:
+            return []
+        code = []
+        target = self.tname(new)
+        if not held_old:
+            code.append(assign(target, self.zeros(old)))
+        elif held_old != target:
+            code.append(assign(target, self.owned(name(held_old))))
+        piece = name(held_value) if held_value else self.tangent_or_zero(value)
+        if eqn.kind == "append":
+            code.append(gast.Expr(call(gast.Attribute(name(target), "append", gast.Load()), [piece])))
+        else:
+            code.append(assign(gast.Subscript(name(target), self.emit.index(eqn), gast.Store()), piece))
+        self.tangent[new] = target
+        return code
+
+    # -- branches and loops ---------------------------------------------------------------
+    def branch(self, s):
+        before = dict(self.tangent)
+        arms = []
+        for blk, outs in ((s.then, s.then_outs), (s.orelse, s.else_outs)):
+            self.tangent = dict(before)
+            code = self.block(blk)
+            arms.append((code, outs, self.tangent))
+        self.tangent = dict(before)
+        phis = [k for k, o in enumerate(s.outs) if o in self.active and any(
+            isinstance(arm[1][k], ir.Var) and arm[2].get(arm[1][k]) for arm in arms)]
+        fwd = []
+        phi_names = [self.names.var(o) for o in s.outs]
+        for code, outs, held in arms:
+            code = list(code)
+            self.tangent, saved = held, self.tangent
+            pairs = [(p, self.emit.atom(o)) for p, o in zip(phi_names, outs)]
+            pairs += [(self.tname(s.outs[k]), self.tangent_or_zero(outs[k])) for k in phis]
+            pairs = [(t, v) for t, v in pairs if not (isinstance(v, gast.Name) and v.id == t)]
+            if pairs:
+                code.append(assign_many([t for t, _ in pairs], [v for _, v in pairs]))
+            self.tangent = saved
+            fwd.append(code or [gast.Pass()])
+        for k in phis:
+            self.tangent[s.outs[k]] = self.tname(s.outs[k])
+        orelse = fwd[1] if not (len(fwd[1]) == 1 and isinstance(fwd[1][0], gast.Pass)) else []
+        return [gast.If(self.emit.atom(s.cond), fwd[0], orelse)]
+
+    def loop(self, s):
+        carried = [(c, i, o, y) for c, i, o, y in zip(s.carried, s.inits, s.body_outs, s.outs)
+                   if c in self.active or y in self.active]
+        pre = []
+        pairs = []
+        for c, i, o, y in carried:
+            value = self.tangent_or_zero(i)
+            if c in self.inplace.buffered and isinstance(value, gast.Name):
+                value = self.owned(value)
+            pairs.append((self.tname(c), value))
+        pairs = [(t, v) for t, v in pairs if not (isinstance(v, gast.Name) and v.id == t)]
+        if pairs:
+            pre.append(assign_many([t for t, _ in pairs], [v for _, v in pairs]))
+        for c, i, o, y in carried:
+            self.tangent[c] = self.tname(c)
+        body = self.block(s.body)
+        back = [(self.tname(c), self.tangent_or_zero(o)) for c, i, o, y in carried]
+        back = [(t, v) for t, v in back if not (isinstance(v, gast.Name) and v.id == t)]
+        names = self.names
+        c_names = [names.var(c) for c in s.carried]
+        inits = [(n, self.emit.atom(i)) for n, c, i in zip(c_names, s.carried, s.inits)
+                 if not (isinstance(i, ir.Var) and names.var(i) == n)]
+        back_primal = [(n, self.emit.atom(o)) for n, c, o in zip(c_names, s.carried, s.body_outs)
+                       if not (isinstance(o, ir.Var) and names.var(o) == n)]
+        if inits:
+            pre.insert(0, assign_many([n for n, _ in inits], [v for _, v in inits]))
+        pairs = back_primal + back
+        if pairs:
+            body.append(assign_many([t for t, _ in pairs], [v for _, v in pairs]))
+        if s.exit is not None:
+            body.append(gast.If(self.emit.atom(s.exit), [gast.Break()], []))
+        for c, i, o, y in carried:
+            self.tangent[y] = self.tname(c)
+        if isinstance(s, ir.For):
+            bounds = [self.emit.atom(b) for b in s.bounds]
+            loop = gast.For(name(names.var(s.index), True), call("range", bounds), body or [gast.Pass()], [], None)
+        else:
+            cond = [self.emit.statement(e) for e in s.cond_block]
+            if len(s.cond_block) == 1 and s.cond_block[0].outs == [s.cond]:
+                loop = gast.While(self.emit.expr(s.cond_block[0]), body or [gast.Pass()], [])
+            else:
+                test = gast.If(gast.UnaryOp(gast.Not(), self.emit.atom(s.cond)), [gast.Break()], [])
+                loop = gast.While(gast.Constant(True, None), cond + [test] + body, [])
+        return pre + [loop]
