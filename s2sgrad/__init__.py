@@ -3,12 +3,12 @@
 `grad(f)` reads f's source and generates a readable NumPy function that runs
 the forward computation and then its reverse sweep (backpropagation).
 """
-from .api import Derivative, grad, jvp, show, source, stop_gradient, value_and_grad, vjp
+from .api import Derivative, grad, hessian, hvp, jacobian, jvp, show, source, stop_gradient, value_and_grad, vjp
 from .errors import S2SGradError
 from .graphview import graph
 from .rules import defnondiff as _defnondiff
 
 _defnondiff(stop_gradient)
 
-__all__ = ["grad", "value_and_grad", "vjp", "jvp", "source", "show", "stop_gradient", "S2SGradError", "Derivative", "graph"]
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "hvp", "source", "show", "stop_gradient", "S2SGradError", "Derivative", "graph"]
 __version__ = "0.1.0"

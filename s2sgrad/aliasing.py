@@ -112,6 +112,14 @@ def check(graph):
     same, alias = unions(graph)
     where = _positions(graph.body)
     defined_at = {o: where[s] for s in stmts for o in s.outs}
+    for s in stmts:
+        if ir.is_loop(s) or isinstance(s, ir.If):
+            path, loops = where[s]
+            for o in s.outs:             # a region's results exist once it is over
+                defined_at[o] = (path + (len(ir.sub_blocks(s)),), loops)
+        if ir.is_loop(s):
+            for c in s.carried:        # made anew at the start of every pass
+                defined_at[c] = (path + (len(ir.sub_blocks(s)) - 1, -1), loops + (s,))
     readers = {}
     for s in stmts:
         used = [a for a in ir.reads(s) if isinstance(a, ir.Var)]
@@ -128,11 +136,15 @@ def check(graph):
             if v is target or alias.find(v) is not alias.find(target) or same.find(v) is same.find(target):
                 continue
             for r in readers[v]:
-                if r is w or _after(w, r, v, where, defined_at, result_reader):
+                # (the write may read a view of its own array: NumPy copies overlaps safely)
+                if r is not w and _after(w, r, v, where, defined_at, result_reader):
+                    made = defined_at.get(v)
+                    other = _spell(v) if not v.hint.startswith(".") else "a view of it"
+                    line = f" (made at line {_line_of(v, stmts)})" if made and _line_of(v, stmts) else ""
                     raise S2SGradError(
-                        f"this assignment into '{_spell(target)}' also changes '{_spell(v)}', which shares "
+                        f"this assignment into '{_spell(target)}' also changes {other}{line}, which shares "
                         f"its memory (a view, or the same array on another path) and is read afterwards",
-                        w.loc, "aliasing", f"make a copy where the second name is made: {_spell(v)} = ....copy()")
+                        w.loc, "aliasing", "make a copy where the second value is made: ... = <that>.copy()")
 
 
 def _after(w, r, v, where, defined_at, result_reader):
@@ -140,8 +152,8 @@ def _after(w, r, v, where, defined_at, result_reader):
     (without making v anew)?"""
     wpath, wloops = where[w]
     vpath, vloops = defined_at.get(v, ((), ()))
-    if vpath and vpath > wpath and not any(loop not in vloops for loop in wloops):
-        return False       # v is made after the write (or anew in each pass of every loop around it)
+    if vpath and vpath > wpath:
+        return False       # v is made after the write (and again after it in any later pass)
     if r is result_reader:
         return True
     rpath, rloops = where[r]
@@ -152,6 +164,13 @@ def _after(w, r, v, where, defined_at, result_reader):
         return True
     # a loop around both the write and the read, that does not make v anew
     return any(loop in rloops and loop not in vloops for loop in wloops)
+
+
+def _line_of(v, stmts):
+    for s in stmts:
+        if v in s.outs and s.loc:
+            return s.loc.lineno
+    return None
 
 
 def _spell(v):

@@ -104,6 +104,16 @@ def _has(container, key):
         return False
 
 
+def _plain_function(func, kinds):
+    """The Python function to differentiate: for a derivative of a derivative, the
+    generated function of the inner one (compiled for the same argument kinds)."""
+    if isinstance(func, Derivative):
+        if func.variant not in ("grad", "jvp-raw"):
+            raise S2SGradError(f"cannot differentiate a {func.variant} function; differentiate grad(f) instead")
+        return func._derived(kinds).function
+    return func
+
+
 class Derivative:
     """A derivative of a user function; call it like the function."""
 
@@ -111,19 +121,20 @@ class Derivative:
         self.func = func
         self.wrt, self.single = _normalize_wrt(func, wrt)
         self.variant = variant
-        self.signature = inspect.signature(func)
+        self.signature = inspect.signature(func.func if isinstance(func, Derivative) else func)
         self.names = list(self.signature.parameters)
         self._last = None
-        functools.update_wrapper(self, func)
+        functools.update_wrapper(self, func, updated=())
 
     def _derived(self, kinds):
-        key = (self.func, self.wrt, self.variant, kinds)
+        func = _plain_function(self.func, kinds)
+        key = (func, self.wrt, self.variant, kinds)
         derived = _cache.get(key)
         if derived is None:
             with _cache_lock:
                 derived = _cache.get(key)
                 if derived is None:
-                    derived = _cache[key] = derive(self.func, self.wrt, kinds, self.variant)
+                    derived = _cache[key] = derive(func, self.wrt, kinds, self.variant)
         self._last = derived
         return derived
 
@@ -137,6 +148,8 @@ class Derivative:
     def _shape(self, grads, values):
         if self.single:
             return _shape_like(grads, values[self.wrt[0]])
+        if len(self.wrt) == 1:
+            grads = (grads,)        # generated code returns one gradient bare
         return tuple(_shape_like(g, values[i]) for g, i in zip(grads, self.wrt))
 
     def __call__(self, *args, **kwargs):
@@ -198,18 +211,20 @@ class _JVP(Derivative):
     """Forward mode: `(primals, tangents) -> (value, tangent of the value)`."""
 
     def __init__(self, func):
-        params = list(inspect.signature(func).parameters)
+        target = func.func if isinstance(func, Derivative) else func
+        params = list(inspect.signature(target).parameters)
         super().__init__(func, tuple(range(len(params))) or 0, "jvp")
 
     def _derived(self, kinds, wrt=None):
         from .transform import derive_forward
-        key = (self.func, wrt, "jvp", kinds)
+        func = _plain_function(self.func, kinds)
+        key = (func, wrt, "jvp", kinds)
         derived = _cache.get(key)
         if derived is None:
             with _cache_lock:
                 derived = _cache.get(key)
                 if derived is None:
-                    derived = _cache[key] = derive_forward(self.func, wrt, kinds)
+                    derived = _cache[key] = derive_forward(func, wrt, kinds)
         self._last = derived
         return derived
 
@@ -246,6 +261,97 @@ def jvp(f, primals=None, tangents=None):
     if primals is None:
         return fn
     return fn(primals, tangents)
+
+
+def _unit_tangents(values, indices):
+    """For each element of each differentiated argument: tangents that are 1 there, 0 elsewhere."""
+    for i in indices:
+        shape = np.shape(values[i])
+        for k in np.ndindex(shape):
+            tangents = [_zero_tangent(v) for v in values]
+            unit = np.zeros(shape)
+            unit[k] = 1.0
+            tangents[i] = unit if shape else 1.0
+            yield i, k, tangents
+
+
+def _zero_tangent(v):
+    return np.zeros(np.shape(v)) if isinstance(v, np.ndarray) else 0.0
+
+
+def jacobian(f, wrt=0, mode="auto"):
+    """The full Jacobian of `f` (array or scalar result) w.r.t. the argument(s) `wrt`:
+    an array of shape `result.shape + argument.shape` (a tuple of them for a tuple wrt).
+
+    mode: "forward" (one JVP per input element), "reverse" (one VJP per output
+    element), or "auto": forward when there are fewer inputs than outputs."""
+    if mode not in ("auto", "forward", "reverse"):
+        raise S2SGradError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
+    indices, single = _normalize_wrt(f.func if isinstance(f, Derivative) else f, wrt)
+
+    def jac(*args, **kwargs):
+        target = f.func if isinstance(f, Derivative) else f
+        bound = inspect.signature(target).bind(*args, **kwargs)
+        bound.apply_defaults()
+        values = list(bound.arguments.values())
+        _check_differentiable(target, list(bound.arguments), values, indices)
+        n_in = sum(int(np.size(values[i])) for i in indices)
+        chosen = mode
+        if mode == "auto":
+            out_size = int(np.size(f(*values)))
+            chosen = "forward" if n_in < out_size else "reverse"
+        blocks = _forward_jacobian(f, values, indices) if chosen == "forward" \
+            else _reverse_jacobian(f, values, indices)
+        return blocks[0] if single else tuple(blocks)
+    jac.mode = mode
+    return jac
+
+
+def _forward_jacobian(f, values, indices):
+    fn = jvp(f)
+    columns = {i: [] for i in indices}
+    out_shape = None
+    for i, k, tangents in _unit_tangents(values, indices):
+        _, column = fn(values, tangents)
+        column = np.asarray(column, dtype=float)
+        out_shape = column.shape
+        columns[i].append(column)
+    return [np.moveaxis(np.array(columns[i]), 0, -1).reshape(out_shape + np.shape(values[i]))
+            for i in indices]
+
+
+def _reverse_jacobian(f, values, indices):
+    fn = vjp(f, wrt=tuple(indices))
+    value, pullback = fn(*values)
+    out_shape = np.shape(value)
+    rows = []
+    for k in np.ndindex(out_shape):
+        unit = np.zeros(out_shape)
+        unit[k] = 1.0
+        rows.append(pullback(unit if out_shape else 1.0))
+    return [np.array([np.asarray(row[n], dtype=float) for row in rows]).reshape(out_shape + np.shape(values[i]))
+            for n, i in enumerate(indices)]
+
+
+def hvp(f, wrt=0):
+    """`hvp(f, wrt)(*args, v)`: the Hessian of scalar `f` times `v`, without forming
+    the Hessian (forward mode over the generated gradient)."""
+    df = grad(f, wrt=wrt)
+    indices, single = _normalize_wrt(f, wrt)
+
+    def product(*args):
+        *args, v = args
+        tangents = [_zero_tangent(a) for a in args]
+        for n, i in enumerate(indices):
+            tangents[i] = v if single else v[n]
+        return jvp(df, args, tangents)[1]
+    return product
+
+
+def hessian(f, wrt=0):
+    """The Hessian of scalar `f`: forward mode over the generated gradient, one
+    Hessian-vector product per input element."""
+    return jacobian(grad(f, wrt=wrt), wrt=wrt, mode="forward")
 
 
 def source(df):

@@ -13,7 +13,10 @@ import types
 
 def compile_function(source, funcname, user_func, bindings, tag):
     """Compile `source` (one def of `funcname`) with `bindings` (name -> object) in scope."""
-    params = sorted(bindings)
+    user_cells = dict(zip(user_func.__code__.co_freevars, user_func.__closure__ or ()))
+    # the user's closure variables are parameters of the scope too, so that the
+    # generated function reads them as closure cells (swapped for the user's below)
+    params = sorted(set(bindings) | set(user_cells))
     wrapper = (f"def __s2sgrad_scope__({', '.join(params)}):\n"
                + textwrap.indent(source, "    ")
                + f"    return {funcname}\n")
@@ -21,10 +24,9 @@ def compile_function(source, funcname, user_func, bindings, tag):
     linecache.cache[filename] = (len(wrapper), None, wrapper.splitlines(True), filename)
     namespace = {}
     exec(compile(wrapper, filename, "exec"), user_func.__globals__, namespace)
-    inner = namespace["__s2sgrad_scope__"](*[bindings[p] for p in params])
-    user_cells = dict(zip(user_func.__code__.co_freevars, user_func.__closure__ or ()))
+    inner = namespace["__s2sgrad_scope__"](*[bindings.get(p) for p in params])
     if not any(n in user_cells for n in inner.__code__.co_freevars):
         return inner
     own = dict(zip(inner.__code__.co_freevars, inner.__closure__ or ()))
-    closure = tuple(user_cells.get(n, own.get(n)) for n in inner.__code__.co_freevars)
+    closure = tuple(own[n] if n in bindings else user_cells.get(n, own.get(n)) for n in inner.__code__.co_freevars)
     return types.FunctionType(inner.__code__, inner.__globals__, funcname, None, closure)

@@ -119,13 +119,16 @@ class Forward(RuleContext):
     def linear(self, eqn):
         """A linear primitive applied to each tangent in turn (the others as they are)."""
         total = None
+        slots = lookup.linear_args(eqn)
         for i, a in enumerate(eqn.args):
             held = self.tangent.get(a) if isinstance(a, ir.Var) else None
-            if not held:
+            if not held or (slots is not None and i not in slots):
                 continue
             args = [name(held) if j == i else self.emit.atom(b) for j, b in enumerate(eqn.args)]
             term = self.emit.expr(eqn, args=args)
             total = term if total is None else plus(total, term)
+        if total is None:
+            return self.zeros(eqn.outs[0])
         for k, a in eqn.kwargs.items():
             if isinstance(a, ir.Var) and self.tangent.get(a):
                 raise self.error(eqn, f"{self.describe(eqn)} has no derivative with respect to '{k}'")

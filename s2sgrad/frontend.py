@@ -6,6 +6,7 @@ refers to (closure cell, module global or builtin).
 """
 import builtins
 import inspect
+import linecache
 import textwrap
 from dataclasses import dataclass, field
 
@@ -69,10 +70,12 @@ def parse_function(func):
                            hint="write it as a def in a file")
     gast.increment_lineno(module, start - 1)
     node.decorator_list = []
-    try:
-        all_lines = inspect.getsourcelines(inspect.getmodule(func))[0] if inspect.getmodule(func) else None
-    except (OSError, TypeError):
-        all_lines = None
+    all_lines = linecache.getlines(filename) if filename.startswith("<") else None  # generated code
+    if not all_lines:
+        try:
+            all_lines = inspect.getsourcelines(inspect.getmodule(func))[0] if inspect.getmodule(func) else None
+        except (OSError, TypeError):
+            all_lines = None
     file_lines = all_lines or ([""] * (start - 1) + lines)
     # The caret column is relative to the dedented source; restore the indentation offset.
     indent = len(lines[0]) - len(lines[0].lstrip())

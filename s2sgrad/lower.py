@@ -204,6 +204,11 @@ class _Lowerer:
             raise self.parsed.error(s.target, "a range loop needs a single name as target", "for")
         index = self.fresh("i")
         pre, header = [], []
+        if _is_call_to(it, "reversed") and len(it.args) == 1 and not it.keywords:
+            # for x in reversed(seq): read seq[::-1] (a range stays a range)
+            it = s.iter = gast.Subscript(it.args[0], gast.Slice(None, None, gast.UnaryOp(
+                gast.USub(), gast.Constant(1, None))), gast.Load())
+            _copy_loc(it, s)
         if _is_call_to(it, "enumerate") and len(it.args) in (1, 2) and not it.keywords \
                 and isinstance(s.target, gast.Tuple) and len(s.target.elts) == 2:
             seq = self.hoist(it.args[0], pre, s, "seq")

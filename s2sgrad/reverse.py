@@ -17,7 +17,7 @@ import gast
 from . import ir
 from .codegen import assign, assign_many, call, comment, free_names, name
 from .context import RuleContext
-from .rules import lookup
+from .rules import lookup, nograd
 from .rules.sym import Sym, rt, to_node
 
 
@@ -150,14 +150,13 @@ class Reverse(RuleContext):
         scatter = isinstance(expr, tuple)
         if current is None:
             if scatter:
-                out.append(assign(target, self.zeros(v)))
+                self.write(v, target, self.zeros(v), out)
             else:
                 fresh = isinstance(expr, (gast.BinOp, gast.UnaryOp))
-                out.append(assign(target, expr if fresh else self.owned(expr)))
-                self.state[v] = target
+                self.write(v, target, expr if fresh else self.owned(expr), out)
                 return
         elif current != target:
-            out.append(assign(target, self.owned(name(current))))
+            self.write(v, target, self.owned(name(current)), out)
         self.state[v] = target
         if scatter:
             out.append(self.add_at(target, *expr[1:]))
@@ -223,12 +222,15 @@ class Reverse(RuleContext):
 
     def write(self, v, target, expr, out):
         """`target = expr` as v's adjoint; values that alias `target` keep the old one."""
+        moved_to = set()
         for w, held in list(self.state.items()):
             if held == target and w is not v:
                 moved = self.names.adjoint(w)
                 if moved == target:
                     continue
-                out.append(assign(moved, name(target)))
+                if moved not in moved_to:
+                    out.append(assign(moved, name(target)))
+                    moved_to.add(moved)
                 self.state[w] = moved
         out.append(assign(target, expr))
         self.state[v] = target
@@ -338,6 +340,8 @@ class Reverse(RuleContext):
                 continue
             for i in positions:
                 vjp = rule.vjps[i] if i < len(rule.vjps) else None
+                if vjp is nograd:
+                    continue
                 if vjp is None:
                     param = params[i] if i < len(params) else "?"
                     raise self.error(eqn, f"{self.describe(eqn)} has no derivative with respect to '{param}'")
@@ -511,6 +515,9 @@ class Reverse(RuleContext):
         for c, i, o, y in active:
             d = self.names.adjoint(y)
             if isinstance(o, ir.Var) and o in body_defs and o not in self.state:
+                if o in self.inplace.buffered and self.inplace.versions.find(o) is not self.inplace.versions.find(c):
+                    # a new array each pass, written in place: its adjoint is updated in place too
+                    start.append(assign(d, self.owned(name(d))))
                 self.state[o] = d
             else:
                 self.contribute(o, name(d), start)

@@ -7,7 +7,7 @@ import numpy as np
 
 __all__ = ["unbroadcast", "zeros_like", "grad_seed", "sum_to", "unreduce", "reduce_count",
            "matmul_lhs", "matmul_rhs", "extremum_mask", "scatter", "prod_others",
-           "owned", "part", "saved_part", "add_at", "dot_lhs", "dot_rhs", "shape_of", "split_last", "broadcast_like"]
+           "owned", "part", "saved_part", "add_at", "dot_lhs", "dot_rhs", "shape_of", "split_last", "broadcast_like", "reduce_like"]
 
 
 class Shape:
@@ -405,13 +405,14 @@ def undiagonal(g, a, offset=0, axis1=0, axis2=1):
 def unpermute(g, a, ans, axis=-1):
     """Adjoint of a result that reorders `a` along `axis` (np.sort, np.partition): each
     element of `ans` is matched with the element of `a` it equals, in stable order."""
+    shape = np.shape(a)
     if axis is None:
         a, ans, g, axis = np.ravel(a), np.ravel(ans), np.ravel(g), 0
     source = np.argsort(a, axis=axis, kind="stable")
     taken = np.take_along_axis(np.broadcast_to(g, np.shape(ans)), np.argsort(ans, axis=axis, kind="stable"), axis)
     out = zeros_like(a)
     np.put_along_axis(out, source, taken, axis)
-    return out
+    return out.reshape(shape)
 
 
 def unique_adjoint(g, ar):
@@ -582,7 +583,8 @@ def tensordot_lhs(g, a, b, axes=2):
     free_a = [i for i in range(np.ndim(a)) if i not in xa]
     free_b = [i for i in range(np.ndim(b)) if i not in xb]
     r = np.tensordot(g, b, axes=(list(range(len(free_a), np.ndim(g))), free_b))
-    return np.transpose(r, np.argsort(free_a + xa))
+    paired = [xa[xb.index(i)] for i in sorted(xb)]      # the axes of a that b's leftover axes pair with
+    return np.transpose(r, np.argsort(free_a + paired))
 
 
 def tensordot_rhs(g, a, b, axes=2):
@@ -591,7 +593,8 @@ def tensordot_rhs(g, a, b, axes=2):
     free_a = [i for i in range(np.ndim(a)) if i not in xa]
     free_b = [i for i in range(np.ndim(b)) if i not in xb]
     r = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))
-    return np.transpose(r, np.argsort(xb + free_b))
+    paired = [xb[xa.index(i)] for i in sorted(xa)]
+    return np.transpose(r, np.argsort(paired + free_b))
 
 
 def _kron_blocks(g, a, b):
@@ -844,3 +847,8 @@ def correlate_lhs(g, a, v, mode="valid"):
 def correlate_rhs(g, a, v, mode="valid"):
     """Adjoint of `v` in np.correlate(a, v, mode) (real values)."""
     return np.correlate(_correlate_full(g, a, v, mode), a, "valid")[::-1]
+
+
+def reduce_like(G, g, axis=None, keepdims=False):
+    """The transpose of `unreduce`: sum `G` back to the shape of the reduced `g`."""
+    return np.reshape(np.sum(G, axis=axis, keepdims=keepdims), np.shape(g))

@@ -33,7 +33,7 @@ class Rule:
 
 RULES = {}
 NONDIFF = set()
-LINEAR = set()            # linear in each differentiable argument: the JVP re-runs the call on tangents
+LINEAR = {}               # key -> positions of the arguments it is linear in (None: every one)
 JVPS = {}                 # explicit forward-mode rules: key -> fn(tangents, ans, *args, **kwargs)
 SCALAR_FUNCS = set()      # primitives that return scalars for scalar arguments
 REDUCTIONS = set()        # reductions: a scalar when called without axis
@@ -74,11 +74,18 @@ def defelementwise(prims, *derivatives):
     defvjp(prims, *map(vjp_of, derivatives), elementwise=True, keeps_scalars=True)
 
 
-def deflinear(*prims):
-    """Primitives linear in each differentiable argument (sum, reshape, matmul, ...):
-    forward mode applies the primitive itself to the tangent of each argument in turn."""
+def deflinear(*prims, args=None):
+    """Primitives linear in each of the arguments at positions `args` (all by default:
+    sum, reshape, matmul, ...): forward mode applies the primitive itself to the
+    tangent of each such argument in turn. Other arguments are read only for
+    their shapes or as constants: their tangents contribute nothing."""
     for prim in prims:
-        LINEAR.add(_key(prim))
+        LINEAR[_key(prim)] = args
+
+
+def nograd(*args, **kwargs):
+    """A VJP slot for an argument the result does not depend on in value (a shape)."""
+    return None
 
 
 def defjvp(prim, jvp):
@@ -110,6 +117,9 @@ class _Lookup:
     def is_linear(self, eqn):
         return self.key(eqn) in LINEAR
 
+    def linear_args(self, eqn):
+        return LINEAR.get(self.key(eqn))
+
     def jvp(self, eqn):
         return JVPS.get(self.key(eqn))
 
@@ -134,6 +144,6 @@ class _Lookup:
 
 lookup = _Lookup()
 
-from . import numpy_rules, python_rules  # noqa: E402,F401  (fill the table)
+from . import numpy_rules, python_rules, linalg_rules  # noqa: E402,F401  (fill the table)
 
 __all__ = ["Sym", "defvjp", "defelementwise", "defnondiff", "lookup", "RULES", "NONDIFF"]

@@ -84,3 +84,4 @@ defvjp("getitem", lambda g, ans, x, *index: None)   # replaced by the engine (in
 defvjp(["tuple", "list"], lambda g, ans, *items: None)  # per-item adjoint g[i], by the engine
 
 from . import forward_rules  # noqa: E402,F401  (forward mode: linear primitives and explicit JVPs)
+from . import runtime_rules  # noqa: E402,F401  (generated code is differentiable too)
