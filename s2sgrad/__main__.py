@@ -113,26 +113,23 @@ def highlight(source, colour):
     return pyg_highlight(source, PythonLexer(), TerminalFormatter())
 
 
-def _forward_source(sg, func, wrt):
+def _forward_source(sg, func, wrt_text):
     if not hasattr(sg, "jvp"):
         raise CommandError("forward mode is not available yet in this version of s2sgrad; "
                            "use --mode reverse")
-    try:
-        derivative = sg.jvp(func, wrt=wrt)
-        return derivative.source
-    except (TypeError, AttributeError):
-        raise CommandError("this version of s2sgrad cannot show forward-mode source from the "
-                           "command line yet; use --mode reverse") from None
+    if wrt_text is not None:
+        raise CommandError("--wrt applies to reverse mode; the forward-mode source takes a tangent "
+                           "for every floating-point argument")
+    return sg.jvp(func).source
 
 
 def cmd_show(args, out):
     import s2sgrad as sg
     func = load_function(args.target)
-    wrt = parse_wrt(args.wrt)
     if args.mode == "forward":
-        source = _forward_source(sg, func, wrt)
+        source = _forward_source(sg, func, args.wrt)
     else:
-        source = sg.grad(func, wrt=wrt).source
+        source = sg.grad(func, wrt=parse_wrt(args.wrt)).source
     out.write(highlight(source.rstrip("\n") + "\n", _use_colour(args.color, out)))
 
 
@@ -148,8 +145,9 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", metavar="{show,graph}")
     sub.required = True
     show = sub.add_parser("show", help="print the generated derivative source",
-                          description="Print the generated reverse-mode derivative (gradient) source. "
-                                      "It is the source for array arguments.")
+                          description="Print the generated derivative source: the gradient (reverse mode, "
+                                      "the default) or the tangent sweep (--mode forward), as compiled "
+                                      "for array arguments.")
     show.add_argument("target", metavar="path/to/file.py:function")
     show.add_argument("--wrt", metavar="a,b", help="parameter names or indices to differentiate by (default: 0)")
     show.add_argument("--mode", choices=("reverse", "forward"), default="reverse")

@@ -14,7 +14,7 @@ from .errors import S2SGradError
 from .transform import derive
 
 _cache = {}
-_cache_lock = threading.Lock()
+_cache_lock = threading.RLock()   # re-entrant: a derivative may compile another inside
 
 
 def _normalize_wrt(func, wrt):

@@ -209,6 +209,7 @@ class _Spell:
                 see(stmt.carried)
         see([graph.result])
         user = {v.hint for v in found.values() if not v.hint.startswith(".")}
+        self.order = {key: k for k, key in enumerate(sorted(found))}    # stable node ids for DOT
         self.names, taken = {}, set()
         for p in graph.params:                      # parameters keep their names
             self.names[p.id] = p.hint
@@ -225,6 +226,10 @@ class _Spell:
                 name = f"{stem}_{k}"
             self.names[key] = name
             taken.add(name)
+
+    def ident(self, v):
+        """A DOT node id for a value that does not depend on global Var numbering."""
+        return f"v{self.order.get(v.id, v.id)}"
 
     def __call__(self, atom):
         if isinstance(atom, Var):
@@ -407,12 +412,12 @@ class _Dot:
         self.edges.append(f"  {src} -> {dst}" + (f" [{text}]" if text else "") + ";")
 
     def value(self, v, pad, **attrs):
-        self.node(f"v{v.id}", self.spell(v), pad, shape="ellipse", **attrs)
+        self.node(self.spell.ident(v), self.spell(v), pad, shape="ellipse", **attrs)
 
     def source(self, atom, pad):
         """The node an atom's value comes from: its value node, or a new constant node."""
         if isinstance(atom, Var):
-            return f"v{atom.id}"
+            return self.spell.ident(atom)
         ident = self.fresh("c")
         self.node(ident, self.spell(atom), pad, shape="plaintext", fontcolor="#555555")
         return ident
@@ -473,7 +478,7 @@ class _Dot:
         self.inputs(atoms, op, pad, labels)
         for v in s.outs:
             self.value(v, pad)
-            self.edge(op, f"v{v.id}")
+            self.edge(op, self.spell.ident(v))
 
     def region(self, s, pad):
         cluster = self.fresh("cluster_")
@@ -504,7 +509,7 @@ class _Dot:
                 sources = [self.source(a, inner + "  ") for a in outs]
                 self.lines.append(f"{inner}}}")
                 for src, phi in zip(sources, s.outs):
-                    self.edge(src, f"v{phi.id}", label=name, style="dashed")
+                    self.edge(src, self.spell.ident(phi), label=name, style="dashed")
             self.lines.append(f"{pad}}}")
             for phi in s.outs:
                 self.value(phi, pad)
@@ -514,10 +519,10 @@ class _Dot:
             self.node(counter, "range", inner, shape="box", style="rounded")
             self.inputs(s.bounds, counter, inner)
             self.value(s.index, inner)
-            self.edge(counter, f"v{s.index.id}")
+            self.edge(counter, self.spell.ident(s.index))
         for c, init in zip(s.carried, inits):
             self.value(c, inner, style="filled", fillcolor="#fff4d6")
-            self.edge(init, f"v{c.id}", label="init")
+            self.edge(init, self.spell.ident(c), label="init")
         if isinstance(s, While):
             sub = self.fresh("cluster_")
             self.lines.append(f"{inner}subgraph {sub} {{")
@@ -529,7 +534,7 @@ class _Dot:
             self.lines.append(f"{inner}}}")
         self.block(s.body, inner)
         for c, b in zip(s.carried, s.body_outs):
-            self.edge(self.source(b, inner), f"v{c.id}", label="next", style="dashed", constraint="false")
+            self.edge(self.source(b, inner), self.spell.ident(c), label="next", style="dashed", constraint="false")
         if s.exit is not None:
             stop = self.fresh("exit")
             self.node(stop, "break", inner, shape="octagon")
@@ -537,7 +542,7 @@ class _Dot:
         self.lines.append(f"{pad}}}")
         for c, y in zip(s.carried, s.outs):
             self.value(y, pad)
-            self.edge(f"v{c.id}", f"v{y.id}", label="after", style="dotted")
+            self.edge(self.spell.ident(c), self.spell.ident(y), label="after", style="dotted")
 
 
 def to_dot(graph):

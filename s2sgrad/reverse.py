@@ -48,6 +48,35 @@ def shape_only(names, stmts, bindings):
     return {n for n, flags in loads.items() if all(flags)}
 
 
+def _maybe_containers(stmts, params):
+    """Values that may be Python lists, tuples or dicts (their adjoints are added
+    element by element, never with `+=`, which would concatenate lists)."""
+    found = set(params)
+    changed = True
+    while changed:
+        changed = False
+        for st in stmts:
+            new = []
+            if isinstance(st, ir.Eqn):
+                if st.kind in ("build", "append") or (st.kind == "call" and st.prim in (list, tuple, dict)):
+                    new = st.outs
+                elif st.kind in ("getitem", "unpack") and st.args[0] in found:
+                    if st.kind == "unpack" or any(isinstance(n, gast.Slice) for n in gast.walk(st.payload)):
+                        new = st.outs
+                    else:
+                        new = st.outs          # an element may itself be a container (a tape entry)
+            elif isinstance(st, ir.If):
+                new = [o for o, a, b in zip(st.outs, st.then_outs, st.else_outs) if a in found or b in found]
+            else:
+                new = [v for c, i, b, y in zip(st.carried, st.inits, st.body_outs, st.outs)
+                       if i in found or b in found for v in (c, y)]
+            for v in new:
+                if v not in found:
+                    found.add(v)
+                    changed = True
+    return found
+
+
 class InPlace:
     """What in-place writes ask of the sweep.
 
@@ -57,10 +86,11 @@ class InPlace:
     whose overwritten parts must be saved, because the sweep reads old values.
     """
 
-    def __init__(self, graph, active, value_reads=None):
+    def __init__(self, graph, active, value_reads=None, container_params=()):
         from .aliasing import unions
         self.versions, self.aliases = unions(graph)
         stmts = list(ir.walk(graph.body))
+        self.containers = _maybe_containers(stmts, container_params)
         self.writes = [e for e in stmts if isinstance(e, ir.Eqn) and e.kind in ("setitem", "append")]
         written = {self.versions.find(w.outs[0]) for w in self.writes}
         every = {v for st in stmts for v in st.outs} | set(graph.params)
@@ -158,8 +188,12 @@ class Reverse(RuleContext):
         elif current != target:
             self.write(v, target, self.owned(name(current)), out)
         self.state[v] = target
+        container = v in self.inplace.containers
         if scatter:
-            out.append(self.add_at(target, *expr[1:]))
+            g, index, index_value, basic = expr[1:]
+            out.append(self.add_at(target, g, index, index_value, basic and not container))
+        elif container:
+            out.append(assign(target, self.emit.fix_roots(rt.add_values(Sym(name(target)), Sym(expr)).node)))
         else:
             out.append(gast.AugAssign(name(target, True), gast.Add(), expr))
 

@@ -7,7 +7,7 @@ import numpy as np
 
 __all__ = ["unbroadcast", "zeros_like", "grad_seed", "sum_to", "unreduce", "reduce_count",
            "matmul_lhs", "matmul_rhs", "extremum_mask", "scatter", "prod_others",
-           "owned", "part", "saved_part", "add_at", "dot_lhs", "dot_rhs", "shape_of", "split_last", "broadcast_like", "reduce_like"]
+           "owned", "part", "saved_part", "add_at", "dot_lhs", "dot_rhs", "shape_of", "split_last", "broadcast_like", "reduce_like", "add_values"]
 
 
 class Shape:
@@ -190,7 +190,7 @@ def saved_part(x, index):
 def add_at(g, index, values):
     """g[index] += values, adding up repeated indices."""
     if isinstance(g, (dict, list)):
-        g[index] = g[index] + values
+        g[index] = add_values(g[index], values)
     elif _is_basic(index):
         g[index] += values
     else:
@@ -356,7 +356,7 @@ def unpad(g, array, pad_width, mode="constant"):
 
 def untake(g, a, indices, axis=None, mode="raise"):
     """Adjoint of np.take(a, indices, axis): g added at the taken places (repeats add up)."""
-    out = np.array(zeros_like(a), ndmin=1) if np.ndim(a) == 0 else zeros_like(a)
+    out = np.zeros(np.shape(a), dtype=np.result_type(a, np.float64))
     target = out.reshape(-1) if axis is None else out
     axis = 0 if axis is None else _axis(axis, out.ndim)
     n = target.shape[axis]
@@ -852,3 +852,15 @@ def correlate_rhs(g, a, v, mode="valid"):
 def reduce_like(G, g, axis=None, keepdims=False):
     """The transpose of `unreduce`: sum `G` back to the shape of the reduced `g`."""
     return np.reshape(np.sum(G, axis=axis, keepdims=keepdims), np.shape(g))
+
+
+def add_values(a, b):
+    """a + b for adjoints that may be containers: element by element (lists and
+    tuples of adjoints, dicts by key), plain + for numbers and arrays."""
+    if isinstance(a, dict):
+        return {k: add_values(v, b[k]) if k in b else v for k, v in a.items()}
+    if isinstance(a, (list, tuple)):
+        return [add_values(x, y) for x, y in zip(a, b)]
+    if isinstance(b, (list, tuple)):
+        return [add_values(x, y) for x, y in zip(a, b)]
+    return a + b

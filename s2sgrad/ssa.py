@@ -435,11 +435,55 @@ class _Builder:
             if obj is self._missing():
                 raise self.parsed.error(node, f"name '{func.id}' is not defined", "name")
             callee = self.global_atom(func.id, obj, func.id, obj)
+        elif isinstance(func, gast.Call) and self.derivative_of(func, env) is not None:
+            made = self.derivative_of(func, env)      # sg.grad(g)(x): a derivative made on the spot
+            callee = ir.Global("<derivative>", made)
         else:
             raise self.parsed.error(node, "only calls of named functions can be differentiated", "call")
+        from .api import Derivative
+        if isinstance(callee.value, Derivative):
+            # a derivative inside the differentiated code: inline its generated function
+            # (compiled for array arguments, which is valid for any)
+            generated = callee.value._derived(tuple("array" for _ in callee.value.names)).function
+            if isinstance(generated, tuple):
+                raise self.parsed.error(node, "a vjp inside differentiated code is not supported", "call",
+                                        "use sg.grad or sg.value_and_grad there")
+            return self.inline(node, generated, args, kwargs)
         if _is_user_function(callee.value):
             return self.inline(node, callee.value, args, kwargs)
         return self.eqn(node, callee.value, args, "call", kwargs, payload=callee, hint=hint)
+
+    def derivative_of(self, call, env):
+        """`sg.grad(g, wrt=...)` with static arguments, evaluated now; None otherwise."""
+        from . import api
+        if not isinstance(call.func, (gast.Name, gast.Attribute)):
+            return None
+        path = self.static_path(call.func, env) if isinstance(call.func, gast.Attribute) else None
+        maker = path[1] if path else (self.parsed.resolve(call.func.id) if isinstance(call.func, gast.Name) else None)
+        if maker not in (api.grad, api.value_and_grad, api.jvp):
+            return None
+        try:
+            args = [self.static_value(a, env) for a in call.args]
+            kwargs = {k.arg: self.static_value(k.value, env) for k in call.keywords}
+        except LookupError:
+            raise self.parsed.error(call, "the function and wrt of a derivative made inside differentiated "
+                                    "code must be fixed (module-level names and constants)", "derivative") from None
+        return maker(*args, **kwargs)
+
+    def static_value(self, node, env):
+        if isinstance(node, gast.Constant):
+            return node.value
+        if isinstance(node, gast.Tuple):
+            return tuple(self.static_value(e, env) for e in node.elts)
+        if isinstance(node, gast.Name) and node.id not in env and node.id not in self.locals:
+            value = self.parsed.resolve(node.id)
+            if value is not self._missing():
+                return value
+        if isinstance(node, gast.Attribute):
+            path = self.static_path(node, env)
+            if path is not None:
+                return path[1]
+        raise LookupError(node)
 
     def inline(self, node, func, args, kwargs):
         """Build a helper's body in place, its parameters bound to the arguments."""

@@ -123,10 +123,11 @@ def derive(func, wrt, arg_kinds, variant):
     scalars = analysis.kinds(graph, arg_kinds)
     # A first sweep finds which old array values the reverse sweep reads; the
     # second saves exactly the overwritten parts those reads need.
-    inplace = InPlace(graph, active)
+    containers = {p for p, k in zip(graph.params, arg_kinds) if k == "container"}
+    inplace = InPlace(graph, active, container_params=containers)
     if inplace.writes:
         probe = _Generation(func, graph, wrt_vars, active, scalars, inplace, variant, probe=True)
-        inplace = InPlace(graph, active, probe.reverse.value_reads)
+        inplace = InPlace(graph, active, probe.reverse.value_reads, containers)
     return _Generation(func, graph, wrt_vars, active, scalars, inplace, variant).derived()
 
 

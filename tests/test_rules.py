@@ -32,6 +32,17 @@ The tables cover:
   ``matmul``; reshape, transpose, ``.T``, ravel, flatten, copies, ``astype``,
   ``.real``; building lists and tuples; indexing reads (ints, slices, ``...``,
   ``None``, repeated integer lists whose adjoints accumulate, boolean masks);
+* ``MORE_ROWS`` and ``SHAPE_MORE_ROWS``: the rest of the table by family --
+  ldexp, nan_to_num, real / imag / conj; reductions with options (ddof,
+  weights, nan inputs), cumulative sums and products (exact at zero factors),
+  diff, trapezoid, interp, bincount, unique; joining lists and tuples
+  (concatenate, stack, hstack, ...) w.r.t. each item; splitting and the
+  tuple-valued np.linalg functions read by index and unpacked; products (vdot,
+  inner, outer, tensordot, kron, cross, vecdot, every einsum form including
+  repeated labels and '...'); solve, inv, det, slogdet, matrix_power,
+  cholesky, eigh, qr, svdvals, every norm order; convolve / correlate in every
+  mode and length order; squeeze, pad, take, diag, trace, sort, ...; and the
+  unsupported cases that must be compile-time errors;
 * the subgradient conventions stated in ``s2sgrad/rules/*.py``, pinned with
   exact expected values rather than finite differences;
 * a coverage test: every name in ``s2sgrad.rules.listing.differentiable()``
@@ -46,6 +57,7 @@ import itertools
 import math
 import operator
 import sys
+import types
 import zlib
 from dataclasses import dataclass
 
@@ -193,7 +205,8 @@ UNARY = {
     "sinh": ANY, "cosh": ANY, "tanh": ANY,
     "arcsinh": ANY, "arccosh": Sample(1.2, 3.0), "arctanh": UNIT,
     "absolute": NONZERO, "abs": NONZERO, "fabs": NONZERO,
-    "deg2rad": ANY, "rad2deg": ANY,
+    "deg2rad": ANY, "rad2deg": ANY, "degrees": ANY, "radians": ANY,
+    "positive": ANY, "conjugate": ANY, "conj": ANY, "sinc": ANY,
 }
 UNARY = {name: domain for name, domain in UNARY.items() if hasattr(np, name)}
 UNARY_SHAPES = [(), (3,), (2, 3), float]
@@ -213,6 +226,15 @@ def remainder_args(rng, sx, sy):
     while True:
         x, y = ANY(rng, sx), Sample(0.5, 2.0, signed=True)(rng, sy)
         frac = np.asarray(x / y) % 1.0
+        if np.all((frac > 0.1) & (frac < 0.9)):
+            return x, y
+
+
+def fmod_args(rng, sx, sy):
+    """fmod(x, y) away from the jumps of trunc(x / y)."""
+    while True:
+        x, y = ANY(rng, sx), Sample(0.5, 2.0, signed=True)(rng, sy)
+        frac = np.abs(np.asarray(x / y)) % 1.0
         if np.all((frac > 0.1) & (frac < 0.9)):
             return x, y
 
@@ -238,6 +260,11 @@ BINARY = {
     "fmin": independent(ANY, ANY),
     "remainder": remainder_args,
     "mod": remainder_args,
+    "fmod": fmod_args,
+    "logaddexp2": independent(ANY, ANY),
+    "float_power": independent(POS, Sample(-1.5, 2.5)),
+    "copysign": independent(NONZERO, NONZERO),
+    "heaviside": independent(NONZERO, ANY),
 }
 BINARY = {name: args for name, args in BINARY.items() if hasattr(np, name)}
 BINARY_SHAPES = [((2, 3), (1, 3)), ((2, 3), (3,)), ((2, 3), ()), ((), (2, 3)), ((3,), (3,)),
@@ -311,7 +338,7 @@ MATH_UNARY = {
     "sinh": ANY, "cosh": ANY, "tanh": ANY, "asinh": ANY, "acosh": Sample(1.2, 3.0), "atanh": UNIT,
     "exp": ANY, "exp2": ANY, "expm1": ANY, "log": POS, "log2": POS, "log10": POS,
     "log1p": Sample(-0.5, 2.0), "sqrt": POS, "cbrt": NONZERO, "fabs": NONZERO,
-    "degrees": ANY, "radians": ANY,
+    "degrees": ANY, "radians": ANY, "erf": ANY, "erfc": ANY,
 }
 MATH_ROWS = [(f"math.{name}(x)", {"x": domain}) for name, domain in MATH_UNARY.items() if hasattr(math, name)]
 MATH_ROWS += [
@@ -324,6 +351,11 @@ MATH_ROWS += [
     # a varying base: w.r.t. x only, the rule has no adjoint for `base` (an error, by the contract)
     ("math.log(x, b)", {"x": POS, "b": Sample(1.5, 3.0)}),
     ("math.sin(x) * math.exp(y) + math.sqrt(x * x + y)", {"x": ANY, "y": POS}),
+    ("math.copysign(x, y)", {"x": NONZERO, "y": NONZERO}),
+    # fmod truncates x / y, remainder rounds it to nearest: away from their jumps
+    ("math.fmod(x, y)", {"x": Sample(2.2, 2.4, signed=True), "y": Sample(0.9, 1.0)}),
+    ("math.remainder(x, y)", {"x": Sample(2.1, 2.3, signed=True), "y": Sample(0.95, 1.0)}),
+    ("math.ldexp(x, 3)", {"x": ANY}),
 ]
 
 
@@ -390,7 +422,10 @@ def test_selection_and_builtins(tmp_path, params, expr, args, wrt):
 
 AXES = [None, 0, 1, -1, (0, 1)]
 REDUCTIONS = [("sum", True), ("mean", True), ("prod", True), ("max", True), ("amax", False),
-              ("min", True), ("amin", False)]    # (name, is also an ndarray method)
+              ("min", True), ("amin", False), ("std", True), ("var", True), ("ptp", False),
+              ("average", False), ("nansum", False), ("nanmean", False), ("nanprod", False),
+              ("nanmax", False), ("nanmin", False), ("nanvar", False), ("nanstd", False),
+              ]    # (name, is also an ndarray method)
 
 
 def reduction_rows():
@@ -501,6 +536,392 @@ def test_indexing_1d(tmp_path, expr):
 
 
 # ---------------------------------------------------------------------------
+# more element-wise functions, reductions, shape, joining, linear algebra
+# ---------------------------------------------------------------------------
+
+def draw(shape, domain=ANY, salt=0):
+    """A fixed sample of `domain` for one table entry."""
+    return domain(rng_for("draw", shape_id(shape), domain, salt), shape)
+
+
+def spd(shape, salt=0):
+    """Well-conditioned square matrices: random plus 3 on the diagonal."""
+    return draw(shape, ANY, salt) + 3.0 * np.eye(shape[-1])
+
+
+def increasing(n, salt=0):
+    return np.cumsum(draw((n,), Sample(0.3, 1.0), salt))
+
+
+def available(expr):
+    """Does this NumPy have everything `expr` calls? (NumPy 2 added np.linalg.vecdot, x.mT, ...)"""
+    for node in ast.walk(ast.parse(expr, mode="eval")):
+        path = []
+        while isinstance(node, ast.Attribute):
+            path.append(node.attr)
+            node = node.value
+        if isinstance(node, ast.Name) and node.id == "np":
+            owner = np
+            for part in reversed(path):
+                owner = getattr(owner, part, None)
+                if owner is None:
+                    return False
+        elif path and path[0] == "mT" and not hasattr(np.ndarray, "mT"):
+            return False
+    return True
+
+
+WITH_NAN = np.array([[0.3, np.nan, -1.2, 0.9], [np.nan, 0.8, 1.7, -0.4]])
+ZERO_FACTOR = np.array([[0.0, 2.0, -1.5], [1.5, 0.5, 0.0]])
+
+# (id, params, expr, args, wrts): checked against finite differences for each wrt
+MORE_ROWS = [
+    # element-wise
+    ("ldexp", ["x"], "np.ldexp(x, 3)", [draw((2, 3))], [0]),
+    ("ldexp-array", ["x"], "np.ldexp(x, np.array([1, -2, 0]))", [draw((2, 3))], [0]),
+    ("ldexp-float", ["x"], "np.ldexp(x, 2)", [1.3], [0]),
+    ("nan_to_num", ["x"], "np.nan_to_num(x, posinf=5.0, neginf=-5.0)",
+     [np.array([[0.3, np.nan, np.inf], [-np.inf, 0.8, -1.1]])], [0]),
+    ("nan_to_num-float", ["x"], "np.nan_to_num(x)", [1.3], [0]),
+    ("real", ["x"], "np.real(x) * x", [draw((2, 3))], [0]),
+    ("imag", ["x"], "np.imag(x) + x", [draw((2, 3))], [0]),
+    ("imag-attr", ["x"], "x.imag + np.sin(x)", [draw((2, 3))], [0]),
+    ("conj-method", ["x"], "x.conj() * x", [draw((2, 3))], [0]),
+    ("conjugate-method", ["x"], "x.conjugate()", [draw((2, 3))], [0]),
+    ("digitize-nondiff", ["x"], "x * np.digitize(x, np.array([0.0, 1.0]))", [draw((2, 3), NONZERO)], [0]),
+    ("searchsorted-nondiff", ["x"], "x * np.searchsorted(np.sort(x), 0.5)", [draw((4,))], [0]),
+    # reductions with options
+    ("std-ddof", ["x"], "np.std(x, ddof=1)", [draw((2, 3))], [0]),
+    ("var-axis-ddof", ["x"], "np.var(x, axis=0, ddof=1)", [draw((3, 2))], [0]),
+    ("var-correction", ["x"], "np.var(x, 1, correction=1, keepdims=True)", [draw((2, 3))], [0]),
+    ("std-method-ddof", ["x"], "x.std(axis=1, ddof=1, keepdims=True)", [draw((2, 3))], [0]),
+    ("nanstd-ddof", ["x"], "np.nanstd(x, axis=1, ddof=1)", [WITH_NAN], [0]),
+    ("nansum-nan", ["x"], "np.nansum(x, axis=1)", [WITH_NAN], [0]),
+    ("nanmean-nan", ["x"], "np.nanmean(x)", [WITH_NAN], [0]),
+    ("nanprod-nan", ["x"], "np.nanprod(x, axis=0)", [WITH_NAN], [0]),
+    ("nanmax-nan", ["x"], "np.nanmax(x, axis=1)", [WITH_NAN], [0]),
+    ("nanmin-nan", ["x"], "np.nanmin(x)", [WITH_NAN], [0]),
+    ("nanvar-nan", ["x"], "np.nanvar(x, axis=1, keepdims=True)", [WITH_NAN], [0]),
+    ("average-weights", ["x", "w"], "np.average(x, weights=w)", [draw((2, 3)), draw((2, 3), POS)], WRT_XY),
+    ("average-weights-axis", ["x", "w"], "np.average(x, axis=1, weights=w)", [draw((2, 3)), draw((3,), POS)],
+     WRT_XY),
+    ("average-weights-axis0", ["x", "w"], "np.average(x, 0, w, keepdims=True)", [draw((2, 3)), draw((2,), POS)],
+     WRT_XY),
+    ("average-weights-3d", ["x", "w"], "np.average(x, axis=-1, weights=w)", [draw((2, 3, 4)), draw((4,), POS)],
+     WRT_XY),
+    ("cumsum", ["x"], "np.cumsum(x)", [draw((2, 3))], [0]),
+    ("cumsum-axis", ["x"], "np.cumsum(x, axis=0)", [draw((2, 3))], [0]),
+    ("cumsum-method", ["x"], "x.cumsum(-1)", [draw((2, 3, 2))], [0]),
+    ("cumprod", ["x"], "np.cumprod(x)", [draw((2, 3))], [0]),
+    ("cumprod-axis", ["x"], "np.cumprod(x, axis=1)", [draw((2, 3, 2))], [0]),
+    ("cumprod-method", ["x"], "x.cumprod(axis=0)", [draw((3, 2))], [0]),
+    # cumprod is smooth at a zero factor; its rule is exact there
+    ("cumprod-zero", ["x"], "np.cumprod(x)", [ZERO_FACTOR], [0]),
+    ("cumprod-zero-axis", ["x"], "np.cumprod(x, axis=1)", [ZERO_FACTOR], [0]),
+    ("cumulative_sum", ["x"], "np.cumulative_sum(x)", [draw((4,))], [0]),
+    ("cumulative_sum-initial", ["x"], "np.cumulative_sum(x, axis=0, include_initial=True)", [draw((2, 3))], [0]),
+    ("cumulative_prod", ["x"], "np.cumulative_prod(x, axis=1)", [draw((2, 3))], [0]),
+    ("cumulative_prod-initial", ["x"], "np.cumulative_prod(x, include_initial=True)", [ZERO_FACTOR[0]], [0]),
+    ("diff", ["x"], "np.diff(x)", [draw((2, 4))], [0]),
+    ("diff-axis0", ["x"], "np.diff(x, axis=0)", [draw((3, 2))], [0]),
+    ("diff-n2", ["x"], "np.diff(x, n=2)", [draw((5,))], [0]),
+    ("diff-positional", ["x"], "np.diff(x, 2, 0)", [draw((4, 2))], [0]),
+    ("diff-prepend", ["x"], "np.diff(x, prepend=0.5)", [draw((2, 3))], [0]),
+    ("diff-append", ["x"], "np.diff(x, 2, axis=1, append=np.ones((2, 2)))", [draw((2, 3))], [0]),
+    ("trapezoid", ["y"], "np.trapezoid(y)", [draw((2, 4))], [0]),
+    ("trapezoid-dx", ["y", "d"], "np.trapezoid(y, dx=d, axis=0)", [draw((3, 2)), 0.7], WRT_XY),
+    ("trapezoid-x", ["y", "x"], "np.trapezoid(y, x)", [draw((2, 4)), increasing(4)], WRT_XY),
+    ("trapezoid-x-1d", ["y", "x"], "np.trapezoid(y, x)", [draw((4,)), increasing(4, 1)], WRT_XY),
+    ("trapezoid-x-2d", ["y", "x"], "np.trapezoid(y, x, axis=0)",
+     [draw((3, 2)), np.stack([increasing(3, 2), increasing(3, 3)], axis=1)], WRT_XY),
+    ("interp", ["x", "fp"], "np.interp(x, np.array([0.0, 0.5, 1.5, 2.0]), fp)",
+     [np.array([-0.3, 0.2, 0.7, 1.2, 1.9, 2.4]), draw((4,))], WRT_XY),
+    ("interp-left-right", ["x", "fp"], "np.interp(x, np.array([0.0, 0.5, 1.5, 2.0]), fp, left=-1.0, right=3.0)",
+     [np.array([[-0.3, 0.2, 0.7], [1.2, 1.9, 2.4]]), draw((4,))], WRT_XY),
+    ("interp-float", ["x", "fp"], "np.interp(x, np.array([0.0, 1.0, 2.0]), fp)", [0.3, draw((3,))], WRT_XY),
+    ("bincount-weights", ["w"], "np.bincount(np.array([0, 2, 2, 1]), weights=w)", [draw((4,))], [0]),
+    ("bincount-positional", ["w"], "np.bincount(np.array([3, 0, 3]), w, minlength=5)", [draw((3,))], [0]),
+    ("unique", ["x"], "np.unique(x)", [draw((2, 3))], [0]),
+    ("unique-counts", ["x"], "np.unique(x, return_counts=True)[0]", [draw((2, 3))], [0]),
+    # joining: a list or tuple argument gets one adjoint per item
+    ("concatenate", ["x", "y"], "np.concatenate([x, y])", [draw((2, 3)), draw((1, 3))], WRT_XY),
+    ("concatenate-axis1", ["x", "y"], "np.concatenate((x, y), axis=1)", [draw((2, 3)), draw((2, 2))], WRT_XY),
+    ("concatenate-none", ["x", "y"], "np.concatenate([x, y], axis=None)", [draw((2, 3)), draw((4,))], WRT_XY),
+    ("concatenate-three", ["x", "y"], "np.concatenate([x, np.sin(x), y])", [draw((3,)), draw((2,))], WRT_XY),
+    ("concatenate-constant", ["x"], "np.concatenate([np.ones(2), x])", [draw((3,))], [0]),
+    ("stack", ["x", "y"], "np.stack([x, y])", [draw((2, 3)), draw((2, 3))], WRT_XY),
+    ("stack-axis", ["x", "y"], "np.stack((x, y * x), axis=-1)", [draw((2, 3)), draw((2, 3))], WRT_XY),
+    ("stack-floats", ["x", "y"], "np.stack([x, y * x, y])", [1.3, -0.7], WRT_XY),
+    ("hstack-1d", ["x", "y"], "np.hstack([x, y])", [draw((3,)), draw((2,))], WRT_XY),
+    ("hstack-2d", ["x", "y"], "np.hstack((x, y))", [draw((2, 3)), draw((2, 1))], WRT_XY),
+    ("vstack-1d", ["x", "y"], "np.vstack([x, y])", [draw((3,)), draw((3,))], WRT_XY),
+    ("vstack-2d", ["x", "y"], "np.vstack([x, y])", [draw((2, 3)), draw((1, 3))], WRT_XY),
+    ("column_stack", ["x", "y"], "np.column_stack([x, y])", [draw((3,)), draw((3, 2))], WRT_XY),
+    ("dstack", ["x", "y"], "np.dstack([x, y])", [draw((2, 3)), draw((2, 3))], WRT_XY),
+    ("append", ["x", "y"], "np.append(x, y)", [draw((2, 3)), draw((2,))], WRT_XY),
+    ("append-axis", ["x", "y"], "np.append(x, y, axis=0)", [draw((2, 3)), draw((1, 3))], WRT_XY),
+    # splitting: a tuple result read by index
+    ("split", ["x"], "np.split(x, 3)[1]", [draw((6,))], [0]),
+    ("split-indices", ["x"], "np.split(x, [1, 3], axis=1)[2] * np.split(x, [1, 3], axis=1)[0]", [draw((2, 4))], [0]),
+    ("array_split", ["x"], "np.array_split(x, 3)[2] * np.sum(np.array_split(x, 3)[0])", [draw((7,))], [0]),
+    ("hsplit", ["x"], "np.hsplit(x, [1])[1]", [draw((2, 3))], [0]),
+    ("vsplit", ["x"], "np.vsplit(x, 2)[0]", [draw((4, 3))], [0]),
+    ("dsplit", ["x"], "np.dsplit(x, 2)[1]", [draw((2, 2, 4))], [0]),
+    # tuple-valued linear algebra, read by index
+    ("slogdet", ["x"], "np.linalg.slogdet(x)[1]", [spd((3, 3))], [0]),
+    ("slogdet-batched", ["x"], "np.linalg.slogdet(x)[1]", [spd((2, 3, 3))], [0]),
+    ("eigh-values", ["x"], "np.linalg.eigh(x + x.T)[0]", [draw((3, 3))], [0]),
+    ("eigh-vectors", ["x"], "np.linalg.eigh(x + x.T)[1] ** 2", [draw((3, 3))], [0]),
+    ("eigh-both", ["x"], "np.linalg.eigh(x + x.T)[1][0] ** 2 * np.linalg.eigh(x + x.T)[0]", [draw((3, 3))], [0]),
+    ("qr-square-q", ["x"], "np.linalg.qr(x)[0]", [draw((3, 3))], [0]),
+    ("qr-square-r", ["x"], "np.linalg.qr(x)[1]", [draw((3, 3))], [0]),
+    ("qr-tall-r", ["x"], "np.linalg.qr(x)[1]", [draw((4, 3))], [0]),
+    ("qr-tall-q", ["x"], "np.linalg.qr(x)[0]", [draw((4, 3))], [0]),
+    # linear algebra
+    ("vdot", ["x", "y"], "np.vdot(x, y)", [draw((2, 3)), draw((2, 3), salt=1)], WRT_XY),
+    ("vdot-1d", ["x", "y"], "np.vdot(x, y)", [draw((3,)), draw((3,), salt=1)], WRT_XY),
+    ("inner-1d", ["x", "y"], "np.inner(x, y)", [draw((3,)), draw((3,), salt=1)], WRT_XY),
+    ("inner-2d-1d", ["x", "y"], "np.inner(x, y)", [draw((2, 3)), draw((3,))], WRT_XY),
+    ("inner-2d", ["x", "y"], "np.inner(x, y)", [draw((2, 3)), draw((4, 3))], WRT_XY),
+    ("inner-3d", ["x", "y"], "np.inner(x, y)", [draw((2, 2, 3)), draw((4, 3))], WRT_XY),
+    ("inner-scalar", ["x", "y"], "np.inner(x, y)", [1.3, draw((3,))], WRT_XY),
+    ("outer", ["x", "y"], "np.outer(x, y)", [draw((3,)), draw((4,))], WRT_XY),
+    ("outer-flattens", ["x", "y"], "np.outer(x, y)", [draw((2, 2)), draw((3,))], WRT_XY),
+    ("linalg.outer", ["x", "y"], "np.linalg.outer(x, y)", [draw((3,)), draw((2,))], WRT_XY),
+    ("tensordot", ["x", "y"], "np.tensordot(x, y)", [draw((2, 3, 4)), draw((3, 4, 2))], WRT_XY),
+    ("tensordot-1", ["x", "y"], "np.tensordot(x, y, 1)", [draw((2, 3)), draw((3, 4))], WRT_XY),
+    ("tensordot-pairs", ["x", "y"], "np.tensordot(x, y, axes=([1, 0], [0, 1]))", [draw((3, 2, 4)), draw((2, 3, 2))],
+     WRT_XY),
+    ("tensordot-0", ["x", "y"], "np.tensordot(x, y, axes=0)", [draw((2,)), draw((3,))], WRT_XY),
+    ("linalg.tensordot", ["x", "y"], "np.linalg.tensordot(x, y, axes=1)", [draw((2, 3)), draw((3,))], WRT_XY),
+    ("kron", ["x", "y"], "np.kron(x, y)", [draw((2, 3)), draw((2, 2))], WRT_XY),
+    ("kron-1d", ["x", "y"], "np.kron(x, y)", [draw((3,)), draw((2,))], WRT_XY),
+    ("kron-mixed", ["x", "y"], "np.kron(x, y)", [draw((2, 3)), draw((4,))], WRT_XY),
+    ("cross", ["x", "y"], "np.cross(x, y)", [draw((3,)), draw((3,), salt=1)], WRT_XY),
+    ("cross-broadcast", ["x", "y"], "np.cross(x, y)", [draw((4, 3)), draw((3,))], WRT_XY),
+    ("cross-broadcast-3d", ["x", "y"], "np.cross(x, y)", [draw((2, 1, 3)), draw((4, 3))], WRT_XY),
+    ("cross-axis", ["x", "y"], "np.cross(x, y, axis=0)", [draw((3, 2)), draw((3, 2), salt=1)], WRT_XY),
+    ("linalg.cross", ["x", "y"], "np.linalg.cross(x, y)", [draw((2, 3)), draw((2, 3), salt=1)], WRT_XY),
+    ("vecdot", ["x", "y"], "np.vecdot(x, y)", [draw((2, 3)), draw((3,))], WRT_XY),
+    ("vecdot-1d", ["x", "y"], "np.vecdot(x, y)", [draw((3,)), draw((3,), salt=1)], WRT_XY),
+    ("linalg.vecdot", ["x", "y"], "np.linalg.vecdot(x, y, axis=0)", [draw((3, 2)), draw((3, 2), salt=1)], WRT_XY),
+    ("matrix_transpose", ["x"], "np.matrix_transpose(x)", [draw((2, 3, 4))], [0]),
+    ("linalg.matrix_transpose", ["x"], "np.linalg.matrix_transpose(x) * 2.0", [draw((2, 3))], [0]),
+    ("mT", ["x"], "x.mT", [draw((2, 3, 4))], [0]),
+    ("linalg.matmul", ["x", "y"], "np.linalg.matmul(x, y)", [draw((2, 3)), draw((3, 4))], WRT_XY),
+    ("linalg.trace", ["x"], "np.linalg.trace(x)", [draw((2, 3, 3))], [0]),
+    ("linalg.trace-2d", ["x"], "np.linalg.trace(x, offset=1)", [draw((3, 4))], [0]),
+    ("linalg.diagonal", ["x"], "np.linalg.diagonal(x, offset=-1)", [draw((2, 3, 4))], [0]),
+    ("multi_dot", ["x", "y", "z"], "np.linalg.multi_dot([x, y, z])",
+     [draw((2, 3)), draw((3, 4)), draw((4, 2))], [0, 1, 2, (0, 1, 2)]),
+    ("multi_dot-vectors", ["x", "y", "z"], "np.linalg.multi_dot([x, y, z])",
+     [draw((3,)), draw((3, 4)), draw((4,))], [(0, 1, 2)]),
+    ("solve", ["x", "y"], "np.linalg.solve(x, y)", [spd((3, 3)), draw((3,))], WRT_XY),
+    ("solve-matrix", ["x", "y"], "np.linalg.solve(x, y)", [spd((3, 3)), draw((3, 2))], WRT_XY),
+    ("solve-batched", ["x", "y"], "np.linalg.solve(x, y)", [spd((2, 3, 3)), draw((2, 3, 2))], WRT_XY),
+    ("solve-batched-vector", ["x", "y"], "np.linalg.solve(x, y)", [spd((2, 3, 3)), draw((3,))], WRT_XY),
+    ("inv", ["x"], "np.linalg.inv(x)", [spd((3, 3))], [0]),
+    ("inv-batched", ["x"], "np.linalg.inv(x)", [spd((2, 3, 3))], [0]),
+    ("det", ["x"], "np.linalg.det(x)", [spd((3, 3))], [0]),
+    ("det-batched", ["x"], "np.linalg.det(x)", [spd((2, 3, 3))], [0]),
+    ("matrix_power", ["x"], "np.linalg.matrix_power(x, 3)", [draw((3, 3))], [0]),
+    ("matrix_power-1", ["x"], "np.linalg.matrix_power(x, 1) * x", [draw((3, 3))], [0]),
+    ("matrix_power-negative", ["x"], "np.linalg.matrix_power(x, -2)", [spd((3, 3))], [0]),
+    ("cholesky", ["x"], "np.linalg.cholesky(x @ x.T + np.eye(3))", [draw((3, 3))], [0]),
+    ("cholesky-upper", ["x"], "np.linalg.cholesky(x @ x.T + np.eye(3), upper=True)", [draw((3, 3))], [0]),
+    ("cholesky-batched", ["x"], "np.linalg.cholesky(x @ np.swapaxes(x, -1, -2) + np.eye(3))", [draw((2, 3, 3))],
+     [0]),
+    ("eigvalsh", ["x"], "np.linalg.eigvalsh(x + x.T)", [draw((3, 3))], [0]),
+    ("eigvalsh-upper", ["x"], "np.linalg.eigvalsh(x + x.T, UPLO='U')", [draw((3, 3))], [0]),
+    ("svdvals", ["x"], "np.linalg.svdvals(x)", [draw((3, 4))], [0]),
+    ("svdvals-tall-batched", ["x"], "np.linalg.svdvals(x)", [draw((2, 4, 3))], [0]),
+    ("norm", ["x"], "np.linalg.norm(x)", [draw((3,))], [0]),
+    ("norm-fro", ["x"], "np.linalg.norm(x)", [draw((2, 3))], [0]),
+    ("norm-3d", ["x"], "np.linalg.norm(x)", [draw((2, 3, 2))], [0]),
+    ("norm-1", ["x"], "np.linalg.norm(x, 1)", [draw((3,), NONZERO)], [0]),
+    ("norm-inf", ["x"], "np.linalg.norm(x, np.inf)", [draw((3,), NONZERO)], [0]),
+    ("norm-minus-inf", ["x"], "np.linalg.norm(x, ord=-np.inf)", [draw((3,), NONZERO)], [0]),
+    ("norm-3", ["x"], "np.linalg.norm(x, 3)", [draw((3,), NONZERO)], [0]),
+    ("norm-half", ["x"], "np.linalg.norm(x, 0.5)", [draw((3,), NONZERO)], [0]),
+    ("norm-axis", ["x"], "np.linalg.norm(x, axis=1)", [draw((2, 3))], [0]),
+    ("norm-axis-keepdims", ["x"], "np.linalg.norm(x, 1, axis=0, keepdims=True)", [draw((2, 3), NONZERO)], [0]),
+    ("norm-axes-fro", ["x"], "np.linalg.norm(x, axis=(0, 2))", [draw((2, 3, 2))], [0]),
+    ("norm-matrix-1", ["x"], "np.linalg.norm(x, 1)", [draw((3, 4), NONZERO)], [0]),
+    ("norm-matrix-minus-1", ["x"], "np.linalg.norm(x, -1)", [draw((3, 4), NONZERO)], [0]),
+    ("norm-matrix-inf", ["x"], "np.linalg.norm(x, np.inf)", [draw((3, 4), NONZERO)], [0]),
+    ("norm-matrix-minus-inf", ["x"], "np.linalg.norm(x, -np.inf)", [draw((3, 4), NONZERO)], [0]),
+    ("norm-matrix-fro", ["x"], "np.linalg.norm(x, 'fro')", [draw((3, 4))], [0]),
+    ("norm-matrix-nuc", ["x"], "np.linalg.norm(x, 'nuc')", [draw((3, 4))], [0]),
+    ("norm-matrix-2", ["x"], "np.linalg.norm(x, 2)", [draw((3, 4))], [0]),
+    ("norm-matrix-minus-2", ["x"], "np.linalg.norm(x, -2)", [draw((4, 3))], [0]),
+    ("norm-matrix-axes", ["x"], "np.linalg.norm(x, 1, axis=(2, 0))", [draw((3, 2, 4), NONZERO)], [0]),
+    ("vector_norm", ["x"], "np.linalg.vector_norm(x, ord=1, axis=0)", [draw((2, 3), NONZERO)], [0]),
+    ("vector_norm-axes", ["x"], "np.linalg.vector_norm(x, axis=(0, 1))", [draw((2, 3, 2))], [0]),
+    ("vector_norm-all", ["x"], "np.linalg.vector_norm(x)", [draw((2, 3))], [0]),
+    ("matrix_norm", ["x"], "np.linalg.matrix_norm(x)", [draw((2, 3, 4))], [0]),
+    ("matrix_norm-nuc", ["x"], "np.linalg.matrix_norm(x, ord='nuc', keepdims=True)", [draw((2, 3, 4))], [0]),
+]
+MORE_ROWS += [
+    (f"{func}-{mode}-{m},{n}", ["x", "y"], f"np.{func}(x, y, '{mode}')", [draw((m,)), draw((n,), salt=1)], WRT_XY)
+    for func in ("convolve", "correlate") for mode in ("full", "same", "valid")
+    for m, n in [(5, 3), (3, 5), (4, 4), (6, 3), (3, 6), (2, 5)]]
+MORE_ROWS += [("convolve-default", ["x", "y"], "np.convolve(x, y)", [draw((4,)), draw((2,))], WRT_XY),
+              ("correlate-default", ["x", "y"], "np.correlate(x, y)", [draw((4,)), draw((2,))], WRT_XY),
+              ("correlate-keyword", ["x", "y"], "np.correlate(x, y, mode='same')", [draw((2,)), draw((4,))],
+               WRT_XY)]
+
+EINSUM_ROWS = [
+    # (subscripts, operand shapes)
+    ("ij,jk->ik", [(2, 3), (3, 4)]), ("ij,jk", [(2, 3), (3, 4)]), ("i,i", [(3,), (3,)]),
+    ("i,i->", [(3,), (3,)]), ("ij->", [(2, 3)]), ("ij->j", [(2, 3)]), ("ii->i", [(3, 3)]), ("ii", [(3, 3)]),
+    ("ijk->kji", [(2, 3, 4)]), ("ij,kj", [(2, 3), (4, 3)]), ("bij,bjk->bik", [(2, 2, 3), (2, 3, 4)]),
+    ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]), ("i,j->ij", [(2,), (3,)]), ("ij,j->", [(2, 3), (3,)]),
+    ("ii,i->i", [(3, 3), (3,)]), ("iij->ji", [(2, 2, 3)]), ("ij,ij->ij", [(1, 3), (2, 3)]),
+    ("...ij,...jk->...ik", [(2, 2, 3), (3, 4)]), ("...i,i->...", [(2, 3), (3,)]), ("i...,i->...", [(3, 2), (3,)]),
+    ("...ii->...i", [(2, 3, 3)]), ("...", [(2, 3)]), ("i...->...", [(3, 2, 2)]),
+    ("a...b,b...->...a", [(2, 3, 4), (4, 3)]),
+]
+MORE_ROWS += [
+    (f"einsum-{spec}", ["x", "y", "z"][:len(shapes)],
+     f"np.einsum('{spec}', {', '.join(['x', 'y', 'z'][:len(shapes)])})",
+     [draw(s, salt=i) for i, s in enumerate(shapes)],
+     list(range(len(shapes))) + ([tuple(range(len(shapes)))] if len(shapes) > 1 else []))
+    for spec, shapes in EINSUM_ROWS]
+MORE_ROWS += [("einsum-same-operand", ["x"], "np.einsum('ij,ij->', x, x)", [draw((2, 3))], [0]),
+              ("einsum-constant", ["x"], "np.einsum('ij,j->i', x, np.arange(3.0))", [draw((2, 3))], [0])]
+
+
+@pytest.mark.parametrize("params, expr, args, wrt", [
+    pytest.param(params, expr, args, wrt, id=f"{name}-{wrt_id(wrt)}")
+    for name, params, expr, args, wrts in MORE_ROWS for wrt in wrts if available(expr)])
+def test_more_rules(tmp_path, params, expr, args, wrt):
+    check_row(tmp_path, params, expr, args, wrt)
+
+
+# one-argument shape and reordering functions, at random values of one shape
+SHAPE_MORE_ROWS = [
+    ("np.squeeze(x)", (1, 3, 1)), ("np.squeeze(x, axis=0)", (1, 3)), ("x.squeeze()", (2, 1)),
+    ("np.squeeze(x)", (1, 1)), ("np.expand_dims(x, 1)", (2, 3)), ("np.expand_dims(x, axis=(0, 2))", (3,)),
+    ("np.atleast_1d(x)", ()), ("np.atleast_2d(x)", (3,)), ("np.atleast_3d(x)", (2, 3)),
+    ("np.broadcast_to(x, (4, 2, 3))", (2, 3)), ("np.broadcast_to(x, (2, 3))", (1, 3)),
+    ("np.swapaxes(x, 0, 2)", (2, 3, 4)), ("x.swapaxes(0, 1)", (2, 3)), ("np.moveaxis(x, 0, -1)", (2, 3, 4)),
+    ("np.moveaxis(x, (0, 1), (2, 0))", (2, 3, 4)),
+    ("np.roll(x, 2)", (2, 3)), ("np.roll(x, -1, axis=1)", (2, 3)), ("np.roll(x, (1, 2), axis=(0, 1))", (2, 3)),
+    ("np.flip(x)", (2, 3)), ("np.flip(x, axis=1)", (2, 3)), ("np.fliplr(x)", (2, 3)), ("np.flipud(x)", (2, 3)),
+    ("np.rot90(x)", (2, 3)), ("np.rot90(x, 3, axes=(1, 2))", (2, 3, 4)), ("np.rot90(x, k=2)", (2, 3)),
+    ("np.tile(x, 2)", (2, 3)), ("np.tile(x, (2, 1, 2))", (2, 3)), ("np.tile(x, (3, 1))", (3,)),
+    ("np.repeat(x, 2)", (2, 3)), ("np.repeat(x, 3, axis=1)", (2, 3)), ("np.repeat(x, [1, 0, 2], axis=1)", (2, 3)),
+    ("x.repeat(2, axis=0)", (2, 3)),
+    ("np.pad(x, 1)", (2, 3)), ("np.pad(x, ((1, 0), (2, 1)))", (2, 3)), ("np.pad(x, 2, mode='edge')", (2, 3)),
+    ("np.pad(x, (1, 2), mode='reflect')", (3, 4)), ("np.pad(x, 2, mode='symmetric')", (2, 3)),
+    ("np.pad(x, 3, mode='wrap')", (2, 3)), ("np.pad(x, 1, constant_values=0.5)", (2, 3)),
+    ("np.take(x, [0, 2, 2])", (2, 3)), ("np.take(x, [2, 0, 2], axis=1)", (2, 3)), ("x.take([1, 1], axis=0)", (2, 3)),
+    ("np.take(x, [[0, 1], [1, 1]], axis=0)", (2, 3)), ("np.take(x, [4, -1], mode='wrap')", (3,)),
+    ("np.take(x, [5, -2], axis=1, mode='clip')", (2, 3)),
+    ("np.take_along_axis(x, np.argsort(x, axis=1), axis=1)", (2, 3)),
+    ("np.take_along_axis(x, np.array([[0, 0], [2, 1]]), axis=1)", (2, 3)),
+    ("np.take_along_axis(x, np.array([[1, 0, 1]]), axis=0)", (2, 3)),
+    ("np.take_along_axis(x, np.array([3, 3, 0]), axis=None)", (2, 3)),
+    ("np.diag(x)", (3,)), ("np.diag(x, 1)", (3,)), ("np.diag(x, -1)", (2, 3)), ("np.diag(x)", (3, 3)),
+    ("np.diagonal(x)", (3, 3)), ("np.diagonal(x, 1)", (3, 4)), ("np.diagonal(x, -1, 1, 2)", (2, 3, 4)),
+    ("x.diagonal()", (3, 4)), ("x.diagonal(offset=1, axis1=1, axis2=0)", (3, 4)),
+    ("np.trace(x)", (3, 3)), ("np.trace(x, 1)", (3, 4)), ("np.trace(x, axis1=1, axis2=2)", (2, 3, 4)),
+    ("x.trace()", (3, 3)), ("x.trace(-1)", (3, 4)),
+    ("np.triu(x)", (3, 3)), ("np.triu(x, 1)", (3, 4)), ("np.tril(x, -1)", (3, 3)), ("np.tril(x)", (2, 3, 3)),
+    ("np.sort(x)", (2, 3)), ("np.sort(x, axis=0)", (3, 2)), ("np.sort(x, axis=None)", (2, 3)),
+    ("np.partition(x, 1)", (2, 4)), ("np.partition(x, (0, 2), axis=0)", (4, 2)),
+]
+
+
+@pytest.mark.parametrize("expr, shape", [pytest.param(e, s, id=f"{e}-{shape_id(s)}")
+                                         for e, s in SHAPE_MORE_ROWS if available(e)])
+def test_more_shape_functions(tmp_path, expr, shape):
+    check_row(tmp_path, ["x"], expr, [ANY(rng_for(expr, shape), shape)], 0)
+
+
+def make_source_function(tmp_path, source, name):
+    path = tmp_path / f"source_{next(_made)}.py"
+    path.write_text("import numpy as np\n\n\n" + source)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    spec.loader.exec_module(module)
+    return getattr(module, name)
+
+
+def test_a_list_argument_used_twice(tmp_path):
+    """The per-item adjoints of a list add item by item (not as list concatenation)."""
+    f = make_source_function(tmp_path, '''
+def f(x, y):
+    parts = [x, y]
+    joined = np.concatenate(parts) * np.arange(1.0, 7.0)
+    stacked = np.stack(parts, axis=1) * np.arange(6.0).reshape(3, 2)
+    again = np.concatenate(parts)
+    return np.sum(joined) + np.sum(stacked ** 2) + np.sum(np.sin(again))
+''', "f")
+    check_grad(f, [draw((3,)), draw((3,), salt=1)], (0, 1))
+
+
+TUPLE_SOURCES = {
+    "eigh": ("""
+def f(x):
+    w, v = np.linalg.eigh(x + x.T)
+    return np.sum(w * v[0] ** 2)
+""", (3, 3)),
+    "eigh-vectors-only": ("""
+def f(x):
+    w, v = np.linalg.eigh(x @ x.T)
+    return np.sum(v[:, 1:] ** 2 * np.arange(6.0).reshape(3, 2))
+""", (3, 3)),
+    "qr": ("""
+def f(x):
+    q, r = np.linalg.qr(x)
+    return np.sum(q * np.arange(12.0).reshape(4, 3)) + np.sum(r ** 2)
+""", (4, 3)),
+    "qr-r-only": ("""
+def f(x):
+    q, r = np.linalg.qr(x)
+    return np.sum(np.diag(r) ** 2)
+""", (4, 3)),
+    "slogdet": ("""
+def f(x):
+    sign, logdet = np.linalg.slogdet(x @ x.T + np.eye(3))
+    return logdet * sign
+""", (3, 3)),
+    "array_split": ("""
+def f(x):
+    first, second, third = np.array_split(x, 3, axis=1)
+    return np.sum(first ** 2) + np.sum(np.sin(third))
+""", (2, 7)),
+    "unique": ("""
+def f(x):
+    values, counts = np.unique(x, return_counts=True)
+    return np.sum(values ** 2 * counts)
+""", (5,)),
+}
+
+
+@pytest.mark.parametrize("name", TUPLE_SOURCES)
+def test_tuple_results_unpacked(tmp_path, name):
+    """Tuple-valued functions through `a, b = f(x)`: outputs without an adjoint are zeros."""
+    source, shape = TUPLE_SOURCES[name]
+    check_grad(make_source_function(tmp_path, source, "f"), [draw(shape, salt=len(name))], 0)
+
+
+@pytest.mark.parametrize("expr, shape", [
+    ("np.pad(x, 1, mode='mean')", (3,)), ("np.pad(x, 1, mode='reflect', reflect_type='odd')", (3,)),
+    ("np.einsum(x, [0, 1], [1])", (2, 3)), ("np.linalg.norm(x, 0)", (3,)), ("np.linalg.qr(x, mode='complete')[0]", (3, 2)),
+    ("np.unique(x, axis=0)", (2, 3)), ("np.average(x, weights=np.ones(3), returned=True)[0]", (3,)),
+    ("np.interp(x, np.array([0.0, 1.0]), np.array([0.0, 1.0]), period=2.0)", (3,)),
+    ("np.cross(x, x[::-1], axisa=0, axisb=0)", (3, 3)), ("np.std(x, where=x > 0.0)", (3,)),
+])
+def test_unsupported_cases_are_errors(tmp_path, expr, shape):
+    f = make_function(tmp_path, ["x"], expr, [ANY(rng_for(expr), shape)])
+    with pytest.raises(sg.S2SGradError, match="no derivative rule"):
+        sg.grad(f)(ANY(rng_for(expr), shape))
+
+
+# ---------------------------------------------------------------------------
 # subgradient conventions: exact values at the kinks, as the rule table states
 # ---------------------------------------------------------------------------
 
@@ -564,6 +985,34 @@ CONVENTION_ROWS = [
     ("min-builtin-tie", ["x", "y"], "min(x, y)", [1.0, 1.0], (0, 1), (1.0, 0.0)),
     ("max-builtin-tie-literal-first", ["x"], "max(1.0, x)", [1.0], 0, 0.0),
     ("min-builtin-tie-literal-second", ["x"], "min(x, 1.0)", [1.0], 0, 1.0),
+    # elementwise.py: sinc'(0) = 0; copysign has derivative 0 in x at x = 0 and 0 in y;
+    # heaviside's derivative is 0 in x1 and (x1 == 0) in x2; nan_to_num gives 0 where it replaced
+    ("sinc-at-0", ["x"], "np.sinc(x)", [0.0], 0, 0.0),
+    ("copysign-at-0", ["x", "y"], "np.sum(np.copysign(x, y))", [np.array([0.0, 1.5, -1.5]), np.array([-1.0, -2.0, 3.0])],
+     (0, 1), ([0.0, -1.0, -1.0], [0.0, 0.0, 0.0])),
+    ("heaviside-at-0", ["x", "h"], "np.sum(np.heaviside(x, h))", [np.array([0.0, 1.0, -1.0, 0.0]), 0.5], (0, 1),
+     ([0.0, 0.0, 0.0, 0.0], 2.0)),
+    ("nan_to_num-replaced", ["x"], "np.sum(np.nan_to_num(x, posinf=5.0))", [np.array([np.nan, np.inf, 1.5])], 0,
+     [0.0, 0.0, 1.0]),
+    # numpy_rules: nan entries of nan-reductions get 0, ties split equally
+    ("nanmax-tie-nan", ["x"], "np.nanmax(x)", [np.array([np.nan, 2.0, 2.0, 1.0])], 0, [0.0, 0.5, 0.5, 0.0]),
+    ("nanmin-nan", ["x"], "np.sum(np.nanmin(x, axis=0))", [np.array([[np.nan, 2.0], [1.0, 2.0]])], 0,
+     [[0.0, 0.5], [1.0, 0.5]]),
+    ("ptp-ties", ["x"], "np.ptp(x)", [np.array([1.0, 3.0, 3.0, 1.0])], 0, [-0.5, 0.5, 0.5, -0.5]),
+    # numpy_rules: sort gives each slot's adjoint to one equal element, in stable order
+    ("sort-ties", ["x"], "np.sum(np.sort(x) * np.array([1.0, 2.0, 3.0]))", [np.array([2.0, 1.0, 2.0])], 0,
+     [2.0, 1.0, 3.0]),
+    # ... while unique splits a value's adjoint equally among the elements equal to it
+    ("unique-ties", ["x"], "np.sum(np.unique(x) * np.array([1.0, 3.0]))", [np.array([2.0, 1.0, 2.0])], 0,
+     [1.5, 1.0, 1.5]),
+    # numpy_rules: interp's slope at a knot is the right-hand segment's; 0 from the last knot on
+    ("interp-at-knots", ["x"], "np.sum(np.interp(x, np.array([0.0, 1.0, 3.0]), np.array([0.0, 2.0, 3.0])))",
+     [np.array([0.0, 1.0, 3.0, 4.0, -1.0])], 0, [2.0, 0.5, 0.0, 0.0, 0.0]),
+    # linalg_rules: the 2-norm's adjoint at 0 is 0; ties of the inf-norm split equally
+    ("norm-at-0", ["x"], "np.linalg.norm(x)", [np.zeros(3)], 0, [0.0, 0.0, 0.0]),
+    ("norm-inf-tie", ["x"], "np.linalg.norm(x, np.inf)", [np.array([-2.0, 1.0, 2.0])], 0, [-0.5, 0.0, 0.5]),
+    ("norm-matrix-1-tie", ["x"], "np.linalg.norm(x, 1)", [np.array([[1.0, -2.0], [-2.0, 1.0]])], 0,
+     [[0.5, -0.5], [-0.5, 0.5]]),
 ]
 
 
@@ -593,6 +1042,17 @@ DATA = (ast.Name, ast.BinOp, ast.UnaryOp, ast.Call, ast.Subscript, ast.Attribute
 NOT_ROW_TESTED = set()
 
 
+def module_attribute(node):
+    """The object a dotted name such as ``np.linalg.norm`` names, or None if it is not one."""
+    if isinstance(node, ast.Name):
+        return MODULES.get(node.id)
+    if isinstance(node, ast.Attribute):
+        owner = module_attribute(node.value)
+        if isinstance(owner, types.ModuleType):
+            return getattr(owner, node.attr, None)
+    return None
+
+
 def used_rules(expr):
     """The listing spellings (as in listing.differentiable()) of the rules ``expr`` calls."""
     tree = ast.parse(expr, mode="eval")
@@ -607,10 +1067,11 @@ def used_rules(expr):
         elif isinstance(node, ast.Subscript):
             found.add("x[index]")
         elif isinstance(node, ast.Attribute):
-            if isinstance(node.value, ast.Name) and node.value.id in MODULES:
-                found.add(listing._spell(getattr(MODULES[node.value.id], node.attr)))
-            else:
+            obj = module_attribute(node)
+            if obj is None:
                 found.add(f"x.{node.attr}()" if id(node) in called else f"x.{node.attr}")
+            elif callable(obj):
+                found.add(listing._spell(obj))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and hasattr(builtins, node.func.id):
             found.add(node.func.id)
         elif isinstance(node, (ast.List, ast.Tuple)) and any(isinstance(e, DATA) for e in node.elts):
@@ -624,6 +1085,7 @@ def all_row_expressions():
     exprs += [e for e, _ in LITERAL_ROWS] + [e for e, _ in MATH_ROWS] + [e for e, _, _ in LINALG_CASES]
     exprs += [e for e, _ in SHAPE_ROWS] + INDEX_ROWS
     exprs += [row[2] for row in SELECT_ROWS] + [row[2] for row in CONVENTION_ROWS]
+    exprs += [row[2] for row in MORE_ROWS] + [e for e, _ in SHAPE_MORE_ROWS]
     return exprs
 
 
@@ -638,6 +1100,7 @@ def test_coverage_walker_sees_the_spellings():
         "np.sum", "x.T", "operator.matmul", "x[index]", "operator.add", "abs", "operator.neg",
         "operator.mod", "x.max()"}
     assert used_rules("np.arccos(x) / np.true_divide(x, -1.0)") == {"np.acos", "np.divide", "operator.truediv"}
+    assert used_rules("np.linalg.norm(x.mT, np.inf)") == {"np.linalg.norm", "x.mT"}
 
 
 # ---------------------------------------------------------------------------

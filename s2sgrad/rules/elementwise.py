@@ -1,13 +1,26 @@
 """Element-wise rules: one local derivative per function, shared by the NumPy
 ufunc and its `math` twin. `m` is the module the rule's own calls go to
-(`np` for ufuncs, `math` for math functions, so scalar code stays scalar)."""
+(`np` for ufuncs, `math` for math functions, so scalar code stays scalar).
+
+Conventions at the points where a derivative does not exist:
+- abs'(0) = fabs'(0) = 0, and copysign(x, y) has derivative 0 in x at x = 0 (the
+  same np.sign(x)); in y it is 0 (a step).
+- heaviside(x1, x2) has derivative 0 in x1 (a step) and `x1 == 0` in x2.
+- sinc'(0) = 0 (the limit).
+- conjugate / conj and real are the identity and imag is the constant 0: inputs
+  are real (complex values are not supported).
+- nan_to_num passes the adjoint where x is finite and gives 0 where x was
+  replaced (nan, +-inf).
+- fmod, remainder, math.remainder: away from their jumps, d/dy = -trunc(x / y),
+  -floor(x / y), -round(x / y).
+"""
 import math
 from functools import partial
 
 import numpy as np
 
-from . import defelementwise, defnondiff
-from .sym import NP, Namespace
+from . import defelementwise, defnondiff, defvjp
+from .sym import NP, Namespace, rt
 
 LN2, LN10 = math.log(2.0), math.log(10.0)
 
@@ -41,6 +54,13 @@ UNARY = {
     "fabs": lambda m, ans, x: np.sign(x),
     "deg2rad": lambda m, ans, x: math.pi / 180,
     "rad2deg": lambda m, ans, x: 180 / math.pi,
+    "radians": lambda m, ans, x: math.pi / 180,
+    "degrees": lambda m, ans, x: 180 / math.pi,
+    "positive": lambda m, ans, x: 1,
+    "conjugate": lambda m, ans, x: 1,
+    "sinc": lambda m, ans, x: rt.sinc_slope(x),
+    "erf": lambda m, ans, x: 2 / math.sqrt(math.pi) * m.exp(-x ** 2),
+    "erfc": lambda m, ans, x: -2 / math.sqrt(math.pi) * m.exp(-x ** 2),
 }
 
 # name: (d/dx, d/dy)
@@ -54,14 +74,24 @@ BINARY = {
     "hypot": (lambda m, ans, x, y: x / ans, lambda m, ans, x, y: y / ans),
     "logaddexp": (lambda m, ans, x, y: m.exp(x - ans), lambda m, ans, x, y: m.exp(y - ans)),
     "remainder": (lambda m, ans, x, y: 1, lambda m, ans, x, y: -m.floor(x / y)),
+    "fmod": (lambda m, ans, x, y: 1, lambda m, ans, x, y: -m.trunc(x / y)),
+    "logaddexp2": (lambda m, ans, x, y: m.exp2(x - ans), lambda m, ans, x, y: m.exp2(y - ans)),
+    "float_power": (lambda m, ans, x, y: y * x ** (y - 1), lambda m, ans, x, y: ans * m.log(x)),
+    "copysign": (lambda m, ans, x, y: np.sign(x) * m.copysign(1.0, y), lambda m, ans, x, y: 0.0),
+    "heaviside": (lambda m, ans, x, y: 0.0, lambda m, ans, x, y: x == 0),
 }
 
 # math's spelling of a NumPy name, where it has the function
 MATH_NAMES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh",
               "arccosh": "acosh", "arctanh": "atanh", "arctan2": "atan2", "power": "pow",
-              "remainder": "fmod", "deg2rad": "radians", "rad2deg": "degrees"}
+              "deg2rad": "radians", "rad2deg": "degrees"}
+# NumPy names whose math namesake is registered elsewhere or is another function
+# (math.remainder rounds to nearest where np.remainder floors)
 MATH_ONLY_NUMPY = {"cbrt", "square", "reciprocal", "negative", "absolute", "logaddexp",
-                   "exp2", "add", "subtract", "multiply", "true_divide", "remainder"}
+                   "exp2", "add", "subtract", "multiply", "true_divide", "remainder", "radians",
+                   "degrees"}
+# math-only functions (NumPy has no erf)
+MATH_ONLY = {"erf", "erfc"}
 
 np_ns, math_ns = Namespace(NP), Namespace(".math")
 
@@ -69,6 +99,9 @@ np_ns, math_ns = Namespace(NP), Namespace(".math")
 def _register(table, arity):
     for name, ds in table.items():
         ds = ds if arity == 2 else (ds,)
+        if name in MATH_ONLY:
+            defelementwise(getattr(math, name), *[partial(d, math_ns) for d in ds])
+            continue
         defelementwise(getattr(np, name), *[partial(d, np_ns) for d in ds])
         math_name = MATH_NAMES.get(name, name)
         if name not in MATH_ONLY_NUMPY and hasattr(math, math_name):
@@ -80,8 +113,18 @@ _register(BINARY, 2)
 defelementwise(math.exp2 if hasattr(math, "exp2") else np.exp2, partial(UNARY["exp2"], math_ns))
 defelementwise(math.cbrt if hasattr(math, "cbrt") else np.cbrt, partial(UNARY["cbrt"], math_ns))
 
-defnondiff(np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.fix, np.isnan, np.isfinite,
+defelementwise(math.remainder, lambda ans, x, y: 1, lambda ans, x, y: -np.round(x / y))
+# ldexp(x1, x2) = x1 * 2 ** x2 with an integer exponent
+defelementwise([np.ldexp, math.ldexp], lambda ans, x, i: 2.0 ** i, None)
+defvjp(np.nan_to_num, lambda g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None: g * np.isfinite(x),
+       keeps_scalars=True)
+defvjp(np.real, lambda g, ans, val: g, keeps_scalars=True)
+defvjp(np.imag, lambda g, ans, val: 0.0 * g, keeps_scalars=True)
+
+defnondiff(np.sign, np.floor, np.ceil, np.round, np.around, np.rint, np.trunc, np.fix, np.isnan, np.isfinite,
            np.isinf, np.floor_divide, np.greater, np.greater_equal, np.less, np.less_equal,
            np.equal, np.not_equal, np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
-           math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
+           np.signbit, np.isneginf, np.isposinf, np.isreal, np.iscomplex, np.spacing,
+           math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite, math.isclose,
+           math.gcd, math.lcm, math.comb, math.perm,
            keeps_scalars=True)

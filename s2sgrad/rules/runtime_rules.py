@@ -27,6 +27,8 @@ defvjp(rt_impl.broadcast_like, lambda G, ans, t, like: rt.unbroadcast(G, t), nog
 defvjp(rt_impl.unreduce, lambda G, ans, g, x, axis=None, keepdims=False: rt.reduce_like(G, g, axis, keepdims),
        nograd, nograd, nograd)
 defvjp(rt_impl.owned, lambda G, ans, g: G)
+deflinear(rt_impl.add_values)
+defvjp(rt_impl.add_values, lambda G, ans, a, b: G, lambda G, ans, a, b: G)
 defvjp(rt_impl.part, lambda G, ans, g, index, like: rt.scatter(rt.broadcast_like(G, g[index]), g, index),
        nograd, nograd)
 defvjp(rt_impl.saved_part, lambda G, ans, x, index: rt.scatter(G, x, index), nograd)
