@@ -22,6 +22,11 @@ def _view_functions():
     return {id(getattr(np, n)) for n in names if hasattr(np, n)}
 
 
+def is_view(eqn):
+    """May the result of this equation share memory with its first argument?"""
+    return bool(eqn.args) and isinstance(eqn.args[0], ir.Var) and _is_view(eqn, _view_functions())
+
+
 def _is_view(eqn, view_functions):
     if eqn.kind in ("getitem", "unpack"):
         return True
@@ -104,11 +109,15 @@ def unions(graph):
 
 
 def check(graph):
+    """Raise for writes another value would see; return {getitem: message} for
+    reads `x[i]` that are safe only if they are numbers, not views (checked at run time)."""
     stmts = list(ir.walk(graph.body))
     # (an append adds an element: it changes no memory that another value shares)
     writes = [s for s in stmts if isinstance(s, ir.Eqn) and s.kind == "setitem"]
+    guards = {}
     if not writes:
-        return
+        return guards
+    made_by = {o: s for s in stmts if isinstance(s, ir.Eqn) for o in s.outs}
     same, alias = unions(graph)
     where = _positions(graph.body)
     defined_at = {o: where[s] for s in stmts for o in s.outs}
@@ -141,10 +150,18 @@ def check(graph):
                     made = defined_at.get(v)
                     other = _spell(v) if not v.hint.startswith(".") else "a view of it"
                     line = f" (made at line {_line_of(v, stmts)})" if made and _line_of(v, stmts) else ""
+                    maker = made_by.get(v)
+                    if maker is not None and maker.kind == "getitem" and not _takes_slices(maker):
+                        # x[i] may be a number (a copy) or a row (a view): check when it runs
+                        guards[maker] = (f"{maker.loc}: '{other}'{line} is a view of '{_spell(target)}', which "
+                                         f"is written at line {w.loc.lineno} before '{other}' is read again; "
+                                         f"make a copy: ... = {_spell(target)}[...].copy()")
+                        continue
                     raise S2SGradError(
                         f"this assignment into '{_spell(target)}' also changes {other}{line}, which shares "
                         f"its memory (a view, or the same array on another path) and is read afterwards",
                         w.loc, "aliasing", "make a copy where the second value is made: ... = <that>.copy()")
+    return guards
 
 
 def _after(w, r, v, where, defined_at, result_reader):
@@ -164,6 +181,12 @@ def _after(w, r, v, where, defined_at, result_reader):
         return True
     # a loop around both the write and the read, that does not make v anew
     return any(loop in rloops and loop not in vloops for loop in wloops)
+
+
+def _takes_slices(getitem):
+    import gast
+    return any(isinstance(n, gast.Slice) or (isinstance(n, gast.Constant) and n.value in (None, Ellipsis))
+               for n in gast.walk(getitem.payload))
 
 
 def _line_of(v, stmts):

@@ -48,7 +48,9 @@ def _kind(value):
         return "other"
     if isinstance(value, (int, float, np.integer, np.floating)):
         return "scalar"
-    if isinstance(value, (dict, list, tuple)):
+    if isinstance(value, dict):
+        return "dict"
+    if isinstance(value, (list, tuple)):
         return "container"
     return "array"
 
@@ -114,6 +116,42 @@ def _plain_function(func, kinds):
     return func
 
 
+class _user_lines:
+    """Errors raised while generated code runs point at the user's line: the one
+    named by the `# line N:` comment over the generated statement that failed."""
+
+    def __init__(self, func):
+        self.func = func
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if not isinstance(exc, S2SGradError) or exc.loc is not None:
+            return False
+        import linecache
+        from .errors import Loc
+        frame_line = None
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename.startswith("<s2sgrad:"):
+                frame_line = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+            tb = tb.tb_next
+        if frame_line is None:
+            return False
+        lines = linecache.getlines(frame_line[0])
+        for text in reversed(lines[:frame_line[1]]):
+            text = text.strip()
+            if text.startswith("# line ") and ":" in text:
+                number = text[len("# line "):].split(":")[0].split(" ")[0]
+                if number.isdigit():
+                    target = self.func.func if isinstance(self.func, Derivative) else self.func
+                    filename = inspect.getsourcefile(target) or "?"
+                    source = linecache.getline(filename, int(number))
+                    raise S2SGradError(exc.reason, Loc(filename, int(number), 0, source), exc.construct,
+                                       exc.hint) from None
+        return False
+
+
 class Derivative:
     """A derivative of a user function; call it like the function."""
 
@@ -155,7 +193,8 @@ class Derivative:
     def __call__(self, *args, **kwargs):
         values, kinds = self._bind(args, kwargs)
         derived = self._derived(kinds)
-        out = derived.function(*values)
+        with _user_lines(self.func):
+            out = derived.function(*values)
         if self.variant == "grad":
             return self._shape(out, values)
         value, grads = out
@@ -170,6 +209,13 @@ class Derivative:
 
     def __repr__(self):
         return f"<s2sgrad {self.variant} of {self.func.__qualname__} wrt {self.wrt}>"
+
+    def _repr_markdown_(self):
+        """Jupyter shows a derivative function as its generated source."""
+        try:
+            return f"```python\n{self.source.rstrip()}\n```"
+        except S2SGradError as exc:
+            return f"```text\n{exc}\n```"
 
 
 def _decorator(variant):

@@ -67,6 +67,10 @@ class _Facts:
             if n.id not in in_loops:
                 self.sites.setdefault(n.id, n)
         self.in_loops = in_loops
+        # writes into an array in place: a folded expression may read a view of it
+        self.mutates = any(isinstance(n, gast.AugAssign) or (
+            isinstance(n, gast.Assign) and any(isinstance(t, gast.Subscript) for t in n.targets)) or (
+            isinstance(n, gast.Expr) and isinstance(n.value, gast.Call)) for n in gast.walk(stmt))
 
 
 def inline_temporaries(body, temps):
@@ -101,7 +105,7 @@ def inline_temporaries(body, temps):
                         facts.pop(id(block[j]), None)
                         del block[i]
                     break
-                if reads & there.stores:
+                if reads & there.stores or (there.mutates and reads):
                     break
     return body
 

@@ -172,7 +172,7 @@ class Emitter:
 
     def statement(self, eqn):
         if eqn.kind == "effect":
-            stmt = self.expr(eqn)
+            stmt = self.fix_roots(self.expr(eqn))
             return stmt if isinstance(stmt, gast.stmt) else gast.Expr(stmt)
         if eqn.kind == "setitem":
             target = gast.Subscript(self.atom(eqn.args[0]), self.index(eqn), gast.Store())

@@ -11,6 +11,7 @@ import gast
 from . import ir
 from .codegen import assign, assign_many, call, name, plus
 from .context import RuleContext
+from .errors import S2SGradError
 from .rules import lookup
 from .rules.sym import Sym, rt, to_node
 
@@ -77,6 +78,14 @@ class Forward(RuleContext):
         return [assign(target, expr)]
 
     def tangent_expr(self, eqn):
+        try:
+            return self._tangent_expr(eqn)
+        except S2SGradError as exc:
+            if exc.loc is not None:
+                raise
+            raise self.error(eqn, exc.reason, exc.hint) from None
+
+    def _tangent_expr(self, eqn):
         if eqn.kind == "getitem":
             return gast.Subscript(name(self.tangent[eqn.args[0]]), self.emit.index(eqn), gast.Load())
         if eqn.kind == "build":

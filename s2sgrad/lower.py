@@ -73,9 +73,10 @@ def _not_any(flags):
 
 
 class _Lowerer:
-    def __init__(self, parsed):
+    def __init__(self, parsed, dicts=()):
         self.parsed = parsed
         self.counter = 0
+        self.dicts = set(dicts)      # parameters that hold dicts: `for k in d` loops over keys
 
     def fresh(self, stem):
         self.counter += 1
@@ -218,6 +219,9 @@ class _Lowerer:
             header.append(_copy_loc(gast.Assign([count], counted, None), s))
             header.append(_copy_loc(gast.Assign([item], _subscript(seq, index), None), s))
             length = _call("len", [_name(seq)])
+        elif isinstance(it, gast.Name) and it.id in self.dicts and not self.reassigned(it.id):
+            it = s.iter = _copy_loc(gast.Call(gast.Attribute(it, "keys", gast.Load()), [], []), s)
+            return self.for_header(s)
         elif _is_method_call(it, ("items", "values", "keys")):
             # for k, v in d.items(): loop over the keys and read d[k]
             mapping = self.hoist(it.func.value, pre, s, "map")
@@ -251,6 +255,10 @@ class _Lowerer:
         s.iter = _copy_loc(_call("range", [length]), s)
         s.target = _name(index, True)
         return pre, header
+
+    def reassigned(self, name):
+        return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
+                   for n in gast.walk(self.parsed.node))
 
     def hoist(self, expr, pre, s, stem):
         if isinstance(expr, gast.Name):
@@ -290,10 +298,11 @@ def _subscript(seq, index):
     return gast.Subscript(_name(seq), _name(index), gast.Load())
 
 
-def lower(parsed):
-    """Desugar `parsed.node` in place (see the module docstring for what remains)."""
+def lower(parsed, dicts=()):
+    """Desugar `parsed.node` in place (see the module docstring for what remains).
+    `dicts`: parameter names known to hold dicts (iterating one gives its keys)."""
     node = parsed.node
-    lowerer = _Lowerer(parsed)
+    lowerer = _Lowerer(parsed, dicts)
     lowerer.refuse(node.args)
     body, flags, _ = lowerer.block(node.body, None)
     last = node.body[-1] if node.body else node

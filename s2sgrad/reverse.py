@@ -17,6 +17,7 @@ import gast
 from . import ir
 from .codegen import assign, assign_many, call, comment, free_names, name
 from .context import RuleContext
+from .errors import S2SGradError
 from .rules import lookup, nograd
 from .rules.sym import Sym, rt, to_node
 
@@ -327,9 +328,7 @@ class Reverse(RuleContext):
             return []
         g = (ONE if gs[0] == ONE_NAME else Sym(name(gs[0]))) if len(gs) == 1 else None
         if eqn.kind == "getitem":
-            x = eqn.args[0]
-            if any(a in self.active for a in eqn.args[1:]):
-                raise self.error(eqn, "an index computed from a differentiated value")
+            x = eqn.args[0]     # (an index is discrete: it carries no derivative)
             if x in self.inplace.buffered:
                 out = []
                 index = (self.emit.index(eqn), self.emit.index_value(eqn), self.basic_index(eqn))
@@ -379,7 +378,12 @@ class Reverse(RuleContext):
                 if vjp is None:
                     param = params[i] if i < len(params) else "?"
                     raise self.error(eqn, f"{self.describe(eqn)} has no derivative with respect to '{param}'")
-                part = self.run_vjp(vjp, g, ans, bound)
+                try:
+                    part = self.run_vjp(vjp, g, ans, bound)
+                except S2SGradError as exc:
+                    if exc.loc is not None:
+                        raise
+                    raise self.error(eqn, exc.reason, exc.hint) from None
                 if rule.elementwise and self.needs_unbroadcast(a, eqn):
                     part = rt.unbroadcast(part, self.shape_sym(a))
                 parts.append((a, part))

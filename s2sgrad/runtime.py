@@ -5,7 +5,7 @@ that generated code can itself be differentiated.
 """
 import numpy as np
 
-__all__ = ["unbroadcast", "zeros_like", "grad_seed", "sum_to", "unreduce", "reduce_count",
+__all__ = ["not_a_view", "unbroadcast", "zeros_like", "grad_seed", "sum_to", "unreduce", "reduce_count",
            "matmul_lhs", "matmul_rhs", "extremum_mask", "scatter", "prod_others",
            "owned", "part", "saved_part", "add_at", "dot_lhs", "dot_rhs", "shape_of", "split_last", "broadcast_like", "reduce_like", "add_values"]
 
@@ -155,6 +155,13 @@ def _prod_others_last(a):
     left = np.concatenate([ones, np.cumprod(a[..., :-1], axis=-1)], axis=-1)
     right = np.concatenate([np.cumprod(a[..., :0:-1], axis=-1)[..., ::-1], ones], axis=-1)
     return left * right
+
+
+def not_a_view(x, message):
+    """Stop if `x` shares memory with another array (the derivative would miss a change)."""
+    if isinstance(x, np.ndarray) and x.base is not None:
+        from .errors import S2SGradError
+        raise S2SGradError(message)
 
 
 def owned(g):

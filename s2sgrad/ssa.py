@@ -28,6 +28,8 @@ BINOPS = {
 UNOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Invert: operator.invert}
 
 _MISSING = object()
+_AUG = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**", gast.FloorDiv: "//",
+        gast.Mod: "%", gast.MatMult: "@"}
 _DATA = (int, float, complex, np.ndarray, np.generic, list, tuple, dict)
 _MUTATING_METHODS = {"extend", "insert", "pop", "remove", "sort", "reverse", "clear", "update", "setdefault",
                      "popitem", "fill", "resize", "put", "itemset", "partition", "setfield", "byteswap"}
@@ -78,6 +80,8 @@ class _Builder:
         self.block = None
         self.main = main or parsed          # the function being differentiated
         self.inlining = inlining            # helpers being inlined, outermost first
+        self.passed = {}                    # a helper's parameters bound to its caller's values
+        self.view_made = main.view_made if main is not None and hasattr(main, "view_made") else set()
 
     def global_atom(self, path, value, root_name, root):
         return ir.Global(path, value, root, self.is_foreign(root_name))
@@ -97,9 +101,12 @@ class _Builder:
         return stmt
 
     def eqn(self, node, prim, args, kind, kwargs=None, payload=None, hint=".t", boolean=False):
+        from .aliasing import is_view
         out = ir.Var(hint)
-        self.emit(ir.Eqn([out], prim, list(args), dict(kwargs or {}), self.parsed.loc(node),
-                         kind, payload, boolean))
+        made = ir.Eqn([out], prim, list(args), dict(kwargs or {}), self.parsed.loc(node), kind, payload, boolean)
+        self.emit(made)
+        if is_view(made):
+            self.view_made.add(out)
         return out
 
     def sub_block(self, stmts, env):
@@ -126,6 +133,13 @@ class _Builder:
             hint = _hint(s.targets[0]) if len(s.targets) == 1 else ".t"
             if getattr(s, "augmented", False) and isinstance(s.targets[0], gast.Name):
                 self.check_augmented(s, env)
+                current = env.get(s.targets[0].id)
+                if current in self.view_made:
+                    # `v op= y` on a view would change the array v views: allow it only for numbers
+                    self.emit(guard_not_view(current, f"{self.parsed.loc(s)}: '{s.targets[0].id}' is a view of "
+                                             "another array, and an augmented assignment would change that array "
+                                             f"in place; write {s.targets[0].id} = {s.targets[0].id} ... instead",
+                                             self.parsed.loc(s)))
             value = self.expr(s.value, env, hint)
             for target in s.targets:
                 self.bind(target, value, env, s)
@@ -134,6 +148,9 @@ class _Builder:
             if isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant):
                 return env  # a docstring
             if isinstance(s, gast.Expr) and self.mutating_call(s.value, env):
+                return env
+            if isinstance(s, gast.Expr) and self.calls_user_code(s.value, env):
+                self.expr(s.value, env)     # a helper called for its effect: inline it
                 return env
             self.opaque(s, env, effect=True)
             return env
@@ -145,6 +162,23 @@ class _Builder:
         if isinstance(s, gast.While):
             return self.while_loop(s, env)
         raise self.parsed.error(s, f"'{type(s).__name__}' is not supported here", type(s).__name__)
+
+    def calls_user_code(self, call, env):
+        if not isinstance(call, gast.Call):
+            return False
+        from .api import Derivative
+        func = call.func
+        try:
+            if isinstance(func, gast.Name) and func.id not in env and func.id not in self.locals:
+                obj = self.parsed.resolve(func.id)
+            elif isinstance(func, gast.Attribute):
+                path = self.static_path(func, env)
+                obj = path[1] if path else None
+            else:
+                return False
+        except S2SGradError:
+            return False
+        return _is_user_function(obj) or isinstance(obj, Derivative)
 
     def mutating_call(self, call, env):
         """`lst.append(v)` becomes a new version of the list; other calls that change
@@ -169,6 +203,12 @@ class _Builder:
                 raise self.parsed.error(call, f"'{owner}.{func.attr}(...)' changes '{owner}' in place, "
                                         "which cannot be differentiated", "in-place method",
                                         "build a new value instead (e.g. sorted(...), np.sort(...), x = x + ...)")
+        elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+                and (func.attr in _MUTATING_METHODS or func.attr == "append"):
+            owner = func.value.id
+            raise self.parsed.error(call, f"'{owner}.{func.attr}(...)' changes module-level state, which the "
+                                    "derivative cannot follow", "module state",
+                                    f"pass '{owner}' in as an argument and return the new value")
         if isinstance(func, (gast.Attribute, gast.Name)):
             path = self.static_path(func, env) if isinstance(func, gast.Attribute) else None
             obj = path[1] if path else (self.parsed.resolve(func.id) if isinstance(func, gast.Name) else None)
@@ -182,6 +222,10 @@ class _Builder:
         """`x += y` on an array changes it in place; we rebind x, so no other name may share it."""
         target = s.targets[0].id
         current = env.get(target)
+        if isinstance(current, ir.Var) and self.passed.get(target) is current:
+            raise self.parsed.error(s, f"'{target} {_AUG.get(type(s.value.op), 'op')}= ...' would change the "
+                                    f"caller's array in place", "aliasing",
+                                    f"write {target} = {target} ... (a new array) and return it")
         others = [m for m, v in env.items() if v is current and m != target and not m.startswith(".")]
         if isinstance(current, ir.Var) and others:
             raise self.parsed.error(s, f"'{target}' and '{others[0]}' name the same value; an augmented "
@@ -448,9 +492,9 @@ class _Builder:
             if isinstance(generated, tuple):
                 raise self.parsed.error(node, "a vjp inside differentiated code is not supported", "call",
                                         "use sg.grad or sg.value_and_grad there")
-            return self.inline(node, generated, args, kwargs)
+            return self.inline(node, generated, args, kwargs, env)
         if _is_user_function(callee.value):
-            return self.inline(node, callee.value, args, kwargs)
+            return self.inline(node, callee.value, args, kwargs, env)
         return self.eqn(node, callee.value, args, "call", kwargs, payload=callee, hint=hint)
 
     def derivative_of(self, call, env):
@@ -485,7 +529,7 @@ class _Builder:
                 return path[1]
         raise LookupError(node)
 
-    def inline(self, node, func, args, kwargs):
+    def inline(self, node, func, args, kwargs, env_of_call):
         """Build a helper's body in place, its parameters bound to the arguments."""
         from .frontend import parse_function
         from .lower import lower
@@ -503,18 +547,33 @@ class _Builder:
             raise self.parsed.error(node, f"cannot call {func.__qualname__}: {exc}", "call") from None
         bound.apply_defaults()
         env = {}
-        for name_, value in bound.arguments.items():
-            if not isinstance(value, (ir.Var, ir.Const, ir.Global)):
+        for p in inspect.signature(func).parameters.values():
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
                 raise self.parsed.error(node, f"*args/**kwargs of {func.__qualname__} are not supported", "call")
-            env[name_] = value
-        for a in parsed.node.args.args:
-            if not isinstance(env.get(a.id), (ir.Var, ir.Const, ir.Global)):
-                env[a.id] = ir.Const(env.get(a.id))
+        for name_, value in bound.arguments.items():
+            # a default the call left out is a constant
+            env[name_] = value if isinstance(value, (ir.Var, ir.Const, ir.Global)) else ir.Const(value)
+        passed = dict(env)
         helper = _Builder(parsed, self.main, self.inlining + (func,))
         helper.block = self.block
+        helper.passed = {n: v for n, v in passed.items() if isinstance(v, ir.Var)}
         ret = parsed.node.body[-1]
-        env = helper.statements(parsed.node.body[:-1], env)
-        return helper.expr(ret.value, env, "." + func.__name__)
+        try:
+            env = helper.statements(parsed.node.body[:-1], env)
+            result = helper.expr(ret.value, env, "." + func.__name__)
+        except S2SGradError as exc:
+            if "called at" in exc.reason:
+                raise
+            raise S2SGradError(f"{exc.reason} (in {func.__qualname__}, called at {self.parsed.loc(node)})",
+                               exc.loc, exc.construct, exc.hint) from None
+        # A helper that wrote into an argument in place changed the caller's array too.
+        for name_, before in passed.items():
+            after = env.get(name_)
+            if isinstance(before, ir.Var) and after is not before and _same_object(self.block, before, after):
+                for caller_name, v in list(env_of_call.items()):
+                    if v is before:
+                        env_of_call[caller_name] = after
+        return result
 
     def index_template(self, node, env):
         """The index of a subscript with every computed part replaced by a placeholder."""
@@ -546,6 +605,13 @@ class _Builder:
             self.emit(ir.Eqn([], "effect", atoms, {}, self.parsed.loc(node), "effect", template))
             return None
         return self.eqn(node, "opaque", atoms, "opaque", payload=template, hint=hint, boolean=boolean)
+
+
+def guard_not_view(value, message, loc):
+    """An effect statement `not_a_view(value, message)`: fails at run time if value is a view."""
+    template = gast.Expr(gast.Call(gast.Name(".rt.not_a_view", gast.Load(), None, None),
+                                   [gast.Name(".1", gast.Load(), None, None), gast.Constant(message, None)], []))
+    return ir.Eqn([], "effect", [value], {}, loc, "effect", template)
 
 
 def _same_object(block, start, end):

@@ -3,6 +3,7 @@
 parse (frontend) -> lower -> SSA (ssa.build, ssa.prune) -> analyses (activity,
 scalar kinds) -> reverse sweep (reverse) -> source (codegen) -> compile.
 """
+import ast
 import math
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from .lower import lower
 from .naming import Names
 from .cleanup import coalesce_copies, drop_dead_temporaries, drop_orphan_comments, inline_temporaries
 from .forward import Forward
+from .aliasing import _Union
 from .reverse import ONE_NAME, InPlace, Reverse
 
 
@@ -27,12 +29,27 @@ class Derived:
     graph: object
 
 
-def build_graph(func):
+def build_graph(func, arg_kinds=()):
     parsed = parse_function(func)
-    lower(parsed)
+    names = [a.id for a in parsed.node.args.args]
+    lower(parsed, dicts=[n for n, k in zip(names, arg_kinds) if k == "dict"])
     graph = ssa.prune(ssa.build(parsed))
-    aliasing.check(graph)
+    guards = aliasing.check(graph)
+    if guards:
+        _insert_guards(graph.body, guards)
     return graph
+
+
+def _insert_guards(block, guards):
+    """After each read x[i] that must not be a view, a run-time check that it is not."""
+    out = []
+    for stmt in block:
+        for sub in ir.sub_blocks(stmt):
+            _insert_guards(sub, guards)
+        out.append(stmt)
+        if stmt in guards:
+            out.append(ssa.guard_not_view(stmt.outs[0], guards[stmt], stmt.loc))
+    block[:] = out
 
 
 def _user_names(graph):
@@ -77,30 +94,39 @@ class _Spelling:
 
 
 def _name_everything(graph, names, inplace):
-    for p in graph.params:
-        names.var(p)
+    """Name every value; values that are one Python object (versions of an array
+    written in place, a loop's result and its carried value, a phi and the value
+    a branch makes for it) share one name, taken from the first of them."""
+    same = _Union()
     for stmt in ir.walk(graph.body):
         if isinstance(stmt, ir.Eqn) and stmt.kind in ("setitem", "append"):
-            names.share(stmt.outs[0], stmt.args[0])     # written in place: one array, one name
+            same.union(stmt.outs[0], stmt.args[0])
         elif ir.is_loop(stmt):
-            for c, init in zip(stmt.carried, stmt.inits):
+            for c, init, y in zip(stmt.carried, stmt.inits, stmt.outs):
+                same.union(y, c)
                 if isinstance(init, ir.Var) and inplace.versions.find(c) is inplace.versions.find(init):
-                    names.share(c, init)                # the loop writes into this very array
-    for stmt in ir.walk(graph.body):
-        if ir.is_loop(stmt):
-            for c, y in zip(stmt.carried, stmt.outs):
-                names.share(y, c)
-        if isinstance(stmt, ir.If):
-            # a value made in a branch for the phi gets the phi's name: no copy
+                    same.union(c, init)
+        elif isinstance(stmt, ir.If):
             for arm, outs in ((stmt.then, stmt.then_outs), (stmt.orelse, stmt.else_outs)):
                 made = {o for st in arm for o in st.outs}
                 for phi, out in zip(stmt.outs, outs):
-                    if out in made and out not in names.vars:
-                        names.share(out, phi)
-        for v in stmt.outs:
-            names.var(v)
+                    if out in made:
+                        same.union(out, phi)
+    order = list(graph.params)
+    for stmt in ir.walk(graph.body):
+        order += stmt.outs
+        if ir.is_loop(stmt):
+            order += stmt.carried
         if isinstance(stmt, ir.For):
-            names.var(stmt.index)
+            order.append(stmt.index)
+    first = {}
+    for v in order:
+        root = same.find(v)
+        if root in first:
+            names.share(v, first[root])
+        else:
+            first[root] = v
+            names.var(v)
     # every version of an array written in place has one adjoint buffer
     first = {}
     for v in sorted(inplace.buffered, key=lambda v: v.id):
@@ -117,13 +143,13 @@ def derive(func, wrt, arg_kinds, variant):
     variant: 'grad' (returns gradients), 'value_and_grad', or 'vjp' (a forward
     function returning (value, saved) and a backward function of (saved, cotangent)).
     """
-    graph = build_graph(func)
+    graph = build_graph(func, arg_kinds)
     wrt_vars = [graph.params[i] for i in wrt]
     active = analysis.activity(graph, wrt_vars)
     scalars = analysis.kinds(graph, arg_kinds)
     # A first sweep finds which old array values the reverse sweep reads; the
     # second saves exactly the overwritten parts those reads need.
-    containers = {p for p, k in zip(graph.params, arg_kinds) if k == "container"}
+    containers = {p for p, k in zip(graph.params, arg_kinds) if k in ("container", "dict")}
     inplace = InPlace(graph, active, container_params=containers)
     if inplace.writes:
         probe = _Generation(func, graph, wrt_vars, active, scalars, inplace, variant, probe=True)
@@ -221,13 +247,13 @@ def _compile(func, graph, funcs, entry, source, spell, variant):
         function = (f1, f2)
     else:
         function = compile_function(source, entry, func, spell.bindings, variant)
-    return Derived(_with_imports(source, spell.bindings), function, graph)
+    return Derived(_with_imports(source, spell.bindings, func.__globals__), function, graph)
 
 
 def derive_forward(func, wrt, arg_kinds):
     """Generate the forward-mode (JVP) function of `func` for tangents of parameters `wrt`:
     `f_jvp(*args, *tangents) -> (value, tangent of the value)`."""
-    graph = build_graph(func)
+    graph = build_graph(func, arg_kinds)
     wrt_vars = [graph.params[i] for i in wrt]
     active = analysis.activity(graph, wrt_vars)
     scalars = analysis.kinds(graph, arg_kinds)
@@ -276,14 +302,21 @@ def _temporaries(graph, names, user, wrt_vars):
     return temps
 
 
-def _with_imports(source, bindings):
+def _with_imports(source, bindings, user_globals=None):
+    """The import lines that make `source` runnable on its own: NumPy, math, the
+    runtime helpers, and the modules the user's code reads (numpy as np, ...)."""
+    import types
+    modules = dict((n, v) for n, v in bindings.items() if isinstance(v, types.ModuleType))
+    helpers = sorted(n for n, v in bindings.items() if not isinstance(v, types.ModuleType))
+    used = {node.id for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Name)}
+    for n in used:
+        value = (user_globals or {}).get(n)
+        if isinstance(value, types.ModuleType) and n not in modules:
+            modules[n] = value
     lines = []
-    helpers = sorted(n for n, v in bindings.items() if v is not np and v is not math)
-    if any(v is np for v in bindings.values()):
-        lines.append("import numpy as np" if "np" in bindings else
-                     f"import numpy as {next(n for n, v in bindings.items() if v is np)}")
-    if any(v is math for v in bindings.values()):
-        lines.append("import math")
+    for n, module in sorted(modules.items()):
+        full = module.__name__
+        lines.append(f"import {full}" if full == n else f"import {full} as {n}")
     if helpers:
         lines.append(f"from s2sgrad.runtime import {', '.join(helpers)}")
     return ("\n".join(lines) + "\n\n" if lines else "") + source

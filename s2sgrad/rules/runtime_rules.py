@@ -11,7 +11,7 @@ from .. import runtime as rt_impl
 from . import deflinear, defnondiff, defvjp, nograd
 from .sym import rt
 
-defnondiff(rt_impl.zeros_like, rt_impl.grad_seed, rt_impl.reduce_count, rt_impl.shape_of,
+defnondiff(rt_impl.not_a_view, rt_impl.zeros_like, rt_impl.grad_seed, rt_impl.reduce_count, rt_impl.shape_of,
            rt_impl.extremum_mask)
 
 # linear in the adjoint they carry; their other arguments give shapes only
