@@ -1,0 +1,58 @@
+"""Rule authoring for users: give a function your own derivative.
+
+    import s2sgrad.extend as ext
+
+    def softplus(x):                       # a numerically stable softplus...
+        return np.logaddexp(0.0, x)
+
+    ext.defvjp(softplus, lambda g, ans, x: g / (1.0 + np.exp(-x)))   # ...with its own rule
+
+A rule is a lambda over the incoming adjoint `g`, the result `ans` and the
+arguments (by position, as the function takes them). It runs at compile time
+on symbolic values, so it is written with ordinary NumPy calls and the code it
+builds is inlined into the generated source, exactly like a built-in rule.
+Registering a rule replaces any earlier one for that function (also a
+built-in's, e.g. a straight-through estimator for `np.sign`); derivatives
+compiled before are recompiled on their next call.
+"""
+from . import api
+from . import rules as _rules
+
+__all__ = ["defvjp", "defjvp", "defelementwise", "defnondiff"]
+
+
+def _changed():
+    api._cache.clear()
+
+
+def defvjp(fn, *vjps, jvp=None):
+    """Register VJPs for `fn`, one per positional argument (None: no derivative
+    with respect to that argument). `jvp(tangents, ans, *args)` optionally gives
+    forward mode: `tangents[i]` is argument i's tangent, or None."""
+    _rules.NONDIFF.discard(_rules._key(fn))
+    _rules.defvjp(fn, *vjps)
+    if jvp is not None:
+        _rules.defjvp(fn, jvp)
+    _changed()
+
+
+def defjvp(fn, jvp):
+    """Register (or replace) only the forward-mode rule of `fn`."""
+    _rules.defjvp(fn, jvp)
+    _changed()
+
+
+def defelementwise(fn, *derivatives):
+    """An element-wise `fn`: give each argument's local derivative `(ans, *args) -> d`.
+    Reverse mode is `g * d`, forward mode `t * d`, broadcasting handled for you."""
+    _rules.NONDIFF.discard(_rules._key(fn))
+    _rules.defelementwise(fn, *derivatives)
+    _changed()
+
+
+def defnondiff(*fns):
+    """Declare functions whose results carry no derivative (a step, a random draw...)."""
+    for fn in fns:
+        _rules.RULES.pop(_rules._key(fn), None)
+    _rules.defnondiff(*fns)
+    _changed()
