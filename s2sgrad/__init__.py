@@ -6,11 +6,12 @@ the forward computation and then its reverse sweep (backpropagation).
 from .api import Derivative, grad, hessian, hvp, jacobian, jvp, show, source, stop_gradient, value_and_grad, vjp
 from .check import GradCheck, check_grad
 from .errors import S2SGradError
+from .schedule import checkpointed
 from . import extend
 from .graphview import graph
 from .rules import defnondiff as _defnondiff
 
 _defnondiff(stop_gradient)
 
-__all__ = ["check_grad", "GradCheck", "extend", "grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "hvp", "source", "show", "stop_gradient", "S2SGradError", "Derivative", "graph"]
+__all__ = ["checkpointed", "check_grad", "GradCheck", "extend", "grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "hvp", "source", "show", "stop_gradient", "S2SGradError", "Derivative", "graph"]
 __version__ = "0.1.0"

@@ -155,8 +155,9 @@ class _user_lines:
 class Derivative:
     """A derivative of a user function; call it like the function."""
 
-    def __init__(self, func, wrt, variant):
+    def __init__(self, func, wrt, variant, checkpoints=None):
         self.func = func
+        self.checkpoints = checkpoints
         self.wrt, self.single = _normalize_wrt(func, wrt)
         self.variant = variant
         self.signature = inspect.signature(func.func if isinstance(func, Derivative) else func)
@@ -166,13 +167,13 @@ class Derivative:
 
     def _derived(self, kinds):
         func = _plain_function(self.func, kinds)
-        key = (func, self.wrt, self.variant, kinds)
+        key = (func, self.wrt, self.variant, kinds, self.checkpoints)
         derived = _cache.get(key)
         if derived is None:
             with _cache_lock:
                 derived = _cache.get(key)
                 if derived is None:
-                    derived = _cache[key] = derive(func, self.wrt, kinds, self.variant)
+                    derived = _cache[key] = derive(func, self.wrt, kinds, self.variant, self.checkpoints)
         self._last = derived
         return derived
 
@@ -219,10 +220,10 @@ class Derivative:
 
 
 def _decorator(variant):
-    def make(f=None, wrt=0):
+    def make(f=None, wrt=0, checkpoints=None):
         if f is None:
-            return lambda g: Derivative(g, wrt, variant)
-        return Derivative(f, wrt, variant)
+            return lambda g: Derivative(g, wrt, variant, checkpoints)
+        return Derivative(f, wrt, variant, checkpoints)
     return make
 
 
@@ -230,7 +231,9 @@ grad = _decorator("grad")
 grad.__doc__ = """Gradient of `f`'s scalar result with respect to the argument(s) `wrt`.
 
 Usable bare (`@grad`) or with options (`@grad(wrt=(0, 1))`). `wrt` is an index,
-a parameter name, or a tuple of these (then a tuple of gradients is returned)."""
+a parameter name, or a tuple of these (then a tuple of gradients is returned).
+`checkpoints=k` checkpoints every outermost `for` loop with k snapshots (see
+`sg.checkpointed` to mark single loops)."""
 value_and_grad = _decorator("value_and_grad")
 value_and_grad.__doc__ = """Like `grad`, but returns `(value, gradient)` from one forward and one reverse sweep."""
 
@@ -246,11 +249,11 @@ class _VJP(Derivative):
         return value, pullback
 
 
-def vjp(f=None, wrt=0):
+def vjp(f=None, wrt=0, checkpoints=None):
     """`vjp(f)(*args)` -> `(value, pullback)`; `pullback(cotangent)` is the vector-Jacobian product."""
     if f is None:
-        return lambda g: _VJP(g, wrt, "vjp")
-    return _VJP(f, wrt, "vjp")
+        return lambda g: _VJP(g, wrt, "vjp", checkpoints)
+    return _VJP(f, wrt, "vjp", checkpoints)
 
 
 class _JVP(Derivative):

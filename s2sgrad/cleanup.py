@@ -56,11 +56,11 @@ class _Facts:
         self.sites = {}              # name -> the Name node reading it (outside loops)
         self.loaded = set()
         in_loops = set()
-        if isinstance(stmt, (gast.For, gast.While)):
+        if isinstance(stmt, (gast.For, gast.While, gast.FunctionDef)):
             in_loops = {n.id for n in _loads(stmt)}
         else:
             for n in gast.walk(stmt):
-                if isinstance(n, (gast.For, gast.While)):
+                if isinstance(n, (gast.For, gast.While, gast.FunctionDef)):
                     in_loops |= {m.id for m in _loads(n)}
         for n in _loads(stmt):
             self.loaded.add(n.id)

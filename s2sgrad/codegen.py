@@ -216,6 +216,11 @@ def free_names(stmts):
             elif isinstance(s, gast.While):
                 expr(s.test, bound)
                 block(s.body, bound)
+            elif isinstance(s, gast.FunctionDef):
+                params = {a.id for a in s.args.args}
+                inner = free_names(s.body) - params
+                free.update(inner - bound)
+                bound = bound | {s.name}
             else:
                 expr(s, bound)
         return bound

@@ -104,6 +104,7 @@ class For:
     outs: list
     loc: Any
     exit: Optional[Any] = None
+    checkpoint: Optional[Any] = None   # snapshots, for a loop marked sg.checkpointed
 
 
 @dataclass(eq=False)
@@ -149,7 +150,7 @@ def reads(stmt):
     if isinstance(stmt, If):
         return [stmt.cond]
     if isinstance(stmt, For):
-        return list(stmt.bounds) + list(stmt.inits)
+        return list(stmt.bounds) + list(stmt.inits) + ([stmt.checkpoint] if stmt.checkpoint is not None else [])
     return list(stmt.inits)
 
 

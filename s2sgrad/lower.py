@@ -77,6 +77,8 @@ class _Lowerer:
         self.parsed = parsed
         self.counter = 0
         self.dicts = set(dicts)      # parameters that hold dicts: `for k in d` loops over keys
+        self.checkpoint_all = None   # snapshots for every outermost for loop (grad(..., checkpoints=k))
+        self.depth = 0               # loops around the statement being lowered
 
     def fresh(self, stem):
         self.counter += 1
@@ -190,7 +192,9 @@ class _Lowerer:
 
     def for_loop(self, s, loop):
         pre, header = self.for_header(s)
+        self.depth += 1
         body_pre, body, flags = self.loop_body(header + s.body, s)
+        self.depth -= 1
         s.body = body
         s.orelse = []
         return pre + body_pre + [s], flags, False, None
@@ -199,6 +203,14 @@ class _Lowerer:
         """Rewrite `for <target> in <iterable>` as a loop over `range`; returns statements
         to run before the loop and statements that start each iteration."""
         it = s.iter
+        snapshots = self.checkpoint_marker(it)
+        if snapshots is not None:
+            s.iter = it = it.args[0]
+            s.checkpoint = snapshots
+            if not _is_call_to(it, "range"):
+                raise self.parsed.error(s, "sg.checkpointed needs a range(...) to loop over", "checkpointed loop")
+        elif self.checkpoint_all is not None and self.depth == 0 and _is_call_to(it, "range"):
+            s.checkpoint = gast.Constant(self.checkpoint_all, None)
         if _is_call_to(it, "range"):
             if isinstance(s.target, gast.Name):
                 return [], []
@@ -256,6 +268,25 @@ class _Lowerer:
         s.target = _name(index, True)
         return pre, header
 
+    def checkpoint_marker(self, it):
+        """The snapshots expression of `sg.checkpointed(range(...), snapshots=k)`, or None."""
+        from .schedule import checkpointed
+        if not (isinstance(it, gast.Call) and it.args):
+            return None
+        func, parts = it.func, []
+        while isinstance(func, gast.Attribute):
+            parts.append(func.attr)
+            func = func.value
+        if not isinstance(func, gast.Name):
+            return None
+        obj = self.parsed.resolve(func.id)
+        for attr in reversed(parts):
+            obj = getattr(obj, attr, None)
+        if obj is not checkpointed:
+            return None
+        given = it.args[1:] + [k.value for k in it.keywords if k.arg == "snapshots"]
+        return given[0] if given else gast.Constant(None, None)
+
     def reassigned(self, name):
         return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
                    for n in gast.walk(self.parsed.node))
@@ -268,7 +299,9 @@ class _Lowerer:
         return name
 
     def while_loop(self, s, loop):
+        self.depth += 1
         body_pre, body, flags = self.loop_body(s.body, s)
+        self.depth -= 1
         s.body = body or [gast.Pass()]
         return body_pre + [s], flags, False, None
 
@@ -298,11 +331,12 @@ def _subscript(seq, index):
     return gast.Subscript(_name(seq), _name(index), gast.Load())
 
 
-def lower(parsed, dicts=()):
+def lower(parsed, dicts=(), checkpoints=None):
     """Desugar `parsed.node` in place (see the module docstring for what remains).
     `dicts`: parameter names known to hold dicts (iterating one gives its keys)."""
     node = parsed.node
     lowerer = _Lowerer(parsed, dicts)
+    lowerer.checkpoint_all = checkpoints
     lowerer.refuse(node.args)
     body, flags, _ = lowerer.block(node.body, None)
     last = node.body[-1] if node.body else node

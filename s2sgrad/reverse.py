@@ -14,7 +14,7 @@ is made only where a branch or a loop needs a value that got no contribution.
 """
 import gast
 
-from . import ir
+from . import checkpointing, ir
 from .codegen import assign, assign_many, call, comment, free_names, name
 from .context import RuleContext
 from .errors import S2SGradError
@@ -515,7 +515,10 @@ class Reverse(RuleContext):
         after = []
         for c, i, o, y in active:
             self.contribute(i, name(self.names.adjoint(y)), after)
-        fwd, rev_loop = self.loop_code(s, fwd_body, rev_body, carried)
+        if isinstance(s, ir.For) and s.checkpoint is not None:
+            fwd, rev_loop = checkpointing.loop_code(self, s, fwd_body, rev_body, carried, active, touched)
+        else:
+            fwd, rev_loop = self.loop_code(s, fwd_body, rev_body, carried)
         return fwd, pre + rev_loop + after
 
     def can_coalesce(self, s, c, o):

@@ -326,8 +326,10 @@ class _Builder:
         outs = [ir.Var(_hint_name(n)) for n in names]
         self.check_loop_aliases(s, names, [env[n] for n in names], carried, block,
                                 [inner[n] for n in names], env)
+        snapshots = getattr(s, "checkpoint", None)
+        snapshots = self.expr(snapshots, env) if snapshots is not None else None
         self.emit(ir.For(index, bounds, carried, [env[n] for n in names], block,
-                         [inner[n] for n in names], outs, self.parsed.loc(s), exit_atom))
+                         [inner[n] for n in names], outs, self.parsed.loc(s), exit_atom, snapshots))
         env = dict(env)
         env.update(zip(names, outs))
         if not s.target.id.startswith("."):

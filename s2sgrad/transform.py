@@ -29,10 +29,10 @@ class Derived:
     graph: object
 
 
-def build_graph(func, arg_kinds=()):
+def build_graph(func, arg_kinds=(), checkpoints=None):
     parsed = parse_function(func)
     names = [a.id for a in parsed.node.args.args]
-    lower(parsed, dicts=[n for n, k in zip(names, arg_kinds) if k == "dict"])
+    lower(parsed, dicts=[n for n, k in zip(names, arg_kinds) if k == "dict"], checkpoints=checkpoints)
     graph = ssa.prune(ssa.build(parsed))
     guards = aliasing.check(graph)
     if guards:
@@ -137,13 +137,13 @@ def _name_everything(graph, names, inplace):
             first[root] = v
 
 
-def derive(func, wrt, arg_kinds, variant):
+def derive(func, wrt, arg_kinds, variant, checkpoints=None):
     """Generate the reverse-mode derivative of `func` w.r.t. parameter indices `wrt`.
 
     variant: 'grad' (returns gradients), 'value_and_grad', or 'vjp' (a forward
     function returning (value, saved) and a backward function of (saved, cotangent)).
     """
-    graph = build_graph(func, arg_kinds)
+    graph = build_graph(func, arg_kinds, checkpoints)
     wrt_vars = [graph.params[i] for i in wrt]
     active = analysis.activity(graph, wrt_vars)
     scalars = analysis.kinds(graph, arg_kinds)
@@ -307,7 +307,12 @@ def _with_imports(source, bindings, user_globals=None):
     runtime helpers, and the modules the user's code reads (numpy as np, ...)."""
     import types
     modules = dict((n, v) for n, v in bindings.items() if isinstance(v, types.ModuleType))
-    helpers = sorted(n for n, v in bindings.items() if not isinstance(v, types.ModuleType))
+    helpers = {}
+    for n, v in bindings.items():
+        if not isinstance(v, types.ModuleType):
+            home = "s2sgrad.runtime" if getattr(v, "__module__", "").startswith("s2sgrad.runtime") \
+                else getattr(v, "__module__", "s2sgrad.runtime")
+            helpers.setdefault(home, []).append(n)
     used = {node.id for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Name)}
     for n in used:
         value = (user_globals or {}).get(n)
@@ -317,8 +322,8 @@ def _with_imports(source, bindings, user_globals=None):
     for n, module in sorted(modules.items()):
         full = module.__name__
         lines.append(f"import {full}" if full == n else f"import {full} as {n}")
-    if helpers:
-        lines.append(f"from s2sgrad.runtime import {', '.join(helpers)}")
+    for home, spelled in sorted(helpers.items()):
+        lines.append(f"from {home} import {', '.join(sorted(spelled))}")
     return ("\n".join(lines) + "\n\n" if lines else "") + source
 
 
