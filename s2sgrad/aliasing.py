@@ -74,7 +74,7 @@ def unions(graph):
     same, alias = _Union(), _Union()
     for s in stmts:
         if isinstance(s, ir.Eqn):
-            if s.kind in ("setitem", "append"):
+            if s.kind in ("setitem", "append", "add_at"):
                 same.union(s.outs[0], s.args[0])
                 alias.union(s.outs[0], s.args[0])
             elif s.outs and isinstance(s.args[0] if s.args else None, ir.Var) and _is_view(s, views):

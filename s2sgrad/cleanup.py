@@ -188,8 +188,9 @@ def coalesce_copies(body, params, temps=()):
         stmt = body[i]
         pairs = _copy_pairs(stmt)
         renamed = False
+        sources = [source for _, source in pairs]
         for target, source in pairs:
-            if source in params or target in params or not source.isidentifier():
+            if source in params or target in params or not source.isidentifier() or sources.count(source) > 1:
                 continue
             later = body[i + 1:]
             if any(n.id == source for st in later for n in gast.walk(st) if isinstance(n, gast.Name)):

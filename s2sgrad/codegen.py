@@ -143,7 +143,7 @@ class Emitter:
         raise AssertionError(kind)
 
     def index(self, eqn):
-        first = 2 if eqn.kind == "setitem" else 1     # x[index] / x[index] = value
+        first = 2 if eqn.kind in ("setitem", "add_at") else 1     # x[index] / x[index] = value
         return self.fill(eqn.payload, [self.atom(a) for a in eqn.args[first:]])
 
     def index_value(self, eqn):
@@ -177,6 +177,9 @@ class Emitter:
         if eqn.kind == "setitem":
             target = gast.Subscript(self.atom(eqn.args[0]), self.index(eqn), gast.Store())
             return assign(target, self.atom(eqn.args[1]))
+        if eqn.kind == "add_at":
+            helper = self.fix_roots(gast.Name(".rt.add_at", gast.Load(), None, None))
+            return gast.Expr(call(helper, [self.atom(eqn.args[0]), self.atom(eqn.args[2]), self.atom(eqn.args[1])]))
         if eqn.kind == "append":
             method = gast.Attribute(self.atom(eqn.args[0]), "append", gast.Load())
             return gast.Expr(call(method, [self.atom(eqn.args[1])]))

@@ -6,9 +6,12 @@ runs with the user's module globals (so later changes to a global are seen);
 NumPy, math and the runtime helpers reach it as closure variables, and the
 user function's own closure cells are shared, not copied.
 """
+import itertools
 import linecache
 import textwrap
 import types
+
+_serial = itertools.count(1)
 
 
 def compile_function(source, funcname, user_func, bindings, tag):
@@ -20,7 +23,9 @@ def compile_function(source, funcname, user_func, bindings, tag):
     wrapper = (f"def __s2sgrad_scope__({', '.join(params)}):\n"
                + textwrap.indent(source, "    ")
                + f"    return {funcname}\n")
-    filename = f"<s2sgrad:{user_func.__qualname__}.{tag}>"
+    # one file name per compilation: a later one (other argument kinds) must not
+    # replace the source that tracebacks -- and second derivatives -- read
+    filename = f"<s2sgrad:{user_func.__qualname__}.{tag}:{next(_serial)}>"
     linecache.cache[filename] = (len(wrapper), None, wrapper.splitlines(True), filename)
     namespace = {}
     exec(compile(wrapper, filename, "exec"), user_func.__globals__, namespace)

@@ -39,7 +39,7 @@ class Forward(RuleContext):
     def block(self, block):
         out = []
         for stmt in block:
-            if isinstance(stmt, ir.Eqn) and stmt.kind in ("setitem", "append"):
+            if isinstance(stmt, ir.Eqn) and stmt.kind in ("setitem", "append", "add_at"):
                 out += self.eqn(stmt)        # the tangent reads what the write is about to change
                 out.append(self.emit.statement(stmt))
             elif isinstance(stmt, ir.Eqn):
@@ -56,7 +56,7 @@ class Forward(RuleContext):
         if not eqn.outs or lookup.is_nondiff(eqn):
             return []
         ts = [self.tangent.get(a) if isinstance(a, ir.Var) else None for a in eqn.atoms]
-        if eqn.kind in ("setitem", "append"):
+        if eqn.kind in ("setitem", "append", "add_at"):
             return self.write(eqn)
         if not any(ts) or not any(o in self.active for o in eqn.outs):
             return []
@@ -68,6 +68,8 @@ class Forward(RuleContext):
                                 name(self.tangent[eqn.args[0]]), None)]
         out = eqn.outs[0]
         expr = self.tangent_expr(eqn)
+        if expr is None:
+            return []
         if isinstance(expr, gast.Name) and out not in self.inplace.buffered:
             self.tangent[out] = expr.id    # the same tangent passes through: no code
             return []
@@ -137,7 +139,7 @@ class Forward(RuleContext):
             term = self.emit.expr(eqn, args=args)
             total = term if total is None else plus(total, term)
         if total is None:
-            return self.zeros(eqn.outs[0])
+            return None          # only shape arguments vary: the result has no tangent
         for k, a in eqn.kwargs.items():
             if isinstance(a, ir.Var) and self.tangent.get(a):
                 raise self.error(eqn, f"{self.describe(eqn)} has no derivative with respect to '{k}'")
@@ -157,7 +159,10 @@ class Forward(RuleContext):
         elif held_old != target:
             code.append(assign(target, self.owned(name(held_old))))
         piece = name(held_value) if held_value else self.tangent_or_zero(value)
-        if eqn.kind == "append":
+        if eqn.kind == "add_at":
+            helper = self.emit.fix_roots(gast.Name(".rt.add_at", gast.Load(), None, None))
+            code.append(gast.Expr(call(helper, [name(target), self.emit.atom(eqn.args[2]), piece])))
+        elif eqn.kind == "append":
             code.append(gast.Expr(call(gast.Attribute(name(target), "append", gast.Load()), [piece])))
         else:
             code.append(assign(gast.Subscript(name(target), self.emit.index(eqn), gast.Store()), piece))

@@ -92,7 +92,7 @@ class InPlace:
         self.versions, self.aliases = unions(graph)
         stmts = list(ir.walk(graph.body))
         self.containers = _maybe_containers(stmts, container_params)
-        self.writes = [e for e in stmts if isinstance(e, ir.Eqn) and e.kind in ("setitem", "append")]
+        self.writes = [e for e in stmts if isinstance(e, ir.Eqn) and e.kind in ("setitem", "append", "add_at")]
         written = {self.versions.find(w.outs[0]) for w in self.writes}
         every = {v for st in stmts for v in st.outs} | set(graph.params)
         every |= {c for st in stmts if ir.is_loop(st) for c in st.carried}
@@ -233,6 +233,25 @@ class Reverse(RuleContext):
             code.append(gast.Expr(call(gast.Attribute(self.emit.atom(old), "pop", gast.Load()), [])))
         return code
 
+    def add_at_back(self, eqn):
+        """`add_at(g, index, v)` backwards: v's adjoint is the adjoint gathered at index
+        (every repeat gets it); g's adjoint passes through unchanged."""
+        code = []
+        new, old, value = eqn.outs[0], eqn.args[0], eqn.args[1]
+        buffer = self.state.get(new)
+        if buffer:
+            if isinstance(value, ir.Var) and value in self.active:
+                gathered = Sym(gast.Subscript(name(buffer), self.emit.atom(eqn.args[2]), gast.Load()))
+                self.contribute(value, self.emit.fix_roots(rt.unbroadcast(gathered, self.shape_sym(value)).node),
+                                code)
+            self.state[old] = buffer
+        if self.inplace.needs_restore(eqn):
+            saved = self.saves.get(eqn) or self.names.fresh("saved")
+            self.saves[eqn] = saved
+            code.append(assign(gast.Subscript(self.emit.atom(old), self.emit.atom(eqn.args[2]), gast.Store()),
+                               name(saved)))
+        return code
+
     def setitem(self, eqn):
         """`u[index] = value` backwards: the written part's adjoint goes to value and
         is zeroed in u's adjoint; then u gets back the part the write overwrote."""
@@ -300,11 +319,12 @@ class Reverse(RuleContext):
 
     def save_before(self, eqn):
         """Keep the part of an array a write overwrites, if the sweep reads the old values."""
-        if eqn.kind != "setitem" or not self.inplace.needs_restore(eqn):    # (an append undoes by pop)
+        if eqn.kind not in ("setitem", "add_at") or not self.inplace.needs_restore(eqn):    # (append: pop)
             return []
         saved = self.saves[eqn]
         self.region_defs[eqn] = [saved]
-        part = rt.saved_part(Sym(self.emit.atom(eqn.args[0])), Sym(self.emit.index_value(eqn)))
+        index = self.emit.index_value(eqn) if eqn.kind == "setitem" else self.emit.atom(eqn.args[2])
+        part = rt.saved_part(Sym(self.emit.atom(eqn.args[0])), Sym(index))
         return [assign(saved, self.emit.fix_roots(part.node))]
 
     def defined(self, block, extra=()):
@@ -318,6 +338,8 @@ class Reverse(RuleContext):
     def eqn(self, eqn):
         if eqn.kind == "setitem":
             return self.setitem(eqn)
+        if eqn.kind == "add_at":
+            return self.add_at_back(eqn)
         if eqn.kind == "append":
             return self.append(eqn)
         gs = [self.state.get(o) for o in eqn.outs]

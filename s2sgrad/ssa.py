@@ -64,6 +64,10 @@ def assigned_names(stmts):
                     and isinstance(sub.value.func, gast.Attribute) and sub.value.func.attr == "append" \
                     and isinstance(sub.value.func.value, gast.Name):
                 names.add(sub.value.func.value.id)          # lst.append(v): a new version of lst
+            elif isinstance(sub, gast.Expr) and isinstance(sub.value, gast.Call) \
+                    and isinstance(sub.value.func, gast.Name) and sub.value.func.id.startswith("add_at") \
+                    and sub.value.args and isinstance(sub.value.args[0], gast.Name):
+                names.add(sub.value.args[0].id)             # add_at(g, i, v): a new version of g
             elif isinstance(sub, gast.Assign):
                 for target in sub.targets:
                     while isinstance(target, gast.Subscript):
@@ -212,6 +216,20 @@ class _Builder:
         if isinstance(func, (gast.Attribute, gast.Name)):
             path = self.static_path(func, env) if isinstance(func, gast.Attribute) else None
             obj = path[1] if path else (self.parsed.resolve(func.id) if isinstance(func, gast.Name) else None)
+            from . import runtime
+            if obj is runtime.add_at and len(call.args) == 3 and isinstance(call.args[0], gast.Name) \
+                    and (call.args[0].id in env or call.args[0].id in self.locals):
+                # add_at(g, index, values) in generated code: a new version of g
+                old = self.name(call.args[0], env)
+                index = self.expr(call.args[1], env)
+                values = self.expr(call.args[2], env)
+                new = ir.Var(_hint_name(call.args[0].id))
+                self.emit(ir.Eqn([new], "add_at", [old, values, index], {}, self.parsed.loc(call), "add_at",
+                                 gast.Name(".1", gast.Load(), None, None)))
+                for name_, v in list(env.items()):
+                    if v is old:
+                        env[name_] = new
+                return True
             if any(obj is f for f in _MUTATING_FUNCTIONS):
                 raise self.parsed.error(call, f"'{_spell(func)}' writes into its "
                                         "argument in place, which cannot be differentiated", "in-place function",
@@ -380,7 +398,7 @@ class _Builder:
                 return operand
             return self.eqn(node, UNOPS[type(node.op)], [operand], "unop", payload=type(node.op), hint=hint)
         if isinstance(node, (gast.Compare, gast.BoolOp)):
-            if isinstance(node, gast.BoolOp) and not test:
+            if isinstance(node, gast.BoolOp) and not test and not _boolean(node):
                 raise self.parsed.error(node, "'and'/'or' on values cannot be differentiated",
                                         "and/or", "use it only in conditions; for values write an if/else")
             return self.opaque(node, env, hint=hint, boolean=True)
@@ -635,6 +653,15 @@ def _same_object(block, start, end):
     return same(end)
 
 
+def _boolean(node):
+    """An expression whose value is certainly a bool (so `and`/`or` select no number)."""
+    if isinstance(node, gast.BoolOp):
+        return all(_boolean(v) for v in node.values)
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not):
+        return True
+    return isinstance(node, gast.Compare) or (isinstance(node, gast.Constant) and isinstance(node.value, bool))
+
+
 def _is_user_function(obj):
     """A plain Python function with source that has no rule of its own: inline it."""
     from .rules import RULES, NONDIFF
@@ -670,7 +697,7 @@ def build(parsed):
 
 def _pure(stmt):
     if isinstance(stmt, ir.Eqn):
-        if stmt.kind in ("effect", "setitem", "append"):
+        if stmt.kind in ("effect", "setitem", "append", "add_at"):
             return False
         if stmt.kind in ("call", "method"):
             module = getattr(stmt.prim, "__module__", None) or ""

@@ -99,7 +99,7 @@ def _name_everything(graph, names, inplace):
     a branch makes for it) share one name, taken from the first of them."""
     same = _Union()
     for stmt in ir.walk(graph.body):
-        if isinstance(stmt, ir.Eqn) and stmt.kind in ("setitem", "append"):
+        if isinstance(stmt, ir.Eqn) and stmt.kind in ("setitem", "append", "add_at"):
             same.union(stmt.outs[0], stmt.args[0])
         elif ir.is_loop(stmt):
             for c, init, y in zip(stmt.carried, stmt.inits, stmt.outs):
@@ -110,7 +110,8 @@ def _name_everything(graph, names, inplace):
             for arm, outs in ((stmt.then, stmt.then_outs), (stmt.orelse, stmt.else_outs)):
                 made = {o for st in arm for o in st.outs}
                 for phi, out in zip(stmt.outs, outs):
-                    if out in made:
+                    # (a value that feeds two phis can take the name of neither)
+                    if out in made and outs.count(out) == 1:
                         same.union(out, phi)
     order = list(graph.params)
     for stmt in ir.walk(graph.body):
@@ -247,7 +248,8 @@ def _compile(func, graph, funcs, entry, source, spell, variant):
         function = (f1, f2)
     else:
         function = compile_function(source, entry, func, spell.bindings, variant)
-    return Derived(_with_imports(source, spell.bindings, func.__globals__), function, graph)
+    closure = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
+    return Derived(_with_imports(source, spell.bindings, func.__globals__, closure), function, graph)
 
 
 def derive_forward(func, wrt, arg_kinds):
@@ -302,7 +304,7 @@ def _temporaries(graph, names, user, wrt_vars):
     return temps
 
 
-def _with_imports(source, bindings, user_globals=None):
+def _with_imports(source, bindings, user_globals=None, closure=None):
     """The import lines that make `source` runnable on its own: NumPy, math, the
     runtime helpers, and the modules the user's code reads (numpy as np, ...)."""
     import types
@@ -318,12 +320,26 @@ def _with_imports(source, bindings, user_globals=None):
         value = (user_globals or {}).get(n)
         if isinstance(value, types.ModuleType) and n not in modules:
             modules[n] = value
+        elif n in (closure or {}) and n not in bindings:
+            # generated code differentiated again reads its helpers from its closure
+            try:
+                held = closure[n].cell_contents
+            except ValueError:
+                continue
+            if isinstance(held, types.ModuleType):
+                modules[n] = held
+            elif getattr(held, "__module__", "").startswith("s2sgrad"):
+                bindings = dict(bindings, **{n: held})
+                home = "s2sgrad.runtime" if held.__module__.startswith("s2sgrad.runtime") else held.__module__
+                helpers.setdefault(home, []).append(n)
     lines = []
     for n, module in sorted(modules.items()):
         full = module.__name__
         lines.append(f"import {full}" if full == n else f"import {full} as {n}")
     for home, spelled in sorted(helpers.items()):
-        lines.append(f"from {home} import {', '.join(sorted(spelled))}")
+        items = [n if getattr(bindings[n], "__name__", n) == n else f"{bindings[n].__name__} as {n}"
+                 for n in sorted(spelled)]
+        lines.append(f"from {home} import {', '.join(items)}")
     return ("\n".join(lines) + "\n\n" if lines else "") + source
 
 

@@ -21,8 +21,14 @@ def _spell(prim):
     return getattr(prim, "__name__", repr(prim))
 
 
+def _runtime_helper(prim):
+    """A helper that generated code calls (s2sgrad.runtime): it has rules, but users do not call it."""
+    return (getattr(prim, "__module__", None) or "").startswith("s2sgrad.runtime")
+
+
 def differentiable():
-    return sorted({_spell(prim) for prim, _ in RULES.values()})
+    """The user-facing functions with derivative rules."""
+    return sorted({_spell(prim) for prim, _ in RULES.values() if not _runtime_helper(prim)})
 
 
 def non_differentiable():
