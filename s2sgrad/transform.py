@@ -192,7 +192,7 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
     fwd, back = rev.block(graph.body, in_loop=False)
     grads = []
     for v in wrt_vars:
-        current = rev.state.get(v)
+        current = rev.state.get(v) if seed else None     # (a result that no input reaches: zeros)
         grads.append(name(current) if current else rev.zeros(v))
     grads_node = grads[0] if len(grads) == 1 else gast.Tuple(grads, gast.Load())
     result_node = emitter.atom(result)
@@ -273,7 +273,9 @@ def derive_forward(func, wrt, arg_kinds):
     tangent_params = [names.tangent(v) for v in wrt_vars]
     for v, t in zip(wrt_vars, tangent_params):
         fwd.tangent[v] = t
-    body = fwd.block(graph.body)
+    # a tangent the function writes into in place is copied first (it is the caller's array)
+    body = [assign(t, fwd.owned(name(t))) for v, t in zip(wrt_vars, tangent_params) if v in inplace.buffered]
+    body += fwd.block(graph.body)
     result = graph.result
     result_dot = fwd.tangent_or_zero(result) if isinstance(result, ir.Var) else gast.Constant(0.0, None)
     body.append(gast.Return(gast.Tuple([emitter.atom(result), result_dot], gast.Load())))
