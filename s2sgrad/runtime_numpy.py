@@ -21,7 +21,8 @@ __all__ = ["sinc_slope", "unconcat", "reconcat", "unsplit", "resplit", "untile",
            "inner_lhs", "inner_rhs", "tensordot_lhs", "tensordot_rhs", "kron_lhs", "kron_rhs", "einsum_adjoint",
            "as_columns", "from_columns", "solve_lhs", "solve_rhs", "matrix_power_adjoint", "multi_dot_adjoint",
            "multi_dot_tangent", "norm_adjoint", "norm_curvature", "norm_ans_factor", "cholesky_adjoint",
-           "eigh_adjoint", "qr_adjoint", "svdvals_adjoint", "convolve_adjoint", "correlate_lhs", "correlate_rhs"]
+           "eigh_adjoint", "qr_adjoint", "svdvals_adjoint", "svdvals_curvature", "convolve_adjoint", "correlate_lhs",
+           "correlate_rhs"]
 
 
 class Parts(tuple):
@@ -682,15 +683,22 @@ def norm_adjoint(g, x, ans, ord=None, axis=None, keepdims=False, kind=None):
 
 def norm_curvature(g, x, ans, t, ord=None, axis=None, keepdims=False, kind=None):
     """The derivative of norm_adjoint(g, x, ans, ...) in x along t, with ans held fixed
-    (a diagonal map, so it is its own transpose). For a p-norm the adjoint is
+    (a symmetric map: its own transpose). For a p-norm the adjoint is
     g sign(x) |x|^(p-1) / ans^(p-1); the piecewise-linear norms (1, inf, the matrix 1 and
-    inf norms) have 0 here. The matrix 2-norms and the nuclear norm have no rule."""
+    inf norms) have 0 here; the nuclear norm and the matrix 2-norms, whose adjoint is
+    g U diag(w) V^T, that of the singular values (svdvals_curvature)."""
     x = _float(x)
     axes, matrix = _norm_axes(x, ord, axis, kind)
     if not keepdims:
         g, ans = np.expand_dims(g, axes), np.expand_dims(ans, axes)
+    if matrix and ord in ("nuc", 2, -2):
+        xm, tm = np.moveaxis(x, axes, (-2, -1)), np.moveaxis(np.broadcast_to(t, x.shape), axes, (-2, -1))
+        k = min(xm.shape[-2:])
+        weights = np.ones(k) if ord == "nuc" else np.eye(k)[0 if ord == 2 else -1]
+        return g * np.moveaxis(svdvals_curvature(np.broadcast_to(weights, xm.shape[:-2] + (k,)), xm, tm),
+                               (-2, -1), axes)
     p = _norm_power(ord, matrix)
-    if p in (1, np.inf, -np.inf) or (matrix and ord in (1, -1)):
+    if p in (1, np.inf, -np.inf):
         return np.zeros(np.broadcast_shapes(x.shape, np.shape(t)))
     if p == 2:
         return g * _safe_divide(t, ans)
@@ -712,8 +720,6 @@ def _norm_power(ord, matrix):
     """The p of a p-norm (2 for Frobenius); raises for the norms without a second derivative."""
     if ord in (None, "fro"):
         return 2
-    if matrix and ord in ("nuc", 2, -2):
-        raise _not_differentiable(f"the second derivative of np.linalg.norm with ord={ord!r} on matrices")
     if matrix:
         return np.inf if ord in (np.inf, -np.inf) else 1
     if ord == 0:
@@ -764,6 +770,22 @@ def svdvals_adjoint(g, x):
     """Adjoint of x in np.linalg.svdvals(x): U diag(g) V^T (distinct singular values)."""
     u, _, vt = np.linalg.svd(x, full_matrices=False)
     return (u * np.asarray(g)[..., None, :]) @ vt
+
+
+def svdvals_curvature(g, x, t):
+    """The derivative of svdvals_adjoint(g, x) = U diag(g) V^T in x along t (the Hessian of
+    <g, svdvals(x)>: a symmetric map). From the reduced SVD's derivative, with P = U^T t V
+    and F[i, j] = 1 / (s[j]^2 - s[i]^2) off the diagonal: dU = U (F * (P S + S P^T))
+    + (I - U U^T) t V S^-1, and dV likewise. Distinct, nonzero singular values."""
+    u, s, vt = np.linalg.svd(_float(x), full_matrices=False)
+    v, g = np.swapaxes(vt, -1, -2), np.asarray(g)[..., None, :]
+    p = np.swapaxes(u, -1, -2) @ t @ v
+    pt, row, col = np.swapaxes(p, -1, -2), s[..., None, :], s[..., :, None]
+    off = 1.0 - np.eye(s.shape[-1])
+    f = off / (row ** 2 - col ** 2 + (1.0 - off))
+    du = u @ (f * (p * row + col * pt)) + (t @ v - u @ p) / row
+    dv = v @ (f * (col * p + pt * row)) + (np.swapaxes(t, -1, -2) @ u - v @ pt) / row
+    return (du * g) @ vt + (u * g) @ np.swapaxes(dv, -1, -2)
 
 
 def _full_signal(g, m, n, mode, offset_same):

@@ -9,10 +9,10 @@ in two arguments; the rest read their other arguments for shapes only (`nograd`)
 
 Helpers that take primal values (cholesky_adjoint(g, L), norm_adjoint(g, x, ans),
 ...) also get derivatives in those; they are written with NumPy and the helpers
-themselves, so they can be differentiated again. The exceptions, listed in
-tests/test_runtime_rules.py, raise S2SGradError: the second derivatives of
-np.linalg.svdvals and of the matrix 2-norms and nuclear norm, third derivatives
-of np.linalg.norm, and `add_at` (a statement, which the engine does not follow).
+themselves, so they can be differentiated again. The exceptions raise
+S2SGradError (tests/test_runtime_rules.py lists them): third derivatives of
+np.linalg.norm and np.linalg.svdvals (norm_curvature and svdvals_curvature in x).
+`add_at` is a statement, which the engine differentiates itself.
 
 Products (prod_others, cumprod_adjoint / cumprod_tangent, multi_dot_adjoint /
 multi_dot_tangent) take any number of trailing tangents: each derivative appends
@@ -575,18 +575,30 @@ defjvp(rt_impl.qr_adjoint, _qr_adjoint_jvp)
 defvjp(rt_impl.qr_adjoint, lambda G, ans, g, q, r: qr_tangent(G, q, r), _qr_adjoint_q, _qr_adjoint_r)
 
 
-# svdvals_adjoint(g, x) = U diag(g) V^T: linear in g; its derivative in x (that of the
-# singular vectors) has no rule
-def _no_svd_second(*args, **kwargs):
-    raise unsupported("the second derivative of np.linalg.svdvals",
-                      hint="use np.linalg.eigvalsh(x.T @ x) (squared singular values) if x has full column rank")
+# svdvals_adjoint(g, x) = U diag(g) V^T: linear in g; its derivative in x is svdvals_curvature, the
+# Hessian of <g, svdvals(x)> (symmetric, so also its transpose), linear in g and t. Third
+# derivatives (of svdvals_curvature in x, and its transpose in g) have no rule.
+def _third_svd(*args, **kwargs):
+    raise unsupported("a third derivative of np.linalg.svdvals (or of a matrix 2-norm or nuclear norm)")
 
 
 def _svdvals_adjoint_jvp(tangents, ans, g, x):
-    if len(tangents) > 1 and tangents[1] is not None:
-        _no_svd_second()
-    return rt.svdvals_adjoint(tangents[0], x)
+    tx = tangents[1] if len(tangents) > 1 else None
+    return _total([rt.svdvals_adjoint(tangents[0], x) if tangents[0] is not None else None,
+                   rt.svdvals_curvature(g, x, tx) if tx is not None else None])
+
+
+def _svdvals_curvature_jvp(tangents, ans, g, x, t):
+    tangents = list(tangents) + [None] * (3 - len(tangents))
+    if tangents[1] is not None:
+        _third_svd()
+    return _total([rt.svdvals_curvature(tangents[0], x, t) if tangents[0] is not None else None,
+                   rt.svdvals_curvature(g, x, tangents[2]) if tangents[2] is not None else None])
 
 
 defjvp(rt_impl.svdvals_adjoint, _svdvals_adjoint_jvp)
-defvjp(rt_impl.svdvals_adjoint, lambda G, ans, g, x: svdvals_tangent(G, x), _no_svd_second)
+defvjp(rt_impl.svdvals_adjoint, lambda G, ans, g, x: svdvals_tangent(G, x),
+       lambda G, ans, g, x: rt.svdvals_curvature(g, x, G))
+defjvp(rt_impl.svdvals_curvature, _svdvals_curvature_jvp)
+_svdvals_curvature_t = lambda G, ans, g, x, t: rt.svdvals_curvature(g, x, G)  # noqa: E731
+_defvjp_as(_svdvals_curvature_t, rt_impl.svdvals_curvature, _third_svd, _third_svd, _svdvals_curvature_t)
