@@ -88,6 +88,10 @@ class Forward(RuleContext):
             raise self.error(eqn, exc.reason, exc.hint) from None
 
     def _tangent_expr(self, eqn):
+        for k, a in eqn.kwargs.items():
+            if isinstance(a, ir.Var) and self.tangent.get(a):
+                raise self.error(eqn, f"forward mode needs '{k}' of {self.describe(eqn)} passed by position",
+                                 hint=f"write the call with '{k}' as a positional argument")
         if eqn.kind == "getitem":
             return gast.Subscript(name(self.tangent[eqn.args[0]]), self.emit.index(eqn), gast.Load())
         if eqn.kind == "build":
@@ -140,9 +144,6 @@ class Forward(RuleContext):
             total = term if total is None else plus(total, term)
         if total is None:
             return None          # only shape arguments vary: the result has no tangent
-        for k, a in eqn.kwargs.items():
-            if isinstance(a, ir.Var) and self.tangent.get(a):
-                raise self.error(eqn, f"{self.describe(eqn)} has no derivative with respect to '{k}'")
         return total
 
     def write(self, eqn):

@@ -358,7 +358,7 @@ class Reverse(RuleContext):
                 return out
             parts = [(x, rt.scatter(g, self.shape_sym(x), Sym(self.emit.index_value(eqn))))]
         elif eqn.kind == "build":
-            parts = [(a, g[i]) for i, a in enumerate(eqn.args)]
+            parts = [(a, g[i]) for i, a in enumerate(eqn.args) if isinstance(a, ir.Var)]
         elif eqn.kind == "unpack":
             # a, b = t: each name's adjoint goes into its slot of t's adjoint
             out, t = [], eqn.args[0]

@@ -65,7 +65,8 @@ def candidate_rows():
 
 # varying keyword arguments, spelled positionally (see test_tangent_of_a_keyword_argument)
 EXTRA_ROWS = [
-    ("average-weights-positional", ["x", "w"], "np.average(x, 1, w)", [table.draw((2, 3)), table.draw((3,), table.POS)]),
+    ("average-weights-positional", ["x", "w"], "np.average(x, 1, w)",
+     [table.draw((2, 3)), table.draw((3,), table.POS)]),
     ("average-weights-all-positional", ["x", "w"], "np.average(x, None, w, keepdims=True)",
      [table.draw((2, 3)), table.draw((2, 3), table.POS)]),
     ("trapezoid-dx-positional", ["y", "d"], "np.trapezoid(y, None, d, 0)", [table.draw((3, 2)), 0.7]),

@@ -1,15 +1,17 @@
 """The runtime helpers are differentiable too (STYLE lesson 11), so second order closes.
 
 * Every name in ``s2sgrad.runtime.__all__`` has a rule or is declared
-  non-differentiable; the few that cannot be differentiated are listed in
-  ``MISSING`` with what raises instead.
+  non-differentiable; the exceptions are listed in ``MISSING`` with the reason.
 * Second order through each NumPy family whose derivative calls a helper:
   ``sg.hvp(f)(x, v)`` (forward mode over the generated gradient) against central
   differences of ``sg.grad(f)``, and ``sg.grad(sg.grad(g))`` (reverse over
   reverse) for ``g(s) = f(x0 + s x1)``. Each row ``EXPR`` becomes
   ``np.sum(W * np.sin(EXPR))``, so that even a linear ``EXPR`` has a gradient
   that depends on ``x`` and its helper is differentiated.
-* The cases without a second derivative are S2SGradErrors, never numbers.
+* Every family has a second derivative. Third order closes for most (products,
+  joining, linear algebra); where it does not (np.linalg.norm, np.linalg.svdvals)
+  it is an S2SGradError, never a number. Gaps outside the helpers' rules (the
+  first-order table, the engine) are strict xfails with the reason.
 """
 import importlib.util
 import itertools
@@ -211,6 +213,13 @@ ROWS = [
     ("norm-fro-axes", ["x"], "np.linalg.norm(x, axis=(0, 2))", [draw((2, 3, 2))]),
     ("vector_norm", ["x"], "np.linalg.vector_norm(x, ord=3, axis=0)", [draw((2, 3), NONZERO)]),
     ("matrix_norm", ["x"], "np.linalg.matrix_norm(x)", [draw((2, 3, 4))]),
+    ("norm-nuc", ["x"], "np.linalg.norm(x, 'nuc')", [draw((3, 4))]),
+    ("norm-2-matrix", ["x"], "np.linalg.norm(x, 2)", [draw((3, 4))]),
+    ("norm-minus-2-matrix", ["x"], "np.linalg.norm(x, -2)", [draw((4, 3))]),
+    ("matrix_norm-nuc", ["x"], "np.linalg.matrix_norm(x, ord='nuc', keepdims=True)", [draw((2, 3, 4))]),
+    ("norm-nuc-axes", ["x"], "np.linalg.norm(x, 'nuc', axis=(2, 0))", [draw((3, 2, 4))]),
+    ("svdvals", ["x"], "np.linalg.svdvals(x)", [draw((3, 4))]),
+    ("svdvals-tall-batched", ["x"], "np.linalg.svdvals(x)", [draw((2, 4, 3))]),
     ("cholesky", ["x"], "np.linalg.cholesky(x @ x.T + np.eye(3))", [X33]),
     ("cholesky-upper", ["x"], "np.linalg.cholesky(x @ x.T + np.eye(3), upper=True)", [X33]),
     ("cholesky-batched", ["x"], "np.linalg.cholesky(x @ np.swapaxes(x, -1, -2) + np.eye(3))", [draw((2, 3, 3))]),
@@ -225,13 +234,7 @@ ROWS = [row for row in ROWS if available(row[2])]
 
 # Known gaps outside the helpers' rules (the engine and the first-order table); strict, so a
 # fix shows up here.
-XFAIL_GRAD_OF_GRAD = {
-    "nanstd": "numpy_rules._nanstd / _nanvar multiply the adjoint by `a - nanmean(a)`, nan at the nan "
-              "entries, before np.where drops them: reverse over reverse sums 0 * nan",
-    "nanvar": "as nanstd",
-    "eigvalsh": "engine: the reverse pass gives the constant item of the tuple (g, 0.0) that the eigvalsh "
-                "rule builds an adjoint name (reverse.py add_parts on a 'build' with a Const item)",
-}
+XFAIL_GRAD_OF_GRAD = {}
 
 
 def hvp_check(module, args):
@@ -268,38 +271,22 @@ def test_known_gaps_are_listed():
     assert set(XFAIL_GRAD_OF_GRAD) <= {name for name, *_ in ROWS}
 
 
-@pytest.mark.parametrize("params, expr, args", [
-    pytest.param(p, e, a, id=name, marks=pytest.mark.xfail(strict=True, reason=XFAIL_GRAD_OF_GRAD[name]))
-    for name, p, e, a in ROWS if name in XFAIL_GRAD_OF_GRAD])
-def test_grad_of_grad_known_gaps(tmp_path, params, expr, args):
-    grad_of_grad_check(make_module(tmp_path, params, expr, args))
 
 
-# Second derivatives without a rule: an S2SGradError naming the function, never a number.
-NO_SECOND_DERIVATIVE = [
-    ("svdvals", "np.linalg.svdvals(x)", (3, 4), "svdvals"),
-    ("norm-nuc", "np.linalg.norm(x, 'nuc')", (3, 4), "ord='nuc'"),
-    ("norm-2-matrix", "np.linalg.norm(x, 2)", (3, 4), "ord=2"),
-    ("norm-minus-2-matrix", "np.linalg.norm(x, -2)", (4, 3), "ord=-2"),
-    ("matrix_norm-nuc", "np.linalg.matrix_norm(x, ord='nuc')", (2, 3, 4), "ord='nuc'"),
+
+# Third derivatives without a rule: an S2SGradError naming the function, never a number.
+NO_THIRD_DERIVATIVE = [
+    ("norm-3", "np.linalg.norm(x, 3)", draw((3,), NONZERO), "third derivative of np.linalg.norm"),
+    ("svdvals", "np.linalg.svdvals(x)", draw((3, 4)), "third derivative of np.linalg.svdvals"),
+    ("norm-nuc", "np.linalg.norm(x, 'nuc')", draw((3, 4)), "third derivative of np.linalg.norm"),
 ]
 
 
-@pytest.mark.parametrize("expr, shape, match", [pytest.param(e, s, m, id=name)
-                                                for name, e, s, m in NO_SECOND_DERIVATIVE])
-def test_missing_second_derivatives_raise(tmp_path, expr, shape, match):
-    x = draw(shape)
+@pytest.mark.parametrize("expr, x, match", [pytest.param(e, x, m, id=name) for name, e, x, m in NO_THIRD_DERIVATIVE])
+def test_missing_third_derivatives_raise(tmp_path, expr, x, match):
     module = make_module(tmp_path, ["x"], expr, [x])
-    sg.grad(module.f)(x)                                   # the first derivative is fine
+    sg.grad(sg.grad(module.along))(0.0)                    # the second derivative is fine
     with pytest.raises(sg.S2SGradError, match=match):
-        sg.hvp(module.f)(x, np.ones(shape))
-    with pytest.raises(sg.S2SGradError, match=match):
-        sg.grad(sg.grad(module.along))(0.0)
-
-
-def test_third_derivative_of_norm_raises(tmp_path):
-    module = make_module(tmp_path, ["x"], "np.linalg.norm(x, 3)", [draw((3,), NONZERO)])
-    with pytest.raises(sg.S2SGradError, match="third derivative of np.linalg.norm"):
         sg.grad(sg.grad(sg.grad(module.along)))(0.0)
 
 

@@ -144,7 +144,8 @@ def _nanvar(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, 
             correction=None):
     _no_where(where)
     ddof = ddof if correction is None else correction
-    centered = a - np.nanmean(a, axis=axis, keepdims=True)
+    # (zero, not nan, where a is nan: its derivative is differentiated again for second order)
+    centered = np.where(np.isnan(a), 0.0, a - np.nanmean(a, axis=axis, keepdims=True))
     return np.where(np.isnan(a), 0.0, rt.unreduce(g, a, axis, keepdims) * centered
                     * (2 / (_not_nan(a, axis, True) - ddof)))
 
@@ -153,7 +154,7 @@ def _nanstd(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, 
             correction=None):
     _no_where(where)
     ddof = ddof if correction is None else correction
-    centered = a - np.nanmean(a, axis=axis, keepdims=True)
+    centered = np.where(np.isnan(a), 0.0, a - np.nanmean(a, axis=axis, keepdims=True))
     return np.where(np.isnan(a), 0.0, rt.unreduce(g / ans, a, axis, keepdims) * centered
                     / (_not_nan(a, axis, True) - ddof))
 

@@ -273,7 +273,12 @@ defvjp(rt_impl.interp_fp, lambda G, ans, g, x, xp, fp, left=None, right=None:
        lambda G, ans, g, x, xp, fp, left=None, right=None: g * rt.interp_slope(x, xp, G, left, right),
        _no_xp, nograd, nograd, nograd)
 deflinear(rt_impl.interp_slope, args=(2,))
-_interp_slope_fp = lambda G, ans, x, xp, fp, left=None, right=None: rt.interp_slope_fp(G, x, xp, fp, left, right)  # noqa: E731
+
+
+def _interp_slope_fp(G, ans, x, xp, fp, left=None, right=None):
+    return rt.interp_slope_fp(G, x, xp, fp, left, right)
+
+
 _defvjp_as(_interp_slope_fp, rt_impl.interp_slope, nograd, _no_xp, _interp_slope_fp, nograd, nograd)
 defvjp(rt_impl.interp_slope_fp, lambda G, ans, g, x, xp, fp, left=None, right=None:
        rt.interp_slope(x, xp, G, left, right), nograd, _no_xp, nograd, nograd, nograd)
@@ -600,5 +605,10 @@ defjvp(rt_impl.svdvals_adjoint, _svdvals_adjoint_jvp)
 defvjp(rt_impl.svdvals_adjoint, lambda G, ans, g, x: svdvals_tangent(G, x),
        lambda G, ans, g, x: rt.svdvals_curvature(g, x, G))
 defjvp(rt_impl.svdvals_curvature, _svdvals_curvature_jvp)
-_svdvals_curvature_t = lambda G, ans, g, x, t: rt.svdvals_curvature(g, x, G)  # noqa: E731
+
+
+def _svdvals_curvature_t(G, ans, g, x, t):
+    return rt.svdvals_curvature(g, x, G)
+
+
 _defvjp_as(_svdvals_curvature_t, rt_impl.svdvals_curvature, _third_svd, _third_svd, _svdvals_curvature_t)
