@@ -63,11 +63,20 @@ def loop_code(rev, s, fwd_body, rev_body, carried, active, touched):
         _def(step, [index] + c_names, [gast.Return(values_only)]),
         assign(_tuple(c_names, True), call(gast.Attribute(name(plan), "forward", gast.Load()),
                                            [name(step), _tuple(c_names)])),
+        assign(index, call(gast.Attribute(name(plan), "last", gast.Load()), [])),
     ]
 
     adjoints = [names.adjoint(y) for *_, y in active]
     ys = {y for *_, y in active}
     outer = [names.adjoint(v) for v in sorted(touched, key=lambda v: v.id) if v not in ys]
+    # adjoints from outside the loop that its reverse body rebinds pass in and out too
+    inner = {o for st in ir.walk(s.body) for o in st.outs} | set(s.carried)
+    rebound = {n.id for st in rev_body for n in gast.walk(st)
+               if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    for v, spelled in list(names.adjoints.items()):
+        if spelled in rebound and v not in inner and spelled not in outer and spelled not in adjoints \
+                and v not in ys and v in rev.state:
+            outer.append(spelled)
     adj_in, outer_in = names.fresh("adjoints"), names.fresh("outer")
     unpack = []
     if adjoints:

@@ -57,7 +57,7 @@ class checkpoints:
     """The schedule of one checkpointed loop over `steps` (a range) with `snapshots` snapshots."""
 
     def __init__(self, steps, snapshots=None):
-        self.indices = list(steps)
+        self.indices = steps if isinstance(steps, range) else list(steps)
         n = len(self.indices)
         self.snapshots = max(1, int(snapshots)) if snapshots else max(1, int(np.ceil(np.sqrt(n))))
         self.saved = {}            # position -> state there
@@ -97,27 +97,32 @@ class checkpoints:
         return state
 
     def _reverse(self, lo, hi, state, s):
-        n = hi - lo
-        if n == 0:
-            return
-        if n == 1:
-            _, item = self._taped(self.indices[lo], *_copied(state))
-            self.forward_steps += 1
-            self._adjoints, self._outer = self._back(self.indices[lo], item, self._adjoints, self._outer)
-            return
-        if s <= 0:
-            for k in range(hi - 1, lo - 1, -1):
-                self._reverse(k, k + 1, self._advance(lo, k, state), 0)
-            return
-        m = lo + _split(n, s)
-        mid = self.saved.get(m)
-        if mid is None:
-            mid = self._advance(lo, m, state)
-            self.saved[m] = mid
-            self.peak_snapshots = max(self.peak_snapshots, len(self.saved))
-        self._reverse(m, hi, mid, s - 1)
-        del self.saved[m]
-        self._reverse(lo, m, state, s)
+        # the right part recurses with one snapshot fewer (depth <= snapshots); the
+        # left part is a loop, so long segments do not deepen the recursion
+        while hi > lo:
+            n = hi - lo
+            if n == 1:
+                _, item = self._taped(self.indices[lo], *_copied(state))
+                self.forward_steps += 1
+                self._adjoints, self._outer = self._back(self.indices[lo], item, self._adjoints, self._outer)
+                return
+            if s <= 0:
+                for k in range(hi - 1, lo - 1, -1):
+                    self._reverse(k, k + 1, self._advance(lo, k, state), 0)
+                return
+            m = lo + _split(n, s)
+            mid = self.saved.get(m)
+            if mid is None:
+                mid = self._advance(lo, m, state)
+                self.saved[m] = mid
+                self.peak_snapshots = max(self.peak_snapshots, len(self.saved))
+            self._reverse(m, hi, mid, s - 1)
+            del self.saved[m]
+            hi = m
+
+    def last(self):
+        """The loop's last index (Python keeps it after the loop)."""
+        return self.indices[-1] if self.indices else None
 
     def rewind(self):
         """Put arrays the loop changed in place back as they were before it (the

@@ -64,10 +64,9 @@ def assigned_names(stmts):
                     and isinstance(sub.value.func, gast.Attribute) and sub.value.func.attr == "append" \
                     and isinstance(sub.value.func.value, gast.Name):
                 names.add(sub.value.func.value.id)          # lst.append(v): a new version of lst
-            elif isinstance(sub, gast.Expr) and isinstance(sub.value, gast.Call) \
-                    and isinstance(sub.value.func, gast.Name) and sub.value.func.id.startswith("add_at") \
-                    and sub.value.args and isinstance(sub.value.args[0], gast.Name):
-                names.add(sub.value.args[0].id)             # add_at(g, i, v): a new version of g
+            elif isinstance(sub, gast.Expr) and isinstance(sub.value, gast.Call):
+                # a call for its effect may write into its array arguments (add_at, a helper)
+                names.update(a.id for a in sub.value.args if isinstance(a, gast.Name))
             elif isinstance(sub, gast.Assign):
                 for target in sub.targets:
                     while isinstance(target, gast.Subscript):

@@ -223,10 +223,14 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
         saved = sorted(free_names(back + [gast.Return(grads_node)]) & (names.taken - set(spell.bindings)) - {seed})
         saved_name = names.fresh("saved")
         fwd_name, bwd_name = names.fresh(f"{base}_forward"), names.fresh(f"{base}_backward")
-        fwd_body = fwd + [gast.Return(gast.Tuple([result_node, gast.Tuple([name(s) for s in saved], gast.Load())],
+        in_place = isinstance(result, ir.Var) and result in rev.inplace.buffered
+        value_node = rev.owned(result_node) if in_place else result_node   # the sweep restores that array
+        fwd_body = fwd + [gast.Return(gast.Tuple([value_node, gast.Tuple([name(s) for s in saved], gast.Load())],
                                                  gast.Load()))]
         unpack = [gast.Assign([gast.Tuple([name(s, True) for s in saved], gast.Store())], name(saved_name), None)] \
             if saved else []
+        if in_place and seed:
+            unpack.append(assign(seed, rev.owned(name(seed))))     # written in place: not the caller's array
         bwd_body = unpack + back + [gast.Return(grads_node)]
         temps = _temporaries(graph, names, user, wrt_vars)
         _tidy(fwd_body, temps, [names.var(p) for p in params])

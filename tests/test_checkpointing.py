@@ -31,8 +31,10 @@ test passes, pytest reports it, and the mark should go.
 """
 import ast
 import copy
+import importlib.util
 import inspect
 import os
+import re
 import textwrap
 from collections import Counter
 from math import comb
@@ -49,6 +51,7 @@ from tests.numeric import numeric_grad
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
 THIS_FILE = os.path.basename(__file__)
+DOCS_PAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "checkpointing.md")
 KS = (1, 2, 5)
 
 
@@ -151,14 +154,7 @@ def repetitions(n, k):
 # ---------------------------------------------------------------------------
 
 # Programs of the corpora whose checkpointed derivative is wrong today (s2sgrad bugs):
-KNOWN_BUGS = {
-    "range_computed_bounds": "two checkpointed loops in a row: the first loop's step_back adds to dx, "
-                             "which is not passed in (UnboundLocalError)",
-    "inplace_accumulate": "the adjoint of x exists before the loop's reverse (from `acc @ x`) and is "
-                          "not passed into step_back (UnboundLocalError)",
-    "loop_var_after_loop": "the loop index read after the loop (`t * i`) is local to the step "
-                           "functions (NameError)",
-}
+KNOWN_BUGS = {}
 
 
 def _mark(fn, param):
@@ -505,8 +501,6 @@ def helper_only_writes(x, w, n):
     return np.sum(u ** 3)
 
 
-@pytest.mark.xfail(strict=True, reason="s2sgrad bug, stored loops too: when a loop changes an array "
-                   "only through a helper's in-place write, the write's adjoint is dropped (dw == 0.0)")
 def test_helper_writing_in_place_is_right():
     x = np.array([0.3, -0.2, 0.5])
     gx, gw = sg.grad(helper_only_writes, wrt=(0, 1))(x, 0.7, 4)
@@ -549,8 +543,6 @@ def inner_marked_reads_outer(x, n):
     return s
 
 
-@pytest.mark.xfail(strict=True, reason="s2sgrad bug: dx already holds a value when the inner loop's "
-                   "reverse runs and is not passed into step_back (UnboundLocalError)")
 def test_inner_loop_marked_reads_outer_variable():
     def stored(x, n):
         s = x
@@ -570,8 +562,6 @@ def two_loops(x, n):
     return s
 
 
-@pytest.mark.xfail(strict=True, reason="s2sgrad bug: the adjoint of a variable read by two "
-                   "checkpointed loops is not passed into the first loop's step_back (UnboundLocalError)")
 def test_two_checkpointed_loops_reading_one_variable():
     assert_same(sg.grad(two_loops, checkpoints=2)(0.7, 3), sg.grad(two_loops)(0.7, 3))
 
@@ -583,8 +573,6 @@ def index_after_loop(x, n):
     return t * i
 
 
-@pytest.mark.xfail(strict=True, reason="s2sgrad bug: the loop index is local to the step functions, "
-                   "so reading it after a checkpointed loop is a NameError")
 def test_loop_index_read_after_loop():
     assert_same(sg.grad(index_after_loop, checkpoints=2)(0.7, 3), sg.grad(index_after_loop)(0.7, 3))
 
@@ -644,8 +632,6 @@ def test_vjp_of_scalar_is_grad(k):
     assert_same(pb(1.0), sg.grad(cf.simulate, wrt=(0, 1))(50.0, 1.0, 0.5, 100))
 
 
-@pytest.mark.xfail(strict=True, reason="s2sgrad bug, stored loops too: the reverse sweep of the "
-                   "in-place write clears du[1:-1] in the caller's cotangent array")
 @pytest.mark.parametrize("k", [None, 2])
 def test_pullback_leaves_the_cotangent_alone(k):
     _, pb = sg.vjp(heat_field, checkpoints=k)(U8, 0.2, 6)
@@ -655,8 +641,6 @@ def test_pullback_leaves_the_cotangent_alone(k):
     np.testing.assert_array_equal(cot, before)
 
 
-@pytest.mark.xfail(strict=True, reason="s2sgrad bug, stored loops too: the pullback puts the loop's "
-                   "array back to its initial state in place, and vjp returned that array as the value")
 @pytest.mark.parametrize("k", [None, 2])
 def test_vjp_value_not_changed_by_pullback(k):
     value, pb = sg.vjp(heat_field, checkpoints=k)(U8, 0.2, 6)
@@ -753,8 +737,6 @@ def test_value_and_grad_schedule_count(monkeypatch):
     assert plan.forward_steps == predicted_steps(100, 4)
 
 
-@pytest.mark.xfail(strict=True, reason="s2sgrad bug: snapshots=1 recurses once per step "
-                   "(schedule._reverse on the left part), RecursionError for n >~ 1000")
 def test_one_snapshot_long_loop():
     def f(x, n):
         s = x
@@ -815,6 +797,21 @@ def test_source_of_marked_loop_runs_alone():
     exec(compile(src, "<checkpointed source>", "exec"), space)
     gu, gr = space["heat_marked_grad"](U8.copy(), 0.2, 30, 3)
     assert_same((gu, float(gr)), sg.grad(heat_stored, wrt=(0, 1))(U8, 0.2, 30, 3))
+
+
+def test_docs_page_shows_the_real_source(tmp_path):
+    """docs/checkpointing.md shows `spring` and `sg.grad(spring).source`: still what this version makes."""
+    before, after = open(DOCS_PAGE).read().split("`sg.grad(spring).source`:", 1)
+    program = re.findall(r"```python\n(.*?)```", before, re.S)[-1]
+    source = re.findall(r"```python\n(.*?)```", after, re.S)[0]
+    path = tmp_path / "spring_doc.py"
+    path.write_text(program)
+    spec = importlib.util.spec_from_file_location("spring_doc", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    d = sg.grad(module.spring)
+    d(2.0, 1.0, 100)
+    assert d.source.strip() == source.strip(), d.source
 
 
 # ---------------------------------------------------------------------------

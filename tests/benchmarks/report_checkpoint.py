@@ -7,7 +7,13 @@ For the 1-D heat equation (N = 1000 points, in-place slice update) and Lorenz-96
 and for the stored gradient and k = 10, 30, 100 snapshots:
 
 * peak memory: tracemalloc's peak during one gradient call, above what was live
-  before it (a separate, traced call: tracing slows the call down);
+  before it (a separate, traced call). Tracing slows Lorenz-96 down about 6x
+  (some 10^7 small allocations per checkpointed call), so by default its
+  checkpointed rows are traced at ``--lorenz-memory-steps`` (2000) steps and the
+  growth of the one part that grows with n, the schedule's list of loop indices,
+  is added (measured: ``list(range(n))`` at both lengths); the stored row and
+  the forward are traced at the full length. ``--lorenz-memory-steps 0`` traces
+  everything at the full length (about 8 minutes on a 2-CPU machine);
 * k x state: k times the bytes of one snapshot of the loop state (the arrays
   with their headers); the forward-only peak is the same measure for a plain
   call of the function;
@@ -27,7 +33,7 @@ The two claims checked, with the tests stated before measuring:
   the tape entry built and dropped); the claim holds when every measured time is
   within 30% of that.
 
-BLAS is single-threaded unless OPENBLAS_NUM_THREADS etc. are set. About 3-5
+BLAS is single-threaded unless OPENBLAS_NUM_THREADS etc. are set. About 3-4
 minutes on a small machine, most of it Lorenz-96.
 """
 import argparse
@@ -85,23 +91,25 @@ def best_of(fn, args, repeat):
     return best, steps, step_time
 
 
-def measure(model, n, repeat, log):
+def measure(model, n, repeat, log, memory_steps=0):
     fn, args_of, state_of = MODELS[model]
     args = args_of(n)
+    mem_n = min(n, memory_steps) if memory_steps else n
     S = state_bytes(state_of(args))
     log(f"{model}: forward")
     t_fwd, _, _ = best_of(fn, args, repeat)
     F = peak_memory(fn, *args)
     index_list = peak_memory(list, range(n))
+    growth = index_list - peak_memory(list, range(mem_n))
     rows = []
     for k in SNAPSHOTS:
         log(f"{model}: {'stored' if k is None else f'k={k}'}")
         df = make_grad(model, k)
         t, steps, step_time = best_of(df, args, repeat)
-        peak = peak_memory(df, *args)
+        peak = peak_memory(df, *args) if k is None or mem_n == n else peak_memory(df, *args_of(mem_n)) + growth
         rows.append(dict(k=k, t=t, steps=steps, step_time=step_time, peak=peak,
                          predicted=predicted_steps(n, k) if k else None))
-    return dict(model=model, n=n, S=S, F=F, t_fwd=t_fwd, index_list=index_list, rows=rows)
+    return dict(model=model, n=n, S=S, F=F, t_fwd=t_fwd, index_list=index_list, rows=rows, mem_n=mem_n)
 
 
 def report(m):
@@ -111,6 +119,9 @@ def report(m):
     print()
     print(DESCRIPTION[m["model"]] + ".")
     print(f"State (one snapshot): {fmt_bytes(S)}. Forward only: peak {fmt_bytes(F)}, time {fmt_time(t_fwd)}.")
+    if m["mem_n"] != n:
+        print(f"Checkpointed peaks: traced at {m['mem_n']:,} steps, plus the growth of the schedule's index "
+              f"list from {m['mem_n']:,} to {n:,} entries (`--lorenz-memory-steps 0` traces at {n:,}).")
     print()
     print("| k | peak memory | k x state | forward-only peak | peak / (k x state + fwd) | time "
           "| time / stored | predicted time / stored | forward steps (measured) | predicted_steps(n, k) |")
@@ -156,6 +167,8 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=3, help="timed calls per row for the heat equation")
     ap.add_argument("--repeat-lorenz", type=int, default=1, help="timed calls per row for Lorenz-96")
     ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--lorenz-memory-steps", type=int, default=2000,
+                    help="steps of the traced checkpointed Lorenz-96 calls (0: all --steps)")
     ap.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     opts = ap.parse_args(argv)
 
@@ -168,7 +181,8 @@ def main(argv=None):
     results = []
     for model in opts.models.split(","):
         repeat = opts.repeat_lorenz if model == "lorenz96" else opts.repeat
-        results.append(measure(model, opts.steps, repeat, log))
+        memory_steps = opts.lorenz_memory_steps if model == "lorenz96" else 0
+        results.append(measure(model, opts.steps, repeat, log, memory_steps))
 
     print(f"Python {platform.python_version()}, NumPy {np.__version__}, {platform.machine()}, "
           f"{os.cpu_count()} CPUs, load average {' '.join(_loadavg())}; times are the best of "
