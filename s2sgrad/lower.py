@@ -39,7 +39,6 @@ _REFUSED = {
     gast.ImportFrom: ("import", "import at module level"),
     gast.Starred: ("starred expression", "unpack into a fixed number of names"),
     gast.NamedExpr: ("assignment expression (:=)", "assign in a separate statement"),
-    gast.ListComp: ("list comprehension", "write it as a for loop"),
     gast.SetComp: ("set comprehension", None),
     gast.DictComp: ("dict comprehension", "write it as a for loop"),
     gast.GeneratorExp: ("generator expression", "write it as a for loop"),
@@ -97,6 +96,7 @@ class _Lowerer:
     # -- statements -------------------------------------------------------
     def block(self, stmts, loop):
         """Lower a statement list. Returns (stmts, flags that may be set, always exits)."""
+        stmts = [new for stmt in stmts for new in self.hoist_comprehensions(stmt)]
         out, flags = [], set()
         for i, stmt in enumerate(stmts):
             new, may, always, branches = self.stmt(stmt, loop)
@@ -268,6 +268,42 @@ class _Lowerer:
         s.target = _name(index, True)
         return pre, header
 
+    def hoist_comprehensions(self, stmt):
+        """`[e for x in xs if c]` in a simple statement becomes a loop that appends
+        to a fresh list just before it (its names renamed, so none leaks out)."""
+        if not isinstance(stmt, (gast.Assign, gast.AugAssign, gast.Expr, gast.Return)):
+            return [stmt]
+        pre, lowerer = [], self
+
+        class Hoist(gast.NodeTransformer):
+            def visit_ListComp(self, node):
+                self.generic_visit(node)
+                renames = {}
+                for gen in node.generators:
+                    for n in gast.walk(gen.target):
+                        if isinstance(n, gast.Name):
+                            renames[n.id] = lowerer.fresh(n.id)
+                for k, gen in enumerate(node.generators):
+                    _rename(gen.target, renames)
+                    if k:
+                        _rename(gen.iter, renames)
+                    for cond in gen.ifs:
+                        _rename(cond, renames)
+                _rename(node.elt, renames)
+                made = lowerer.fresh("items")
+                body = [gast.Expr(gast.Call(gast.Attribute(_name(made), "append", gast.Load()), [node.elt], []))]
+                for gen in reversed(node.generators):
+                    for cond in reversed(gen.ifs):
+                        body = [gast.If(cond, body, [])]
+                    body = [gast.For(gen.target, gen.iter, body, [], None)]
+                pre.append(_assign(made, gast.List([], gast.Load())))
+                pre.extend(body)
+                return _name(made)
+        stmt = Hoist().visit(stmt)
+        for new in pre:
+            _copy_loc(new, stmt)
+        return pre + [stmt]
+
     def checkpoint_marker(self, it):
         """The snapshots expression of `sg.checkpointed(range(...), snapshots=k)`, or None."""
         from .schedule import checkpointed
@@ -304,6 +340,12 @@ class _Lowerer:
         self.depth -= 1
         s.body = body or [gast.Pass()]
         return body_pre + [s], flags, False, None
+
+
+def _rename(node, renames):
+    for n in gast.walk(node):
+        if isinstance(n, gast.Name) and n.id in renames:
+            n.id = renames[n.id]
 
 
 def _load_copy(node):
