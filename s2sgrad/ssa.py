@@ -112,6 +112,14 @@ class _Builder:
             self.view_made.add(out)
         return out
 
+    def in_block(self, block, build):
+        """Run `build` with its equations emitted into `block`; return its result."""
+        saved, self.block = self.block, block
+        try:
+            return build()
+        finally:
+            self.block = saved
+
     def sub_block(self, stmts, env):
         saved = self.block
         self.block = []
@@ -334,12 +342,8 @@ class _Builder:
         inner = dict(env, **dict(zip(names, carried)))
         inner[s.target.id] = index
         block, inner = self.sub_block(body, inner)
-        exit_atom = None
-        if exit_test is not None:
-            saved = self.block
-            self.block = block
-            exit_atom = self.expr(exit_test, inner, ".exit", test=True)
-            self.block = saved
+        exit_atom = self.in_block(block, lambda: self.expr(exit_test, inner, ".exit", test=True)) \
+            if exit_test is not None else None
         outs = [ir.Var(_hint_name(n)) for n in names]
         self.check_loop_aliases(s, names, [env[n] for n in names], carried, block,
                                 [inner[n] for n in names], env)
@@ -358,17 +362,11 @@ class _Builder:
         names = self.carried_names(body, env)
         carried = [ir.Var(_hint_name(n)) for n in names]
         inner = dict(env, **dict(zip(names, carried)))
-        saved = self.block
-        self.block = []
-        cond = self.expr(s.test, inner, ".cond", test=True)
-        cond_block, self.block = self.block, saved
+        cond_block = []
+        cond = self.in_block(cond_block, lambda: self.expr(s.test, inner, ".cond", test=True))
         block, inner = self.sub_block(body, inner)
-        exit_atom = None
-        if exit_test is not None:
-            saved = self.block
-            self.block = block
-            exit_atom = self.expr(exit_test, inner, ".exit", test=True)
-            self.block = saved
+        exit_atom = self.in_block(block, lambda: self.expr(exit_test, inner, ".exit", test=True)) \
+            if exit_test is not None else None
         outs = [ir.Var(_hint_name(n)) for n in names]
         self.check_loop_aliases(s, names, [env[n] for n in names], carried, block,
                                 [inner[n] for n in names], env)
