@@ -393,6 +393,9 @@ class _Builder:
             operand = self.expr(node.operand, env)
             if isinstance(node.op, gast.UAdd):
                 return operand
+            if isinstance(node.op, gast.USub) and isinstance(operand, ir.Const) \
+                    and type(operand.value) in (int, float, complex):
+                return ir.Const(-operand.value)     # a negative literal such as the -1 of u[1:-1]
             return self.eqn(node, UNOPS[type(node.op)], [operand], "unop", payload=type(node.op), hint=hint)
         if isinstance(node, (gast.Compare, gast.BoolOp)):
             if isinstance(node, gast.BoolOp) and not test and not _boolean(node):
