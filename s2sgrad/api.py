@@ -108,11 +108,12 @@ def _has(container, key):
 
 def _plain_function(func, kinds):
     """The Python function to differentiate: for a derivative of a derivative, the
-    generated function of the inner one (compiled for the same argument kinds)."""
+    generated function of the inner one (compiled for the same argument kinds, with
+    its loops stored: checkpointing applies to first derivatives)."""
     if isinstance(func, Derivative):
-        if func.variant not in ("grad", "jvp-raw"):
+        if func.variant != "grad":
             raise S2SGradError(f"cannot differentiate a {func.variant} function; differentiate grad(f) instead")
-        return func._derived(kinds).function
+        return func._derived(kinds, again=True).function
     return func
 
 
@@ -156,6 +157,8 @@ class Derivative:
     """A derivative of a user function; call it like the function."""
 
     def __init__(self, func, wrt, variant, checkpoints=None):
+        if checkpoints is not None and (type(checkpoints) is not int or checkpoints < 1):
+            raise S2SGradError(f"checkpoints must be a whole number of states >= 1, not {checkpoints!r}")
         self.func = func
         self.checkpoints = checkpoints
         self.wrt, self.single = _normalize_wrt(func, wrt)
@@ -165,16 +168,22 @@ class Derivative:
         self._last = None
         functools.update_wrapper(self, func, updated=())
 
-    def _derived(self, kinds):
+    def _derived(self, kinds, again=False):
+        """The generated derivative for these argument kinds. `again`: it is itself to be
+        differentiated, so its loops are stored (no sg.checkpointed, no checkpoints=k):
+        the code of a checkpointed loop is not differentiable, the stored one is, and
+        both give the same derivative."""
         func = _plain_function(self.func, kinds)
-        key = (func, self.wrt, self.variant, kinds, self.checkpoints)
+        checkpoints = False if again else self.checkpoints
+        key = (func, self.wrt, self.variant, kinds, checkpoints)
         derived = _cache.get(key)
         if derived is None:
             with _cache_lock:
                 derived = _cache.get(key)
                 if derived is None:
-                    derived = _cache[key] = derive(func, self.wrt, kinds, self.variant, self.checkpoints)
-        self._last = derived
+                    derived = _cache[key] = derive(func, self.wrt, kinds, self.variant, checkpoints)
+        if not again:
+            self._last = derived
         return derived
 
     def _bind(self, args, kwargs):
@@ -232,8 +241,9 @@ grad.__doc__ = """Gradient of `f`'s scalar result with respect to the argument(s
 
 Usable bare (`@grad`) or with options (`@grad(wrt=(0, 1))`). `wrt` is an index,
 a parameter name, or a tuple of these (then a tuple of gradients is returned).
-`checkpoints=k` checkpoints every outermost `for` loop with k snapshots (see
-`sg.checkpointed` to mark single loops)."""
+`checkpoints=k` checkpoints every outermost loop (`for` over a range, `while`)
+that cannot end early, holding at most k loop states (see `sg.checkpointed` to
+mark single loops, and docs/checkpointing.md)."""
 value_and_grad = _decorator("value_and_grad")
 value_and_grad.__doc__ = """Like `grad`, but returns `(value, gradient)` from one forward and one reverse sweep."""
 
@@ -264,7 +274,7 @@ class _JVP(Derivative):
         params = list(inspect.signature(target).parameters)
         super().__init__(func, tuple(range(len(params))) or 0, "jvp")
 
-    def _derived(self, kinds, wrt=None):
+    def _derived(self, kinds, wrt=None, again=False):
         from .transform import derive_forward
         func = _plain_function(self.func, kinds)
         key = (func, wrt, "jvp", kinds)
@@ -281,12 +291,16 @@ class _JVP(Derivative):
         primals, tangents = tuple(primals), tuple(tangents)
         if len(primals) != len(tangents):
             raise S2SGradError(f"jvp got {len(primals)} primals but {len(tangents)} tangents")
-        values, kinds = list(primals), tuple(_kind(v) for v in primals)
+        values = list(primals)
         self.signature.bind(*values)
         wrt = tuple(i for i, v in enumerate(values) if _differentiable(v))
-        derived = self._derived(kinds, wrt)
-        value, tangent = derived.function(*values, *[tangents[i] for i in wrt])
-        return value, tangent
+        return self._along(values, [tangents[i] for i in wrt], wrt)
+
+    def _along(self, values, tangents, wrt):
+        """(value, tangent) with tangents given for the arguments `wrt` only: the
+        others are constants, so the generated code does no work for them."""
+        derived = self._derived(tuple(_kind(v) for v in values), tuple(wrt))
+        return derived.function(*values, *tangents)
 
     @property
     def source(self):
@@ -351,8 +365,9 @@ def jacobian(f, wrt=0, mode="auto"):
             chosen = "forward" if n_in < out_size else "reverse"
         blocks = _forward_jacobian(f, values, indices) if chosen == "forward" \
             else _reverse_jacobian(f, values, indices)
+        jac.mode = chosen
         return blocks[0] if single else tuple(blocks)
-    jac.mode = mode
+    jac.mode = mode      # after a call: the mode that call used ("forward" or "reverse")
     return jac
 
 
@@ -361,7 +376,7 @@ def _forward_jacobian(f, values, indices):
     columns = {i: [] for i in indices}
     out_shape = None
     for i, k, tangents in _unit_tangents(values, indices):
-        _, column = fn(values, tangents)
+        _, column = fn._along(values, [tangents[j] for j in indices], indices)
         column = np.asarray(column, dtype=float)
         out_shape = column.shape
         columns[i].append(column)
@@ -388,12 +403,12 @@ def hvp(f, wrt=0):
     df = grad(f, wrt=wrt)
     indices, single = _normalize_wrt(f, wrt)
 
+    forward_over_reverse = jvp(df)
+
     def product(*args):
         *args, v = args
-        tangents = [_zero_tangent(a) for a in args]
-        for n, i in enumerate(indices):
-            tangents[i] = v if single else v[n]
-        return jvp(df, args, tangents)[1]
+        tangents = [v] if single else list(v)
+        return forward_over_reverse._along(list(args), tangents, indices)[1]
     return product
 
 

@@ -1,16 +1,20 @@
-"""Code for a checkpointed loop: the body becomes three local functions and the
+"""Code for a checkpointed loop: the body becomes local functions and the
 schedule (s2sgrad.schedule.checkpoints) decides what to store and recompute.
 
-    schedule = checkpoints(range(n), 10)
-    def step(i, x, v): ...one iteration...; return (x_1, v_1)
-    def step_taped(i, x, v): ...; return ((x_1, v_1), (cond, t, v, x))
-    x, v = schedule.forward(step, (x, v))
+    schedule = checkpoints(range(n), 10)            # checkpoints(None, 10) for a while loop
+    def step_taped(i, x, v): ...one iteration...; return ((x_1, v_1), (cond, t, v, x))
+    def step(i, x, v): return step_taped(i, x, v)[0]
+    def more(x, v): return <the while condition>    # while loops only
+    x, v = schedule.forward(step, (x, v))           # (step, (x, v), more) for a while loop
     ...
-    def step_back(i, item, adjoints, outer):
-        dx, dv = adjoints; dk, dc = outer; cond, t, v, x = item
+    def step_back(i, item, dx, dv, dk):
+        cond, t, v, x = item
         ...that iteration's reverse...
-        return ((dx, dv), (dk, dc))
-    (dx, dv), (dk, dc) = schedule.reverse(step, step_taped, step_back, (dx, dv), (dk, dc))
+        return (dx, dv, dk)
+    dx, dv, dk = schedule.reverse(step, step_taped, step_back, (dx, dv, dk))
+
+The adjoints handed through are the carried values' and those of outer values
+the iteration adds to (dk above).
 """
 import gast
 
@@ -30,46 +34,93 @@ def _def(fname, params, body):
     return gast.FunctionDef(fname, args, body, [], None, None, [])
 
 
+def _method(obj, method, args):
+    return call(gast.Attribute(name(obj), method, gast.Load()), args)
+
+
 def loop_code(rev, s, fwd_body, rev_body, carried, active, touched):
-    """(forward statements, reverse statements) of a checkpointed `for` loop."""
+    """(forward statements, reverse statements) of a checkpointed loop."""
     if s.exit is not None:
         raise S2SGradError("a checkpointed loop cannot end early (break or return inside)", s.loc,
                            "checkpointed loop", "remove the break, or do not checkpoint this loop")
-    names, emit = rev.names, rev.emit
-    index = names.var(s.index)
+    names = rev.names
+    is_for = isinstance(s, ir.For)
+    index = names.var(s.index) if is_for else names.fresh("iteration")
     c_names = [names.var(c) for c, *_ in carried]
-    outs = [emit.atom(o) for _, _, o, _ in carried]
-    body_names = rev.defined(s.body, c_names + [index])
-    needed = sorted(free_names(rev_body) & body_names)
     plan, step, taped, back = (names.fresh(n) for n in ("schedule", "step", "step_taped", "step_back"))
-    item = names.fresh("item")
-    rev.region_defs[s] = [plan, step, taped]
-    ckpt = emit.spell_root.bind("checkpoints", checkpoints)
+    more = None if is_for else names.fresh("more")
+    rev.region_defs[s] = [plan, step, taped] + ([more] if more else [])
 
-    pre = []
-    inits = [(n, emit.atom(i)) for n, (c, i, o, y) in zip(c_names, carried)
-             if not (isinstance(i, ir.Var) and names.var(i) == n)]
-    if inits:
-        pre.append(assign_many([n for n, _ in inits], [v for _, v in inits]))
-    bounds = [emit.atom(b) for b in s.bounds]
-    pre.append(assign(plan, call(ckpt, [call("range", bounds), emit.atom(s.checkpoint)])))
-    kept = rev.kept(needed, rev_body, as_tuple=True)
-    # the body appears once: `step` is the taped step without its tape entry
+    fwd = _initial_values(rev, carried, c_names)
+    trips = call("range", [rev.emit.atom(b) for b in s.bounds]) if is_for else gast.Constant(None, None)
+    fwd.append(assign(plan, call(rev.emit.spell_root.bind("checkpoints", checkpoints),
+                                 [trips, rev.emit.atom(s.checkpoint)])))
+    outs = [rev.emit.atom(o) for _, _, o, _ in carried]
+    fwd += _step_functions(rev, s, fwd_body, rev_body, c_names, outs, index, (step, taped, more))
+    run = [name(step), _tuple(c_names)] + ([name(more)] if more else [])
+    fwd.append(assign(_tuple(c_names, True), _method(plan, "forward", run)))
+    if is_for and _read_after(rev.graph, s, s.index):
+        fwd.append(assign(index, _method(plan, "last", [])))     # Python keeps the last index
+
+    adjoints = _adjoints_through(rev, s, active, touched, rev_body)
+    needed = _needed(rev, s, rev_body, c_names, index)
+    item = names.fresh("item")
+    unpack = [assign(_tuple(needed, True), name(item))] if needed else []
+    back_def = _def(back, [index, item] + adjoints, unpack + list(rev_body) + [gast.Return(_tuple(adjoints))])
+    result = _method(plan, "reverse", [name(step), name(taped), name(back), _tuple(adjoints)])
+    reverse = [back_def, assign(_tuple(adjoints, True), result)]
+    if _changed_in_place(rev, carried):
+        reverse.append(gast.Expr(_method(plan, "rewind", [])))
+    return fwd, reverse
+
+
+def _read_after(graph, loop, v):
+    """Is `v` read outside the loop's own body (after it, since it is made there)?"""
+    inside = {id(st) for st in ir.walk(loop.body)}
+    if graph.result is v:
+        return True
+    return any(id(st) not in inside and (v in ir.reads(st) or any(v in outs for outs in ir.region_results(st)))
+               for st in ir.walk(graph.body))
+
+
+def _initial_values(rev, carried, c_names):
+    inits = [(n, rev.emit.atom(i)) for n, (c, i, o, y) in zip(c_names, carried)
+             if not (isinstance(i, ir.Var) and rev.names.var(i) == n)]
+    return [assign_many([n for n, _ in inits], [v for _, v in inits])] if inits else []
+
+
+def _needed(rev, s, rev_body, c_names, index):
+    """The forward values an iteration's reverse reads: its tape item."""
+    return sorted(free_names(rev_body) & rev.defined(s.body, c_names + [index]))
+
+
+def _step_functions(rev, s, fwd_body, rev_body, c_names, outs, index, spelled):
+    """`step_taped`, `step` (the taped step without its tape item: the body appears
+    once) and, for a while loop, `more` (its condition)."""
+    step, taped, more = spelled
+    kept = rev.kept(_needed(rev, s, rev_body, c_names, index), rev_body, as_tuple=True)
+    body = list(fwd_body)
+    if more is not None:
+        cond = [rev.emit.statement(e) for e in s.cond_block]
+        if free_names(body) & rev.defined(s.cond_block):
+            body = cond + body          # the body reads values of the condition: recompute them
+    defs = [_def(taped, [index] + c_names, body + [gast.Return(gast.Tuple([_tuple(outs), kept], gast.Load()))])]
     values_only = gast.Subscript(call(name(taped), [name(index)] + [name(n) for n in c_names]),
                                  gast.Constant(0, None), gast.Load())
-    fwd = pre + [
-        _def(taped, [index] + c_names, list(fwd_body) + [gast.Return(gast.Tuple([_tuple(outs), kept],
-                                                                               gast.Load()))]),
-        _def(step, [index] + c_names, [gast.Return(values_only)]),
-        assign(_tuple(c_names, True), call(gast.Attribute(name(plan), "forward", gast.Load()),
-                                           [name(step), _tuple(c_names)])),
-        assign(index, call(gast.Attribute(name(plan), "last", gast.Load()), [])),
-    ]
+    defs.append(_def(step, [index] + c_names, [gast.Return(values_only)]))
+    if more is not None:
+        defs.append(_def(more, c_names, [rev.emit.statement(e) for e in s.cond_block] +
+                         [gast.Return(rev.emit.atom(s.cond))]))
+    return defs
 
+
+def _adjoints_through(rev, s, active, touched, rev_body):
+    """Adjoint names an iteration's reverse takes and gives back: the carried values',
+    then outer values' that it adds to (or rebinds)."""
+    names = rev.names
     adjoints = [names.adjoint(y) for *_, y in active]
     ys = {y for *_, y in active}
     outer = [names.adjoint(v) for v in sorted(touched, key=lambda v: v.id) if v not in ys]
-    # adjoints from outside the loop that its reverse body rebinds pass in and out too
     inner = {o for st in ir.walk(s.body) for o in st.outs} | set(s.carried)
     rebound = {n.id for st in rev_body for n in gast.walk(st)
                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
@@ -77,21 +128,11 @@ def loop_code(rev, s, fwd_body, rev_body, carried, active, touched):
         if spelled in rebound and v not in inner and spelled not in outer and spelled not in adjoints \
                 and v not in ys and v in rev.state:
             outer.append(spelled)
-    adj_in, outer_in = names.fresh("adjoints"), names.fresh("outer")
-    unpack = []
-    if adjoints:
-        unpack.append(assign(_tuple(adjoints, True), name(adj_in)))
-    if outer:
-        unpack.append(assign(_tuple(outer, True), name(outer_in)))
-    if needed:
-        unpack.append(assign(_tuple(needed, True), name(item)))
-    result = gast.Tuple([_tuple(adjoints), _tuple(outer)], gast.Load())
-    back_def = _def(back, [index, item, adj_in, outer_in], unpack + list(rev_body) + [gast.Return(result)])
-    run = call(gast.Attribute(name(plan), "reverse", gast.Load()),
-               [name(step), name(taped), name(back), _tuple(adjoints), _tuple(outer)])
-    target = gast.Tuple([_tuple(adjoints, True), _tuple(outer, True)], gast.Store())
-    reverse = [back_def, gast.Assign([target], run, None)]
-    if any(c in rev.inplace.buffered or rev.inplace.versions.find(c) in
-           {rev.inplace.versions.find(w.outs[0]) for w in rev.inplace.writes} for c, *_ in carried):
-        reverse.append(gast.Expr(call(gast.Attribute(name(plan), "rewind", gast.Load()), [])))
-    return fwd, reverse
+    return adjoints + outer
+
+
+def _changed_in_place(rev, carried):
+    """Does the loop write a carried array in place (so the schedule must put it back)?"""
+    plan = rev.inplace
+    written = {plan.versions.find(w.outs[0]) for w in plan.writes}
+    return any(c in plan.buffered or plan.versions.find(c) in written for c, *_ in carried)

@@ -104,7 +104,7 @@ class For:
     outs: list
     loc: Any
     exit: Optional[Any] = None
-    checkpoint: Optional[Any] = None   # snapshots, for a loop marked sg.checkpointed
+    checkpoint: Optional[Any] = None   # snapshots, for a checkpointed loop
 
 
 @dataclass(eq=False)
@@ -118,6 +118,7 @@ class While:
     outs: list
     loc: Any
     exit: Optional[Any] = None
+    checkpoint: Optional[Any] = None   # snapshots, for a checkpointed loop
 
 
 @dataclass(eq=False)
@@ -151,7 +152,7 @@ def reads(stmt):
         return [stmt.cond]
     if isinstance(stmt, For):
         return list(stmt.bounds) + list(stmt.inits) + ([stmt.checkpoint] if stmt.checkpoint is not None else [])
-    return list(stmt.inits)
+    return list(stmt.inits) + ([stmt.checkpoint] if stmt.checkpoint is not None else [])
 
 
 def region_results(stmt):

@@ -76,7 +76,8 @@ class _Lowerer:
         self.parsed = parsed
         self.counter = 0
         self.dicts = set(dicts)      # parameters that hold dicts: `for k in d` loops over keys
-        self.checkpoint_all = None   # snapshots for every outermost for loop (grad(..., checkpoints=k))
+        self.checkpoint_all = None   # snapshots for every outermost loop (grad(..., checkpoints=k))
+        self.markers = True          # honour sg.checkpointed marks (not when a gradient is differentiated again)
         self.depth = 0               # loops around the statement being lowered
 
     def fresh(self, stem):
@@ -195,6 +196,7 @@ class _Lowerer:
         self.depth += 1
         body_pre, body, flags = self.loop_body(header + s.body, s)
         self.depth -= 1
+        self.unmark_early_exit(s, body)
         s.body = body
         s.orelse = []
         return pre + body_pre + [s], flags, False, None
@@ -206,11 +208,12 @@ class _Lowerer:
         snapshots = self.checkpoint_marker(it)
         if snapshots is not None:
             s.iter = it = it.args[0]
-            s.checkpoint = snapshots
-            if not _is_call_to(it, "range"):
-                raise self.parsed.error(s, "sg.checkpointed needs a range(...) to loop over", "checkpointed loop")
-        elif self.checkpoint_all is not None and self.depth == 0 and _is_call_to(it, "range"):
-            s.checkpoint = gast.Constant(self.checkpoint_all, None)
+            if self.markers:
+                s.checkpoint = snapshots
+                if not _is_call_to(it, "range"):
+                    raise self.parsed.error(s, "sg.checkpointed needs a range(...) to loop over", "checkpointed loop")
+        elif _is_call_to(it, "range"):
+            self.checkpoint_by_option(s)
         if _is_call_to(it, "range"):
             if isinstance(s.target, gast.Name):
                 return [], []
@@ -304,6 +307,21 @@ class _Lowerer:
             _copy_loc(new, stmt)
         return pre + [stmt]
 
+    def checkpoint_by_option(self, s):
+        """grad(..., checkpoints=k) checkpoints the outermost loops (those that can end
+        early stay stored: see `unmark_early_exit`)."""
+        if self.checkpoint_all is not None and self.depth == 0:
+            s.checkpoint = gast.Constant(self.checkpoint_all, None)
+            s.checkpoint_by_option = True
+
+    @staticmethod
+    def unmark_early_exit(s, body):
+        """A loop that can end early (break or return) is not checkpointed by the option;
+        marked with sg.checkpointed it is an error, raised when its code is made."""
+        ends_early = bool(body) and isinstance(body[-1], gast.If) and isinstance(body[-1].body[0], gast.Break)
+        if ends_early and getattr(s, "checkpoint_by_option", False):
+            del s.checkpoint
+
     def checkpoint_marker(self, it):
         """The snapshots expression of `sg.checkpointed(range(...), snapshots=k)`, or None."""
         from .schedule import checkpointed
@@ -335,9 +353,17 @@ class _Lowerer:
         return name
 
     def while_loop(self, s, loop):
+        snapshots = self.checkpoint_marker(s.test)
+        if snapshots is not None:
+            s.test = s.test.args[0]
+            if self.markers:
+                s.checkpoint = snapshots
+        else:
+            self.checkpoint_by_option(s)
         self.depth += 1
         body_pre, body, flags = self.loop_body(s.body, s)
         self.depth -= 1
+        self.unmark_early_exit(s, body)
         s.body = body or [gast.Pass()]
         return body_pre + [s], flags, False, None
 
@@ -375,10 +401,13 @@ def _subscript(seq, index):
 
 def lower(parsed, dicts=(), checkpoints=None):
     """Desugar `parsed.node` in place (see the module docstring for what remains).
-    `dicts`: parameter names known to hold dicts (iterating one gives its keys)."""
+    `dicts`: parameter names known to hold dicts (iterating one gives its keys).
+    `checkpoints`: k to checkpoint every outermost loop with k snapshots; None for
+    only the loops marked with sg.checkpointed; False for none at all."""
     node = parsed.node
     lowerer = _Lowerer(parsed, dicts)
-    lowerer.checkpoint_all = checkpoints
+    lowerer.checkpoint_all = checkpoints or None
+    lowerer.markers = checkpoints is not False
     lowerer.refuse(node.args)
     body, flags, _ = lowerer.block(node.body, None)
     last = node.body[-1] if node.body else node

@@ -537,7 +537,7 @@ class Reverse(RuleContext):
         after = []
         for c, i, o, y in active:
             self.contribute(i, name(self.names.adjoint(y)), after)
-        if isinstance(s, ir.For) and s.checkpoint is not None:
+        if s.checkpoint is not None:
             fwd, rev_loop = checkpointing.loop_code(self, s, fwd_body, rev_body, carried, active, touched)
         else:
             fwd, rev_loop = self.loop_code(s, fwd_body, rev_body, carried)

@@ -347,8 +347,7 @@ class _Builder:
         outs = [ir.Var(_hint_name(n)) for n in names]
         self.check_loop_aliases(s, names, [env[n] for n in names], carried, block,
                                 [inner[n] for n in names], env)
-        snapshots = getattr(s, "checkpoint", None)
-        snapshots = self.expr(snapshots, env) if snapshots is not None else None
+        snapshots = self.snapshots(s, env)
         self.emit(ir.For(index, bounds, carried, [env[n] for n in names], block,
                          [inner[n] for n in names], outs, self.parsed.loc(s), exit_atom, snapshots))
         env = dict(env)
@@ -356,6 +355,11 @@ class _Builder:
         if not s.target.id.startswith("."):
             env[s.target.id] = index   # Python keeps the last index after the loop
         return env
+
+    def snapshots(self, s, env):
+        """The snapshots atom of a loop the lowering marked for checkpointing, or None."""
+        snapshots = getattr(s, "checkpoint", None)
+        return self.expr(snapshots, env) if snapshots is not None else None
 
     def while_loop(self, s, env):
         body, exit_test = self.loop_exit(s.body)
@@ -370,8 +374,9 @@ class _Builder:
         outs = [ir.Var(_hint_name(n)) for n in names]
         self.check_loop_aliases(s, names, [env[n] for n in names], carried, block,
                                 [inner[n] for n in names], env)
+        snapshots = self.snapshots(s, env)
         self.emit(ir.While(carried, [env[n] for n in names], cond_block, cond, block,
-                           [inner[n] for n in names], outs, self.parsed.loc(s), exit_atom))
+                           [inner[n] for n in names], outs, self.parsed.loc(s), exit_atom, snapshots))
         env = dict(env)
         env.update(zip(names, outs))
         return env
@@ -508,7 +513,7 @@ class _Builder:
         if isinstance(callee.value, Derivative):
             # a derivative inside the differentiated code: inline its generated function
             # (compiled for array arguments, which is valid for any)
-            generated = callee.value._derived(tuple("array" for _ in callee.value.names)).function
+            generated = callee.value._derived(tuple("array" for _ in callee.value.names), again=True).function
             if isinstance(generated, tuple):
                 raise self.parsed.error(node, "a vjp inside differentiated code is not supported", "call",
                                         "use sg.grad or sg.value_and_grad there")
