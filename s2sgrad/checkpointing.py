@@ -74,6 +74,13 @@ def loop_code(rev, s, fwd_body, rev_body, carried, active, touched):
     return fwd, reverse
 
 
+def is_sweep(stmt):
+    """Is this the statement `loop_code` writes to run a schedule's reverse sweep?"""
+    value = stmt.value if isinstance(stmt, gast.Assign) else None
+    return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+        and value.func.attr == "reverse" and isinstance(value.func.value, gast.Name) and len(value.args) == 4
+
+
 def _read_after(graph, loop, v):
     """Is `v` read outside the loop's own body (after it, since it is made there)?"""
     inside = {id(st) for st in ir.walk(loop.body)}

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
-from . import aliasing, analysis, ir, runtime, ssa
+from . import aliasing, analysis, checkpointing, ir, runtime, ssa
 from .codegen import Emitter, assign, comment, free_names, is_line_comment, name, to_source
 from .compile import compile_function
 from .frontend import parse_function
 from .lower import lower
 from .naming import Names
-from .cleanup import coalesce_copies, drop_dead_temporaries, drop_orphan_comments, inline_temporaries
+from .cleanup import (coalesce_copies, drop_dead_temporaries, drop_orphan_comments, inline_temporaries,
+                      release_before)
 from .forward import Forward
 from .aliasing import _Union
 from .reverse import ONE_NAME, InPlace, Reverse
@@ -300,6 +301,7 @@ def _tidy(body, temps, params=()):
     coalesce_copies(body, set(params), temps)
     inline_temporaries(body, temps)
     drop_dead_temporaries(body, temps)
+    release_before(body, temps, checkpointing.is_sweep)
     drop_orphan_comments(body, is_line_comment)
 
 

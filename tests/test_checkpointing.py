@@ -591,6 +591,35 @@ def test_loop_index_read_after_loop():
     assert_same(sg.grad(index_after_loop, checkpoints=2)(0.7, 3), sg.grad(index_after_loop)(0.7, 3))
 
 
+def loss_temporaries(u0, w, n):
+    """The loss's temporaries are dead before the loop's reverse sweep; `scale`
+    is read after it and `w2` by every step."""
+    scale = np.sum(u0)
+    w2 = w * w
+    u = u0 * 1.0
+    for t in range(n):
+        u = np.tanh(u * w2) + u0
+    return np.sum(u * u * u0) * scale
+
+
+def _deleted_before_sweep(source):
+    tree = ast.parse(source)
+    body = tree.body[-1].body
+    sweep = next(i for i, st in enumerate(body) if "schedule.reverse" in ast.unparse(st))
+    return {t.id for st in body[:sweep] if isinstance(st, ast.Delete) for t in st.targets}
+
+
+def test_dead_arrays_are_freed_before_the_sweep():
+    df = sg.grad(loss_temporaries, wrt=(0, 1), checkpoints=3)
+    deleted = _deleted_before_sweep(df.source)
+    assert deleted and all(n.startswith(("t_", "dt_")) for n in deleted), df.source
+    assert not deleted & {"scale", "w2", "u0", "w"}
+    u0, w = np.linspace(-1, 1, 7), np.linspace(0.5, 1.5, 7)
+    assert_same(df(u0, w, 6), sg.grad(loss_temporaries, wrt=(0, 1))(u0, w, 6))
+    for argnum, g in enumerate(df(u0, w, 6)):
+        np.testing.assert_allclose(g, numeric_grad(loss_temporaries, (u0, w, 6), argnum), rtol=1e-6, atol=1e-8)
+
+
 # ---------------------------------------------------------------------------
 # vjp
 # ---------------------------------------------------------------------------
