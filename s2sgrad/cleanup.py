@@ -9,34 +9,49 @@ name the expression reads.
 """
 import gast
 
+from .codegen import walk
+
 
 def _stores(node):
     """Names a statement (re)binds or changes in place (`x[i] = v`, `x += v`, `add_at(x, ...)`)."""
-    found = {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-    for n in gast.walk(node):
-        if isinstance(n, (gast.Assign, gast.AugAssign)):
-            for t in (n.targets if isinstance(n, gast.Assign) else [n.target]):
-                if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name):
-                    found.add(t.value.id)
-        elif isinstance(n, gast.Expr) and isinstance(n.value, gast.Call):
-            found |= {a.id for a in n.value.args if isinstance(a, gast.Name)}
+    found = set()
+    for n in walk(node):
+        _note_store(n, found)
     return found
 
 
+def _note_store(n, found):
+    """Add to `found` what node `n` itself binds or changes in place."""
+    if isinstance(n, gast.Name):
+        if isinstance(n.ctx, gast.Store):
+            found.add(n.id)
+    elif isinstance(n, (gast.Assign, gast.AugAssign)):
+        for t in (n.targets if isinstance(n, gast.Assign) else [n.target]):
+            if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name):
+                found.add(t.value.id)
+    elif isinstance(n, gast.Expr) and isinstance(n.value, gast.Call):
+        found.update(a.id for a in n.value.args if isinstance(a, gast.Name))
+
+
 def _loads(node):
-    return [n for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+    return [n for n in walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
 
 
 def _counts(body):
     stores, loads = {}, {}
     for stmt in body:
-        for n in gast.walk(stmt):
-            if isinstance(n, gast.Name):
-                table = stores if isinstance(n.ctx, gast.Store) else loads
-                table[n.id] = table.get(n.id, 0) + 1
-            elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
-                loads[n.target.id] = loads.get(n.target.id, 0) + 1
+        _count_into(stmt, stores, loads, 1)
     return stores, loads
+
+
+def _count_into(stmt, stores, loads, step):
+    """Add `step` to the store and load counts of every name `stmt` binds or reads."""
+    for n in walk(stmt):
+        if isinstance(n, gast.Name):
+            table = stores if isinstance(n.ctx, gast.Store) else loads
+            table[n.id] = table.get(n.id, 0) + step
+        elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
+            loads[n.target.id] = loads.get(n.target.id, 0) + step
 
 
 def _blocks(body):
@@ -48,29 +63,46 @@ def _blocks(body):
                 yield from _blocks(inner)
 
 
+_LOOPS = (gast.For, gast.While, gast.FunctionDef)
+
+
 class _Facts:
-    """What a statement stores and reads, computed once (statements change only by folding)."""
+    """What a statement stores and reads, computed once (statements change only by
+    folding) in one walk of the statement."""
 
     def __init__(self, stmt):
-        self.stores = _stores(stmt)
+        self.stores = set()
         self.sites = {}              # name -> the Name node reading it (outside loops)
         self.loaded = set()
-        in_loops = set()
-        if isinstance(stmt, (gast.For, gast.While, gast.FunctionDef)):
-            in_loops = {n.id for n in _loads(stmt)}
-        else:
-            for n in gast.walk(stmt):
-                if isinstance(n, (gast.For, gast.While, gast.FunctionDef)):
-                    in_loops |= {m.id for m in _loads(n)}
-        for n in _loads(stmt):
-            self.loaded.add(n.id)
-            if n.id not in in_loops:
-                self.sites.setdefault(n.id, n)
-        self.in_loops = in_loops
+        self.in_loops = set()        # names read inside a loop (or a local function)
         # writes into an array in place: a folded expression may read a view of it
-        self.mutates = any(isinstance(n, gast.AugAssign) or (
-            isinstance(n, gast.Assign) and any(isinstance(t, gast.Subscript) for t in n.targets)) or (
-            isinstance(n, gast.Expr) and isinstance(n.value, gast.Call)) for n in gast.walk(stmt))
+        self.mutates = False
+        outside = []
+        todo = [(stmt, isinstance(stmt, _LOOPS))]
+        for n, in_loop in todo:
+            _note_store(n, self.stores)
+            if isinstance(n, gast.Name):
+                if isinstance(n.ctx, gast.Load):
+                    self.loaded.add(n.id)
+                    if in_loop:
+                        self.in_loops.add(n.id)
+                    else:
+                        outside.append(n)
+                continue
+            if isinstance(n, gast.AugAssign) or (isinstance(n, gast.Assign) and any(
+                    isinstance(t, gast.Subscript) for t in n.targets)) or (
+                    isinstance(n, gast.Expr) and isinstance(n.value, gast.Call)):
+                self.mutates = True
+            inner = in_loop or isinstance(n, _LOOPS)
+            for field in n._fields:
+                child = getattr(n, field, None)
+                if isinstance(child, list):
+                    todo.extend((c, inner) for c in child if isinstance(c, gast.AST))
+                elif isinstance(child, gast.AST):
+                    todo.append((child, inner))
+        for n in outside:
+            if n.id not in self.in_loops:
+                self.sites.setdefault(n.id, n)
 
 
 def inline_temporaries(body, temps):
@@ -111,26 +143,41 @@ def inline_temporaries(body, temps):
 
 
 def _replace(stmt, site, value):
-    class Swap(gast.NodeTransformer):
-        def visit_Name(self, node):
-            return value if node is site else node
-    Swap().visit(stmt)
+    """Put `value` where the node `site` stands in `stmt`."""
+    for node in walk(stmt):
+        for field in node._fields:
+            child = getattr(node, field, None)
+            if child is site:
+                setattr(node, field, value)
+            elif isinstance(child, list) and any(c is site for c in child):
+                child[:] = [value if c is site else c for c in child]
 
 
 def drop_dead_temporaries(body, temps):
     """Remove assignments to temporaries that nothing reads (e.g. the primal
-    result in a function that returns only gradients)."""
+    result in a function that returns only gradients).
+
+    Removing one can leave another unread, so the load counts are kept up to
+    date as statements go and the blocks are swept until nothing changes
+    (without counting the whole function again each sweep)."""
+    _, loads = _counts(body)
+
+    def dead(stmt):
+        return isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name) \
+            and stmt.targets[0].id in temps and not loads.get(stmt.targets[0].id)
     changed = True
     while changed:
         changed = False
-        _, loads = _counts(body)
         for block in _blocks(body):
-            keep = [stmt for stmt in block if not (
-                isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name)
-                and stmt.targets[0].id in temps and not loads.get(stmt.targets[0].id))]
+            keep = []
+            for stmt in block:
+                if dead(stmt):
+                    _count_into(stmt, {}, loads, -1)
+                    changed = True
+                else:
+                    keep.append(stmt)
             if len(keep) != len(block):
                 block[:] = keep
-                changed = True
     return body
 
 
@@ -205,6 +252,8 @@ def coalesce_copies(body, params, temps=()):
 
     Only for copies at the top level of the function (not in loops), and never
     renaming a parameter."""
+    # the names each top-level statement mentions, kept up to date as names change
+    mentions = [_names(st) for st in body]
     i = 0
     while i < len(body):
         stmt = body[i]
@@ -214,26 +263,34 @@ def coalesce_copies(body, params, temps=()):
         for target, source in pairs:
             if source in params or target in params or not source.isidentifier() or sources.count(source) > 1:
                 continue
-            later = body[i + 1:]
-            if any(n.id == source for st in later for n in gast.walk(st) if isinstance(n, gast.Name)):
+            if any(source in m for m in mentions[i + 1:]):
                 continue
-            if any(n.id == target for st in body[:i] for n in gast.walk(st) if isinstance(n, gast.Name)):
+            if any(target in m for m in mentions[:i]):
                 continue
             # keep the more readable name: the target when the source is a temporary
-            old, new, where = (source, target, body[:i]) if source in temps else (target, source, later)
-            for st in where:
-                for n in gast.walk(st):
-                    if isinstance(n, gast.Name) and n.id == old:
-                        n.id = new
+            old, new, where = (source, target, range(i)) if source in temps else (target, source,
+                                                                                   range(i + 1, len(body)))
+            for k in where:
+                if old in mentions[k]:
+                    for n in walk(body[k]):
+                        if isinstance(n, gast.Name) and n.id == old:
+                            n.id = new
+                    mentions[k] = _names(body[k])
             _drop_pair(stmt, target)
+            mentions[i] = _names(stmt)
             renamed = True
             break
         if renamed:
             if not _copy_pairs(stmt) and _is_empty_copy(stmt):
                 del body[i]
+                del mentions[i]
             continue
         i += 1
     return body
+
+
+def _names(stmt):
+    return {n.id for n in walk(stmt) if isinstance(n, gast.Name)}
 
 
 def _copy_pairs(stmt):

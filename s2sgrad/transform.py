@@ -3,7 +3,6 @@
 parse (frontend) -> lower -> SSA (ssa.build, ssa.prune) -> analyses (activity,
 scalar kinds) -> reverse sweep (reverse) -> source (codegen) -> compile.
 """
-import ast
 import math
 from dataclasses import dataclass
 
@@ -11,7 +10,7 @@ import gast
 import numpy as np
 
 from . import aliasing, analysis, checkpointing, ir, runtime, ssa
-from .codegen import Emitter, assign, comment, free_names, is_line_comment, name, to_source
+from .codegen import Emitter, assign, comment, free_names, is_line_comment, name, to_source, walk
 from .compile import compile_function
 from .frontend import parse_function
 from .lower import lower
@@ -239,22 +238,33 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
         funcs = [_funcdef(fwd_name, arguments, fwd_body),
                  _funcdef(bwd_name, _arguments([saved_name, seed or names.fresh("dresult")]), bwd_body)]
         entry = (fwd_name, bwd_name)
-    source = to_source(funcs)
 
     def finish():
-        return _compile(func, graph, funcs, entry, source, spell, variant)
+        return _compile(func, graph, funcs, entry, spell, variant)
     return finish
 
 
-def _compile(func, graph, funcs, entry, source, spell, variant):
+def _compile(func, graph, funcs, entry, spell, variant):
+    # each function is unparsed once; the whole source is the texts one blank line apart, as
+    # ast.unparse spaces top-level functions
+    texts = [to_source([f]) for f in funcs]
+    source = "\n".join(texts)
     if variant == "vjp":
-        f1 = compile_function(to_source(funcs[:1]), entry[0], func, spell.bindings, "forward")
-        f2 = compile_function(to_source(funcs[1:]), entry[1], func, spell.bindings, "backward")
+        f1 = compile_function(texts[0], entry[0], func, spell.bindings, "forward")
+        f2 = compile_function(texts[1], entry[1], func, spell.bindings, "backward")
         function = (f1, f2)
     else:
         function = compile_function(source, entry, func, spell.bindings, variant)
     closure = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
-    return Derived(_with_imports(source, spell.bindings, func.__globals__, closure), function, graph)
+    return Derived(_with_imports(source, _names_read(funcs), spell.bindings, func.__globals__, closure),
+                   function, graph)
+
+
+def _names_read(funcs):
+    """The names the generated code reads or binds (not its parameters): what
+    `ast.parse` of its text would show as `Name`s, without parsing the text again.
+    (Comment markers are Names too; they match no global.)"""
+    return {n.id for f in funcs for n in walk(f) if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Param)}
 
 
 def derive_forward(func, wrt, arg_kinds):
@@ -289,8 +299,7 @@ def derive_forward(func, wrt, arg_kinds):
     _tidy(body, temps, [names.var(p) for p in graph.params] + tangent_params)
     fname = names.fresh(f"{graph.name}_jvp")
     funcs = [_funcdef(fname, _arguments([names.var(p) for p in graph.params] + tangent_params), body)]
-    source = to_source(funcs)
-    return _compile(func, graph, funcs, fname, source, spell, "jvp")
+    return _compile(func, graph, funcs, fname, spell, "jvp")
 
 
 def _stored(stmts):
@@ -312,9 +321,10 @@ def _temporaries(graph, names, user, wrt_vars):
     return temps
 
 
-def _with_imports(source, bindings, user_globals=None, closure=None):
+def _with_imports(source, used, bindings, user_globals=None, closure=None):
     """The import lines that make `source` runnable on its own: NumPy, math, the
-    runtime helpers, and the modules the user's code reads (numpy as np, ...)."""
+    runtime helpers, and the modules the user's code reads (numpy as np, ...);
+    `used` holds the names the source mentions."""
     import types
     modules = dict((n, v) for n, v in bindings.items() if isinstance(v, types.ModuleType))
     helpers = {}
@@ -323,7 +333,6 @@ def _with_imports(source, bindings, user_globals=None, closure=None):
             home = "s2sgrad.runtime" if getattr(v, "__module__", "").startswith("s2sgrad.runtime") \
                 else getattr(v, "__module__", "s2sgrad.runtime")
             helpers.setdefault(home, []).append(n)
-    used = {node.id for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Name)}
     for n in used:
         value = (user_globals or {}).get(n)
         if isinstance(value, types.ModuleType) and n not in modules:
