@@ -103,6 +103,45 @@ def _to_ast(node):
 _LEFT_TO_GAST = {"arguments", "ExceptHandler"}
 
 
+# The transformers Emitter runs, defined once (making a class per call was a
+# measurable part of the compile time).
+
+class _FixRoots(gast.NodeTransformer):
+    def __init__(self, spell):
+        self.spell = spell
+
+    def visit_Attribute(self, n):
+        if isinstance(n.value, gast.Name) and n.value.id == ".rt":
+            return name(self.spell(".rt." + n.attr))
+        self.generic_visit(n)
+        return n
+
+    def visit_Name(self, n):
+        if n.id.startswith(".") and not n.id[1:].isdigit():
+            n.id = self.spell(n.id)
+        return n
+
+
+class _SliceCalls(gast.NodeTransformer):
+    def visit_Slice(self, node):
+        self.generic_visit(node)
+        parts = [p if p is not None else gast.Constant(None, None)
+                 for p in (node.lower, node.upper, node.step)]
+        if isinstance(parts[2], gast.Constant) and parts[2].value is None:
+            parts.pop()      # slice(a, b); slice(a) would mean slice(None, a)
+        return call("slice", parts)
+
+
+class _Fill(gast.NodeTransformer):
+    def __init__(self, nodes):
+        self.nodes = nodes
+
+    def visit_Name(self, node):
+        if node.id.startswith(".") and node.id[1:].isdigit():
+            return copy.deepcopy(self.nodes[int(node.id[1:]) - 1])
+        return node
+
+
 class Emitter:
     """Spells atoms and primal equations in the generated code."""
 
@@ -125,20 +164,7 @@ class Emitter:
 
     def fix_roots(self, node):
         """Replace the rule vocabulary's placeholder roots (.np, .math, .rt.NAME) with real names."""
-        spell = self.spell_root
-
-        class Fix(gast.NodeTransformer):
-            def visit_Attribute(self, n):
-                if isinstance(n.value, gast.Name) and n.value.id == ".rt":
-                    return name(spell(".rt." + n.attr))
-                self.generic_visit(n)
-                return n
-
-            def visit_Name(self, n):
-                if n.id.startswith(".") and not n.id[1:].isdigit():
-                    n.id = spell(n.id)
-                return n
-        return Fix().visit(node)
+        return _FixRoots(self.spell_root).visit(node)
 
     def expr(self, eqn, args=None):
         """The primal expression of an equation, as the user would write it (or with
@@ -171,27 +197,12 @@ class Emitter:
 
     def index_value(self, eqn):
         """The index of a subscript as a value (`slice(1, 3)` for `1:3`), to pass to a helper."""
-        class Slices(gast.NodeTransformer):
-            def visit_Slice(self, node):
-                self.generic_visit(node)
-                parts = [p if p is not None else gast.Constant(None, None)
-                         for p in (node.lower, node.upper, node.step)]
-                if isinstance(parts[2], gast.Constant) and parts[2].value is None:
-                    parts.pop()      # slice(a, b); slice(a) would mean slice(None, a)
-                return call("slice", parts)
-        return Slices().visit(self.index(eqn))
+        return _SliceCalls().visit(self.index(eqn))
 
     @staticmethod
     def fill(template, nodes):
         """Copy a template, putting `nodes[i]` where the placeholder `.{i+1}` stands."""
-        out = copy.deepcopy(template)
-
-        class Fill(gast.NodeTransformer):
-            def visit_Name(self, node):
-                if node.id.startswith(".") and node.id[1:].isdigit():
-                    return copy.deepcopy(nodes[int(node.id[1:]) - 1])
-                return node
-        return Fill().visit(out)
+        return _Fill(nodes).visit(copy.deepcopy(template))
 
     def statement(self, eqn):
         if eqn.kind == "effect":
