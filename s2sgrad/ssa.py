@@ -723,33 +723,39 @@ def prune(graph):
 
 
 def _used_values(graph):
-    """Vars read by something that is itself kept (a fixed point)."""
-    used = {graph.result} if isinstance(graph.result, ir.Var) else set()
+    """Vars read by something that is itself kept: the least set closed under
+    "a kept statement's reads are used". One walk records, for each value, the
+    reads that become used once it is; a worklist then follows them (instead
+    of walking the whole graph again until nothing grows)."""
+    roots = [graph.result]
+    needs = {}          # Var -> atoms that are used once it is
 
-    def mark(atoms):
-        new = {a for a in atoms if isinstance(a, ir.Var)} - used
-        used.update(new)
-        return bool(new)
-    grew = True
-    while grew:
-        grew = False
-        for stmt in ir.walk(graph.body):
-            if isinstance(stmt, ir.Eqn):
-                if not _pure(stmt) or any(o in used for o in stmt.outs):
-                    grew |= mark(stmt.atoms)
-            elif isinstance(stmt, ir.If):
-                grew |= mark([stmt.cond])
-                for k, o in enumerate(stmt.outs):
-                    if o in used:
-                        grew |= mark([stmt.then_outs[k], stmt.else_outs[k]])
+    def when(values, atoms):
+        for v in values:
+            needs.setdefault(v, []).extend(atoms)
+    for stmt in ir.walk(graph.body):
+        if isinstance(stmt, ir.Eqn):
+            if _pure(stmt):
+                when(stmt.outs, stmt.atoms)
             else:
-                grew |= mark(list(stmt.bounds) if isinstance(stmt, ir.For) else [])
-                grew |= mark([stmt.exit] if stmt.exit is not None else [])
-                if isinstance(stmt, ir.While):
-                    grew |= mark([stmt.cond])
-                for c, i, b, o in zip(stmt.carried, stmt.inits, stmt.body_outs, stmt.outs):
-                    if o in used or c in used:
-                        grew |= mark([b, i])
+                roots += stmt.atoms
+        elif isinstance(stmt, ir.If):
+            roots.append(stmt.cond)
+            for o, a, b in zip(stmt.outs, stmt.then_outs, stmt.else_outs):
+                when([o], [a, b])
+        else:
+            roots += list(stmt.bounds) if isinstance(stmt, ir.For) else []
+            roots += [stmt.exit] if stmt.exit is not None else []
+            roots += [stmt.cond] if isinstance(stmt, ir.While) else []
+            for c, i, b, o in zip(stmt.carried, stmt.inits, stmt.body_outs, stmt.outs):
+                when([o, c], [b, i])
+    used = set()
+    todo = [a for a in roots if isinstance(a, ir.Var)]
+    while todo:
+        v = todo.pop()
+        if v not in used:
+            used.add(v)
+            todo += [a for a in needs.pop(v, ()) if isinstance(a, ir.Var)]
     return used
 
 
