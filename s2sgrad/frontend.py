@@ -4,6 +4,7 @@
 numbers that match the file, and `resolve(name)` giving the object a free name
 refers to (closure cell, module global or builtin).
 """
+import ast
 import builtins
 import inspect
 import linecache
@@ -56,11 +57,10 @@ def parse_function(func):
         raise S2SGradError(f"cannot read the source of {func.__qualname__}: {exc}",
                            hint="define the function in a file (not in an interactive string)") from None
     filename = inspect.getsourcefile(func) or func.__code__.co_filename
-    source = textwrap.dedent("".join(lines))
-    module = gast.parse(source)
+    # blank lines in front give the nodes the file's line numbers
+    module = _to_gast(ast.parse("\n" * (start - 1) + textwrap.dedent("".join(lines))))
     node = module.body[0]
     if isinstance(node, gast.AsyncFunctionDef):
-        gast.increment_lineno(module, start - 1)
         line = lines[0].rstrip("\n")
         raise S2SGradError(f"'async def' {func.__qualname__} cannot be differentiated",
                            Loc(inspect.getsourcefile(func) or "?", start, 0, line), "async def",
@@ -68,7 +68,6 @@ def parse_function(func):
     if not isinstance(node, gast.FunctionDef):
         raise S2SGradError(f"{func.__qualname__} is not defined by a def statement (a lambda?)",
                            hint="write it as a def in a file")
-    gast.increment_lineno(module, start - 1)
     node.decorator_list = []
     all_lines = linecache.getlines(filename) if filename.startswith("<") else None  # generated code
     if not all_lines:
@@ -85,3 +84,24 @@ def parse_function(func):
                 sub.col_offset += indent
     closure = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
     return Parsed(func, node, filename, [l.rstrip("\n") for l in file_lines], closure)
+
+
+def _to_gast(node):
+    """gast's tree for a standard-library tree, with its locations. (`gast.parse`
+    converts through a generic visitor, a large part of parsing; the two trees
+    differ only in gast's extra fields, left empty here, and in the kinds below.)"""
+    if isinstance(node, list):
+        return [_to_gast(n) for n in node]
+    if not isinstance(node, ast.AST):
+        return node
+    kind = type(node).__name__
+    if kind == "arg":           # a parameter is a Name in gast
+        new = gast.Name(node.arg, gast.Param(), _to_gast(node.annotation), getattr(node, "type_comment", None))
+    elif kind == "ExceptHandler":
+        return gast.ast_to_gast(node)
+    else:
+        cls = getattr(gast, kind)
+        new = cls(*[_to_gast(getattr(node, f, [] if f == "type_params" else None)) for f in cls._fields])
+    for attr in node._attributes:
+        setattr(new, attr, getattr(node, attr))
+    return new
