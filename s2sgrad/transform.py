@@ -54,8 +54,10 @@ def _insert_guards(block, guards):
 
 def _user_names(graph):
     node = graph.parsed.node
-    locals_ = ssa.bound_names(node.body) | {a.id for a in node.args.args}
-    every = {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
+    found = [n for n in walk(node) if isinstance(n, gast.Name)]
+    # (only the body binds names: parameters are Param, defaults and annotations Load)
+    locals_ = {n.id for n in found if isinstance(n.ctx, gast.Store)} | {a.id for a in node.args.args}
+    every = {n.id for n in found}
     return {n for n in locals_ if not n.startswith(".")}, {n for n in every - locals_ if not n.startswith(".")}
 
 
