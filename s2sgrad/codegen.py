@@ -226,16 +226,32 @@ class Emitter:
 def walk(node):
     """Every node under `node` (itself included), in `gast.walk`'s breadth-first
     order, as a list. The clean-up passes walk the generated code many times;
-    reading `_fields` directly is about twice as fast as `gast.walk`."""
+    reading the fields directly, and only those that can hold nodes, is about
+    twice as fast as `gast.walk`."""
     found = [node]
     for node in found:          # (the list grows while we iterate it)
-        for field in node._fields:
+        for field in _node_fields(type(node)):
             child = getattr(node, field, None)
-            if isinstance(child, list):
-                found.extend(c for c in child if isinstance(c, gast.AST))
+            if type(child) is list:
+                found += [c for c in child if isinstance(c, gast.AST)]
             elif isinstance(child, gast.AST):
                 found.append(child)
     return found
+
+
+# fields that never hold a node (a name, a literal, a type comment), by node kind
+_SCALAR_FIELDS = {"Name": {"id", "type_comment"}, "Attribute": {"attr"}, "Constant": {"value", "kind"},
+                  "FunctionDef": {"name", "type_comment"}, "keyword": {"arg"},
+                  "Assign": {"type_comment"}, "For": {"type_comment"}}
+_FIELDS = {}
+
+
+def _node_fields(cls):
+    fields = _FIELDS.get(cls)
+    if fields is None:
+        skip = _SCALAR_FIELDS.get(cls.__name__, ())
+        fields = _FIELDS[cls] = tuple(f for f in cls._fields if f not in skip)
+    return fields
 
 
 def free_names(stmts):
