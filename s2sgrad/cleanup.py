@@ -12,16 +12,9 @@ import gast
 from .codegen import walk
 
 
-def _stores(node):
-    """Names a statement (re)binds or changes in place (`x[i] = v`, `x += v`, `add_at(x, ...)`)."""
-    found = set()
-    for n in walk(node):
-        _note_store(n, found)
-    return found
-
-
 def _note_store(n, found):
-    """Add to `found` what node `n` itself binds or changes in place."""
+    """Add to `found` the names node `n` itself (re)binds or changes in place
+    (`x[i] = v`, `x += v`, `add_at(x, ...)`)."""
     if isinstance(n, gast.Name):
         if isinstance(n.ctx, gast.Store):
             found.add(n.id)
