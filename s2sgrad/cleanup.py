@@ -98,12 +98,22 @@ class _Facts:
                 self.sites.setdefault(n.id, n)
 
 
-def inline_temporaries(body, temps):
+def fold_temporaries(body, temps):
+    """`inline_temporaries`, then `drop_dead_temporaries`, on one count of the
+    names (folding changes only the folded temporary's counts, which
+    `inline_temporaries` keeps up to date)."""
+    counts = _counts(body)
+    inline_temporaries(body, temps, counts)
+    return drop_dead_temporaries(body, temps, counts)
+
+
+def inline_temporaries(body, temps, counts=None):
     """Fold single-use temporaries (names in `temps`) in place; returns `body`.
+    `counts`: the (stores, loads) of `body`'s names, if already counted.
 
     One backward pass per block: folding moves an expression's reads from one
     statement to another, so no other name's counts change."""
-    stores, loads = _counts(body)
+    stores, loads = counts or _counts(body)
     facts = {}
 
     def of(stmt):
@@ -129,6 +139,8 @@ def inline_temporaries(body, temps):
                         _replace(block[j], site, stmt.value)
                         facts.pop(id(block[j]), None)
                         del block[i]
+                        stores[temp] -= 1
+                        loads[temp] -= 1
                     break
                 if reads & there.stores or (there.mutates and reads):
                     break
@@ -146,14 +158,15 @@ def _replace(stmt, site, value):
                 child[:] = [value if c is site else c for c in child]
 
 
-def drop_dead_temporaries(body, temps):
+def drop_dead_temporaries(body, temps, counts=None):
     """Remove assignments to temporaries that nothing reads (e.g. the primal
-    result in a function that returns only gradients).
+    result in a function that returns only gradients). `counts` as for
+    `inline_temporaries`.
 
     Removing one can leave another unread, so the load counts are kept up to
     date as statements go and the blocks are swept until nothing changes
     (without counting the whole function again each sweep)."""
-    _, loads = _counts(body)
+    _, loads = counts or _counts(body)
 
     def dead(stmt):
         return isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name) \

@@ -230,7 +230,7 @@ def walk(node):
     twice as fast as `gast.walk`."""
     found = [node]
     for node in found:          # (the list grows while we iterate it)
-        for field in _node_fields(type(node)):
+        for field in _FIELDS[type(node)]:
             child = getattr(node, field, None)
             if type(child) is list:
                 found += [c for c in child if isinstance(c, gast.AST)]
@@ -243,15 +243,18 @@ def walk(node):
 _SCALAR_FIELDS = {"Name": {"id", "type_comment"}, "Attribute": {"attr"}, "Constant": {"value", "kind"},
                   "FunctionDef": {"name", "type_comment"}, "keyword": {"arg"},
                   "Assign": {"type_comment"}, "For": {"type_comment"}}
-_FIELDS = {}
 
 
-def _node_fields(cls):
-    fields = _FIELDS.get(cls)
-    if fields is None:
+class _NodeFields(dict):
+    """node class -> the fields `walk` reads, found on first use."""
+
+    def __missing__(self, cls):
         skip = _SCALAR_FIELDS.get(cls.__name__, ())
-        fields = _FIELDS[cls] = tuple(f for f in cls._fields if f not in skip)
-    return fields
+        fields = self[cls] = tuple(f for f in cls._fields if f not in skip)
+        return fields
+
+
+_FIELDS = _NodeFields()
 
 
 def free_names(stmts):

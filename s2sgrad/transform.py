@@ -15,8 +15,7 @@ from .compile import compile_function
 from .frontend import parse_function
 from .lower import lower
 from .naming import Names
-from .cleanup import (coalesce_copies, drop_dead_temporaries, drop_orphan_comments, inline_temporaries,
-                      release_before)
+from .cleanup import coalesce_copies, drop_orphan_comments, fold_temporaries, release_before
 from .forward import Forward
 from .aliasing import _Union
 from .reverse import ONE_NAME, InPlace, Reverse
@@ -310,8 +309,7 @@ def _stored(stmts):
 
 def _tidy(body, temps, params=()):
     coalesce_copies(body, set(params), temps)
-    inline_temporaries(body, temps)
-    drop_dead_temporaries(body, temps)
+    fold_temporaries(body, temps)
     release_before(body, temps, checkpointing.is_sweep)
     drop_orphan_comments(body, is_line_comment)
 
