@@ -262,12 +262,12 @@ def free_names(stmts):
     free = set()
 
     def expr(node, bound):
-        for sub in gast.walk(node):
+        for sub in walk(node):
             if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load) and sub.id not in bound:
                 free.add(sub.id)
 
     def stores(target):
-        return {n.id for n in gast.walk(target) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        return {n.id for n in walk(target) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
     def block(stmts, bound):
         bound = set(bound)

@@ -16,6 +16,7 @@ import numpy as np
 import gast
 
 from . import ir
+from .codegen import walk
 from .errors import S2SGradError
 
 BINOPS = {
@@ -49,7 +50,7 @@ def _spell(node):
 
 def bound_names(stmts):
     """Names that statements bind: Python's local variables."""
-    return {sub.id for stmt in stmts for sub in gast.walk(stmt)
+    return {sub.id for stmt in stmts for sub in walk(stmt)
             if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Store)}
 
 
@@ -57,7 +58,7 @@ def assigned_names(stmts):
     """Names that statements bind, or write into (`u[i] = v` makes a new version of u)."""
     names = set()
     for stmt in stmts:
-        for sub in gast.walk(stmt):
+        for sub in walk(stmt):
             if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Store):
                 names.add(sub.id)
             elif isinstance(sub, gast.Expr) and isinstance(sub.value, gast.Call) \
