@@ -32,7 +32,8 @@ class Derived:
 def build_graph(func, arg_kinds=(), checkpoints=None):
     parsed = parse_function(func)
     names = [a.id for a in parsed.node.args.args]
-    lower(parsed, dicts=[n for n, k in zip(names, arg_kinds) if k == "dict"], checkpoints=checkpoints)
+    dicts = [n for n, k in zip(names, arg_kinds) if k == "dict"] if arg_kinds or not names else None
+    lower(parsed, dicts=dicts, checkpoints=checkpoints)
     graph = ssa.prune(ssa.build(parsed))
     guards = aliasing.check(graph)
     if guards:
