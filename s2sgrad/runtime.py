@@ -233,10 +233,13 @@ def not_a_dict(x, where):
     """Stop if `x` is a dict where the lowering reads it as a sequence (`for x in xs` at
     `where`, 'file:line'): iterating a dict gives its keys, not d[0], d[1], ..."""
     if isinstance(x, dict):
-        from .errors import S2SGradError
-        raise S2SGradError(f"{where}: this loops over a dict, which gives its keys; s2sgrad could not tell "
-                           "it was a dict when it read the code", hint="write for k in d.keys(), "
-                           "for k, v in d.items() or for v in d.values()")
+        import linecache
+        from .errors import Loc, S2SGradError
+        filename, _, line = where.rpartition(":")
+        loc = Loc(filename, int(line), 0, linecache.getline(filename, int(line)))
+        raise S2SGradError("this loops over a dict, which gives its keys; s2sgrad could not tell it was a "
+                           "dict when it read the code", loc, "dict iteration",
+                           "write for k in d.keys(), for k, v in d.items() or for v in d.values()")
 
 
 class Items(list):
