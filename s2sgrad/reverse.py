@@ -49,18 +49,29 @@ def shape_only(names, stmts, bindings):
     return {n for n, flags in loads.items() if all(flags)}
 
 
+def _like_its_argument():
+    from . import runtime
+    return (runtime.zeros_like, runtime.owned)
+
+
+_LIKE_ITS_ARGUMENT = _like_its_argument()
+
+
 def _container_flows(st, found, certain):
-    """The values `st` makes that are containers if the values in `found` are."""
+    """The values `st` makes that are containers if the values in `found` are (with
+    `certain`: that are dicts if those are)."""
     if isinstance(st, ir.Eqn):
-        if st.kind in ("build", "append") or (st.kind == "call" and st.prim in (list, tuple, dict)):
+        if certain:
+            if (st.kind == "build" and st.payload == "dict") or (st.kind == "call" and st.prim is dict):
+                return st.outs
+        elif st.kind in ("build", "append") or (st.kind == "call" and st.prim in (list, tuple, dict)):
             return st.outs
         if st.kind in ("setitem", "add_at") and st.args[0] in found:
             return st.outs                 # the same container, written
-        if st.kind in ("getitem", "unpack") and st.args[0] in found:
-            if st.kind == "getitem" and any(isinstance(n, gast.Slice) for n in gast.walk(st.payload)):
-                return st.outs             # a slice of a list is a list
-            if not certain:
-                return st.outs             # an item may itself be a container (a tape entry)
+        if st.kind == "call" and st.prim in _LIKE_ITS_ARGUMENT and st.args and st.args[0] in found:
+            return st.outs                 # an adjoint of a container (in generated code)
+        if st.kind in ("getitem", "unpack") and st.args[0] in found and not certain:
+            return st.outs                 # an item may itself be a container (a tape entry)
         return []
     joined = all if certain else any
 
@@ -87,9 +98,9 @@ def _maybe_containers(stmts, params):
     return found
 
 
-def _certain_containers(stmts, params, maybe):
-    """The values that certainly are lists, tuples or dicts, not an item of one (the
-    greatest fixed point below `maybe`: a loop may carry a dict it writes into)."""
+def _certain_dicts(stmts, params, maybe):
+    """The values that certainly are dicts, not an item of one (the greatest fixed
+    point below `maybe`: a loop may carry a dict it writes into)."""
     found = set(maybe)
     changed = True
     while changed:
@@ -110,12 +121,12 @@ class InPlace:
     whose overwritten parts must be saved, because the sweep reads old values.
     """
 
-    def __init__(self, graph, active, value_reads=None, container_params=()):
+    def __init__(self, graph, active, value_reads=None, container_params=(), dict_params=()):
         from .aliasing import unions
         self.versions, self.aliases = unions(graph)
         stmts = list(ir.walk(graph.body))
         self.containers = _maybe_containers(stmts, container_params)
-        certain = _certain_containers(stmts, container_params, self.containers)
+        dicts = _certain_dicts(stmts, dict_params, self.containers)
         self.writes = [e for e in stmts if isinstance(e, ir.Eqn) and e.kind in ("setitem", "append", "add_at")]
         written = {self.versions.find(w.outs[0]) for w in self.writes}
         every = {v for st in stmts for v in st.outs} | set(graph.params)
@@ -137,10 +148,10 @@ class InPlace:
         for r in value_reads or ():
             for w in self.writes:
                 group = self.versions.find(w.args[0])
-                # (a write into a list or dict replaces an item: the items read before stay as they were)
+                # (a write into a dict replaces an item: the items read before stay as they were)
                 if (self.versions.find(r) is group and r in overwritten) or (
                         self.versions.find(r) is not group and self.aliases.find(r) is self.aliases.find(w.args[0])
-                        and w.args[0] not in certain):
+                        and w.args[0] not in dicts):
                     self.restore.add(group)
 
     def needs_restore(self, write):

@@ -134,9 +134,12 @@ def extremum_mask(x, ans, axis=None, keepdims=False):
 
 
 def scatter(g, x, index):
-    """Adjoint of `x[index]`: `g` added into a zero array shaped like `x` (repeats add up)."""
+    """Adjoint of `x[index]`: `g` added into a zero array shaped like `x` (repeats add up);
+    for a dict or list, into a container of zeros like it."""
     out = zeros_like(x)
-    if _is_basic(index):
+    if isinstance(out, (dict, list)):
+        out[index] = g
+    elif _is_basic(index):
         out[index] = g
     else:
         np.add.at(out, index, g)

@@ -402,6 +402,21 @@ def test_container_arguments(fn, args, wrt):
     check(fn, args, wrt)
 
 
+def _dict_and_builtins(x):
+    p = {"a": x, "b": x * x}
+    q = {k: v * 2.0 for k, v in p.items()}
+    q["c"] = max(q["a"], 0.5, q["b"]) * 3.0
+    return q["a"] * q["b"] + q["c"] + sum(x ** k for k in range(4))
+
+
+@pytest.mark.parametrize("x", [0.7, 1.3])
+def test_second_order_through_built_dicts_and_builtins(x):
+    """grad(grad(f)) and hvp run through the dict writes, sum and max of the first derivative."""
+    expected = fd_grad(sg.grad(_dict_and_builtins), (x,), 0)
+    assert_close(sg.grad(sg.grad(_dict_and_builtins))(x), expected, rtol=1e-6)
+    assert_close(sg.hvp(_dict_and_builtins)(x, 1.0), expected, rtol=1e-6)
+
+
 def test_enumerate_zip_refused_or_right():
     args = ([X3, X2 * 2.0], [0.5, -1.5])
     try:
