@@ -94,6 +94,9 @@ class Forward(RuleContext):
                                  hint=f"write the call with '{k}' as a positional argument")
         if eqn.kind == "getitem":
             return gast.Subscript(name(self.tangent[eqn.args[0]]), self.emit.index(eqn), gast.Load())
+        if eqn.kind == "build" and eqn.payload == "dict":
+            keys, values = eqn.args[0::2], eqn.args[1::2]
+            return gast.Dict([self.emit.atom(k) for k in keys], [self.tangent_or_zero(v) for v in values])
         if eqn.kind == "build":
             items = [self.tangent_or_zero(a) for a in eqn.args]
             return (gast.Tuple if eqn.payload == "tuple" else gast.List)(items, gast.Load())

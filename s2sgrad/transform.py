@@ -33,7 +33,8 @@ class Derived:
 def build_graph(func, arg_kinds=(), checkpoints=None):
     parsed = parse_function(func)
     names = [a.id for a in parsed.node.args.args]
-    lower(parsed, dicts=[n for n, k in zip(names, arg_kinds) if k == "dict"], checkpoints=checkpoints)
+    dicts = [n for n, k in zip(names, arg_kinds) if k == "dict"] if arg_kinds or not names else None
+    lower(parsed, dicts=dicts, checkpoints=checkpoints)
     graph = ssa.prune(ssa.build(parsed))
     guards = aliasing.check(graph)
     if guards:
@@ -152,10 +153,11 @@ def derive(func, wrt, arg_kinds, variant, checkpoints=None):
     # A first sweep finds which old array values the reverse sweep reads; the
     # second saves exactly the overwritten parts those reads need.
     containers = {p for p, k in zip(graph.params, arg_kinds) if k in ("container", "dict")}
-    inplace = InPlace(graph, active, container_params=containers)
+    dicts = {p for p, k in zip(graph.params, arg_kinds) if k == "dict"}
+    inplace = InPlace(graph, active, container_params=containers, dict_params=dicts)
     if inplace.writes:
         probe = _Generation(func, graph, wrt_vars, active, scalars, inplace, variant, probe=True)
-        inplace = InPlace(graph, active, probe.reverse.value_reads, containers)
+        inplace = InPlace(graph, active, probe.reverse.value_reads, containers, dicts)
     return _Generation(func, graph, wrt_vars, active, scalars, inplace, variant).derived()
 
 
