@@ -252,11 +252,57 @@ class _VJP(Derivative):
     def __call__(self, *args, **kwargs):
         values, kinds = self._bind(args, kwargs)
         forward, backward = self._derived(kinds).function
-        value, saved = forward(*values)
+        with _user_lines(self.func):
+            value, saved = forward(*values)
 
         def pullback(cotangent):
-            return self._shape(backward(saved, cotangent), values)
+            """The vector-Jacobian product for `cotangent`, which has the output's structure
+            and shapes. It can be called any number of times."""
+            cotangent = _like_output(cotangent, value, self.func.__qualname__)
+            with _user_lines(self.func):
+                grads = backward(saved, cotangent)
+            return self._shape(grads, values)
         return value, pullback
+
+
+def _like_output(cotangent, output, func, where="output"):
+    """`cotangent` checked against the output of `func`: the same containers and, leaf by
+    leaf, the same shape (NumPy would broadcast a wrong one into a wrong answer). A size-1
+    output also takes any size-1 cotangent, reshaped (`pb(1.0)` for an output of shape (1,))."""
+    hint = "pass a cotangent with the output's structure and shapes"
+    if isinstance(output, (tuple, list, dict)):
+        keys = list(output) if isinstance(output, dict) else list(range(len(output)))
+        fits = (isinstance(cotangent, dict) and list(cotangent) == keys) if isinstance(output, dict) else \
+            (isinstance(cotangent, (tuple, list)) and len(cotangent) == len(output))
+        if not fits:
+            raise S2SGradError(f"the pullback of {func} got a cotangent for {where} of {_layout(cotangent)}; "
+                               f"{where} has {_layout(output)}", hint=hint)
+        parts = [_like_output(cotangent[k], output[k], func, f"{where}[{k!r}]") for k in keys]
+        return dict(zip(keys, parts)) if isinstance(output, dict) else type(output)(parts)
+    shape, got = np.shape(output), np.shape(cotangent)
+    if got != shape:
+        if np.size(output) != 1 or np.size(cotangent) != 1:
+            raise S2SGradError(f"the pullback of {func} got a cotangent for {where} of {_layout(cotangent)}; "
+                               f"{where} has {_layout(output)}", hint=hint)
+        cotangent = np.reshape(cotangent, shape) if isinstance(output, np.ndarray) \
+            else np.reshape(cotangent, ()).item()
+    if isinstance(output, np.ndarray) and not isinstance(cotangent, np.ndarray):
+        cotangent = np.asarray(cotangent, dtype=float)       # (a list of numbers)
+    return cotangent
+
+
+def _describe(value):
+    """`shape (3,)`, or the container of such: `(shape (3,), shape ())`, `{'a': shape (2,)}`."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {_describe(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (tuple, list)):
+        inner = ", ".join(_describe(v) for v in value) + ("," if len(value) == 1 else "")
+        return f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
+    return f"shape {np.shape(value)}"
+
+
+def _layout(value):
+    return f"structure {_describe(value)}" if isinstance(value, (tuple, list, dict)) else _describe(value)
 
 
 def vjp(f=None, wrt=0, checkpoints=None):
