@@ -42,6 +42,10 @@ def _normalize_wrt(func, wrt):
             indices.append(item % len(names))
         else:
             raise S2SGradError(f"wrt must be an int, a parameter name or a tuple of these, got {item!r}")
+    for k, i in enumerate(indices):
+        if i in indices[:k]:
+            raise S2SGradError(f"wrt={wrt!r} names the argument '{names[i]}' of {func.__qualname__} twice",
+                               hint="name each argument once")
     return tuple(indices), single
 
 
@@ -342,9 +346,11 @@ class _JVP(Derivative):
         primals, tangents = tuple(primals), tuple(tangents)
         if len(primals) != len(tangents):
             raise S2SGradError(f"jvp got {len(primals)} primals but {len(tangents)} tangents")
-        values = list(primals)
-        self.signature.bind(*values)
-        wrt = tuple(i for i, v in enumerate(values) if _differentiable(v))
+        bound = self.signature.bind(*primals)
+        bound.apply_defaults()
+        values = list(bound.arguments.values())
+        # (arguments left to their defaults are constants: they have no tangent)
+        wrt = tuple(i for i, v in enumerate(primals) if _differentiable(v))
         owner = f"jvp of {self.func.__qualname__}"
         return self._along(values, [_like(tangents[i], values[i], owner, "tangent", self.names[i]) for i in wrt], wrt)
 
@@ -470,15 +476,21 @@ def hvp(f, wrt=0):
     names = list(inspect.signature(f).parameters)
     forward_over_reverse = jvp(df)
 
-    def product(*args):
+    def product(*args, **kwargs):
+        if not args:
+            raise S2SGradError(f"hvp of {f.__qualname__} takes the arguments, then the direction v")
         *args, v = args
+        bound = inspect.signature(f).bind(*args, **kwargs)
+        bound.apply_defaults()
+        args = list(bound.arguments.values())
+        _check_differentiable(f, names, args, indices)
         if not single and (not isinstance(v, (tuple, list)) or len(v) != len(indices)):
             raise S2SGradError(f"hvp of {f.__qualname__} with wrt={wrt!r} needs v as a tuple of "
                                f"{len(indices)} directions, one per argument, not {_layout(v)}")
         owner = f"hvp of {f.__qualname__}"
         tangents = [_like(t, args[i], owner, "direction v", names[i])
                     for t, i in zip([v] if single else v, indices)]
-        out = forward_over_reverse._along(list(args), tangents, indices)[1]
+        out = forward_over_reverse._along(args, tangents, indices)[1]
         return df._shape(out, args)
     return product
 

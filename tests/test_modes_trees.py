@@ -14,6 +14,8 @@ selecting several arguments, against central finite differences.
   the argument's structure (a tuple stays a tuple, a float a float), a
   1-tuple wrt gives a 1-tuple; ``sg.hessian`` with a tuple wrt gives the
   blocks ``H[i][j]`` of shape ``shape_i + shape_j``, symmetric.
+* Arguments: ``hvp`` and ``jvp`` with defaults left out and keywords; a
+  ``wrt`` naming one argument twice and ``hvp`` w.r.t. an integer are errors.
 """
 import copy
 
@@ -283,3 +285,43 @@ def test_hessian_blocks_of_several_arguments(fn, args, wrt):
     if all(isinstance(args[_index(fn, w)], np.ndarray) for w in wrt):
         a, b = (np.ndim(args[_index(fn, w)]) for w in wrt)
         assert_close(H[0][1], np.moveaxis(H[1][0], list(range(b)), list(range(a, a + b))), rtol=1e-9, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# arguments: defaults, keywords, a wrt naming one argument twice, integers
+# ---------------------------------------------------------------------------
+
+def with_default(x, scale=2.0):
+    return np.sum(np.sin(x)) * scale * scale
+
+
+@pytest.mark.parametrize("call, kwargs", [((X3,), {}), ((X3, 3.0), {}), ((X3,), {"scale": 3.0})],
+                         ids=["default", "positional", "keyword"])
+def test_hvp_and_jvp_with_defaults_and_keywords(call, kwargs):
+    full = list(call) + [kwargs.get("scale", 2.0)] * (len(call) == 1)
+    v = _random_like(X3, seed=3)
+    expected = _difference(sg.grad(with_default), full, [v, None])
+    assert_close(sg.hvp(with_default)(*call, v, **kwargs), expected, rtol=1e-5, atol=1e-7)
+    if not kwargs:
+        # an argument left to its default is a constant: it gets no tangent
+        value, tangent = sg.jvp(with_default, call, (v,) + (0.0,) * (len(call) - 1))
+        assert_close(value, with_default(*full), rtol=1e-14)
+        assert_close(tangent, _difference(with_default, full, [v, None]), rtol=1e-6)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: sg.grad(with_default, wrt=(0, "x")),
+    lambda: sg.vjp(with_default, wrt=(1, 1)),
+    lambda: sg.jacobian(with_default, wrt=(0, 0)),
+    lambda: sg.hvp(with_default, wrt=("scale", "scale")),
+    lambda: sg.hessian(with_default, wrt=(0, 0)),
+], ids=["grad", "vjp", "jacobian", "hvp", "hessian"])
+def test_wrt_naming_an_argument_twice_is_an_error(make):
+    """hvp with wrt=(0, 0) generated a function with two parameters of one name (a SyntaxError)."""
+    with pytest.raises(sg.S2SGradError, match="names the argument '(x|scale)' of with_default twice"):
+        make()
+
+
+def test_hvp_wrt_an_integer_is_an_error():
+    with pytest.raises(sg.S2SGradError, match="cannot differentiate with_default with respect to 'scale'"):
+        sg.hvp(with_default, wrt=1)(X3, 3, 1.0)
