@@ -422,9 +422,9 @@ def _forward_jacobian(f, values, indices):
     fn = jvp(f)
     zeros = [trees.zeros_like(values[i]) for i in indices]
     blocks = []
-    for n in range(len(indices)):
-        columns = {}
-        for path, leaf in trees.leaves(values[indices[n]]):
+    for n, i in enumerate(indices):
+        columns = {}          # argument leaf -> the JVP of each of its unit tangents
+        for path, leaf in trees.leaves(values[i]):
             columns[path] = []
             for k in np.ndindex(np.shape(leaf)):
                 unit = np.zeros(np.shape(leaf))
@@ -432,12 +432,18 @@ def _forward_jacobian(f, values, indices):
                 tangents = list(zeros)
                 tangents[n] = trees.with_leaf(zeros[n], path, unit if np.shape(leaf) else 1.0)
                 columns[path].append(fn._along(copy.deepcopy(values), tangents, indices)[1])
-        out = next(iter(columns.values()))[0]
+        # the result's structure (an argument with no elements gives no column to take it from)
+        out = next((c[0] for c in columns.values() if c), None)
+        if out is None:
+            out = f(*copy.deepcopy(values))
 
-        def block(q, p, out_leaf, columns=columns):
+        def block(q, p, out_leaf, columns=columns, arg=values[i]):
+            shape = np.shape(out_leaf) + np.shape(trees.get(arg, p))
+            if not columns[p]:
+                return np.zeros(shape)
             stacked = np.array([np.asarray(trees.get(c, q), dtype=float) for c in columns[p]])
-            return np.moveaxis(stacked, 0, -1).reshape(np.shape(out_leaf) + np.shape(trees.get(values[indices[n]], p)))
-        blocks.append(_nested(out, values[indices[n]], block))
+            return np.moveaxis(stacked, 0, -1).reshape(shape)
+        blocks.append(_nested(out, values[i], block))
     return blocks
 
 

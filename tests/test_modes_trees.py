@@ -227,6 +227,18 @@ def test_jacobian_layout_of_a_dict_argument():
     assert np.shape(J[0]["W"]) == (2, 2, 3) and np.shape(J[1]["b"]) == (2,) and np.shape(J[1]["scale"]) == ()
 
 
+def ignores_second(x, ws):
+    return x * 2.0 + np.sum(ws[0]) if ws else x * 2.0
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+@pytest.mark.parametrize("ws, shapes", [([], []), ([np.ones(0)], [(2, 0)])], ids=["empty-list", "empty-array"])
+def test_jacobian_wrt_an_argument_with_no_elements(mode, ws, shapes):
+    J_x, J_ws = sg.jacobian(ignores_second, wrt=(0, 1), mode=mode)(X3[:2], ws)
+    assert_close(J_x, 2.0 * np.eye(2), rtol=0, atol=0)
+    assert isinstance(J_ws, list) and [np.shape(b) for b in J_ws] == shapes
+
+
 # ---------------------------------------------------------------------------
 # hvp and hessian
 # ---------------------------------------------------------------------------
