@@ -11,7 +11,7 @@ import numpy as np
 __all__ = ["not_a_view", "not_a_dict", "unbroadcast", "zeros_like", "grad_seed", "sum_to", "unreduce", "reduce_count",
            "matmul_lhs", "matmul_rhs", "extremum_mask", "scatter", "prod_others", "owned", "part",
            "saved_part", "restore_part", "add_at", "dot_lhs", "dot_rhs", "shape_of", "split_last", "join_last",
-           "broadcast_like", "reduce_like", "add_values"]
+           "broadcast_like", "reduce_like", "add_values", "fresh_copy"]
 
 
 class Shape:
@@ -314,6 +314,50 @@ def restore_part(x, index, saved):
         del x[index]
     else:
         x[index] = saved
+
+
+def fresh_copy(saved):
+    """A copy of what a vjp's forward saved, for one run of its backward, which restores
+    overwritten array parts and pops appended items in place (so that a pullback can run
+    again). Arrays are copied, and a view stays a view of its base's copy: the backward
+    reads views after restoring their base. Lists, tuples and dicts are rebuilt with the
+    same sharing, a checkpointed loop's schedule with its states; other values (numbers,
+    shapes, the loop's step functions) are shared."""
+    memo = {}
+
+    def copy(x):
+        if id(x) in memo:
+            return memo[id(x)]
+        if isinstance(x, np.ndarray):
+            out = _copy_array(x, copy)
+        elif isinstance(x, list):
+            out = memo[id(x)] = type(x)()
+            out.extend(copy(v) for v in x)
+        elif isinstance(x, tuple):
+            out = tuple(copy(v) for v in x)
+        elif isinstance(x, dict):
+            out = memo[id(x)] = {}
+            out.update((k, copy(v)) for k, v in x.items())
+        elif hasattr(x, "copied"):         # a checkpointed loop's schedule
+            out = x.copied(copy)
+        else:
+            out = x
+        memo[id(x)] = out
+        return out
+    return copy(saved)
+
+
+def _copy_array(x, copy):
+    """x copied; for a view, the same view of (one shared) copy of the array owning the memory."""
+    root = x.base
+    while isinstance(root, np.ndarray) and root.base is not None and isinstance(root.base, np.ndarray):
+        root = root.base
+    if not isinstance(root, np.ndarray) or not (root.flags.c_contiguous or root.flags.f_contiguous):
+        return x.copy(order="K")          # not a view, or of memory laid out unlike an array's
+    raw = copy(root).reshape(-1, order="A").view(np.uint8)
+    offset = x.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    first = raw[offset:offset + x.dtype.itemsize].view(x.dtype)
+    return np.lib.stride_tricks.as_strided(first, x.shape, x.strides)
 
 
 def add_at(g, index, values):

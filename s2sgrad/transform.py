@@ -230,22 +230,59 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
         value_node = rev.owned(result_node) if in_place else result_node   # the sweep restores that array
         fwd_body = fwd + [gast.Return(gast.Tuple([value_node, gast.Tuple([name(s) for s in saved], gast.Load())],
                                                  gast.Load()))]
-        unpack = [gast.Assign([gast.Tuple([name(s, True) for s in saved], gast.Store())], name(saved_name), None)] \
-            if saved else []
+        unpack = [gast.Assign([gast.Tuple([name(s, True) for s in saved], gast.Store())],
+                              _fresh_copy(name(saved_name), spell) if _backward_changes_saved(graph, rev)
+                              else name(saved_name),
+                              None)] if saved else []
         if in_place and seed:
             unpack.append(assign(seed, rev.owned(name(seed))))     # written in place: not the caller's array
         bwd_body = unpack + back + [gast.Return(grads_node)]
         temps = _temporaries(graph, names, user, wrt_vars)
         _tidy(fwd_body, temps, [names.var(p) for p in params])
-        _tidy(bwd_body, temps, [saved_name])
+        _bind_on_every_path(fwd_body, [names.var(p) for p in params])
+        # the cotangent is a parameter of the backward function: clean-up must not
+        # rename it (coalescing `dreg = dtotal` into its uses would leave the seed unread)
+        cotangent = seed or names.fresh("dresult")
+        _tidy(bwd_body, temps, [saved_name, cotangent])
         funcs = [_funcdef(fwd_name, arguments, fwd_body),
-                 _funcdef(bwd_name, _arguments([saved_name, seed or names.fresh("dresult")]), bwd_body)]
+                 _funcdef(bwd_name, _arguments([saved_name, cotangent]), bwd_body)]
         entry = (fwd_name, bwd_name)
     source = to_source(funcs)
 
     def finish():
         return _compile(func, graph, funcs, entry, source, spell, variant)
     return finish
+
+
+def _fresh_copy(saved, spell):
+    """`fresh_copy(saved)`: the sweep restores overwritten array parts and pops appended
+    items in place, so each run of the backward works on its own copy of what the
+    forward saved (a pullback may be called again, and must give the same answer)."""
+    return gast.Call(name(spell(".rt.fresh_copy")), [saved], [])
+
+
+def _backward_changes_saved(graph, rev):
+    """Whether the backward changes what the forward saved: it restores overwritten
+    array parts, or reverses a checkpointed loop (which uses up its stored states)."""
+    return bool(rev.inplace.restore) or any(ir.is_loop(s) and s.checkpoint is not None
+                                            for s in ir.walk(graph.body))
+
+
+def _bind_on_every_path(body, params):
+    """`a = b = None` first in the forward function, for the saved names `a`, `b` that
+    only some paths bind (a branch not taken, a loop of no trips, a checkpointed loop in
+    a branch): the forward returns every saved name, and the backward reads each only
+    on the path that bound it."""
+    *code, ret = body
+    defined = _stored(code) | {s.name for s in _function_defs(code)}
+    returned = {n.id for n in gast.walk(ret) if isinstance(n, gast.Name)}
+    unbound = sorted((free_names(body) & returned & defined) - set(params))
+    if unbound:
+        body.insert(0, gast.Assign([name(n, True) for n in unbound], gast.Constant(None, None), None))
+
+
+def _function_defs(stmts):
+    return [node for stmt in stmts for node in gast.walk(stmt) if isinstance(node, gast.FunctionDef)]
 
 
 def _compile(func, graph, funcs, entry, source, spell, variant):

@@ -37,6 +37,8 @@ MISSING = {
     # A statement that puts back what `d[key] = v` overwrote in a dict (or removes the new
     # key); differentiating a derivative that calls it is refused (S2SGradError).
     "restore_part",
+    # Called only by vjp backward functions, which are never differentiated again.
+    "fresh_copy",
 }
 
 
