@@ -282,8 +282,8 @@ class Reverse(RuleContext):
         shapes analysis shows value fills the part without broadcasting."""
         if self.shapes.written_part_same(eqn) and self.basic_index(eqn):
             piece = gast.Subscript(name(buffer), self.emit.index(eqn), gast.Load())
-            if value in self.inplace.buffered:
-                return piece               # (contribute_in_place copies or adds it)
+            if value in self.inplace.buffered or self.state.get(value):
+                return piece               # (added to an adjoint, or copied by contribute_in_place)
             return call(gast.Attribute(piece, "copy", gast.Load()), [])
         part = rt.part(Sym(name(buffer)), Sym(self.emit.index_value(eqn)), self.shape_sym(value))
         return self.emit.fix_roots(part.node)
@@ -421,13 +421,14 @@ class Reverse(RuleContext):
                         raise
                     raise self.error(eqn, exc.reason, exc.hint) from None
                 if rule.elementwise and self.needs_unbroadcast(a, eqn):
-                    part = self.unbroadcast(part, a)
+                    part = self.unbroadcast(part, a, eqn.outs[0])
                 parts.append((a, part))
         return parts
 
-    def unbroadcast(self, part, a):
-        """Sum an element-wise contribution down to a's shape: all of it for a number."""
-        if a in self.scalars and isinstance(part, Sym):
+    def unbroadcast(self, part, a, out):
+        """Sum an element-wise contribution to `out` down to a's shape: all of it for a
+        number from an array (`unbroadcast` is quicker where both may be numbers)."""
+        if a in self.scalars and isinstance(part, Sym) and self.shapes.has_axes(out):
             return np.sum(part)
         return rt.unbroadcast(part, self.shape_sym(a))
 

@@ -12,6 +12,7 @@ shapes are equal on every run:
   NumPy operands whose terms are one term T, apart from scalars, has T;
 - `x.copy()`, `np.copy(x)`, `np.zeros_like(x)` have x's term, an in-place write
   `u[i] = v` keeps u's;
+- an element `u[i]` of a vector (`np.zeros(n)`, a slice of one) is a number;
 - `x[index]` has the term (x's term, the index), the index spelled so that equal
   index values give equal keys (`u[2:]`, `u[1:-1]` and `u[:-2]` all cut two
   elements off the first axis, whatever its length; `u[i]` and `u[i - 1]`, for a
@@ -41,10 +42,11 @@ _NUMBER_TYPES = (int, float, complex, bool, np.number, np.bool_)
 class Shapes:
     """The result: `same(a, b)` and `kind(a)` for atoms of one graph."""
 
-    def __init__(self, terms=None, kinds=None, ints=()):
+    def __init__(self, terms=None, kinds=None, ints=(), one_axis=()):
         self.terms = terms or {}
         self.kinds = kinds or {}
         self.ints = ints          # Python ints: loop indices, `i - 1`, len(x)
+        self.one_axis = one_axis  # terms of vectors (shape (n,))
 
     def term(self, atom):
         if isinstance(atom, ir.Var):
@@ -63,13 +65,27 @@ class Shapes:
         t = self.term(a)
         return t is not None and t == self.term(b)
 
+    def has_axes(self, atom):
+        """Is `atom` certainly an array of at least one axis (a slice of one), never a number?"""
+        t = self.term(atom)
+        return bool(t) and t[0] == "index" and any(
+            k == "None" or (isinstance(k, tuple) and k[0] in ("cut", "slice")) for k in t[2])
+
     def written_part_same(self, eqn):
         """`u[index] = v`: is v certainly shaped like u[index] (no broadcasting into it)?"""
         base, value = eqn.args[0], eqn.args[1]
         if self.kind(base) is None or self.term(base) is None:
             return False
-        key = index_key(eqn.payload, eqn.args[2:], self.ints)
-        return key is not None and ("index", self.term(base), key) == self.term(value)
+        written = self.index_term(self.term(base), index_key(eqn.payload, eqn.args[2:], self.ints))
+        return written is not None and written == self.term(value)
+
+    def index_term(self, base, key):
+        """The term of x[index] for x of term `base`, the index's key `key`."""
+        if key is None or base is None:
+            return None
+        if base in self.one_axis and key == ("int",):
+            return SCALAR                 # an element of a vector: a number
+        return ("index", base, key)
 
 
 def analyse(graph, arg_kinds, scalars):
@@ -109,6 +125,7 @@ class _Walk:
         self.moving = moving      # loop-carried Vars whose shape an iteration may change
         self.seen = seen          # loop-carried Var -> the kinds its value had so far, joined
         self.ints = ints
+        self.one_axis = set()
         self.terms, self.kinds = {}, {}
         self.revised = False      # an assumption about a loop-carried value did not hold
 
@@ -118,7 +135,7 @@ class _Walk:
         self.terms[v], self.kinds[v] = term, kind
 
     def shapes(self):
-        return Shapes(self.terms, self.kinds, self.ints)
+        return Shapes(self.terms, self.kinds, self.ints, self.one_axis)
 
     def block(self, stmts):
         for stmt in stmts:
@@ -174,13 +191,22 @@ class _Walk:
         if e.kind in ("setitem", "add_at"):
             self.set(out, known.term(e.args[0]), known.kind(e.args[0]))
         elif e.kind == "getitem" and known.kind(e.args[0]) is not None:
-            key = index_key(e.payload, e.args[1:], self.ints)
-            base = known.term(e.args[0])
-            self.set(out, ("index", base, key) if key is not None and base is not None else _own(out), "array")
+            self.index(e, out, known)
         elif _broadcasts(e):
             self.broadcast(e, out, known)
         elif _copies(e) and known.kind(e.args[0]) == "array":
             self.set(out, known.term(e.args[0]), "array")
+        elif e.kind == "call" and any(e.prim is f for f in _MAKERS):
+            self.set(out, _own(out), "array")
+            if _one_axis(e, known):
+                self.one_axis.add(self.terms[out])
+
+    def index(self, e, out, known):
+        key = index_key(e.payload, e.args[1:], self.ints)
+        term = known.index_term(known.term(e.args[0]), key)
+        self.set(out, term if term is not None else _own(out), "array")
+        if known.term(e.args[0]) in self.one_axis and len(key or ()) == 1 and key[0][0] in ("cut", "slice"):
+            self.one_axis.add(term)          # a slice of a vector is one
 
     def broadcast(self, e, out, known):
         operands = e.atoms
@@ -191,6 +217,17 @@ class _Walk:
         terms = {known.term(a) for a in operands} - {SCALAR}
         term = terms.pop() if len(terms) == 1 else (SCALAR if not terms else _own(out))
         self.set(out, term if term is not None else _own(out), "array")
+
+
+_MAKERS = (np.zeros, np.ones, np.empty, np.full, np.arange, np.linspace, np.eye, np.identity, np.array)
+def _one_axis(e, known):
+    """np.zeros(n), np.full(n, v), np.arange(a, b), np.linspace(a, b, n) for numbers: a vector."""
+    if set(e.kwargs) - {"dtype"}:
+        return False
+    numbers = [known.kind(a) == "scalar" for a in e.args]
+    if e.prim in (np.zeros, np.ones, np.empty, np.full):
+        return bool(numbers) and numbers[0]
+    return e.prim in (np.arange, np.linspace) and bool(numbers) and all(numbers)
 
 
 _LIKE = (np.copy, np.zeros_like, np.ones_like, np.empty_like)
