@@ -8,8 +8,7 @@ shapes are equal on every run:
 - the term of an argument (or of any value nothing is known about) is its own;
 - a number (Python or NumPy scalar, a full reduction) has the term `SCALAR`;
 - an element-wise operation (operators, ufuncs, `np.where(c, a, b)`, `np.clip`,
-  `a < b`) on
-  NumPy operands whose terms are one term T, apart from scalars, has T;
+  `a < b`) on NumPy operands whose terms, numbers aside, are one term T has T;
 - `x.copy()`, `np.copy(x)`, `np.zeros_like(x)` have x's term, an in-place write
   `u[i] = v` keeps u's;
 - an element `u[i]` of a vector (`np.zeros(n)`, a slice of one) is a number;
@@ -205,7 +204,8 @@ class _Walk:
         key = index_key(e.payload, e.args[1:], self.ints)
         term = known.index_term(known.term(e.args[0]), key)
         self.set(out, term if term is not None else _own(out), "array")
-        if known.term(e.args[0]) in self.one_axis and len(key or ()) == 1 and key[0][0] in ("cut", "slice"):
+        if known.term(e.args[0]) in self.one_axis and key is not None and len(key) == 1 \
+                and isinstance(key[0], tuple) and key[0][0] in ("cut", "slice"):
             self.one_axis.add(term)          # a slice of a vector is one
 
     def broadcast(self, e, out, known):
@@ -219,7 +219,10 @@ class _Walk:
         self.set(out, term if term is not None else _own(out), "array")
 
 
+# calls that always return an ndarray
 _MAKERS = (np.zeros, np.ones, np.empty, np.full, np.arange, np.linspace, np.eye, np.identity, np.array)
+
+
 def _one_axis(e, known):
     """np.zeros(n), np.full(n, v), np.arange(a, b), np.linspace(a, b, n) for numbers: a vector."""
     if set(e.kwargs) - {"dtype"}:
