@@ -11,16 +11,18 @@ import gast
 from . import ir
 from .codegen import assign, assign_many, call, name, plus
 from .context import RuleContext
+from .shapes import Shapes
 from .errors import S2SGradError
 from .rules import lookup
 from .rules.sym import Sym, rt, to_node
 
 
 class Forward(RuleContext):
-    def __init__(self, graph, active, scalars, names, emitter, inplace):
+    def __init__(self, graph, active, scalars, names, emitter, inplace, shapes=None):
         self.graph = graph
         self.active = active          # values whose tangent may be nonzero and that matter
         self.scalars = scalars
+        self.shapes = shapes or Shapes()   # which values certainly share a shape (shapes.py)
         self.names = names
         self.emit = emitter
         self.inplace = inplace        # arrays written in place: their tangent is owned and written too

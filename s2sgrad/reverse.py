@@ -13,10 +13,12 @@ a value is an assignment or a plain alias, later ones add, and a zero array
 is made only where a branch or a loop needs a value that got no contribution.
 """
 import gast
+import numpy as np
 
 from . import checkpointing, ir
 from .codegen import assign, assign_many, call, comment, free_names, name
 from .context import RuleContext
+from .shapes import Shapes
 from .errors import S2SGradError
 from .rules import lookup, nograd
 from .rules.sym import Sym, rt, to_node
@@ -159,10 +161,11 @@ class InPlace:
 
 
 class Reverse(RuleContext):
-    def __init__(self, graph, active, scalars, names, emitter, inplace):
+    def __init__(self, graph, active, scalars, names, emitter, inplace, shapes=None):
         self.graph = graph
         self.active = active
         self.scalars = scalars
+        self.shapes = shapes or Shapes()   # which values certainly share a shape (shapes.py)
         self.names = names
         self.emit = emitter
         self.inplace = inplace   # InPlace: buffered adjoints, versions of written arrays, restores
@@ -297,8 +300,7 @@ class Reverse(RuleContext):
         buffer = self.state.get(new)
         if buffer:
             if isinstance(value, ir.Var) and value in self.active:
-                part = rt.part(Sym(name(buffer)), Sym(self.emit.index_value(eqn)), self.shape_sym(value))
-                self.contribute(value, self.emit.fix_roots(part.node), code)
+                self.contribute(value, self.written_part(eqn, buffer, value), code)
             code.append(assign(gast.Subscript(name(buffer), self.emit.index(eqn), gast.Store()),
                                gast.Constant(0.0, None)))
             self.state[old] = buffer
@@ -314,6 +316,18 @@ class Reverse(RuleContext):
             code.append(assign(gast.Subscript(self.emit.atom(old), self.emit.index(eqn), gast.Store()),
                                name(saved)))
         return code
+
+    def written_part(self, eqn, buffer, value):
+        """The adjoint of the value `u[index] = value` wrote: the buffer's part at index,
+        a copy (the buffer's part is zeroed next), summed to value's shape unless the
+        shapes analysis shows value fills the part without broadcasting."""
+        if self.shapes.written_part_same(eqn) and self.basic_index(eqn):
+            piece = gast.Subscript(name(buffer), self.emit.index(eqn), gast.Load())
+            if value in self.inplace.buffered or self.state.get(value):
+                return piece               # (added to an adjoint, or copied by contribute_in_place)
+            return call(gast.Attribute(piece, "copy", gast.Load()), [])
+        part = rt.part(Sym(name(buffer)), Sym(self.emit.index_value(eqn)), self.shape_sym(value))
+        return self.emit.fix_roots(part.node)
 
     def write(self, v, target, expr, out):
         """`target = expr` as v's adjoint; values that alias `target` keep the old one."""
@@ -450,9 +464,16 @@ class Reverse(RuleContext):
                         raise
                     raise self.error(eqn, exc.reason, exc.hint) from None
                 if rule.elementwise and self.needs_unbroadcast(a, eqn):
-                    part = rt.unbroadcast(part, self.shape_sym(a))
+                    part = self.unbroadcast(part, a, eqn.outs[0])
                 parts.append((a, part))
         return parts
+
+    def unbroadcast(self, part, a, out):
+        """Sum an element-wise contribution to `out` down to a's shape: all of it for a
+        number from an array (`unbroadcast` is quicker where both may be numbers)."""
+        if a in self.scalars and isinstance(part, Sym) and self.shapes.has_axes(out):
+            return np.sum(part)
+        return rt.unbroadcast(part, self.shape_sym(a))
 
     @staticmethod
     def run_vjp(vjp, g, ans, bound):

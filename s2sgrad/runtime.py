@@ -53,8 +53,11 @@ def unbroadcast(g, x):
 def sum_to(g, shape):
     g = np.asarray(g)
     extra = g.ndim - len(shape)
-    if extra:
+    if extra > 0:
         g = g.sum(axis=tuple(range(extra)))
+    elif extra < 0:
+        # `u[1:] = v` may write a v of shape (1, n) into n elements (NumPy drops leading 1s)
+        g = g.reshape((1,) * -extra + g.shape)
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
     if axes:
         g = g.sum(axis=axes, keepdims=True)
@@ -279,7 +282,8 @@ def part(g, index, like):
     piece = g[index]
     if np.shape(piece) == _shape(like):
         return np.array(piece, copy=True) if isinstance(piece, np.ndarray) else piece
-    return sum_to(piece, _shape(like))
+    out = sum_to(piece, _shape(like))
+    return out.copy() if np.may_share_memory(out, g) else out     # (a reshape is a view of g)
 
 
 def _refuse_repeats(g, index):

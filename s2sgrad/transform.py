@@ -1,7 +1,7 @@
 """The pipeline: a user function -> generated derivative source and function.
 
 parse (frontend) -> lower -> SSA (ssa.build, ssa.prune) -> analyses (activity,
-scalar kinds) -> reverse sweep (reverse) -> source (codegen) -> compile.
+scalar kinds, shapes) -> reverse sweep (reverse) -> source (codegen) -> compile.
 """
 import ast
 import math
@@ -21,6 +21,7 @@ from .cleanup import (coalesce_copies, drop_dead_temporaries, drop_orphan_commen
 from .forward import Forward
 from .aliasing import _Union
 from .reverse import ONE_NAME, InPlace, Reverse
+from .shapes import analyse as analyse_shapes
 
 
 @dataclass
@@ -150,28 +151,31 @@ def derive(func, wrt, arg_kinds, variant, checkpoints=None):
     wrt_vars = [graph.params[i] for i in wrt]
     active = analysis.activity(graph, wrt_vars)
     scalars = analysis.kinds(graph, arg_kinds)
+    shapes = analyse_shapes(graph, arg_kinds, scalars)
     # A first sweep finds which old array values the reverse sweep reads; the
     # second saves exactly the overwritten parts those reads need.
     containers = {p for p, k in zip(graph.params, arg_kinds) if k in ("container", "dict")}
     dicts = {p for p, k in zip(graph.params, arg_kinds) if k == "dict"}
     inplace = InPlace(graph, active, container_params=containers, dict_params=dicts)
     if inplace.writes:
-        probe = _Generation(func, graph, wrt_vars, active, scalars, inplace, variant, probe=True)
+        probe = _Generation(func, graph, wrt_vars, active, (scalars, shapes), inplace, variant, probe=True)
         inplace = InPlace(graph, active, probe.reverse.value_reads, containers, dicts)
-    return _Generation(func, graph, wrt_vars, active, scalars, inplace, variant).derived()
+    return _Generation(func, graph, wrt_vars, active, (scalars, shapes), inplace, variant).derived()
 
 
 class _Generation:
     """One run of the reverse pass over a graph, and the functions it makes."""
 
-    def __init__(self, func, graph, wrt_vars, active, scalars, inplace, variant, probe=False):
+    def __init__(self, func, graph, wrt_vars, active, facts, inplace, variant, probe=False):
+        """`facts`: (scalars, shapes), what the kinds and shapes analyses know."""
         self.func, self.graph, self.variant = func, graph, variant
+        scalars, shapes = facts
         user, free = _user_names(graph)
         names = Names(user, free)
         _name_everything(graph, names, inplace)
         spell = _Spelling(names, func.__globals__)
         emitter = Emitter(names, spell)
-        rev = Reverse(graph, active, scalars, names, emitter, inplace)
+        rev = Reverse(graph, active, scalars, names, emitter, inplace, shapes)
         self.reverse = rev
         if probe:
             if isinstance(graph.result, ir.Var) and graph.result in active:
@@ -303,6 +307,7 @@ def derive_forward(func, wrt, arg_kinds):
     wrt_vars = [graph.params[i] for i in wrt]
     active = analysis.activity(graph, wrt_vars)
     scalars = analysis.kinds(graph, arg_kinds)
+    shapes = analyse_shapes(graph, arg_kinds, scalars)
     inplace = InPlace(graph, active)
     user, free = _user_names(graph)
     names = Names(user, free)
@@ -313,7 +318,7 @@ def derive_forward(func, wrt, arg_kinds):
             names.share_tangent(v, root)
     spell = _Spelling(names, func.__globals__)
     emitter = Emitter(names, spell)
-    fwd = Forward(graph, active, scalars, names, emitter, inplace)
+    fwd = Forward(graph, active, scalars, names, emitter, inplace, shapes)
     tangent_params = [names.tangent(v) for v in wrt_vars]
     for v, t in zip(wrt_vars, tangent_params):
         fwd.tangent[v] = t
