@@ -4,12 +4,14 @@ A derivative function binds its arguments like the original, checks the
 `wrt` arguments, compiles (once per kind of arguments: Python/NumPy scalars
 vs arrays) and shapes each gradient like its argument.
 """
+import copy
 import functools
 import inspect
 import threading
 
 import numpy as np
 
+from . import trees
 from .errors import S2SGradError
 from .transform import derive
 
@@ -40,6 +42,10 @@ def _normalize_wrt(func, wrt):
             indices.append(item % len(names))
         else:
             raise S2SGradError(f"wrt must be an int, a parameter name or a tuple of these, got {item!r}")
+    for k, i in enumerate(indices):
+        if i in indices[:k]:
+            raise S2SGradError(f"wrt={wrt!r} names the argument '{names[i]}' of {func.__qualname__} twice",
+                               hint="name each argument once")
     return tuple(indices), single
 
 
@@ -252,11 +258,60 @@ class _VJP(Derivative):
     def __call__(self, *args, **kwargs):
         values, kinds = self._bind(args, kwargs)
         forward, backward = self._derived(kinds).function
-        value, saved = forward(*values)
+        with _user_lines(self.func):
+            value, saved = forward(*values)
 
         def pullback(cotangent):
-            return self._shape(backward(saved, cotangent), values)
+            """The vector-Jacobian product for `cotangent`, which has the output's structure
+            and shapes. It can be called any number of times."""
+            cotangent = _like(cotangent, value, f"the pullback of {self.func.__qualname__}", "cotangent", "output")
+            with _user_lines(self.func):
+                grads = backward(saved, cotangent)
+            return self._shape(grads, values)
         return value, pullback
+
+
+def _like(value, template, owner, role, where):
+    """`value` (a cotangent, a tangent) checked against `template` (the output, an
+    argument): the same containers and, leaf by leaf, the same shape (NumPy would
+    broadcast a wrong one into a wrong answer). A size-1 template also takes any size-1
+    value, reshaped (`pullback(1.0)` for an output of shape (1,)). `owner` ("the pullback
+    of f"), `role` ("cotangent") and `where` ("output", "x['W']") word the error."""
+    def mismatch():
+        return S2SGradError(f"{owner} got a {role} for {where} of {_layout(value)}; {where} has {_layout(template)}",
+                            hint=f"pass a {role} with the structure and shapes of {where}")
+    if isinstance(template, (tuple, list, dict)):
+        if isinstance(template, dict):
+            if not isinstance(value, dict) or set(value) != set(template):
+                raise mismatch()
+        elif not isinstance(value, (tuple, list)) or len(value) != len(template):
+            raise mismatch()
+        keys = list(template) if isinstance(template, dict) else range(len(template))
+        parts = [_like(value[k], template[k], owner, role, f"{where}[{k!r}]") for k in keys]
+        return dict(zip(keys, parts)) if isinstance(template, dict) else type(template)(parts)
+    shape, got = np.shape(template), np.shape(value)
+    if trees.is_container(value) and not isinstance(template, np.ndarray) or got != shape and (
+            np.size(template) != 1 or np.size(value) != 1):
+        raise mismatch()
+    if got != shape:
+        value = np.reshape(value, shape) if isinstance(template, np.ndarray) else np.reshape(value, ()).item()
+    if isinstance(template, np.ndarray) and not isinstance(value, np.ndarray):
+        value = np.asarray(value, dtype=float)       # (a list of numbers)
+    return value
+
+
+def _describe(value):
+    """`shape (3,)`, or the container of such: `(shape (3,), shape ())`, `{'a': shape (2,)}`."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {_describe(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (tuple, list)):
+        inner = ", ".join(_describe(v) for v in value) + ("," if len(value) == 1 else "")
+        return f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
+    return f"shape {np.shape(value)}"
+
+
+def _layout(value):
+    return f"structure {_describe(value)}" if isinstance(value, (tuple, list, dict)) else _describe(value)
 
 
 def vjp(f=None, wrt=0, checkpoints=None):
@@ -291,10 +346,13 @@ class _JVP(Derivative):
         primals, tangents = tuple(primals), tuple(tangents)
         if len(primals) != len(tangents):
             raise S2SGradError(f"jvp got {len(primals)} primals but {len(tangents)} tangents")
-        values = list(primals)
-        self.signature.bind(*values)
-        wrt = tuple(i for i, v in enumerate(values) if _differentiable(v))
-        return self._along(values, [tangents[i] for i in wrt], wrt)
+        bound = self.signature.bind(*primals)
+        bound.apply_defaults()
+        values = list(bound.arguments.values())
+        # (arguments left to their defaults are constants: they have no tangent)
+        wrt = tuple(i for i, v in enumerate(primals) if _differentiable(v))
+        owner = f"jvp of {self.func.__qualname__}"
+        return self._along(values, [_like(tangents[i], values[i], owner, "tangent", self.names[i]) for i in wrt], wrt)
 
     def _along(self, values, tangents, wrt):
         """(value, tangent) with tangents given for the arguments `wrt` only: the
@@ -326,25 +384,13 @@ def jvp(f, primals=None, tangents=None):
     return fn(primals, tangents)
 
 
-def _unit_tangents(values, indices):
-    """For each element of each differentiated argument: tangents that are 1 there, 0 elsewhere."""
-    for i in indices:
-        shape = np.shape(values[i])
-        for k in np.ndindex(shape):
-            tangents = [_zero_tangent(v) for v in values]
-            unit = np.zeros(shape)
-            unit[k] = 1.0
-            tangents[i] = unit if shape else 1.0
-            yield i, k, tangents
-
-
-def _zero_tangent(v):
-    return np.zeros(np.shape(v)) if isinstance(v, np.ndarray) else 0.0
-
-
 def jacobian(f, wrt=0, mode="auto"):
-    """The full Jacobian of `f` (array or scalar result) w.r.t. the argument(s) `wrt`:
-    an array of shape `result.shape + argument.shape` (a tuple of them for a tuple wrt).
+    """The full Jacobian of `f` w.r.t. the argument(s) `wrt` (a tuple of them for a tuple
+    wrt). For an array (or scalar) result and an array argument: an array of shape
+    `result.shape + argument.shape`. A result that is a tuple, list or dict of arrays
+    gives that container of Jacobians; an argument that is a container gives, in place
+    of each array, the container of Jacobians, one per leaf (`J[q][p]` is the Jacobian of
+    result leaf q w.r.t. argument leaf p, of shape `q.shape + p.shape`).
 
     mode: "forward" (one JVP per input element), "reverse" (one VJP per output
     element), or "auto": forward when there are fewer inputs than outputs."""
@@ -358,11 +404,10 @@ def jacobian(f, wrt=0, mode="auto"):
         bound.apply_defaults()
         values = list(bound.arguments.values())
         _check_differentiable(target, list(bound.arguments), values, indices)
-        n_in = sum(int(np.size(values[i])) for i in indices)
         chosen = mode
         if mode == "auto":
-            out_size = int(np.size(f(*values)))
-            chosen = "forward" if n_in < out_size else "reverse"
+            n_in = sum(trees.size(values[i]) for i in indices)
+            chosen = "forward" if n_in < trees.size(f(*copy.deepcopy(values))) else "reverse"
         blocks = _forward_jacobian(f, values, indices) if chosen == "forward" \
             else _reverse_jacobian(f, values, indices)
         jac.mode = chosen
@@ -372,50 +417,102 @@ def jacobian(f, wrt=0, mode="auto"):
 
 
 def _forward_jacobian(f, values, indices):
+    """One JVP per element of each argument leaf (each on a copy of the arguments: a
+    function that writes into an argument would move the point)."""
     fn = jvp(f)
-    columns = {i: [] for i in indices}
-    out_shape = None
-    for i, k, tangents in _unit_tangents(values, indices):
-        _, column = fn._along(values, [tangents[j] for j in indices], indices)
-        column = np.asarray(column, dtype=float)
-        out_shape = column.shape
-        columns[i].append(column)
-    return [np.moveaxis(np.array(columns[i]), 0, -1).reshape(out_shape + np.shape(values[i]))
-            for i in indices]
+    zeros = [trees.zeros_like(values[i]) for i in indices]
+    blocks = []
+    for n, i in enumerate(indices):
+        columns = {}          # argument leaf -> the JVP of each of its unit tangents
+        for path, leaf in trees.leaves(values[i]):
+            columns[path] = []
+            for k in np.ndindex(np.shape(leaf)):
+                unit = np.zeros(np.shape(leaf))
+                unit[k] = 1.0
+                tangents = list(zeros)
+                tangents[n] = trees.with_leaf(zeros[n], path, unit if np.shape(leaf) else 1.0)
+                columns[path].append(fn._along(copy.deepcopy(values), tangents, indices)[1])
+        # the result's structure (an argument with no elements gives no column to take it from)
+        out = next((c[0] for c in columns.values() if c), None)
+        if out is None:
+            out = f(*copy.deepcopy(values))
+
+        def block(q, p, out_leaf, columns=columns, arg=values[i]):
+            shape = np.shape(out_leaf) + np.shape(trees.get(arg, p))
+            if not columns[p]:
+                return np.zeros(shape)
+            stacked = np.array([np.asarray(trees.get(c, q), dtype=float) for c in columns[p]])
+            return np.moveaxis(stacked, 0, -1).reshape(shape)
+        blocks.append(_nested(out, values[i], block))
+    return blocks
 
 
 def _reverse_jacobian(f, values, indices):
-    fn = vjp(f, wrt=tuple(indices))
-    value, pullback = fn(*values)
-    out_shape = np.shape(value)
-    rows = []
-    for k in np.ndindex(out_shape):
-        unit = np.zeros(out_shape)
-        unit[k] = 1.0
-        rows.append(pullback(unit if out_shape else 1.0))
-    return [np.array([np.asarray(row[n], dtype=float) for row in rows]).reshape(out_shape + np.shape(values[i]))
-            for n, i in enumerate(indices)]
+    """One VJP per element of each result leaf."""
+    value, pullback = vjp(f, wrt=tuple(indices))(*values)
+    zeros = trees.zeros_like(value)
+    rows = {}
+    for q, out_leaf in trees.leaves(value):
+        rows[q] = []
+        for k in np.ndindex(np.shape(out_leaf)):
+            unit = np.zeros(np.shape(out_leaf))
+            unit[k] = 1.0
+            rows[q].append(pullback(trees.with_leaf(zeros, q, unit if np.shape(out_leaf) else 1.0)))
+    blocks = []
+    for n, i in enumerate(indices):
+        def block(q, p, out_leaf, n=n, i=i):
+            stacked = np.array([np.asarray(trees.get(row[n], p), dtype=float) for row in rows[q]])
+            return stacked.reshape(np.shape(out_leaf) + np.shape(trees.get(values[i], p)))
+        blocks.append(_nested(value, values[i], block))
+    return blocks
+
+
+def _nested(out, arg, block):
+    """The Jacobian blocks in the result's structure, each leaf q holding the argument's
+    structure of blocks `block(q, p, out_leaf)` (a bare block where either is not a container)."""
+    return trees.map_leaves(lambda q, out_leaf: trees.map_leaves(lambda p, _: block(q, p, out_leaf), arg), out)
 
 
 def hvp(f, wrt=0):
     """`hvp(f, wrt)(*args, v)`: the Hessian of scalar `f` times `v`, without forming
-    the Hessian (forward mode over the generated gradient)."""
+    the Hessian (forward mode over the generated gradient). `v` has the structure of
+    the argument (a tuple of such for a tuple wrt), and so has the result."""
     df = grad(f, wrt=wrt)
     indices, single = _normalize_wrt(f, wrt)
-
+    names = list(inspect.signature(f).parameters)
     forward_over_reverse = jvp(df)
 
-    def product(*args):
+    def product(*args, **kwargs):
+        if not args:
+            raise S2SGradError(f"hvp of {f.__qualname__} takes the arguments, then the direction v")
         *args, v = args
-        tangents = [v] if single else list(v)
-        return forward_over_reverse._along(list(args), tangents, indices)[1]
+        bound = inspect.signature(f).bind(*args, **kwargs)
+        bound.apply_defaults()
+        args = list(bound.arguments.values())
+        _check_differentiable(f, names, args, indices)
+        if not single and (not isinstance(v, (tuple, list)) or len(v) != len(indices)):
+            raise S2SGradError(f"hvp of {f.__qualname__} with wrt={wrt!r} needs v as a tuple of "
+                               f"{len(indices)} directions, one per argument, not {_layout(v)}")
+        owner = f"hvp of {f.__qualname__}"
+        tangents = [_like(t, args[i], owner, "direction v", names[i])
+                    for t, i in zip([v] if single else v, indices)]
+        out = forward_over_reverse._along(args, tangents, indices)[1]
+        return df._shape(out, args)
     return product
 
 
 def hessian(f, wrt=0):
     """The Hessian of scalar `f`: forward mode over the generated gradient, one
-    Hessian-vector product per input element."""
-    return jacobian(grad(f, wrt=wrt), wrt=wrt, mode="forward")
+    Hessian-vector product per input element. For a tuple wrt, `H[i][j]` is the block
+    of the arguments wrt[i] and wrt[j], of shape `shape_i + shape_j`."""
+    H = jacobian(grad(f, wrt=wrt), wrt=wrt, mode="forward")
+    if not isinstance(wrt, (tuple, list)):
+        return H
+
+    def blocks(*args, **kwargs):
+        by_argument = H(*args, **kwargs)        # [j][i]: the derivative of gradient i along argument j
+        return tuple(tuple(by_argument[j][i] for j in range(len(wrt))) for i in range(len(wrt)))
+    return blocks
 
 
 def source(df):

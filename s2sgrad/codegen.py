@@ -185,6 +185,8 @@ class Emitter:
         if kind == "getitem":
             return gast.Subscript(args[0], self.index(eqn), gast.Load())
         if kind == "build":
+            if eqn.payload == "dict":
+                return gast.Dict(args[0::2], args[1::2])
             node = gast.Tuple if eqn.payload == "tuple" else gast.List
             return node(args, gast.Load())
         if kind in ("opaque", "effect"):

@@ -9,7 +9,7 @@ from .rules.sym import Sym, rt
 
 
 class RuleContext:
-    """Needs: self.names, self.emit, self.scalars, self.value_reads."""
+    """Needs: self.names, self.emit, self.scalars, self.shapes, self.value_reads."""
 
     def zeros(self, v):
         if v in self.scalars:
@@ -21,6 +21,8 @@ class RuleContext:
 
     def needs_unbroadcast(self, a, eqn):
         out = eqn.outs[0]
+        if self.shapes.same(a, out):
+            return False
         if a in self.scalars:
             return out not in self.scalars
         others = [b for b in eqn.atoms if b is not a]

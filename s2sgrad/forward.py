@@ -11,16 +11,18 @@ import gast
 from . import ir
 from .codegen import assign, assign_many, call, name, plus
 from .context import RuleContext
+from .shapes import Shapes
 from .errors import S2SGradError
 from .rules import lookup
 from .rules.sym import Sym, rt, to_node
 
 
 class Forward(RuleContext):
-    def __init__(self, graph, active, scalars, names, emitter, inplace):
+    def __init__(self, graph, active, scalars, names, emitter, inplace, shapes=None):
         self.graph = graph
         self.active = active          # values whose tangent may be nonzero and that matter
         self.scalars = scalars
+        self.shapes = shapes or Shapes()   # which values certainly share a shape (shapes.py)
         self.names = names
         self.emit = emitter
         self.inplace = inplace        # arrays written in place: their tangent is owned and written too
@@ -94,6 +96,9 @@ class Forward(RuleContext):
                                  hint=f"write the call with '{k}' as a positional argument")
         if eqn.kind == "getitem":
             return gast.Subscript(name(self.tangent[eqn.args[0]]), self.emit.index(eqn), gast.Load())
+        if eqn.kind == "build" and eqn.payload == "dict":
+            keys, values = eqn.args[0::2], eqn.args[1::2]
+            return gast.Dict([self.emit.atom(k) for k in keys], [self.tangent_or_zero(v) for v in values])
         if eqn.kind == "build":
             items = [self.tangent_or_zero(a) for a in eqn.args]
             return (gast.Tuple if eqn.payload == "tuple" else gast.List)(items, gast.Load())

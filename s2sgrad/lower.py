@@ -8,13 +8,18 @@ After `lower(parsed)` the body holds only:
   While    whose body may end in `if <flag>: break`
   Return   once, as the last statement of the function
 Augmented assignment becomes plain assignment; `for x in xs` becomes a loop over
-indices; `break`, `continue` and early `return` become flags that guard the
+indices; comprehensions, builtin `sum` and `max`/`min` over sequences become
+loops (`desugar.py`); `break`, `continue` and early `return` become flags that guard the
 statements after them. Unsupported constructs raise S2SGradError here, before
 any other pass sees them.
 """
-import copy
-
 import gast
+import numpy as np
+
+from . import desugar
+from .nodes import (assign as _assign, call as _call, const as _const, copy_loc as _copy_loc,
+                    is_call_to as _is_call_to, is_method_call as _is_method_call, load_copy as _load_copy,
+                    name as _name, subscript as _subscript)
 
 # Names made by lowering start with '.', which no user name can, so they never
 # collide; codegen turns them into readable, unique names.
@@ -40,29 +45,11 @@ _REFUSED = {
     gast.Starred: ("starred expression", "unpack into a fixed number of names"),
     gast.NamedExpr: ("assignment expression (:=)", "assign in a separate statement"),
     gast.SetComp: ("set comprehension", None),
-    gast.DictComp: ("dict comprehension", "write it as a for loop"),
-    gast.GeneratorExp: ("generator expression", "write it as a for loop"),
+    gast.DictComp: ("dict comprehension", "assign it to a name in a statement of its own"),
+    gast.GeneratorExp: ("generator expression", "a generator expression can be the argument of sum, max or min; "
+                        "elsewhere write a list comprehension or a for loop"),
     gast.Match: ("match", "use if/elif"),
 }
-
-
-def _name(id_, store=False):
-    return gast.Name(id_, gast.Store() if store else gast.Load(), None, None)
-
-
-def _assign(id_, value):
-    return gast.Assign([_name(id_, True)], value, None)
-
-
-def _const(value):
-    return gast.Constant(value, None)
-
-
-def _copy_loc(new, old):
-    for sub in gast.walk(new):
-        if getattr(sub, "lineno", None) is None and hasattr(old, "lineno"):
-            sub.lineno, sub.col_offset = old.lineno, old.col_offset
-    return new
 
 
 def _not_any(flags):
@@ -72,17 +59,26 @@ def _not_any(flags):
 
 
 class _Lowerer:
-    def __init__(self, parsed, dicts=()):
+    def __init__(self, parsed, dicts=None):
         self.parsed = parsed
         self.counter = 0
-        self.dicts = set(dicts)      # parameters that hold dicts: `for k in d` loops over keys
+        # parameters that hold dicts (`for k in d` loops over keys); None: not known (a helper)
+        self.dicts = set(dicts) if dicts is not None else None
+        self.params = {a.id for a in parsed.node.args.args}
+        self.assigned = _assigned_values(parsed.node)
         self.checkpoint_all = None   # snapshots for every outermost loop (grad(..., checkpoints=k))
         self.markers = True          # honour sg.checkpointed marks (not when a gradient is differentiated again)
         self.depth = 0               # loops around the statement being lowered
+        self.local_names = {n.id for n in gast.walk(parsed.node) if isinstance(n, gast.Name)
+                            and isinstance(n.ctx, (gast.Store, gast.Param))}
 
     def fresh(self, stem):
         self.counter += 1
         return f".{stem}{self.counter}"
+
+    def is_builtin(self, func):
+        """Does `func` name Python's builtin here (not a local, global or closure name)?"""
+        return desugar.is_builtin_name(self.parsed, self.local_names, func)
 
     def refuse(self, node):
         for sub in gast.walk(node):
@@ -97,7 +93,7 @@ class _Lowerer:
     # -- statements -------------------------------------------------------
     def block(self, stmts, loop):
         """Lower a statement list. Returns (stmts, flags that may be set, always exits)."""
-        stmts = [new for stmt in stmts for new in self.hoist_comprehensions(stmt)]
+        stmts = [new for stmt in stmts for new in desugar.hoist(self, stmt)]
         out, flags = [], set()
         for i, stmt in enumerate(stmts):
             new, may, always, branches = self.stmt(stmt, loop)
@@ -234,7 +230,8 @@ class _Lowerer:
             header.append(_copy_loc(gast.Assign([count], counted, None), s))
             header.append(_copy_loc(gast.Assign([item], _subscript(seq, index), None), s))
             length = _call("len", [_name(seq)])
-        elif isinstance(it, gast.Name) and it.id in self.dicts and not self.reassigned(it.id):
+        elif self.holds_dict(it) is True:
+            # for k in d: loop over its keys
             it = s.iter = _copy_loc(gast.Call(gast.Attribute(it, "keys", gast.Load()), [], []), s)
             return self.for_header(s)
         elif _is_method_call(it, ("items", "values", "keys")):
@@ -264,48 +261,12 @@ class _Lowerer:
             lengths = [_call("len", [_name(q)]) for q in seqs]
             length = lengths[0] if len(lengths) == 1 else _call("min", lengths)
         else:
-            seq = self.hoist(it, pre, s, "seq")
+            seq = self.sequence(it, pre, s)
             header.append(_copy_loc(gast.Assign([s.target], _subscript(seq, index), None), s))
             length = _call("len", [_name(seq)])
         s.iter = _copy_loc(_call("range", [length]), s)
         s.target = _name(index, True)
         return pre, header
-
-    def hoist_comprehensions(self, stmt):
-        """`[e for x in xs if c]` in a simple statement becomes a loop that appends
-        to a fresh list just before it (its names renamed, so none leaks out)."""
-        if not isinstance(stmt, (gast.Assign, gast.AugAssign, gast.Expr, gast.Return)):
-            return [stmt]
-        pre, lowerer = [], self
-
-        class Hoist(gast.NodeTransformer):
-            def visit_ListComp(self, node):
-                self.generic_visit(node)
-                renames = {}
-                for gen in node.generators:
-                    for n in gast.walk(gen.target):
-                        if isinstance(n, gast.Name):
-                            renames[n.id] = lowerer.fresh(n.id)
-                for k, gen in enumerate(node.generators):
-                    _rename(gen.target, renames)
-                    if k:
-                        _rename(gen.iter, renames)
-                    for cond in gen.ifs:
-                        _rename(cond, renames)
-                _rename(node.elt, renames)
-                made = lowerer.fresh("items")
-                body = [gast.Expr(gast.Call(gast.Attribute(_name(made), "append", gast.Load()), [node.elt], []))]
-                for gen in reversed(node.generators):
-                    for cond in reversed(gen.ifs):
-                        body = [gast.If(cond, body, [])]
-                    body = [gast.For(gen.target, gen.iter, body, [], None)]
-                pre.append(_assign(made, gast.List([], gast.Load())))
-                pre.extend(body)
-                return _name(made)
-        stmt = Hoist().visit(stmt)
-        for new in pre:
-            _copy_loc(new, stmt)
-        return pre + [stmt]
 
     def checkpoint_by_option(self, s):
         """grad(..., checkpoints=k) checkpoints the outermost loops (those that can end
@@ -345,6 +306,50 @@ class _Lowerer:
         return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
                    for n in gast.walk(self.parsed.node))
 
+    def sequence(self, expr, pre, s):
+        """The name of a sequence to read by index (`for x in xs`, `max(xs)`). A dict gives
+        its keys when iterated, not `d[0]`, `d[1]`, ...: where the value might be one, a
+        check at run time stops with an error (the loop would read the wrong items)."""
+        seq = self.hoist(expr, pre, s, "seq")
+        if self.holds_dict(expr) is not False:
+            where = _const(str(self.parsed.loc(s)))
+            pre.append(_copy_loc(gast.Expr(gast.Call(_name(".rt.not_a_dict"), [_name(seq), where], [])), s))
+        return seq
+
+    def holds_dict(self, node, seen=()):
+        """True if `node` certainly holds a dict, False if it certainly does not, None if
+        that is known only at run time. Judged from the function's text: parameters by
+        the kinds of the arguments, local names by every value assigned to them."""
+        if isinstance(node, (gast.Dict, gast.DictComp)) or _is_call_to(node, "dict"):
+            return True if not _is_call_to(node, "dict") or self.is_builtin("dict") else None
+        if isinstance(node, (gast.List, gast.Tuple, gast.ListComp, gast.Constant, gast.UnaryOp, gast.Compare)) \
+                or (isinstance(node, gast.BinOp) and not isinstance(node.op, gast.BitOr)) \
+                or (isinstance(node, gast.Subscript) and isinstance(node.slice, gast.Slice)):
+            return False
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and self.is_builtin(node.func.id):
+            return False if node.func.id in ("list", "tuple", "range", "sorted", "len", "float") else None
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute):
+            root = node.func
+            while isinstance(root, gast.Attribute):
+                root = root.value
+            module = isinstance(root, gast.Name) and root.id not in self.local_names and \
+                getattr(self.parsed.resolve(root.id), "__name__", "").split(".")[0] == "numpy"
+            return False if module else None
+        if not isinstance(node, gast.Name) or node.id in seen:
+            return None
+        if node.id in self.params:
+            if self.dicts is None or self.reassigned(node.id):
+                return None          # a helper's parameter: its argument is not known here
+            return node.id in self.dicts
+        values = self.assigned.get(node.id)
+        if node.id not in self.local_names:
+            value = self.parsed.resolve(node.id)
+            return isinstance(value, dict) if isinstance(value, (dict, list, tuple, np.ndarray)) else None
+        if not values:
+            return None
+        kinds = {self.holds_dict(v, seen + (node.id,)) for v in values}
+        return kinds.pop() if len(kinds) == 1 else None
+
     def hoist(self, expr, pre, s, stem):
         if isinstance(expr, gast.Name):
             return expr.id
@@ -368,40 +373,32 @@ class _Lowerer:
         return body_pre + [s], flags, False, None
 
 
-def _rename(node, renames):
-    for n in gast.walk(node):
-        if isinstance(n, gast.Name) and n.id in renames:
-            n.id = renames[n.id]
+def _assigned_values(node):
+    """name -> the values a function assigns to it by plain `name = value`; a name also
+    bound another way (a loop target, unpacking, `+=`) maps to None."""
+    values = {}
+    for sub in gast.walk(node):
+        if isinstance(sub, (gast.Assign, gast.AnnAssign)) and sub.value is not None:
+            targets = sub.targets if isinstance(sub, gast.Assign) else [sub.target]
+            for target in targets:
+                if isinstance(target, gast.Name):
+                    if values.get(target.id, []) is not None:
+                        values.setdefault(target.id, []).append(sub.value)
+                    continue
+                for n in gast.walk(target):
+                    if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                        values[n.id] = None
+        elif isinstance(sub, (gast.For, gast.AugAssign, gast.comprehension)):
+            for n in gast.walk(sub.target):
+                if isinstance(n, gast.Name):
+                    values[n.id] = None
+    return values
 
 
-def _load_copy(node):
-    new = copy.deepcopy(node)
-    for sub in gast.walk(new):
-        if hasattr(sub, "ctx"):
-            sub.ctx = gast.Load()
-    return new
-
-
-def _is_call_to(node, name):
-    return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id == name
-
-
-def _is_method_call(node, names):
-    return isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
-        and node.func.attr in names and not node.args and not node.keywords
-
-
-def _call(name, args):
-    return gast.Call(_name(name), args, [])
-
-
-def _subscript(seq, index):
-    return gast.Subscript(_name(seq), _name(index), gast.Load())
-
-
-def lower(parsed, dicts=(), checkpoints=None):
+def lower(parsed, dicts=None, checkpoints=None):
     """Desugar `parsed.node` in place (see the module docstring for what remains).
-    `dicts`: parameter names known to hold dicts (iterating one gives its keys).
+    `dicts`: parameter names known to hold dicts (iterating one gives its keys); None
+    when the arguments are not known (a helper, lowered to be inlined).
     `checkpoints`: k to checkpoint every outermost loop with k snapshots; None for
     only the loops marked with sg.checkpointed; False for none at all."""
     node = parsed.node

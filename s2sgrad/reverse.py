@@ -13,10 +13,12 @@ a value is an assignment or a plain alias, later ones add, and a zero array
 is made only where a branch or a loop needs a value that got no contribution.
 """
 import gast
+import numpy as np
 
 from . import checkpointing, ir
 from .codegen import assign, assign_many, call, comment, free_names, name
 from .context import RuleContext
+from .shapes import Shapes
 from .errors import S2SGradError
 from .rules import lookup, nograd
 from .rules.sym import Sym, rt, to_node
@@ -49,6 +51,40 @@ def shape_only(names, stmts, bindings):
     return {n for n, flags in loads.items() if all(flags)}
 
 
+def _like_its_argument():
+    from . import runtime
+    return (runtime.zeros_like, runtime.owned)
+
+
+_LIKE_ITS_ARGUMENT = _like_its_argument()
+
+
+def _container_flows(st, found, certain):
+    """The values `st` makes that are containers if the values in `found` are (with
+    `certain`: that are dicts if those are)."""
+    if isinstance(st, ir.Eqn):
+        if certain:
+            if (st.kind == "build" and st.payload == "dict") or (st.kind == "call" and st.prim is dict):
+                return st.outs
+        elif st.kind in ("build", "append") or (st.kind == "call" and st.prim in (list, tuple, dict)):
+            return st.outs
+        if st.kind in ("setitem", "add_at") and st.args[0] in found:
+            return st.outs                 # the same container, written
+        if st.kind == "call" and st.prim in _LIKE_ITS_ARGUMENT and st.args and st.args[0] in found:
+            return st.outs                 # an adjoint of a container (in generated code)
+        if st.kind in ("getitem", "unpack") and st.args[0] in found and not certain:
+            return st.outs                 # an item may itself be a container (a tape entry)
+        return []
+    joined = all if certain else any
+
+    def known(v):
+        return v in found or (certain and v is ir.UNDEFINED)
+    if isinstance(st, ir.If):
+        return [o for o, a, b in zip(st.outs, st.then_outs, st.else_outs) if joined(map(known, (a, b)))]
+    return [v for c, i, b, y in zip(st.carried, st.inits, st.body_outs, st.outs)
+            if joined(map(known, (i, b))) for v in (c, y)]
+
+
 def _maybe_containers(stmts, params):
     """Values that may be Python lists, tuples or dicts (their adjoints are added
     element by element, never with `+=`, which would concatenate lists)."""
@@ -57,24 +93,24 @@ def _maybe_containers(stmts, params):
     while changed:
         changed = False
         for st in stmts:
-            new = []
-            if isinstance(st, ir.Eqn):
-                if st.kind in ("build", "append") or (st.kind == "call" and st.prim in (list, tuple, dict)):
-                    new = st.outs
-                elif st.kind in ("getitem", "unpack") and st.args[0] in found:
-                    if st.kind == "unpack" or any(isinstance(n, gast.Slice) for n in gast.walk(st.payload)):
-                        new = st.outs
-                    else:
-                        new = st.outs          # an element may itself be a container (a tape entry)
-            elif isinstance(st, ir.If):
-                new = [o for o, a, b in zip(st.outs, st.then_outs, st.else_outs) if a in found or b in found]
-            else:
-                new = [v for c, i, b, y in zip(st.carried, st.inits, st.body_outs, st.outs)
-                       if i in found or b in found for v in (c, y)]
-            for v in new:
+            for v in _container_flows(st, found, certain=False):
                 if v not in found:
                     found.add(v)
                     changed = True
+    return found
+
+
+def _certain_dicts(stmts, params, maybe):
+    """The values that certainly are dicts, not an item of one (the greatest fixed
+    point below `maybe`: a loop may carry a dict it writes into)."""
+    found = set(maybe)
+    changed = True
+    while changed:
+        made = set(params)
+        for st in stmts:
+            made.update(_container_flows(st, found, certain=True))
+        changed = not found <= made
+        found &= made
     return found
 
 
@@ -87,11 +123,12 @@ class InPlace:
     whose overwritten parts must be saved, because the sweep reads old values.
     """
 
-    def __init__(self, graph, active, value_reads=None, container_params=()):
+    def __init__(self, graph, active, value_reads=None, container_params=(), dict_params=()):
         from .aliasing import unions
         self.versions, self.aliases = unions(graph)
         stmts = list(ir.walk(graph.body))
         self.containers = _maybe_containers(stmts, container_params)
+        dicts = _certain_dicts(stmts, dict_params, self.containers)
         self.writes = [e for e in stmts if isinstance(e, ir.Eqn) and e.kind in ("setitem", "append", "add_at")]
         written = {self.versions.find(w.outs[0]) for w in self.writes}
         every = {v for st in stmts for v in st.outs} | set(graph.params)
@@ -113,8 +150,10 @@ class InPlace:
         for r in value_reads or ():
             for w in self.writes:
                 group = self.versions.find(w.args[0])
+                # (a write into a dict replaces an item: the items read before stay as they were)
                 if (self.versions.find(r) is group and r in overwritten) or (
-                        self.versions.find(r) is not group and self.aliases.find(r) is self.aliases.find(w.args[0])):
+                        self.versions.find(r) is not group and self.aliases.find(r) is self.aliases.find(w.args[0])
+                        and w.args[0] not in dicts):
                     self.restore.add(group)
 
     def needs_restore(self, write):
@@ -122,10 +161,11 @@ class InPlace:
 
 
 class Reverse(RuleContext):
-    def __init__(self, graph, active, scalars, names, emitter, inplace):
+    def __init__(self, graph, active, scalars, names, emitter, inplace, shapes=None):
         self.graph = graph
         self.active = active
         self.scalars = scalars
+        self.shapes = shapes or Shapes()   # which values certainly share a shape (shapes.py)
         self.names = names
         self.emit = emitter
         self.inplace = inplace   # InPlace: buffered adjoints, versions of written arrays, restores
@@ -260,8 +300,7 @@ class Reverse(RuleContext):
         buffer = self.state.get(new)
         if buffer:
             if isinstance(value, ir.Var) and value in self.active:
-                part = rt.part(Sym(name(buffer)), Sym(self.emit.index_value(eqn)), self.shape_sym(value))
-                self.contribute(value, self.emit.fix_roots(part.node), code)
+                self.contribute(value, self.written_part(eqn, buffer, value), code)
             code.append(assign(gast.Subscript(name(buffer), self.emit.index(eqn), gast.Store()),
                                gast.Constant(0.0, None)))
             self.state[old] = buffer
@@ -269,10 +308,26 @@ class Reverse(RuleContext):
         if self.inplace.needs_restore(eqn):
             saved = self.saves.get(eqn) or self.names.fresh("saved")
             self.saves[eqn] = saved
-        if saved:
+        if saved and old in self.inplace.containers:
+            # (a dict may have got the key from this write: then the key goes again)
+            restore = rt.restore_part(Sym(self.emit.atom(old)), Sym(self.emit.index_value(eqn)), Sym(name(saved)))
+            code.append(gast.Expr(self.emit.fix_roots(restore.node)))
+        elif saved:
             code.append(assign(gast.Subscript(self.emit.atom(old), self.emit.index(eqn), gast.Store()),
                                name(saved)))
         return code
+
+    def written_part(self, eqn, buffer, value):
+        """The adjoint of the value `u[index] = value` wrote: the buffer's part at index,
+        a copy (the buffer's part is zeroed next), summed to value's shape unless the
+        shapes analysis shows value fills the part without broadcasting."""
+        if self.shapes.written_part_same(eqn) and self.basic_index(eqn):
+            piece = gast.Subscript(name(buffer), self.emit.index(eqn), gast.Load())
+            if value in self.inplace.buffered or self.state.get(value):
+                return piece               # (added to an adjoint, or copied by contribute_in_place)
+            return call(gast.Attribute(piece, "copy", gast.Load()), [])
+        part = rt.part(Sym(name(buffer)), Sym(self.emit.index_value(eqn)), self.shape_sym(value))
+        return self.emit.fix_roots(part.node)
 
     def write(self, v, target, expr, out):
         """`target = expr` as v's adjoint; values that alias `target` keep the old one."""
@@ -357,6 +412,8 @@ class Reverse(RuleContext):
                 self.contribute(x, ("scatter", self.emit.fix_roots(to_node(g))) + index, out)
                 return out
             parts = [(x, rt.scatter(g, self.shape_sym(x), Sym(self.emit.index_value(eqn))))]
+        elif eqn.kind == "build" and eqn.payload == "dict":
+            parts = [(v, g[self.value(k)]) for k, v in zip(eqn.args[0::2], eqn.args[1::2]) if isinstance(v, ir.Var)]
         elif eqn.kind == "build":
             parts = [(a, g[i]) for i, a in enumerate(eqn.args) if isinstance(a, ir.Var)]
         elif eqn.kind == "unpack":
@@ -407,9 +464,16 @@ class Reverse(RuleContext):
                         raise
                     raise self.error(eqn, exc.reason, exc.hint) from None
                 if rule.elementwise and self.needs_unbroadcast(a, eqn):
-                    part = rt.unbroadcast(part, self.shape_sym(a))
+                    part = self.unbroadcast(part, a, eqn.outs[0])
                 parts.append((a, part))
         return parts
+
+    def unbroadcast(self, part, a, out):
+        """Sum an element-wise contribution to `out` down to a's shape: all of it for a
+        number from an array (`unbroadcast` is quicker where both may be numbers)."""
+        if a in self.scalars and isinstance(part, Sym) and self.shapes.has_axes(out):
+            return np.sum(part)
+        return rt.unbroadcast(part, self.shape_sym(a))
 
     @staticmethod
     def run_vjp(vjp, g, ans, bound):

@@ -8,10 +8,10 @@ re-exported, so generated code imports every helper from `s2sgrad.runtime`.
 """
 import numpy as np
 
-__all__ = ["not_a_view", "unbroadcast", "zeros_like", "grad_seed", "sum_to", "unreduce", "reduce_count",
+__all__ = ["not_a_view", "not_a_dict", "unbroadcast", "zeros_like", "grad_seed", "sum_to", "unreduce", "reduce_count",
            "matmul_lhs", "matmul_rhs", "extremum_mask", "scatter", "prod_others", "owned", "part",
-           "saved_part", "add_at", "dot_lhs", "dot_rhs", "shape_of", "split_last", "join_last",
-           "broadcast_like", "reduce_like", "add_values"]
+           "saved_part", "restore_part", "add_at", "dot_lhs", "dot_rhs", "shape_of", "split_last", "join_last",
+           "broadcast_like", "reduce_like", "add_values", "fresh_copy"]
 
 
 class Shape:
@@ -53,8 +53,11 @@ def unbroadcast(g, x):
 def sum_to(g, shape):
     g = np.asarray(g)
     extra = g.ndim - len(shape)
-    if extra:
+    if extra > 0:
         g = g.sum(axis=tuple(range(extra)))
+    elif extra < 0:
+        # `u[1:] = v` may write a v of shape (1, n) into n elements (NumPy drops leading 1s)
+        g = g.reshape((1,) * -extra + g.shape)
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
     if axes:
         g = g.sum(axis=axes, keepdims=True)
@@ -134,9 +137,12 @@ def extremum_mask(x, ans, axis=None, keepdims=False):
 
 
 def scatter(g, x, index):
-    """Adjoint of `x[index]`: `g` added into a zero array shaped like `x` (repeats add up)."""
+    """Adjoint of `x[index]`: `g` added into a zero array shaped like `x` (repeats add up);
+    for a dict or list, into a container of zeros like it."""
     out = zeros_like(x)
-    if _is_basic(index):
+    if isinstance(out, (dict, list)):
+        out[index] = g
+    elif _is_basic(index):
         out[index] = g
     else:
         np.add.at(out, index, g)
@@ -229,6 +235,19 @@ def not_a_view(x, message):
         raise S2SGradError(message)
 
 
+def not_a_dict(x, where):
+    """Stop if `x` is a dict where the lowering reads it as a sequence (`for x in xs` at
+    `where`, 'file:line'): iterating a dict gives its keys, not d[0], d[1], ..."""
+    if isinstance(x, dict):
+        import linecache
+        from .errors import Loc, S2SGradError
+        filename, _, line = where.rpartition(":")
+        loc = Loc(filename, int(line), 0, linecache.getline(filename, int(line)))
+        raise S2SGradError("this loops over a dict, which gives its keys; s2sgrad could not tell it was a "
+                           "dict when it read the code", loc, "dict iteration",
+                           "write for k in d.keys(), for k, v in d.items() or for v in d.values()")
+
+
 class Items(list):
     """The adjoints of a list's or tuple's items, owned to be updated in place: `+` and `+=`
     add item by item, as adjoints add (a plain list's `+=` would extend it)."""
@@ -256,12 +275,15 @@ def owned(g):
 
 def part(g, index, like):
     """A copy of g[index], summed to the shape of `like` (the value written there)."""
+    if isinstance(g, (dict, list)):
+        return g[index]                 # an item's adjoint, which the sweep does not change in place
     if not _is_basic(index):
         _refuse_repeats(g, index)
     piece = g[index]
     if np.shape(piece) == _shape(like):
         return np.array(piece, copy=True) if isinstance(piece, np.ndarray) else piece
-    return sum_to(piece, _shape(like))
+    out = sum_to(piece, _shape(like))
+    return out.copy() if np.may_share_memory(out, g) else out     # (a reshape is a view of g)
 
 
 def _refuse_repeats(g, index):
@@ -273,10 +295,73 @@ def _refuse_repeats(g, index):
                            hint="use np.add.at(x, index, v), or an index without repeats")
 
 
+class _Missing:
+    """What `d[key] = ...` overwrites when `key` is new to the dict."""
+    def __repr__(self):
+        return "MISSING"
+
+
+MISSING = _Missing()
+
+
 def saved_part(x, index):
-    """A copy of what `x[index] = ...` is about to overwrite."""
+    """A copy of what `x[index] = ...` is about to overwrite (MISSING for a new dict key)."""
+    if isinstance(x, dict) and index not in x:
+        return MISSING
     piece = x[index]
     return piece.copy() if isinstance(piece, np.ndarray) else piece
+
+
+def restore_part(x, index, saved):
+    """Undo `x[index] = ...` on a container: put back the saved item, or remove a key the write added."""
+    if saved is MISSING:
+        del x[index]
+    else:
+        x[index] = saved
+
+
+def fresh_copy(saved):
+    """A copy of what a vjp's forward saved, for one run of its backward, which restores
+    overwritten array parts and pops appended items in place (so that a pullback can run
+    again). Arrays are copied, and a view stays a view of its base's copy: the backward
+    reads views after restoring their base. Lists, tuples and dicts are rebuilt with the
+    same sharing, a checkpointed loop's schedule with its states; other values (numbers,
+    shapes, the loop's step functions) are shared."""
+    memo = {}
+
+    def copy(x):
+        if id(x) in memo:
+            return memo[id(x)]
+        if isinstance(x, np.ndarray):
+            out = _copy_array(x, copy)
+        elif isinstance(x, list):
+            out = memo[id(x)] = type(x)()
+            out.extend(copy(v) for v in x)
+        elif isinstance(x, tuple):
+            out = tuple(copy(v) for v in x)
+        elif isinstance(x, dict):
+            out = memo[id(x)] = {}
+            out.update((k, copy(v)) for k, v in x.items())
+        elif hasattr(x, "copied"):         # a checkpointed loop's schedule
+            out = x.copied(copy)
+        else:
+            out = x
+        memo[id(x)] = out
+        return out
+    return copy(saved)
+
+
+def _copy_array(x, copy):
+    """x copied; for a view, the same view of (one shared) copy of the array owning the memory."""
+    root = x.base
+    while isinstance(root, np.ndarray) and root.base is not None and isinstance(root.base, np.ndarray):
+        root = root.base
+    if not isinstance(root, np.ndarray) or not (root.flags.c_contiguous or root.flags.f_contiguous):
+        return x.copy(order="K")          # not a view, or of memory laid out unlike an array's
+    raw = copy(root).reshape(-1, order="A").view(np.uint8)
+    offset = x.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    first = raw[offset:offset + x.dtype.itemsize].view(x.dtype)
+    return np.lib.stride_tricks.as_strided(first, x.shape, x.strides)
 
 
 def add_at(g, index, values):
@@ -341,7 +426,11 @@ def add_values(a, b):
     """a + b for adjoints that may be containers: element by element (lists and
     tuples of adjoints, dicts by key), plain + for numbers and arrays."""
     if isinstance(a, dict):
-        return {k: add_values(v, b[k]) if k in b else v for k, v in a.items()}
+        # a key one side lacks has a zero adjoint there (a dict's adjoint may keep
+        # entries, set to 0, for keys that later writes added)
+        both = {k: add_values(v, b[k]) if k in b else v for k, v in a.items()}
+        both.update((k, v) for k, v in b.items() if k not in a)
+        return both
     if isinstance(a, (list, tuple)):
         return [add_values(x, y) for x, y in zip(a, b)]
     if isinstance(b, (list, tuple)):

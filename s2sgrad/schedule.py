@@ -195,6 +195,16 @@ class checkpoints:
             del self.saved[m]
             hi = m
 
+    def copied(self, copy):
+        """This schedule for another reverse sweep (a pullback called again: the sweep
+        uses up states and rewinds the loop's arrays): its states and the loop's start
+        objects passed through `copy`, which keeps them shared with the other saved values."""
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new.saved = {position: copy(state) for position, state in self.saved.items()}
+        new.start_objects = copy(self.start_objects)
+        return new
+
     def last(self):
         """The loop's last index (Python keeps it after the loop)."""
         return self.indices[-1] if self.indices else None

@@ -238,6 +238,11 @@ class _Builder:
                     if v is old:
                         env[name_] = new
                 return True
+            if obj is runtime.restore_part:
+                raise self.parsed.error(call, "this derivative puts back an entry of a dict or list that the "
+                                        "function overwrote, which cannot be differentiated again",
+                                        "second order", "assign the new entries into a fresh dict, "
+                                        "e.g. q = dict(p); q[k] = ...")
             if any(obj is f for f in _MUTATING_FUNCTIONS):
                 raise self.parsed.error(call, f"'{_spell(func)}' writes into its "
                                         "argument in place, which cannot be differentiated", "in-place function",
@@ -440,6 +445,13 @@ class _Builder:
                 return ir.Const(tuple(e.value for e in elts))     # a literal such as an axes tuple
             kind = "tuple" if isinstance(node, gast.Tuple) else "list"
             return self.eqn(node, kind, elts, "build", payload=kind, hint=hint)
+        if isinstance(node, gast.Dict):
+            if any(k is None for k in node.keys):
+                raise self.parsed.error(node, "'{**mapping}' cannot be differentiated", "dict unpacking",
+                                        "copy it with dict(mapping), then assign the other keys")
+            # keys and values interleaved: dict('w', w, 'b', b)
+            items = [self.expr(e, env) for pair in zip(node.keys, node.values) for e in pair]
+            return self.eqn(node, "dict", items, "build", payload="dict", hint=hint)
         return self.opaque(node, env, hint=hint)
 
     def name(self, node, env):
@@ -622,7 +634,7 @@ class _Builder:
         template = copy.deepcopy(node)
         atoms = []
         for sub in gast.walk(template):
-            if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load):
+            if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load) and not sub.id.startswith(".rt."):
                 atom = self.name(sub, env)   # undefined names fail here, at compile time
                 if not isinstance(atom, ir.Global) or atom.foreign:
                     atoms.append(atom)

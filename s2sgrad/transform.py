@@ -1,7 +1,7 @@
 """The pipeline: a user function -> generated derivative source and function.
 
 parse (frontend) -> lower -> SSA (ssa.build, ssa.prune) -> analyses (activity,
-scalar kinds) -> reverse sweep (reverse) -> source (codegen) -> compile.
+scalar kinds, shapes) -> reverse sweep (reverse) -> source (codegen) -> compile.
 """
 import math
 from dataclasses import dataclass
@@ -19,6 +19,7 @@ from .cleanup import coalesce_copies, drop_orphan_comments, fold_temporaries, re
 from .forward import Forward
 from .aliasing import _Union
 from .reverse import ONE_NAME, InPlace, Reverse
+from .shapes import analyse as analyse_shapes
 
 
 @dataclass
@@ -31,7 +32,8 @@ class Derived:
 def build_graph(func, arg_kinds=(), checkpoints=None):
     parsed = parse_function(func)
     names = [a.id for a in parsed.node.args.args]
-    lower(parsed, dicts=[n for n, k in zip(names, arg_kinds) if k == "dict"], checkpoints=checkpoints)
+    dicts = [n for n, k in zip(names, arg_kinds) if k == "dict"] if arg_kinds or not names else None
+    lower(parsed, dicts=dicts, checkpoints=checkpoints)
     graph = ssa.prune(ssa.build(parsed))
     guards = aliasing.check(graph)
     if guards:
@@ -149,27 +151,31 @@ def derive(func, wrt, arg_kinds, variant, checkpoints=None):
     wrt_vars = [graph.params[i] for i in wrt]
     active = analysis.activity(graph, wrt_vars)
     scalars = analysis.kinds(graph, arg_kinds)
+    shapes = analyse_shapes(graph, arg_kinds, scalars)
     # A first sweep finds which old array values the reverse sweep reads; the
     # second saves exactly the overwritten parts those reads need.
     containers = {p for p, k in zip(graph.params, arg_kinds) if k in ("container", "dict")}
-    inplace = InPlace(graph, active, container_params=containers)
+    dicts = {p for p, k in zip(graph.params, arg_kinds) if k == "dict"}
+    inplace = InPlace(graph, active, container_params=containers, dict_params=dicts)
     if inplace.writes:
-        probe = _Generation(func, graph, wrt_vars, active, scalars, inplace, variant, probe=True)
-        inplace = InPlace(graph, active, probe.reverse.value_reads, containers)
-    return _Generation(func, graph, wrt_vars, active, scalars, inplace, variant).derived()
+        probe = _Generation(func, graph, wrt_vars, active, (scalars, shapes), inplace, variant, probe=True)
+        inplace = InPlace(graph, active, probe.reverse.value_reads, containers, dicts)
+    return _Generation(func, graph, wrt_vars, active, (scalars, shapes), inplace, variant).derived()
 
 
 class _Generation:
     """One run of the reverse pass over a graph, and the functions it makes."""
 
-    def __init__(self, func, graph, wrt_vars, active, scalars, inplace, variant, probe=False):
+    def __init__(self, func, graph, wrt_vars, active, facts, inplace, variant, probe=False):
+        """`facts`: (scalars, shapes), what the kinds and shapes analyses know."""
         self.func, self.graph, self.variant = func, graph, variant
+        scalars, shapes = facts
         user, free = _user_names(graph)
         names = Names(user, free)
         _name_everything(graph, names, inplace)
         spell = _Spelling(names, func.__globals__)
         emitter = Emitter(names, spell)
-        rev = Reverse(graph, active, scalars, names, emitter, inplace)
+        rev = Reverse(graph, active, scalars, names, emitter, inplace, shapes)
         self.reverse = rev
         if probe:
             if isinstance(graph.result, ir.Var) and graph.result in active:
@@ -228,21 +234,58 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
         value_node = rev.owned(result_node) if in_place else result_node   # the sweep restores that array
         fwd_body = fwd + [gast.Return(gast.Tuple([value_node, gast.Tuple([name(s) for s in saved], gast.Load())],
                                                  gast.Load()))]
-        unpack = [gast.Assign([gast.Tuple([name(s, True) for s in saved], gast.Store())], name(saved_name), None)] \
-            if saved else []
+        unpack = [gast.Assign([gast.Tuple([name(s, True) for s in saved], gast.Store())],
+                              _fresh_copy(name(saved_name), spell) if _backward_changes_saved(graph, rev)
+                              else name(saved_name),
+                              None)] if saved else []
         if in_place and seed:
             unpack.append(assign(seed, rev.owned(name(seed))))     # written in place: not the caller's array
         bwd_body = unpack + back + [gast.Return(grads_node)]
         temps = _temporaries(graph, names, user, wrt_vars)
         _tidy(fwd_body, temps, [names.var(p) for p in params])
-        _tidy(bwd_body, temps, [saved_name])
+        _bind_on_every_path(fwd_body, [names.var(p) for p in params])
+        # the cotangent is a parameter of the backward function: clean-up must not
+        # rename it (coalescing `dreg = dtotal` into its uses would leave the seed unread)
+        cotangent = seed or names.fresh("dresult")
+        _tidy(bwd_body, temps, [saved_name, cotangent])
         funcs = [_funcdef(fwd_name, arguments, fwd_body),
-                 _funcdef(bwd_name, _arguments([saved_name, seed or names.fresh("dresult")]), bwd_body)]
+                 _funcdef(bwd_name, _arguments([saved_name, cotangent]), bwd_body)]
         entry = (fwd_name, bwd_name)
 
     def finish():
         return _compile(func, graph, funcs, entry, spell, variant)
     return finish
+
+
+def _fresh_copy(saved, spell):
+    """`fresh_copy(saved)`: the sweep restores overwritten array parts and pops appended
+    items in place, so each run of the backward works on its own copy of what the
+    forward saved (a pullback may be called again, and must give the same answer)."""
+    return gast.Call(name(spell(".rt.fresh_copy")), [saved], [])
+
+
+def _backward_changes_saved(graph, rev):
+    """Whether the backward changes what the forward saved: it restores overwritten
+    array parts, or reverses a checkpointed loop (which uses up its stored states)."""
+    return bool(rev.inplace.restore) or any(ir.is_loop(s) and s.checkpoint is not None
+                                            for s in ir.walk(graph.body))
+
+
+def _bind_on_every_path(body, params):
+    """`a = b = None` first in the forward function, for the saved names `a`, `b` that
+    only some paths bind (a branch not taken, a loop of no trips, a checkpointed loop in
+    a branch): the forward returns every saved name, and the backward reads each only
+    on the path that bound it."""
+    *code, ret = body
+    defined = _stored(code) | {s.name for s in _function_defs(code)}
+    returned = {n.id for n in gast.walk(ret) if isinstance(n, gast.Name)}
+    unbound = sorted((free_names(body) & returned & defined) - set(params))
+    if unbound:
+        body.insert(0, gast.Assign([name(n, True) for n in unbound], gast.Constant(None, None), None))
+
+
+def _function_defs(stmts):
+    return [node for stmt in stmts for node in gast.walk(stmt) if isinstance(node, gast.FunctionDef)]
 
 
 def _compile(func, graph, funcs, entry, spell, variant):
@@ -275,6 +318,7 @@ def derive_forward(func, wrt, arg_kinds):
     wrt_vars = [graph.params[i] for i in wrt]
     active = analysis.activity(graph, wrt_vars)
     scalars = analysis.kinds(graph, arg_kinds)
+    shapes = analyse_shapes(graph, arg_kinds, scalars)
     inplace = InPlace(graph, active)
     user, free = _user_names(graph)
     names = Names(user, free)
@@ -285,7 +329,7 @@ def derive_forward(func, wrt, arg_kinds):
             names.share_tangent(v, root)
     spell = _Spelling(names, func.__globals__)
     emitter = Emitter(names, spell)
-    fwd = Forward(graph, active, scalars, names, emitter, inplace)
+    fwd = Forward(graph, active, scalars, names, emitter, inplace, shapes)
     tangent_params = [names.tangent(v) for v in wrt_vars]
     for v, t in zip(wrt_vars, tangent_params):
         fwd.tangent[v] = t

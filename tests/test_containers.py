@@ -6,6 +6,10 @@
   float leaves -- also inside a ``wrt`` tuple that mixes a dict and an array;
 * ``for k, v in params.items()``, ``for w in ws``, ``a, b = pair`` for a tuple
   argument and a tuple built in the function, helpers returning tuples;
+* dicts built in the function: literals, ``dict(k=v)``, ``dict(p)`` copies, new
+  keys assigned (string and int keys, in loops), dict comprehensions, nested
+  dicts, and iterating them; builtin ``sum`` / ``max`` / ``min`` over dict
+  values, lists and tuples;
 * helper functions (inlined): several levels deep, in loops, keyword and
   default arguments; closures; module-level constants that change between
   calls; recursion is refused;
@@ -282,6 +286,78 @@ def list_arg_mixed(items, y):
     return np.sum(items[0] * y) + items[1] * items[2] * y
 
 
+# dicts built in the function: literals, new keys, comprehensions, copies
+
+def dict_literal(w, b):
+    p = {"w": w, "b": b}
+    return np.sum(p["w"] * np.tanh(p["b"]))
+
+
+def dict_new_keys(params, x):
+    p = dict(params)
+    p["h"] = np.tanh(p["W1"] @ x + p["b1"])
+    p["out"] = p["W2"] @ p["h"] + p["b2"]
+    return np.sum(p["out"] ** 2) * p["scale"]
+
+
+def dict_copy_overwritten(params, x):
+    p = dict(params)
+    p["W1"] = p["W1"] * 2.0
+    return mlp(p, x) + np.sum(params["W1"] * p["W1"])
+
+
+def dict_comprehension(params, x):
+    halved = {k: v * 0.5 for k, v in params.items()}
+    return mlp(halved, x) + np.sum(halved["W1"])
+
+
+def dict_comprehension_filtered(params):
+    sizes = {k: np.sum(v * v) for k, v in params.items() if k != "scale"}
+    total = 0.0
+    for k in sizes:
+        total = total + sizes[k] * len(k)
+    return total
+
+
+def dict_int_keys_in_loop(ws, x):
+    layers = {}
+    for i, w in enumerate(ws):
+        layers[i] = w * 1.5
+    h = x
+    for i in range(len(layers)):
+        h = np.tanh(layers[i] @ h)
+    return np.sum(h * h)
+
+
+def dict_nested_built(params, x):
+    model = {"enc": {"W": params["W1"], "b": params["b1"]}, "dec": dict(W=params["W2"], b=params["b2"])}
+    h = np.tanh(model["enc"]["W"] @ x + model["enc"]["b"])
+    return np.sum(model["dec"]["W"] @ h + model["dec"]["b"])
+
+
+def dict_nested_items(params, x):
+    total = 0.0
+    for name, layer in params.items():
+        if name != "unused":
+            for k, v in layer.items():
+                total = total + np.sum(np.sin(v)) * np.sum(x)
+    return total
+
+
+# builtin sum / max / min over containers
+
+def sum_over_dict_values(params, lam):
+    return lam * sum(np.sum(v ** 2) for v in params.values())
+
+
+def sum_over_list(xs, x):
+    return np.sum(sum(xs) * x) + sum(xs[1:], xs[0])[0]
+
+
+def max_min_over_list(bs, y):
+    return max(bs) * y + min(b * y for b in bs)
+
+
 CONTAINERS = [
     (mlp, (PARAMS, X2), (0, 1, (0, 1), ("params", "x"), ("x", "params"))),
     (mlp_items_reg, (PARAMS, X2, 0.05), (0, (0, 1, 2))),
@@ -298,6 +374,18 @@ CONTAINERS = [
     (tuple_built_inside, (X3,), (0,)),
     (tuple_of_dict, ((PARAMS, 0.7), X2), (0, (0, 1))),
     (list_arg_mixed, ([X3, 0.5, 2.0], 1.3), (0, (0, 1))),
+    (dict_literal, (X3, W3), (0, 1, (0, 1))),
+    (dict_new_keys, (PARAMS, X2), (0, 1, (0, 1))),
+    (dict_copy_overwritten, (PARAMS, X2), (0, (0, 1))),
+    (dict_comprehension, (PARAMS, X2), (0, (0, 1))),
+    (dict_comprehension_filtered, (PARAMS,), (0,)),
+    (dict_int_keys_in_loop, (WS[:2] + [RNG.normal(size=(3, 3))], X2), (0, 1, (0, 1))),
+    (dict_nested_built, (PARAMS, X2), (0, (0, 1))),
+    (dict_nested_items, (NESTED, X2), (0, (0, 1))),
+    (sum_over_dict_values, (PARAMS, 0.3), (0, (0, 1))),
+    (sum_over_list, ([X3, W3, X3 * W3], X3), (0, 1, (0, 1))),
+    (max_min_over_list, ([0.5, -1.5, 2.0], 1.3), (0, 1, (0, 1))),
+    (max_min_over_list, ((0.5, -1.5, 2.0), -0.7), (0, 1, (0, 1))),
 ]
 
 
@@ -312,6 +400,21 @@ def _cases(table):
 @pytest.mark.parametrize("fn, args, wrt", _cases(CONTAINERS))
 def test_container_arguments(fn, args, wrt):
     check(fn, args, wrt)
+
+
+def _dict_and_builtins(x):
+    p = {"a": x, "b": x * x}
+    q = {k: v * 2.0 for k, v in p.items()}
+    q["c"] = max(q["a"], 0.5, q["b"]) * 3.0
+    return q["a"] * q["b"] + q["c"] + sum(x ** k for k in range(4))
+
+
+@pytest.mark.parametrize("x", [0.7, 1.3])
+def test_second_order_through_built_dicts_and_builtins(x):
+    """grad(grad(f)) and hvp run through the dict writes, sum and max of the first derivative."""
+    expected = fd_grad(sg.grad(_dict_and_builtins), (x,), 0)
+    assert_close(sg.grad(sg.grad(_dict_and_builtins))(x), expected, rtol=1e-6)
+    assert_close(sg.hvp(_dict_and_builtins)(x, 1.0), expected, rtol=1e-6)
 
 
 def test_enumerate_zip_refused_or_right():

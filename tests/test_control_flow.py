@@ -16,6 +16,9 @@ The corpus covers:
   data (Newton, halving); ``break``, ``continue`` and ``return`` inside loops
   and branches; nested loops 2 and 3 deep; loops in branches and branches in
   loops; variables overwritten many times;
+* comprehensions (nested, with conditions, in loops, into ``np.array`` /
+  ``np.stack``) and the builtins ``sum`` / ``max`` / ``min`` over generators,
+  lists and several arguments;
 * values: Python floats, NumPy scalars and arrays of shapes (), (3,), (2, 3)
   with broadcasting; ``math`` and ``np`` functions, reductions, ``@``, ``.T``,
   indexing ``x[i]``, ``x[i, j]`` and slices;
@@ -581,6 +584,59 @@ def for_in_while(x):
 
 
 # ---------------------------------------------------------------------------
+# comprehensions and the builtins sum / max / min (they become loops)
+# ---------------------------------------------------------------------------
+
+def nested_comprehension(x):
+    n = len(x)
+    m = [[x[i] * x[j] for j in range(n)] for i in range(n)]
+    return m[0][1] + m[2][2] * m[1][0]
+
+
+def nested_comprehension_array(x, w):
+    n = len(x)
+    m = np.array([[np.sin(x[i] - w[j]) for j in range(n)] for i in range(n)])
+    return np.sum(m @ w)
+
+
+def nested_comprehension_stack(x):
+    n = len(x)
+    m = np.stack([np.stack([x[i] * x[j] for j in range(n)]) for i in range(n)])
+    return np.sum(np.sin(m))
+
+
+def triangular_comprehension(x):
+    rows = [[x[i] * x[j] for j in range(i + 1)] for i in range(len(x))]
+    return sum(sum(row) ** 2 for row in rows)
+
+
+def comprehension_with_condition(x):
+    kept = [v * v for v in x if v > 0.0]
+    shifted = [[v + w for w in kept if w > v] for v in kept]
+    return sum(kept) + sum(sum(r) for r in shifted)
+
+
+def comprehension_in_loop(x, w):
+    h = x
+    for step in range(3):
+        h = np.array([np.tanh(h[i] * w[i] + step) for i in range(len(h))])
+    return np.sum(h)
+
+
+def polynomial_sum(x):
+    return sum(c * x ** k for k, c in enumerate(COEFFS))
+
+
+def logsumexp_builtin(x):
+    m = max(x)
+    return m + math.log(sum([math.exp(v - m) for v in x]))
+
+
+def clamp_three(x, lo, hi):
+    return min(max(x, lo, 0.5 * lo), hi, 2.0 * hi) * x
+
+
+# ---------------------------------------------------------------------------
 # the table
 # ---------------------------------------------------------------------------
 
@@ -705,6 +761,21 @@ CASES = [
     Case(while_continue, (0.8, 5)),
     Case(while_in_for, (0.7, 4)),
     Case(for_in_while, (0.5,)),
+    # comprehensions, sum, max, min
+    Case(nested_comprehension, (V3,)),
+    Case(nested_comprehension_array, (V3, POS3), BOTH),
+    Case(nested_comprehension_stack, (V3,)),
+    Case(triangular_comprehension, (V3,)),
+    Case(comprehension_with_condition, (np.array([0.7, -0.4, 1.1, 0.3]),)),
+    Case(comprehension_in_loop, (V3, POS3), BOTH),
+    Case(polynomial_sum, (0.8,)),
+    Case(polynomial_sum, (np.float64(-1.3),), (0,), "numpy-scalar"),
+    Case(logsumexp_builtin, (V3,)),
+    Case(clamp_three, (0.3, -1.0, 0.8), (0, 1, 2, (0, 1, 2)), "x"),
+    Case(clamp_three, (-0.9, -1.0, 0.8), (0, 1, 2, (0, 1, 2)), "half-lo"),
+    Case(clamp_three, (-0.9, 0.2, 0.8), (0, 1, 2, (0, 1, 2)), "lo"),
+    Case(clamp_three, (1.5, -1.0, 0.8), (0, 1, 2, (0, 1, 2)), "hi"),
+    Case(clamp_three, (0.5, -3.0, -0.1), (0, 1, 2, (0, 1, 2)), "twice-hi"),
 ]
 
 

@@ -113,7 +113,29 @@ def uses_reduce(x):
     return functools.reduce(operator.mul, y)  # <-- here
 
 
+def uses_comprehension_in_conditional(x, c):
+    y = [v * v for v in x] if c > 0 else [x]  # <-- here
+    return np.sum(y[0])
+
+
+def uses_generator_elsewhere(x):
+    return np.prod(list(v * v for v in x)) * np.sum(x)  # <-- here
+
+
+def uses_dict_unpacking(p, x):
+    q = {**p, "x": x}  # <-- here
+    return np.sum(q["w"] * q["x"])
+
+
+def iterates_nested_dict(p, x):
+    total = 0.0
+    for k in p["enc"]:  # <-- here
+        total = total + np.sum(p["enc"][k] * x)
+    return total
+
+
 V3 = np.array([0.7, -0.4, 1.1])
+NESTED = {"enc": {"w": np.array([0.5, 1.5, -1.0])}}
 
 # (function, arguments, pattern naming the construct in the message)
 REFUSED = [
@@ -131,6 +153,10 @@ REFUSED = [
     (uses_starred_assignment, (V3,), r"starred|\bstar\b"),
     (uses_methodcaller, (V3,), r"methodcaller"),
     (uses_reduce, (V3,), r"\breduce\b"),
+    (uses_comprehension_in_conditional, (V3, 1.0), r"conditional expression"),
+    (uses_generator_elsewhere, (V3,), r"generator expression"),
+    (uses_dict_unpacking, ({"w": V3}, V3), r"\*\*mapping|dict unpacking"),
+    (iterates_nested_dict, (NESTED, V3), r"loops over a dict"),
 ]
 
 

@@ -13,7 +13,9 @@
 * ``ext.defnondiff`` on a user function: no derivative flows through it.
 * ``sg.stop_gradient`` inside loops and branches, against finite differences
   of the function with the stopped values frozen.
-* ``sg.check_grad`` on correct functions and on a deliberately wrong rule.
+* ``sg.check_grad`` on correct functions and on a deliberately wrong rule,
+  also with dict / list / tuple arguments, where the report names the leaf
+  (``params['W'][1, 0]``), and on a function writing into its argument.
 
 Rules are global: the autouse fixture ``restore_rules`` registers this file's
 rules for each test and puts the rule table back afterwards, so other test
@@ -21,6 +23,7 @@ files see the built-in table.
 """
 import copy
 import math
+import re
 
 import numpy as np
 import pytest
@@ -604,6 +607,78 @@ def test_check_grad_report_without_raising():
     assert sg.check_grad(uses_wrong_rule, 1.5, WEIGHTS, wrt=0).ok
     both = sg.check_grad(uses_wrong_rule, 1.5, WEIGHTS, wrt=(0, 1), raise_error=False)
     assert not both.ok and both.argument == "weights" and tuple(both.index) == (2,)
+
+
+def wrong_in_dict(params, x):
+    return np.sum(wrong_square(params["W"]) @ x) + np.sum(np.tanh(params["b"]))
+
+
+def wrong_in_nested(params, x):
+    h = np.tanh(params["enc"]["W"] @ x + params["enc"]["b"])
+    return np.sum(wrong_square(params["dec"]["W"]) @ h)
+
+
+def wrong_in_list(ws, x):
+    return np.sum(ws[0] * x) + ws[1] * np.sum(wrong_square(ws[2]))
+
+
+def wrong_in_tuple(pair, x):
+    a, b = pair
+    return np.sum(np.sin(a * x)) + wrong_square(b) * 3.0
+
+
+def writes_into_x(params, x):
+    x[0] = x[0] * params["scale"]
+    return np.sum(np.tanh(params["W"] @ x)) * params["scale"]
+
+
+W22 = np.array([[1.0, -2.0], [0.05, 3.0]])    # the wrong rule errs most at the small entry
+X2 = np.array([0.5, 1.5])
+NESTED = {"enc": {"W": np.array([[0.3, -0.2], [0.8, 0.5]]), "b": np.array([0.1, -0.3])},
+          "dec": {"W": np.array([[1.2, 0.04]])}}
+
+# (function, arguments, wrt, where the worst error is when the derivative is wrong, or None)
+CHECK_CONTAINERS = [
+    (wrong_in_dict, ({"W": W22, "b": np.array([0.1, 0.2])}, X2), 0, "params['W'][1, 0]"),
+    (wrong_in_dict, ({"W": W22, "b": np.array([0.1, 0.2])}, X2), (1, 0), "params['W'][1, 0]"),
+    (wrong_in_dict, ({"W": W22, "b": np.array([0.1, 0.2])}, X2), 1, None),
+    (wrong_in_nested, (NESTED, X2), 0, "params['dec']['W'][0, 1]"),
+    (wrong_in_nested, (NESTED, X2), "x", None),
+    (wrong_in_list, ([X2, 0.7, np.array([2.0, 0.02])], X2), 0, "ws[2][1]"),
+    (wrong_in_list, ((X2, 0.7, np.array([2.0, 0.02])), X2), (0, 1), "ws[2][1]"),
+    (wrong_in_tuple, ((X2, 0.03), X2), 0, "pair[1]"),
+    (wrong_in_tuple, ((X2, 0.03), X2), 1, None),
+    (writes_into_x, ({"W": W22, "scale": 0.8}, X2.copy()), (0, 1), None),
+]
+
+
+@pytest.mark.parametrize("fn, args, wrt, where", CHECK_CONTAINERS,
+                         ids=[f"{c[0].__name__}-{k}" for k, c in enumerate(CHECK_CONTAINERS)])
+def test_check_grad_container_arguments(fn, args, wrt, where):
+    before = copy.deepcopy(args)
+    report = sg.check_grad(fn, *args, wrt=wrt, raise_error=False)
+    for a, b in zip(args, before):      # every evaluation on copies, also for a function writing into them
+        for (pa, la), (pb, lb) in zip(_tree_leaves(a), _tree_leaves(b)):
+            assert pa == pb and np.array_equal(la, lb)
+    if where is None:
+        assert report.ok and report.max_rel_error < 1e-7, str(report)
+        return
+    assert not report.ok and report.where == where, str(report)
+    with pytest.raises(sg.S2SGradError, match=re.escape(f"at {where}: derivative")):
+        sg.check_grad(fn, *args, wrt=wrt)
+
+
+def test_check_grad_container_report_fields():
+    report = sg.check_grad(wrong_in_nested, NESTED, X2, raise_error=False)
+    assert report.argument == "params" and report.leaf == ("dec", "W") and tuple(report.index) == (0, 1)
+    h = np.tanh(NESTED["enc"]["W"] @ X2 + NESTED["enc"]["b"])
+    assert_close(report.numeric, 2.0 * 0.04 * h[1], rtol=1e-6)
+    assert_close(report.analytic, (2.0 * 0.04 + 0.01) * h[1], rtol=1e-12)
+
+
+def _tree_leaves(tree, path=()):
+    from s2sgrad import trees
+    return list(trees.leaves(tree, path))
 
 
 def _register_rules():

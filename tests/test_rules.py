@@ -188,6 +188,7 @@ def check_row(tmp_path, params, expr, args, wrt):
 
 
 WRT_XY = [0, 1, (0, 1)]
+WRT_XYZ = [0, 1, 2, (0, 1, 2)]
 
 
 # ---------------------------------------------------------------------------
@@ -401,6 +402,32 @@ SELECT_ROWS = [
     ("min-first", ["x", "y"], "min(x, y)", [-1.5, 0.5], WRT_XY),
     ("min-second", ["x", "y"], "min(x, y)", [1.5, -0.5], WRT_XY),
     ("min-literal", ["x"], "min(1.0, x * x)", [0.5], [0]),
+    # builtin max/min of several arguments and of sequences (nested two-argument calls, loops)
+    ("max-three-first", ["x", "y", "z"], "max(x, y, z)", [1.5, -0.5, 0.2], WRT_XYZ),
+    ("max-three-middle", ["x", "y", "z"], "max(x * x, y, z)", [0.5, 1.5, 0.2], WRT_XYZ),
+    ("max-three-last", ["x", "y", "z"], "max(x, y, np.sin(z))", [-0.5, 0.1, 1.2], WRT_XYZ),
+    ("min-three-middle", ["x", "y", "z"], "min(x, y * 2.0, z)", [1.5, -0.5, 0.2], WRT_XYZ),
+    ("max-four-literal", ["x", "y"], "max(x, 0.1, y, -2.0)", [-0.5, 0.7], WRT_XY),
+    ("max-list-literal", ["x", "y"], "max([x, y * y, x * y])", [1.3, -0.7], WRT_XY),
+    ("min-tuple-literal", ["x", "y"], "min((x, y * y))", [1.3, -0.7], WRT_XY),
+    ("max-one-item", ["x"], "max([x * 3.0])", [1.3], [0]),
+    ("max-array-items", ["x"], "max(x) * min(x)", [STRADDLE[0]], [0]),
+    ("max-generator", ["x"], "max(x[i] * x[i + 1] for i in range(len(x) - 1))", [STRADDLE[1]], [0]),
+    ("min-comprehension", ["x", "y"], "min([np.sin(v) * y for v in x])", [STRADDLE[0], 0.7], WRT_XY),
+    # builtin sum: a loop over comprehensions, generators and sequences, 0 + a + b over literals
+    ("sum-generator", ["x", "y"], "sum(x[i] * y[i] for i in range(len(x)))", [STRADDLE[0], STRADDLE[1]], WRT_XY),
+    ("sum-comprehension-if", ["x"], "sum([v * v for v in x if v > 0.0])", [STRADDLE[1]], [0]),
+    ("sum-list-literal", ["x", "y"], "sum([x, y * y, x * y])", [1.3, -0.7], WRT_XY),
+    ("sum-tuple-start", ["x", "y"], "np.sum(sum((x, np.sin(x)), y))", [STRADDLE, STRADDLE[0]], WRT_XY),
+    ("sum-start-keyword", ["x", "y"], "np.sum(sum([x * x for _ in range(2)], start=y))", [STRADDLE[0], 0.5],
+     WRT_XY),
+    ("sum-array-rows", ["x"], "np.sum(sum(x) ** 2)", [STRADDLE], [0]),
+    ("sum-of-arrays", ["x", "y"], "np.sum(sum(w * y for w in x))", [STRADDLE, STRADDLE[1]], WRT_XY),
+    ("sum-nested-generator", ["x"], "sum(x[i] * x[j] for i in range(3) for j in range(i))", [STRADDLE[0]], [0]),
+    # dicts: a literal, dict(k=v) and dict(mapping) carry each key's adjoint
+    ("dict-literal", ["x", "y"], "np.sum({'a': x, 'b': y * 2.0}['b'] * x)", [STRADDLE[0], STRADDLE[1]], WRT_XY),
+    ("dict-keywords", ["x", "y"], "dict(a=x, b=y)['a'] * y", [1.3, -0.7], WRT_XY),
+    ("dict-copy", ["x", "y"], "np.sum(dict({'a': x, 'b': y})['a'] * y)", [STRADDLE[0], STRADDLE[1]], WRT_XY),
     ("list", ["x", "y"], "np.array([x, y * y, x * y])", [1.3, -0.7], WRT_XY),
     ("list-arrays", ["x", "y"], "np.array([x, y * 2.0])", [STRADDLE[0], STRADDLE[1]], WRT_XY),
     ("tuple", ["x", "y"], "np.array((x * y, y))", [1.3, -0.7], WRT_XY),
@@ -985,6 +1012,13 @@ CONVENTION_ROWS = [
     ("min-builtin-tie", ["x", "y"], "min(x, y)", [1.0, 1.0], (0, 1), (1.0, 0.0)),
     ("max-builtin-tie-literal-first", ["x"], "max(1.0, x)", [1.0], 0, 0.0),
     ("min-builtin-tie-literal-second", ["x"], "min(x, 1.0)", [1.0], 0, 1.0),
+    # ... also of several arguments and over a sequence: to the first of the equal ones
+    ("max-builtin-three-tie", ["x", "y", "z"], "max(x, y, z)", [1.0, 2.0, 2.0], (0, 1, 2), (0.0, 1.0, 0.0)),
+    ("min-builtin-three-tie", ["x", "y", "z"], "min(x, y, z)", [2.0, 1.0, 1.0], (0, 1, 2), (0.0, 1.0, 0.0)),
+    ("max-builtin-list-tie", ["x", "y", "z"], "max([x, y, z])", [2.0, 1.0, 2.0], (0, 1, 2), (1.0, 0.0, 0.0)),
+    ("min-builtin-sequence-tie", ["x"], "min(x)", [np.array([1.0, 0.5, 0.5])], 0, [0.0, 1.0, 0.0]),
+    ("max-builtin-generator-tie", ["x"], "max(v * v for v in x)", [np.array([-2.0, 1.0, 2.0])], 0,
+     [-4.0, 0.0, 0.0]),
     # elementwise.py: sinc'(0) = 0; copysign has derivative 0 in x at x = 0 and 0 in y;
     # heaviside's derivative is 0 in x1 and (x1 == 0) in x2; nan_to_num gives 0 where it replaced
     ("sinc-at-0", ["x"], "np.sinc(x)", [0.0], 0, 0.0),
@@ -1076,6 +1110,8 @@ def used_rules(expr):
             found.add(node.func.id)
         elif isinstance(node, (ast.List, ast.Tuple)) and any(isinstance(e, DATA) for e in node.elts):
             found.add("[a, b, ...]" if isinstance(node, ast.List) else "(a, b, ...)")
+        elif isinstance(node, ast.Dict) and any(isinstance(v, DATA) for v in node.values):
+            found.add("{k: v, ...}")
     return found
 
 

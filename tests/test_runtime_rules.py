@@ -34,6 +34,11 @@ MISSING = {
     # A statement, `add_at(dx, index, g)`, not a call: the engine differentiates it itself
     # (an 'add_at' equation, as it does `x[index] = v`); see test_second_order_through_add_at.
     "add_at",
+    # A statement that puts back what `d[key] = v` overwrote in a dict (or removes the new
+    # key); differentiating a derivative that calls it is refused (S2SGradError).
+    "restore_part",
+    # Called only by vjp backward functions, which are never differentiated again.
+    "fresh_copy",
 }
 
 

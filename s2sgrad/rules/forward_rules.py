@@ -22,7 +22,7 @@ from .numpy_rules import _COPYING_PAD_MODES, _inside, _no_period, _no_where, _no
 from .sym import rt
 
 deflinear(np.sum, np.mean, np.reshape, np.transpose, np.ravel, np.array, np.asarray, np.asanyarray, np.copy,
-          np.ascontiguousarray, np.matmul, np.dot, builtins.float,
+          np.ascontiguousarray, np.matmul, np.dot, builtins.float, builtins.dict,
           ("method", "sum"), ("method", "mean"), ("method", "reshape"), ("method", "transpose"),
           ("method", "ravel"), ("method", "flatten"), ("method", "copy"), ("method", "astype"),
           ("method", "dot"), ("attr", "T"), ("attr", "real"))

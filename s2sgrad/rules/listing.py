@@ -13,7 +13,7 @@ def _spell(prim):
     if isinstance(prim, tuple):
         return f"x.{prim[1]}" + ("()" if prim[0] == "method" else "")
     if isinstance(prim, str):
-        return {"getitem": "x[index]", "tuple": "(a, b, ...)", "list": "[a, b, ...]"}.get(prim, prim)
+        return {"getitem": "x[index]", "tuple": "(a, b, ...)", "list": "[a, b, ...]", "dict": "{k: v, ...}"}.get(prim, prim)
     for label, module in _MODULES:
         for name in dir(module):
             if not name.startswith("_") and getattr(module, name) is prim:

@@ -81,7 +81,9 @@ REDUCTIONS.update(_key(f) for f in (np.amax, np.amin))
 
 # containers: reading x[i] and building tuples / lists
 defvjp("getitem", lambda g, ans, x, *index: None)   # replaced by the engine (index template)
-defvjp(["tuple", "list"], lambda g, ans, *items: None)  # per-item adjoint g[i], by the engine
+defvjp(["tuple", "list", "dict"], lambda g, ans, *items: None)  # per-item adjoint g[i] / g[key], by the engine
+# dict(mapping) is a shallow copy: the adjoint passes through, key by key
+defvjp(builtins.dict, lambda g, ans, mapping: g)
 
 from . import forward_rules  # noqa: E402,F401  (forward mode: linear primitives and explicit JVPs)
 from . import runtime_rules  # noqa: E402,F401  (generated code is differentiable too)

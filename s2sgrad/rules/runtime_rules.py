@@ -49,7 +49,7 @@ def _ones_like(g):
 
 
 # -- the core engine's helpers ---------------------------------------------------------
-defnondiff(rt_impl.not_a_view, rt_impl.zeros_like, rt_impl.grad_seed, rt_impl.reduce_count, rt_impl.shape_of,
+defnondiff(rt_impl.not_a_view, rt_impl.not_a_dict, rt_impl.zeros_like, rt_impl.grad_seed, rt_impl.reduce_count, rt_impl.shape_of,
            rt_impl.extremum_mask)
 
 # linear in the adjoint they carry; their other arguments give shapes only

@@ -1,0 +1,236 @@
+"""Expressions that lowering rewrites into loops or plain operations.
+
+In a simple statement, an `if` test or a `for` iterable:
+
+- `[e for x in xs if c]` becomes a loop that appends to a fresh list, and
+  `{k: v for ...}` a loop that assigns the keys of a fresh dict;
+- the builtin `sum(...)` of a comprehension, a generator expression or any
+  sequence becomes a loop `total = total + item` (starting from `start`, 0 by
+  default, as Python's `sum` does); of a list or tuple literal, the sum
+  `0 + a + b + c` written out;
+- the builtins `max` / `min` of three or more arguments become nested calls
+  `max(max(a, b), c)`; of a sequence, a comprehension or a generator, a loop
+  `best = max(best, item)` from the first item on. Python returns the first of
+  equal arguments, and so does each two-argument call, whose rule gives that
+  argument the derivative;
+- `dict(k=v, ...)` becomes the literal `{'k': v, ...}`.
+
+The loops run just before the statement; the names a comprehension binds are
+renamed so none leaks out (they start with '.', which no user name can). Only
+the first `for` of a comprehension is evaluated here: the rest of it is the
+loop body, which the lowering hoists again, so nested comprehensions nest.
+"""
+import builtins
+
+import gast
+
+from .nodes import assign, call, const, copy_loc, name, rename, subscript
+
+_COMPREHENSIONS = (gast.ListComp, gast.DictComp, gast.GeneratorExp)
+
+
+def hoist(lowerer, stmt):
+    """The statements that compute `stmt`'s comprehensions, sums and extrema, then `stmt`."""
+    if isinstance(stmt, (gast.If, gast.For)):
+        field = "test" if isinstance(stmt, gast.If) else "iter"
+        hoister = _Hoister(lowerer)
+        setattr(stmt, field, hoister.visit(getattr(stmt, field)))
+        return hoister.done(stmt)
+    if isinstance(stmt, gast.While):
+        # its test runs before every pass: only rewrites that need no statements
+        hoister = _Hoister(lowerer)
+        stmt.test = hoister.visit(stmt.test)
+        if hoister.pre:
+            raise lowerer.parsed.error(stmt.test, "a comprehension, sum, max or min over a sequence cannot be "
+                                       "computed in a while condition", "while",
+                                       "compute it before the loop and again at the end of the loop body")
+        return [stmt]
+    if not isinstance(stmt, (gast.Assign, gast.AugAssign, gast.Expr, gast.Return)):
+        return [stmt]
+    hoister = _Hoister(lowerer, _built_in_place(stmt))
+    stmt = hoister.visit(stmt)
+    if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name) \
+            and stmt.value.id == getattr(stmt.targets[0], "id", None):
+        return hoister.done(None)         # the loop built the value in the assigned name itself
+    return hoister.done(stmt)
+
+
+def _built_in_place(stmt):
+    """(value, name) when `name = value` may build the value in `name` directly: the
+    value is a whole comprehension or sum, and does not read `name`."""
+    if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name)):
+        return None
+    target = stmt.targets[0].id
+    if any(isinstance(n, gast.Name) and n.id == target for n in gast.walk(stmt.value)):
+        return None
+    return stmt.value, target
+
+
+class _Hoister(gast.NodeTransformer):
+    def __init__(self, lowerer, in_place=None):
+        self.lowerer = lowerer
+        self.pre = []
+        self.in_place = in_place
+        self.conditional = None       # the expression that evaluates this part only sometimes
+
+    def done(self, stmt):
+        out = self.pre + ([stmt] if stmt is not None else [])
+        where = stmt if stmt is not None else self.pre[-1]
+        for new in self.pre:
+            copy_loc(new, where)
+        return out
+
+    def result(self, node, stem):
+        """The name a hoisted loop builds its result in."""
+        if self.conditional is not None:
+            raise self.lowerer.parsed.error(
+                self.conditional, "a comprehension, sum, max or min over a sequence inside a conditional "
+                "expression would run whether or not its branch is taken", "conditional expression",
+                "write an if statement and compute it in its branch")
+        if self.in_place is not None and self.in_place[0] is node:
+            return self.in_place[1]
+        return self.lowerer.fresh(stem)
+
+    # -- where only part of an expression runs ---------------------------------------
+    def visit_IfExp(self, node):
+        node.test = self.visit(node.test)
+        node.body, node.orelse = self.sometimes(node, node.body), self.sometimes(node, node.orelse)
+        return node
+
+    def visit_BoolOp(self, node):
+        node.values = [self.visit(node.values[0])] + [self.sometimes(node, v) for v in node.values[1:]]
+        return node
+
+    def sometimes(self, node, part):
+        saved, self.conditional = self.conditional, self.conditional or node
+        try:
+            return self.visit(part)
+        finally:
+            self.conditional = saved
+
+    # -- comprehensions ---------------------------------------------------------------------
+    def visit_ListComp(self, node):
+        made = self.result(node, "items")
+        self.pre.append(assign(made, gast.List([], gast.Load())))
+        self.pre += self.loops(node, lambda elt: [gast.Expr(gast.Call(
+            gast.Attribute(name(made), "append", gast.Load()), [elt], []))])
+        return name(made)
+
+    def visit_DictComp(self, node):
+        made = self.result(node, "entries")
+        self.pre.append(assign(made, gast.Dict([], [])))
+        self.pre += self.loops(node, lambda key, value: [gast.Assign(
+            [gast.Subscript(name(made), key, gast.Store())], value, None)])
+        return name(made)
+
+    def loops(self, node, body_of):
+        """The nested `for` / `if` statements of a comprehension around `body_of(elt)`
+        (`body_of(key, value)` for a dict), its names renamed."""
+        gens = node.generators
+        gens[0].iter = self.visit(gens[0].iter)      # evaluated once, here; the rest runs in the loop
+        renames = {}
+        for gen in gens:
+            if gen.is_async:
+                raise self.lowerer.parsed.error(node, "'async for' cannot be differentiated", "async for")
+            for n in gast.walk(gen.target):
+                if isinstance(n, gast.Name):
+                    renames[n.id] = self.lowerer.fresh(n.id)
+        for k, gen in enumerate(gens):
+            rename(gen.target, renames)
+            if k:
+                rename(gen.iter, renames)
+            for cond in gen.ifs:
+                rename(cond, renames)
+        parts = [node.key, node.value] if isinstance(node, gast.DictComp) else [node.elt]
+        for part in parts:
+            rename(part, renames)
+        body = body_of(*parts)
+        for gen in reversed(gens):
+            for cond in reversed(gen.ifs):
+                body = [gast.If(cond, body, [])]
+            body = [gast.For(gen.target, gen.iter, body, [], None)]
+        return body
+
+    # -- builtins -------------------------------------------------------------------------------
+    def visit_Call(self, node):
+        for func, rewrite in (("sum", self.sum), ("max", self.extremum), ("min", self.extremum),
+                              ("dict", self.dict_keywords)):
+            if isinstance(node.func, gast.Name) and node.func.id == func and self.lowerer.is_builtin(func):
+                new = rewrite(node)
+                if new is not None:
+                    return new
+        self.generic_visit(node)
+        return node
+
+    def sum(self, node):
+        """sum(xs[, start]): `start + x0 + x1 + ...`, as Python adds (never in place)."""
+        start = node.args[1] if len(node.args) == 2 else None
+        keywords = {k.arg: k.value for k in node.keywords}
+        if set(keywords) - {"start"} or not 1 <= len(node.args) <= 2 or (start is not None and keywords):
+            return None
+        start = self.visit(start if start is not None else keywords.get("start", const(0)))
+        items = node.args[0]
+        if isinstance(items, (gast.List, gast.Tuple)) and not _starred(items):
+            total = start
+            for item in items.elts:
+                total = gast.BinOp(total, gast.Add(), self.visit(item))
+            return total
+        if isinstance(items, (gast.ListComp, gast.GeneratorExp)):
+            total = self.result(node, "total")
+            self.pre.append(assign(total, start))
+            self.pre += self.loops(items, lambda elt: [_accumulate(total, elt)])
+            return name(total)
+        items = self.visit(items)
+        total, item = self.result(node, "total"), self.lowerer.fresh("item")
+        self.pre.append(assign(total, start))
+        self.pre.append(gast.For(name(item, True), items, [_accumulate(total, name(item))], [], None))
+        return name(total)
+
+    def extremum(self, node):
+        """max(a, b, c) -> max(max(a, b), c); max(xs) -> a loop over xs from its first item."""
+        func = node.func.id
+        if node.keywords or not node.args or _starred(node):
+            return None
+        if len(node.args) == 2:
+            return None
+        items = node.args
+        if len(items) == 1 and isinstance(items[0], (gast.List, gast.Tuple)) and items[0].elts \
+                and not _starred(items[0]):
+            items = items[0].elts
+            if len(items) == 1:
+                return self.visit(items[0])
+        if len(items) > 1:
+            best = self.visit(items[0])
+            for item in items[1:]:
+                best = gast.Call(name(func), [best, self.visit(item)], [])
+            return best
+        seq = items[0]
+        if isinstance(seq, gast.GeneratorExp):
+            seq = gast.ListComp(seq.elt, seq.generators)
+        best = self.result(node, "largest" if func == "max" else "smallest")
+        seq, k = self.lowerer.sequence(self.visit(seq), self.pre, node), self.lowerer.fresh("k")
+        self.pre.append(assign(best, gast.Subscript(name(seq), const(0), gast.Load())))
+        step = gast.Assign([name(best, True)], gast.Call(name(func), [name(best), subscript(seq, k)], []), None)
+        self.pre.append(gast.For(name(k, True), call("range", [const(1), call("len", [name(seq)])]),
+                                 [step], [], None))
+        return name(best)
+
+    def dict_keywords(self, node):
+        """dict(a=x, b=y) -> {'a': x, 'b': y}."""
+        if node.args or any(k.arg is None for k in node.keywords):
+            return None
+        return gast.Dict([const(k.arg) for k in node.keywords], [self.visit(k.value) for k in node.keywords])
+
+
+def _accumulate(total, item):
+    return gast.Assign([name(total, True)], gast.BinOp(name(total), gast.Add(), item), None)
+
+
+def _starred(node):
+    parts = node.elts if isinstance(node, (gast.List, gast.Tuple)) else node.args
+    return any(isinstance(p, gast.Starred) for p in parts)
+
+
+def is_builtin_name(parsed, local_names, func):
+    """Does `func` in this function's body name the builtin of that name?"""
+    return func not in local_names and parsed.resolve(func) is getattr(builtins, func, None)
