@@ -791,21 +791,6 @@ def counted_loop(x, w, n):
     return np.sum(u * u)
 
 
-@pytest.mark.parametrize("k", [1, 2, 3, 5, 10])
-@pytest.mark.parametrize("n", [0, 1, 2, 7, 50, 200])
-def test_schedule_in_a_real_gradient(monkeypatch, n, k):
-    ref = sg.grad(counted_loop, wrt=(0, 1))(X4, 0.9, n)
-    rec = Recorder(monkeypatch)
-    got = sg.grad(counted_loop, wrt=(0, 1), checkpoints=k)(X4, 0.9, n)
-    assert_same(got, ref)
-    (plan,) = rec.plans
-    t = repetitions(n, k)
-    assert plan.forward_steps == sum(plan.calls.values()) == predicted_steps(n, k)
-    assert plan.back_order == list(range(n - 1, -1, -1))
-    assert max(plan.calls.values(), default=1) - 1 <= t + 1
-    assert plan.peak_snapshots <= k
-
-
 def counted_while(x, w, n):
     u = x.copy()
     i = 0
@@ -819,17 +804,20 @@ def counted_while(x, w, n):
     return np.sum(u * u)
 
 
+@pytest.mark.parametrize("fn, known", [(counted_loop, True), (counted_while, False)])
 @pytest.mark.parametrize("k", [1, 2, 3, 5, 10])
 @pytest.mark.parametrize("n", [0, 1, 2, 7, 50, 200])
-def test_while_schedule_in_a_real_gradient(monkeypatch, n, k):
-    ref = sg.grad(counted_while, wrt=(0, 1))(X4, 0.9, n)
+def test_schedule_in_a_real_gradient(monkeypatch, fn, known, n, k):
+    ref = sg.grad(fn, wrt=(0, 1))(X4, 0.9, n)
     rec = Recorder(monkeypatch)
-    got = sg.grad(counted_while, wrt=(0, 1), checkpoints=k)(X4, 0.9, n)
+    got = sg.grad(fn, wrt=(0, 1), checkpoints=k)(X4, 0.9, n)
     assert_same(got, ref)
     (plan,) = rec.plans
-    assert plan.forward_steps == sum(plan.calls.values()) == predicted_steps(n, k, False)
+    assert plan.forward_steps == sum(plan.calls.values()) == predicted_steps(n, k, known)
     assert plan.back_order == list(range(n - 1, -1, -1))
     assert plan.peak_snapshots <= k
+    if known:   # Revolve's bound on re-runs; the while loop's thinning can exceed it
+        assert max(plan.calls.values(), default=1) - 1 <= repetitions(n, k) + 1
 
 
 def test_value_and_grad_schedule_count(monkeypatch):

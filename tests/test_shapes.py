@@ -21,6 +21,7 @@ from s2sgrad import analysis, ir
 from s2sgrad.shapes import analyse
 from s2sgrad.transform import build_graph
 from tests.benchmarks.test_bench_checkpoint import heat
+from tests.benchmarks.test_bench_inplace import recurrence
 from tests.numeric import assert_close, numeric_grad
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
@@ -331,14 +332,6 @@ def rows_in_place(X, w, n):
 
 def masked_by_module_array(x):
     return np.sum(np.where(x > W4, x, 0.5 * x) * x)
-
-
-def recurrence(a, x, n):
-    u = np.zeros(n)
-    u[0] = x
-    for i in range(1, n):
-        u[i] = a * u[i - 1] + np.sin(x * i)
-    return np.sum(u ** 2) / n
 
 
 def row_recurrence(a, x, n):
