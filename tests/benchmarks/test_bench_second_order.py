@@ -188,8 +188,8 @@ def test_jacobian_modes_agree_at_benchmark_size(name):
 
 @pytest.mark.parametrize("name", sorted(JACOBIAN_MAPS))
 def test_auto_mode_chooses_the_cheaper_mode(name, monkeypatch):
-    """``jacobian(...).mode`` is the mode asked for ("auto"), not the one chosen,
-    so this watches which of s2sgrad.api's two Jacobian builders auto calls."""
+    """After a call ``jacobian(...).mode`` is the mode auto chose; this also watches
+    which of s2sgrad.api's two Jacobian builders it called."""
     from s2sgrad import api
     _, f, inputs, cheaper = JACOBIAN_MAPS[name]
     args = inputs()
@@ -205,6 +205,7 @@ def test_auto_mode_chooses_the_cheaper_mode(name, monkeypatch):
     assert jac.mode == "auto"
     jac(*args)
     assert called == [cheaper]
+    assert jac.mode == cheaper
 
 
 @pytest.mark.parametrize("name", sorted(JACOBIAN_MAPS))
