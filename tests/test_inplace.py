@@ -1183,6 +1183,33 @@ def append_index_loop(x):
     return s
 
 
+def scatter_add(x, w):
+    # np.add.at: a scatter with repeated indices, as in particle-to-grid deposits
+    dens = np.zeros(3)
+    idx = np.array([0, 2, 2, 1, 0])
+    for k in range(2):
+        np.add.at(dens, idx, w * x ** (k + 1))
+    return np.sum(dens ** 2)
+
+
+def scatter_add_rows(x):
+    # rows of a 2-D grid, with a repeated row
+    grid = np.ones((3, 2))
+    np.add.at(grid, [0, 2, 0], x[:3, None] * x[None, 3:])
+    return np.sum(np.sin(grid))
+
+
+SCATTERS = [
+    (scatter_add, (X5, Y), (0, 1)),
+    (scatter_add_rows, (X5,), (0,)),
+]
+
+
+@pytest.mark.parametrize("fn, args, wrt", _cases(SCATTERS))
+def test_np_add_at(fn, args, wrt):
+    check(fn, args, wrt)
+
+
 LISTS = [
     (append_then_array, (X5, Y), (0, 1)),
     (append_then_loop, (X5,), (0,)),
@@ -1215,10 +1242,31 @@ def uses_copyto(x, y):
     return np.sum(u * y)
 
 
+def uses_out(x, y):
+    u = np.ones(5)
+    np.multiply(u, x, out=u)  # <-- here
+    return np.sum(u * y)
+
+
+def uses_out_in_expression(x):
+    u = np.ones(5)
+    v = np.clip(u * x, 0.0, 1.0, out=u)  # <-- here
+    return np.sum(u * v)
+
+
+def uses_subtract_at(x):
+    u = np.ones(5)
+    np.subtract.at(u, [0, 0], x[1])  # <-- here
+    return np.sum(u * x)
+
+
 @pytest.mark.parametrize("fn, args, word", [
     (uses_sort, (X5,), "sort"),
     (uses_fill, (X5,), "fill"),
     (uses_copyto, (X5, X5), "copyto"),
+    (uses_out, (X5, X5), "out="),
+    (uses_out_in_expression, (X5,), "out="),
+    (uses_subtract_at, (X5,), "subtract.at"),
 ])
 @pytest.mark.parametrize("variant", ["grad", "value_and_grad"])
 def test_inplace_methods_refused(fn, args, word, variant):
