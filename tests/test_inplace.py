@@ -592,7 +592,46 @@ def mutate_arg_slice(x, v):
     return np.sum(x * x)
 
 
+# A time loop that makes its next state fresh in every pass and writes into it: the
+# state carried from the last pass is read after the write, but is older than the new array.
+def jacobi_sweeps(x, y):
+    u = x.copy()
+    for sweep in range(3):
+        u_new = u.copy()
+        for i in range(1, len(u) - 1):
+            u_new[i] = 0.5 * (u[i - 1] + u[i + 1]) + y
+        u = u_new
+    return np.sum(u * x)
+
+
+def leapfrog_buffers(x, y):
+    u_prev = x.copy()
+    u = x * y
+    for t in range(4):
+        u_next = np.empty(len(u))
+        u_next[1:-1] = 2 * u[1:-1] - u_prev[1:-1] + y * (u[2:] - 2 * u[1:-1] + u[:-2])
+        u_next[0] = u[1]
+        u_next[-1] = 0.0
+        u_prev, u = u, u_next
+    return np.sum(u ** 2) + np.sum(u_prev * x)
+
+
+def fresh_in_while(x, y):
+    u = x.copy()
+    n = 0
+    while np.sum(u ** 2) < 40.0 and n < 20:
+        w = np.zeros_like(u)
+        w[:] = u * (1.0 + y)
+        w[0] = u[-1]
+        u = w
+        n += 1
+    return np.sum(u * x)
+
+
 INPLACE = [
+    (jacobi_sweeps, (X5, Y), (0, 1)),
+    (leapfrog_buffers, (X5, Y), (0, 1)),
+    (fresh_in_while, (X5, Y), (0, 1)),
     (set_elem, (X5, Y), (0, 1)),
     (set_elem_2d, (A23, Y), (0, 1)),
     (set_row_2d, (A23, X5), (0, 1)),
@@ -915,7 +954,29 @@ def list_holds_array(x, y):
     return np.sum(u * x)
 
 
+def swapped_buffers(x, y):
+    # two arrays swapped each pass, none made anew: the write's array is carried
+    a = x.copy()
+    b = x * y
+    for t in range(3):
+        b[1:] = a[1:] + y * a[:-1]
+        a, b = b, a
+    return np.sum(a * x) + np.sum(b)
+
+
+def fresh_then_view_of_old(x, y):
+    u = x.copy()
+    for t in range(3):
+        new = u * 0.5
+        old_row = u[1:3]
+        new[1] = y * old_row[0]
+        u = new + old_row[1]
+    return np.sum(u * x)
+
+
 ALIASING = [
+    (swapped_buffers, (X5, Y), (0, 1)),
+    (fresh_then_view_of_old, (X5, Y), (0, 1)),
     (view_written_base_read, (X5, Y), (0, 1)),
     (view_written_in_loop, (X5,), (0,)),
     (base_written_view_read, (X5,), (0,)),
