@@ -38,6 +38,11 @@ _MUTATING_FUNCTIONS = [np.copyto, np.put, np.place, np.putmask, np.fill_diagonal
                        np.put_along_axis]
 
 
+def _passed_function(atom):
+    """Is this a parameter bound to a function named at the call (`integrate(rhs, y0)`)?"""
+    return isinstance(atom, ir.Global) and callable(atom.value)
+
+
 def _is_ufunc_at(obj, ufunc=None):
     """`np.add.at` and the other ufuncs' unbuffered in-place `.at` (a new bound method each time)."""
     owner = getattr(obj, "__self__", None)
@@ -190,6 +195,8 @@ class _Builder:
         try:
             if isinstance(func, gast.Name) and func.id not in env and func.id not in self.locals:
                 obj = self.parsed.resolve(func.id)
+            elif isinstance(func, gast.Name) and _passed_function(env.get(func.id)):
+                obj = env[func.id].value
             elif isinstance(func, gast.Attribute):
                 path = self.static_path(func, env)
                 obj = path[1] if path else None
@@ -526,6 +533,8 @@ class _Builder:
                 return self.eqn(node, ("method", func.attr), [receiver] + args, "method",
                                 kwargs, payload=func.attr, hint=hint)
             callee = self.global_atom(*path)
+        elif isinstance(func, gast.Name) and _passed_function(env.get(func.id)):
+            callee = env[func.id]      # a helper's parameter bound to a named function: rk4_step(rhs, ...)
         elif isinstance(func, gast.Name):
             if func.id in env or func.id in self.locals:
                 raise self.parsed.error(node, f"cannot call '{func.id}', a value computed inside the function",
