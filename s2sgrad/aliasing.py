@@ -18,7 +18,8 @@ _VIEW_ATTRS = {"T", "real", "imag", "flat"}
 def _view_functions():
     import numpy as np
     names = ["reshape", "transpose", "ravel", "asarray", "asanyarray", "squeeze", "expand_dims",
-             "swapaxes", "moveaxis", "broadcast_to", "diagonal", "atleast_1d", "atleast_2d", "atleast_3d"]
+             "swapaxes", "moveaxis", "broadcast_to", "diagonal", "atleast_1d", "atleast_2d", "atleast_3d",
+             "ascontiguousarray", "asfortranarray"]     # (these two return their argument when it fits)
     return {id(getattr(np, n)) for n in names if hasattr(np, n)}
 
 

@@ -954,6 +954,14 @@ def list_holds_array(x, y):
     return np.sum(u * x)
 
 
+def contiguous_alias_write(x, y):
+    # np.ascontiguousarray returns its argument itself when it is already contiguous
+    u = x.copy()
+    w = np.ascontiguousarray(u)
+    w[0] = y * x[1]
+    return np.sum(u * x)
+
+
 def swapped_buffers(x, y):
     # two arrays swapped each pass, none made anew: the write's array is carried
     a = x.copy()
@@ -976,6 +984,7 @@ def fresh_then_view_of_old(x, y):
 
 ALIASING = [
     (swapped_buffers, (X5, Y), (0, 1)),
+    (contiguous_alias_write, (X5, Y), (0, 1)),
     (fresh_then_view_of_old, (X5, Y), (0, 1)),
     (view_written_base_read, (X5, Y), (0, 1)),
     (view_written_in_loop, (X5,), (0,)),
