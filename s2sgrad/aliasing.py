@@ -18,7 +18,8 @@ _VIEW_ATTRS = {"T", "real", "imag", "flat"}
 def _view_functions():
     import numpy as np
     names = ["reshape", "transpose", "ravel", "asarray", "asanyarray", "squeeze", "expand_dims",
-             "swapaxes", "moveaxis", "broadcast_to", "diagonal", "atleast_1d", "atleast_2d", "atleast_3d"]
+             "swapaxes", "moveaxis", "broadcast_to", "diagonal", "atleast_1d", "atleast_2d", "atleast_3d",
+             "ascontiguousarray", "asfortranarray"]     # (these two return their argument when it fits)
     return {id(getattr(np, n)) for n in names if hasattr(np, n)}
 
 
@@ -139,10 +140,15 @@ def check(graph):
     result_reader = object()
     if isinstance(graph.result, ir.Var):
         readers.setdefault(graph.result, []).append(result_reader)
+    regions = {o for s in stmts if ir.is_loop(s) or isinstance(s, ir.If)
+               for o in list(s.outs) + list(getattr(s, "carried", []))}
     for w in writes:
         target = w.args[0]
+        fresh = _allocation(target, stmts, made_by, same, regions)
         for v in list(readers):
             if v is target or alias.find(v) is not alias.find(target) or same.find(v) is same.find(target):
+                continue
+            if fresh is not None and _made_before(v, fresh, where, defined_at):
                 continue
             for r in readers[v]:
                 # (the write may read a view of its own array: NumPy copies overlaps safely)
@@ -162,6 +168,33 @@ def check(graph):
                         f"its memory (a view, or the same array on another path) and is read afterwards",
                         w.loc, "aliasing", "make a copy where the second value is made: ... = <that>.copy()")
     return guards
+
+
+def _allocation(target, stmts, made_by, same, regions):
+    """The one statement that makes the array `target` is a version of, as new memory
+    (`u_new = u.copy()`, `np.empty(n)`), or None when there is none or it is not known
+    (an argument, a view, several)."""
+    root = same.find(target)
+    makers = set()
+    for s in stmts:
+        for o in s.outs if isinstance(s, ir.Eqn) else ():
+            if same.find(o) is root and s.kind not in ("setitem", "append", "add_at"):
+                makers.add(s)
+    versions = {v for s in stmts for v in (s.outs if isinstance(s, ir.Eqn) else []) + list(getattr(s, "outs", []))
+                + list(getattr(s, "carried", [])) if same.find(v) is root}
+    if len(makers) != 1 or any(v not in made_by and v not in regions for v in versions | {target}):
+        return None
+    maker = makers.pop()
+    return None if is_view(maker) or not isinstance(maker.outs[0], ir.Var) else maker
+
+
+def _made_before(v, fresh, where, defined_at):
+    """Is every `v` made before the array `fresh` makes (so it cannot share its memory)?
+    True when v comes earlier in the code and each loop around v also runs `fresh` after it:
+    `u` carried by a time loop, with `u_new = u.copy()` made anew in each pass."""
+    vpath, vloops = defined_at.get(v, ((), ()))      # (an argument: before everything)
+    fpath, floops = where[fresh]
+    return all(loop in floops for loop in vloops) and vpath < fpath
 
 
 def _after(w, r, v, where, defined_at, result_reader):

@@ -255,8 +255,9 @@ class _Lowerer:
             length = _call("len", [_name(keys)])
         elif _is_call_to(it, "zip") and it.args and not it.keywords \
                 and isinstance(s.target, gast.Tuple) and len(s.target.elts) == len(it.args):
-            seqs = [self.hoist(a, pre, s, "seq") for a in it.args]
-            for target, seq in zip(s.target.elts, seqs):
+            pairs = _zip_pairs(s.target, it)
+            seqs = [self.hoist(a, pre, s, "seq") for _, a in pairs]
+            for (target, _), seq in zip(pairs, seqs):
                 header.append(_copy_loc(gast.Assign([target], _subscript(seq, index), None), s))
             lengths = [_call("len", [_name(q)]) for q in seqs]
             length = lengths[0] if len(lengths) == 1 else _call("min", lengths)
@@ -434,3 +435,17 @@ def _is_plain_return_tail(body):
             if isinstance(sub, gast.Name) and sub.id in (RESULT, RETURNED):
                 return False
     return True
+
+
+def _zip_pairs(target, it):
+    """(name, sequence) for `for a, b in zip(xs, ys)`, flattening zips of zips:
+    `for (x0, x1), y in zip(zip(xs[:-1], xs[1:]), ys)` reads x0 from xs[:-1], x1 from xs[1:]
+    and y from ys, and stops at the shortest of them, as Python does."""
+    pairs = []
+    for elt, arg in zip(target.elts, it.args):
+        if _is_call_to(arg, "zip") and arg.args and not arg.keywords \
+                and isinstance(elt, gast.Tuple) and len(elt.elts) == len(arg.args):
+            pairs += _zip_pairs(elt, arg)
+        else:
+            pairs.append((elt, arg))
+    return pairs

@@ -38,6 +38,17 @@ _MUTATING_FUNCTIONS = [np.copyto, np.put, np.place, np.putmask, np.fill_diagonal
                        np.put_along_axis]
 
 
+def _passed_function(atom):
+    """Is this a parameter bound to a function named at the call (`integrate(rhs, y0)`)?"""
+    return isinstance(atom, ir.Global) and callable(atom.value)
+
+
+def _is_ufunc_at(obj, ufunc=None):
+    """`np.add.at` and the other ufuncs' unbuffered in-place `.at` (a new bound method each time)."""
+    owner = getattr(obj, "__self__", None)
+    return isinstance(owner, np.ufunc) and getattr(obj, "__name__", None) == "at" and ufunc in (None, owner)
+
+
 def _spell(node):
     parts = []
     while isinstance(node, gast.Attribute):
@@ -178,11 +189,14 @@ class _Builder:
     def calls_user_code(self, call, env):
         if not isinstance(call, gast.Call):
             return False
+        self.refuse_out(call)
         from .api import Derivative
         func = call.func
         try:
             if isinstance(func, gast.Name) and func.id not in env and func.id not in self.locals:
                 obj = self.parsed.resolve(func.id)
+            elif isinstance(func, gast.Name) and _passed_function(env.get(func.id)):
+                obj = env[func.id].value
             elif isinstance(func, gast.Attribute):
                 path = self.static_path(func, env)
                 obj = path[1] if path else None
@@ -225,9 +239,10 @@ class _Builder:
             path = self.static_path(func, env) if isinstance(func, gast.Attribute) else None
             obj = path[1] if path else (self.parsed.resolve(func.id) if isinstance(func, gast.Name) else None)
             from . import runtime
-            if obj is runtime.add_at and len(call.args) == 3 and isinstance(call.args[0], gast.Name) \
-                    and (call.args[0].id in env or call.args[0].id in self.locals):
-                # add_at(g, index, values) in generated code: a new version of g
+            if (obj is runtime.add_at or _is_ufunc_at(obj, np.add)) and len(call.args) == 3 \
+                    and isinstance(call.args[0], gast.Name) and (call.args[0].id in env or call.args[0].id in self.locals):
+                # np.add.at(u, index, values) in user code, add_at(g, index, values) in generated
+                # code: a new version of u (g)
                 old = self.name(call.args[0], env)
                 index = self.expr(call.args[1], env)
                 values = self.expr(call.args[2], env)
@@ -243,7 +258,7 @@ class _Builder:
                                         "function overwrote, which cannot be differentiated again",
                                         "second order", "assign the new entries into a fresh dict, "
                                         "e.g. q = dict(p); q[k] = ...")
-            if any(obj is f for f in _MUTATING_FUNCTIONS):
+            if any(obj is f for f in _MUTATING_FUNCTIONS) or _is_ufunc_at(obj):
                 raise self.parsed.error(call, f"'{_spell(func)}' writes into its "
                                         "argument in place, which cannot be differentiated", "in-place function",
                                         "write the assignment out, e.g. x[index] = values")
@@ -498,8 +513,17 @@ class _Builder:
                 raise self.parsed.error(node, f"'{node.id}' has no attribute '{attr}'", "attribute") from None
         return ".".join([node.id] + list(reversed(parts))), obj, node.id, root
 
+    def refuse_out(self, call):
+        """`np.multiply(u, a, out=u)`: the result lands in an existing array, whose change the
+        derivative would not see."""
+        if any(k.arg == "out" for k in call.keywords):
+            raise self.parsed.error(call, f"'{_spell(call.func) or 'this call'}(..., out=...)' writes into an "
+                                    "existing array in place, which cannot be differentiated", "out= argument",
+                                    "assign the result instead: u = np.multiply(u, a)")
+
     def call(self, node, env, hint):
         func = node.func
+        self.refuse_out(node)
         args = [self.expr(a, env) for a in node.args]
         kwargs = {k.arg: self.expr(k.value, env) for k in node.keywords}
         if isinstance(func, gast.Attribute):
@@ -509,6 +533,8 @@ class _Builder:
                 return self.eqn(node, ("method", func.attr), [receiver] + args, "method",
                                 kwargs, payload=func.attr, hint=hint)
             callee = self.global_atom(*path)
+        elif isinstance(func, gast.Name) and _passed_function(env.get(func.id)):
+            callee = env[func.id]      # a helper's parameter bound to a named function: rk4_step(rhs, ...)
         elif isinstance(func, gast.Name):
             if func.id in env or func.id in self.locals:
                 raise self.parsed.error(node, f"cannot call '{func.id}', a value computed inside the function",

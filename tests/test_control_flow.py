@@ -12,7 +12,7 @@ The corpus covers:
   ``else`` on data, each program called with inputs that take every branch;
 * loops: ``for`` over ``range(n)``, ``range(a, b, step)`` with computed bounds
   (also negative steps and zero trips), array rows, a list of floats,
-  ``enumerate`` and ``zip``; ``while`` loops whose trip count depends on the
+  ``enumerate``, ``zip`` and zips of zips; ``while`` loops whose trip count depends on the
   data (Newton, halving); ``break``, ``continue`` and ``return`` inside loops
   and branches; nested loops 2 and 3 deep; loops in branches and branches in
   loops; variables overwritten many times;
@@ -350,6 +350,14 @@ def zip_arrays(x, y):
     for a, b in zip(x, y):
         s = s + a * b * a - np.sin(b)
     return s
+
+
+def zip_of_zips(x, y):
+    # neighbouring pairs of two arrays at once; stops at the shortest sequence
+    total = 0.0
+    for (a0, a1), (b, c) in zip(zip(x[:-1], x[1:]), zip(y, y[::-1])):
+        total += (a1 - a0) * b * c
+    return total
 
 
 def zip_list_and_rows(X, w):
@@ -723,6 +731,7 @@ CASES = [
     Case(enumerate_coeffs, (0.8,)),
     Case(enumerate_array, (V3, POS3), BOTH),
     Case(zip_arrays, (V3, POS3), BOTH),
+    Case(zip_of_zips, (V3, POS3), BOTH),
     Case(zip_list_and_rows, (X23, V3), BOTH),
     Case(for_break, (1.5, 10), (0,), "breaks"),
     Case(for_break, (0.5, 10), (0,), "runs-out"),

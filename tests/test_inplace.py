@@ -592,7 +592,46 @@ def mutate_arg_slice(x, v):
     return np.sum(x * x)
 
 
+# A time loop that makes its next state fresh in every pass and writes into it: the
+# state carried from the last pass is read after the write, but is older than the new array.
+def jacobi_sweeps(x, y):
+    u = x.copy()
+    for sweep in range(3):
+        u_new = u.copy()
+        for i in range(1, len(u) - 1):
+            u_new[i] = 0.5 * (u[i - 1] + u[i + 1]) + y
+        u = u_new
+    return np.sum(u * x)
+
+
+def leapfrog_buffers(x, y):
+    u_prev = x.copy()
+    u = x * y
+    for t in range(4):
+        u_next = np.empty(len(u))
+        u_next[1:-1] = 2 * u[1:-1] - u_prev[1:-1] + y * (u[2:] - 2 * u[1:-1] + u[:-2])
+        u_next[0] = u[1]
+        u_next[-1] = 0.0
+        u_prev, u = u, u_next
+    return np.sum(u ** 2) + np.sum(u_prev * x)
+
+
+def fresh_in_while(x, y):
+    u = x.copy()
+    n = 0
+    while np.sum(u ** 2) < 40.0 and n < 20:
+        w = np.zeros_like(u)
+        w[:] = u * (1.0 + y)
+        w[0] = u[-1]
+        u = w
+        n += 1
+    return np.sum(u * x)
+
+
 INPLACE = [
+    (jacobi_sweeps, (X5, Y), (0, 1)),
+    (leapfrog_buffers, (X5, Y), (0, 1)),
+    (fresh_in_while, (X5, Y), (0, 1)),
     (set_elem, (X5, Y), (0, 1)),
     (set_elem_2d, (A23, Y), (0, 1)),
     (set_row_2d, (A23, X5), (0, 1)),
@@ -915,7 +954,38 @@ def list_holds_array(x, y):
     return np.sum(u * x)
 
 
+def contiguous_alias_write(x, y):
+    # np.ascontiguousarray returns its argument itself when it is already contiguous
+    u = x.copy()
+    w = np.ascontiguousarray(u)
+    w[0] = y * x[1]
+    return np.sum(u * x)
+
+
+def swapped_buffers(x, y):
+    # two arrays swapped each pass, none made anew: the write's array is carried
+    a = x.copy()
+    b = x * y
+    for t in range(3):
+        b[1:] = a[1:] + y * a[:-1]
+        a, b = b, a
+    return np.sum(a * x) + np.sum(b)
+
+
+def fresh_then_view_of_old(x, y):
+    u = x.copy()
+    for t in range(3):
+        new = u * 0.5
+        old_row = u[1:3]
+        new[1] = y * old_row[0]
+        u = new + old_row[1]
+    return np.sum(u * x)
+
+
 ALIASING = [
+    (swapped_buffers, (X5, Y), (0, 1)),
+    (contiguous_alias_write, (X5, Y), (0, 1)),
+    (fresh_then_view_of_old, (X5, Y), (0, 1)),
     (view_written_base_read, (X5, Y), (0, 1)),
     (view_written_in_loop, (X5,), (0,)),
     (base_written_view_read, (X5,), (0,)),
@@ -1183,6 +1253,33 @@ def append_index_loop(x):
     return s
 
 
+def scatter_add(x, w):
+    # np.add.at: a scatter with repeated indices, as in particle-to-grid deposits
+    dens = np.zeros(3)
+    idx = np.array([0, 2, 2, 1, 0])
+    for k in range(2):
+        np.add.at(dens, idx, w * x ** (k + 1))
+    return np.sum(dens ** 2)
+
+
+def scatter_add_rows(x):
+    # rows of a 2-D grid, with a repeated row
+    grid = np.ones((3, 2))
+    np.add.at(grid, [0, 2, 0], x[:3, None] * x[None, 3:])
+    return np.sum(np.sin(grid))
+
+
+SCATTERS = [
+    (scatter_add, (X5, Y), (0, 1)),
+    (scatter_add_rows, (X5,), (0,)),
+]
+
+
+@pytest.mark.parametrize("fn, args, wrt", _cases(SCATTERS))
+def test_np_add_at(fn, args, wrt):
+    check(fn, args, wrt)
+
+
 LISTS = [
     (append_then_array, (X5, Y), (0, 1)),
     (append_then_loop, (X5,), (0,)),
@@ -1215,10 +1312,31 @@ def uses_copyto(x, y):
     return np.sum(u * y)
 
 
+def uses_out(x, y):
+    u = np.ones(5)
+    np.multiply(u, x, out=u)  # <-- here
+    return np.sum(u * y)
+
+
+def uses_out_in_expression(x):
+    u = np.ones(5)
+    v = np.clip(u * x, 0.0, 1.0, out=u)  # <-- here
+    return np.sum(u * v)
+
+
+def uses_subtract_at(x):
+    u = np.ones(5)
+    np.subtract.at(u, [0, 0], x[1])  # <-- here
+    return np.sum(u * x)
+
+
 @pytest.mark.parametrize("fn, args, word", [
     (uses_sort, (X5,), "sort"),
     (uses_fill, (X5,), "fill"),
     (uses_copyto, (X5, X5), "copyto"),
+    (uses_out, (X5, X5), "out="),
+    (uses_out_in_expression, (X5,), "out="),
+    (uses_subtract_at, (X5,), "subtract.at"),
 ])
 @pytest.mark.parametrize("variant", ["grad", "value_and_grad"])
 def test_inplace_methods_refused(fn, args, word, variant):

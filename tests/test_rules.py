@@ -687,6 +687,15 @@ MORE_ROWS = [
     ("dstack", ["x", "y"], "np.dstack([x, y])", [draw((2, 3)), draw((2, 3))], WRT_XY),
     ("append", ["x", "y"], "np.append(x, y)", [draw((2, 3)), draw((2,))], WRT_XY),
     ("append-axis", ["x", "y"], "np.append(x, y, axis=0)", [draw((2, 3)), draw((1, 3))], WRT_XY),
+    # constructors whose values are arguments: a grid over a differentiated length
+    ("full", ["x"], "np.full((2, 3), x)", [1.3], [0]),
+    ("full-row", ["x"], "np.full((2, 3), x)", [draw((3,))], [0]),
+    ("full_like", ["x", "y"], "np.full_like(y, x) * y", [0.7, draw((2, 3))], WRT_XY),
+    ("linspace", ["x", "y"], "np.linspace(x, y, 5)", [0.3, 1.7], WRT_XY),
+    ("linspace-open", ["x", "y"], "np.linspace(x, y, 4, endpoint=False)", [0.3, 1.7], WRT_XY),
+    ("linspace-arrays", ["x", "y"], "np.linspace(x, y, 3)", [draw((2,)), draw((2,))], WRT_XY),
+    ("arange", ["x", "y"], "np.arange(x, 2.0, y)", [0.25, 0.3], WRT_XY),
+    ("arange-stop-step", ["y"], "np.arange(2.0, step=y)", [0.3], [0]),
     # splitting: a tuple result read by index
     ("split", ["x"], "np.split(x, 3)[1]", [draw((6,))], [0]),
     ("split-indices", ["x"], "np.split(x, [1, 3], axis=1)[2] * np.split(x, [1, 3], axis=1)[0]", [draw((2, 4))], [0]),
@@ -941,6 +950,9 @@ def test_tuple_results_unpacked(tmp_path, name):
     ("np.unique(x, axis=0)", (2, 3)), ("np.average(x, weights=np.ones(3), returned=True)[0]", (3,)),
     ("np.interp(x, np.array([0.0, 1.0]), np.array([0.0, 1.0]), period=2.0)", (3,)),
     ("np.cross(x, x[::-1], axisa=0, axisb=0)", (3, 3)), ("np.std(x, where=x > 0.0)", (3,)),
+    # a random draw's parameters: a silent zero once (reparameterize: x + np.random.standard_normal(3))
+    ("np.random.normal(x, 1.0)", (3,)), ("np.random.uniform(0.0, x)", (3,)),
+    ("np.linspace(0.0, x, 3, axis=-1)", (2,)),
 ])
 def test_unsupported_cases_are_errors(tmp_path, expr, shape):
     f = make_function(tmp_path, ["x"], expr, [ANY(rng_for(expr), shape)])

@@ -51,7 +51,7 @@ def _signature(fn):
 
 def defvjp(prims, *vjps, elementwise=False, keeps_scalars=False):
     """Register VJPs (one per positional argument, None where there is none)."""
-    template = next(v for v in vjps if v is not None)
+    template = next(v for v in vjps if v is not None and v is not nograd)   # nograd takes anything
     rule = Rule(tuple(vjps), _signature(template), elementwise, keeps_scalars)
     for prim in prims if isinstance(prims, list) else [prims]:
         RULES[_key(prim)] = (prim, rule)

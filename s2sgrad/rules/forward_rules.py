@@ -97,6 +97,26 @@ defjvp(np.diff, _diff_jvp)          # jointly linear in a, prepend and append (n
 defjvp(np.append, lambda tangents, ans, arr, values, axis=None: np.append(
     _tangent(tangents, 0) if _tangent(tangents, 0) is not None else rt.zeros_like(arr),
     _tangent(tangents, 1) if _tangent(tangents, 1) is not None else rt.zeros_like(values), axis))
+# np.full / np.full_like are linear in the fill value; np.linspace is linear in its two
+# ends jointly, np.arange in start and step (numpy_rules.py has the reverse rules).
+deflinear(np.full, np.full_like, args=(1,))
+
+
+def _linspace_jvp(tangents, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    ends = [t if t is not None else rt.zeros_like(end)
+            for t, end in ((_tangent(tangents, 0), start), (_tangent(tangents, 1), stop))]
+    return np.linspace(*ends, num) if endpoint is True else np.linspace(*ends, num, endpoint)
+
+
+def _arange_jvp(tangents, ans, start, stop=None, step=None, dtype=None):
+    t_start, t_step = (_tangent(tangents, 0) if stop is not None else None), _tangent(tangents, 2)
+    counted = ans if stop is None else ans - start
+    return _total([rt.zeros_like(ans) + t_start if t_start is not None else None,
+                   counted / step * t_step if t_step is not None else None])
+
+
+defjvp(np.linspace, _linspace_jvp)
+defjvp(np.arange, _arange_jvp)
 defjvp(np.nan_to_num, lambda tangents, ans, x, *args, **kwargs: tangents[0] * np.isfinite(x))
 
 

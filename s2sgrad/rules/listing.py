@@ -49,7 +49,10 @@ def markdown():
     lines += [f"- `{name}`" for name in differentiable()]
     lines += ["", "## Non-differentiable (their results carry no derivative)", ""]
     lines += [f"- `{name}`" for name in non_differentiable()]
-    lines += ["- every function in `np.random` (draws are constants)", ""]
+    lines += ["- the `np.random` functions whose arguments are shapes and integers (`seed`, `rand`, `randn`, "
+              "`randint`, `random`, `standard_normal`, `default_rng`, ...): their draws are constants. "
+              "A differentiated distribution parameter (`np.random.normal(mu, sigma)`) is an error: "
+              "write `mu + sigma * np.random.standard_normal(...)`", ""]
     return "\n".join(lines)
 
 

@@ -21,7 +21,7 @@ Conventions where a derivative does not exist or is not unique:
 """
 import numpy as np
 
-from . import REDUCTIONS, RULES, _key, defvjp, defnondiff
+from . import REDUCTIONS, RULES, _key, defvjp, defnondiff, nograd
 from . import elementwise  # noqa: F401  (element-wise rules first)
 from .sym import Sym, rt, to_node
 
@@ -333,13 +333,53 @@ defnondiff(("method", "round"), ("method", "searchsorted"), ("method", "argparti
 REDUCTIONS.update(_key(f) for f in (np.std, np.var, np.nansum, np.nanmean, np.nanprod, np.nanvar, np.nanstd,
                                     np.nanmax, np.nanmin, np.ptp, np.average, ("method", "std"), ("method", "var")))
 
+
+
+# Constructors whose values are (some of) their arguments: np.full's fill value,
+# np.linspace's ends (a grid over a differentiated length), np.arange's start and step.
+# Their shapes depend on the arguments only discretely, so only the values carry a derivative.
+def _linspace_weights(num, endpoint, at_stop):
+    """How much each grid point moves with `stop` (`at_stop`) or with `start`."""
+    t = np.linspace(as_sym(0.0), 1.0, num) if endpoint is True else np.linspace(as_sym(0.0), 1.0, num, endpoint)
+    return t if at_stop else 1.0 - t
+
+
+def _linspace_end(at_stop):
+    def vjp(g, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+        if retstep is not False or axis != 0:
+            raise unsupported("np.linspace with retstep or axis", hint="leave retstep and axis at their defaults")
+        return rt.unbroadcast(np.tensordot(_linspace_weights(num, endpoint, at_stop), g, 1),
+                              stop if at_stop else start)
+    return vjp
+
+
+def _arange_start(g, ans, start, stop=None, step=None, dtype=None):
+    return None if stop is None else np.sum(g)       # np.arange(stop[, step=h]) counts from 0
+
+
+def _arange_step(g, ans, start, stop=None, step=None, dtype=None):
+    counted = ans if stop is None else ans - start   # i * step, element by element
+    return np.sum(g * counted) / step
+
+
+defvjp(np.full, nograd, lambda g, ans, shape, fill_value, dtype=None, order="C": rt.unbroadcast(g, fill_value))
+defvjp(np.full_like, nograd, lambda g, ans, a, fill_value, dtype=None, order="K", subok=True, shape=None:
+       rt.unbroadcast(g, fill_value))
+defvjp(np.linspace, _linspace_end(False), _linspace_end(True))
+defvjp(np.arange, _arange_start, nograd, _arange_step)
+
+# Random draws whose arguments are shapes or integers carry no derivative; the others
+# (np.random.normal(loc, scale), uniform(low, high), choice(a), ...) have no rule, so a
+# differentiated parameter is an error rather than a silent zero.
+_SHAPE_ONLY_RANDOM = ("seed", "rand", "randn", "randint", "random", "random_sample", "ranf", "sample",
+                      "standard_normal", "standard_exponential", "standard_cauchy", "bytes", "get_state",
+                      "set_state", "default_rng", "RandomState", "Generator", "random_integers")
+
 defnondiff(np.shape, np.ndim, np.size, np.argmax, np.argmin, np.argsort, np.zeros, np.ones,
-           np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.arange,
-           np.linspace, np.eye, np.identity, np.nonzero, np.count_nonzero, np.any, np.all,
+           np.empty, np.zeros_like, np.ones_like, np.empty_like, np.eye, np.identity, np.nonzero, np.count_nonzero, np.any, np.all,
            np.argwhere, np.isclose, np.allclose, np.array_equal, np.searchsorted, np.digitize,
            np.flatnonzero, np.argpartition, np.lexsort, np.isin, np.nanargmax, np.nanargmin, np.tri,
            np.tril_indices, np.triu_indices, np.tril_indices_from, np.triu_indices_from, np.diag_indices,
            np.diag_indices_from, np.indices, np.ravel_multi_index, np.unravel_index, np.iscomplexobj,
            np.isrealobj, np.array_equiv)
-defnondiff(*[getattr(np.random, name) for name in dir(np.random)
-             if callable(getattr(np.random, name)) and not name.startswith("_")])
+defnondiff(*[getattr(np.random, name) for name in _SHAPE_ONLY_RANDOM if hasattr(np.random, name)])
