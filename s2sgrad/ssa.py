@@ -38,6 +38,11 @@ _MUTATING_FUNCTIONS = [np.copyto, np.put, np.place, np.putmask, np.fill_diagonal
                        np.put_along_axis]
 
 
+def _ufunc_at(obj):
+    """`np.add.at` and its kin: a ufunc's in-place scatter (a new bound method each time it is read)."""
+    return getattr(obj, "__name__", None) == "at" and isinstance(getattr(obj, "__self__", None), np.ufunc)
+
+
 def _spell(node):
     parts = []
     while isinstance(node, gast.Attribute):
@@ -198,6 +203,7 @@ class _Builder:
         the statement was handled."""
         if not isinstance(call, gast.Call):
             return False
+        self.refuse_out(call)
         func = call.func
         if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
                 and (func.value.id in env or func.value.id in self.locals):
@@ -225,9 +231,9 @@ class _Builder:
             path = self.static_path(func, env) if isinstance(func, gast.Attribute) else None
             obj = path[1] if path else (self.parsed.resolve(func.id) if isinstance(func, gast.Name) else None)
             from . import runtime
-            if obj is runtime.add_at and len(call.args) == 3 and isinstance(call.args[0], gast.Name) \
+            if (obj is runtime.add_at or _ufunc_at(obj) and obj.__self__ is np.add) and len(call.args) == 3 and isinstance(call.args[0], gast.Name) \
                     and (call.args[0].id in env or call.args[0].id in self.locals):
-                # add_at(g, index, values) in generated code: a new version of g
+                # add_at(g, index, values) in generated code, or the user's np.add.at: a new version of g
                 old = self.name(call.args[0], env)
                 index = self.expr(call.args[1], env)
                 values = self.expr(call.args[2], env)
@@ -243,11 +249,24 @@ class _Builder:
                                         "function overwrote, which cannot be differentiated again",
                                         "second order", "assign the new entries into a fresh dict, "
                                         "e.g. q = dict(p); q[k] = ...")
-            if any(obj is f for f in _MUTATING_FUNCTIONS):
+            if any(obj is f for f in _MUTATING_FUNCTIONS) or _ufunc_at(obj):
+                hint = ("write a loop over the indices, e.g. out[i] = np.maximum(out[i], v[i]) (np.add.at "
+                        "is supported)" if _ufunc_at(obj) else "write the assignment out, e.g. x[index] = values")
                 raise self.parsed.error(call, f"'{_spell(func)}' writes into its "
                                         "argument in place, which cannot be differentiated", "in-place function",
-                                        "write the assignment out, e.g. x[index] = values")
+                                        hint)
         return False
+
+    def refuse_out(self, call):
+        """`np.exp(x, out=buf)` writes into buf behind the SSA's back: the derivative would read a
+        stale buf (or none), so it is refused rather than silently wrong."""
+        for k in call.keywords:
+            if k.arg == "out" and not (isinstance(k.value, gast.Constant) and k.value.value is None):
+                target = k.value.id if isinstance(k.value, gast.Name) else "result"
+                raise self.parsed.error(call, f"'{_spell(call.func)}(..., out=...)' writes its result into "
+                                        "an existing array in place, which cannot be differentiated",
+                                        "out= argument", f"assign the result instead: {target} = "
+                                        f"{_spell(call.func)}(...) without out=")
 
     def check_augmented(self, s, env):
         """`x += y` on an array changes it in place; we rebind x, so no other name may share it."""
@@ -499,6 +518,7 @@ class _Builder:
         return ".".join([node.id] + list(reversed(parts))), obj, node.id, root
 
     def call(self, node, env, hint):
+        self.refuse_out(node)
         func = node.func
         args = [self.expr(a, env) for a in node.args]
         kwargs = {k.arg: self.expr(k.value, env) for k in node.keywords}
