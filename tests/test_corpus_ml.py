@@ -600,6 +600,17 @@ def add_at_loop(E, idx):
         np.add.at(out, idx, E * out[idx] + 1.0)
     return np.sum(out ** 2)
 
+
+def relu_clip(x, w):
+    h = (x @ w).clip(0)
+    return np.sum(h ** 2) + np.sum(x.clip(max=0.3)) + np.sum(x.clip(min=-0.2, max=0.5) ** 3)
+
+
+def item_loss(x):
+    loss = np.sum(x ** 2)
+    return loss.item() * 0.5 + x[:1].item() + np.array(x[1]).item()
+
+
 # ---------------------------------------------------------------------------
 # inputs
 # ---------------------------------------------------------------------------
@@ -706,6 +717,9 @@ GRADS = [
     (add_at_arg, (R(3), R(4), INDEX), (0, 1)),
     (add_at_2d, (R(4, 2), INDEX, R(2, 2)), (0, 2)),
     (add_at_loop, (R(4), INDEX), 0),
+    # x.clip(0) (an optional bound, valid NumPy) and loss.item() used to be refused
+    (relu_clip, (R(4, 3), R(3)), (0, 1)),
+    (item_loss, (R(3),), 0),
 ]
 
 # (function, arguments, wrt): an array result, checked through vjp
