@@ -611,6 +611,144 @@ def item_loss(x):
     return loss.item() * 0.5 + x[:1].item() + np.array(x[1]).item()
 
 
+def positional_axes(x):
+    return np.sum(x.sum(0) ** 2) + np.sum(np.sum(x, 1) ** 2) + x.mean(-1).sum() + np.max(x, 0).sum() + x.max(1).sum()
+
+
+def clip_variants(x):
+    return np.sum(x.clip(0) ** 2) + np.sum(np.clip(x, a_min=None, a_max=0.5)) + np.sum(np.clip(x, -0.5, None))
+
+
+def sum_list(ws, x):
+    return np.sum(sum([w * x for w in ws]) ** 2) + np.mean([np.sum(w) for w in ws])
+
+
+def loss_loop(w, X, y):
+    loss = 0.0
+    for i in range(X.shape[0]):
+        r = X[i] @ w - y[i]
+        loss += r ** 2
+    return loss / X.shape[0]
+
+
+def dict_get(p, x):
+    b = p.get("b", 0.0)
+    return np.sum((x @ p["W"] + b) ** 2)
+
+
+def reparam(mu, log_sigma):
+    eps = np.random.default_rng(0).normal(size=mu.shape)
+    z = mu + np.exp(log_sigma) * eps
+    return np.sum(z ** 2)
+
+
+def chained_dot(A, B, c):
+    return np.sum(A.dot(B).dot(c) ** 2) + np.einsum("ij->", A) + np.einsum("ii", B @ B.T) + np.trace(A @ B)
+
+
+def triu_vals(A):
+    iu = np.triu_indices(3)
+    return np.sum(A[iu] ** 2) + np.sum(A[np.diag_indices(3)])
+
+
+def self_mask(x):
+    return np.sum(x[x > 0] ** 2) + np.count_nonzero(x > 0) * np.sum(x)
+
+
+def item_float(x):
+    return math.log(float(x[0]) ** 2 + 1.0) + x.max().item() * 2.0
+
+
+def sort_desc(x):
+    s = np.sort(x)[::-1]
+    return np.sum(s * np.arange(x.size))
+
+
+def partition_fn(x):
+    return np.sum(np.partition(x, 2)[:2])
+
+
+def vstack_comp(W, xs):
+    H = np.vstack([np.tanh(W @ x) for x in xs])
+    return np.sum(H * np.arange(H.size).reshape(H.shape))
+
+
+def shape_float(x):
+    n = x.shape[0] * 1.0
+    return np.sum(x) / n + np.sum(x ** 2) / len(x)
+
+
+def keepdims_std(x):
+    return np.sum((x - x.mean(axis=0, keepdims=True)) / np.std(x, axis=0, keepdims=True) * np.arange(x.size).reshape(x.shape))
+
+
+def nll_gaussian(mu, log_var, y):
+    return 0.5 * np.sum(log_var + (y - mu) ** 2 / np.exp(log_var) + np.log(2 * np.pi))
+
+
+def f32_zeros_accumulate(w, X):
+    acc = np.zeros(X.shape[1], dtype=np.float32)
+    for row in X:
+        acc = acc + row * w
+    return np.sum(acc ** 2)
+
+
+def maximum_sym(A):
+    return np.sum(np.maximum(A, A.T) * np.arange(9).reshape(3, 3))
+
+
+def minimum_scalar(x):
+    return np.sum(np.minimum(x, 0.3) + np.maximum(0.0, x) ** 2)
+
+
+def where_single(x):
+    idx = np.where(x > 0)[0]
+    return np.sum(x[idx] ** 3)
+
+
+def mean_list_scalars(a, b):
+    l1 = np.sum(a ** 2)
+    l2 = np.sum(np.abs(b))
+    return np.mean([l1, l2]) + np.sum(np.array([l1, l2]) * np.array([1.0, 2.0]))
+
+
+def ones_mul_int(x, k):
+    return np.sum(x * np.ones(3) * k) + np.sum(x ** k)
+
+
+def float_pow(x):
+    return np.sum(np.abs(x) ** 2.5 + np.power(2.0, x) + np.float_power(np.abs(x) + 1, 1.5))
+
+
+def norm_squared_direct(W):
+    return np.linalg.norm(W, ord=2) + np.linalg.norm(W, ord="nuc")
+
+
+def softmax_temperature(z, T):
+    p = np.exp(z / T)
+    p = p / p.sum()
+    return np.sum(p * np.log(p))
+
+
+def batched_attn(Q, K, V):
+    d = Q.shape[-1]
+    S = Q @ np.swapaxes(K, -1, -2) / np.sqrt(d)
+    S = S - S.max(axis=-1, keepdims=True)
+    A = np.exp(S)
+    A = A / A.sum(axis=-1, keepdims=True)
+    return np.sum((A @ V) ** 2)
+
+
+def conv2d_loops(x, w):
+    H, W_ = x.shape
+    k = w.shape[0]
+    out = np.zeros((H - k + 1, W_ - k + 1))
+    for i in range(H - k + 1):
+        for j in range(W_ - k + 1):
+            out[i, j] = np.sum(x[i:i + k, j:j + k] * w)
+    return np.sum(np.maximum(out, 0) ** 2)
+
+
 # ---------------------------------------------------------------------------
 # inputs
 # ---------------------------------------------------------------------------
@@ -720,6 +858,33 @@ GRADS = [
     # x.clip(0) (an optional bound, valid NumPy) and loss.item() used to be refused
     (relu_clip, (R(4, 3), R(3)), (0, 1)),
     (item_loss, (R(3),), 0),
+    (positional_axes, (R(3, 4),), 0),
+    (clip_variants, (R(6),), 0),
+    (sum_list, ([R(3), R(3)], R(3)), (0, 1)),
+    (loss_loop, (R(3), R(5, 3), R(5)), (0, 1, 2)),
+    (dict_get, ({"W": R(3, 2), "b": R(2)}, R(4, 3)), 1),
+    (reparam, (R(3), R(3)), (0, 1)),
+    (chained_dot, (R(3, 3), R(3, 3), R(3)), (0, 1, 2)),
+    (triu_vals, (R(3, 3),), 0),
+    (self_mask, (R(6),), 0),
+    (item_float, (R(3),), 0),
+    (sort_desc, (R(5),), 0),
+    (partition_fn, (R(5),), 0),
+    (vstack_comp, (R(3, 2), R(4, 2)), (0, 1)),
+    (shape_float, (R(4),), 0),
+    (keepdims_std, (R(4, 3),), 0),
+    (nll_gaussian, (R(4), R(4), R(4)), (0, 1, 2)),
+    (f32_zeros_accumulate, (R(3), R(4, 3)), (0, 1)),
+    (maximum_sym, (R(3, 3),), 0),
+    (minimum_scalar, (R(6),), 0),
+    (where_single, (R(6),), 0),
+    (mean_list_scalars, (R(3), R(3)), (0, 1)),
+    (ones_mul_int, (R(3), 3), 0),
+    (float_pow, (R(4),), 0),
+    (norm_squared_direct, (R(3, 4),), 0),
+    (softmax_temperature, (R(4), 1.5), (0, 1)),
+    (batched_attn, (R(2, 3, 4), R(2, 5, 4), R(2, 5, 2)), (0, 1, 2)),
+    (conv2d_loops, (R(5, 5), R(3, 3)), (0, 1)),
 ]
 
 # (function, arguments, wrt): an array result, checked through vjp
@@ -748,6 +913,7 @@ REFUSED = [
     (sum_out, (R(3),), 0, "'np.sum(..., out=...)' writes its result into an existing array"),
     (inplace_op_stmt, (R(3),), 0, "'np.add(..., out=...)' writes its result into an existing array"),
     (max_at, (R(4), INDEX), 0, "'np.maximum.at' writes into its argument in place"),
+    (dict_get, ({"W": R(3, 2), "b": R(2)}, R(4, 3)), 0, "no derivative rule for the method .get()"),
 ]
 
 
