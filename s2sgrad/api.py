@@ -95,7 +95,9 @@ def _shape_like(grad, arg):
         items = [_shape_like(grad[i] if _has(grad, i) else 0.0, v) for i, v in enumerate(arg)]
         return type(arg)(items) if type(arg) in (list, tuple) else items
     if isinstance(arg, np.ndarray):
-        out = np.asarray(grad, dtype=np.result_type(arg.dtype, np.float64))
+        # a float32 (or complex64) argument keeps its precision, as a NumPy float32 scalar does below
+        dtype = arg.dtype if arg.dtype.kind in "fc" else np.float64
+        out = np.asarray(grad, dtype=dtype)
         if out.shape != arg.shape:
             out = np.broadcast_to(out, arg.shape).copy()
         return out

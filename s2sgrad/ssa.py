@@ -212,6 +212,7 @@ class _Builder:
         the statement was handled."""
         if not isinstance(call, gast.Call):
             return False
+        self.refuse_out(call)
         func = call.func
         if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
                 and (func.value.id in env or func.value.id in self.locals):
@@ -259,10 +260,23 @@ class _Builder:
                                         "second order", "assign the new entries into a fresh dict, "
                                         "e.g. q = dict(p); q[k] = ...")
             if any(obj is f for f in _MUTATING_FUNCTIONS) or _is_ufunc_at(obj):
+                hint = ("write a loop over the indices, e.g. out[i] = np.maximum(out[i], v[i]) (np.add.at "
+                        "is supported)" if _is_ufunc_at(obj) else "write the assignment out, e.g. x[index] = values")
                 raise self.parsed.error(call, f"'{_spell(func)}' writes into its "
                                         "argument in place, which cannot be differentiated", "in-place function",
-                                        "write the assignment out, e.g. x[index] = values")
+                                        hint)
         return False
+
+    def refuse_out(self, call):
+        """`np.exp(x, out=buf)` writes into buf behind the SSA's back: the derivative would read a
+        stale buf (or none), so it is refused rather than silently wrong."""
+        for k in call.keywords:
+            if k.arg == "out" and not (isinstance(k.value, gast.Constant) and k.value.value is None):
+                target = k.value.id if isinstance(k.value, gast.Name) else "result"
+                raise self.parsed.error(call, f"'{_spell(call.func)}(..., out=...)' writes its result into "
+                                        "an existing array in place, which cannot be differentiated",
+                                        "out= argument", f"assign the result instead: {target} = "
+                                        f"{_spell(call.func)}(...) without out=")
 
     def check_augmented(self, s, env):
         """`x += y` on an array changes it in place; we rebind x, so no other name may share it."""
@@ -513,17 +527,9 @@ class _Builder:
                 raise self.parsed.error(node, f"'{node.id}' has no attribute '{attr}'", "attribute") from None
         return ".".join([node.id] + list(reversed(parts))), obj, node.id, root
 
-    def refuse_out(self, call):
-        """`np.multiply(u, a, out=u)`: the result lands in an existing array, whose change the
-        derivative would not see."""
-        if any(k.arg == "out" for k in call.keywords):
-            raise self.parsed.error(call, f"'{_spell(call.func) or 'this call'}(..., out=...)' writes into an "
-                                    "existing array in place, which cannot be differentiated", "out= argument",
-                                    "assign the result instead: u = np.multiply(u, a)")
-
     def call(self, node, env, hint):
-        func = node.func
         self.refuse_out(node)
+        func = node.func
         args = [self.expr(a, env) for a in node.args]
         kwargs = {k.arg: self.expr(k.value, env) for k in node.keywords}
         if isinstance(func, gast.Attribute):

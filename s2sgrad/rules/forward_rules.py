@@ -24,7 +24,7 @@ from .sym import rt
 deflinear(np.sum, np.mean, np.reshape, np.transpose, np.ravel, np.array, np.asarray, np.asanyarray, np.copy,
           np.ascontiguousarray, np.matmul, np.dot, builtins.float, builtins.dict,
           ("method", "sum"), ("method", "mean"), ("method", "reshape"), ("method", "transpose"),
-          ("method", "ravel"), ("method", "flatten"), ("method", "copy"), ("method", "astype"),
+          ("method", "ravel"), ("method", "flatten"), ("method", "copy"), ("method", "astype"), ("method", "item"),
           ("method", "dot"), ("attr", "T"), ("attr", "real"))
 for _name in ("squeeze", "expand_dims", "swapaxes", "moveaxis", "cumsum", "roll", "flip", "fliplr",
               "flipud", "tile", "repeat", "trace", "diagonal", "triu", "tril", "broadcast_to", "outer", "inner",
@@ -236,10 +236,10 @@ def _interp_jvp(tangents, ans, x, xp, fp, left=None, right=None, period=None):
 
 
 defjvp(np.interp, _interp_jvp)
-defjvp(("method", "clip"), lambda tangents, ans, a, a_min=None, a_max=None: _total([
-    tangents[0] * _inside(a, a_min, a_max) if tangents[0] is not None else None,
-    _tangent(tangents, 1) * (a < a_min) if _tangent(tangents, 1) is not None else None,
-    _tangent(tangents, 2) * (a > a_max) if _tangent(tangents, 2) is not None else None]))
+defjvp(("method", "clip"), lambda tangents, ans, a, min=None, max=None: _total([
+    tangents[0] * _inside(a, min, max) if tangents[0] is not None else None,
+    _tangent(tangents, 1) * (a < min) if _tangent(tangents, 1) is not None else None,
+    _tangent(tangents, 2) * (a > max) if _tangent(tangents, 2) is not None else None]))
 
 
 # -- np.linalg ------------------------------------------------------------------------------------

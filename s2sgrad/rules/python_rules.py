@@ -8,6 +8,7 @@ import numpy as np
 
 from . import ALWAYS_SCALAR, REDUCTIONS, RULES, _key, defelementwise, defnondiff, defvjp
 from .elementwise import BINARY, UNARY, np_ns
+from .numpy_rules import _inside
 from .sym import Sym, rt, where
 from functools import partial
 
@@ -67,13 +68,20 @@ defvjp(("method", "reshape"), _method_reshape)
 defvjp(("method", "flatten"), lambda g, ans, a, order="C": np.reshape(g, np.shape(a)))
 defvjp(("method", "transpose"), _method_transpose)
 defvjp(("method", "astype"), lambda g, ans, a, dtype, *args, **kwargs: g)
-defvjp(("method", "clip"), RULES[_key(np.clip)][1].vjps[0])
+# x.clip(lo) and x.clip(max=hi) are valid, unlike np.clip(x, lo): the method's bounds are optional
+defvjp(("method", "clip"),
+       lambda g, ans, a, min=None, max=None: g * _inside(a, min, max),
+       lambda g, ans, a, min=None, max=None: g * (a < min),
+       lambda g, ans, a, min=None, max=None: g * (a > max), elementwise=True)
+# x.item() of a size-1 array is its one number (x.item(i) picks one: write x.flat[i] or x[i])
+defvjp(("method", "item"), lambda g, ans, a: np.reshape(g, np.shape(a)))
 defvjp(("attr", "T"), lambda g, ans, a: np.transpose(g))
 defvjp(("attr", "real"), lambda g, ans, a: g)
 defnondiff(("attr", "shape"), ("attr", "ndim"), ("attr", "size"), ("attr", "dtype"),
            ("method", "argmax"), ("method", "argmin"), ("method", "argsort"), ("method", "nonzero"),
            ("method", "any"), ("method", "all"), ("method", "keys"))
-ALWAYS_SCALAR.update(_key(k) for k in (("attr", "ndim"), ("attr", "size"), builtins.len, np.ndim, np.size))
+ALWAYS_SCALAR.update(_key(k) for k in (("attr", "ndim"), ("attr", "size"), builtins.len, np.ndim, np.size,
+                                        ("method", "item")))
 for name in ("sum", "mean", "prod", "max", "min"):
     REDUCTIONS.add(_key(("method", name)))
     REDUCTIONS.add(_key(getattr(np, name)))
