@@ -519,6 +519,226 @@ def np_scalar_fns(a):
 
 
 # ---------------------------------------------------------------------------
+# more NumPy (the systematic ufunc / shape / indexing checks) and Python forms
+# ---------------------------------------------------------------------------
+
+def ufuncs_autograd(x, y):
+    return np.sum(np.deg2rad(x) + np.rad2deg(x) / 50.0 + np.fabs(x) + np.floor(x) * x + np.ceil(x) + np.true_divide(x, y * y + 1.0)
+                  + np.mod(x, 1.7) + np.remainder(x, 2.3) + np.absolute(x) + np.degrees(x) / 50 + np.radians(x) + np.negative(x) + np.positive(x) + np.subtract(x, y) + np.divide(x, 2.0))
+
+def dot_scalar(a, x, A):
+    return np.sum(np.dot(a, x)) + np.sum(np.dot(x, A)) + np.sum(np.dot(A, A.T))
+
+def atleast(a, x):
+    return np.sum(np.atleast_1d(a) * 2.0) + np.sum(np.atleast_2d(x) ** 2) + np.sum(np.atleast_3d(x) ** 3)
+
+def tensordots(A, B):
+    return np.sum(np.tensordot(A, B, axes=([1], [0])) ** 2) + np.sum(np.tensordot(A, A, axes=2)) + np.sum(np.tensordot(A, B, axes=[(0, 1), (1, 0)]))
+
+def einsums(A, B):
+    return np.sum(np.einsum("ij->ji", A) * np.arange(12.0).reshape(4, 3)) + np.sum(np.einsum("ij,jk->ik", A, B) ** 2) + np.einsum("ij,ij", A, A) + np.sum(np.einsum("...j,j->...", A, B[:, 0]))
+
+def trace_offsets(A):
+    return np.trace(A, offset=-1) + np.trace(A, 1) + np.trace(A)
+
+def prod_clip_sort(x):
+    return np.prod(x) + np.sum(np.clip(x, -0.5, 0.5) ** 2) + np.sum(np.sort(x) * np.arange(5.0)) + np.sum(np.partition(x, 2)[:3] ** 2)
+
+def sum_keepdims_none(x):
+    return np.sum(np.sum(x, keepdims=True) * x) + np.sum(np.mean(x, axis=None, keepdims=True) * x) + np.sum(np.max(x, axis=(0, 1), keepdims=True) * x)
+
+def norm_ord_axis(A):
+    return np.sum(np.linalg.norm(A, ord=2, axis=1)) + np.sum(np.linalg.norm(A, ord=np.inf, axis=0)) + np.linalg.norm(A, ord=1) + np.linalg.norm(A, ord=-np.inf) + np.linalg.norm(A, np.inf) + np.sum(np.linalg.norm(A, ord=3, axis=0)) + np.sum(np.linalg.norm(A, axis=(0, 1), keepdims=True))
+
+def vector_norm_variants(x):
+    return np.linalg.norm(x, ord=-1) + np.linalg.norm(x, -np.inf) + np.linalg.norm(x, 0.5) + np.linalg.norm(x, ord=2)
+
+def inner_nd(A, B):
+    return np.sum(np.inner(A, B)) + np.sum(np.outer(A, B) ** 2)
+
+def reshape_forms(x):
+    return np.sum(x.reshape(2, 6) * np.arange(12.0).reshape(2, 6)) + np.sum(x.reshape((4, 3)) ** 2) + np.sum(np.reshape(x, -1) ** 3) + np.sum(x.ravel() * np.arange(12.0)) + np.sum(x.flatten() ** 2) + np.sum(np.ravel(x) ** 3)
+
+def swap_move(x):
+    return np.sum(np.swapaxes(x, 0, 2) ** 2 * np.arange(24.0).reshape(4, 3, 2)) + np.sum(np.moveaxis(x, 0, -1) * np.arange(24.0).reshape(3, 4, 2))
+
+def roll_axis_none(x):
+    return np.sum(np.roll(x, 1) * np.arange(12.0).reshape(3, 4)) + np.sum(np.roll(x, (1, 2), axis=(0, 1)) * np.arange(12.0).reshape(3, 4)) + np.sum(np.roll(x, -5, axis=1) * np.arange(12.0).reshape(3, 4))
+
+def repeat_axis(x):
+    return np.sum(np.repeat(x, [1, 2, 3], axis=0) * np.arange(24.0).reshape(6, 4)) + np.sum(np.repeat(x, 2, axis=1) ** 3) + np.sum(x.repeat(2) ** 2)
+
+def tile_more(x):
+    return np.sum(np.tile(x, (2, 2)) * np.arange(48.0).reshape(6, 8)) + np.sum(np.tile(x, (2, 1, 1)) ** 3)
+
+def diag_more(x, A):
+    return np.sum(np.diag(x, k=1) * np.arange(16.0).reshape(4, 4)) + np.sum(np.diag(A, 1) ** 2) + np.sum(np.diagonal(A, offset=-1) ** 2)
+
+def cumprod_axis(x):
+    return np.sum(np.cumprod(x, axis=1) * np.arange(12.0).reshape(3, 4)) + np.sum(np.cumprod(x) ** 2) + np.sum(x.cumsum(axis=0) ** 2) + np.sum(x.cumprod() ** 2)
+
+def squeeze_forms(x):
+    return np.sum(np.squeeze(x) * np.arange(6.0).reshape(2, 3)) + np.sum(x.squeeze(axis=0) ** 2) + np.sum(np.squeeze(x, axis=(0, 3)) ** 3)
+
+def expand_more(x):
+    return np.sum(np.expand_dims(x, axis=(0, 2)) ** 2) + np.sum(np.expand_dims(x, 1) * np.arange(6.0).reshape(2, 1, 3))
+
+def fancy_more(A):
+    i = np.array([0, 2, 2])
+    j = np.array([1, 0, 1])
+    return np.sum(A[i, j] * np.arange(3.0)) + np.sum(A[:, [2, 0, 2]] ** 2) + np.sum(A[[True, False, True]] ** 3) + np.sum(A[A > 0.0]) + np.sum(A[1:][j[:2]] ** 2) + np.sum(A[np.ix_([0, 2], [1, 2])] ** 2)
+
+def neg_index_2d(A):
+    return np.sum(A[::-1, ::-2] * np.arange(6.0).reshape(3, 2)) + np.sum(A[-2:, -3:-1] ** 2) + A[-1, -1] * A[-3, 0]
+
+def where_broadcast(x, a):
+    return np.sum(np.where(x > 0, a, x) * 2.0) + np.sum(np.where(x > 0.5, 1.0, x) ** 2) + np.sum(np.where(x > 0, x, a * x) ** 2)
+
+def max_min_broadcast(x, y, a):
+    return np.sum(np.maximum(x, y) ** 2) + np.sum(np.minimum(x, a) ** 2) + np.sum(np.maximum(a, y) * 3.0) + np.sum(np.fmin(x, y))
+
+def mean_std_ddof(x):
+    return np.std(x, ddof=1) + np.sum(np.var(x, axis=0, ddof=1)) + np.sum(np.mean(x, axis=(0, 1)))
+
+def sqrt_where(x):
+    return np.sum(np.sqrt(np.abs(x) + 1.0) * np.sign(x)) + np.sum(np.hypot(x, 2.0)) + np.sum(np.arctan2(x, 1.5)) + np.sum(np.sinc(x)) + np.sum(np.log(np.cosh(x)))
+
+def matmul_vec(A, v, w):
+    return v @ A @ w + np.sum(A @ w) + np.sum(v @ A) + np.vdot(v, v) + np.sum(np.matmul(v, A)) + np.sum(A.dot(w) ** 2) + w.dot(w)
+
+def scalar_array_mix(a, x):
+    return np.sum(a * x + x / a + a ** x + x ** a + a - x) * a
+
+def T_attr(A):
+    return np.sum(A.T @ A) + np.sum(A.T[0]) + A.shape[0] * A.shape[1] * np.sum(A) + len(A) * np.sum(A ** 2) / A.size
+
+
+def list_elem_aug(a, b):
+    xs = [a, b, a * b]
+    xs[0] += b
+    xs[2] = xs[2] * xs[0]
+    return xs[0] * xs[2] + xs[1]
+
+
+
+def math_more(a, b):
+    return math.pow(a, b) + math.fabs(a) + math.hypot(a, b) + math.atan2(a, b) + math.log(a, 2) + math.log10(a) + math.log1p(a) + math.expm1(b) + math.erf(a) + math.atan(a) + math.asin(a / 3) + math.acos(a / 3)
+
+
+
+def floordiv_mod(a, b):
+    return a % b + (a // b) * a + a % 1.0
+
+
+
+def global_read(a):
+    return a * SCALE
+
+
+
+SCALE = 3.0
+
+
+
+def chain_methods(x):
+    return x.sum(axis=1).mean() + x.T.dot(x).trace() + x.max(axis=0).sum() * x.min() + x.prod(axis=1).sum() + x.std(axis=0).sum() + x.var() + x.cumsum().sum() + x.clip(-0.5, 0.5).sum() + x.squeeze().sum() + x.flatten().sum() + x.mean(axis=0, keepdims=True).sum() + x.swapaxes(0, 1).sum() + x.diagonal().sum() + x.astype(float).sum() + x.copy().sum()
+
+
+
+def nested_returns_tuple(a, b):
+    def_ = _f3(a, b)
+    x, (y, z) = def_
+    return x * y + z
+
+
+
+def _f3(a, b):
+    return a * b, (a + b, a - b)
+
+
+
+def while_array(x):
+    n = 0
+    while np.sum(x ** 2) > 0.5 and n < 10:
+        x = x * 0.8
+        n += 1
+    return np.sum(x)
+
+
+
+def for_over_array_rows(A):
+    s = 0.0
+    for row in A:
+        s = s + np.sum(row) ** 2
+    for i, row in enumerate(A[::-1]):
+        s = s + i * np.sum(row ** 3)
+    return s
+
+
+
+def reversed_loop(x):
+    s = 0.0
+    for v in reversed(x):
+        s = s * 0.5 + v
+    for i in reversed(range(3)):
+        s = s + x[i] * i
+    return s
+
+
+
+def zero_grad_fns(x):
+    return np.sum(np.floor(x) + np.round(x) + np.sign(x) + (x > 0) * 1.0 + np.argmax(x) + np.rint(x) + np.trunc(x)) + np.sum(x)
+
+
+
+def early_return_loop(x):
+    for i in range(x.shape[0]):
+        if x[i] > 1.0:
+            return x[i] * i
+    return np.sum(x)
+
+
+
+def shadow_builtin(x):
+    sum_ = np.sum(x)
+    len_ = x.shape[0]
+    return sum_ / len_ + np.sum(x) / len(x)
+
+
+
+def int_float_mix(x):
+    n = x.shape[0]
+    return np.sum(x) * (n - 1) / n + np.sum(x ** n) + 2 ** n * np.sum(x)
+
+
+
+def chained_compare_arrays(x):
+    return np.sum(np.where((x > -0.5) & (x < 0.5), x ** 2, np.abs(x))) + np.sum(np.where(~(x > 0) | (x > 1), x, 0.0))
+
+
+
+def kron_scalar(a, A):
+    return np.sum(np.kron(np.eye(2), A) * a) + np.sum(np.kron(A, np.ones((2, 1))) ** 2)
+
+
+
+def multiple_assign(a):
+    b = c = a * 2.0
+    b = b + 1.0
+    return b * c
+
+
+
+def aug_attr_sub(A):
+    B = A.copy()
+    B[0] += A[1]
+    B[:, 1] -= 2.0 * A[:, 0]
+    B[1:, :] *= A[:-1, :]
+    B[B > 0] /= 2.0
+    return np.sum(B ** 2)
+
+
+# ---------------------------------------------------------------------------
 # refused constructs
 # ---------------------------------------------------------------------------
 
@@ -541,6 +761,22 @@ def or_value(a, b):
 
 def index_from_value(x):
     return x[int(x[0] > 0)]
+
+
+def rollaxis_fn(x):
+    return np.sum(np.rollaxis(x, 2) ** 3)
+
+
+def diagflat_fn(x):
+    return np.sum(np.diagflat(x) ** 2)
+
+
+def np_float64_cast(a):
+    return np.float64(a) * a
+
+
+def divmod_fn(a):
+    return divmod(a, 0.3)[1] * a
 
 
 def del_item(x):
@@ -695,6 +931,54 @@ GRADS = [
     (cast_sum, (R(3),), 0),
     (np_scalar_fns, (0.7,), 0),
     (index_from_value, (R(3),), 0),
+    # more NumPy and Python forms
+    (ufuncs_autograd, (R(5), R(5)), (0, 1)),
+    (dot_scalar, (0.7, R(3), R(3, 3)), (0, 1, 2)),
+    (atleast, (0.7, R(3)), (0, 1)),
+    (tensordots, (R(3, 4), R(4, 3)), (0, 1)),
+    (einsums, (R(3, 4), R(4, 2)), (0, 1)),
+    (trace_offsets, (R(4, 5),), 0),
+    (prod_clip_sort, (R(5),), 0),
+    (sum_keepdims_none, (R(3, 4),), 0),
+    (norm_ord_axis, (R(3, 4),), 0),
+    (vector_norm_variants, (R(4),), 0),
+    (inner_nd, (R(2, 3), R(4, 3)), (0, 1)),
+    (reshape_forms, (R(3, 4),), 0),
+    (swap_move, (R(2, 3, 4),), 0),
+    (roll_axis_none, (R(3, 4),), 0),
+    (repeat_axis, (R(3, 4),), 0),
+    (tile_more, (R(3, 4),), 0),
+    (diag_more, (R(3), R(4, 4)), (0, 1)),
+    (cumprod_axis, (R(3, 4),), 0),
+    (squeeze_forms, (R(1, 2, 3, 1),), 0),
+    (expand_more, (R(2, 3),), 0),
+    (fancy_more, (R(3, 3),), 0),
+    (neg_index_2d, (R(3, 4),), 0),
+    (where_broadcast, (R(4), 0.7), (0, 1)),
+    (max_min_broadcast, (R(3, 4), R(4), 0.3), (0, 1, 2)),
+    (mean_std_ddof, (R(3, 4),), 0),
+    (sqrt_where, (R(5),), 0),
+    (matmul_vec, (R(3, 4), R(3), R(4)), (0, 1, 2)),
+    (scalar_array_mix, (1.3, np.abs(R(4)) + 0.5), (0, 1)),
+    (T_attr, (R(3, 4),), 0),
+    (list_elem_aug, (0.7, 1.3), (0, 1)),
+    (math_more, (0.7, 1.3), (0, 1)),
+    (floordiv_mod, (0.7, 0.4), (0, 1)),
+    (global_read, (0.7,), 0),
+    (chain_methods, (R(3, 3),), 0),
+    (nested_returns_tuple, (0.7, 1.3), (0, 1)),
+    (while_array, (R(3),), 0),
+    (for_over_array_rows, (R(3, 2),), 0),
+    (reversed_loop, (R(4),), 0),
+    (zero_grad_fns, (R(4),), 0),
+    (early_return_loop, (np.array([0.3, 0.5, 1.5, 2.0]),), 0),
+    (early_return_loop, (np.array([0.3, 0.5, 0.5, 0.2]),), 0),
+    (shadow_builtin, (R(4),), 0),
+    (int_float_mix, (R(4),), 0),
+    (chained_compare_arrays, (R(6),), 0),
+    (kron_scalar, (0.7, R(2, 2)), (0, 1)),
+    (multiple_assign, (0.7,), 0),
+    (aug_attr_sub, (R(3, 3),), 0),
 ]
 
 # (function, arguments, wrt, what the message says)
