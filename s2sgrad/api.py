@@ -7,24 +7,41 @@ vs arrays) and shapes each gradient like its argument.
 import copy
 import functools
 import inspect
+import linecache
 import threading
 
 import numpy as np
 
 from . import trees
-from .errors import S2SGradError
+from .errors import Loc, S2SGradError
 from .transform import derive
 
 _cache = {}
 _cache_lock = threading.RLock()   # re-entrant: a derivative may compile another inside
 
 
+def _def_loc(func):
+    """The location of `func`'s def line (after its decorators), or None without a file."""
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return None
+    for lineno in range(code.co_firstlineno, code.co_firstlineno + 50):
+        line = linecache.getline(code.co_filename, lineno)
+        if not line:
+            return None
+        if line.lstrip().startswith(("def ", "async def ")):
+            return Loc(code.co_filename, lineno, len(line) - len(line.lstrip()), line)
+    return None
+
+
 def _normalize_wrt(func, wrt):
     params = list(inspect.signature(func).parameters.values())
     for p in params:
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.KEYWORD_ONLY):
-            raise S2SGradError(f"{func.__qualname__}: *args, **kwargs and keyword-only parameters "
-                               "are not supported", hint="give every parameter a plain name")
+            spelled = {p.VAR_POSITIONAL: f"*{p.name}", p.VAR_KEYWORD: f"**{p.name}"}.get(p.kind, p.name)
+            raise S2SGradError(f"{func.__qualname__}: parameter '{spelled}': *args, **kwargs and keyword-only "
+                               "parameters are not supported", _def_loc(func),
+                               "parameters", "give every parameter a plain name")
     names = [p.name for p in params]
     single = not isinstance(wrt, (tuple, list))
     items = [wrt] if single else list(wrt)

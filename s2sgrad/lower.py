@@ -39,7 +39,6 @@ _REFUSED = {
     gast.Lambda: ("lambda", "define the function with def at module level"),
     gast.ClassDef: ("class definition", "define classes outside the differentiated function"),
     gast.FunctionDef: ("nested def", "define helper functions at module level"),
-    gast.Delete: ("del", "remove the del statement"),
     gast.Import: ("import", "import at module level"),
     gast.ImportFrom: ("import", "import at module level"),
     gast.Starred: ("starred expression", "unpack into a fixed number of names"),
@@ -50,6 +49,14 @@ _REFUSED = {
                         "elsewhere write a list comprehension or a for loop"),
     gast.Match: ("match", "use if/elif"),
 }
+
+
+def _check_delete(parsed, s):
+    """`del name` only forgets a name; `del x[i]` / `del d[k]` would change a container in place."""
+    for target in s.targets:
+        if not isinstance(target, gast.Name):
+            raise parsed.error(s, "'del' of an item or attribute cannot be differentiated", "del",
+                               "build a new list or dict without the item instead")
 
 
 def _not_any(flags):
@@ -152,7 +159,7 @@ class _Lowerer:
             return self.for_loop(s, loop)
         if isinstance(s, gast.While):
             return self.while_loop(s, loop)
-        if isinstance(s, (gast.Assign, gast.Expr, gast.Raise, gast.Assert)):
+        if isinstance(s, (gast.Assign, gast.Expr, gast.Raise, gast.Assert, gast.Delete)):
             return [s], set(), isinstance(s, gast.Raise), None
         raise self.parsed.error(s, f"'{type(s).__name__}' statement cannot be differentiated",
                                 type(s).__name__)
@@ -166,6 +173,8 @@ class _Lowerer:
             self.refuse(s.iter)
             if s.orelse:
                 self.refuse(s)
+        elif isinstance(s, gast.Delete):
+            _check_delete(self.parsed, s)
         elif type(s) in _REFUSED:
             self.refuse(s)
         elif not isinstance(s, (gast.Break, gast.Continue, gast.Pass)):

@@ -60,9 +60,9 @@ def _spell(node):
 
 
 def bound_names(stmts):
-    """Names that statements bind: Python's local variables."""
+    """Names that statements bind (or `del`): Python's local variables."""
     return {sub.id for stmt in stmts for sub in walk(stmt)
-            if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Store)}
+            if isinstance(sub, gast.Name) and isinstance(sub.ctx, (gast.Store, gast.Del))}
 
 
 def assigned_names(stmts):
@@ -96,6 +96,7 @@ class _Builder:
         self.main = main or parsed          # the function being differentiated
         self.inlining = inlining            # helpers being inlined, outermost first
         self.passed = {}                    # a helper's parameters bound to its caller's values
+        self.immutable = set()              # parameters passed as Python / NumPy scalars
         self.view_made = main.view_made if main is not None and hasattr(main, "view_made") else set()
 
     def global_atom(self, path, value, root_name, root):
@@ -184,6 +185,13 @@ class _Builder:
             return self.for_loop(s, env)
         if isinstance(s, gast.While):
             return self.while_loop(s, env)
+        if isinstance(s, gast.Pass):
+            return env
+        if isinstance(s, gast.Delete):
+            # Python forgets the name: a later read on this path is an error here, as it would be there
+            for target in s.targets:
+                env[target.id] = ir.UNDEFINED
+            return env
         raise self.parsed.error(s, f"'{type(s).__name__}' is not supported here", type(s).__name__)
 
     def calls_user_code(self, call, env):
@@ -282,6 +290,8 @@ class _Builder:
         """`x += y` on an array changes it in place; we rebind x, so no other name may share it."""
         target = s.targets[0].id
         current = env.get(target)
+        if isinstance(current, ir.Var) and current in self.immutable:
+            return      # a float is never changed in place: `y = a; y += b` rebinds y only
         if isinstance(current, ir.Var) and self.passed.get(target) is current:
             raise self.parsed.error(s, f"'{target} {_AUG.get(type(s.value.op), 'op')}= ...' would change the "
                                     f"caller's array in place", "aliasing",
@@ -484,7 +494,7 @@ class _Builder:
         return self.opaque(node, env, hint=hint)
 
     def name(self, node, env):
-        if node.id in env:
+        if node.id in env and env[node.id] is not ir.UNDEFINED:
             return env[node.id]
         if node.id in self.locals:
             raise self.parsed.error(node, f"'{node.id}' may be used before it is assigned on this path",
@@ -627,6 +637,7 @@ class _Builder:
         helper = _Builder(parsed, self.main, self.inlining + (func,))
         helper.block = self.block
         helper.passed = {n: v for n, v in passed.items() if isinstance(v, ir.Var)}
+        helper.immutable = self.immutable
         ret = parsed.node.body[-1]
         try:
             env = helper.statements(parsed.node.body[:-1], env)
@@ -732,11 +743,13 @@ def _hint(target):
     return _hint_name(target.id) if isinstance(target, gast.Name) else ".t"
 
 
-def build(parsed):
-    """The SSA graph of a lowered function."""
+def build(parsed, scalars=()):
+    """The SSA graph of a lowered function; `scalars` names the parameters passed
+    as Python or NumPy scalars (immutable, so augmented assignments cannot alias)."""
     node = parsed.node
     builder = _Builder(parsed)
     params = [ir.Var(a.id) for a in node.args.args]
+    builder.immutable = {p for p in params if p.hint in scalars}
     env = {a.id: p for a, p in zip(node.args.args, params)}
     builder.block = []
     ret = node.body[-1]

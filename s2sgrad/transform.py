@@ -34,7 +34,8 @@ def build_graph(func, arg_kinds=(), checkpoints=None):
     names = [a.id for a in parsed.node.args.args]
     dicts = [n for n, k in zip(names, arg_kinds) if k == "dict"] if arg_kinds or not names else None
     lower(parsed, dicts=dicts, checkpoints=checkpoints)
-    graph = ssa.prune(ssa.build(parsed))
+    scalars = {n for n, k in zip(names, arg_kinds) if k == "scalar"}
+    graph = ssa.prune(ssa.build(parsed, scalars))
     guards = aliasing.check(graph)
     if guards:
         _insert_guards(graph.body, guards)

@@ -83,10 +83,9 @@ def uses_nested_def(x):
 
 
 def uses_del(x):
-    y = x * x
-    z = y + x
-    del y  # <-- here
-    return z
+    ys = [x * x, x]
+    del ys[0]  # <-- here
+    return ys[0]
 
 
 async def uses_async(x):  # <-- here
