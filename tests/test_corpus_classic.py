@@ -1028,3 +1028,44 @@ def test_refused(f, args, wrt, message):
     with pytest.raises(sg.S2SGradError, match=message) as info:
         sg.grad(f, wrt=wrt)(*args)
     assert "test_corpus_classic.py:" in str(info.value)
+
+
+# ---------------------------------------------------------------------------
+# second order: hvp against central differences of the gradient
+# ---------------------------------------------------------------------------
+
+# Second order through code that writes in place: the generated gradient restores
+# what the function overwrote, and differentiating that again is refused (the
+# message points into the generated gradient, whose line it names).
+HVP_REFUSED = {"index_write", "rnn_rows", "list_elem_aug", "aug_attr_sub"}
+
+
+def _first_float_wrt(row):
+    f, args, wrt = row
+    i = wrt[0] if isinstance(wrt, tuple) else wrt
+    x = args[i]
+    return isinstance(x, float) or (isinstance(x, np.ndarray) and x.dtype.kind == "f")
+
+
+HVP_ROWS = [row for row in GRADS if _first_float_wrt(row)]
+
+
+@pytest.mark.parametrize("f, args, wrt", HVP_ROWS, ids=_ids(HVP_ROWS))
+def test_hvp(f, args, wrt):
+    i = wrt[0] if isinstance(wrt, tuple) else wrt
+    x = args[i]
+    v = np.random.default_rng(len(f.__name__)).standard_normal(np.shape(x)) if np.ndim(x) else 0.7
+    if f.__name__ in HVP_REFUSED:
+        with pytest.raises(sg.S2SGradError, match="cannot be differentiated again|shares its memory"):
+            sg.hvp(f, wrt=i)(*copy.deepcopy(args), v)
+        return
+    gradient = sg.grad(f, wrt=i)
+
+    def grad_at(t):
+        moved = list(copy.deepcopy(args))
+        moved[i] = x + t * v
+        return np.asarray(gradient(*moved), dtype=float)
+    eps = 1e-5
+    want = (grad_at(eps) - grad_at(-eps)) / (2 * eps)
+    got = sg.hvp(f, wrt=i)(*copy.deepcopy(args), v)
+    np.testing.assert_allclose(np.asarray(got, dtype=float), want, rtol=1e-4, atol=1e-6)
