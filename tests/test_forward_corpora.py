@@ -267,3 +267,37 @@ def test_what_reverse_mode_refuses_is_refused_or_right_in_forward_mode(fn, args,
         check_jvp(fn, args, indices, _tangents(args, indices, np.random.default_rng(0)))
     except sg.S2SGradError as err:
         _names_a_line(err, fn)
+
+
+def _scalar_rows():
+    """Rows with a scalar result whose gradient works: forward mode over that gradient (hvp)."""
+    out = []
+    for rid, fn, args, idx in ROWS:
+        if rid.startswith("bench"):
+            continue
+        value = fn(*copy.deepcopy(args))
+        if not isinstance(value, (dict, list, tuple)) and np.size(value) == 1:
+            out.append((rid, fn, args, idx))
+    return out
+
+
+@pytest.mark.parametrize("fn, args, indices", _params(_scalar_rows()))
+def test_hvp_is_refused_or_matches_differences_of_grad(fn, args, indices):
+    """Forward mode over the generated gradient: the Hessian along a random direction
+    against central differences of sg.grad (checked by the corpora), or an S2SGradError
+    (second order refuses more than first order: see docs/errors.md)."""
+    df = sg.grad(fn, wrt=indices)
+    try:
+        df(*copy.deepcopy(args))
+    except sg.S2SGradError:
+        return
+    tangents = _tangents(args, indices, np.random.default_rng(0))
+    try:
+        got = sg.hvp(fn, wrt=indices)(*copy.deepcopy(args), tuple(tangents[i] for i in indices))
+    except sg.S2SGradError as err:
+        assert ".py:" in str(err) or "<s2sgrad:" in str(err), str(err)
+        return
+    moving = [t if i in indices else (None if t is None else trees.zeros_like(t)) for i, t in enumerate(tangents)]
+    want = (_flat(df(*_axpy(args, moving, EPS))) - _flat(df(*_axpy(args, moving, -EPS)))) / (2 * EPS)
+    rtol = max(_rtol(args), 1e-4)
+    assert_close(_flat(got), want, rtol=rtol, atol=rtol * max(1.0, np.max(np.abs(want), initial=0.0)))
