@@ -14,7 +14,7 @@ import numpy as np
 
 from .runtime import _shape, jet_adjoint_last, prefix_jets, times_jet, unbroadcast, zeros_like
 
-__all__ = ["sinc_slope", "unconcat", "reconcat", "unsplit", "resplit", "untile", "unrepeat", "unpad", "untake",
+__all__ = ["sinc_slope", "exponent_tangent", "unconcat", "reconcat", "unsplit", "resplit", "untile", "unrepeat", "unpad", "untake",
            "untake_along_axis", "undiag", "undiagonal", "unpermute", "repermute", "unique_adjoint", "reunique",
            "cumsum_adjoint", "cumprod_adjoint", "cumprod_tangent", "undiff", "trapezoid_y", "trapezoid_x",
            "average_weights", "average_weights_adjoint", "interp_fp", "interp_slope", "interp_slope_fp",
@@ -52,6 +52,17 @@ def _along(axis, ndim, index):
 def _adjoint_of_output(g, i, like):
     """Output i's adjoint from a tuple output's adjoint, as an array shaped like `like`."""
     return np.broadcast_to(g[i], np.shape(like))
+
+
+def exponent_tangent(t, ans, x):
+    """The exponent's part of the tangent of ans = x ** y along (x, y) + s (., t):
+    t * ans * log(x), and exactly 0 where t is 0. An exponent that does not move (an
+    int, or a constant that shares a tuple with a moving value, which forward mode
+    cannot tell apart) must not bring log of a negative base, nan, into the tangent."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        term = t * ans * np.log(x)
+    out = np.where(np.asarray(t) == 0, 0.0, term)
+    return out if np.ndim(out) else out[()]
 
 
 def sinc_slope(x, n=1):

@@ -749,6 +749,15 @@ def conv2d_loops(x, w):
     return np.sum(np.maximum(out, 0) ** 2)
 
 
+
+def lp_penalties(w, x):
+    # integer exponents that share tuples with the weights (forward mode gave nan here:
+    # 0 * log of a negative base for the exponent's zero tangent)
+    total = 0.0
+    for v, p in [(w, 2), (x, 3)]:
+        total = total + np.sum(v ** p) / p
+    return total + np.sum(np.power(w, 3)) + np.sum(np.float_power(x, 2))
+
 # ---------------------------------------------------------------------------
 # inputs
 # ---------------------------------------------------------------------------
@@ -885,6 +894,7 @@ GRADS = [
     (softmax_temperature, (R(4), 1.5), (0, 1)),
     (batched_attn, (R(2, 3, 4), R(2, 5, 4), R(2, 5, 2)), (0, 1, 2)),
     (conv2d_loops, (R(5, 5), R(3, 3)), (0, 1)),
+    (lp_penalties, (np.array([-0.7, 1.2, -1.5]), np.array([0.4, -0.9])), (0, 1)),
 ]
 
 # (function, arguments, wrt): an array result, checked through vjp

@@ -39,6 +39,8 @@ MISSING = {
     "restore_part",
     # Called only by vjp backward functions, which are never differentiated again.
     "fresh_copy",
+    # Called only by forward-mode code (the power rule's JVP), which is never differentiated again.
+    "exponent_tangent",
 }
 
 

@@ -11,6 +11,7 @@ Conventions match the reverse rules (numpy_rules.py, linalg_rules.py): ties
 and kinks as there; cholesky and eigh see the symmetric part of the tangent.
 """
 import builtins
+import math
 import operator
 
 import numpy as np
@@ -75,6 +76,19 @@ def _total(terms):
 
 def _tangent(tangents, i):
     return tangents[i] if i < len(tangents) else None
+
+
+def _power_jvp(tangents, ans, x, y):
+    """t_x * y x^(y-1) + t_y * x^y log(x), the second term exactly 0 where t_y is: forward
+    mode treats every value read from a tuple that holds a moving one as moving, so an
+    integer exponent there has a zero tangent, and 0 * log(negative base) would be nan."""
+    base = tangents[0] * (y * x ** (y - 1)) if tangents[0] is not None else None
+    exponent = rt.exponent_tangent(tangents[1], ans, x) if _tangent(tangents, 1) is not None else None
+    return _total([base, exponent])
+
+
+for _prim in (np.power, np.float_power, operator.pow, math.pow):
+    defjvp(_prim, _power_jvp)
 
 
 def diff_ends(prepend, append, prepend_t=None, append_t=None):
