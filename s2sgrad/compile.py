@@ -8,10 +8,29 @@ user function's own closure cells are shared, not copied.
 """
 import itertools
 import linecache
+import re
 import textwrap
 import types
 
 _serial = itertools.count(1)
+_sources = {}          # generated file name -> the file of the function it differentiates
+_LINE_COMMENT = re.compile(r"#\s*line (\d+)(?: of ([^:]+))?: (.*)")
+
+
+def origin(filename, lineno):
+    """For a line of generated code, where the user's code it comes from is:
+    "model.py:32: y[i] = x * 2" (from the nearest `# line N: ...` comment above
+    it), or "" if it is not generated code or no comment precedes it."""
+    user_file = _sources.get(filename)
+    if user_file is None:
+        return ""
+    lines = linecache.getlines(filename)
+    for text in reversed(lines[:lineno]):
+        found = _LINE_COMMENT.search(text)
+        if found:
+            number, helper_file, code = found.groups()    # "line 7 of helpers.py": an inlined helper
+            return f"{helper_file or user_file}:{number}: {code.strip()}"
+    return ""
 
 
 def compile_function(source, funcname, user_func, bindings, tag):
@@ -27,6 +46,7 @@ def compile_function(source, funcname, user_func, bindings, tag):
     # replace the source that tracebacks -- and second derivatives -- read
     filename = f"<s2sgrad:{user_func.__qualname__}.{tag}:{next(_serial)}>"
     linecache.cache[filename] = (len(wrapper), None, wrapper.splitlines(True), filename)
+    _sources[filename] = user_func.__code__.co_filename
     namespace = {}
     exec(compile(wrapper, filename, "exec"), user_func.__globals__, namespace)
     inner = namespace["__s2sgrad_scope__"](*[bindings.get(p) for p in params])

@@ -13,6 +13,7 @@ class Loc:
     lineno: int
     col: int = 0
     line: str = ""
+    origin: str = ""     # for a line of generated code: the user's line it comes from
 
     def __str__(self):
         return f"{self.filename}:{self.lineno}"
@@ -39,6 +40,8 @@ class S2SGradError(Exception):
                 indent = len(stripped) - len(stripped.lstrip())
                 caret = " " * (max(loc.col, indent) - indent + 4) + "^"
                 text += f"\n    {stripped.lstrip()}\n{caret}"
+            if loc.origin:
+                text += f"\nin the derivative of {loc.origin}"
         if hint:
             text += f"\nhint: {hint}"
         return text

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import gast
 
+from .compile import origin
 from .errors import Loc, S2SGradError
 
 _MISSING = object()
@@ -29,7 +30,7 @@ class Parsed:
     def loc(self, node):
         lineno = getattr(node, "lineno", None) or 0
         line = self.lines[lineno - 1] if 0 < lineno <= len(self.lines) else ""
-        return Loc(self.filename, lineno, getattr(node, "col_offset", 0) or 0, line)
+        return Loc(self.filename, lineno, getattr(node, "col_offset", 0) or 0, line, origin(self.filename, lineno))
 
     def error(self, node, message, construct=None, hint=None):
         return S2SGradError(message, self.loc(node), construct, hint)

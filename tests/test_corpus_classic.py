@@ -13,6 +13,7 @@ exercise each of those constructs, one or two per function.
 ``S2SGradError`` with the message pinned here.
 """
 import copy
+import linecache
 import math
 
 import numpy as np
@@ -1036,7 +1037,7 @@ def test_refused(f, args, wrt, message):
 
 # Second order through code that writes in place: the generated gradient restores
 # what the function overwrote, and differentiating that again is refused (the
-# message points into the generated gradient, whose line it names).
+# message names the generated gradient's line and the user's line behind it).
 HVP_REFUSED = {"index_write", "rnn_rows", "list_elem_aug", "aug_attr_sub"}
 
 
@@ -1056,8 +1057,14 @@ def test_hvp(f, args, wrt):
     x = args[i]
     v = np.random.default_rng(len(f.__name__)).standard_normal(np.shape(x)) if np.ndim(x) else 0.7
     if f.__name__ in HVP_REFUSED:
-        with pytest.raises(sg.S2SGradError, match="cannot be differentiated again|shares its memory"):
+        with pytest.raises(sg.S2SGradError, match="cannot be differentiated again|shares its memory") as info:
             sg.hvp(f, wrt=i)(*copy.deepcopy(args), v)
+        # the generated line, and for a line of the reverse sweep the user's line it differentiates
+        loc = info.value.loc
+        assert loc.filename.startswith("<s2sgrad:")
+        generated = linecache.getlines(loc.filename)
+        sweep = next(n for n, text in enumerate(generated, 1) if "# reverse sweep" in text)
+        assert (loc.lineno > sweep) == str(info.value).count("in the derivative of " + __file__ + ":")
         return
     gradient = sg.grad(f, wrt=i)
 
