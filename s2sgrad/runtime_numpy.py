@@ -15,7 +15,7 @@ import numpy as np
 from .runtime import _shape, jet_adjoint_last, prefix_jets, times_jet, unbroadcast, zeros_like
 
 __all__ = ["sinc_slope", "exponent_tangent", "unconcat", "reconcat", "unsplit", "resplit", "untile", "unrepeat", "unpad", "untake",
-           "untake_along_axis", "undiag", "undiagonal", "unpermute", "repermute", "unique_adjoint", "reunique",
+           "untake_along_axis", "undiag", "undiagonal", "unrollaxis", "unpermute", "repermute", "unique_adjoint", "reunique",
            "cumsum_adjoint", "cumprod_adjoint", "cumprod_tangent", "undiff", "trapezoid_y", "trapezoid_x",
            "average_weights", "average_weights_adjoint", "interp_fp", "interp_slope", "interp_slope_fp",
            "inner_lhs", "inner_rhs", "tensordot_lhs", "tensordot_rhs", "kron_lhs", "kron_rhs", "einsum_adjoint",
@@ -210,6 +210,14 @@ def undiag(g, v, k=0):
     if np.ndim(v) == 1:
         return np.diagonal(g, k).copy()
     return undiagonal(g, v, k, 0, 1)
+
+
+def unrollaxis(g, a, axis, start=0):
+    """Adjoint of np.rollaxis(a, axis, start): move the axis back from where it went."""
+    n = np.ndim(a)
+    axis = axis % n
+    start = start + n if start < 0 else start
+    return np.moveaxis(g, start - 1 if axis < start else start, axis)
 
 
 def undiagonal(g, a, offset=0, axis1=0, axis2=1):

@@ -838,6 +838,9 @@ IDX = np.array([2, 0, 2, 1])
 
 # (function, arguments, wrt): a scalar result, checked through grad
 GRADS = [
+    (rollaxis_fn, (R(2, 3, 4),), 0),
+    (diagflat_fn, (R(2, 2),), 0),
+    (np_float64_cast, (0.7,), 0),
     (identity, (0.7,), 0),
     (negate, (0.7,), 0),
     (rename, (0.7,), 0),

@@ -23,11 +23,11 @@ from .numpy_rules import _COPYING_PAD_MODES, _inside, _no_period, _no_where, _no
 from .sym import rt
 
 deflinear(np.sum, np.mean, np.reshape, np.transpose, np.ravel, np.array, np.asarray, np.asanyarray, np.copy,
-          np.ascontiguousarray, np.matmul, np.dot, builtins.float, builtins.dict,
+          np.ascontiguousarray, np.matmul, np.dot, builtins.float, np.float64, builtins.dict,
           ("method", "sum"), ("method", "mean"), ("method", "reshape"), ("method", "transpose"),
           ("method", "ravel"), ("method", "flatten"), ("method", "copy"), ("method", "astype"), ("method", "item"),
           ("method", "dot"), ("attr", "T"), ("attr", "real"))
-for _name in ("squeeze", "expand_dims", "swapaxes", "moveaxis", "cumsum", "roll", "flip", "fliplr",
+for _name in ("squeeze", "expand_dims", "swapaxes", "moveaxis", "rollaxis", "diagflat", "cumsum", "roll", "flip", "fliplr",
               "flipud", "tile", "repeat", "trace", "diagonal", "triu", "tril", "broadcast_to", "outer", "inner",
               "vdot", "tensordot", "kron", "einsum", "convolve", "correlate", "take", "concatenate", "stack",
               "hstack", "vstack", "column_stack", "atleast_1d", "atleast_2d", "trapezoid", "trapz"):

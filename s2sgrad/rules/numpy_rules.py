@@ -237,6 +237,7 @@ defvjp([np.atleast_1d, np.atleast_2d, np.atleast_3d], lambda g, ans, ary: np.res
 defvjp(np.broadcast_to, lambda g, ans, array, shape, subok=False: rt.unbroadcast(g, array))
 defvjp(np.swapaxes, lambda g, ans, a, axis1, axis2: np.swapaxes(g, axis1, axis2))
 defvjp(np.moveaxis, lambda g, ans, a, source, destination: np.moveaxis(g, destination, source))
+defvjp(np.rollaxis, lambda g, ans, a, axis, start=0: rt.unrollaxis(g, a, axis, start))
 
 
 def _negated(shift):
@@ -283,6 +284,7 @@ defvjp(np.dsplit, lambda g, ans, ary, indices_or_sections: rt.unsplit(g, ary, in
 defvjp(np.take, lambda g, ans, a, indices, axis=None, out=None, mode="raise": rt.untake(g, a, indices, axis, mode))
 defvjp(np.take_along_axis, lambda g, ans, arr, indices, axis=-1: rt.untake_along_axis(g, arr, indices, axis))
 defvjp(np.diag, lambda g, ans, v, k=0: rt.undiag(g, v, k))
+defvjp(np.diagflat, lambda g, ans, v, k=0: np.reshape(np.diag(g, k), np.shape(v)))
 defvjp(np.diagonal, lambda g, ans, a, offset=0, axis1=0, axis2=1: rt.undiagonal(g, a, offset, axis1, axis2))
 defvjp(np.trace, lambda g, ans, a, offset=0, axis1=0, axis2=1, dtype=None, out=None:
        rt.undiagonal(np.expand_dims(as_sym(g), -1), a, offset, axis1, axis2))

@@ -26,6 +26,8 @@ defnondiff(operator.floordiv, operator.invert, operator.and_, operator.or_, oper
 # builtins
 defelementwise(builtins.abs, lambda ans, x: np.sign(x))
 defvjp(builtins.float, lambda g, ans, x: g, keeps_scalars=True, elementwise=True)
+# np.float64(x) is float(x) for a number and a float64 copy for an array
+defvjp(np.float64, lambda g, ans, x: g, keeps_scalars=True, elementwise=True)
 
 
 # Python's max/min return the first of equal arguments, so ties go to it.

@@ -177,6 +177,7 @@ defvjp(rt_impl.sinc_slope, lambda g, ans, x, n=1: g * rt.sinc_slope(x, n + 1), N
 
 deflinear(rt_impl.unconcat, rt_impl.reconcat, rt_impl.unsplit, rt_impl.resplit, rt_impl.untile, rt_impl.unrepeat,
           rt_impl.unpad, rt_impl.untake, rt_impl.untake_along_axis, rt_impl.undiag, rt_impl.undiagonal,
+          rt_impl.unrollaxis,
           rt_impl.unpermute, rt_impl.repermute, rt_impl.unique_adjoint, rt_impl.reunique, rt_impl.cumsum_adjoint,
           rt_impl.undiff, rt_impl.average_weights, rt_impl.average_weights_adjoint, rt_impl.interp_slope_fp,
           rt_impl.as_columns, rt_impl.from_columns, args=(0,))
@@ -204,6 +205,7 @@ defvjp(rt_impl.untake, lambda G, ans, g, a, indices, axis=None, mode="raise": np
 defvjp(rt_impl.untake_along_axis, lambda G, ans, g, arr, indices, axis=-1: np.take_along_axis(G, indices, axis),
        nograd, nograd, nograd)
 defvjp(rt_impl.undiag, lambda G, ans, g, v, k=0: np.diag(G, k), nograd, nograd)
+defvjp(rt_impl.unrollaxis, lambda G, ans, g, a, axis, start=0: np.rollaxis(G, axis, start), nograd, nograd, nograd)
 defvjp(rt_impl.undiagonal, lambda G, ans, g, a, offset=0, axis1=0, axis2=1:
        rt.unbroadcast(np.diagonal(G, offset, axis1, axis2), g), nograd, nograd, nograd, nograd)
 # sort and unique: the order, and which elements are equal, are locally constant in a
