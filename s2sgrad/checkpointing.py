@@ -29,8 +29,12 @@ def _tuple(names, store=False):
     return gast.Tuple([name(n, store) if isinstance(n, str) else n for n in names], ctx)
 
 
-def _def(fname, params, body):
-    args = gast.arguments([gast.Name(p, gast.Param(), None, None) for p in params], [], None, [], [], None, [])
+def _def(fname, params, body, bound=()):
+    """`def fname(*params, b=b, ...)`: the names in `bound` it reads are taken when it is
+    defined, not when it runs."""
+    frozen = sorted(set(bound) & (free_names(body) - set(params)))
+    args = gast.arguments([gast.Name(p, gast.Param(), None, None) for p in list(params) + frozen], [], None, [], [],
+                          None, [name(b) for b in frozen])
     return gast.FunctionDef(fname, args, body, [], None, None, [])
 
 
@@ -106,19 +110,36 @@ def _step_functions(rev, s, fwd_body, rev_body, c_names, outs, index, spelled):
     once) and, for a while loop, `more` (its condition)."""
     step, taped, more = spelled
     kept = rev.kept(_needed(rev, s, rev_body, c_names, index), rev_body, as_tuple=True)
+    rebound = _rebound_around(rev, s)
     body = list(fwd_body)
     if more is not None:
         cond = [rev.emit.statement(e) for e in s.cond_block]
         if free_names(body) & rev.defined(s.cond_block):
             body = cond + body          # the body reads values of the condition: recompute them
-    defs = [_def(taped, [index] + c_names, body + [gast.Return(gast.Tuple([_tuple(outs), kept], gast.Load()))])]
+    defs = [_def(taped, [index] + c_names, body + [gast.Return(gast.Tuple([_tuple(outs), kept], gast.Load()))],
+                 rebound)]
     values_only = gast.Subscript(call(name(taped), [name(index)] + [name(n) for n in c_names]),
                                  gast.Constant(0, None), gast.Load())
-    defs.append(_def(step, [index] + c_names, [gast.Return(values_only)]))
+    defs.append(_def(step, [index] + c_names, [gast.Return(values_only)], rebound))
     if more is not None:
         defs.append(_def(more, c_names, [rev.emit.statement(e) for e in s.cond_block] +
-                         [gast.Return(rev.emit.atom(s.cond))]))
+                         [gast.Return(rev.emit.atom(s.cond))], rebound))
     return defs
+
+
+def _rebound_around(rev, s):
+    """Names that a loop around `s` assigns again on its next iteration. The step
+    functions are kept on that loop's tape and run again in its reverse sweep, after
+    the names have moved on, so they take these values when they are defined (a
+    closure would see the last iteration's)."""
+    names = set()
+    for loop in ir.walk(rev.graph.body):
+        if isinstance(loop, (ir.For, ir.While)) and loop is not s and any(st is s for st in ir.walk(loop.body)):
+            block = list(ir.walk(loop.body)) + list(ir.walk(getattr(loop, "cond_block", [])))
+            names |= rev.defined(block, [rev.names.var(c) for c in loop.carried])
+            if isinstance(loop, ir.For):
+                names.add(rev.names.var(loop.index))
+    return names
 
 
 def _adjoints_through(rev, s, active, touched, rev_body):
