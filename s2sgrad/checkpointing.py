@@ -90,7 +90,9 @@ def _read_after(graph, loop, v):
     inside = {id(st) for st in ir.walk(loop.body)}
     if graph.result is v:
         return True
-    return any(id(st) not in inside and (v in ir.reads(st) or any(v in outs for outs in ir.region_results(st)))
+    # the loop's own results are the body's (an index the loop carries: step_taped returns it)
+    return any(id(st) not in inside and (v in ir.reads(st) or
+                                         st is not loop and any(v in outs for outs in ir.region_results(st)))
                for st in ir.walk(graph.body))
 
 

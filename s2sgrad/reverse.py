@@ -598,13 +598,15 @@ class Reverse(RuleContext):
         for c, i, o, y in active:
             self.state.pop(c, None)
 
-        after = []
-        for c, i, o, y in active:
-            self.contribute(i, name(self.names.adjoint(y)), after)
+        # the loop's code first: what it passes through the sweep depends on the
+        # adjoints live before it, not on those the initial values get after it
         if s.checkpoint is not None:
             fwd, rev_loop = checkpointing.loop_code(self, s, fwd_body, rev_body, carried, active, touched)
         else:
             fwd, rev_loop = self.loop_code(s, fwd_body, rev_body, carried)
+        after = []
+        for c, i, o, y in active:
+            self.contribute(i, name(self.names.adjoint(y)), after)
         return fwd, pre + rev_loop + after
 
     def can_coalesce(self, s, c, o):

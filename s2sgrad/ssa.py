@@ -381,7 +381,9 @@ class _Builder:
         bounds = [self.expr(a, env, ".n") for a in call.args]
         body, exit_test = self.loop_exit(s.body)
         names = self.carried_names(body + [s.target], env)
-        names = [n for n in names if n != s.target.id]
+        # an index bound before the loop is carried: with no trips Python keeps its value
+        keeps = env.get(s.target.id, ir.UNDEFINED) is not ir.UNDEFINED and not s.target.id.startswith(".")
+        names = [n for n in names if n != s.target.id or keeps]
         carried = [ir.Var(_hint_name(n)) for n in names]
         index = ir.Var(_hint_name(s.target.id))
         inner = dict(env, **dict(zip(names, carried)))
@@ -397,7 +399,7 @@ class _Builder:
                          [inner[n] for n in names], outs, self.parsed.loc(s), exit_atom, snapshots))
         env = dict(env)
         env.update(zip(names, outs))
-        if not s.target.id.startswith("."):
+        if not s.target.id.startswith(".") and not keeps:
             env[s.target.id] = index   # Python keeps the last index after the loop
         return env
 

@@ -323,14 +323,7 @@ REFUSED = {
 }
 
 # crashes found by this corpus and not fixed yet: xfail(strict=True), so a fix is reported
-KNOWN_BUGS = {
-    "trajectory[n=5]": "UnboundLocalError in step_back: an array written in place and appended to an "
-                  "outer list passes an adjoint ('du') into the sweep that is made only inside the body",
-    "index_after_loop[n=0]": "a zero-trip loop whose index was bound before it: the stored derivative "
-                             "raises UnboundLocalError, the checkpointed one uses None (schedule.last())",
-    "index_after_loop_option[n=0]": "as index_after_loop[n=0]",
-    "shadowed_zero_trip[n=1]": "as index_after_loop[n=0] (range(1, 1) has no trips)",
-}
+KNOWN_BUGS = {}
 
 # float32 programs: the derivative is float32 arithmetic, so checked to float32 round-off
 # and against finite differences with a wide step
