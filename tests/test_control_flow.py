@@ -388,6 +388,14 @@ def for_continue(x, n):
     return s
 
 
+def index_kept(x, n):
+    i = 2
+    s = x
+    for i in range(1, n):
+        s = np.sin(s) * i
+    return s * i        # with no trips, i is still 2
+
+
 def return_in_loop(x, n):
     s = 0.0
     for i in range(n):
@@ -737,6 +745,8 @@ CASES = [
     Case(for_break, (0.5, 10), (0,), "runs-out"),
     Case(for_continue, (1.2, 6), (0,), "data-continue"),
     Case(for_continue, (0.5, 6), (0,), "index-continue"),
+    Case(index_kept, (0.7, 1), (0,), "no-trips"),
+    Case(index_kept, (0.7, 4), (0,), "trips"),
     Case(return_in_loop, (1.0, 5), (0,), "returns-in-loop"),
     Case(return_in_loop, (0.2, 5), (0,), "returns-after"),
     Case(nested_two, (X23, V3), BOTH),
