@@ -277,6 +277,38 @@ def shadowed_zero_trip(x, n, k):
     return s * t
 
 
+def while_marker_in_plain_loop(x, w, k):
+    u = x.copy()
+    for e in range(3):                               # the condition reads the outer index
+        c = 0
+        while sg.checkpointed(c < e + 2, snapshots=k):
+            u = np.sin(u * w) + 0.1 * e
+            c = c + 1
+    return np.sum(u * u)
+
+
+def nested_markers_outer_index(x, w, n, k):
+    u = x.copy()
+    for t in sg.checkpointed(range(n), snapshots=k):
+        scale = 0.5 + 0.1 * t
+        for j in sg.checkpointed(range(t + 1), snapshots=k):
+            u = np.tanh(u * scale + w * j)
+    return np.sum(u ** 2)
+
+
+def marker_in_helper_loop(x, w, n, k):
+    u = x.copy()
+    for e in range(2):
+        u = _relax_steps(u, w * (e + 1), n, k)
+    return np.sum(u * x)
+
+
+def _relax_steps(u, w, n, k):
+    for t in sg.checkpointed(range(n), snapshots=k):
+        u = 0.5 * u + 0.5 * np.cos(w * u)
+    return u
+
+
 X5 = np.array([0.3, -0.2, 0.5, 0.1, 0.4])
 
 # (program, args, wrt, how): how is "marker" (k is the last argument) or "option"
@@ -313,6 +345,9 @@ CORPUS = [
     (while_state_in_if_option, (X5, 0.5, 5), (0, 1), "option"),
     (shadowed_zero_trip, (0.4, 1), 0, "marker"),
     (shadowed_zero_trip, (0.4, 4), 0, "marker"),
+    (while_marker_in_plain_loop, (X5, 0.8), (0, 1), "marker"),
+    (nested_markers_outer_index, (X5, 0.3, 4), (0, 1), "marker"),
+    (marker_in_helper_loop, (X5, 0.6, 4), (0, 1), "marker"),
     (marker_in_if, (X5, 1.0, 0), 0, "marker"),
     (marker_in_if, (X5, 1.0, 1), 0, "marker"),
 ]
