@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 
 import s2sgrad as sg
+from s2sgrad import trees
 from tests.numeric import assert_close, numeric_grad
 
 def mse(w, X, y):
@@ -936,34 +937,6 @@ def _id(row):
 # finite differences leaf by leaf, each call on fresh copies of the arguments
 # ---------------------------------------------------------------------------
 
-def _paths(x, path=()):
-    if isinstance(x, dict):
-        for k, v in x.items():
-            yield from _paths(v, path + (k,))
-    elif isinstance(x, (list, tuple)):
-        for k, v in enumerate(x):
-            yield from _paths(v, path + (k,))
-    else:
-        yield path
-
-
-def _get(x, path):
-    for k in path:
-        x = x[k]
-    return x
-
-
-def _with(x, path, value):
-    """x with the leaf at ``path`` replaced (tuples rebuilt, the rest copied)."""
-    if not path:
-        return value
-    if isinstance(x, tuple):
-        return tuple(_with(v, path[1:], value) if i == path[0] else v for i, v in enumerate(x))
-    x = copy.copy(x)
-    x[path[0]] = _with(x[path[0]], path[1:], value)
-    return x
-
-
 def _float64(x):
     return x.astype(np.float64) if isinstance(x, np.ndarray) and x.dtype == np.float32 else x
 
@@ -972,12 +945,12 @@ def numeric(f, args, i):
     """Central differences of f w.r.t. every leaf of ``args[i]``, in float64, shaped like it."""
     args = [copy.deepcopy(_float64(a)) for a in args]
     out = args[i]
-    for path in _paths(args[i]):
+    for path, leaf in trees.leaves(args[i]):
         def at(v, path=path):
             fresh = copy.deepcopy(args)
-            fresh[i] = _with(fresh[i], path, v)
+            fresh[i] = trees.with_leaf(fresh[i], path, v)
             return f(*fresh)
-        out = _with(out, path, numeric_grad(at, [_get(args[i], path)], 0))
+        out = trees.with_leaf(out, path, numeric_grad(at, [leaf], 0))
     return out
 
 
