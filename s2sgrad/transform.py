@@ -18,7 +18,8 @@ from .naming import Names
 from .cleanup import coalesce_copies, drop_orphan_comments, fold_temporaries, release_before
 from .forward import Forward
 from .aliasing import _Union
-from .reverse import ONE_NAME, InPlace, Reverse
+from .inplace import InPlace
+from .reverse import ONE_NAME, Reverse
 from .shapes import analyse as analyse_shapes
 
 

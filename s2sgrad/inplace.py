@@ -1,0 +1,115 @@
+"""What in-place writes ask of the reverse sweep (`InPlace`): which adjoints are
+one array updated in place, which arrays must have their overwritten parts
+saved, and which values may be Python containers (their adjoints add item by
+item, never with `+=`) or certainly are dicts.
+"""
+from . import ir
+
+
+def _like_its_argument():
+    from . import runtime
+    return (runtime.zeros_like, runtime.owned)
+
+
+_LIKE_ITS_ARGUMENT = _like_its_argument()
+
+
+def _container_flows(st, found, certain):
+    """The values `st` makes that are containers if the values in `found` are (with
+    `certain`: that are dicts if those are)."""
+    if isinstance(st, ir.Eqn):
+        if certain:
+            if (st.kind == "build" and st.payload == "dict") or (st.kind == "call" and st.prim is dict):
+                return st.outs
+        elif st.kind in ("build", "append") or (st.kind == "call" and st.prim in (list, tuple, dict)):
+            return st.outs
+        if st.kind in ("setitem", "add_at") and st.args[0] in found:
+            return st.outs                 # the same container, written
+        if st.kind == "call" and st.prim in _LIKE_ITS_ARGUMENT and st.args and st.args[0] in found:
+            return st.outs                 # an adjoint of a container (in generated code)
+        if st.kind in ("getitem", "unpack") and st.args[0] in found and not certain:
+            return st.outs                 # an item may itself be a container (a tape entry)
+        return []
+    joined = all if certain else any
+
+    def known(v):
+        return v in found or (certain and v is ir.UNDEFINED)
+    if isinstance(st, ir.If):
+        return [o for o, a, b in zip(st.outs, st.then_outs, st.else_outs) if joined(map(known, (a, b)))]
+    return [v for c, i, b, y in zip(st.carried, st.inits, st.body_outs, st.outs)
+            if joined(map(known, (i, b))) for v in (c, y)]
+
+
+def _maybe_containers(stmts, params):
+    """Values that may be Python lists, tuples or dicts (their adjoints are added
+    element by element, never with `+=`, which would concatenate lists)."""
+    found = set(params)
+    changed = True
+    while changed:
+        changed = False
+        for st in stmts:
+            for v in _container_flows(st, found, certain=False):
+                if v not in found:
+                    found.add(v)
+                    changed = True
+    return found
+
+
+def _certain_dicts(stmts, params, maybe):
+    """The values that certainly are dicts, not an item of one (the greatest fixed
+    point below `maybe`: a loop may carry a dict it writes into)."""
+    found = set(maybe)
+    changed = True
+    while changed:
+        made = set(params)
+        for st in stmts:
+            made.update(_container_flows(st, found, certain=True))
+        changed = not found <= made
+        found &= made
+    return found
+
+
+class InPlace:
+    """What in-place writes ask of the sweep.
+
+    `buffered`: values whose adjoint is one array updated in place (arrays
+    written in place, and arrays read by index), so that a write or an indexed
+    read costs the size of the part, not of the array. `restore`: the arrays
+    whose overwritten parts must be saved, because the sweep reads old values.
+    """
+
+    def __init__(self, graph, active, value_reads=None, container_params=(), dict_params=()):
+        from .aliasing import unions
+        self.versions, self.aliases = unions(graph)
+        stmts = list(ir.walk(graph.body))
+        self.containers = _maybe_containers(stmts, container_params)
+        dicts = _certain_dicts(stmts, dict_params, self.containers)
+        self.writes = [e for e in stmts if isinstance(e, ir.Eqn) and e.kind in ("setitem", "append", "add_at")]
+        written = {self.versions.find(w.outs[0]) for w in self.writes}
+        every = {v for st in stmts for v in st.outs} | set(graph.params)
+        every |= {c for st in stmts if ir.is_loop(st) for c in st.carried}
+        self.buffered = {v for v in every if v in active and self.versions.find(v) in written}
+        self.buffered |= {e.args[0] for e in stmts if isinstance(e, ir.Eqn) and e.kind in ("getitem", "unpack")
+                          and isinstance(e.args[0], ir.Var) and e.args[0] in active}
+        overwritten = {w.args[0] for w in self.writes}
+        for st in stmts:
+            if ir.is_loop(st):
+                for c, i in zip(st.carried, st.inits):
+                    if self.versions.find(c) in written:
+                        overwritten |= {c} | ({i} if isinstance(i, ir.Var) else set())
+            elif isinstance(st, ir.If):
+                for a in st.then_outs + st.else_outs:
+                    if isinstance(a, ir.Var) and self.versions.find(a) in written:
+                        overwritten.add(a)
+        self.restore = set()
+        for r in value_reads or ():
+            for w in self.writes:
+                group = self.versions.find(w.args[0])
+                # (a write into a dict replaces an item: the items read before stay as they were)
+                if (self.versions.find(r) is group and r in overwritten) or (
+                        self.versions.find(r) is not group and self.aliases.find(r) is self.aliases.find(w.args[0])
+                        and w.args[0] not in dicts):
+                    self.restore.add(group)
+
+    def needs_restore(self, write):
+        return self.versions.find(write.args[0]) in self.restore
