@@ -6,7 +6,7 @@ the forward computation and then its reverse sweep (backpropagation).
 from .api import Derivative, grad, hessian, hvp, jacobian, jvp, show, source, stop_gradient, value_and_grad, vjp
 from .check import GradCheck, check_grad
 from .errors import S2SGradError
-from .schedule import checkpointed
+from .runtime.schedule import checkpointed
 from . import extend
 from .graphview import graph
 from .rules import defnondiff as _defnondiff

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import trees
 from .errors import Loc, S2SGradError
-from .transform import derive
+from .compiler.pipeline import derive
 
 _cache = {}
 _cache_lock = threading.RLock()   # re-entrant: a derivative may compile another inside
@@ -349,7 +349,7 @@ class _JVP(Derivative):
         super().__init__(func, tuple(range(len(params))) or 0, "jvp")
 
     def _derived(self, kinds, wrt=None, again=False):
-        from .transform import derive_forward
+        from .compiler.pipeline import derive_forward
         func = _plain_function(self.func, kinds)
         key = (func, wrt, "jvp", kinds)
         derived = _cache.get(key)

@@ -10,8 +10,8 @@ installed, and as its text form otherwise.
 import shutil
 import subprocess
 
-from . import ir
-from .transform import build_graph
+from .compiler import ir
+from .compiler.pipeline import build_graph
 
 
 class Graph:

@@ -48,7 +48,7 @@ import numpy as np
 import pytest
 
 import s2sgrad as sg
-from s2sgrad.schedule import checkpoints, predicted_steps
+from s2sgrad.runtime.schedule import checkpoints, predicted_steps
 from tests import test_control_flow as cf
 from tests import test_inplace as ip
 from tests.numeric import numeric_grad

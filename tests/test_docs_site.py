@@ -81,7 +81,7 @@ def test_mkdocs_build_strict(tmp_path):
 
 
 def test_refused_constructs_are_documented():
-    from s2sgrad.lower import _REFUSED
+    from s2sgrad.compiler.lower import _REFUSED
     language = (DOCS / "language.md").read_text()
     table = language.split("## Refused constructs", 1)[1].split("\n## ", 1)[0]
     for construct, _ in _REFUSED.values():

@@ -1,4 +1,4 @@
-"""The shapes analysis (s2sgrad/shapes.py) and what the reverse sweep does with it.
+"""The shapes analysis (s2sgrad/compiler/shapes.py) and what the reverse sweep does with it.
 
 * the analysis's answers on small programs: which values certainly share a
   shape ("same") and which may not ("unknown"), and the kinds of values;
@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 
 import s2sgrad as sg
-from s2sgrad import analysis, ir
-from s2sgrad.shapes import analyse
-from s2sgrad.transform import build_graph
+from s2sgrad.compiler import analysis, ir
+from s2sgrad.compiler.shapes import analyse
+from s2sgrad.compiler.pipeline import build_graph
 from tests.benchmarks.test_bench_checkpoint import heat
 from tests.benchmarks.test_bench_inplace import recurrence
 from tests.numeric import assert_close, numeric_grad

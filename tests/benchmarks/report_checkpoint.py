@@ -55,7 +55,7 @@ if ROOT not in sys.path:
 
 import numpy as np  # noqa: E402
 
-from s2sgrad.schedule import predicted_steps  # noqa: E402
+from s2sgrad.runtime.schedule import predicted_steps  # noqa: E402
 from tests.benchmarks.report import _loadavg, fmt_time  # noqa: E402
 from tests.benchmarks.test_bench_checkpoint import (  # noqa: E402
     MODELS, N_STEPS, SNAPSHOTS, make_grad, peak_memory, recorded_schedules, state_bytes)

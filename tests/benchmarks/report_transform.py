@@ -26,7 +26,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import s2sgrad as sg  # noqa: E402
-from s2sgrad import analysis, reverse, transform  # noqa: E402
+from s2sgrad.compiler import analysis, pipeline as transform, reverse  # noqa: E402
 from tests.benchmarks import models  # noqa: E402
 from tests.golden_programs import CASES  # noqa: E402
 

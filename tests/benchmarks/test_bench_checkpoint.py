@@ -32,7 +32,7 @@ import numpy as np
 import pytest
 
 import s2sgrad as sg
-from s2sgrad.schedule import checkpoints, predicted_steps
+from s2sgrad.runtime.schedule import checkpoints, predicted_steps
 
 N_STEPS = 10_000
 SNAPSHOTS = (None, 10, 30, 100)        # None: the stored (tape) gradient

@@ -295,7 +295,7 @@ class _Lowerer:
 
     def checkpoint_marker(self, it):
         """The snapshots expression of `sg.checkpointed(range(...), snapshots=k)`, or None."""
-        from .schedule import checkpointed
+        from ..runtime.schedule import checkpointed
         if not (isinstance(it, gast.Call) and it.args):
             return None
         func, parts = it.func, []

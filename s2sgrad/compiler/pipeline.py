@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
-from . import aliasing, analysis, checkpointing, ir, runtime, ssa
+from . import aliasing, analysis, checkpointing, ir, ssa
+from .. import runtime
 from .codegen import Emitter, assign, comment, free_names, is_line_comment, name, to_source, walk
 from .compile import compile_function
 from .frontend import parse_function
@@ -367,6 +368,14 @@ def _temporaries(graph, names, user, wrt_vars):
     return temps
 
 
+def _home(module):
+    """Where generated code imports a helper from: the runtime package re-exports
+    its core and NumPy-adjoint modules; the schedule is imported from its own."""
+    if module in ("s2sgrad.runtime.core", "s2sgrad.runtime.numpy_adjoints"):
+        return "s2sgrad.runtime"
+    return module
+
+
 def _with_imports(source, used, bindings, user_globals=None, closure=None):
     """The import lines that make `source` runnable on its own: NumPy, math, the
     runtime helpers, and the modules the user's code reads (numpy as np, ...);
@@ -376,9 +385,7 @@ def _with_imports(source, used, bindings, user_globals=None, closure=None):
     helpers = {}
     for n, v in bindings.items():
         if not isinstance(v, types.ModuleType):
-            home = "s2sgrad.runtime" if getattr(v, "__module__", "").startswith("s2sgrad.runtime") \
-                else getattr(v, "__module__", "s2sgrad.runtime")
-            helpers.setdefault(home, []).append(n)
+            helpers.setdefault(_home(getattr(v, "__module__", "s2sgrad.runtime")), []).append(n)
     for n in used:
         value = (user_globals or {}).get(n)
         if isinstance(value, types.ModuleType) and n not in modules:
@@ -393,8 +400,7 @@ def _with_imports(source, used, bindings, user_globals=None, closure=None):
                 modules[n] = held
             elif getattr(held, "__module__", "").startswith("s2sgrad"):
                 bindings = dict(bindings, **{n: held})
-                home = "s2sgrad.runtime" if held.__module__.startswith("s2sgrad.runtime") else held.__module__
-                helpers.setdefault(home, []).append(n)
+                helpers.setdefault(_home(held.__module__), []).append(n)
     lines = []
     for n, module in sorted(modules.items()):
         full = module.__name__

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import gast
 
 from .compile import origin
-from .errors import Loc, S2SGradError
+from ..errors import Loc, S2SGradError
 
 _MISSING = object()
 

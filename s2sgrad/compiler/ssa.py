@@ -17,7 +17,7 @@ import gast
 
 from . import ir
 from .codegen import walk
-from .errors import S2SGradError
+from ..errors import S2SGradError
 
 BINOPS = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -198,7 +198,7 @@ class _Builder:
         if not isinstance(call, gast.Call):
             return False
         self.refuse_out(call)
-        from .api import Derivative
+        from ..api import Derivative
         func = call.func
         try:
             if isinstance(func, gast.Name) and func.id not in env and func.id not in self.locals:
@@ -247,7 +247,7 @@ class _Builder:
         if isinstance(func, (gast.Attribute, gast.Name)):
             path = self.static_path(func, env) if isinstance(func, gast.Attribute) else None
             obj = path[1] if path else (self.parsed.resolve(func.id) if isinstance(func, gast.Name) else None)
-            from . import runtime
+            from .. import runtime
             if (obj is runtime.add_at or _is_ufunc_at(obj, np.add)) and len(call.args) == 3 \
                     and isinstance(call.args[0], gast.Name) and (call.args[0].id in env or call.args[0].id in self.locals):
                 # np.add.at(u, index, values) in user code, add_at(g, index, values) in generated
@@ -566,7 +566,7 @@ class _Builder:
             callee = ir.Global("<derivative>", made)
         else:
             raise self.parsed.error(node, "only calls of named functions can be differentiated", "call")
-        from .api import Derivative
+        from ..api import Derivative
         if isinstance(callee.value, Derivative):
             # a derivative inside the differentiated code: inline its generated function
             # (compiled for array arguments, which is valid for any)
@@ -581,7 +581,7 @@ class _Builder:
 
     def derivative_of(self, call, env):
         """`sg.grad(g, wrt=...)` with static arguments, evaluated now; None otherwise."""
-        from . import api
+        from .. import api
         if not isinstance(call.func, (gast.Name, gast.Attribute)):
             return None
         path = self.static_path(call.func, env) if isinstance(call.func, gast.Attribute) else None
@@ -727,7 +727,7 @@ def _boolean(node):
 
 def _is_user_function(obj):
     """A plain Python function with source that has no rule of its own: inline it."""
-    from .rules import RULES, NONDIFF
+    from ..rules import RULES, NONDIFF
     if not inspect.isfunction(obj) or id(obj) in RULES or id(obj) in NONDIFF:
         return False
     module = getattr(obj, "__module__", "") or ""

@@ -9,7 +9,7 @@ or a phi / loop value that is one array on some paths and another on others.
 a value is read after the write.
 """
 from . import ir
-from .errors import S2SGradError
+from ..errors import S2SGradError
 
 _VIEW_METHODS = {"reshape", "transpose", "ravel", "view", "squeeze", "swapaxes", "diagonal"}
 _VIEW_ATTRS = {"T", "real", "imag", "flat"}

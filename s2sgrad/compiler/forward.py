@@ -12,9 +12,9 @@ from . import ir
 from .codegen import assign, assign_many, call, name, plus
 from .context import RuleContext
 from .shapes import Shapes
-from .errors import S2SGradError
-from .rules import lookup
-from .rules.sym import Sym, rt, to_node
+from ..errors import S2SGradError
+from ..rules import lookup
+from ..rules.sym import Sym, rt, to_node
 
 
 class Forward(RuleContext):

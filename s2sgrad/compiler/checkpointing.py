@@ -20,8 +20,8 @@ import gast
 
 from . import ir
 from .codegen import assign, assign_many, call, free_names, name
-from .errors import S2SGradError
-from .schedule import checkpoints
+from ..errors import S2SGradError
+from ..runtime.schedule import checkpoints
 
 
 def _tuple(names, store=False):

@@ -7,7 +7,7 @@ from . import ir
 
 
 def _like_its_argument():
-    from . import runtime
+    from .. import runtime
     return (runtime.zeros_like, runtime.owned)
 
 

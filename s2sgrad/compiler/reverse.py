@@ -19,9 +19,9 @@ from . import checkpointing, ir
 from .codegen import assign, assign_many, call, comment, free_names, name
 from .context import RuleContext
 from .shapes import Shapes
-from .errors import S2SGradError
-from .rules import lookup, nograd
-from .rules.sym import Sym, rt, to_node
+from ..errors import S2SGradError
+from ..rules import lookup, nograd
+from ..rules.sym import Sym, rt, to_node
 
 
 # The adjoint of a scalar result in `grad` is the literal 1.0: rules see the
@@ -35,7 +35,7 @@ _SHAPE_ARGS = {"unbroadcast": 1, "scatter": 1, "part": 2, "zeros_like": 0, "unre
 
 def shape_only(names, stmts, bindings):
     """The names in `names` that `stmts` read only for their shapes."""
-    from . import runtime
+    from .. import runtime
     helpers = {spelled: h for h, pos in _SHAPE_ARGS.items() for spelled, obj in bindings.items()
                if obj is getattr(runtime, h)}
     marked = set()

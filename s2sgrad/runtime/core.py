@@ -3,8 +3,8 @@
 Each is small, plain NumPy, and has its own derivative rule in
 `rules/runtime_rules.py`, so that generated code can itself be differentiated.
 The core engine's helpers are here; the adjoints that the NumPy rule table uses
-(unconcat, solve_lhs, eigh_adjoint, ...) are in `runtime_numpy.py` and are
-re-exported, so generated code imports every helper from `s2sgrad.runtime`.
+(unconcat, solve_lhs, eigh_adjoint, ...) are in `numpy_adjoints.py`. The package
+`s2sgrad.runtime` re-exports both, so generated code imports every helper from there.
 """
 import numpy as np
 
@@ -82,7 +82,7 @@ def zeros_like(x):
 def grad_seed(result):
     """The adjoint 1 that starts the reverse sweep; `result` must be a scalar."""
     if np.size(result) != 1 or isinstance(result, (tuple, list, dict)):
-        from .errors import S2SGradError
+        from ..errors import S2SGradError
         raise S2SGradError(
             f"grad needs a scalar result, got shape {np.shape(result)}; "
             "use sg.vjp for a vector-Jacobian product or sg.jacobian for the full Jacobian")
@@ -231,7 +231,7 @@ def jet_adjoint_last(g, a, tangents):
 def not_a_view(x, message):
     """Stop if `x` shares memory with another array (the derivative would miss a change)."""
     if isinstance(x, np.ndarray) and x.base is not None:
-        from .errors import S2SGradError
+        from ..errors import S2SGradError
         raise S2SGradError(message)
 
 
@@ -240,7 +240,7 @@ def not_a_dict(x, where):
     `where`, 'file:line'): iterating a dict gives its keys, not d[0], d[1], ..."""
     if isinstance(x, dict):
         import linecache
-        from .errors import Loc, S2SGradError
+        from ..errors import Loc, S2SGradError
         filename, _, line = where.rpartition(":")
         loc = Loc(filename, int(line), 0, linecache.getline(filename, int(line)))
         raise S2SGradError("this loops over a dict, which gives its keys; s2sgrad could not tell it was a "
@@ -289,7 +289,7 @@ def part(g, index, like):
 def _refuse_repeats(g, index):
     hits = np.arange(np.size(g)).reshape(np.shape(g))[index]
     if np.unique(hits).size != np.size(hits):
-        from .errors import S2SGradError
+        from ..errors import S2SGradError
         raise S2SGradError("an assignment x[index] = v whose index repeats an element has no defined result "
                            "in NumPy (and `x[index] += v` does not add the repeats)",
                            hint="use np.add.at(x, index, v), or an index without repeats")
@@ -436,10 +436,3 @@ def add_values(a, b):
     if isinstance(b, (list, tuple)):
         return [add_values(x, y) for x, y in zip(a, b)]
     return a + b
-
-
-# the helpers of the extended NumPy rule table (runtime_numpy.py), importable from here
-from .runtime_numpy import *  # noqa: E402,F401,F403
-from .runtime_numpy import __all__ as _numpy_helpers, einsum_parse, einsum_transpose  # noqa: E402,F401
-
-__all__ += _numpy_helpers

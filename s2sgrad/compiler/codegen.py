@@ -12,7 +12,7 @@ import re
 import gast
 
 from . import ir
-from .rules.sym import to_node
+from ..rules.sym import to_node
 
 _COMMENT = "__s2sgrad_comment_"
 

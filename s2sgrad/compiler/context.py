@@ -4,8 +4,8 @@ import gast
 
 from . import ir
 from .codegen import name
-from .errors import S2SGradError
-from .rules.sym import Sym, rt
+from ..errors import S2SGradError
+from ..rules.sym import Sym, rt
 
 
 class RuleContext:

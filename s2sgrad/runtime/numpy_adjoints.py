@@ -6,13 +6,13 @@ Most are the VJP of one primitive: linear in their first argument `g`, reading t
 others as values. A tuple-valued primitive (eigh, qr, split) gets `g` as the
 sequence of its outputs' adjoints, where an output without one may be 0.0. Each
 linear helper's transpose is here too (unconcat / reconcat, unpermute / repermute,
-...). `s2sgrad.runtime` re-exports everything in `__all__`.
+...). The package `s2sgrad.runtime` re-exports everything in `__all__`.
 """
 import math
 
 import numpy as np
 
-from .runtime import _shape, jet_adjoint_last, prefix_jets, times_jet, unbroadcast, zeros_like
+from .core import _shape, jet_adjoint_last, prefix_jets, times_jet, unbroadcast, zeros_like
 
 __all__ = ["sinc_slope", "exponent_tangent", "unconcat", "reconcat", "unsplit", "resplit", "untile", "unrepeat", "unpad", "untake",
            "untake_along_axis", "undiag", "undiagonal", "unrollaxis", "unpermute", "repermute", "unique_adjoint", "reunique",
@@ -747,7 +747,7 @@ def _norm_power(ord, matrix):
 
 
 def _not_differentiable(what):
-    from .errors import S2SGradError
+    from ..errors import S2SGradError
     return S2SGradError(f"{what} has no derivative rule")
 
 

@@ -6,7 +6,7 @@ depends on it). `kinds(graph, arg_kinds, rules)` -> Var -> 'scalar' | None,
 which lets the reverse pass skip broadcasting bookkeeping for Python scalars.
 """
 from . import ir
-from .rules import lookup
+from ..rules import lookup
 
 
 def _fixpoint(step):
