@@ -3,7 +3,8 @@
 `grad(f)` reads f's source and generates a readable NumPy function that runs
 the forward computation and then its reverse sweep (backpropagation).
 """
-from .api import Derivative, grad, hessian, hvp, jacobian, jvp, show, source, stop_gradient, value_and_grad, vjp
+from .api import Derivative, grad, jvp, show, source, stop_gradient, value_and_grad, vjp
+from .jacobians import hessian, hvp, jacobian
 from .check import GradCheck, check_grad
 from .errors import S2SGradError
 from .runtime.schedule import checkpointed

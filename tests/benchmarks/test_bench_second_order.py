@@ -189,8 +189,8 @@ def test_jacobian_modes_agree_at_benchmark_size(name):
 @pytest.mark.parametrize("name", sorted(JACOBIAN_MAPS))
 def test_auto_mode_chooses_the_cheaper_mode(name, monkeypatch):
     """After a call ``jacobian(...).mode`` is the mode auto chose; this also watches
-    which of s2sgrad.api's two Jacobian builders it called."""
-    from s2sgrad import api
+    which of s2sgrad.jacobians' two Jacobian builders it called."""
+    from s2sgrad import jacobians as api
     _, f, inputs, cheaper = JACOBIAN_MAPS[name]
     args = inputs()
     called = []

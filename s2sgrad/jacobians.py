@@ -1,0 +1,142 @@
+"""Whole derivative matrices built from the API's products: `jacobian` (one JVP
+per input element or one VJP per output element), `hvp` (forward mode over the
+generated gradient) and `hessian` (a forward Jacobian of the gradient)."""
+import copy
+import inspect
+
+import numpy as np
+
+from . import trees
+from .api import Derivative, _check_differentiable, _layout, _like, _normalize_wrt, grad, jvp, vjp
+from .errors import S2SGradError
+
+
+def jacobian(f, wrt=0, mode="auto"):
+    """The full Jacobian of `f` w.r.t. the argument(s) `wrt` (a tuple of them for a tuple
+    wrt). For an array (or scalar) result and an array argument: an array of shape
+    `result.shape + argument.shape`. A result that is a tuple, list or dict of arrays
+    gives that container of Jacobians; an argument that is a container gives, in place
+    of each array, the container of Jacobians, one per leaf (`J[q][p]` is the Jacobian of
+    result leaf q w.r.t. argument leaf p, of shape `q.shape + p.shape`).
+
+    mode: "forward" (one JVP per input element), "reverse" (one VJP per output
+    element), or "auto": forward when there are fewer inputs than outputs."""
+    if mode not in ("auto", "forward", "reverse"):
+        raise S2SGradError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
+    indices, single = _normalize_wrt(f.func if isinstance(f, Derivative) else f, wrt)
+
+    def jac(*args, **kwargs):
+        target = f.func if isinstance(f, Derivative) else f
+        bound = inspect.signature(target).bind(*args, **kwargs)
+        bound.apply_defaults()
+        values = list(bound.arguments.values())
+        _check_differentiable(target, list(bound.arguments), values, indices)
+        chosen = mode
+        if mode == "auto":
+            n_in = sum(trees.size(values[i]) for i in indices)
+            chosen = "forward" if n_in < trees.size(f(*copy.deepcopy(values))) else "reverse"
+        blocks = _forward_jacobian(f, values, indices) if chosen == "forward" \
+            else _reverse_jacobian(f, values, indices)
+        jac.mode = chosen
+        return blocks[0] if single else tuple(blocks)
+    jac.mode = mode      # after a call: the mode that call used ("forward" or "reverse")
+    return jac
+
+
+def _forward_jacobian(f, values, indices):
+    """One JVP per element of each argument leaf (each on a copy of the arguments: a
+    function that writes into an argument would move the point)."""
+    fn = jvp(f)
+    zeros = [trees.zeros_like(values[i]) for i in indices]
+    blocks = []
+    for n, i in enumerate(indices):
+        columns = {}          # argument leaf -> the JVP of each of its unit tangents
+        for path, leaf in trees.leaves(values[i]):
+            columns[path] = []
+            for k in np.ndindex(np.shape(leaf)):
+                unit = np.zeros(np.shape(leaf))
+                unit[k] = 1.0
+                tangents = list(zeros)
+                tangents[n] = trees.with_leaf(zeros[n], path, unit if np.shape(leaf) else 1.0)
+                columns[path].append(fn._along(copy.deepcopy(values), tangents, indices)[1])
+        # the result's structure (an argument with no elements gives no column to take it from)
+        out = next((c[0] for c in columns.values() if c), None)
+        if out is None:
+            out = f(*copy.deepcopy(values))
+
+        def block(q, p, out_leaf, columns=columns, arg=values[i]):
+            shape = np.shape(out_leaf) + np.shape(trees.get(arg, p))
+            if not columns[p]:
+                return np.zeros(shape)
+            stacked = np.array([np.asarray(trees.get(c, q), dtype=float) for c in columns[p]])
+            return np.moveaxis(stacked, 0, -1).reshape(shape)
+        blocks.append(_nested(out, values[i], block))
+    return blocks
+
+
+def _reverse_jacobian(f, values, indices):
+    """One VJP per element of each result leaf."""
+    value, pullback = vjp(f, wrt=tuple(indices))(*values)
+    zeros = trees.zeros_like(value)
+    rows = {}
+    for q, out_leaf in trees.leaves(value):
+        rows[q] = []
+        for k in np.ndindex(np.shape(out_leaf)):
+            unit = np.zeros(np.shape(out_leaf))
+            unit[k] = 1.0
+            rows[q].append(pullback(trees.with_leaf(zeros, q, unit if np.shape(out_leaf) else 1.0)))
+    blocks = []
+    for n, i in enumerate(indices):
+        def block(q, p, out_leaf, n=n, i=i):
+            stacked = np.array([np.asarray(trees.get(row[n], p), dtype=float) for row in rows[q]])
+            return stacked.reshape(np.shape(out_leaf) + np.shape(trees.get(values[i], p)))
+        blocks.append(_nested(value, values[i], block))
+    return blocks
+
+
+def _nested(out, arg, block):
+    """The Jacobian blocks in the result's structure, each leaf q holding the argument's
+    structure of blocks `block(q, p, out_leaf)` (a bare block where either is not a container)."""
+    return trees.map_leaves(lambda q, out_leaf: trees.map_leaves(lambda p, _: block(q, p, out_leaf), arg), out)
+
+
+def hvp(f, wrt=0):
+    """`hvp(f, wrt)(*args, v)`: the Hessian of scalar `f` times `v`, without forming
+    the Hessian (forward mode over the generated gradient). `v` has the structure of
+    the argument (a tuple of such for a tuple wrt), and so has the result."""
+    df = grad(f, wrt=wrt)
+    indices, single = _normalize_wrt(f, wrt)
+    names = list(inspect.signature(f).parameters)
+    forward_over_reverse = jvp(df)
+
+    def product(*args, **kwargs):
+        if not args:
+            raise S2SGradError(f"hvp of {f.__qualname__} takes the arguments, then the direction v")
+        *args, v = args
+        bound = inspect.signature(f).bind(*args, **kwargs)
+        bound.apply_defaults()
+        args = list(bound.arguments.values())
+        _check_differentiable(f, names, args, indices)
+        if not single and (not isinstance(v, (tuple, list)) or len(v) != len(indices)):
+            raise S2SGradError(f"hvp of {f.__qualname__} with wrt={wrt!r} needs v as a tuple of "
+                               f"{len(indices)} directions, one per argument, not {_layout(v)}")
+        owner = f"hvp of {f.__qualname__}"
+        tangents = [_like(t, args[i], owner, "direction v", names[i])
+                    for t, i in zip([v] if single else v, indices)]
+        out = forward_over_reverse._along(args, tangents, indices)[1]
+        return df._shape(out, args)
+    return product
+
+
+def hessian(f, wrt=0):
+    """The Hessian of scalar `f`: forward mode over the generated gradient, one
+    Hessian-vector product per input element. For a tuple wrt, `H[i][j]` is the block
+    of the arguments wrt[i] and wrt[j], of shape `shape_i + shape_j`."""
+    H = jacobian(grad(f, wrt=wrt), wrt=wrt, mode="forward")
+    if not isinstance(wrt, (tuple, list)):
+        return H
+
+    def blocks(*args, **kwargs):
+        by_argument = H(*args, **kwargs)        # [j][i]: the derivative of gradient i along argument j
+        return tuple(tuple(by_argument[j][i] for j in range(len(wrt))) for i in range(len(wrt)))
+    return blocks
