@@ -180,6 +180,10 @@ class _user_lines:
 class Derivative:
     """A derivative of a user function; call it like the function."""
 
+    # How the compiler recognises a derivative called inside differentiated code
+    # (it is inlined) without importing this module: see compiler/calls.py.
+    _s2sgrad_derivative = True
+
     def __init__(self, func, wrt, variant, checkpoints=None):
         if checkpoints is not None and (type(checkpoints) is not int or checkpoints < 1):
             raise S2SGradError(f"checkpoints must be a whole number of states >= 1, not {checkpoints!r}")
@@ -270,6 +274,7 @@ that cannot end early, holding at most k loop states (see `sg.checkpointed` to
 mark single loops, and docs/checkpointing.md)."""
 value_and_grad = _decorator("value_and_grad")
 value_and_grad.__doc__ = """Like `grad`, but returns `(value, gradient)` from one forward and one reverse sweep."""
+grad._s2sgrad_maker = value_and_grad._s2sgrad_maker = True     # sg.grad(g) inside differentiated code
 
 
 class _VJP(Derivative):
@@ -400,6 +405,9 @@ def jvp(f, primals=None, tangents=None):
     if primals is None:
         return fn
     return fn(primals, tangents)
+
+
+jvp._s2sgrad_maker = True
 
 
 def source(df):

@@ -550,3 +550,11 @@ class _Dot:
 def to_dot(graph):
     """Graphviz DOT text for the graph (`dot -Tsvg` renders it)."""
     return _Dot(graph).build()
+
+
+def hint_name(name):
+    """The hint of a Var made for a name: compiler-made names keep their leading
+    '.' (a temporary); user names are kept."""
+    if name.startswith("."):
+        return "." + (name.lstrip(".").rstrip("0123456789") or "t")
+    return name

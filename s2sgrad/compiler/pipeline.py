@@ -1,6 +1,6 @@
 """The pipeline: a user function -> generated derivative source and function.
 
-parse (frontend) -> lower -> SSA (ssa.build, ssa.prune) -> analyses (activity,
+parse (frontend) -> lower -> SSA (ssa.build, prune) -> analyses (activity,
 scalar kinds, shapes) -> reverse sweep (reverse) -> source (codegen) -> compile.
 """
 import math
@@ -16,6 +16,7 @@ from .compile import compile_function
 from .frontend import parse_function
 from .lower import lower
 from .naming import Names
+from .prune import prune
 from .cleanup import coalesce_copies, drop_orphan_comments, fold_temporaries, release_before
 from .forward import Forward
 from .aliasing import _Union
@@ -37,7 +38,7 @@ def build_graph(func, arg_kinds=(), checkpoints=None):
     dicts = [n for n, k in zip(names, arg_kinds) if k == "dict"] if arg_kinds or not names else None
     lower(parsed, dicts=dicts, checkpoints=checkpoints)
     scalars = {n for n, k in zip(names, arg_kinds) if k == "scalar"}
-    graph = ssa.prune(ssa.build(parsed, scalars))
+    graph = prune(ssa.build(parsed, scalars))
     guards = aliasing.check(graph)
     if guards:
         _insert_guards(graph.body, guards)

@@ -4,10 +4,10 @@ Expressions are flattened to one operation per `Eqn` (A-normal form) while an
 environment maps each user name to its current SSA value. Branches join their
 environments with phis (`If.outs`); loops carry every name that the body
 assigns and that is defined before the loop. Calls are resolved to Python
-objects here, so that later passes look rules up by identity.
+objects (`calls.py`) and in-place effects checked (`effects.py`) by the same
+builder, so that later passes look rules up by identity.
 """
 import copy
-import inspect
 import operator
 import types
 
@@ -16,8 +16,9 @@ import numpy as np
 import gast
 
 from . import ir
+from .calls import Calls
 from .codegen import walk
-from ..errors import S2SGradError
+from .effects import InPlaceEffects, guard_not_view
 
 BINOPS = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -29,34 +30,7 @@ BINOPS = {
 UNOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Invert: operator.invert}
 
 _MISSING = object()
-_AUG = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**", gast.FloorDiv: "//",
-        gast.Mod: "%", gast.MatMult: "@"}
 _DATA = (int, float, complex, np.ndarray, np.generic, list, tuple, dict)
-_MUTATING_METHODS = {"extend", "insert", "pop", "remove", "sort", "reverse", "clear", "update", "setdefault",
-                     "popitem", "fill", "resize", "put", "itemset", "partition", "setfield", "byteswap"}
-_MUTATING_FUNCTIONS = [np.copyto, np.put, np.place, np.putmask, np.fill_diagonal, np.random.shuffle,
-                       np.put_along_axis]
-
-
-def _passed_function(atom):
-    """Is this a parameter bound to a function named at the call (`integrate(rhs, y0)`)?"""
-    return isinstance(atom, ir.Global) and callable(atom.value)
-
-
-def _is_ufunc_at(obj, ufunc=None):
-    """`np.add.at` and the other ufuncs' unbuffered in-place `.at` (a new bound method each time)."""
-    owner = getattr(obj, "__self__", None)
-    return isinstance(owner, np.ufunc) and getattr(obj, "__name__", None) == "at" and ufunc in (None, owner)
-
-
-def _spell(node):
-    parts = []
-    while isinstance(node, gast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, gast.Name):
-        parts.append(node.id)
-    return ".".join(reversed(parts))
 
 
 def bound_names(stmts):
@@ -88,7 +62,7 @@ def assigned_names(stmts):
     return names
 
 
-class _Builder:
+class _Builder(Calls, InPlaceEffects):
     def __init__(self, parsed, main=None, inlining=()):
         self.parsed = parsed
         self.locals = bound_names(parsed.node.body) | {a.id for a in parsed.node.args.args}
@@ -99,17 +73,6 @@ class _Builder:
         self.immutable = set()              # parameters passed as Python / NumPy scalars
         self.view_made = main.view_made if main is not None and hasattr(main, "view_made") else set()
 
-    def global_atom(self, path, value, root_name, root):
-        return ir.Global(path, value, root, self.is_foreign(root_name))
-
-    def is_foreign(self, name):
-        """Does `name` resolve differently in the generated function than here?"""
-        if self.parsed is self.main:
-            return False
-        if name in self.parsed.closure:
-            return True
-        own = self.parsed.func.__globals__
-        return name in own and (own is not self.main.func.__globals__)
 
     # -- helpers ------------------------------------------------------------
     def emit(self, stmt):
@@ -194,114 +157,6 @@ class _Builder:
             return env
         raise self.parsed.error(s, f"'{type(s).__name__}' is not supported here", type(s).__name__)
 
-    def calls_user_code(self, call, env):
-        if not isinstance(call, gast.Call):
-            return False
-        self.refuse_out(call)
-        from ..api import Derivative
-        func = call.func
-        try:
-            if isinstance(func, gast.Name) and func.id not in env and func.id not in self.locals:
-                obj = self.parsed.resolve(func.id)
-            elif isinstance(func, gast.Name) and _passed_function(env.get(func.id)):
-                obj = env[func.id].value
-            elif isinstance(func, gast.Attribute):
-                path = self.static_path(func, env)
-                obj = path[1] if path else None
-            else:
-                return False
-        except S2SGradError:
-            return False
-        return _is_user_function(obj) or isinstance(obj, Derivative)
-
-    def mutating_call(self, call, env):
-        """`lst.append(v)` becomes a new version of the list; other calls that change
-        a local value in place cannot be followed and are refused. Returns True when
-        the statement was handled."""
-        if not isinstance(call, gast.Call):
-            return False
-        self.refuse_out(call)
-        func = call.func
-        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
-                and (func.value.id in env or func.value.id in self.locals):
-            owner = func.value.id
-            if func.attr == "append" and len(call.args) == 1 and not call.keywords:
-                old = self.name(func.value, env)
-                value = self.expr(call.args[0], env)
-                new = ir.Var(_hint_name(owner))
-                self.emit(ir.Eqn([new], "append", [old, value], {}, self.parsed.loc(call), "append"))
-                for name_, v in list(env.items()):
-                    if v is old:
-                        env[name_] = new
-                return True
-            if func.attr in _MUTATING_METHODS:
-                raise self.parsed.error(call, f"'{owner}.{func.attr}(...)' changes '{owner}' in place, "
-                                        "which cannot be differentiated", "in-place method",
-                                        "build a new value instead (e.g. sorted(...), np.sort(...), x = x + ...)")
-        elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
-                and (func.attr in _MUTATING_METHODS or func.attr == "append"):
-            owner = func.value.id
-            raise self.parsed.error(call, f"'{owner}.{func.attr}(...)' changes module-level state, which the "
-                                    "derivative cannot follow", "module state",
-                                    f"pass '{owner}' in as an argument and return the new value")
-        if isinstance(func, (gast.Attribute, gast.Name)):
-            path = self.static_path(func, env) if isinstance(func, gast.Attribute) else None
-            obj = path[1] if path else (self.parsed.resolve(func.id) if isinstance(func, gast.Name) else None)
-            from .. import runtime
-            if (obj is runtime.add_at or _is_ufunc_at(obj, np.add)) and len(call.args) == 3 \
-                    and isinstance(call.args[0], gast.Name) and (call.args[0].id in env or call.args[0].id in self.locals):
-                # np.add.at(u, index, values) in user code, add_at(g, index, values) in generated
-                # code: a new version of u (g)
-                old = self.name(call.args[0], env)
-                index = self.expr(call.args[1], env)
-                values = self.expr(call.args[2], env)
-                new = ir.Var(_hint_name(call.args[0].id))
-                self.emit(ir.Eqn([new], "add_at", [old, values, index], {}, self.parsed.loc(call), "add_at",
-                                 gast.Name(".1", gast.Load(), None, None)))
-                for name_, v in list(env.items()):
-                    if v is old:
-                        env[name_] = new
-                return True
-            if obj is runtime.restore_part:
-                raise self.parsed.error(call, "this derivative puts back an entry of a dict or list that the "
-                                        "function overwrote, which cannot be differentiated again",
-                                        "second order", "assign the new entries into a fresh dict, "
-                                        "e.g. q = dict(p); q[k] = ...")
-            if any(obj is f for f in _MUTATING_FUNCTIONS) or _is_ufunc_at(obj):
-                hint = ("write a loop over the indices, e.g. out[i] = np.maximum(out[i], v[i]) (np.add.at "
-                        "is supported)" if _is_ufunc_at(obj) else "write the assignment out, e.g. x[index] = values")
-                raise self.parsed.error(call, f"'{_spell(func)}' writes into its "
-                                        "argument in place, which cannot be differentiated", "in-place function",
-                                        hint)
-        return False
-
-    def refuse_out(self, call):
-        """`np.exp(x, out=buf)` writes into buf behind the SSA's back: the derivative would read a
-        stale buf (or none), so it is refused rather than silently wrong."""
-        for k in call.keywords:
-            if k.arg == "out" and not (isinstance(k.value, gast.Constant) and k.value.value is None):
-                target = k.value.id if isinstance(k.value, gast.Name) else "result"
-                raise self.parsed.error(call, f"'{_spell(call.func)}(..., out=...)' writes its result into "
-                                        "an existing array in place, which cannot be differentiated",
-                                        "out= argument", f"assign the result instead: {target} = "
-                                        f"{_spell(call.func)}(...) without out=")
-
-    def check_augmented(self, s, env):
-        """`x += y` on an array changes it in place; we rebind x, so no other name may share it."""
-        target = s.targets[0].id
-        current = env.get(target)
-        if isinstance(current, ir.Var) and current in self.immutable:
-            return      # a float is never changed in place: `y = a; y += b` rebinds y only
-        if isinstance(current, ir.Var) and self.passed.get(target) is current:
-            raise self.parsed.error(s, f"'{target} {_AUG.get(type(s.value.op), 'op')}= ...' would change the "
-                                    f"caller's array in place", "aliasing",
-                                    f"write {target} = {target} ... (a new array) and return it")
-        others = [m for m, v in env.items() if v is current and m != target and not m.startswith(".")]
-        if isinstance(current, ir.Var) and others:
-            raise self.parsed.error(s, f"'{target}' and '{others[0]}' name the same value; an augmented "
-                                    f"assignment to '{target}' would change both", "aliasing",
-                                    f"write {target} = {target} + ... (a new value) or copy first")
-
     def bind(self, target, value, env, stmt):
         if isinstance(target, gast.Name):
             env[target.id] = value
@@ -329,23 +184,11 @@ class _Builder:
                                     f"pass '{base.id}' in as an argument and return the new value, "
                                     f"or work on a local copy: {base.id}_local = {base.id}.copy()")
         index, atoms = self.index_template(target.slice, env)
-        new = ir.Var(_hint_name(base.id))
+        new = ir.Var(ir.hint_name(base.id))
         self.emit(ir.Eqn([new], "setitem", [old, value] + atoms, {}, self.parsed.loc(stmt), "setitem", index))
         for name_, v in list(env.items()):
             if v is old:
                 env[name_] = new
-
-    def check_loop_aliases(self, node, names, inits, carried, block, body_outs, env):
-        """A loop that writes into an array in place must not leave another name
-        of the same array behind (that name would change too)."""
-        for n, init, c, out in zip(names, inits, carried, body_outs):
-            if not isinstance(init, ir.Var) or not _same_object(block, c, out):
-                continue
-            others = [m for m, v in env.items() if v is init and m != n and not m.startswith(".")]
-            if others:
-                raise self.parsed.error(node, f"this loop writes into '{n}' in place, which also changes "
-                                        f"'{others[0]}' (the same array)", "aliasing",
-                                        f"make a separate copy: {n} = {others[0]}.copy()")
 
     def branch(self, node, cond, then_stmts, else_stmts, env):
         then, env1 = self.sub_block(then_stmts, env)
@@ -354,7 +197,7 @@ class _Builder:
         # there only if it is read, so it can only flow into this phi).
         both = list(env1) + [n for n in env2 if n not in env1]
         names = [n for n in both if env1.get(n, ir.UNDEFINED) is not env2.get(n, ir.UNDEFINED)]
-        outs = [ir.Var(_hint_name(n)) for n in names]
+        outs = [ir.Var(ir.hint_name(n)) for n in names]
         self.emit(ir.If(cond, then, orelse, outs, [env1.get(n, ir.UNDEFINED) for n in names],
                         [env2.get(n, ir.UNDEFINED) for n in names], self.parsed.loc(node)))
         merged = {n: v for n, v in env1.items() if n in env2 and env2[n] is v}
@@ -384,14 +227,14 @@ class _Builder:
         # an index bound before the loop is carried: with no trips Python keeps its value
         keeps = env.get(s.target.id, ir.UNDEFINED) is not ir.UNDEFINED and not s.target.id.startswith(".")
         names = [n for n in names if n != s.target.id or keeps]
-        carried = [ir.Var(_hint_name(n)) for n in names]
-        index = ir.Var(_hint_name(s.target.id))
+        carried = [ir.Var(ir.hint_name(n)) for n in names]
+        index = ir.Var(ir.hint_name(s.target.id))
         inner = dict(env, **dict(zip(names, carried)))
         inner[s.target.id] = index
         block, inner = self.sub_block(body, inner)
         exit_atom = self.in_block(block, lambda: self.expr(exit_test, inner, ".exit", test=True)) \
             if exit_test is not None else None
-        outs = [ir.Var(_hint_name(n)) for n in names]
+        outs = [ir.Var(ir.hint_name(n)) for n in names]
         self.check_loop_aliases(s, names, [env[n] for n in names], carried, block,
                                 [inner[n] for n in names], env)
         snapshots = self.snapshots(s, env)
@@ -411,14 +254,14 @@ class _Builder:
     def while_loop(self, s, env):
         body, exit_test = self.loop_exit(s.body)
         names = self.carried_names(body, env)
-        carried = [ir.Var(_hint_name(n)) for n in names]
+        carried = [ir.Var(ir.hint_name(n)) for n in names]
         inner = dict(env, **dict(zip(names, carried)))
         cond_block = []
         cond = self.in_block(cond_block, lambda: self.expr(s.test, inner, ".cond", test=True))
         block, inner = self.sub_block(body, inner)
         exit_atom = self.in_block(block, lambda: self.expr(exit_test, inner, ".exit", test=True)) \
             if exit_test is not None else None
-        outs = [ir.Var(_hint_name(n)) for n in names]
+        outs = [ir.Var(ir.hint_name(n)) for n in names]
         self.check_loop_aliases(s, names, [env[n] for n in names], carried, block,
                                 [inner[n] for n in names], env)
         snapshots = self.snapshots(s, env)
@@ -515,149 +358,6 @@ class _Builder:
                             hint="." + atom.path.replace(".", "_"))
         return atom
 
-    def _missing(self):
-        from .frontend import _MISSING as missing
-        return missing
-
-    def static_path(self, node, env):
-        """(dotted source, object, root name, root object) for `mod.attr.attr` chains
-        rooted at a module-level name, or None."""
-        parts = []
-        while isinstance(node, gast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        if not isinstance(node, gast.Name) or node.id in env or node.id in self.locals:
-            return None
-        obj = self.parsed.resolve(node.id)
-        if obj is self._missing():
-            raise self.parsed.error(node, f"name '{node.id}' is not defined", "name")
-        root = obj
-        for attr in reversed(parts):
-            try:
-                obj = getattr(obj, attr)
-            except AttributeError:
-                raise self.parsed.error(node, f"'{node.id}' has no attribute '{attr}'", "attribute") from None
-        return ".".join([node.id] + list(reversed(parts))), obj, node.id, root
-
-    def call(self, node, env, hint):
-        self.refuse_out(node)
-        func = node.func
-        args = [self.expr(a, env) for a in node.args]
-        kwargs = {k.arg: self.expr(k.value, env) for k in node.keywords}
-        if isinstance(func, gast.Attribute):
-            path = self.static_path(func, env)
-            if path is None:
-                receiver = self.expr(func.value, env)
-                return self.eqn(node, ("method", func.attr), [receiver] + args, "method",
-                                kwargs, payload=func.attr, hint=hint)
-            callee = self.global_atom(*path)
-        elif isinstance(func, gast.Name) and _passed_function(env.get(func.id)):
-            callee = env[func.id]      # a helper's parameter bound to a named function: rk4_step(rhs, ...)
-        elif isinstance(func, gast.Name):
-            if func.id in env or func.id in self.locals:
-                raise self.parsed.error(node, f"cannot call '{func.id}', a value computed inside the function",
-                                        "call", "call module-level functions by their name")
-            obj = self.parsed.resolve(func.id)
-            if obj is self._missing():
-                raise self.parsed.error(node, f"name '{func.id}' is not defined", "name")
-            callee = self.global_atom(func.id, obj, func.id, obj)
-        elif isinstance(func, gast.Call) and self.derivative_of(func, env) is not None:
-            made = self.derivative_of(func, env)      # sg.grad(g)(x): a derivative made on the spot
-            callee = ir.Global("<derivative>", made)
-        else:
-            raise self.parsed.error(node, "only calls of named functions can be differentiated", "call")
-        from ..api import Derivative
-        if isinstance(callee.value, Derivative):
-            # a derivative inside the differentiated code: inline its generated function
-            # (compiled for array arguments, which is valid for any)
-            generated = callee.value._derived(tuple("array" for _ in callee.value.names), again=True).function
-            if isinstance(generated, tuple):
-                raise self.parsed.error(node, "a vjp inside differentiated code is not supported", "call",
-                                        "use sg.grad or sg.value_and_grad there")
-            return self.inline(node, generated, args, kwargs, env)
-        if _is_user_function(callee.value):
-            return self.inline(node, callee.value, args, kwargs, env)
-        return self.eqn(node, callee.value, args, "call", kwargs, payload=callee, hint=hint)
-
-    def derivative_of(self, call, env):
-        """`sg.grad(g, wrt=...)` with static arguments, evaluated now; None otherwise."""
-        from .. import api
-        if not isinstance(call.func, (gast.Name, gast.Attribute)):
-            return None
-        path = self.static_path(call.func, env) if isinstance(call.func, gast.Attribute) else None
-        maker = path[1] if path else (self.parsed.resolve(call.func.id) if isinstance(call.func, gast.Name) else None)
-        if maker not in (api.grad, api.value_and_grad, api.jvp):
-            return None
-        try:
-            args = [self.static_value(a, env) for a in call.args]
-            kwargs = {k.arg: self.static_value(k.value, env) for k in call.keywords}
-        except LookupError:
-            raise self.parsed.error(call, "the function and wrt of a derivative made inside differentiated "
-                                    "code must be fixed (module-level names and constants)", "derivative") from None
-        return maker(*args, **kwargs)
-
-    def static_value(self, node, env):
-        if isinstance(node, gast.Constant):
-            return node.value
-        if isinstance(node, gast.Tuple):
-            return tuple(self.static_value(e, env) for e in node.elts)
-        if isinstance(node, gast.Name) and node.id not in env and node.id not in self.locals:
-            value = self.parsed.resolve(node.id)
-            if value is not self._missing():
-                return value
-        if isinstance(node, gast.Attribute):
-            path = self.static_path(node, env)
-            if path is not None:
-                return path[1]
-        raise LookupError(node)
-
-    def inline(self, node, func, args, kwargs, env_of_call):
-        """Build a helper's body in place, its parameters bound to the arguments."""
-        from .frontend import parse_function
-        from .lower import lower
-        if func in self.inlining or func is self.main.func:
-            raise self.parsed.error(node, f"recursive call of {func.__qualname__} cannot be differentiated",
-                                    "recursion", "rewrite the recursion as a loop")
-        try:
-            parsed = lower(parse_function(func))
-        except S2SGradError as exc:
-            raise S2SGradError(f"{exc.reason} (in {func.__qualname__}, called at "
-                               f"{self.parsed.loc(node)})", exc.loc, exc.construct, exc.hint) from None
-        try:
-            bound = inspect.signature(func).bind(*args, **kwargs)
-        except TypeError as exc:
-            raise self.parsed.error(node, f"cannot call {func.__qualname__}: {exc}", "call") from None
-        bound.apply_defaults()
-        env = {}
-        for p in inspect.signature(func).parameters.values():
-            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-                raise self.parsed.error(node, f"*args/**kwargs of {func.__qualname__} are not supported", "call")
-        for name_, value in bound.arguments.items():
-            # a default the call left out is a constant
-            env[name_] = value if isinstance(value, (ir.Var, ir.Const, ir.Global)) else ir.Const(value)
-        passed = dict(env)
-        helper = _Builder(parsed, self.main, self.inlining + (func,))
-        helper.block = self.block
-        helper.passed = {n: v for n, v in passed.items() if isinstance(v, ir.Var)}
-        helper.immutable = self.immutable
-        ret = parsed.node.body[-1]
-        try:
-            env = helper.statements(parsed.node.body[:-1], env)
-            result = helper.expr(ret.value, env, "." + func.__name__)
-        except S2SGradError as exc:
-            if "called at" in exc.reason:
-                raise
-            raise S2SGradError(f"{exc.reason} (in {func.__qualname__}, called at {self.parsed.loc(node)})",
-                               exc.loc, exc.construct, exc.hint) from None
-        # A helper that wrote into an argument in place changed the caller's array too.
-        for name_, before in passed.items():
-            after = env.get(name_)
-            if isinstance(before, ir.Var) and after is not before and _same_object(self.block, before, after):
-                for caller_name, v in list(env_of_call.items()):
-                    if v is before:
-                        env_of_call[caller_name] = after
-        return result
-
     def index_template(self, node, env):
         """The index of a subscript with every computed part replaced by a placeholder."""
         atoms = []
@@ -690,32 +390,6 @@ class _Builder:
         return self.eqn(node, "opaque", atoms, "opaque", payload=template, hint=hint, boolean=boolean)
 
 
-def guard_not_view(value, message, loc):
-    """An effect statement `not_a_view(value, message)`: fails at run time if value is a view."""
-    template = gast.Expr(gast.Call(gast.Name(".rt.not_a_view", gast.Load(), None, None),
-                                   [gast.Name(".1", gast.Load(), None, None), gast.Constant(message, None)], []))
-    return ir.Eqn([], "effect", [value], {}, loc, "effect", template)
-
-
-def _same_object(block, start, end):
-    """Is `end` the array `start` after in-place writes (setitem chains and phis of them)?"""
-    made = {o: st for st in ir.walk(block) for o in st.outs}
-
-    def same(v, seen=()):
-        if v is start:
-            return True
-        st = made.get(v)
-        if st is None or v in seen:
-            return False
-        if isinstance(st, ir.Eqn) and st.kind == "setitem":
-            return same(st.args[0], seen + (v,))
-        if isinstance(st, ir.If):
-            k = st.outs.index(v)
-            return same(st.then_outs[k], seen + (v,)) and same(st.else_outs[k], seen + (v,))
-        return False
-    return same(end)
-
-
 def _boolean(node):
     """An expression whose value is certainly a bool (so `and`/`or` select no number)."""
     if isinstance(node, gast.BoolOp):
@@ -725,24 +399,8 @@ def _boolean(node):
     return isinstance(node, gast.Compare) or (isinstance(node, gast.Constant) and isinstance(node.value, bool))
 
 
-def _is_user_function(obj):
-    """A plain Python function with source that has no rule of its own: inline it."""
-    from ..rules import RULES, NONDIFF
-    if not inspect.isfunction(obj) or id(obj) in RULES or id(obj) in NONDIFF:
-        return False
-    module = getattr(obj, "__module__", "") or ""
-    return not module.split(".")[0] in ("numpy", "s2sgrad", "math")
-
-
-def _hint_name(name):
-    """Compiler-made names keep their leading '.' (a temporary); user names are kept."""
-    if name.startswith("."):
-        return "." + (name.lstrip(".").rstrip("0123456789") or "t")
-    return name
-
-
 def _hint(target):
-    return _hint_name(target.id) if isinstance(target, gast.Name) else ".t"
+    return ir.hint_name(target.id) if isinstance(target, gast.Name) else ".t"
 
 
 def build(parsed, scalars=()):
@@ -760,91 +418,3 @@ def build(parsed, scalars=()):
     return ir.Graph(node.name, params, builder.block, result, parsed)
 
 
-def _pure(stmt):
-    if isinstance(stmt, ir.Eqn):
-        if stmt.kind in ("effect", "setitem", "append", "add_at"):
-            return False
-        if stmt.kind in ("call", "method"):
-            module = getattr(stmt.prim, "__module__", None) or ""
-            return module.split(".")[0] in ("numpy", "math", "builtins", "operator", "s2sgrad") \
-                or stmt.prim in (len, abs, float, int, min, max, range, round) or stmt.kind == "method"
-        return True
-    return True
-
-
-def prune(graph):
-    """Drop pure equations, branch results and loop-carried values nobody reads
-    (the flags lowering made for break/continue/return often end up here)."""
-    while True:
-        used = _used_values(graph)
-        changed = _sweep(graph.body, used)
-        if not changed:
-            return graph
-
-
-def _used_values(graph):
-    """Vars read by something that is itself kept: the least set closed under
-    "a kept statement's reads are used". One walk records, for each value, the
-    reads that become used once it is; a worklist then follows them (instead
-    of walking the whole graph again until nothing grows)."""
-    roots = [graph.result]
-    needs = {}          # Var -> atoms that are used once it is
-
-    def when(values, atoms):
-        for v in values:
-            needs.setdefault(v, []).extend(atoms)
-    for stmt in ir.walk(graph.body):
-        if isinstance(stmt, ir.Eqn):
-            if _pure(stmt):
-                when(stmt.outs, stmt.atoms)
-            else:
-                roots += stmt.atoms
-        elif isinstance(stmt, ir.If):
-            roots.append(stmt.cond)
-            for o, a, b in zip(stmt.outs, stmt.then_outs, stmt.else_outs):
-                when([o], [a, b])
-        else:
-            roots += list(stmt.bounds) if isinstance(stmt, ir.For) else []
-            roots += [stmt.exit] if stmt.exit is not None else []
-            roots += [stmt.cond] if isinstance(stmt, ir.While) else []
-            for c, i, b, o in zip(stmt.carried, stmt.inits, stmt.body_outs, stmt.outs):
-                when([o, c], [b, i])
-    used = set()
-    todo = [a for a in roots if isinstance(a, ir.Var)]
-    while todo:
-        v = todo.pop()
-        if v not in used:
-            used.add(v)
-            todo += [a for a in needs.pop(v, ()) if isinstance(a, ir.Var)]
-    return used
-
-
-def _sweep(block, used):
-    changed = False
-    kept = []
-    for stmt in block:
-        for sub in ir.sub_blocks(stmt):
-            changed |= _sweep(sub, used)
-        if isinstance(stmt, ir.Eqn):
-            if stmt.outs and not any(o in used for o in stmt.outs) and _pure(stmt):
-                changed = True
-                continue
-        elif isinstance(stmt, ir.If):
-            keep = [k for k, o in enumerate(stmt.outs) if o in used]
-            if len(keep) != len(stmt.outs):
-                changed = True
-                stmt.outs = [stmt.outs[k] for k in keep]
-                stmt.then_outs = [stmt.then_outs[k] for k in keep]
-                stmt.else_outs = [stmt.else_outs[k] for k in keep]
-            if not stmt.outs and not stmt.then and not stmt.orelse:
-                changed = True
-                continue
-        else:
-            keep = [k for k, (c, o) in enumerate(zip(stmt.carried, stmt.outs)) if c in used or o in used]
-            if len(keep) != len(stmt.carried):
-                changed = True
-                for attr in ("carried", "inits", "body_outs", "outs"):
-                    setattr(stmt, attr, [getattr(stmt, attr)[k] for k in keep])
-        kept.append(stmt)
-    block[:] = kept
-    return changed

@@ -19,7 +19,7 @@ from functools import partial
 
 import numpy as np
 
-from . import defelementwise, defnondiff, defvjp
+from .table import defelementwise, defnondiff, defvjp
 from .sym import NP, Namespace, rt
 
 LN2, LN10 = math.log(2.0), math.log(10.0)

@@ -16,7 +16,7 @@ import operator
 
 import numpy as np
 
-from . import deflinear, defjvp
+from .table import deflinear, defjvp
 from .elementwise import np_ns
 from .linalg_rules import _norm_ord
 from .numpy_rules import _COPYING_PAD_MODES, _inside, _no_period, _no_where, _not_nan, unsupported

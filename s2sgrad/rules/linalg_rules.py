@@ -21,7 +21,7 @@ Conventions:
 import numpy as np
 
 from .. import runtime
-from . import ALWAYS_SCALAR, REDUCTIONS, _key, defvjp
+from .table import ALWAYS_SCALAR, REDUCTIONS, _key, defvjp
 from .elementwise import np_ns
 from .numpy_rules import as_sym, unsupported
 from .sym import Sym, rt

@@ -4,7 +4,7 @@ import operator
 
 import numpy as np
 
-from . import NONDIFF, RULES, _key
+from .table import NONDIFF, RULES, _key
 
 _MODULES = [("np", np), ("np.linalg", np.linalg), ("math", math), ("operator", operator)]
 

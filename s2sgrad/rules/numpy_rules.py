@@ -21,7 +21,7 @@ Conventions where a derivative does not exist or is not unique:
 """
 import numpy as np
 
-from . import REDUCTIONS, RULES, _key, defvjp, defnondiff, nograd
+from .table import REDUCTIONS, RULES, _key, defvjp, defnondiff, nograd
 from . import elementwise  # noqa: F401  (element-wise rules first)
 from .sym import Sym, rt, to_node
 

@@ -6,7 +6,7 @@ import operator
 
 import numpy as np
 
-from . import ALWAYS_SCALAR, REDUCTIONS, RULES, _key, defelementwise, defnondiff, defvjp
+from .table import ALWAYS_SCALAR, REDUCTIONS, RULES, _key, defelementwise, defnondiff, defvjp
 from .elementwise import BINARY, UNARY, np_ns
 from .numpy_rules import _inside
 from .sym import Sym, rt, where

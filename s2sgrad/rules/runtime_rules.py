@@ -23,7 +23,7 @@ import inspect
 import numpy as np
 
 from .. import runtime as rt_impl
-from . import RULES, Rule, _key, _signature, defjvp, deflinear, defnondiff, defvjp, nograd
+from .table import RULES, Rule, _key, _signature, defjvp, deflinear, defnondiff, defvjp, nograd
 from .elementwise import np_ns
 from .forward_rules import cholesky_tangent, diff_ends, eigh_tangent, gaps, qr_tangent, svdvals_tangent, sym_, t_
 from .numpy_rules import unsupported

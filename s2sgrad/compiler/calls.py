@@ -1,0 +1,208 @@
+"""Call resolution for the SSA builder: which Python object a call names, and
+what becomes of it. A user function (or a derivative made with `sg.grad`) is
+inlined, its parameters bound to the caller's values; a function with a rule
+stays one equation, looked up later by identity; module-level names become
+`ir.Global` atoms."""
+import inspect
+
+import gast
+
+from . import ir
+from .effects import _same_object
+from ..errors import S2SGradError
+
+
+def is_derivative(obj):
+    """A derivative function made by the public API (`sg.grad(f)`, ...). They are
+    recognised by a class attribute, so that the compiler never imports the API."""
+    return getattr(type(obj), "_s2sgrad_derivative", False)
+
+
+def _passed_function(atom):
+    """Is this a parameter bound to a function named at the call (`integrate(rhs, y0)`)?"""
+    return isinstance(atom, ir.Global) and callable(atom.value)
+
+
+def _is_user_function(obj):
+    """A plain Python function with source that has no rule of its own: inline it."""
+    from ..rules import RULES, NONDIFF
+    if not inspect.isfunction(obj) or id(obj) in RULES or id(obj) in NONDIFF:
+        return False
+    module = getattr(obj, "__module__", "") or ""
+    return not module.split(".")[0] in ("numpy", "s2sgrad", "math")
+
+
+class Calls:
+    """The SSA builder's methods that resolve and inline calls (mixed into `ssa._Builder`)."""
+
+    def global_atom(self, path, value, root_name, root):
+        return ir.Global(path, value, root, self.is_foreign(root_name))
+
+    def is_foreign(self, name):
+        """Does `name` resolve differently in the generated function than here?"""
+        if self.parsed is self.main:
+            return False
+        if name in self.parsed.closure:
+            return True
+        own = self.parsed.func.__globals__
+        return name in own and (own is not self.main.func.__globals__)
+
+    def calls_user_code(self, call, env):
+        if not isinstance(call, gast.Call):
+            return False
+        self.refuse_out(call)
+        func = call.func
+        try:
+            if isinstance(func, gast.Name) and func.id not in env and func.id not in self.locals:
+                obj = self.parsed.resolve(func.id)
+            elif isinstance(func, gast.Name) and _passed_function(env.get(func.id)):
+                obj = env[func.id].value
+            elif isinstance(func, gast.Attribute):
+                path = self.static_path(func, env)
+                obj = path[1] if path else None
+            else:
+                return False
+        except S2SGradError:
+            return False
+        return _is_user_function(obj) or is_derivative(obj)
+
+    def _missing(self):
+        from .frontend import _MISSING as missing
+        return missing
+
+    def static_path(self, node, env):
+        """(dotted source, object, root name, root object) for `mod.attr.attr` chains
+        rooted at a module-level name, or None."""
+        parts = []
+        while isinstance(node, gast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, gast.Name) or node.id in env or node.id in self.locals:
+            return None
+        obj = self.parsed.resolve(node.id)
+        if obj is self._missing():
+            raise self.parsed.error(node, f"name '{node.id}' is not defined", "name")
+        root = obj
+        for attr in reversed(parts):
+            try:
+                obj = getattr(obj, attr)
+            except AttributeError:
+                raise self.parsed.error(node, f"'{node.id}' has no attribute '{attr}'", "attribute") from None
+        return ".".join([node.id] + list(reversed(parts))), obj, node.id, root
+
+    def call(self, node, env, hint):
+        self.refuse_out(node)
+        func = node.func
+        args = [self.expr(a, env) for a in node.args]
+        kwargs = {k.arg: self.expr(k.value, env) for k in node.keywords}
+        if isinstance(func, gast.Attribute):
+            path = self.static_path(func, env)
+            if path is None:
+                receiver = self.expr(func.value, env)
+                return self.eqn(node, ("method", func.attr), [receiver] + args, "method",
+                                kwargs, payload=func.attr, hint=hint)
+            callee = self.global_atom(*path)
+        elif isinstance(func, gast.Name) and _passed_function(env.get(func.id)):
+            callee = env[func.id]      # a helper's parameter bound to a named function: rk4_step(rhs, ...)
+        elif isinstance(func, gast.Name):
+            if func.id in env or func.id in self.locals:
+                raise self.parsed.error(node, f"cannot call '{func.id}', a value computed inside the function",
+                                        "call", "call module-level functions by their name")
+            obj = self.parsed.resolve(func.id)
+            if obj is self._missing():
+                raise self.parsed.error(node, f"name '{func.id}' is not defined", "name")
+            callee = self.global_atom(func.id, obj, func.id, obj)
+        elif isinstance(func, gast.Call) and self.derivative_of(func, env) is not None:
+            made = self.derivative_of(func, env)      # sg.grad(g)(x): a derivative made on the spot
+            callee = ir.Global("<derivative>", made)
+        else:
+            raise self.parsed.error(node, "only calls of named functions can be differentiated", "call")
+        if is_derivative(callee.value):
+            # a derivative inside the differentiated code: inline its generated function
+            # (compiled for array arguments, which is valid for any)
+            generated = callee.value._derived(tuple("array" for _ in callee.value.names), again=True).function
+            if isinstance(generated, tuple):
+                raise self.parsed.error(node, "a vjp inside differentiated code is not supported", "call",
+                                        "use sg.grad or sg.value_and_grad there")
+            return self.inline(node, generated, args, kwargs, env)
+        if _is_user_function(callee.value):
+            return self.inline(node, callee.value, args, kwargs, env)
+        return self.eqn(node, callee.value, args, "call", kwargs, payload=callee, hint=hint)
+
+    def derivative_of(self, call, env):
+        """`sg.grad(g, wrt=...)` with static arguments, evaluated now; None otherwise."""
+        if not isinstance(call.func, (gast.Name, gast.Attribute)):
+            return None
+        path = self.static_path(call.func, env) if isinstance(call.func, gast.Attribute) else None
+        maker = path[1] if path else (self.parsed.resolve(call.func.id) if isinstance(call.func, gast.Name) else None)
+        if not getattr(maker, "_s2sgrad_maker", False):
+            return None
+        try:
+            args = [self.static_value(a, env) for a in call.args]
+            kwargs = {k.arg: self.static_value(k.value, env) for k in call.keywords}
+        except LookupError:
+            raise self.parsed.error(call, "the function and wrt of a derivative made inside differentiated "
+                                    "code must be fixed (module-level names and constants)", "derivative") from None
+        return maker(*args, **kwargs)
+
+    def static_value(self, node, env):
+        if isinstance(node, gast.Constant):
+            return node.value
+        if isinstance(node, gast.Tuple):
+            return tuple(self.static_value(e, env) for e in node.elts)
+        if isinstance(node, gast.Name) and node.id not in env and node.id not in self.locals:
+            value = self.parsed.resolve(node.id)
+            if value is not self._missing():
+                return value
+        if isinstance(node, gast.Attribute):
+            path = self.static_path(node, env)
+            if path is not None:
+                return path[1]
+        raise LookupError(node)
+
+    def inline(self, node, func, args, kwargs, env_of_call):
+        """Build a helper's body in place, its parameters bound to the arguments."""
+        from .frontend import parse_function
+        from .lower import lower
+        if func in self.inlining or func is self.main.func:
+            raise self.parsed.error(node, f"recursive call of {func.__qualname__} cannot be differentiated",
+                                    "recursion", "rewrite the recursion as a loop")
+        try:
+            parsed = lower(parse_function(func))
+        except S2SGradError as exc:
+            raise S2SGradError(f"{exc.reason} (in {func.__qualname__}, called at "
+                               f"{self.parsed.loc(node)})", exc.loc, exc.construct, exc.hint) from None
+        try:
+            bound = inspect.signature(func).bind(*args, **kwargs)
+        except TypeError as exc:
+            raise self.parsed.error(node, f"cannot call {func.__qualname__}: {exc}", "call") from None
+        bound.apply_defaults()
+        env = {}
+        for p in inspect.signature(func).parameters.values():
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                raise self.parsed.error(node, f"*args/**kwargs of {func.__qualname__} are not supported", "call")
+        for name_, value in bound.arguments.items():
+            # a default the call left out is a constant
+            env[name_] = value if isinstance(value, (ir.Var, ir.Const, ir.Global)) else ir.Const(value)
+        passed = dict(env)
+        helper = type(self)(parsed, self.main, self.inlining + (func,))
+        helper.block = self.block
+        helper.passed = {n: v for n, v in passed.items() if isinstance(v, ir.Var)}
+        helper.immutable = self.immutable
+        ret = parsed.node.body[-1]
+        try:
+            env = helper.statements(parsed.node.body[:-1], env)
+            result = helper.expr(ret.value, env, "." + func.__name__)
+        except S2SGradError as exc:
+            if "called at" in exc.reason:
+                raise
+            raise S2SGradError(f"{exc.reason} (in {func.__qualname__}, called at {self.parsed.loc(node)})",
+                               exc.loc, exc.construct, exc.hint) from None
+        # A helper that wrote into an argument in place changed the caller's array too.
+        for name_, before in passed.items():
+            after = env.get(name_)
+            if isinstance(before, ir.Var) and after is not before and _same_object(self.block, before, after):
+                for caller_name, v in list(env_of_call.items()):
+                    if v is before:
+                        env_of_call[caller_name] = after
+        return result

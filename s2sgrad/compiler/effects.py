@@ -1,0 +1,162 @@
+"""Statements that change a value in place, as the SSA builder sees them:
+`lst.append(v)` and `np.add.at(u, i, v)` become new versions of the value;
+writes it cannot follow (`lst.sort()`, `out=`, `np.copyto`, an augmented
+assignment to a name that shares its array) are refused here, with the line."""
+import numpy as np
+
+import gast
+
+from . import ir
+
+_AUG = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**", gast.FloorDiv: "//",
+        gast.Mod: "%", gast.MatMult: "@"}
+_MUTATING_METHODS = {"extend", "insert", "pop", "remove", "sort", "reverse", "clear", "update", "setdefault",
+                     "popitem", "fill", "resize", "put", "itemset", "partition", "setfield", "byteswap"}
+_MUTATING_FUNCTIONS = [np.copyto, np.put, np.place, np.putmask, np.fill_diagonal, np.random.shuffle,
+                       np.put_along_axis]
+
+
+def _is_ufunc_at(obj, ufunc=None):
+    """`np.add.at` and the other ufuncs' unbuffered in-place `.at` (a new bound method each time)."""
+    owner = getattr(obj, "__self__", None)
+    return isinstance(owner, np.ufunc) and getattr(obj, "__name__", None) == "at" and ufunc in (None, owner)
+
+
+def _spell(node):
+    parts = []
+    while isinstance(node, gast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, gast.Name):
+        parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def guard_not_view(value, message, loc):
+    """An effect statement `not_a_view(value, message)`: fails at run time if value is a view."""
+    template = gast.Expr(gast.Call(gast.Name(".rt.not_a_view", gast.Load(), None, None),
+                                   [gast.Name(".1", gast.Load(), None, None), gast.Constant(message, None)], []))
+    return ir.Eqn([], "effect", [value], {}, loc, "effect", template)
+
+
+def _same_object(block, start, end):
+    """Is `end` the array `start` after in-place writes (setitem chains and phis of them)?"""
+    made = {o: st for st in ir.walk(block) for o in st.outs}
+
+    def same(v, seen=()):
+        if v is start:
+            return True
+        st = made.get(v)
+        if st is None or v in seen:
+            return False
+        if isinstance(st, ir.Eqn) and st.kind == "setitem":
+            return same(st.args[0], seen + (v,))
+        if isinstance(st, ir.If):
+            k = st.outs.index(v)
+            return same(st.then_outs[k], seen + (v,)) and same(st.else_outs[k], seen + (v,))
+        return False
+    return same(end)
+
+
+class InPlaceEffects:
+    """The SSA builder's checks of in-place effects (mixed into `ssa._Builder`)."""
+
+    def mutating_call(self, call, env):
+        """`lst.append(v)` becomes a new version of the list; other calls that change
+        a local value in place cannot be followed and are refused. Returns True when
+        the statement was handled."""
+        if not isinstance(call, gast.Call):
+            return False
+        self.refuse_out(call)
+        func = call.func
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+                and (func.value.id in env or func.value.id in self.locals):
+            owner = func.value.id
+            if func.attr == "append" and len(call.args) == 1 and not call.keywords:
+                old = self.name(func.value, env)
+                value = self.expr(call.args[0], env)
+                new = ir.Var(ir.hint_name(owner))
+                self.emit(ir.Eqn([new], "append", [old, value], {}, self.parsed.loc(call), "append"))
+                for name_, v in list(env.items()):
+                    if v is old:
+                        env[name_] = new
+                return True
+            if func.attr in _MUTATING_METHODS:
+                raise self.parsed.error(call, f"'{owner}.{func.attr}(...)' changes '{owner}' in place, "
+                                        "which cannot be differentiated", "in-place method",
+                                        "build a new value instead (e.g. sorted(...), np.sort(...), x = x + ...)")
+        elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+                and (func.attr in _MUTATING_METHODS or func.attr == "append"):
+            owner = func.value.id
+            raise self.parsed.error(call, f"'{owner}.{func.attr}(...)' changes module-level state, which the "
+                                    "derivative cannot follow", "module state",
+                                    f"pass '{owner}' in as an argument and return the new value")
+        if isinstance(func, (gast.Attribute, gast.Name)):
+            path = self.static_path(func, env) if isinstance(func, gast.Attribute) else None
+            obj = path[1] if path else (self.parsed.resolve(func.id) if isinstance(func, gast.Name) else None)
+            from .. import runtime
+            if (obj is runtime.add_at or _is_ufunc_at(obj, np.add)) and len(call.args) == 3 \
+                    and isinstance(call.args[0], gast.Name) and (call.args[0].id in env or call.args[0].id in self.locals):
+                # np.add.at(u, index, values) in user code, add_at(g, index, values) in generated
+                # code: a new version of u (g)
+                old = self.name(call.args[0], env)
+                index = self.expr(call.args[1], env)
+                values = self.expr(call.args[2], env)
+                new = ir.Var(ir.hint_name(call.args[0].id))
+                self.emit(ir.Eqn([new], "add_at", [old, values, index], {}, self.parsed.loc(call), "add_at",
+                                 gast.Name(".1", gast.Load(), None, None)))
+                for name_, v in list(env.items()):
+                    if v is old:
+                        env[name_] = new
+                return True
+            if obj is runtime.restore_part:
+                raise self.parsed.error(call, "this derivative puts back an entry of a dict or list that the "
+                                        "function overwrote, which cannot be differentiated again",
+                                        "second order", "assign the new entries into a fresh dict, "
+                                        "e.g. q = dict(p); q[k] = ...")
+            if any(obj is f for f in _MUTATING_FUNCTIONS) or _is_ufunc_at(obj):
+                hint = ("write a loop over the indices, e.g. out[i] = np.maximum(out[i], v[i]) (np.add.at "
+                        "is supported)" if _is_ufunc_at(obj) else "write the assignment out, e.g. x[index] = values")
+                raise self.parsed.error(call, f"'{_spell(func)}' writes into its "
+                                        "argument in place, which cannot be differentiated", "in-place function",
+                                        hint)
+        return False
+
+    def refuse_out(self, call):
+        """`np.exp(x, out=buf)` writes into buf behind the SSA's back: the derivative would read a
+        stale buf (or none), so it is refused rather than silently wrong."""
+        for k in call.keywords:
+            if k.arg == "out" and not (isinstance(k.value, gast.Constant) and k.value.value is None):
+                target = k.value.id if isinstance(k.value, gast.Name) else "result"
+                raise self.parsed.error(call, f"'{_spell(call.func)}(..., out=...)' writes its result into "
+                                        "an existing array in place, which cannot be differentiated",
+                                        "out= argument", f"assign the result instead: {target} = "
+                                        f"{_spell(call.func)}(...) without out=")
+
+    def check_augmented(self, s, env):
+        """`x += y` on an array changes it in place; we rebind x, so no other name may share it."""
+        target = s.targets[0].id
+        current = env.get(target)
+        if isinstance(current, ir.Var) and current in self.immutable:
+            return      # a float is never changed in place: `y = a; y += b` rebinds y only
+        if isinstance(current, ir.Var) and self.passed.get(target) is current:
+            raise self.parsed.error(s, f"'{target} {_AUG.get(type(s.value.op), 'op')}= ...' would change the "
+                                    f"caller's array in place", "aliasing",
+                                    f"write {target} = {target} ... (a new array) and return it")
+        others = [m for m, v in env.items() if v is current and m != target and not m.startswith(".")]
+        if isinstance(current, ir.Var) and others:
+            raise self.parsed.error(s, f"'{target}' and '{others[0]}' name the same value; an augmented "
+                                    f"assignment to '{target}' would change both", "aliasing",
+                                    f"write {target} = {target} + ... (a new value) or copy first")
+
+    def check_loop_aliases(self, node, names, inits, carried, block, body_outs, env):
+        """A loop that writes into an array in place must not leave another name
+        of the same array behind (that name would change too)."""
+        for n, init, c, out in zip(names, inits, carried, body_outs):
+            if not isinstance(init, ir.Var) or not _same_object(block, c, out):
+                continue
+            others = [m for m, v in env.items() if v is init and m != n and not m.startswith(".")]
+            if others:
+                raise self.parsed.error(node, f"this loop writes into '{n}' in place, which also changes "
+                                        f"'{others[0]}' (the same array)", "aliasing",
+                                        f"make a separate copy: {n} = {others[0]}.copy()")

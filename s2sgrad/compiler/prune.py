@@ -1,0 +1,94 @@
+"""Dead-code removal on the SSA graph: pure equations, branch results and
+loop-carried values that nothing reads (most of lowering's break/continue flags
+end here)."""
+from . import ir
+
+
+def _pure(stmt):
+    if isinstance(stmt, ir.Eqn):
+        if stmt.kind in ("effect", "setitem", "append", "add_at"):
+            return False
+        if stmt.kind in ("call", "method"):
+            module = getattr(stmt.prim, "__module__", None) or ""
+            return module.split(".")[0] in ("numpy", "math", "builtins", "operator", "s2sgrad") \
+                or stmt.prim in (len, abs, float, int, min, max, range, round) or stmt.kind == "method"
+        return True
+    return True
+
+
+def prune(graph):
+    """Drop pure equations, branch results and loop-carried values nobody reads
+    (the flags lowering made for break/continue/return often end up here)."""
+    while True:
+        used = _used_values(graph)
+        changed = _sweep(graph.body, used)
+        if not changed:
+            return graph
+
+
+def _used_values(graph):
+    """Vars read by something that is itself kept: the least set closed under
+    "a kept statement's reads are used". One walk records, for each value, the
+    reads that become used once it is; a worklist then follows them (instead
+    of walking the whole graph again until nothing grows)."""
+    roots = [graph.result]
+    needs = {}          # Var -> atoms that are used once it is
+
+    def when(values, atoms):
+        for v in values:
+            needs.setdefault(v, []).extend(atoms)
+    for stmt in ir.walk(graph.body):
+        if isinstance(stmt, ir.Eqn):
+            if _pure(stmt):
+                when(stmt.outs, stmt.atoms)
+            else:
+                roots += stmt.atoms
+        elif isinstance(stmt, ir.If):
+            roots.append(stmt.cond)
+            for o, a, b in zip(stmt.outs, stmt.then_outs, stmt.else_outs):
+                when([o], [a, b])
+        else:
+            roots += list(stmt.bounds) if isinstance(stmt, ir.For) else []
+            roots += [stmt.exit] if stmt.exit is not None else []
+            roots += [stmt.cond] if isinstance(stmt, ir.While) else []
+            for c, i, b, o in zip(stmt.carried, stmt.inits, stmt.body_outs, stmt.outs):
+                when([o, c], [b, i])
+    used = set()
+    todo = [a for a in roots if isinstance(a, ir.Var)]
+    while todo:
+        v = todo.pop()
+        if v not in used:
+            used.add(v)
+            todo += [a for a in needs.pop(v, ()) if isinstance(a, ir.Var)]
+    return used
+
+
+def _sweep(block, used):
+    changed = False
+    kept = []
+    for stmt in block:
+        for sub in ir.sub_blocks(stmt):
+            changed |= _sweep(sub, used)
+        if isinstance(stmt, ir.Eqn):
+            if stmt.outs and not any(o in used for o in stmt.outs) and _pure(stmt):
+                changed = True
+                continue
+        elif isinstance(stmt, ir.If):
+            keep = [k for k, o in enumerate(stmt.outs) if o in used]
+            if len(keep) != len(stmt.outs):
+                changed = True
+                stmt.outs = [stmt.outs[k] for k in keep]
+                stmt.then_outs = [stmt.then_outs[k] for k in keep]
+                stmt.else_outs = [stmt.else_outs[k] for k in keep]
+            if not stmt.outs and not stmt.then and not stmt.orelse:
+                changed = True
+                continue
+        else:
+            keep = [k for k, (c, o) in enumerate(zip(stmt.carried, stmt.outs)) if c in used or o in used]
+            if len(keep) != len(stmt.carried):
+                changed = True
+                for attr in ("carried", "inits", "body_outs", "outs"):
+                    setattr(stmt, attr, [getattr(stmt, attr)[k] for k in keep])
+        kept.append(stmt)
+    block[:] = kept
+    return changed
