@@ -176,7 +176,7 @@ def _expect_error(expr, namespace, sg, page, lineno):
 
 def pages():
     """The pages that have live examples."""
-    return sorted(p for p in DOCS.glob("*.md") if any(MARKER.match(l) for l in p.read_text().split("\n")))
+    return sorted(p for p in DOCS.glob("*.md") if any(MARKER.match(line) for line in p.read_text().split("\n")))
 
 
 def main(argv=None):

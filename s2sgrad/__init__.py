@@ -3,6 +3,7 @@
 `grad(f)` reads f's source and generates a readable NumPy function that runs
 the forward computation and then its reverse sweep (backpropagation).
 """
+
 from .api import Derivative, grad, jvp, show, source, stop_gradient, value_and_grad, vjp
 from .jacobians import hessian, hvp, jacobian
 from .check import GradCheck, check_grad
@@ -14,5 +15,23 @@ from .rules import defnondiff as _defnondiff
 
 _defnondiff(stop_gradient)
 
-__all__ = ["checkpointed", "check_grad", "GradCheck", "extend", "grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "hvp", "source", "show", "stop_gradient", "S2SGradError", "Derivative", "graph"]
+__all__ = [
+    "checkpointed",
+    "check_grad",
+    "GradCheck",
+    "extend",
+    "grad",
+    "value_and_grad",
+    "vjp",
+    "jvp",
+    "jacobian",
+    "hessian",
+    "hvp",
+    "source",
+    "show",
+    "stop_gradient",
+    "S2SGradError",
+    "Derivative",
+    "graph",
+]
 __version__ = "0.1.0"

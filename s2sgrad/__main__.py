@@ -9,6 +9,7 @@ is imported from its path, its own directory first on `sys.path`. Problems
 (a bad path, a missing function, code s2sgrad cannot differentiate) print one
 line on stderr and exit with status 2.
 """
+
 import argparse
 import importlib.util
 import os
@@ -72,8 +73,11 @@ def load_function(target):
     for part in qualname.split("."):
         obj = getattr(obj, part, None)
         if obj is None:
-            found = sorted(n for n, v in vars(module).items()
-                           if callable(v) and getattr(v, "__module__", None) == name and not n.startswith("_"))
+            found = sorted(
+                n
+                for n, v in vars(module).items()
+                if callable(v) and getattr(v, "__module__", None) == name and not n.startswith("_")
+            )
             listing = f" (it defines: {', '.join(found)})" if found else ""
             raise CommandError(f"{path_text} has no function '{qualname}'{listing}")
     if not callable(obj):
@@ -115,16 +119,17 @@ def highlight(source, colour):
 
 def _forward_source(sg, func, wrt_text):
     if not hasattr(sg, "jvp"):
-        raise CommandError("forward mode is not available yet in this version of s2sgrad; "
-                           "use --mode reverse")
+        raise CommandError("forward mode is not available yet in this version of s2sgrad; use --mode reverse")
     if wrt_text is not None:
-        raise CommandError("--wrt applies to reverse mode; the forward-mode source takes a tangent "
-                           "for every floating-point argument")
+        raise CommandError(
+            "--wrt applies to reverse mode; the forward-mode source takes a tangent for every floating-point argument"
+        )
     return sg.jvp(func).source
 
 
 def cmd_show(args, out):
     import s2sgrad as sg
+
     func = load_function(args.target)
     if args.mode == "forward":
         source = _forward_source(sg, func, args.wrt)
@@ -135,27 +140,40 @@ def cmd_show(args, out):
 
 def cmd_graph(args, out):
     import s2sgrad as sg
+
     g = sg.graph(load_function(args.target))
     out.write(g.to_dot() if args.dot else str(g) + "\n")
 
 
 def build_parser():
     parser = argparse.ArgumentParser(
-        prog="s2sgrad", description="Show the derivative source or the SSA graph s2sgrad makes of a function.")
+        prog="s2sgrad", description="Show the derivative source or the SSA graph s2sgrad makes of a function."
+    )
     sub = parser.add_subparsers(dest="command", metavar="{show,graph}")
     sub.required = True
-    show = sub.add_parser("show", help="print the generated derivative source",
-                          description="Print the generated derivative source: the gradient (reverse mode, "
-                                      "the default) or the tangent sweep (--mode forward), as compiled "
-                                      "for array arguments.")
+    show = sub.add_parser(
+        "show",
+        help="print the generated derivative source",
+        description="Print the generated derivative source: the gradient (reverse mode, "
+        "the default) or the tangent sweep (--mode forward), as compiled "
+        "for array arguments.",
+    )
     show.add_argument("target", metavar="path/to/file.py:function")
     show.add_argument("--wrt", metavar="a,b", help="parameter names or indices to differentiate by (default: 0)")
     show.add_argument("--mode", choices=("reverse", "forward"), default="reverse")
-    show.add_argument("--color", "--colour", choices=("auto", "always", "never"), default="auto",
-                      help="syntax colours (auto: on a terminal, when Pygments is installed)")
+    show.add_argument(
+        "--color",
+        "--colour",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="syntax colours (auto: on a terminal, when Pygments is installed)",
+    )
     show.set_defaults(run=cmd_show)
-    graph = sub.add_parser("graph", help="print the SSA graph of the function",
-                           description="Print the SSA graph of the function as text, or as Graphviz DOT.")
+    graph = sub.add_parser(
+        "graph",
+        help="print the SSA graph of the function",
+        description="Print the SSA graph of the function as text, or as Graphviz DOT.",
+    )
     graph.add_argument("target", metavar="path/to/file.py:function")
     graph.add_argument("--dot", action="store_true", help="Graphviz DOT (render with: dot -Tsvg)")
     graph.set_defaults(run=cmd_graph)
@@ -166,6 +184,7 @@ def main(argv=None):
     """Entry point of `python -m s2sgrad` and the `s2sgrad` console script; returns the exit status."""
     args = build_parser().parse_args(argv)
     from .errors import S2SGradError
+
     try:
         args.run(args, sys.stdout)
         sys.stdout.flush()
@@ -175,7 +194,7 @@ def main(argv=None):
     except S2SGradError as exc:
         print(f"s2sgrad: error: {describe_error(exc)}", file=sys.stderr)
         return EXIT_ERROR
-    except BrokenPipeError:          # e.g. `python -m s2sgrad show f.py:f | head`
+    except BrokenPipeError:  # e.g. `python -m s2sgrad show f.py:f | head`
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0

@@ -4,6 +4,7 @@ A derivative function binds its arguments like the original, checks the
 `wrt` arguments, compiles (once per kind of arguments: Python/NumPy scalars
 vs arrays) and shapes each gradient like its argument.
 """
+
 import functools
 import inspect
 import linecache
@@ -16,7 +17,7 @@ from .errors import Loc, S2SGradError
 from .compiler.pipeline import derive
 
 _cache = {}
-_cache_lock = threading.RLock()   # re-entrant: a derivative may compile another inside
+_cache_lock = threading.RLock()  # re-entrant: a derivative may compile another inside
 
 
 def _def_loc(func):
@@ -38,9 +39,13 @@ def _normalize_wrt(func, wrt):
     for p in params:
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.KEYWORD_ONLY):
             spelled = {p.VAR_POSITIONAL: f"*{p.name}", p.VAR_KEYWORD: f"**{p.name}"}.get(p.kind, p.name)
-            raise S2SGradError(f"{func.__qualname__}: parameter '{spelled}': *args, **kwargs and keyword-only "
-                               "parameters are not supported", _def_loc(func),
-                               "parameters", "give every parameter a plain name")
+            raise S2SGradError(
+                f"{func.__qualname__}: parameter '{spelled}': *args, **kwargs and keyword-only "
+                "parameters are not supported",
+                _def_loc(func),
+                "parameters",
+                "give every parameter a plain name",
+            )
     names = [p.name for p in params]
     single = not isinstance(wrt, (tuple, list))
     items = [wrt] if single else list(wrt)
@@ -60,8 +65,10 @@ def _normalize_wrt(func, wrt):
             raise S2SGradError(f"wrt must be an int, a parameter name or a tuple of these, got {item!r}")
     for k, i in enumerate(indices):
         if i in indices[:k]:
-            raise S2SGradError(f"wrt={wrt!r} names the argument '{names[i]}' of {func.__qualname__} twice",
-                               hint="name each argument once")
+            raise S2SGradError(
+                f"wrt={wrt!r} names the argument '{names[i]}' of {func.__qualname__} twice",
+                hint="name each argument once",
+            )
     return tuple(indices), single
 
 
@@ -91,16 +98,23 @@ def _leaves(value):
 def _check_differentiable(func, names, args, wrt):
     for i in wrt:
         for value in _leaves(args[i]):
-            kind = np.asarray(value).dtype.kind \
-                if isinstance(value, (int, float, complex, np.generic, np.ndarray, bool)) else None
+            kind = (
+                np.asarray(value).dtype.kind
+                if isinstance(value, (int, float, complex, np.generic, np.ndarray, bool))
+                else None
+            )
             if kind in ("i", "u", "b"):
-                raise S2SGradError(f"cannot differentiate {func.__qualname__} with respect to '{names[i]}': "
-                                   f"it is (or holds) an integer or boolean ({value!r})",
-                                   hint="pass floats (e.g. 2.0 instead of 2) or choose another wrt")
+                raise S2SGradError(
+                    f"cannot differentiate {func.__qualname__} with respect to '{names[i]}': "
+                    f"it is (or holds) an integer or boolean ({value!r})",
+                    hint="pass floats (e.g. 2.0 instead of 2) or choose another wrt",
+                )
             if kind is None:
-                raise S2SGradError(f"cannot differentiate with respect to '{names[i]}', which holds a "
-                                   f"{type(value).__name__}: pass floats, NumPy arrays, or dicts, lists "
-                                   "and tuples of them")
+                raise S2SGradError(
+                    f"cannot differentiate with respect to '{names[i]}', which holds a "
+                    f"{type(value).__name__}: pass floats, NumPy arrays, or dicts, lists "
+                    "and tuples of them"
+                )
 
 
 def _shape_like(grad, arg):
@@ -156,6 +170,7 @@ class _user_lines:
             return False
         import linecache
         from .errors import Loc
+
         frame_line = None
         while tb is not None:
             if tb.tb_frame.f_code.co_filename.startswith("<s2sgrad:"):
@@ -164,16 +179,17 @@ class _user_lines:
         if frame_line is None:
             return False
         lines = linecache.getlines(frame_line[0])
-        for text in reversed(lines[:frame_line[1]]):
+        for text in reversed(lines[: frame_line[1]]):
             text = text.strip()
             if text.startswith("# line ") and ":" in text:
-                number = text[len("# line "):].split(":")[0].split(" ")[0]
+                number = text[len("# line ") :].split(":")[0].split(" ")[0]
                 if number.isdigit():
                     target = self.func.func if isinstance(self.func, Derivative) else self.func
                     filename = inspect.getsourcefile(target) or "?"
                     source = linecache.getline(filename, int(number))
-                    raise S2SGradError(exc.reason, Loc(filename, int(number), 0, source), exc.construct,
-                                       exc.hint) from None
+                    raise S2SGradError(
+                        exc.reason, Loc(filename, int(number), 0, source), exc.construct, exc.hint
+                    ) from None
         return False
 
 
@@ -225,7 +241,7 @@ class Derivative:
         if self.single:
             return _shape_like(grads, values[self.wrt[0]])
         if len(self.wrt) == 1:
-            grads = (grads,)        # generated code returns one gradient bare
+            grads = (grads,)  # generated code returns one gradient bare
         return tuple(_shape_like(g, values[i]) for g, i in zip(grads, self.wrt))
 
     def __call__(self, *args, **kwargs):
@@ -261,6 +277,7 @@ def _decorator(variant):
         if f is None:
             return lambda g: Derivative(g, wrt, variant, checkpoints)
         return Derivative(f, wrt, variant, checkpoints)
+
     return make
 
 
@@ -274,7 +291,7 @@ that cannot end early, holding at most k loop states (see `sg.checkpointed` to
 mark single loops, and docs/checkpointing.md)."""
 value_and_grad = _decorator("value_and_grad")
 value_and_grad.__doc__ = """Like `grad`, but returns `(value, gradient)` from one forward and one reverse sweep."""
-grad._s2sgrad_maker = value_and_grad._s2sgrad_maker = True     # sg.grad(g) inside differentiated code
+grad._s2sgrad_maker = value_and_grad._s2sgrad_maker = True  # sg.grad(g) inside differentiated code
 
 
 class _VJP(Derivative):
@@ -291,6 +308,7 @@ class _VJP(Derivative):
             with _user_lines(self.func):
                 grads = backward(saved, cotangent)
             return self._shape(grads, values)
+
         return value, pullback
 
 
@@ -300,9 +318,13 @@ def _like(value, template, owner, role, where):
     broadcast a wrong one into a wrong answer). A size-1 template also takes any size-1
     value, reshaped (`pullback(1.0)` for an output of shape (1,)). `owner` ("the pullback
     of f"), `role` ("cotangent") and `where` ("output", "x['W']") word the error."""
+
     def mismatch():
-        return S2SGradError(f"{owner} got a {role} for {where} of {_layout(value)}; {where} has {_layout(template)}",
-                            hint=f"pass a {role} with the structure and shapes of {where}")
+        return S2SGradError(
+            f"{owner} got a {role} for {where} of {_layout(value)}; {where} has {_layout(template)}",
+            hint=f"pass a {role} with the structure and shapes of {where}",
+        )
+
     if isinstance(template, (tuple, list, dict)):
         if isinstance(template, dict):
             if not isinstance(value, dict) or set(value) != set(template):
@@ -313,13 +335,17 @@ def _like(value, template, owner, role, where):
         parts = [_like(value[k], template[k], owner, role, f"{where}[{k!r}]") for k in keys]
         return dict(zip(keys, parts)) if isinstance(template, dict) else type(template)(parts)
     shape, got = np.shape(template), np.shape(value)
-    if trees.is_container(value) and not isinstance(template, np.ndarray) or got != shape and (
-            np.size(template) != 1 or np.size(value) != 1):
+    if (
+        trees.is_container(value)
+        and not isinstance(template, np.ndarray)
+        or got != shape
+        and (np.size(template) != 1 or np.size(value) != 1)
+    ):
         raise mismatch()
     if got != shape:
         value = np.reshape(value, shape) if isinstance(template, np.ndarray) else np.reshape(value, ()).item()
     if isinstance(template, np.ndarray) and not isinstance(value, np.ndarray):
-        value = np.asarray(value, dtype=float)       # (a list of numbers)
+        value = np.asarray(value, dtype=float)  # (a list of numbers)
     return value
 
 
@@ -354,6 +380,7 @@ class _JVP(Derivative):
 
     def _derived(self, kinds, wrt=None, again=False):
         from .compiler.pipeline import derive_forward
+
         func = _plain_function(self.func, kinds)
         key = (func, wrt, "jvp", kinds)
         derived = _cache.get(key)
@@ -393,8 +420,9 @@ class _JVP(Derivative):
 
 def _differentiable(value):
     leaves = list(_leaves(value))
-    return bool(leaves) and all(isinstance(v, (float, complex, np.floating, np.ndarray)) and
-                                np.asarray(v).dtype.kind == "f" for v in leaves)
+    return bool(leaves) and all(
+        isinstance(v, (float, complex, np.floating, np.ndarray)) and np.asarray(v).dtype.kind == "f" for v in leaves
+    )
 
 
 def jvp(f, primals=None, tangents=None):

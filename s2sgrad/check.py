@@ -1,4 +1,5 @@
 """check_grad: the generated derivative against central finite differences."""
+
 import copy
 import inspect
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ class GradCheck:
     """The outcome of `check_grad`: the worst relative error and where it is: the
     argument, the leaf inside it when it is a dict / list / tuple (`leaf`, its keys
     and indices), and the element of that leaf (`index`)."""
+
     max_rel_error: float
     argument: str
     index: tuple
@@ -34,8 +36,10 @@ class GradCheck:
         return f"{where}[{', '.join(map(str, self.index))}]" if self.index else where
 
     def __str__(self):
-        return (f"worst relative error {self.max_rel_error:.3g} at {self.where}: derivative {self.analytic:.10g}, "
-                f"finite differences {self.numeric:.10g} (tolerance {self.tolerance:.3g})")
+        return (
+            f"worst relative error {self.max_rel_error:.3g} at {self.where}: derivative {self.analytic:.10g}, "
+            f"finite differences {self.numeric:.10g} (tolerance {self.tolerance:.3g})"
+        )
 
 
 def check_grad(f, *args, wrt=0, eps=1e-6, rtol=1e-5, atol=1e-8, raise_error=True):
@@ -58,12 +62,14 @@ def check_grad(f, *args, wrt=0, eps=1e-6, rtol=1e-5, atol=1e-8, raise_error=True
                 if worst is None or error > worst.max_rel_error:
                     worst = GradCheck(error, names[i], k, float(analytic[k]), numeric, rtol, path)
     if worst is None:
-        raise S2SGradError(f"check_grad of {f.__qualname__}: the arguments {[names[i] for i in indices]} "
-                           "hold no numbers to check")
+        raise S2SGradError(
+            f"check_grad of {f.__qualname__}: the arguments {[names[i] for i in indices]} hold no numbers to check"
+        )
     if raise_error and not worst.ok:
-        raise S2SGradError(f"gradient check of {f.__qualname__} failed: {worst}",
-                           hint="if the function is not smooth at this point (a kink, a branch switch), "
-                                "move the point or loosen rtol")
+        raise S2SGradError(
+            f"gradient check of {f.__qualname__} failed: {worst}",
+            hint="if the function is not smooth at this point (a kink, a branch switch), move the point or loosen rtol",
+        )
     return worst
 
 

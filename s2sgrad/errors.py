@@ -4,6 +4,7 @@ Every IR node carries a `Loc`; an error about a node prints the file, the line,
 the source line with a caret under the offending column, the construct, and a
 hint when there is one.
 """
+
 from dataclasses import dataclass
 
 
@@ -13,7 +14,7 @@ class Loc:
     lineno: int
     col: int = 0
     line: str = ""
-    origin: str = ""     # for a line of generated code: the user's line it comes from
+    origin: str = ""  # for a line of generated code: the user's line it comes from
 
     def __str__(self):
         return f"{self.filename}:{self.lineno}"

@@ -15,6 +15,7 @@ Registering a rule replaces any earlier one for that function (also a
 built-in's, e.g. a straight-through estimator for `np.sign`); derivatives
 compiled before are recompiled on their next call.
 """
+
 from . import api
 from . import rules as _rules
 

@@ -7,6 +7,7 @@
 In Jupyter a graph shows as a picture when Graphviz's `dot` program is
 installed, and as its text form otherwise.
 """
+
 import shutil
 import subprocess
 
@@ -18,7 +19,7 @@ class Graph:
     """The pruned SSA graph of a function (`.ir` is the `ir.Graph` itself)."""
 
     def __init__(self, func):
-        func = getattr(func, "func", func)       # a derivative function: its original
+        func = getattr(func, "func", func)  # a derivative function: its original
         self.func = func
         self.ir = build_graph(func)
         self._svg = None
@@ -51,8 +52,9 @@ class Graph:
         """SVG text drawn by Graphviz's `dot`; raises RuntimeError if `dot` is not installed."""
         svg = self._render()
         if svg is None:
-            raise RuntimeError("Graphviz's 'dot' program is not installed (or failed); "
-                               "install graphviz, or use print(g) / g.to_dot()")
+            raise RuntimeError(
+                "Graphviz's 'dot' program is not installed (or failed); install graphviz, or use print(g) / g.to_dot()"
+            )
         return svg
 
     def _render(self):
@@ -61,8 +63,9 @@ class Graph:
             if dot is None:
                 return None
             try:
-                done = subprocess.run([dot, "-Tsvg"], input=self.to_dot().encode(), capture_output=True,
-                                      timeout=60, check=False)
+                done = subprocess.run(
+                    [dot, "-Tsvg"], input=self.to_dot().encode(), capture_output=True, timeout=60, check=False
+                )
             except (OSError, subprocess.SubprocessError):
                 return None
             if done.returncode != 0:

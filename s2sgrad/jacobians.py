@@ -1,6 +1,7 @@
 """Whole derivative matrices built from the API's products: `jacobian` (one JVP
 per input element or one VJP per output element), `hvp` (forward mode over the
 generated gradient) and `hessian` (a forward Jacobian of the gradient)."""
+
 import copy
 import inspect
 
@@ -35,11 +36,11 @@ def jacobian(f, wrt=0, mode="auto"):
         if mode == "auto":
             n_in = sum(trees.size(values[i]) for i in indices)
             chosen = "forward" if n_in < trees.size(f(*copy.deepcopy(values))) else "reverse"
-        blocks = _forward_jacobian(f, values, indices) if chosen == "forward" \
-            else _reverse_jacobian(f, values, indices)
+        blocks = _forward_jacobian(f, values, indices) if chosen == "forward" else _reverse_jacobian(f, values, indices)
         jac.mode = chosen
         return blocks[0] if single else tuple(blocks)
-    jac.mode = mode      # after a call: the mode that call used ("forward" or "reverse")
+
+    jac.mode = mode  # after a call: the mode that call used ("forward" or "reverse")
     return jac
 
 
@@ -50,7 +51,7 @@ def _forward_jacobian(f, values, indices):
     zeros = [trees.zeros_like(values[i]) for i in indices]
     blocks = []
     for n, i in enumerate(indices):
-        columns = {}          # argument leaf -> the JVP of each of its unit tangents
+        columns = {}  # argument leaf -> the JVP of each of its unit tangents
         for path, leaf in trees.leaves(values[i]):
             columns[path] = []
             for k in np.ndindex(np.shape(leaf)):
@@ -70,6 +71,7 @@ def _forward_jacobian(f, values, indices):
                 return np.zeros(shape)
             stacked = np.array([np.asarray(trees.get(c, q), dtype=float) for c in columns[p]])
             return np.moveaxis(stacked, 0, -1).reshape(shape)
+
         blocks.append(_nested(out, values[i], block))
     return blocks
 
@@ -87,9 +89,11 @@ def _reverse_jacobian(f, values, indices):
             rows[q].append(pullback(trees.with_leaf(zeros, q, unit if np.shape(out_leaf) else 1.0)))
     blocks = []
     for n, i in enumerate(indices):
+
         def block(q, p, out_leaf, n=n, i=i):
             stacked = np.array([np.asarray(trees.get(row[n], p), dtype=float) for row in rows[q]])
             return stacked.reshape(np.shape(out_leaf) + np.shape(trees.get(values[i], p)))
+
         blocks.append(_nested(value, values[i], block))
     return blocks
 
@@ -118,13 +122,15 @@ def hvp(f, wrt=0):
         args = list(bound.arguments.values())
         _check_differentiable(f, names, args, indices)
         if not single and (not isinstance(v, (tuple, list)) or len(v) != len(indices)):
-            raise S2SGradError(f"hvp of {f.__qualname__} with wrt={wrt!r} needs v as a tuple of "
-                               f"{len(indices)} directions, one per argument, not {_layout(v)}")
+            raise S2SGradError(
+                f"hvp of {f.__qualname__} with wrt={wrt!r} needs v as a tuple of "
+                f"{len(indices)} directions, one per argument, not {_layout(v)}"
+            )
         owner = f"hvp of {f.__qualname__}"
-        tangents = [_like(t, args[i], owner, "direction v", names[i])
-                    for t, i in zip([v] if single else v, indices)]
+        tangents = [_like(t, args[i], owner, "direction v", names[i]) for t, i in zip([v] if single else v, indices)]
         out = forward_over_reverse._along(args, tangents, indices)[1]
         return df._shape(out, args)
+
     return product
 
 
@@ -137,6 +143,7 @@ def hessian(f, wrt=0):
         return H
 
     def blocks(*args, **kwargs):
-        by_argument = H(*args, **kwargs)        # [j][i]: the derivative of gradient i along argument j
+        by_argument = H(*args, **kwargs)  # [j][i]: the derivative of gradient i along argument j
         return tuple(tuple(by_argument[j][i] for j in range(len(wrt))) for i in range(len(wrt)))
+
     return blocks

@@ -1,6 +1,7 @@
 """Arguments, results and their derivatives as trees: dicts, lists and tuples whose
 leaves are numbers or arrays. A leaf is named by its path, the keys and indices that
 lead to it (`("enc", "W")` for `params["enc"]["W"]`)."""
+
 import numpy as np
 
 

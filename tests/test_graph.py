@@ -139,7 +139,7 @@ def check_dot_structure(dot):
 def test_dot_structure():
     dot = sg.graph(model).to_dot()
     nodes, edges = check_dot_structure(dot)
-    labels = dict(NODE.match(l).groups() for l in dot.splitlines() if NODE.match(l))
+    labels = dict(NODE.match(line).groups() for line in dot.splitlines() if NODE.match(line))
     assert {"np.sin", "mul", "add", "getitem [i]", "setitem [0]", ".copy()", "return"} <= set(labels.values())
     assert {"x", "w", "n", "y"} <= set(labels.values())
 

@@ -8,6 +8,7 @@ or a phi / loop value that is one array on some paths and another on others.
 `setitem` writes, but is not a version of that same array, and raises if such
 a value is read after the write.
 """
+
 from . import ir
 from ..errors import S2SGradError
 
@@ -17,9 +18,25 @@ _VIEW_ATTRS = {"T", "real", "imag", "flat"}
 
 def _view_functions():
     import numpy as np
-    names = ["reshape", "transpose", "ravel", "asarray", "asanyarray", "squeeze", "expand_dims",
-             "swapaxes", "moveaxis", "broadcast_to", "diagonal", "atleast_1d", "atleast_2d", "atleast_3d",
-             "ascontiguousarray", "asfortranarray"]     # (these two return their argument when it fits)
+
+    names = [
+        "reshape",
+        "transpose",
+        "ravel",
+        "asarray",
+        "asanyarray",
+        "squeeze",
+        "expand_dims",
+        "swapaxes",
+        "moveaxis",
+        "broadcast_to",
+        "diagonal",
+        "atleast_1d",
+        "atleast_2d",
+        "atleast_3d",
+        "ascontiguousarray",
+        "asfortranarray",
+    ]  # (these two return their argument when it fits)
     return {id(getattr(np, n)) for n in names if hasattr(np, n)}
 
 
@@ -125,10 +142,10 @@ def check(graph):
     for s in stmts:
         if ir.is_loop(s) or isinstance(s, ir.If):
             path, loops = where[s]
-            for o in s.outs:             # a region's results exist once it is over
+            for o in s.outs:  # a region's results exist once it is over
                 defined_at[o] = (path + (len(ir.sub_blocks(s)),), loops)
         if ir.is_loop(s):
-            for c in s.carried:        # made anew at the start of every pass
+            for c in s.carried:  # made anew at the start of every pass
                 defined_at[c] = (path + (len(ir.sub_blocks(s)) - 1, -1), loops + (s,))
     readers = {}
     for s in stmts:
@@ -140,8 +157,12 @@ def check(graph):
     result_reader = object()
     if isinstance(graph.result, ir.Var):
         readers.setdefault(graph.result, []).append(result_reader)
-    regions = {o for s in stmts if ir.is_loop(s) or isinstance(s, ir.If)
-               for o in list(s.outs) + list(getattr(s, "carried", []))}
+    regions = {
+        o
+        for s in stmts
+        if ir.is_loop(s) or isinstance(s, ir.If)
+        for o in list(s.outs) + list(getattr(s, "carried", []))
+    }
     for w in writes:
         target = w.args[0]
         fresh = _allocation(target, stmts, made_by, same, regions)
@@ -159,14 +180,19 @@ def check(graph):
                     maker = made_by.get(v)
                     if maker is not None and maker.kind == "getitem" and not _takes_slices(maker):
                         # x[i] may be a number (a copy) or a row (a view): check when it runs
-                        guards[maker] = (f"{maker.loc}: '{other}'{line} is a view of '{_spell(target)}', which "
-                                         f"is written at line {w.loc.lineno} before '{other}' is read again; "
-                                         f"make a copy: ... = {_spell(target)}[...].copy()")
+                        guards[maker] = (
+                            f"{maker.loc}: '{other}'{line} is a view of '{_spell(target)}', which "
+                            f"is written at line {w.loc.lineno} before '{other}' is read again; "
+                            f"make a copy: ... = {_spell(target)}[...].copy()"
+                        )
                         continue
                     raise S2SGradError(
                         f"this assignment into '{_spell(target)}' also changes {other}{line}, which shares "
                         f"its memory (a view, or the same array on another path) and is read afterwards",
-                        w.loc, "aliasing", "make a copy where the second value is made: ... = <that>.copy()")
+                        w.loc,
+                        "aliasing",
+                        "make a copy where the second value is made: ... = <that>.copy()",
+                    )
     return guards
 
 
@@ -180,8 +206,14 @@ def _allocation(target, stmts, made_by, same, regions):
         for o in s.outs if isinstance(s, ir.Eqn) else ():
             if same.find(o) is root and s.kind not in ("setitem", "append", "add_at"):
                 makers.add(s)
-    versions = {v for s in stmts for v in (s.outs if isinstance(s, ir.Eqn) else []) + list(getattr(s, "outs", []))
-                + list(getattr(s, "carried", [])) if same.find(v) is root}
+    versions = {
+        v
+        for s in stmts
+        for v in (s.outs if isinstance(s, ir.Eqn) else [])
+        + list(getattr(s, "outs", []))
+        + list(getattr(s, "carried", []))
+        if same.find(v) is root
+    }
     if len(makers) != 1 or any(v not in made_by and v not in regions for v in versions | {target}):
         return None
     maker = makers.pop()
@@ -192,7 +224,7 @@ def _made_before(v, fresh, where, defined_at):
     """Is every `v` made before the array `fresh` makes (so it cannot share its memory)?
     True when v comes earlier in the code and each loop around v also runs `fresh` after it:
     `u` carried by a time loop, with `u_new = u.copy()` made anew in each pass."""
-    vpath, vloops = defined_at.get(v, ((), ()))      # (an argument: before everything)
+    vpath, vloops = defined_at.get(v, ((), ()))  # (an argument: before everything)
     fpath, floops = where[fresh]
     return all(loop in floops for loop in vloops) and vpath < fpath
 
@@ -203,11 +235,11 @@ def _after(w, r, v, where, defined_at, result_reader):
     wpath, wloops = where[w]
     vpath, vloops = defined_at.get(v, ((), ()))
     if vpath and vpath > wpath:
-        return False       # v is made after the write (and again after it in any later pass)
+        return False  # v is made after the write (and again after it in any later pass)
     if r is result_reader:
         return True
     rpath, rloops = where[r]
-    if wpath[:len(rpath)] == rpath:
+    if wpath[: len(rpath)] == rpath:
         # r is a region around the write: only its branch / loop results are read after it
         return any(v in outs for outs in ir.region_results(r))
     if rpath > wpath:
@@ -218,8 +250,11 @@ def _after(w, r, v, where, defined_at, result_reader):
 
 def _takes_slices(getitem):
     import gast
-    return any(isinstance(n, gast.Slice) or (isinstance(n, gast.Constant) and n.value in (None, Ellipsis))
-               for n in gast.walk(getitem.payload))
+
+    return any(
+        isinstance(n, gast.Slice) or (isinstance(n, gast.Constant) and n.value in (None, Ellipsis))
+        for n in gast.walk(getitem.payload)
+    )
 
 
 def _line_of(v, stmts):

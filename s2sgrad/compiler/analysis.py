@@ -5,6 +5,7 @@ wrt parameter through differentiable operations) and useful (the result
 depends on it). `kinds(graph, arg_kinds, rules)` -> Var -> 'scalar' | None,
 which lets the reverse pass skip broadcasting bookkeeping for Python scalars.
 """
+
 from . import ir
 from ..rules import lookup
 
@@ -44,6 +45,7 @@ def varied(graph, wrt_vars, rules):
                         result.add(dst)
                         changed = True
         return changed
+
     _fixpoint(step)
     return result
 
@@ -66,6 +68,7 @@ def useful(graph, rules):
                         result.add(src)
                         changed = True
         return changed
+
     _fixpoint(step)
     return result
 
@@ -93,21 +96,27 @@ def kinds(graph, arg_kinds, rules=lookup):
             return isinstance(atom.value, (int, float)) and not isinstance(atom.value, bool)
         return atom in scalar
 
-    shapes = {e.outs[0] for e in ir.walk(graph.body)
-              if isinstance(e, ir.Eqn) and e.kind == "attr" and e.prim == ("attr", "shape")}
+    shapes = {
+        e.outs[0]
+        for e in ir.walk(graph.body)
+        if isinstance(e, ir.Eqn) and e.kind == "attr" and e.prim == ("attr", "shape")
+    }
 
     def holds(stmt):
         """The Vars of `stmt` whose scalar-ness no longer holds."""
         if isinstance(stmt, ir.Eqn):
             ok = bool(stmt.args) and rules.scalar_out(stmt) and all(map(is_scalar, stmt.args))
-            ok = ok or rules.always_scalar(stmt) or (stmt.kind == "getitem" and stmt.args[0] in shapes
-                                                     and all(map(is_scalar, stmt.args[1:])))
+            ok = (
+                ok
+                or rules.always_scalar(stmt)
+                or (stmt.kind == "getitem" and stmt.args[0] in shapes and all(map(is_scalar, stmt.args[1:])))
+            )
             return [] if ok else stmt.outs
         if isinstance(stmt, ir.If):
-            return [o for o, a, b in zip(stmt.outs, stmt.then_outs, stmt.else_outs)
-                    if not (is_scalar(a) and is_scalar(b))]
-        bad = [c for c, i, b in zip(stmt.carried, stmt.inits, stmt.body_outs)
-               if not (is_scalar(i) and is_scalar(b))]
+            return [
+                o for o, a, b in zip(stmt.outs, stmt.then_outs, stmt.else_outs) if not (is_scalar(a) and is_scalar(b))
+            ]
+        bad = [c for c, i, b in zip(stmt.carried, stmt.inits, stmt.body_outs) if not (is_scalar(i) and is_scalar(b))]
         bad += [o for o, c in zip(stmt.outs, stmt.carried) if not is_scalar(c) or c in bad]
         if isinstance(stmt, ir.For) and not all(map(is_scalar, stmt.bounds)):
             bad.append(stmt.index)
@@ -121,5 +130,6 @@ def kinds(graph, arg_kinds, rules=lookup):
                     scalar.discard(v)
                     changed = True
         return changed
+
     _fixpoint(step)
     return scalar

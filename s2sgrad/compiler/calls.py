@@ -3,6 +3,7 @@ what becomes of it. A user function (or a derivative made with `sg.grad`) is
 inlined, its parameters bound to the caller's values; a function with a rule
 stays one equation, looked up later by identity; module-level names become
 `ir.Global` atoms."""
+
 import inspect
 
 import gast
@@ -26,10 +27,11 @@ def _passed_function(atom):
 def _is_user_function(obj):
     """A plain Python function with source that has no rule of its own: inline it."""
     from ..rules import RULES, NONDIFF
+
     if not inspect.isfunction(obj) or id(obj) in RULES or id(obj) in NONDIFF:
         return False
     module = getattr(obj, "__module__", "") or ""
-    return not module.split(".")[0] in ("numpy", "s2sgrad", "math")
+    return module.split(".")[0] not in ("numpy", "s2sgrad", "math")
 
 
 class Calls:
@@ -68,6 +70,7 @@ class Calls:
 
     def _missing(self):
         from .frontend import _MISSING as missing
+
         return missing
 
     def static_path(self, node, env):
@@ -99,21 +102,26 @@ class Calls:
             path = self.static_path(func, env)
             if path is None:
                 receiver = self.expr(func.value, env)
-                return self.eqn(node, ("method", func.attr), [receiver] + args, "method",
-                                kwargs, payload=func.attr, hint=hint)
+                return self.eqn(
+                    node, ("method", func.attr), [receiver] + args, "method", kwargs, payload=func.attr, hint=hint
+                )
             callee = self.global_atom(*path)
         elif isinstance(func, gast.Name) and _passed_function(env.get(func.id)):
-            callee = env[func.id]      # a helper's parameter bound to a named function: rk4_step(rhs, ...)
+            callee = env[func.id]  # a helper's parameter bound to a named function: rk4_step(rhs, ...)
         elif isinstance(func, gast.Name):
             if func.id in env or func.id in self.locals:
-                raise self.parsed.error(node, f"cannot call '{func.id}', a value computed inside the function",
-                                        "call", "call module-level functions by their name")
+                raise self.parsed.error(
+                    node,
+                    f"cannot call '{func.id}', a value computed inside the function",
+                    "call",
+                    "call module-level functions by their name",
+                )
             obj = self.parsed.resolve(func.id)
             if obj is self._missing():
                 raise self.parsed.error(node, f"name '{func.id}' is not defined", "name")
             callee = self.global_atom(func.id, obj, func.id, obj)
         elif isinstance(func, gast.Call) and self.derivative_of(func, env) is not None:
-            made = self.derivative_of(func, env)      # sg.grad(g)(x): a derivative made on the spot
+            made = self.derivative_of(func, env)  # sg.grad(g)(x): a derivative made on the spot
             callee = ir.Global("<derivative>", made)
         else:
             raise self.parsed.error(node, "only calls of named functions can be differentiated", "call")
@@ -122,8 +130,12 @@ class Calls:
             # (compiled for array arguments, which is valid for any)
             generated = callee.value._derived(tuple("array" for _ in callee.value.names), again=True).function
             if isinstance(generated, tuple):
-                raise self.parsed.error(node, "a vjp inside differentiated code is not supported", "call",
-                                        "use sg.grad or sg.value_and_grad there")
+                raise self.parsed.error(
+                    node,
+                    "a vjp inside differentiated code is not supported",
+                    "call",
+                    "use sg.grad or sg.value_and_grad there",
+                )
             return self.inline(node, generated, args, kwargs, env)
         if _is_user_function(callee.value):
             return self.inline(node, callee.value, args, kwargs, env)
@@ -141,8 +153,12 @@ class Calls:
             args = [self.static_value(a, env) for a in call.args]
             kwargs = {k.arg: self.static_value(k.value, env) for k in call.keywords}
         except LookupError:
-            raise self.parsed.error(call, "the function and wrt of a derivative made inside differentiated "
-                                    "code must be fixed (module-level names and constants)", "derivative") from None
+            raise self.parsed.error(
+                call,
+                "the function and wrt of a derivative made inside differentiated "
+                "code must be fixed (module-level names and constants)",
+                "derivative",
+            ) from None
         return maker(*args, **kwargs)
 
     def static_value(self, node, env):
@@ -164,14 +180,23 @@ class Calls:
         """Build a helper's body in place, its parameters bound to the arguments."""
         from .frontend import parse_function
         from .lower import lower
+
         if func in self.inlining or func is self.main.func:
-            raise self.parsed.error(node, f"recursive call of {func.__qualname__} cannot be differentiated",
-                                    "recursion", "rewrite the recursion as a loop")
+            raise self.parsed.error(
+                node,
+                f"recursive call of {func.__qualname__} cannot be differentiated",
+                "recursion",
+                "rewrite the recursion as a loop",
+            )
         try:
             parsed = lower(parse_function(func))
         except S2SGradError as exc:
-            raise S2SGradError(f"{exc.reason} (in {func.__qualname__}, called at "
-                               f"{self.parsed.loc(node)})", exc.loc, exc.construct, exc.hint) from None
+            raise S2SGradError(
+                f"{exc.reason} (in {func.__qualname__}, called at {self.parsed.loc(node)})",
+                exc.loc,
+                exc.construct,
+                exc.hint,
+            ) from None
         try:
             bound = inspect.signature(func).bind(*args, **kwargs)
         except TypeError as exc:
@@ -196,8 +221,12 @@ class Calls:
         except S2SGradError as exc:
             if "called at" in exc.reason:
                 raise
-            raise S2SGradError(f"{exc.reason} (in {func.__qualname__}, called at {self.parsed.loc(node)})",
-                               exc.loc, exc.construct, exc.hint) from None
+            raise S2SGradError(
+                f"{exc.reason} (in {func.__qualname__}, called at {self.parsed.loc(node)})",
+                exc.loc,
+                exc.construct,
+                exc.hint,
+            ) from None
         # A helper that wrote into an argument in place changed the caller's array too.
         for name_, before in passed.items():
             after = env.get(name_)

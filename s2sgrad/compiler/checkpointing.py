@@ -16,6 +16,7 @@ schedule (s2sgrad.schedule.checkpoints) decides what to store and recompute.
 The adjoints handed through are the carried values' and those of outer values
 the iteration adds to (dk above).
 """
+
 import gast
 
 from . import ir
@@ -33,8 +34,15 @@ def _def(fname, params, body, bound=()):
     """`def fname(*params, b=b, ...)`: the names in `bound` it reads are taken when it is
     defined, not when it runs."""
     frozen = sorted(set(bound) & (free_names(body) - set(params)))
-    args = gast.arguments([gast.Name(p, gast.Param(), None, None) for p in list(params) + frozen], [], None, [], [],
-                          None, [name(b) for b in frozen])
+    args = gast.arguments(
+        [gast.Name(p, gast.Param(), None, None) for p in list(params) + frozen],
+        [],
+        None,
+        [],
+        [],
+        None,
+        [name(b) for b in frozen],
+    )
     return gast.FunctionDef(fname, args, body, [], None, None, [])
 
 
@@ -45,8 +53,12 @@ def _method(obj, method, args):
 def loop_code(rev, s, fwd_body, rev_body, carried, active, touched):
     """(forward statements, reverse statements) of a checkpointed loop."""
     if s.exit is not None:
-        raise S2SGradError("a checkpointed loop cannot end early (break or return inside)", s.loc,
-                           "checkpointed loop", "remove the break, or do not checkpoint this loop")
+        raise S2SGradError(
+            "a checkpointed loop cannot end early (break or return inside)",
+            s.loc,
+            "checkpointed loop",
+            "remove the break, or do not checkpoint this loop",
+        )
     names = rev.names
     is_for = isinstance(s, ir.For)
     index = names.var(s.index) if is_for else names.fresh("iteration")
@@ -57,14 +69,15 @@ def loop_code(rev, s, fwd_body, rev_body, carried, active, touched):
 
     fwd = _initial_values(rev, carried, c_names)
     trips = call("range", [rev.emit.atom(b) for b in s.bounds]) if is_for else gast.Constant(None, None)
-    fwd.append(assign(plan, call(rev.emit.spell_root.bind("checkpoints", checkpoints),
-                                 [trips, rev.emit.atom(s.checkpoint)])))
+    fwd.append(
+        assign(plan, call(rev.emit.spell_root.bind("checkpoints", checkpoints), [trips, rev.emit.atom(s.checkpoint)]))
+    )
     outs = [rev.emit.atom(o) for _, _, o, _ in carried]
     fwd += _step_functions(rev, s, fwd_body, rev_body, c_names, outs, index, (step, taped, more))
     run = [name(step), _tuple(c_names)] + ([name(more)] if more else [])
     fwd.append(assign(_tuple(c_names, True), _method(plan, "forward", run)))
     if is_for and _read_after(rev.graph, s, s.index):
-        fwd.append(assign(index, _method(plan, "last", [])))     # Python keeps the last index
+        fwd.append(assign(index, _method(plan, "last", [])))  # Python keeps the last index
 
     adjoints = _adjoints_through(rev, s, active, touched, rev_body)
     needed = _needed(rev, s, rev_body, c_names, index)
@@ -81,8 +94,13 @@ def loop_code(rev, s, fwd_body, rev_body, carried, active, touched):
 def is_sweep(stmt):
     """Is this the statement `loop_code` writes to run a schedule's reverse sweep?"""
     value = stmt.value if isinstance(stmt, gast.Assign) else None
-    return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
-        and value.func.attr == "reverse" and isinstance(value.func.value, gast.Name) and len(value.args) == 4
+    return (
+        isinstance(value, gast.Call)
+        and isinstance(value.func, gast.Attribute)
+        and value.func.attr == "reverse"
+        and isinstance(value.func.value, gast.Name)
+        and len(value.args) == 4
+    )
 
 
 def _read_after(graph, loop, v):
@@ -91,14 +109,19 @@ def _read_after(graph, loop, v):
     if graph.result is v:
         return True
     # the loop's own results are the body's (an index the loop carries: step_taped returns it)
-    return any(id(st) not in inside and (v in ir.reads(st) or
-                                         st is not loop and any(v in outs for outs in ir.region_results(st)))
-               for st in ir.walk(graph.body))
+    return any(
+        id(st) not in inside
+        and (v in ir.reads(st) or st is not loop and any(v in outs for outs in ir.region_results(st)))
+        for st in ir.walk(graph.body)
+    )
 
 
 def _initial_values(rev, carried, c_names):
-    inits = [(n, rev.emit.atom(i)) for n, (c, i, o, y) in zip(c_names, carried)
-             if not (isinstance(i, ir.Var) and rev.names.var(i) == n)]
+    inits = [
+        (n, rev.emit.atom(i))
+        for n, (c, i, o, y) in zip(c_names, carried)
+        if not (isinstance(i, ir.Var) and rev.names.var(i) == n)
+    ]
     return [assign_many([n for n, _ in inits], [v for _, v in inits])] if inits else []
 
 
@@ -117,15 +140,23 @@ def _step_functions(rev, s, fwd_body, rev_body, c_names, outs, index, spelled):
     if more is not None:
         cond = [rev.emit.statement(e) for e in s.cond_block]
         if free_names(body) & rev.defined(s.cond_block):
-            body = cond + body          # the body reads values of the condition: recompute them
-    defs = [_def(taped, [index] + c_names, body + [gast.Return(gast.Tuple([_tuple(outs), kept], gast.Load()))],
-                 rebound)]
-    values_only = gast.Subscript(call(name(taped), [name(index)] + [name(n) for n in c_names]),
-                                 gast.Constant(0, None), gast.Load())
+            body = cond + body  # the body reads values of the condition: recompute them
+    defs = [
+        _def(taped, [index] + c_names, body + [gast.Return(gast.Tuple([_tuple(outs), kept], gast.Load()))], rebound)
+    ]
+    values_only = gast.Subscript(
+        call(name(taped), [name(index)] + [name(n) for n in c_names]), gast.Constant(0, None), gast.Load()
+    )
     defs.append(_def(step, [index] + c_names, [gast.Return(values_only)], rebound))
     if more is not None:
-        defs.append(_def(more, c_names, [rev.emit.statement(e) for e in s.cond_block] +
-                         [gast.Return(rev.emit.atom(s.cond))], rebound))
+        defs.append(
+            _def(
+                more,
+                c_names,
+                [rev.emit.statement(e) for e in s.cond_block] + [gast.Return(rev.emit.atom(s.cond))],
+                rebound,
+            )
+        )
     return defs
 
 
@@ -152,11 +183,18 @@ def _adjoints_through(rev, s, active, touched, rev_body):
     ys = {y for *_, y in active}
     outer = [names.adjoint(v) for v in sorted(touched, key=lambda v: v.id) if v not in ys]
     inner = {o for st in ir.walk(s.body) for o in st.outs} | set(s.carried)
-    rebound = {n.id for st in rev_body for n in gast.walk(st)
-               if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    rebound = {
+        n.id for st in rev_body for n in gast.walk(st) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+    }
     for v, spelled in list(names.adjoints.items()):
-        if spelled in rebound and v not in inner and spelled not in outer and spelled not in adjoints \
-                and v not in ys and v in rev.state:
+        if (
+            spelled in rebound
+            and v not in inner
+            and spelled not in outer
+            and spelled not in adjoints
+            and v not in ys
+            and v in rev.state
+        ):
             outer.append(spelled)
     return adjoints + outer
 

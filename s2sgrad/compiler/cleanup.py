@@ -7,6 +7,7 @@ whole function, the read comes later in the same statement list (not inside a
 loop that the assignment is outside of), and nothing in between assigns a
 name the expression reads.
 """
+
 import gast
 
 from .codegen import walk
@@ -19,7 +20,7 @@ def _note_store(n, found):
         if isinstance(n.ctx, gast.Store):
             found.add(n.id)
     elif isinstance(n, (gast.Assign, gast.AugAssign)):
-        for t in (n.targets if isinstance(n, gast.Assign) else [n.target]):
+        for t in n.targets if isinstance(n, gast.Assign) else [n.target]:
             if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name):
                 found.add(t.value.id)
     elif isinstance(n, gast.Expr) and isinstance(n.value, gast.Call):
@@ -65,9 +66,9 @@ class _Facts:
 
     def __init__(self, stmt):
         self.stores = set()
-        self.sites = {}              # name -> the Name node reading it (outside loops)
+        self.sites = {}  # name -> the Name node reading it (outside loops)
         self.loaded = set()
-        self.in_loops = set()        # names read inside a loop (or a local function)
+        self.in_loops = set()  # names read inside a loop (or a local function)
         # writes into an array in place: a folded expression may read a view of it
         self.mutates = False
         outside = []
@@ -82,9 +83,11 @@ class _Facts:
                     else:
                         outside.append(n)
                 continue
-            if isinstance(n, gast.AugAssign) or (isinstance(n, gast.Assign) and any(
-                    isinstance(t, gast.Subscript) for t in n.targets)) or (
-                    isinstance(n, gast.Expr) and isinstance(n.value, gast.Call)):
+            if (
+                isinstance(n, gast.AugAssign)
+                or (isinstance(n, gast.Assign) and any(isinstance(t, gast.Subscript) for t in n.targets))
+                or (isinstance(n, gast.Expr) and isinstance(n.value, gast.Call))
+            ):
                 self.mutates = True
             inner = in_loop or isinstance(n, _LOOPS)
             for field in n._fields:
@@ -121,11 +124,13 @@ def inline_temporaries(body, temps, counts=None):
         if found is None:
             found = facts[id(stmt)] = (_Facts(stmt), stmt)
         return found[0]
+
     for block in list(_blocks(body)):
         for i in range(len(block) - 1, -1, -1):
             stmt = block[i]
-            if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
-                    and isinstance(stmt.targets[0], gast.Name)):
+            if not (
+                isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name)
+            ):
                 continue
             temp = stmt.targets[0].id
             if temp not in temps or stores.get(temp) != 1 or loads.get(temp) != 1:
@@ -169,8 +174,14 @@ def drop_dead_temporaries(body, temps, counts=None):
     _, loads = counts or _counts(body)
 
     def dead(stmt):
-        return isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name) \
-            and stmt.targets[0].id in temps and not loads.get(stmt.targets[0].id)
+        return (
+            isinstance(stmt, gast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], gast.Name)
+            and stmt.targets[0].id in temps
+            and not loads.get(stmt.targets[0].id)
+        )
+
     changed = True
     while changed:
         changed = False
@@ -199,9 +210,14 @@ def release_before(body, temps, is_sweep):
     for i in range(len(body) - 1, -1, -1):
         if not is_sweep(body[i]):
             continue
-        bound = [t.id for stmt in body[:i] if isinstance(stmt, gast.Assign)
-                 for target in stmt.targets for t in gast.walk(target)
-                 if isinstance(t, gast.Name) and isinstance(t.ctx, gast.Store)]
+        bound = [
+            t.id
+            for stmt in body[:i]
+            if isinstance(stmt, gast.Assign)
+            for target in stmt.targets
+            for t in gast.walk(target)
+            if isinstance(t, gast.Name) and isinstance(t.ctx, gast.Store)
+        ]
         _, later = _counts(body[i:])
         dead = sorted({n for n in bound if n in temps and n not in later and n not in in_functions})
         if dead:
@@ -211,6 +227,7 @@ def release_before(body, temps, is_sweep):
 
 def fill_empty_blocks(body):
     """Give emptied compound statements a body again; drop `if c: pass` entirely."""
+
     def fix(stmts):
         out = []
         for stmt in stmts:
@@ -232,6 +249,7 @@ def fill_empty_blocks(body):
             if not isinstance(stmt, gast.Pass) or not out:
                 out.append(stmt)
         return [s for s in out if not isinstance(s, gast.Pass)] or [gast.Pass()]
+
     body[:] = fix(body)
     return body
 
@@ -269,13 +287,14 @@ def coalesce_copies(body, params, temps=()):
         for target, source in pairs:
             if source in params or target in params or not source.isidentifier() or sources.count(source) > 1:
                 continue
-            if any(source in m for m in mentions[i + 1:]):
+            if any(source in m for m in mentions[i + 1 :]):
                 continue
             if any(target in m for m in mentions[:i]):
                 continue
             # keep the more readable name: the target when the source is a temporary
-            old, new, where = (source, target, range(i)) if source in temps else (target, source,
-                                                                                   range(i + 1, len(body)))
+            old, new, where = (
+                (source, target, range(i)) if source in temps else (target, source, range(i + 1, len(body)))
+            )
             for k in where:
                 if old in mentions[k]:
                     for n in walk(body[k]):
@@ -306,8 +325,7 @@ def _copy_pairs(stmt):
     if isinstance(t, gast.Name) and isinstance(v, gast.Name):
         return [(t.id, v.id)]
     if isinstance(t, gast.Tuple) and isinstance(v, gast.Tuple) and len(t.elts) == len(v.elts):
-        return [(a.id, b.id) for a, b in zip(t.elts, v.elts)
-                if isinstance(a, gast.Name) and isinstance(b, gast.Name)]
+        return [(a.id, b.id) for a, b in zip(t.elts, v.elts) if isinstance(a, gast.Name) and isinstance(b, gast.Name)]
     return []
 
 

@@ -5,6 +5,7 @@ primal `Eqn` back into the statement the user wrote. `to_source` unparses
 with the standard library (`ast.unparse`) and turns comment markers into
 real comments.
 """
+
 import ast
 import copy
 import re
@@ -31,8 +32,9 @@ def assign_many(targets, values):
     """`a, b = x, y` (parallel), or a plain assignment for one pair."""
     if len(targets) == 1:
         return assign(targets[0], values[0])
-    return gast.Assign([gast.Tuple([name(t, True) for t in targets], gast.Store())],
-                       gast.Tuple(list(values), gast.Load()), None)
+    return gast.Assign(
+        [gast.Tuple([name(t, True) for t in targets], gast.Store())], gast.Tuple(list(values), gast.Load()), None
+    )
 
 
 def plus(a, b):
@@ -60,8 +62,7 @@ def comment(text):
 
 
 def is_comment(stmt):
-    return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Name) \
-        and stmt.value.id.startswith(_COMMENT)
+    return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Name) and stmt.value.id.startswith(_COMMENT)
 
 
 def is_line_comment(stmt):
@@ -95,7 +96,7 @@ def _to_ast(node):
     cls = getattr(ast, kind)
     new = cls(*[_to_ast(getattr(node, f, None)) for f in cls._fields])
     if "type_comment" in cls._fields:
-        new.lineno = 0      # ast.unparse looks up type-ignore comments by line
+        new.lineno = 0  # ast.unparse looks up type-ignore comments by line
     return new
 
 
@@ -105,6 +106,7 @@ _LEFT_TO_GAST = {"arguments", "ExceptHandler"}
 
 # The transformers Emitter runs, defined once (making a class per call was a
 # measurable part of the compile time).
+
 
 class _FixRoots(gast.NodeTransformer):
     def __init__(self, spell):
@@ -125,10 +127,9 @@ class _FixRoots(gast.NodeTransformer):
 class _SliceCalls(gast.NodeTransformer):
     def visit_Slice(self, node):
         self.generic_visit(node)
-        parts = [p if p is not None else gast.Constant(None, None)
-                 for p in (node.lower, node.upper, node.step)]
+        parts = [p if p is not None else gast.Constant(None, None) for p in (node.lower, node.upper, node.step)]
         if isinstance(parts[2], gast.Constant) and parts[2].value is None:
-            parts.pop()      # slice(a, b); slice(a) would mean slice(None, a)
+            parts.pop()  # slice(a, b); slice(a) would mean slice(None, a)
         return call("slice", parts)
 
 
@@ -147,7 +148,7 @@ class Emitter:
 
     def __init__(self, names, spell_root):
         self.names = names
-        self.spell_root = spell_root   # '.np' / '.math' / '.rt.NAME' -> real names
+        self.spell_root = spell_root  # '.np' / '.math' / '.rt.NAME' -> real names
 
     def atom(self, a):
         if a is ir.UNDEFINED:
@@ -194,7 +195,7 @@ class Emitter:
         raise AssertionError(kind)
 
     def index(self, eqn):
-        first = 2 if eqn.kind in ("setitem", "add_at") else 1     # x[index] / x[index] = value
+        first = 2 if eqn.kind in ("setitem", "add_at") else 1  # x[index] / x[index] = value
         return self.fill(eqn.payload, [self.atom(a) for a in eqn.args[first:]])
 
     def index_value(self, eqn):
@@ -231,7 +232,7 @@ def walk(node):
     reading the fields directly, and only those that can hold nodes, is about
     twice as fast as `gast.walk`."""
     found = [node]
-    for node in found:          # (the list grows while we iterate it)
+    for node in found:  # (the list grows while we iterate it)
         for field in _FIELDS[type(node)]:
             child = getattr(node, field, None)
             if type(child) is list:
@@ -242,9 +243,15 @@ def walk(node):
 
 
 # fields that never hold a node (a name, a literal, a type comment), by node kind
-_SCALAR_FIELDS = {"Name": {"id", "type_comment"}, "Attribute": {"attr"}, "Constant": {"value", "kind"},
-                  "FunctionDef": {"name", "type_comment"}, "keyword": {"arg"},
-                  "Assign": {"type_comment"}, "For": {"type_comment"}}
+_SCALAR_FIELDS = {
+    "Name": {"id", "type_comment"},
+    "Attribute": {"attr"},
+    "Constant": {"value", "kind"},
+    "FunctionDef": {"name", "type_comment"},
+    "keyword": {"arg"},
+    "Assign": {"type_comment"},
+    "For": {"type_comment"},
+}
 
 
 class _NodeFields(dict):
@@ -297,5 +304,6 @@ def free_names(stmts):
             else:
                 expr(s, bound)
         return bound
+
     block(stmts, set())
     return free

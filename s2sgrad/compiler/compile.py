@@ -6,6 +6,7 @@ runs with the user's module globals (so later changes to a global are seen);
 NumPy, math and the runtime helpers reach it as closure variables, and the
 user function's own closure cells are shared, not copied.
 """
+
 import itertools
 import linecache
 import re
@@ -13,7 +14,7 @@ import textwrap
 import types
 
 _serial = itertools.count(1)
-_sources = {}          # generated file name -> the file of the function it differentiates
+_sources = {}  # generated file name -> the file of the function it differentiates
 _LINE_COMMENT = re.compile(r"#\s*line (\d+)(?: of ([^:]+))?: (.*)")
 
 
@@ -28,7 +29,7 @@ def origin(filename, lineno):
     for text in reversed(lines[:lineno]):
         found = _LINE_COMMENT.search(text)
         if found:
-            number, helper_file, code = found.groups()    # "line 7 of helpers.py": an inlined helper
+            number, helper_file, code = found.groups()  # "line 7 of helpers.py": an inlined helper
             return f"{helper_file or user_file}:{number}: {code.strip()}"
     return ""
 
@@ -39,9 +40,9 @@ def compile_function(source, funcname, user_func, bindings, tag):
     # the user's closure variables are parameters of the scope too, so that the
     # generated function reads them as closure cells (swapped for the user's below)
     params = sorted(set(bindings) | set(user_cells))
-    wrapper = (f"def __s2sgrad_scope__({', '.join(params)}):\n"
-               + textwrap.indent(source, "    ")
-               + f"    return {funcname}\n")
+    wrapper = (
+        f"def __s2sgrad_scope__({', '.join(params)}):\n" + textwrap.indent(source, "    ") + f"    return {funcname}\n"
+    )
     # one file name per compilation: a later one (other argument kinds) must not
     # replace the source that tracebacks -- and second derivatives -- read
     filename = f"<s2sgrad:{user_func.__qualname__}.{tag}:{next(_serial)}>"

@@ -1,5 +1,6 @@
 """What the reverse and the forward pass share: how rules see IR values, how a
 zero is spelled, whether broadcasting must be undone, and error messages."""
+
 import gast
 
 from . import ir
@@ -26,8 +27,12 @@ class RuleContext:
         if a in self.scalars:
             return out not in self.scalars
         others = [b for b in eqn.atoms if b is not a]
-        return not all(isinstance(b, ir.Const) or b in self.scalars or
-                       (isinstance(b, ir.Global) and isinstance(b.value, (int, float))) for b in others)
+        return not all(
+            isinstance(b, ir.Const)
+            or b in self.scalars
+            or (isinstance(b, ir.Global) and isinstance(b.value, (int, float)))
+            for b in others
+        )
 
     def value(self, atom):
         if isinstance(atom, ir.Const):
@@ -63,4 +68,3 @@ class RuleContext:
 
     def error(self, eqn, message, hint=None):
         return S2SGradError(message, eqn.loc, self.describe(eqn), hint)
-

@@ -20,6 +20,7 @@ renamed so none leaks out (they start with '.', which no user name can). Only
 the first `for` of a comprehension is evaluated here: the rest of it is the
 loop body, which the lowering hoists again, so nested comprehensions nest.
 """
+
 import builtins
 
 import gast
@@ -41,17 +42,23 @@ def hoist(lowerer, stmt):
         hoister = _Hoister(lowerer)
         stmt.test = hoister.visit(stmt.test)
         if hoister.pre:
-            raise lowerer.parsed.error(stmt.test, "a comprehension, sum, max or min over a sequence cannot be "
-                                       "computed in a while condition", "while",
-                                       "compute it before the loop and again at the end of the loop body")
+            raise lowerer.parsed.error(
+                stmt.test,
+                "a comprehension, sum, max or min over a sequence cannot be computed in a while condition",
+                "while",
+                "compute it before the loop and again at the end of the loop body",
+            )
         return [stmt]
     if not isinstance(stmt, (gast.Assign, gast.AugAssign, gast.Expr, gast.Return)):
         return [stmt]
     hoister = _Hoister(lowerer, _built_in_place(stmt))
     stmt = hoister.visit(stmt)
-    if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name) \
-            and stmt.value.id == getattr(stmt.targets[0], "id", None):
-        return hoister.done(None)         # the loop built the value in the assigned name itself
+    if (
+        isinstance(stmt, gast.Assign)
+        and isinstance(stmt.value, gast.Name)
+        and stmt.value.id == getattr(stmt.targets[0], "id", None)
+    ):
+        return hoister.done(None)  # the loop built the value in the assigned name itself
     return hoister.done(stmt)
 
 
@@ -71,7 +78,7 @@ class _Hoister(gast.NodeTransformer):
         self.lowerer = lowerer
         self.pre = []
         self.in_place = in_place
-        self.conditional = None       # the expression that evaluates this part only sometimes
+        self.conditional = None  # the expression that evaluates this part only sometimes
 
     def done(self, stmt):
         out = self.pre + ([stmt] if stmt is not None else [])
@@ -84,9 +91,12 @@ class _Hoister(gast.NodeTransformer):
         """The name a hoisted loop builds its result in."""
         if self.conditional is not None:
             raise self.lowerer.parsed.error(
-                self.conditional, "a comprehension, sum, max or min over a sequence inside a conditional "
-                "expression would run whether or not its branch is taken", "conditional expression",
-                "write an if statement and compute it in its branch")
+                self.conditional,
+                "a comprehension, sum, max or min over a sequence inside a conditional "
+                "expression would run whether or not its branch is taken",
+                "conditional expression",
+                "write an if statement and compute it in its branch",
+            )
         if self.in_place is not None and self.in_place[0] is node:
             return self.in_place[1]
         return self.lowerer.fresh(stem)
@@ -112,22 +122,24 @@ class _Hoister(gast.NodeTransformer):
     def visit_ListComp(self, node):
         made = self.result(node, "items")
         self.pre.append(assign(made, gast.List([], gast.Load())))
-        self.pre += self.loops(node, lambda elt: [gast.Expr(gast.Call(
-            gast.Attribute(name(made), "append", gast.Load()), [elt], []))])
+        self.pre += self.loops(
+            node, lambda elt: [gast.Expr(gast.Call(gast.Attribute(name(made), "append", gast.Load()), [elt], []))]
+        )
         return name(made)
 
     def visit_DictComp(self, node):
         made = self.result(node, "entries")
         self.pre.append(assign(made, gast.Dict([], [])))
-        self.pre += self.loops(node, lambda key, value: [gast.Assign(
-            [gast.Subscript(name(made), key, gast.Store())], value, None)])
+        self.pre += self.loops(
+            node, lambda key, value: [gast.Assign([gast.Subscript(name(made), key, gast.Store())], value, None)]
+        )
         return name(made)
 
     def loops(self, node, body_of):
         """The nested `for` / `if` statements of a comprehension around `body_of(elt)`
         (`body_of(key, value)` for a dict), its names renamed."""
         gens = node.generators
-        gens[0].iter = self.visit(gens[0].iter)      # evaluated once, here; the rest runs in the loop
+        gens[0].iter = self.visit(gens[0].iter)  # evaluated once, here; the rest runs in the loop
         renames = {}
         for gen in gens:
             if gen.is_async:
@@ -153,8 +165,12 @@ class _Hoister(gast.NodeTransformer):
 
     # -- builtins -------------------------------------------------------------------------------
     def visit_Call(self, node):
-        for func, rewrite in (("sum", self.sum), ("max", self.extremum), ("min", self.extremum),
-                              ("dict", self.dict_keywords)):
+        for func, rewrite in (
+            ("sum", self.sum),
+            ("max", self.extremum),
+            ("min", self.extremum),
+            ("dict", self.dict_keywords),
+        ):
             if isinstance(node.func, gast.Name) and node.func.id == func and self.lowerer.is_builtin(func):
                 new = rewrite(node)
                 if new is not None:
@@ -194,8 +210,12 @@ class _Hoister(gast.NodeTransformer):
         if len(node.args) == 2:
             return None
         items = node.args
-        if len(items) == 1 and isinstance(items[0], (gast.List, gast.Tuple)) and items[0].elts \
-                and not _starred(items[0]):
+        if (
+            len(items) == 1
+            and isinstance(items[0], (gast.List, gast.Tuple))
+            and items[0].elts
+            and not _starred(items[0])
+        ):
             items = items[0].elts
             if len(items) == 1:
                 return self.visit(items[0])
@@ -211,8 +231,7 @@ class _Hoister(gast.NodeTransformer):
         seq, k = self.lowerer.sequence(self.visit(seq), self.pre, node), self.lowerer.fresh("k")
         self.pre.append(assign(best, gast.Subscript(name(seq), const(0), gast.Load())))
         step = gast.Assign([name(best, True)], gast.Call(name(func), [name(best), subscript(seq, k)], []), None)
-        self.pre.append(gast.For(name(k, True), call("range", [const(1), call("len", [name(seq)])]),
-                                 [step], [], None))
+        self.pre.append(gast.For(name(k, True), call("range", [const(1), call("len", [name(seq)])]), [step], [], None))
         return name(best)
 
     def dict_keywords(self, node):

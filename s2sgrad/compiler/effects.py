@@ -2,18 +2,43 @@
 `lst.append(v)` and `np.add.at(u, i, v)` become new versions of the value;
 writes it cannot follow (`lst.sort()`, `out=`, `np.copyto`, an augmented
 assignment to a name that shares its array) are refused here, with the line."""
+
 import numpy as np
 
 import gast
 
 from . import ir
 
-_AUG = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**", gast.FloorDiv: "//",
-        gast.Mod: "%", gast.MatMult: "@"}
-_MUTATING_METHODS = {"extend", "insert", "pop", "remove", "sort", "reverse", "clear", "update", "setdefault",
-                     "popitem", "fill", "resize", "put", "itemset", "partition", "setfield", "byteswap"}
-_MUTATING_FUNCTIONS = [np.copyto, np.put, np.place, np.putmask, np.fill_diagonal, np.random.shuffle,
-                       np.put_along_axis]
+_AUG = {
+    gast.Add: "+",
+    gast.Sub: "-",
+    gast.Mult: "*",
+    gast.Div: "/",
+    gast.Pow: "**",
+    gast.FloorDiv: "//",
+    gast.Mod: "%",
+    gast.MatMult: "@",
+}
+_MUTATING_METHODS = {
+    "extend",
+    "insert",
+    "pop",
+    "remove",
+    "sort",
+    "reverse",
+    "clear",
+    "update",
+    "setdefault",
+    "popitem",
+    "fill",
+    "resize",
+    "put",
+    "itemset",
+    "partition",
+    "setfield",
+    "byteswap",
+}
+_MUTATING_FUNCTIONS = [np.copyto, np.put, np.place, np.putmask, np.fill_diagonal, np.random.shuffle, np.put_along_axis]
 
 
 def _is_ufunc_at(obj, ufunc=None):
@@ -34,8 +59,13 @@ def _spell(node):
 
 def guard_not_view(value, message, loc):
     """An effect statement `not_a_view(value, message)`: fails at run time if value is a view."""
-    template = gast.Expr(gast.Call(gast.Name(".rt.not_a_view", gast.Load(), None, None),
-                                   [gast.Name(".1", gast.Load(), None, None), gast.Constant(message, None)], []))
+    template = gast.Expr(
+        gast.Call(
+            gast.Name(".rt.not_a_view", gast.Load(), None, None),
+            [gast.Name(".1", gast.Load(), None, None), gast.Constant(message, None)],
+            [],
+        )
+    )
     return ir.Eqn([], "effect", [value], {}, loc, "effect", template)
 
 
@@ -55,6 +85,7 @@ def _same_object(block, start, end):
             k = st.outs.index(v)
             return same(st.then_outs[k], seen + (v,)) and same(st.else_outs[k], seen + (v,))
         return False
+
     return same(end)
 
 
@@ -69,8 +100,11 @@ class InPlaceEffects:
             return False
         self.refuse_out(call)
         func = call.func
-        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
-                and (func.value.id in env or func.value.id in self.locals):
+        if (
+            isinstance(func, gast.Attribute)
+            and isinstance(func.value, gast.Name)
+            and (func.value.id in env or func.value.id in self.locals)
+        ):
             owner = func.value.id
             if func.attr == "append" and len(call.args) == 1 and not call.keywords:
                 old = self.name(func.value, env)
@@ -82,44 +116,76 @@ class InPlaceEffects:
                         env[name_] = new
                 return True
             if func.attr in _MUTATING_METHODS:
-                raise self.parsed.error(call, f"'{owner}.{func.attr}(...)' changes '{owner}' in place, "
-                                        "which cannot be differentiated", "in-place method",
-                                        "build a new value instead (e.g. sorted(...), np.sort(...), x = x + ...)")
-        elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
-                and (func.attr in _MUTATING_METHODS or func.attr == "append"):
+                raise self.parsed.error(
+                    call,
+                    f"'{owner}.{func.attr}(...)' changes '{owner}' in place, which cannot be differentiated",
+                    "in-place method",
+                    "build a new value instead (e.g. sorted(...), np.sort(...), x = x + ...)",
+                )
+        elif (
+            isinstance(func, gast.Attribute)
+            and isinstance(func.value, gast.Name)
+            and (func.attr in _MUTATING_METHODS or func.attr == "append")
+        ):
             owner = func.value.id
-            raise self.parsed.error(call, f"'{owner}.{func.attr}(...)' changes module-level state, which the "
-                                    "derivative cannot follow", "module state",
-                                    f"pass '{owner}' in as an argument and return the new value")
+            raise self.parsed.error(
+                call,
+                f"'{owner}.{func.attr}(...)' changes module-level state, which the derivative cannot follow",
+                "module state",
+                f"pass '{owner}' in as an argument and return the new value",
+            )
         if isinstance(func, (gast.Attribute, gast.Name)):
             path = self.static_path(func, env) if isinstance(func, gast.Attribute) else None
             obj = path[1] if path else (self.parsed.resolve(func.id) if isinstance(func, gast.Name) else None)
             from .. import runtime
-            if (obj is runtime.add_at or _is_ufunc_at(obj, np.add)) and len(call.args) == 3 \
-                    and isinstance(call.args[0], gast.Name) and (call.args[0].id in env or call.args[0].id in self.locals):
+
+            if (
+                (obj is runtime.add_at or _is_ufunc_at(obj, np.add))
+                and len(call.args) == 3
+                and isinstance(call.args[0], gast.Name)
+                and (call.args[0].id in env or call.args[0].id in self.locals)
+            ):
                 # np.add.at(u, index, values) in user code, add_at(g, index, values) in generated
                 # code: a new version of u (g)
                 old = self.name(call.args[0], env)
                 index = self.expr(call.args[1], env)
                 values = self.expr(call.args[2], env)
                 new = ir.Var(ir.hint_name(call.args[0].id))
-                self.emit(ir.Eqn([new], "add_at", [old, values, index], {}, self.parsed.loc(call), "add_at",
-                                 gast.Name(".1", gast.Load(), None, None)))
+                self.emit(
+                    ir.Eqn(
+                        [new],
+                        "add_at",
+                        [old, values, index],
+                        {},
+                        self.parsed.loc(call),
+                        "add_at",
+                        gast.Name(".1", gast.Load(), None, None),
+                    )
+                )
                 for name_, v in list(env.items()):
                     if v is old:
                         env[name_] = new
                 return True
             if obj is runtime.restore_part:
-                raise self.parsed.error(call, "this derivative puts back an entry of a dict or list that the "
-                                        "function overwrote, which cannot be differentiated again",
-                                        "second order", "assign the new entries into a fresh dict, "
-                                        "e.g. q = dict(p); q[k] = ...")
+                raise self.parsed.error(
+                    call,
+                    "this derivative puts back an entry of a dict or list that the "
+                    "function overwrote, which cannot be differentiated again",
+                    "second order",
+                    "assign the new entries into a fresh dict, e.g. q = dict(p); q[k] = ...",
+                )
             if any(obj is f for f in _MUTATING_FUNCTIONS) or _is_ufunc_at(obj):
-                hint = ("write a loop over the indices, e.g. out[i] = np.maximum(out[i], v[i]) (np.add.at "
-                        "is supported)" if _is_ufunc_at(obj) else "write the assignment out, e.g. x[index] = values")
-                raise self.parsed.error(call, f"'{_spell(func)}' writes into its "
-                                        "argument in place, which cannot be differentiated", "in-place function",
-                                        hint)
+                hint = (
+                    "write a loop over the indices, e.g. out[i] = np.maximum(out[i], v[i]) (np.add.at is supported)"
+                    if _is_ufunc_at(obj)
+                    else "write the assignment out, e.g. x[index] = values"
+                )
+                raise self.parsed.error(
+                    call,
+                    f"'{_spell(func)}' writes into its argument in place, which cannot be differentiated",
+                    "in-place function",
+                    hint,
+                )
         return False
 
     def refuse_out(self, call):
@@ -128,26 +194,36 @@ class InPlaceEffects:
         for k in call.keywords:
             if k.arg == "out" and not (isinstance(k.value, gast.Constant) and k.value.value is None):
                 target = k.value.id if isinstance(k.value, gast.Name) else "result"
-                raise self.parsed.error(call, f"'{_spell(call.func)}(..., out=...)' writes its result into "
-                                        "an existing array in place, which cannot be differentiated",
-                                        "out= argument", f"assign the result instead: {target} = "
-                                        f"{_spell(call.func)}(...) without out=")
+                raise self.parsed.error(
+                    call,
+                    f"'{_spell(call.func)}(..., out=...)' writes its result into "
+                    "an existing array in place, which cannot be differentiated",
+                    "out= argument",
+                    f"assign the result instead: {target} = {_spell(call.func)}(...) without out=",
+                )
 
     def check_augmented(self, s, env):
         """`x += y` on an array changes it in place; we rebind x, so no other name may share it."""
         target = s.targets[0].id
         current = env.get(target)
         if isinstance(current, ir.Var) and current in self.immutable:
-            return      # a float is never changed in place: `y = a; y += b` rebinds y only
+            return  # a float is never changed in place: `y = a; y += b` rebinds y only
         if isinstance(current, ir.Var) and self.passed.get(target) is current:
-            raise self.parsed.error(s, f"'{target} {_AUG.get(type(s.value.op), 'op')}= ...' would change the "
-                                    f"caller's array in place", "aliasing",
-                                    f"write {target} = {target} ... (a new array) and return it")
+            raise self.parsed.error(
+                s,
+                f"'{target} {_AUG.get(type(s.value.op), 'op')}= ...' would change the caller's array in place",
+                "aliasing",
+                f"write {target} = {target} ... (a new array) and return it",
+            )
         others = [m for m, v in env.items() if v is current and m != target and not m.startswith(".")]
         if isinstance(current, ir.Var) and others:
-            raise self.parsed.error(s, f"'{target}' and '{others[0]}' name the same value; an augmented "
-                                    f"assignment to '{target}' would change both", "aliasing",
-                                    f"write {target} = {target} + ... (a new value) or copy first")
+            raise self.parsed.error(
+                s,
+                f"'{target}' and '{others[0]}' name the same value; an augmented "
+                f"assignment to '{target}' would change both",
+                "aliasing",
+                f"write {target} = {target} + ... (a new value) or copy first",
+            )
 
     def check_loop_aliases(self, node, names, inits, carried, block, body_outs, env):
         """A loop that writes into an array in place must not leave another name
@@ -157,6 +233,9 @@ class InPlaceEffects:
                 continue
             others = [m for m, v in env.items() if v is init and m != n and not m.startswith(".")]
             if others:
-                raise self.parsed.error(node, f"this loop writes into '{n}' in place, which also changes "
-                                        f"'{others[0]}' (the same array)", "aliasing",
-                                        f"make a separate copy: {n} = {others[0]}.copy()")
+                raise self.parsed.error(
+                    node,
+                    f"this loop writes into '{n}' in place, which also changes '{others[0]}' (the same array)",
+                    "aliasing",
+                    f"make a separate copy: {n} = {others[0]}.copy()",
+                )

@@ -6,6 +6,7 @@ tangent in place of the adjoint), linear primitives re-run on the tangents,
 the rest have explicit JVPs. Branches compute the tangents of their phis;
 loops carry tangents next to their values. No tape: nothing is kept.
 """
+
 import gast
 
 from . import ir
@@ -20,13 +21,13 @@ from ..rules.sym import Sym, rt, to_node
 class Forward(RuleContext):
     def __init__(self, graph, active, scalars, names, emitter, inplace, shapes=None):
         self.graph = graph
-        self.active = active          # values whose tangent may be nonzero and that matter
+        self.active = active  # values whose tangent may be nonzero and that matter
         self.scalars = scalars
-        self.shapes = shapes or Shapes()   # which values certainly share a shape (shapes.py)
+        self.shapes = shapes or Shapes()  # which values certainly share a shape (shapes.py)
         self.names = names
         self.emit = emitter
-        self.inplace = inplace        # arrays written in place: their tangent is owned and written too
-        self.tangent = {}             # Var -> name of its tangent (absent: zero)
+        self.inplace = inplace  # arrays written in place: their tangent is owned and written too
+        self.tangent = {}  # Var -> name of its tangent (absent: zero)
         self.value_reads = set()
 
     def tname(self, v):
@@ -42,7 +43,7 @@ class Forward(RuleContext):
         out = []
         for stmt in block:
             if isinstance(stmt, ir.Eqn) and stmt.kind in ("setitem", "append", "add_at"):
-                out += self.eqn(stmt)        # the tangent reads what the write is about to change
+                out += self.eqn(stmt)  # the tangent reads what the write is about to change
                 out.append(self.emit.statement(stmt))
             elif isinstance(stmt, ir.Eqn):
                 out.append(self.emit.statement(stmt))
@@ -66,19 +67,22 @@ class Forward(RuleContext):
             targets = [self.tname(o) for o in eqn.outs]
             for o, t in zip(eqn.outs, targets):
                 self.tangent[o] = t
-            return [gast.Assign([gast.Tuple([name(t, True) for t in targets], gast.Store())],
-                                name(self.tangent[eqn.args[0]]), None)]
+            return [
+                gast.Assign(
+                    [gast.Tuple([name(t, True) for t in targets], gast.Store())], name(self.tangent[eqn.args[0]]), None
+                )
+            ]
         out = eqn.outs[0]
         expr = self.tangent_expr(eqn)
         if expr is None:
             return []
         if isinstance(expr, gast.Name) and out not in self.inplace.buffered:
-            self.tangent[out] = expr.id    # the same tangent passes through: no code
+            self.tangent[out] = expr.id  # the same tangent passes through: no code
             return []
         target = self.tname(out)
         self.tangent[out] = target
         if out in self.inplace.buffered and isinstance(expr, gast.Name):
-            expr = self.owned(expr)        # this array is written in place later: own its tangent
+            expr = self.owned(expr)  # this array is written in place later: own its tangent
         return [assign(target, expr)]
 
     def tangent_expr(self, eqn):
@@ -92,8 +96,11 @@ class Forward(RuleContext):
     def _tangent_expr(self, eqn):
         for k, a in eqn.kwargs.items():
             if isinstance(a, ir.Var) and self.tangent.get(a):
-                raise self.error(eqn, f"forward mode needs '{k}' of {self.describe(eqn)} passed by position",
-                                 hint=f"write the call with '{k}' as a positional argument")
+                raise self.error(
+                    eqn,
+                    f"forward mode needs '{k}' of {self.describe(eqn)} passed by position",
+                    hint=f"write the call with '{k}' as a positional argument",
+                )
         if eqn.kind == "getitem":
             return gast.Subscript(name(self.tangent[eqn.args[0]]), self.emit.index(eqn), gast.Load())
         if eqn.kind == "build" and eqn.payload == "dict":
@@ -112,12 +119,16 @@ class Forward(RuleContext):
         kwargs = {k: self.value(v) for k, v in eqn.kwargs.items()}
         ans = self.sym(eqn.outs[0])
         if jvp is not None:
-            tangents = [Sym(name(self.tangent[a])) if isinstance(a, ir.Var) and self.tangent.get(a) else None
-                        for a in eqn.args]
+            tangents = [
+                Sym(name(self.tangent[a])) if isinstance(a, ir.Var) and self.tangent.get(a) else None for a in eqn.args
+            ]
             return self.emit.fix_roots(to_node(jvp(tangents, ans, *args, **kwargs)))
         if not rule.elementwise:
-            raise self.error(eqn, f"no forward-mode rule for {self.describe(eqn)}",
-                             hint="use reverse mode (sg.grad / sg.vjp) for this function")
+            raise self.error(
+                eqn,
+                f"no forward-mode rule for {self.describe(eqn)}",
+                hint="use reverse mode (sg.grad / sg.vjp) for this function",
+            )
         bound = rule.signature.bind(*args, **kwargs)
         params = list(rule.signature.parameters)
         total = None
@@ -148,7 +159,7 @@ class Forward(RuleContext):
             term = self.emit.expr(eqn, args=args)
             total = term if total is None else plus(total, term)
         if total is None:
-            return None          # only shape arguments vary: the result has no tangent
+            return None  # only shape arguments vary: the result has no tangent
         return total
 
     def write(self, eqn):
@@ -184,8 +195,11 @@ class Forward(RuleContext):
             code = self.block(blk)
             arms.append((code, outs, self.tangent))
         self.tangent = dict(before)
-        phis = [k for k, o in enumerate(s.outs) if o in self.active and any(
-            isinstance(arm[1][k], ir.Var) and arm[2].get(arm[1][k]) for arm in arms)]
+        phis = [
+            k
+            for k, o in enumerate(s.outs)
+            if o in self.active and any(isinstance(arm[1][k], ir.Var) and arm[2].get(arm[1][k]) for arm in arms)
+        ]
         fwd = []
         phi_names = [self.names.var(o) for o in s.outs]
         for code, outs, held in arms:
@@ -204,8 +218,11 @@ class Forward(RuleContext):
         return [gast.If(self.emit.atom(s.cond), fwd[0], orelse)]
 
     def loop(self, s):
-        carried = [(c, i, o, y) for c, i, o, y in zip(s.carried, s.inits, s.body_outs, s.outs)
-                   if c in self.active or y in self.active]
+        carried = [
+            (c, i, o, y)
+            for c, i, o, y in zip(s.carried, s.inits, s.body_outs, s.outs)
+            if c in self.active or y in self.active
+        ]
         pre = []
         pairs = []
         for c, i, o, y in carried:
@@ -223,10 +240,16 @@ class Forward(RuleContext):
         back = [(t, v) for t, v in back if not (isinstance(v, gast.Name) and v.id == t)]
         names = self.names
         c_names = [names.var(c) for c in s.carried]
-        inits = [(n, self.emit.atom(i)) for n, c, i in zip(c_names, s.carried, s.inits)
-                 if not (isinstance(i, ir.Var) and names.var(i) == n)]
-        back_primal = [(n, self.emit.atom(o)) for n, c, o in zip(c_names, s.carried, s.body_outs)
-                       if not (isinstance(o, ir.Var) and names.var(o) == n)]
+        inits = [
+            (n, self.emit.atom(i))
+            for n, c, i in zip(c_names, s.carried, s.inits)
+            if not (isinstance(i, ir.Var) and names.var(i) == n)
+        ]
+        back_primal = [
+            (n, self.emit.atom(o))
+            for n, c, o in zip(c_names, s.carried, s.body_outs)
+            if not (isinstance(o, ir.Var) and names.var(o) == n)
+        ]
         if inits:
             pre.insert(0, assign_many([n for n, _ in inits], [v for _, v in inits]))
         pairs = back_primal + back

@@ -4,6 +4,7 @@
 numbers that match the file, and `resolve(name)` giving the object a free name
 refers to (closure cell, module global or builtin).
 """
+
 import ast
 import builtins
 import inspect
@@ -24,7 +25,7 @@ class Parsed:
     func: object
     node: gast.FunctionDef
     filename: str
-    lines: list          # the file's lines, for error carets
+    lines: list  # the file's lines, for error carets
     closure: dict = field(default_factory=dict)
 
     def loc(self, node):
@@ -55,20 +56,26 @@ def parse_function(func):
     try:
         lines, start = inspect.getsourcelines(func)
     except (OSError, TypeError) as exc:
-        raise S2SGradError(f"cannot read the source of {func.__qualname__}: {exc}",
-                           hint="define the function in a file (not in an interactive string)") from None
+        raise S2SGradError(
+            f"cannot read the source of {func.__qualname__}: {exc}",
+            hint="define the function in a file (not in an interactive string)",
+        ) from None
     filename = inspect.getsourcefile(func) or func.__code__.co_filename
     # blank lines in front give the nodes the file's line numbers
     module = _to_gast(ast.parse("\n" * (start - 1) + textwrap.dedent("".join(lines))))
     node = module.body[0]
     if isinstance(node, gast.AsyncFunctionDef):
         line = lines[0].rstrip("\n")
-        raise S2SGradError(f"'async def' {func.__qualname__} cannot be differentiated",
-                           Loc(inspect.getsourcefile(func) or "?", start, 0, line), "async def",
-                           "make it a plain def")
+        raise S2SGradError(
+            f"'async def' {func.__qualname__} cannot be differentiated",
+            Loc(inspect.getsourcefile(func) or "?", start, 0, line),
+            "async def",
+            "make it a plain def",
+        )
     if not isinstance(node, gast.FunctionDef):
-        raise S2SGradError(f"{func.__qualname__} is not defined by a def statement (a lambda?)",
-                           hint="write it as a def in a file")
+        raise S2SGradError(
+            f"{func.__qualname__} is not defined by a def statement (a lambda?)", hint="write it as a def in a file"
+        )
     node.decorator_list = []
     all_lines = linecache.getlines(filename) if filename.startswith("<") else None  # generated code
     if not all_lines:
@@ -84,7 +91,7 @@ def parse_function(func):
             if hasattr(sub, "col_offset") and sub.col_offset is not None:
                 sub.col_offset += indent
     closure = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
-    return Parsed(func, node, filename, [l.rstrip("\n") for l in file_lines], closure)
+    return Parsed(func, node, filename, [line.rstrip("\n") for line in file_lines], closure)
 
 
 def _to_gast(node):
@@ -96,7 +103,7 @@ def _to_gast(node):
     if not isinstance(node, ast.AST):
         return node
     kind = type(node).__name__
-    if kind == "arg":           # a parameter is a Name in gast
+    if kind == "arg":  # a parameter is a Name in gast
         new = gast.Name(node.arg, gast.Param(), _to_gast(node.annotation), getattr(node, "type_comment", None))
     elif kind == "ExceptHandler":
         return gast.ast_to_gast(node)

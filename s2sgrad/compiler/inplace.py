@@ -3,11 +3,13 @@ one array updated in place, which arrays must have their overwritten parts
 saved, and which values may be Python containers (their adjoints add item by
 item, never with `+=`) or certainly are dicts.
 """
+
 from . import ir
 
 
 def _like_its_argument():
     from .. import runtime
+
     return (runtime.zeros_like, runtime.owned)
 
 
@@ -24,20 +26,25 @@ def _container_flows(st, found, certain):
         elif st.kind in ("build", "append") or (st.kind == "call" and st.prim in (list, tuple, dict)):
             return st.outs
         if st.kind in ("setitem", "add_at") and st.args[0] in found:
-            return st.outs                 # the same container, written
+            return st.outs  # the same container, written
         if st.kind == "call" and st.prim in _LIKE_ITS_ARGUMENT and st.args and st.args[0] in found:
-            return st.outs                 # an adjoint of a container (in generated code)
+            return st.outs  # an adjoint of a container (in generated code)
         if st.kind in ("getitem", "unpack") and st.args[0] in found and not certain:
-            return st.outs                 # an item may itself be a container (a tape entry)
+            return st.outs  # an item may itself be a container (a tape entry)
         return []
     joined = all if certain else any
 
     def known(v):
         return v in found or (certain and v is ir.UNDEFINED)
+
     if isinstance(st, ir.If):
         return [o for o, a, b in zip(st.outs, st.then_outs, st.else_outs) if joined(map(known, (a, b)))]
-    return [v for c, i, b, y in zip(st.carried, st.inits, st.body_outs, st.outs)
-            if joined(map(known, (i, b))) for v in (c, y)]
+    return [
+        v
+        for c, i, b, y in zip(st.carried, st.inits, st.body_outs, st.outs)
+        if joined(map(known, (i, b)))
+        for v in (c, y)
+    ]
 
 
 def _maybe_containers(stmts, params):
@@ -80,6 +87,7 @@ class InPlace:
 
     def __init__(self, graph, active, value_reads=None, container_params=(), dict_params=()):
         from .aliasing import unions
+
         self.versions, self.aliases = unions(graph)
         stmts = list(ir.walk(graph.body))
         self.containers = _maybe_containers(stmts, container_params)
@@ -89,8 +97,14 @@ class InPlace:
         every = {v for st in stmts for v in st.outs} | set(graph.params)
         every |= {c for st in stmts if ir.is_loop(st) for c in st.carried}
         self.buffered = {v for v in every if v in active and self.versions.find(v) in written}
-        self.buffered |= {e.args[0] for e in stmts if isinstance(e, ir.Eqn) and e.kind in ("getitem", "unpack")
-                          and isinstance(e.args[0], ir.Var) and e.args[0] in active}
+        self.buffered |= {
+            e.args[0]
+            for e in stmts
+            if isinstance(e, ir.Eqn)
+            and e.kind in ("getitem", "unpack")
+            and isinstance(e.args[0], ir.Var)
+            and e.args[0] in active
+        }
         overwritten = {w.args[0] for w in self.writes}
         for st in stmts:
             if ir.is_loop(st):
@@ -107,8 +121,10 @@ class InPlace:
                 group = self.versions.find(w.args[0])
                 # (a write into a dict replaces an item: the items read before stay as they were)
                 if (self.versions.find(r) is group and r in overwritten) or (
-                        self.versions.find(r) is not group and self.aliases.find(r) is self.aliases.find(w.args[0])
-                        and w.args[0] not in dicts):
+                    self.versions.find(r) is not group
+                    and self.aliases.find(r) is self.aliases.find(w.args[0])
+                    and w.args[0] not in dicts
+                ):
                     self.restore.add(group)
 
     def needs_restore(self, write):

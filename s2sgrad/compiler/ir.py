@@ -14,12 +14,14 @@ at the start of an iteration), `body_outs` (its value at the end) and `outs`
 the end of an iteration. Atoms are `Var`, `Const` (a Python value) or `Global`
 (a name that the user's code reads from its module, closure or builtins).
 """
+
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
 
 class Var:
     """An SSA value. `hint` is the user's name (or a stem) codegen starts from."""
+
     __slots__ = ("hint", "id")
     _count = 0
 
@@ -57,6 +59,7 @@ class Global:
 
     `foreign` marks a name read by an inlined helper from its own module or
     closure; codegen binds `root` (the object the path starts from) for it."""
+
     path: str
     value: Any = field(compare=False, hash=False)
     root: Any = field(default=None, compare=False, hash=False)
@@ -69,11 +72,11 @@ class Global:
 @dataclass(eq=False)
 class Eqn:
     outs: list
-    prim: Any            # rule key: a callable, an operator, or ('method', name) / ('attr', name)
+    prim: Any  # rule key: a callable, an operator, or ('method', name) / ('attr', name)
     args: list
     kwargs: dict
     loc: Any
-    kind: str            # call | method | attr | binop | unop | getitem | build | unpack | opaque | effect
+    kind: str  # call | method | attr | binop | unop | getitem | build | unpack | opaque | effect
     payload: Any = None  # callee source, operator node, index template, or opaque template
     boolean: bool = False  # an opaque expression whose value is a bool (no derivative)
 
@@ -96,7 +99,7 @@ class If:
 @dataclass(eq=False)
 class For:
     index: Var
-    bounds: list         # the atoms passed to range()
+    bounds: list  # the atoms passed to range()
     carried: list
     inits: list
     body: list
@@ -104,7 +107,7 @@ class For:
     outs: list
     loc: Any
     exit: Optional[Any] = None
-    checkpoint: Optional[Any] = None   # snapshots, for a checkpointed loop
+    checkpoint: Optional[Any] = None  # snapshots, for a checkpointed loop
 
 
 @dataclass(eq=False)
@@ -118,7 +121,7 @@ class While:
     outs: list
     loc: Any
     exit: Optional[Any] = None
-    checkpoint: Optional[Any] = None   # snapshots, for a checkpointed loop
+    checkpoint: Optional[Any] = None  # snapshots, for a checkpointed loop
 
 
 @dataclass(eq=False)
@@ -199,6 +202,7 @@ class _Spell:
             for a in atoms:
                 if isinstance(a, Var):
                     found.setdefault(a.id, a)
+
         see(graph.params)
         for stmt in walk(graph.body):
             see(stmt.outs)
@@ -211,9 +215,9 @@ class _Spell:
                 see(stmt.carried)
         see([graph.result])
         user = {v.hint for v in found.values() if not v.hint.startswith(".")}
-        self.order = {key: k for k, key in enumerate(sorted(found))}    # stable node ids for DOT
+        self.order = {key: k for k, key in enumerate(sorted(found))}  # stable node ids for DOT
         self.names, taken = {}, set()
-        for p in graph.params:                      # parameters keep their names
+        for p in graph.params:  # parameters keep their names
             self.names[p.id] = p.hint
             taken.add(p.hint)
         for key in sorted(found):
@@ -256,6 +260,7 @@ def _unparse(template, names):
     import ast
     import copy as copy_
     import gast
+
     node = copy_.deepcopy(template)
     for sub in gast.walk(node):
         if isinstance(sub, gast.Name) and sub.id.startswith(".") and sub.id[1:].isdigit():
@@ -266,7 +271,7 @@ def _unparse(template, names):
         if isinstance(tree, ast.expr):
             tree = ast.Expression(tree)
         return ast.unparse(ast.fix_missing_locations(tree))
-    except Exception:       # a template we cannot print is still worth showing
+    except Exception:  # a template we cannot print is still worth showing
         return "..."
 
 
@@ -288,9 +293,9 @@ def op_name(eqn, spell=repr):
     if kind == "attr":
         return f"{spell(eqn.args[0])}.{prim[1]}"
     if kind in ("binop", "unop"):
-        return getattr(prim, "__name__", str(prim)).rstrip("_")     # mul, add, truediv, neg, and
+        return getattr(prim, "__name__", str(prim)).rstrip("_")  # mul, add, truediv, neg, and
     if isinstance(prim, str):
-        return prim                                                   # getitem, setitem, unpack, tuple, ...
+        return prim  # getitem, setitem, unpack, tuple, ...
     if isinstance(prim, tuple):
         return ".".join(map(str, prim))
     return getattr(prim, "__name__", str(prim))
@@ -385,6 +390,7 @@ def _format_block(block, rows, depth, spell):
 
 # -- Graphviz -----------------------------------------------------------------
 
+
 def _dot_quote(text):
     return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
@@ -432,8 +438,9 @@ class _Dot:
     def build(self):
         g = self.graph
         self.lines.append(f"digraph {_dot_quote(g.name)} {{")
-        self.lines.append('  graph [rankdir=TB, fontname="Helvetica", fontsize=11, labelloc=t, '
-                          f'label={_dot_quote(self.title())}];')
+        self.lines.append(
+            f'  graph [rankdir=TB, fontname="Helvetica", fontsize=11, labelloc=t, label={_dot_quote(self.title())}];'
+        )
         self.lines.append('  node [fontname="Helvetica", fontsize=10];')
         self.lines.append('  edge [fontname="Helvetica", fontsize=9, color="#555555"];')
         for p in g.params:
@@ -469,14 +476,18 @@ class _Dot:
             label = f"setitem {_index(s, self.spell, s.args[2:])}"
             atoms, labels = s.args, ["array", "value"] + [""] * (len(s.args) - 2)
         else:
-            label = op_name(s, self.spell) if s.kind not in ("method", "attr") else \
-                "." + str(s.payload if s.kind == "method" and s.payload else s.prim[1]) + ("()" if s.kind == "method" else "")
+            label = (
+                op_name(s, self.spell)
+                if s.kind not in ("method", "attr")
+                else "."
+                + str(s.payload if s.kind == "method" and s.payload else s.prim[1])
+                + ("()" if s.kind == "method" else "")
+            )
             atoms = list(s.args) + list(s.kwargs.values())
-            skip = 1 if s.kind in ("method", "attr") else 0       # the receiver is named in the label
+            skip = 1 if s.kind in ("method", "attr") else 0  # the receiver is named in the label
             numbered = len(s.args) - skip > 1 and s.kind != "unpack" and label not in ("add", "mul")
             labels = ["" if k < skip or not numbered else str(k - skip) for k in range(len(s.args))] + list(s.kwargs)
-        self.node(op, label, pad, shape="box", style="rounded,filled", fillcolor="#f4f4f4",
-                  tooltip=_where(s.loc))
+        self.node(op, label, pad, shape="box", style="rounded,filled", fillcolor="#f4f4f4", tooltip=_where(s.loc))
         self.inputs(atoms, op, pad, labels)
         for v in s.outs:
             self.value(v, pad)
@@ -492,10 +503,11 @@ class _Dot:
             title = f"for {self.spell(s.index)} in range({', '.join(self.spell(b) for b in s.bounds)})"
         else:
             title = "while"
-        inits = [self.source(i, pad) for i in s.inits] if is_loop(s) else []     # outside the cluster
+        inits = [self.source(i, pad) for i in s.inits] if is_loop(s) else []  # outside the cluster
         self.lines.append(f"{pad}subgraph {cluster} {{")
-        self.lines.append(f"{inner}label={_dot_quote(title + (f'  {where}' if where else ''))}; "
-                          'style="rounded"; color="#8a8a8a";')
+        self.lines.append(
+            f'{inner}label={_dot_quote(title + (f"  {where}" if where else ""))}; style="rounded"; color="#8a8a8a";'
+        )
         if isinstance(s, If):
             test = self.fresh("test")
             self.node(test, "if", inner, shape="diamond")

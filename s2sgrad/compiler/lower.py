@@ -13,20 +13,32 @@ loops (`desugar.py`); `break`, `continue` and early `return` become flags that g
 statements after them. Unsupported constructs raise S2SGradError here, before
 any other pass sees them.
 """
+
 import gast
 import numpy as np
 
 from . import desugar
-from .nodes import (assign as _assign, call as _call, const as _const, copy_loc as _copy_loc,
-                    is_call_to as _is_call_to, is_method_call as _is_method_call, load_copy as _load_copy,
-                    name as _name, subscript as _subscript)
+from .nodes import (
+    assign as _assign,
+    call as _call,
+    const as _const,
+    copy_loc as _copy_loc,
+    is_call_to as _is_call_to,
+    is_method_call as _is_method_call,
+    load_copy as _load_copy,
+    name as _name,
+    subscript as _subscript,
+)
 
 # Names made by lowering start with '.', which no user name can, so they never
 # collide; codegen turns them into readable, unique names.
 RESULT, RETURNED = ".result", ".returned"
 
 _REFUSED = {
-    gast.Try: ("try", "move the try/except into a helper function marked non-differentiable, or out of the differentiated function"),
+    gast.Try: (
+        "try",
+        "move the try/except into a helper function marked non-differentiable, or out of the differentiated function",
+    ),
     gast.With: ("with", "move the with-block out of the differentiated function"),
     gast.AsyncWith: ("async with", None),
     gast.AsyncFor: ("async for", None),
@@ -45,8 +57,11 @@ _REFUSED = {
     gast.NamedExpr: ("assignment expression (:=)", "assign in a separate statement"),
     gast.SetComp: ("set comprehension", None),
     gast.DictComp: ("dict comprehension", "assign it to a name in a statement of its own"),
-    gast.GeneratorExp: ("generator expression", "a generator expression can be the argument of sum, max or min; "
-                        "elsewhere write a list comprehension or a for loop"),
+    gast.GeneratorExp: (
+        "generator expression",
+        "a generator expression can be the argument of sum, max or min; "
+        "elsewhere write a list comprehension or a for loop",
+    ),
     gast.Match: ("match", "use if/elif"),
 }
 
@@ -55,8 +70,12 @@ def _check_delete(parsed, s):
     """`del name` only forgets a name; `del x[i]` / `del d[k]` would change a container in place."""
     for target in s.targets:
         if not isinstance(target, gast.Name):
-            raise parsed.error(s, "'del' of an item or attribute cannot be differentiated", "del",
-                               "build a new list or dict without the item instead")
+            raise parsed.error(
+                s,
+                "'del' of an item or attribute cannot be differentiated",
+                "del",
+                "build a new list or dict without the item instead",
+            )
 
 
 def _not_any(flags):
@@ -73,11 +92,14 @@ class _Lowerer:
         self.dicts = set(dicts) if dicts is not None else None
         self.params = {a.id for a in parsed.node.args.args}
         self.assigned = _assigned_values(parsed.node)
-        self.checkpoint_all = None   # snapshots for every outermost loop (grad(..., checkpoints=k))
-        self.markers = True          # honour sg.checkpointed marks (not when a gradient is differentiated again)
-        self.depth = 0               # loops around the statement being lowered
-        self.local_names = {n.id for n in gast.walk(parsed.node) if isinstance(n, gast.Name)
-                            and isinstance(n.ctx, (gast.Store, gast.Param))}
+        self.checkpoint_all = None  # snapshots for every outermost loop (grad(..., checkpoints=k))
+        self.markers = True  # honour sg.checkpointed marks (not when a gradient is differentiated again)
+        self.depth = 0  # loops around the statement being lowered
+        self.local_names = {
+            n.id
+            for n in gast.walk(parsed.node)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))
+        }
 
     def fresh(self, stem):
         self.counter += 1
@@ -94,8 +116,12 @@ class _Lowerer:
                 construct, hint = entry
                 raise self.parsed.error(sub, f"'{construct}' cannot be differentiated", construct, hint)
             if isinstance(sub, (gast.For, gast.While)) and sub.orelse:
-                raise self.parsed.error(sub, f"'{type(sub).__name__.lower()} ... else' cannot be differentiated",
-                                        "loop else", "set a flag before break and test it after the loop")
+                raise self.parsed.error(
+                    sub,
+                    f"'{type(sub).__name__.lower()} ... else' cannot be differentiated",
+                    "loop else",
+                    "set a flag before break and test it after the loop",
+                )
 
     # -- statements -------------------------------------------------------
     def block(self, stmts, loop):
@@ -109,7 +135,7 @@ class _Lowerer:
             if always:
                 return out, flags, True
             if may:
-                rest, rest_flags, rest_always = self.block(stmts[i + 1:], loop)
+                rest, rest_flags, rest_always = self.block(stmts[i + 1 :], loop)
                 flags |= rest_flags
                 if rest:
                     if branches is not None:
@@ -161,8 +187,7 @@ class _Lowerer:
             return self.while_loop(s, loop)
         if isinstance(s, (gast.Assign, gast.Expr, gast.Raise, gast.Assert, gast.Delete)):
             return [s], set(), isinstance(s, gast.Raise), None
-        raise self.parsed.error(s, f"'{type(s).__name__}' statement cannot be differentiated",
-                                type(s).__name__)
+        raise self.parsed.error(s, f"'{type(s).__name__}' statement cannot be differentiated", type(s).__name__)
 
     def refuse_shallow(self, s):
         # Check the statement's own expressions (nested blocks are checked when lowered).
@@ -191,7 +216,11 @@ class _Lowerer:
             pre.append(_copy_loc(_assign(loop["break"], _const(False)), node))
         if exits:
             # The loop ends when a break or a return happened in this iteration.
-            test = _name(next(iter(exits))) if len(exits) == 1 else gast.BoolOp(gast.Or(), [_name(f) for f in sorted(exits)])
+            test = (
+                _name(next(iter(exits)))
+                if len(exits) == 1
+                else gast.BoolOp(gast.Or(), [_name(f) for f in sorted(exits)])
+            )
             new.append(_copy_loc(gast.If(test, [gast.Break()], []), node))
         outer_flags = flags & {RETURNED}
         return pre, new, outer_flags
@@ -227,11 +256,17 @@ class _Lowerer:
         pre, header = [], []
         if _is_call_to(it, "reversed") and len(it.args) == 1 and not it.keywords:
             # for x in reversed(seq): read seq[::-1] (a range stays a range)
-            it = s.iter = gast.Subscript(it.args[0], gast.Slice(None, None, gast.UnaryOp(
-                gast.USub(), gast.Constant(1, None))), gast.Load())
+            it = s.iter = gast.Subscript(
+                it.args[0], gast.Slice(None, None, gast.UnaryOp(gast.USub(), gast.Constant(1, None))), gast.Load()
+            )
             _copy_loc(it, s)
-        if _is_call_to(it, "enumerate") and len(it.args) in (1, 2) and not it.keywords \
-                and isinstance(s.target, gast.Tuple) and len(s.target.elts) == 2:
+        if (
+            _is_call_to(it, "enumerate")
+            and len(it.args) in (1, 2)
+            and not it.keywords
+            and isinstance(s.target, gast.Tuple)
+            and len(s.target.elts) == 2
+        ):
             seq = self.hoist(it.args[0], pre, s, "seq")
             count, item = s.target.elts
             start = it.args[1] if len(it.args) == 2 else None
@@ -255,15 +290,26 @@ class _Lowerer:
                 if not (isinstance(s.target, gast.Tuple) and len(s.target.elts) == 2):
                     raise self.parsed.error(s, "unpack .items() into two names", "for")
                 header.append(_copy_loc(gast.Assign([s.target.elts[0]], _subscript(keys, index), None), s))
-                header.append(_copy_loc(gast.Assign([s.target.elts[1]], gast.Subscript(
-                    _name(mapping), _load_copy(s.target.elts[0]), gast.Load()),
-                    None), s))
+                header.append(
+                    _copy_loc(
+                        gast.Assign(
+                            [s.target.elts[1]],
+                            gast.Subscript(_name(mapping), _load_copy(s.target.elts[0]), gast.Load()),
+                            None,
+                        ),
+                        s,
+                    )
+                )
             else:
-                header.append(_copy_loc(gast.Assign([s.target], value if it.func.attr == "values" else key,
-                                                    None), s))
+                header.append(_copy_loc(gast.Assign([s.target], value if it.func.attr == "values" else key, None), s))
             length = _call("len", [_name(keys)])
-        elif _is_call_to(it, "zip") and it.args and not it.keywords \
-                and isinstance(s.target, gast.Tuple) and len(s.target.elts) == len(it.args):
+        elif (
+            _is_call_to(it, "zip")
+            and it.args
+            and not it.keywords
+            and isinstance(s.target, gast.Tuple)
+            and len(s.target.elts) == len(it.args)
+        ):
             pairs = _zip_pairs(s.target, it)
             seqs = [self.hoist(a, pre, s, "seq") for _, a in pairs]
             for (target, _), seq in zip(pairs, seqs):
@@ -296,6 +342,7 @@ class _Lowerer:
     def checkpoint_marker(self, it):
         """The snapshots expression of `sg.checkpointed(range(...), snapshots=k)`, or None."""
         from ..runtime.schedule import checkpointed
+
         if not (isinstance(it, gast.Call) and it.args):
             return None
         func, parts = it.func, []
@@ -313,8 +360,10 @@ class _Lowerer:
         return given[0] if given else gast.Constant(None, None)
 
     def reassigned(self, name):
-        return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
-                   for n in gast.walk(self.parsed.node))
+        return any(
+            isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
+            for n in gast.walk(self.parsed.node)
+        )
 
     def sequence(self, expr, pre, s):
         """The name of a sequence to read by index (`for x in xs`, `max(xs)`). A dict gives
@@ -332,9 +381,11 @@ class _Lowerer:
         the kinds of the arguments, local names by every value assigned to them."""
         if isinstance(node, (gast.Dict, gast.DictComp)) or _is_call_to(node, "dict"):
             return True if not _is_call_to(node, "dict") or self.is_builtin("dict") else None
-        if isinstance(node, (gast.List, gast.Tuple, gast.ListComp, gast.Constant, gast.UnaryOp, gast.Compare)) \
-                or (isinstance(node, gast.BinOp) and not isinstance(node.op, gast.BitOr)) \
-                or (isinstance(node, gast.Subscript) and isinstance(node.slice, gast.Slice)):
+        if (
+            isinstance(node, (gast.List, gast.Tuple, gast.ListComp, gast.Constant, gast.UnaryOp, gast.Compare))
+            or (isinstance(node, gast.BinOp) and not isinstance(node.op, gast.BitOr))
+            or (isinstance(node, gast.Subscript) and isinstance(node.slice, gast.Slice))
+        ):
             return False
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and self.is_builtin(node.func.id):
             return False if node.func.id in ("list", "tuple", "range", "sorted", "len", "float") else None
@@ -342,14 +393,17 @@ class _Lowerer:
             root = node.func
             while isinstance(root, gast.Attribute):
                 root = root.value
-            module = isinstance(root, gast.Name) and root.id not in self.local_names and \
-                getattr(self.parsed.resolve(root.id), "__name__", "").split(".")[0] == "numpy"
+            module = (
+                isinstance(root, gast.Name)
+                and root.id not in self.local_names
+                and getattr(self.parsed.resolve(root.id), "__name__", "").split(".")[0] == "numpy"
+            )
             return False if module else None
         if not isinstance(node, gast.Name) or node.id in seen:
             return None
         if node.id in self.params:
             if self.dicts is None or self.reassigned(node.id):
-                return None          # a helper's parameter: its argument is not known here
+                return None  # a helper's parameter: its argument is not known here
             return node.id in self.dicts
         values = self.assigned.get(node.id)
         if node.id not in self.local_names:
@@ -452,8 +506,13 @@ def _zip_pairs(target, it):
     and y from ys, and stops at the shortest of them, as Python does."""
     pairs = []
     for elt, arg in zip(target.elts, it.args):
-        if _is_call_to(arg, "zip") and arg.args and not arg.keywords \
-                and isinstance(elt, gast.Tuple) and len(elt.elts) == len(arg.args):
+        if (
+            _is_call_to(arg, "zip")
+            and arg.args
+            and not arg.keywords
+            and isinstance(elt, gast.Tuple)
+            and len(elt.elts) == len(arg.args)
+        ):
             pairs += _zip_pairs(elt, arg)
         else:
             pairs.append((elt, arg))

@@ -5,6 +5,7 @@ get `x_1`, `x_2`; adjoints are `dx` unless the user's code uses `dx` (a grid
 spacing, say), then `x_bar`, then numbered. Names the user's function reads
 from its module or builtins are never taken.
 """
+
 import builtins
 import keyword
 
@@ -33,7 +34,7 @@ class Names:
     def var(self, v):
         name = self.vars.get(v)
         if name is None:
-            if v.hint.startswith("."):          # a compiler temporary
+            if v.hint.startswith("."):  # a compiler temporary
                 name = self.fresh(v.hint[1:])
             elif v.hint in self.user and v.hint not in self.claimed_user:
                 self.claimed_user.add(v.hint)

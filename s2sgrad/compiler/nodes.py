@@ -1,4 +1,5 @@
 """Small gast builders shared by the lowering passes (`lower.py`, `desugar.py`)."""
+
 import copy
 
 import gast
@@ -51,5 +52,10 @@ def is_call_to(node, func):
 
 
 def is_method_call(node, names):
-    return isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
-        and node.func.attr in names and not node.args and not node.keywords
+    return (
+        isinstance(node, gast.Call)
+        and isinstance(node.func, gast.Attribute)
+        and node.func.attr in names
+        and not node.args
+        and not node.keywords
+    )

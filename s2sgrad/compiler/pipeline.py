@@ -3,6 +3,7 @@
 parse (frontend) -> lower -> SSA (ssa.build, prune) -> analyses (activity,
 scalar kinds, shapes) -> reverse sweep (reverse) -> source (codegen) -> compile.
 """
+
 import math
 from dataclasses import dataclass
 
@@ -93,7 +94,8 @@ class _Spelling:
             if value is obj:
                 return existing
         usable = stem not in self.names.taken or (
-            self.user_globals.get(stem) is obj and stem not in self.names.vars.values())
+            self.user_globals.get(stem) is obj and stem not in self.names.vars.values()
+        )
         spelled = stem if usable and stem not in self.bindings else self.names.fresh(stem)
         self.names.taken.add(spelled)
         self.bindings[spelled] = obj
@@ -203,7 +205,7 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
     fwd, back = rev.block(graph.body, in_loop=False)
     grads = []
     for v in wrt_vars:
-        current = rev.state.get(v) if seed else None     # (a result that no input reaches: zeros)
+        current = rev.state.get(v) if seed else None  # (a result that no input reaches: zeros)
         grads.append(name(current) if current else rev.zeros(v))
     grads_node = grads[0] if len(grads) == 1 else gast.Tuple(grads, gast.Load())
     result_node = emitter.atom(result)
@@ -214,8 +216,9 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
         if seed and literal_seed:
             body += [comment("reverse sweep")] + back
         elif seed:
-            seed_value = emitter.fix_roots(gast.Call(gast.Name(".rt.grad_seed", gast.Load(), None, None),
-                                                     [result_node], []))
+            seed_value = emitter.fix_roots(
+                gast.Call(gast.Name(".rt.grad_seed", gast.Load(), None, None), [result_node], [])
+            )
             body += [comment("reverse sweep"), assign(seed, seed_value)] + back
         else:
             body.append(gast.Expr(gast.Call(name(spell(".rt.grad_seed")), [result_node], [])))
@@ -235,15 +238,23 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
         saved_name = names.fresh("saved")
         fwd_name, bwd_name = names.fresh(f"{base}_forward"), names.fresh(f"{base}_backward")
         in_place = isinstance(result, ir.Var) and result in rev.inplace.buffered
-        value_node = rev.owned(result_node) if in_place else result_node   # the sweep restores that array
-        fwd_body = fwd + [gast.Return(gast.Tuple([value_node, gast.Tuple([name(s) for s in saved], gast.Load())],
-                                                 gast.Load()))]
-        unpack = [gast.Assign([gast.Tuple([name(s, True) for s in saved], gast.Store())],
-                              _fresh_copy(name(saved_name), spell) if _backward_changes_saved(graph, rev)
-                              else name(saved_name),
-                              None)] if saved else []
+        value_node = rev.owned(result_node) if in_place else result_node  # the sweep restores that array
+        fwd_body = fwd + [
+            gast.Return(gast.Tuple([value_node, gast.Tuple([name(s) for s in saved], gast.Load())], gast.Load()))
+        ]
+        unpack = (
+            [
+                gast.Assign(
+                    [gast.Tuple([name(s, True) for s in saved], gast.Store())],
+                    _fresh_copy(name(saved_name), spell) if _backward_changes_saved(graph, rev) else name(saved_name),
+                    None,
+                )
+            ]
+            if saved
+            else []
+        )
         if in_place and seed:
-            unpack.append(assign(seed, rev.owned(name(seed))))     # written in place: not the caller's array
+            unpack.append(assign(seed, rev.owned(name(seed))))  # written in place: not the caller's array
         bwd_body = unpack + back + [gast.Return(grads_node)]
         temps = _temporaries(graph, names, user, wrt_vars)
         _tidy(fwd_body, temps, [names.var(p) for p in params])
@@ -252,12 +263,15 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
         # rename it (coalescing `dreg = dtotal` into its uses would leave the seed unread)
         cotangent = seed or names.fresh("dresult")
         _tidy(bwd_body, temps, [saved_name, cotangent])
-        funcs = [_funcdef(fwd_name, arguments, fwd_body),
-                 _funcdef(bwd_name, _arguments([saved_name, cotangent]), bwd_body)]
+        funcs = [
+            _funcdef(fwd_name, arguments, fwd_body),
+            _funcdef(bwd_name, _arguments([saved_name, cotangent]), bwd_body),
+        ]
         entry = (fwd_name, bwd_name)
 
     def finish():
         return _compile(func, graph, funcs, entry, spell, variant)
+
     return finish
 
 
@@ -271,8 +285,7 @@ def _fresh_copy(saved, spell):
 def _backward_changes_saved(graph, rev):
     """Whether the backward changes what the forward saved: it restores overwritten
     array parts, or reverses a checkpointed loop (which uses up its stored states)."""
-    return bool(rev.inplace.restore) or any(ir.is_loop(s) and s.checkpoint is not None
-                                            for s in ir.walk(graph.body))
+    return bool(rev.inplace.restore) or any(ir.is_loop(s) and s.checkpoint is not None for s in ir.walk(graph.body))
 
 
 def _bind_on_every_path(body, params):
@@ -304,8 +317,9 @@ def _compile(func, graph, funcs, entry, spell, variant):
     else:
         function = compile_function(source, entry, func, spell.bindings, variant)
     closure = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
-    return Derived(_with_imports(source, _names_read(funcs), spell.bindings, func.__globals__, closure),
-                   function, graph)
+    return Derived(
+        _with_imports(source, _names_read(funcs), spell.bindings, func.__globals__, closure), function, graph
+    )
 
 
 def _names_read(funcs):
@@ -382,6 +396,7 @@ def _with_imports(source, used, bindings, user_globals=None, closure=None):
     runtime helpers, and the modules the user's code reads (numpy as np, ...);
     `used` holds the names the source mentions."""
     import types
+
     modules = dict((n, v) for n, v in bindings.items() if isinstance(v, types.ModuleType))
     helpers = {}
     for n, v in bindings.items():
@@ -407,15 +422,15 @@ def _with_imports(source, used, bindings, user_globals=None, closure=None):
         full = module.__name__
         lines.append(f"import {full}" if full == n else f"import {full} as {n}")
     for home, spelled in sorted(helpers.items()):
-        items = [n if getattr(bindings[n], "__name__", n) == n else f"{bindings[n].__name__} as {n}"
-                 for n in sorted(spelled)]
+        items = [
+            n if getattr(bindings[n], "__name__", n) == n else f"{bindings[n].__name__} as {n}" for n in sorted(spelled)
+        ]
         lines.append(f"from {home} import {', '.join(items)}")
     return ("\n".join(lines) + "\n\n" if lines else "") + source
 
 
 def _arguments(param_names):
-    return gast.arguments([gast.Name(p, gast.Param(), None, None) for p in param_names],
-                          [], None, [], [], None, [])
+    return gast.arguments([gast.Name(p, gast.Param(), None, None) for p in param_names], [], None, [], [], None, [])
 
 
 def _funcdef(fname, arguments, body):

@@ -1,6 +1,7 @@
 """Dead-code removal on the SSA graph: pure equations, branch results and
 loop-carried values that nothing reads (most of lowering's break/continue flags
 end here)."""
+
 from . import ir
 
 
@@ -10,8 +11,11 @@ def _pure(stmt):
             return False
         if stmt.kind in ("call", "method"):
             module = getattr(stmt.prim, "__module__", None) or ""
-            return module.split(".")[0] in ("numpy", "math", "builtins", "operator", "s2sgrad") \
-                or stmt.prim in (len, abs, float, int, min, max, range, round) or stmt.kind == "method"
+            return (
+                module.split(".")[0] in ("numpy", "math", "builtins", "operator", "s2sgrad")
+                or stmt.prim in (len, abs, float, int, min, max, range, round)
+                or stmt.kind == "method"
+            )
         return True
     return True
 
@@ -32,11 +36,12 @@ def _used_values(graph):
     reads that become used once it is; a worklist then follows them (instead
     of walking the whole graph again until nothing grows)."""
     roots = [graph.result]
-    needs = {}          # Var -> atoms that are used once it is
+    needs = {}  # Var -> atoms that are used once it is
 
     def when(values, atoms):
         for v in values:
             needs.setdefault(v, []).extend(atoms)
+
     for stmt in ir.walk(graph.body):
         if isinstance(stmt, ir.Eqn):
             if _pure(stmt):

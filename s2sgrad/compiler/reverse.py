@@ -12,6 +12,7 @@ Adjoints are accumulated in one place (`Adjoints`): the first contribution to
 a value is an assignment or a plain alias, later ones add, and a zero array
 is made only where a branch or a loop needs a value that got no contribution.
 """
+
 import gast
 import numpy as np
 
@@ -36,8 +37,10 @@ _SHAPE_ARGS = {"unbroadcast": 1, "scatter": 1, "part": 2, "zeros_like": 0, "unre
 def shape_only(names, stmts, bindings):
     """The names in `names` that `stmts` read only for their shapes."""
     from .. import runtime
-    helpers = {spelled: h for h, pos in _SHAPE_ARGS.items() for spelled, obj in bindings.items()
-               if obj is getattr(runtime, h)}
+
+    helpers = {
+        spelled: h for h, pos in _SHAPE_ARGS.items() for spelled, obj in bindings.items() if obj is getattr(runtime, h)
+    }
     marked = set()
     for node in (n for st in stmts for n in gast.walk(st)):
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id in helpers:
@@ -56,14 +59,14 @@ class Reverse(RuleContext):
         self.graph = graph
         self.active = active
         self.scalars = scalars
-        self.shapes = shapes or Shapes()   # which values certainly share a shape (shapes.py)
+        self.shapes = shapes or Shapes()  # which values certainly share a shape (shapes.py)
         self.names = names
         self.emit = emitter
-        self.inplace = inplace   # InPlace: buffered adjoints, versions of written arrays, restores
-        self.state = {}          # Var -> the Python name holding its adjoint now (absent: zero)
-        self.region_defs = {}    # region stmt -> extra names it defines (tapes, packs, counters)
-        self.saves = {}          # setitem -> name keeping the part it overwrites
-        self.value_reads = set() # Vars whose values the reverse sweep reads
+        self.inplace = inplace  # InPlace: buffered adjoints, versions of written arrays, restores
+        self.state = {}  # Var -> the Python name holding its adjoint now (absent: zero)
+        self.region_defs = {}  # region stmt -> extra names it defines (tapes, packs, counters)
+        self.saves = {}  # setitem -> name keeping the part it overwrites
+        self.value_reads = set()  # Vars whose values the reverse sweep reads
         self.filename = graph.parsed.filename if graph.parsed else None
 
     # -- adjoint bookkeeping ----------------------------------------------------
@@ -76,7 +79,7 @@ class Reverse(RuleContext):
         if v in self.inplace.buffered:
             return self.contribute_in_place(v, target, current, expr, out)
         if isinstance(expr, gast.Name) and expr.id in self.buffer_names():
-            expr = self.owned(expr)     # a buffer changes in place: never alias it
+            expr = self.owned(expr)  # a buffer changes in place: never alias it
         if current is None:
             if isinstance(expr, gast.Name):
                 self.state[v] = expr.id
@@ -107,7 +110,7 @@ class Reverse(RuleContext):
     def contribute_in_place(self, v, target, current, expr, out):
         """A buffered adjoint is one array this sweep owns: create it once, then add in place."""
         if isinstance(expr, gast.Name) and expr.id == target:
-            self.state[v] = target               # another version of the same array
+            self.state[v] = target  # another version of the same array
             return
         scatter = isinstance(expr, tuple)
         if current is None:
@@ -139,8 +142,10 @@ class Reverse(RuleContext):
         template = eqn.payload
         if any(isinstance(n, (gast.List, gast.Call)) for n in gast.walk(template)):
             return False
-        return all(a in self.scalars or (isinstance(a, ir.Const) and isinstance(a.value, int))
-                   for a in eqn.args[1 if eqn.kind == "getitem" else 2:])
+        return all(
+            a in self.scalars or (isinstance(a, ir.Const) and isinstance(a.value, int))
+            for a in eqn.args[1 if eqn.kind == "getitem" else 2 :]
+        )
 
     def append(self, eqn):
         """`lst.append(v)` backwards: v's adjoint is the last entry of the list's
@@ -173,14 +178,14 @@ class Reverse(RuleContext):
         if buffer:
             if isinstance(value, ir.Var) and value in self.active:
                 gathered = Sym(gast.Subscript(name(buffer), self.emit.atom(eqn.args[2]), gast.Load()))
-                self.contribute(value, self.emit.fix_roots(rt.unbroadcast(gathered, self.shape_sym(value)).node),
-                                code)
+                self.contribute(value, self.emit.fix_roots(rt.unbroadcast(gathered, self.shape_sym(value)).node), code)
             self.state[old] = buffer
         if self.inplace.needs_restore(eqn):
             saved = self.saves.get(eqn) or self.names.fresh("saved")
             self.saves[eqn] = saved
-            code.append(assign(gast.Subscript(self.emit.atom(old), self.emit.atom(eqn.args[2]), gast.Store()),
-                               name(saved)))
+            code.append(
+                assign(gast.Subscript(self.emit.atom(old), self.emit.atom(eqn.args[2]), gast.Store()), name(saved))
+            )
         return code
 
     def setitem(self, eqn):
@@ -192,8 +197,9 @@ class Reverse(RuleContext):
         if buffer:
             if isinstance(value, ir.Var) and value in self.active:
                 self.contribute(value, self.written_part(eqn, buffer, value), code)
-            code.append(assign(gast.Subscript(name(buffer), self.emit.index(eqn), gast.Store()),
-                               gast.Constant(0.0, None)))
+            code.append(
+                assign(gast.Subscript(name(buffer), self.emit.index(eqn), gast.Store()), gast.Constant(0.0, None))
+            )
             self.state[old] = buffer
         saved = None
         if self.inplace.needs_restore(eqn):
@@ -204,8 +210,7 @@ class Reverse(RuleContext):
             restore = rt.restore_part(Sym(self.emit.atom(old)), Sym(self.emit.index_value(eqn)), Sym(name(saved)))
             code.append(gast.Expr(self.emit.fix_roots(restore.node)))
         elif saved:
-            code.append(assign(gast.Subscript(self.emit.atom(old), self.emit.index(eqn), gast.Store()),
-                               name(saved)))
+            code.append(assign(gast.Subscript(self.emit.atom(old), self.emit.index(eqn), gast.Store()), name(saved)))
         return code
 
     def written_part(self, eqn, buffer, value):
@@ -215,7 +220,7 @@ class Reverse(RuleContext):
         if self.shapes.written_part_same(eqn) and self.basic_index(eqn):
             piece = gast.Subscript(name(buffer), self.emit.index(eqn), gast.Load())
             if value in self.inplace.buffered or self.state.get(value):
-                return piece               # (added to an adjoint, or copied by contribute_in_place)
+                return piece  # (added to an adjoint, or copied by contribute_in_place)
             return call(gast.Attribute(piece, "copy", gast.Load()), [])
         part = rt.part(Sym(name(buffer)), Sym(self.emit.index_value(eqn)), self.shape_sym(value))
         return self.emit.fix_roots(part.node)
@@ -250,8 +255,11 @@ class Reverse(RuleContext):
             if code:
                 line = stmt.loc.lineno if stmt.loc else None
                 if line != last_line and stmt.loc and stmt.loc.line:
-                    where = f"line {line}" if stmt.loc.filename == self.filename \
+                    where = (
+                        f"line {line}"
+                        if stmt.loc.filename == self.filename
                         else f"line {line} of {stmt.loc.filename.rsplit('/', 1)[-1]}"
+                    )
                     rev.append(comment(f"{where}: {stmt.loc.line.strip()}"))
                     last_line = line
                 rev += code
@@ -265,7 +273,7 @@ class Reverse(RuleContext):
 
     def save_before(self, eqn):
         """Keep the part of an array a write overwrites, if the sweep reads the old values."""
-        if eqn.kind not in ("setitem", "add_at") or not self.inplace.needs_restore(eqn):    # (append: pop)
+        if eqn.kind not in ("setitem", "add_at") or not self.inplace.needs_restore(eqn):  # (append: pop)
             return []
         saved = self.saves[eqn]
         self.region_defs[eqn] = [saved]
@@ -296,7 +304,7 @@ class Reverse(RuleContext):
             return []
         g = (ONE if gs[0] == ONE_NAME else Sym(name(gs[0]))) if len(gs) == 1 else None
         if eqn.kind == "getitem":
-            x = eqn.args[0]     # (an index is discrete: it carries no derivative)
+            x = eqn.args[0]  # (an index is discrete: it carries no derivative)
             if x in self.inplace.buffered:
                 out = []
                 index = (self.emit.index(eqn), self.emit.index_value(eqn), self.basic_index(eqn))
@@ -322,8 +330,11 @@ class Reverse(RuleContext):
     def rule_parts(self, eqn, g):
         rule = lookup.rule(eqn)
         if rule is None:
-            raise self.error(eqn, f"no derivative rule for {self.describe(eqn)}",
-                             hint="if its derivative is not needed, wrap the argument in sg.stop_gradient(...)")
+            raise self.error(
+                eqn,
+                f"no derivative rule for {self.describe(eqn)}",
+                hint="if its derivative is not needed, wrap the argument in sg.stop_gradient(...)",
+            )
         args = [self.value(a) for a in eqn.args]
         kwargs = {k: self.value(v) for k, v in eqn.kwargs.items()}
         ans = self.sym(eqn.outs[0])
@@ -400,8 +411,9 @@ class Reverse(RuleContext):
             fwd, body_rev = self.block(blk, in_loop)
             arms.append([fwd, rev + body_rev, dict(self.state)])
         # Outer adjoints that the arms left in different places meet in one name.
-        changed = {v for _, _, st in arms for v in st
-                   if v not in inner and v not in s.outs and st.get(v) != before.get(v)}
+        changed = {
+            v for _, _, st in arms for v in st if v not in inner and v not in s.outs and st.get(v) != before.get(v)
+        }
         for v in sorted(changed, key=lambda v: v.id):
             for arm in arms:
                 self.state = arm[2]
@@ -423,8 +435,11 @@ class Reverse(RuleContext):
         fwd_arms, rev_arms = [], []
         for (fwd, rev, _), outs, keep in zip(arms, (s.then_outs, s.else_outs), needed):
             fwd = list(fwd)
-            pairs = [(p, self.emit.atom(o)) for p, o in zip(phi_names, outs)
-                     if not (isinstance(o, ir.Var) and self.names.var(o) == p)]
+            pairs = [
+                (p, self.emit.atom(o))
+                for p, o in zip(phi_names, outs)
+                if not (isinstance(o, ir.Var) and self.names.var(o) == p)
+            ]
             if pairs:
                 fwd.append(assign_many([p for p, _ in pairs], [o for _, o in pairs]))
             if pack:
@@ -464,7 +479,11 @@ class Reverse(RuleContext):
         carried = [(c, i, o, y) for c, i, o, y in zip(s.carried, s.inits, s.body_outs, s.outs)]
         active = [(c, i, o, y) for c, i, o, y in carried if c in self.active or y in self.active]
         body_defs = {o for st in ir.walk(s.body) for o in st.outs}
-        inner = body_defs | set(s.carried) | {o for st in ir.walk(s.cond_block if isinstance(s, ir.While) else []) for o in st.outs}
+        inner = (
+            body_defs
+            | set(s.carried)
+            | {o for st in ir.walk(s.cond_block if isinstance(s, ir.While) else []) for o in st.outs}
+        )
         if isinstance(s, ir.For):
             inner.add(s.index)
         for c, i, o, y in active:
@@ -516,8 +535,11 @@ class Reverse(RuleContext):
                 seen_def = True
         if s.exit is not None and s.exit is c:
             return False
-        return seen_def and c not in [b for b in s.body_outs if b is not o] and \
-            not (isinstance(s, ir.While) and any(c in self.uses(st) for st in s.cond_block))
+        return (
+            seen_def
+            and c not in [b for b in s.body_outs if b is not o]
+            and not (isinstance(s, ir.While) and any(c in self.uses(st) for st in s.cond_block))
+        )
 
     @staticmethod
     def uses(stmt):
@@ -555,10 +577,16 @@ class Reverse(RuleContext):
     def loop_code(self, s, fwd_body, rev_body, carried):
         names = self.names
         c_names = [names.var(c) for c, *_ in carried]
-        inits = [(n, self.emit.atom(i)) for n, (c, i, o, y) in zip(c_names, carried)
-                 if not (isinstance(i, ir.Var) and names.var(i) == n)]
-        back = [(n, self.emit.atom(o)) for n, (c, i, o, y) in zip(c_names, carried)
-                if not (isinstance(o, ir.Var) and names.var(o) == n)]
+        inits = [
+            (n, self.emit.atom(i))
+            for n, (c, i, o, y) in zip(c_names, carried)
+            if not (isinstance(i, ir.Var) and names.var(i) == n)
+        ]
+        back = [
+            (n, self.emit.atom(o))
+            for n, (c, i, o, y) in zip(c_names, carried)
+            if not (isinstance(o, ir.Var) and names.var(o) == n)
+        ]
         index = names.var(s.index) if isinstance(s, ir.For) else None
         body_names = self.defined(s.body, c_names + ([index] if index else []))
         needed = sorted(free_names(rev_body) & body_names) if rev_body else []

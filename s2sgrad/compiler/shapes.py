@@ -26,6 +26,7 @@ or None (anything else, e.g. a list, whose `+` concatenates). Only NumPy
 operands take part in the element-wise rule. When in doubt a value keeps a
 term of its own: the reverse sweep then keeps its `unbroadcast`.
 """
+
 import operator
 
 import gast
@@ -44,7 +45,7 @@ class Shapes:
     def __init__(self, terms=None, kinds=None, ints=(), one_axis=()):
         self.terms = terms or {}
         self.kinds = kinds or {}
-        self.ints = ints          # Python ints: loop indices, `i - 1`, len(x)
+        self.ints = ints  # Python ints: loop indices, `i - 1`, len(x)
         self.one_axis = one_axis  # terms of vectors (shape (n,))
 
     def term(self, atom):
@@ -67,8 +68,11 @@ class Shapes:
     def has_axes(self, atom):
         """Is `atom` certainly an array of at least one axis (a slice of one), never a number?"""
         t = self.term(atom)
-        return bool(t) and t[0] == "index" and any(
-            k == "None" or (isinstance(k, tuple) and k[0] in ("cut", "slice")) for k in t[2])
+        return (
+            bool(t)
+            and t[0] == "index"
+            and any(k == "None" or (isinstance(k, tuple) and k[0] in ("cut", "slice")) for k in t[2])
+        )
 
     def written_part_same(self, eqn):
         """`u[index] = v`: is v certainly shaped like u[index] (no broadcasting into it)?"""
@@ -83,13 +87,13 @@ class Shapes:
         if key is None or base is None:
             return None
         if base in self.one_axis and key == ("int",):
-            return SCALAR                 # an element of a vector: a number
+            return SCALAR  # an element of a vector: a number
         return ("index", base, key)
 
 
 def analyse(graph, arg_kinds, scalars):
     """Shapes of `graph`'s values; `scalars` is `analysis.kinds`'s answer."""
-    moving, seen = set(), {}   # what earlier passes learnt about loop-carried values (see `_Walk.loop`)
+    moving, seen = set(), {}  # what earlier passes learnt about loop-carried values (see `_Walk.loop`)
     ints = {s.index for s in ir.walk(graph.body) if isinstance(s, ir.For)}
     while True:
         walk = _Walk(scalars, moving, seen, set(ints))
@@ -121,12 +125,12 @@ class _Walk:
 
     def __init__(self, scalars, moving, seen, ints):
         self.scalars = scalars
-        self.moving = moving      # loop-carried Vars whose shape an iteration may change
-        self.seen = seen          # loop-carried Var -> the kinds its value had so far, joined
+        self.moving = moving  # loop-carried Vars whose shape an iteration may change
+        self.seen = seen  # loop-carried Var -> the kinds its value had so far, joined
         self.ints = ints
         self.one_axis = set()
         self.terms, self.kinds = {}, {}
-        self.revised = False      # an assumption about a loop-carried value did not hold
+        self.revised = False  # an assumption about a loop-carried value did not hold
 
     def set(self, v, term, kind):
         if v in self.scalars:
@@ -204,15 +208,20 @@ class _Walk:
         key = index_key(e.payload, e.args[1:], self.ints)
         term = known.index_term(known.term(e.args[0]), key)
         self.set(out, term if term is not None else _own(out), "array")
-        if known.term(e.args[0]) in self.one_axis and key is not None and len(key) == 1 \
-                and isinstance(key[0], tuple) and key[0][0] in ("cut", "slice"):
-            self.one_axis.add(term)          # a slice of a vector is one
+        if (
+            known.term(e.args[0]) in self.one_axis
+            and key is not None
+            and len(key) == 1
+            and isinstance(key[0], tuple)
+            and key[0][0] in ("cut", "slice")
+        ):
+            self.one_axis.add(term)  # a slice of a vector is one
 
     def broadcast(self, e, out, known):
         operands = e.atoms
         if not all(known.kind(a) in ("array", "scalar") for a in operands):
             if isinstance(e.prim, np.ufunc):
-                self.set(out, _own(out), "array")     # a ufunc makes an array of anything
+                self.set(out, _own(out), "array")  # a ufunc makes an array of anything
             return
         terms = {known.term(a) for a in operands} - {SCALAR}
         term = terms.pop() if len(terms) == 1 else (SCALAR if not terms else _own(out))
@@ -248,8 +257,10 @@ def _copies(e):
 
 def _integer(e, ints):
     """A Python int made from loop indices and int literals (`i - 1`), or len(x)."""
+
     def is_int(a):
         return a in ints or (isinstance(a, ir.Const) and type(a.value) is int)
+
     if e.kind in ("binop", "unop"):
         return any(e.prim is op for op in _INTEGER_OPS) and all(map(is_int, e.args))
     return e.kind == "call" and e.prim is len
@@ -265,7 +276,7 @@ def _broadcasts(e):
     if isinstance(e.prim, np.ufunc):
         return e.prim.nout == 1 and not e.kwargs
     if e.prim is np.where:
-        return len(e.args) == 3 and not e.kwargs      # (np.where(c) gives indices)
+        return len(e.args) == 3 and not e.kwargs  # (np.where(c) gives indices)
     return e.prim is np.clip
 
 
@@ -274,17 +285,24 @@ _COMPARISONS = (gast.Eq, gast.NotEq, gast.Lt, gast.LtE, gast.Gt, gast.GtE)
 
 def _simple_comparison(template):
     """`a < b` of two names or literals (element-wise on arrays; a chain is an `and`)."""
-    return isinstance(template, gast.Compare) and len(template.ops) == 1 \
-        and isinstance(template.ops[0], _COMPARISONS) \
-        and all(isinstance(n, gast.Constant) or (isinstance(n, gast.Name) and n.id.startswith("."))
-                for n in (template.left, template.comparators[0]))   # (a module's name is no atom)
+    return (
+        isinstance(template, gast.Compare)
+        and len(template.ops) == 1
+        and isinstance(template.ops[0], _COMPARISONS)
+        and all(
+            isinstance(n, gast.Constant) or (isinstance(n, gast.Name) and n.id.startswith("."))
+            for n in (template.left, template.comparators[0])
+        )
+    )  # (a module's name is no atom)
 
 
 # -- index keys -------------------------------------------------------------------------
 
+
 def index_key(template, atoms, ints):
     """A hashable key for an index template (`ssa.index_template`): equal keys on arrays of
     one shape give results of one shape. None when the index is not understood."""
+
     def value(node):
         if isinstance(node, gast.Name) and node.id.startswith("."):
             return atoms[int(node.id[1:]) - 1]
@@ -298,7 +316,7 @@ def index_key(template, atoms, ints):
             if v is None or v is Ellipsis:
                 return repr(v)
             if isinstance(v, int) and not isinstance(v, bool):
-                return "int"        # every valid integer index drops its axis
+                return "int"  # every valid integer index drops its axis
             return ("const", type(v).__name__, repr(v))
         if isinstance(atom, ir.Global):
             return "None" if atom.value is None else ("global", atom.path)
@@ -313,14 +331,17 @@ def index_key(template, atoms, ints):
         if isinstance(atom, ir.Const) and isinstance(atom.value, int) and not isinstance(atom.value, bool):
             return atom.value
         if isinstance(atom, ir.Var):
-            return ("var", atom.id)      # (not "int": two loop indices differ)
+            return ("var", atom.id)  # (not "int": two loop indices differ)
         return key(atom) if atom is not None else ("?",)
 
     def element(node):
         if isinstance(node, gast.Slice):
             lo, hi, step = bound(node.lower), bound(node.upper), bound(node.step)
-            if step in (None, 1) and (lo is None or (isinstance(lo, int) and lo >= 0)) \
-                    and (hi is None or (isinstance(hi, int) and hi < 0)):
+            if (
+                step in (None, 1)
+                and (lo is None or (isinstance(lo, int) and lo >= 0))
+                and (hi is None or (isinstance(hi, int) and hi < 0))
+            ):
                 # `a:-b` keeps max(0, n - a - b) of n elements: only a + b matters
                 return ("cut", (lo or 0) - (hi or 0))
             if ("?",) in (lo, hi, step):

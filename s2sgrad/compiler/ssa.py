@@ -7,6 +7,7 @@ assigns and that is defined before the loop. Calls are resolved to Python
 objects (`calls.py`) and in-place effects checked (`effects.py`) by the same
 builder, so that later passes look rules up by identity.
 """
+
 import copy
 import operator
 import types
@@ -21,11 +22,19 @@ from .codegen import walk
 from .effects import InPlaceEffects, guard_not_view
 
 BINOPS = {
-    gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
-    gast.Div: operator.truediv, gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
-    gast.Pow: operator.pow, gast.MatMult: operator.matmul,
-    gast.BitAnd: operator.and_, gast.BitOr: operator.or_, gast.BitXor: operator.xor,
-    gast.LShift: operator.lshift, gast.RShift: operator.rshift,
+    gast.Add: operator.add,
+    gast.Sub: operator.sub,
+    gast.Mult: operator.mul,
+    gast.Div: operator.truediv,
+    gast.FloorDiv: operator.floordiv,
+    gast.Mod: operator.mod,
+    gast.Pow: operator.pow,
+    gast.MatMult: operator.matmul,
+    gast.BitAnd: operator.and_,
+    gast.BitOr: operator.or_,
+    gast.BitXor: operator.xor,
+    gast.LShift: operator.lshift,
+    gast.RShift: operator.rshift,
 }
 UNOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Invert: operator.invert}
 
@@ -35,8 +44,12 @@ _DATA = (int, float, complex, np.ndarray, np.generic, list, tuple, dict)
 
 def bound_names(stmts):
     """Names that statements bind (or `del`): Python's local variables."""
-    return {sub.id for stmt in stmts for sub in walk(stmt)
-            if isinstance(sub, gast.Name) and isinstance(sub.ctx, (gast.Store, gast.Del))}
+    return {
+        sub.id
+        for stmt in stmts
+        for sub in walk(stmt)
+        if isinstance(sub, gast.Name) and isinstance(sub.ctx, (gast.Store, gast.Del))
+    }
 
 
 def assigned_names(stmts):
@@ -46,10 +59,14 @@ def assigned_names(stmts):
         for sub in walk(stmt):
             if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Store):
                 names.add(sub.id)
-            elif isinstance(sub, gast.Expr) and isinstance(sub.value, gast.Call) \
-                    and isinstance(sub.value.func, gast.Attribute) and sub.value.func.attr == "append" \
-                    and isinstance(sub.value.func.value, gast.Name):
-                names.add(sub.value.func.value.id)          # lst.append(v): a new version of lst
+            elif (
+                isinstance(sub, gast.Expr)
+                and isinstance(sub.value, gast.Call)
+                and isinstance(sub.value.func, gast.Attribute)
+                and sub.value.func.attr == "append"
+                and isinstance(sub.value.func.value, gast.Name)
+            ):
+                names.add(sub.value.func.value.id)  # lst.append(v): a new version of lst
             elif isinstance(sub, gast.Expr) and isinstance(sub.value, gast.Call):
                 # a call for its effect may write into its array arguments (add_at, a helper)
                 names.update(a.id for a in sub.value.args if isinstance(a, gast.Name))
@@ -67,12 +84,11 @@ class _Builder(Calls, InPlaceEffects):
         self.parsed = parsed
         self.locals = bound_names(parsed.node.body) | {a.id for a in parsed.node.args.args}
         self.block = None
-        self.main = main or parsed          # the function being differentiated
-        self.inlining = inlining            # helpers being inlined, outermost first
-        self.passed = {}                    # a helper's parameters bound to its caller's values
-        self.immutable = set()              # parameters passed as Python / NumPy scalars
+        self.main = main or parsed  # the function being differentiated
+        self.inlining = inlining  # helpers being inlined, outermost first
+        self.passed = {}  # a helper's parameters bound to its caller's values
+        self.immutable = set()  # parameters passed as Python / NumPy scalars
         self.view_made = main.view_made if main is not None and hasattr(main, "view_made") else set()
-
 
     # -- helpers ------------------------------------------------------------
     def emit(self, stmt):
@@ -81,6 +97,7 @@ class _Builder(Calls, InPlaceEffects):
 
     def eqn(self, node, prim, args, kind, kwargs=None, payload=None, hint=".t", boolean=False):
         from .aliasing import is_view
+
         out = ir.Var(hint)
         made = ir.Eqn([out], prim, list(args), dict(kwargs or {}), self.parsed.loc(node), kind, payload, boolean)
         self.emit(made)
@@ -111,8 +128,12 @@ class _Builder(Calls, InPlaceEffects):
 
     def statement(self, s, env):
         if isinstance(s, gast.Assign):
-            if isinstance(s.value, (gast.Tuple, gast.List)) and len(s.targets) == 1 \
-                    and isinstance(s.targets[0], gast.Tuple) and len(s.targets[0].elts) == len(s.value.elts):
+            if (
+                isinstance(s.value, (gast.Tuple, gast.List))
+                and len(s.targets) == 1
+                and isinstance(s.targets[0], gast.Tuple)
+                and len(s.targets[0].elts) == len(s.value.elts)
+            ):
                 values = [self.expr(v, env, _hint(t)) for t, v in zip(s.targets[0].elts, s.value.elts)]
                 for t, v in zip(s.targets[0].elts, values):
                     self.bind(t, v, env, s)
@@ -123,10 +144,15 @@ class _Builder(Calls, InPlaceEffects):
                 current = env.get(s.targets[0].id)
                 if current in self.view_made:
                     # `v op= y` on a view would change the array v views: allow it only for numbers
-                    self.emit(guard_not_view(current, f"{self.parsed.loc(s)}: '{s.targets[0].id}' is a view of "
-                                             "another array, and an augmented assignment would change that array "
-                                             f"in place; write {s.targets[0].id} = {s.targets[0].id} ... instead",
-                                             self.parsed.loc(s)))
+                    self.emit(
+                        guard_not_view(
+                            current,
+                            f"{self.parsed.loc(s)}: '{s.targets[0].id}' is a view of "
+                            "another array, and an augmented assignment would change that array "
+                            f"in place; write {s.targets[0].id} = {s.targets[0].id} ... instead",
+                            self.parsed.loc(s),
+                        )
+                    )
             value = self.expr(s.value, env, hint)
             for target in s.targets:
                 self.bind(target, value, env, s)
@@ -137,7 +163,7 @@ class _Builder(Calls, InPlaceEffects):
             if isinstance(s, gast.Expr) and self.mutating_call(s.value, env):
                 return env
             if isinstance(s, gast.Expr) and self.calls_user_code(s.value, env):
-                self.expr(s.value, env)     # a helper called for its effect: inline it
+                self.expr(s.value, env)  # a helper called for its effect: inline it
                 return env
             self.opaque(s, env, effect=True)
             return env
@@ -175,14 +201,22 @@ class _Builder(Calls, InPlaceEffects):
         """`u[index] = value`: a new version of u's object; every name of it moves on."""
         base = target.value
         if not isinstance(base, gast.Name):
-            raise self.parsed.error(stmt, "only a named array can be assigned into",
-                                    "subscript assignment", "write x[i, j] = v instead of x[i][j] = v")
+            raise self.parsed.error(
+                stmt,
+                "only a named array can be assigned into",
+                "subscript assignment",
+                "write x[i, j] = v instead of x[i][j] = v",
+            )
         old = self.name(base, env)
         if not isinstance(old, ir.Var):
-            raise self.parsed.error(stmt, f"cannot assign into '{base.id}', which is not a local array "
-                                    "(changes to module-level state cannot be followed)", "subscript assignment",
-                                    f"pass '{base.id}' in as an argument and return the new value, "
-                                    f"or work on a local copy: {base.id}_local = {base.id}.copy()")
+            raise self.parsed.error(
+                stmt,
+                f"cannot assign into '{base.id}', which is not a local array "
+                "(changes to module-level state cannot be followed)",
+                "subscript assignment",
+                f"pass '{base.id}' in as an argument and return the new value, "
+                f"or work on a local copy: {base.id}_local = {base.id}.copy()",
+            )
         index, atoms = self.index_template(target.slice, env)
         new = ir.Var(ir.hint_name(base.id))
         self.emit(ir.Eqn([new], "setitem", [old, value] + atoms, {}, self.parsed.loc(stmt), "setitem", index))
@@ -198,8 +232,17 @@ class _Builder(Calls, InPlaceEffects):
         both = list(env1) + [n for n in env2 if n not in env1]
         names = [n for n in both if env1.get(n, ir.UNDEFINED) is not env2.get(n, ir.UNDEFINED)]
         outs = [ir.Var(ir.hint_name(n)) for n in names]
-        self.emit(ir.If(cond, then, orelse, outs, [env1.get(n, ir.UNDEFINED) for n in names],
-                        [env2.get(n, ir.UNDEFINED) for n in names], self.parsed.loc(node)))
+        self.emit(
+            ir.If(
+                cond,
+                then,
+                orelse,
+                outs,
+                [env1.get(n, ir.UNDEFINED) for n in names],
+                [env2.get(n, ir.UNDEFINED) for n in names],
+                self.parsed.loc(node),
+            )
+        )
         merged = {n: v for n, v in env1.items() if n in env2 and env2[n] is v}
         merged.update(zip(names, outs))
         return merged
@@ -232,18 +275,32 @@ class _Builder(Calls, InPlaceEffects):
         inner = dict(env, **dict(zip(names, carried)))
         inner[s.target.id] = index
         block, inner = self.sub_block(body, inner)
-        exit_atom = self.in_block(block, lambda: self.expr(exit_test, inner, ".exit", test=True)) \
-            if exit_test is not None else None
+        exit_atom = (
+            self.in_block(block, lambda: self.expr(exit_test, inner, ".exit", test=True))
+            if exit_test is not None
+            else None
+        )
         outs = [ir.Var(ir.hint_name(n)) for n in names]
-        self.check_loop_aliases(s, names, [env[n] for n in names], carried, block,
-                                [inner[n] for n in names], env)
+        self.check_loop_aliases(s, names, [env[n] for n in names], carried, block, [inner[n] for n in names], env)
         snapshots = self.snapshots(s, env)
-        self.emit(ir.For(index, bounds, carried, [env[n] for n in names], block,
-                         [inner[n] for n in names], outs, self.parsed.loc(s), exit_atom, snapshots))
+        self.emit(
+            ir.For(
+                index,
+                bounds,
+                carried,
+                [env[n] for n in names],
+                block,
+                [inner[n] for n in names],
+                outs,
+                self.parsed.loc(s),
+                exit_atom,
+                snapshots,
+            )
+        )
         env = dict(env)
         env.update(zip(names, outs))
         if not s.target.id.startswith(".") and not keeps:
-            env[s.target.id] = index   # Python keeps the last index after the loop
+            env[s.target.id] = index  # Python keeps the last index after the loop
         return env
 
     def snapshots(self, s, env):
@@ -259,14 +316,28 @@ class _Builder(Calls, InPlaceEffects):
         cond_block = []
         cond = self.in_block(cond_block, lambda: self.expr(s.test, inner, ".cond", test=True))
         block, inner = self.sub_block(body, inner)
-        exit_atom = self.in_block(block, lambda: self.expr(exit_test, inner, ".exit", test=True)) \
-            if exit_test is not None else None
+        exit_atom = (
+            self.in_block(block, lambda: self.expr(exit_test, inner, ".exit", test=True))
+            if exit_test is not None
+            else None
+        )
         outs = [ir.Var(ir.hint_name(n)) for n in names]
-        self.check_loop_aliases(s, names, [env[n] for n in names], carried, block,
-                                [inner[n] for n in names], env)
+        self.check_loop_aliases(s, names, [env[n] for n in names], carried, block, [inner[n] for n in names], env)
         snapshots = self.snapshots(s, env)
-        self.emit(ir.While(carried, [env[n] for n in names], cond_block, cond, block,
-                           [inner[n] for n in names], outs, self.parsed.loc(s), exit_atom, snapshots))
+        self.emit(
+            ir.While(
+                carried,
+                [env[n] for n in names],
+                cond_block,
+                cond,
+                block,
+                [inner[n] for n in names],
+                outs,
+                self.parsed.loc(s),
+                exit_atom,
+                snapshots,
+            )
+        )
         env = dict(env)
         env.update(zip(names, outs))
         return env
@@ -288,14 +359,21 @@ class _Builder(Calls, InPlaceEffects):
             operand = self.expr(node.operand, env)
             if isinstance(node.op, gast.UAdd):
                 return operand
-            if isinstance(node.op, gast.USub) and isinstance(operand, ir.Const) \
-                    and type(operand.value) in (int, float, complex):
-                return ir.Const(-operand.value)     # a negative literal such as the -1 of u[1:-1]
+            if (
+                isinstance(node.op, gast.USub)
+                and isinstance(operand, ir.Const)
+                and type(operand.value) in (int, float, complex)
+            ):
+                return ir.Const(-operand.value)  # a negative literal such as the -1 of u[1:-1]
             return self.eqn(node, UNOPS[type(node.op)], [operand], "unop", payload=type(node.op), hint=hint)
         if isinstance(node, (gast.Compare, gast.BoolOp)):
             if isinstance(node, gast.BoolOp) and not test and not _boolean(node):
-                raise self.parsed.error(node, "'and'/'or' on values cannot be differentiated",
-                                        "and/or", "use it only in conditions; for values write an if/else")
+                raise self.parsed.error(
+                    node,
+                    "'and'/'or' on values cannot be differentiated",
+                    "and/or",
+                    "use it only in conditions; for values write an if/else",
+                )
             return self.opaque(node, env, hint=hint, boolean=True)
         if isinstance(node, gast.IfExp):
             cond = self.expr(node.test, env, ".cond", test=True)
@@ -326,13 +404,17 @@ class _Builder(Calls, InPlaceEffects):
         if isinstance(node, (gast.Tuple, gast.List)):
             elts = [self.expr(e, env) for e in node.elts]
             if isinstance(node, gast.Tuple) and all(isinstance(e, ir.Const) for e in elts):
-                return ir.Const(tuple(e.value for e in elts))     # a literal such as an axes tuple
+                return ir.Const(tuple(e.value for e in elts))  # a literal such as an axes tuple
             kind = "tuple" if isinstance(node, gast.Tuple) else "list"
             return self.eqn(node, kind, elts, "build", payload=kind, hint=hint)
         if isinstance(node, gast.Dict):
             if any(k is None for k in node.keys):
-                raise self.parsed.error(node, "'{**mapping}' cannot be differentiated", "dict unpacking",
-                                        "copy it with dict(mapping), then assign the other keys")
+                raise self.parsed.error(
+                    node,
+                    "'{**mapping}' cannot be differentiated",
+                    "dict unpacking",
+                    "copy it with dict(mapping), then assign the other keys",
+                )
             # keys and values interleaved: dict('w', w, 'b', b)
             items = [self.expr(e, env) for pair in zip(node.keys, node.values) for e in pair]
             return self.eqn(node, "dict", items, "build", payload="dict", hint=hint)
@@ -342,8 +424,12 @@ class _Builder(Calls, InPlaceEffects):
         if node.id in env and env[node.id] is not ir.UNDEFINED:
             return env[node.id]
         if node.id in self.locals:
-            raise self.parsed.error(node, f"'{node.id}' may be used before it is assigned on this path",
-                                    "name", f"give '{node.id}' a value before the branch or loop that sets it")
+            raise self.parsed.error(
+                node,
+                f"'{node.id}' may be used before it is assigned on this path",
+                "name",
+                f"give '{node.id}' a value before the branch or loop that sets it",
+            )
         value = self.parsed.resolve(node.id)
         if value is _MISSING or value is self._missing():
             raise self.parsed.error(node, f"name '{node.id}' is not defined", "name")
@@ -354,8 +440,14 @@ class _Builder(Calls, InPlaceEffects):
         the reverse sweep sees the value it had then, even if something changes
         the global later (the local folds away when nothing else reads it)."""
         if isinstance(atom, ir.Global) and isinstance(atom.value, _DATA):
-            return self.eqn(node, "read", [atom], "opaque", payload=gast.Name(".1", gast.Load(), None, None),
-                            hint="." + atom.path.replace(".", "_"))
+            return self.eqn(
+                node,
+                "read",
+                [atom],
+                "opaque",
+                payload=gast.Name(".1", gast.Load(), None, None),
+                hint="." + atom.path.replace(".", "_"),
+            )
         return atom
 
     def index_template(self, node, env):
@@ -367,11 +459,13 @@ class _Builder(Calls, InPlaceEffects):
                 return gast.Slice(*(visit(p) if p is not None else None for p in (n.lower, n.upper, n.step)))
             if isinstance(n, gast.Tuple):
                 return gast.Tuple([visit(e) for e in n.elts], gast.Load())
-            if isinstance(n, gast.Constant) or (isinstance(n, (gast.List, gast.Tuple)) and all(
-                    isinstance(e, gast.Constant) for e in n.elts)):
-                return n         # literal indices stay in the code as written
+            if isinstance(n, gast.Constant) or (
+                isinstance(n, (gast.List, gast.Tuple)) and all(isinstance(e, gast.Constant) for e in n.elts)
+            ):
+                return n  # literal indices stay in the code as written
             atoms.append(self.expr(n, env))
             return gast.Name(f".{len(atoms)}", gast.Load(), None, None)
+
         return visit(node), atoms
 
     def opaque(self, node, env, hint=".t", boolean=False, effect=False):
@@ -380,7 +474,7 @@ class _Builder(Calls, InPlaceEffects):
         atoms = []
         for sub in gast.walk(template):
             if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load) and not sub.id.startswith(".rt."):
-                atom = self.name(sub, env)   # undefined names fail here, at compile time
+                atom = self.name(sub, env)  # undefined names fail here, at compile time
                 if not isinstance(atom, ir.Global) or atom.foreign:
                     atoms.append(atom)
                     sub.id = f".{len(atoms)}"
@@ -416,5 +510,3 @@ def build(parsed, scalars=()):
     env = builder.statements(node.body[:-1], env)
     result = builder.expr(ret.value, env, ".result")
     return ir.Graph(node.name, params, builder.block, result, parsed)
-
-

@@ -17,10 +17,47 @@ A primitive is in one of three states:
 - it is missing: differentiating through it is an S2SGradError naming the
   function and the user's line. Never zeros.
 """
-from .sym import Sym  # noqa: F401
-from .table import (ALWAYS_SCALAR, JVPS, LINEAR, NONDIFF, REDUCTIONS, RULES, SCALAR_FUNCS, Rule,  # noqa: F401
-                    _key, _Lookup, _signature, defelementwise, defjvp, deflinear, defnondiff, defvjp, lookup, nograd)
+
+from .sym import Sym
+from .table import (
+    ALWAYS_SCALAR,
+    JVPS,
+    LINEAR,
+    NONDIFF,
+    REDUCTIONS,
+    RULES,
+    SCALAR_FUNCS,
+    Rule,
+    _key,
+    _signature,
+    defelementwise,
+    defjvp,
+    deflinear,
+    defnondiff,
+    defvjp,
+    lookup,
+    nograd,
+)
 
 from . import numpy_rules, python_rules, linalg_rules  # noqa: E402,F401  (fill the table)
 
-__all__ = ["Sym", "defvjp", "defelementwise", "defnondiff", "lookup", "RULES", "NONDIFF"]
+__all__ = [
+    "Sym",
+    "Rule",
+    "RULES",
+    "NONDIFF",
+    "LINEAR",
+    "JVPS",
+    "SCALAR_FUNCS",
+    "REDUCTIONS",
+    "ALWAYS_SCALAR",
+    "defvjp",
+    "defelementwise",
+    "deflinear",
+    "defjvp",
+    "defnondiff",
+    "nograd",
+    "lookup",
+    "_key",
+    "_signature",
+]

@@ -14,6 +14,7 @@ Conventions at the points where a derivative does not exist:
 - fmod, remainder, math.remainder: away from their jumps, d/dy = -trunc(x / y),
   -floor(x / y), -round(x / y).
 """
+
 import math
 from functools import partial
 
@@ -35,22 +36,22 @@ UNARY = {
     "log10": lambda m, ans, x: 1 / (x * LN10),
     "log1p": lambda m, ans, x: 1 / (1 + x),
     "sqrt": lambda m, ans, x: 0.5 / ans,
-    "cbrt": lambda m, ans, x: 1 / (3 * ans ** 2),
+    "cbrt": lambda m, ans, x: 1 / (3 * ans**2),
     "square": lambda m, ans, x: 2 * x,
-    "reciprocal": lambda m, ans, x: -ans ** 2,
+    "reciprocal": lambda m, ans, x: -(ans**2),
     "sin": lambda m, ans, x: m.cos(x),
     "cos": lambda m, ans, x: -m.sin(x),
-    "tan": lambda m, ans, x: 1 + ans ** 2,
-    "arcsin": lambda m, ans, x: 1 / m.sqrt(1 - x ** 2),
-    "arccos": lambda m, ans, x: -1 / m.sqrt(1 - x ** 2),
-    "arctan": lambda m, ans, x: 1 / (1 + x ** 2),
+    "tan": lambda m, ans, x: 1 + ans**2,
+    "arcsin": lambda m, ans, x: 1 / m.sqrt(1 - x**2),
+    "arccos": lambda m, ans, x: -1 / m.sqrt(1 - x**2),
+    "arctan": lambda m, ans, x: 1 / (1 + x**2),
     "sinh": lambda m, ans, x: m.cosh(x),
     "cosh": lambda m, ans, x: m.sinh(x),
-    "tanh": lambda m, ans, x: 1 - ans ** 2,
-    "arcsinh": lambda m, ans, x: 1 / m.sqrt(x ** 2 + 1),
-    "arccosh": lambda m, ans, x: 1 / m.sqrt(x ** 2 - 1),
-    "arctanh": lambda m, ans, x: 1 / (1 - x ** 2),
-    "absolute": lambda m, ans, x: np.sign(x),       # abs'(0) = 0
+    "tanh": lambda m, ans, x: 1 - ans**2,
+    "arcsinh": lambda m, ans, x: 1 / m.sqrt(x**2 + 1),
+    "arccosh": lambda m, ans, x: 1 / m.sqrt(x**2 - 1),
+    "arctanh": lambda m, ans, x: 1 / (1 - x**2),
+    "absolute": lambda m, ans, x: np.sign(x),  # abs'(0) = 0
     "fabs": lambda m, ans, x: np.sign(x),
     "deg2rad": lambda m, ans, x: math.pi / 180,
     "rad2deg": lambda m, ans, x: 180 / math.pi,
@@ -59,8 +60,8 @@ UNARY = {
     "positive": lambda m, ans, x: 1,
     "conjugate": lambda m, ans, x: 1,
     "sinc": lambda m, ans, x: rt.sinc_slope(x),
-    "erf": lambda m, ans, x: 2 / math.sqrt(math.pi) * m.exp(-x ** 2),
-    "erfc": lambda m, ans, x: -2 / math.sqrt(math.pi) * m.exp(-x ** 2),
+    "erf": lambda m, ans, x: 2 / math.sqrt(math.pi) * m.exp(-(x**2)),
+    "erfc": lambda m, ans, x: -2 / math.sqrt(math.pi) * m.exp(-(x**2)),
 }
 
 # name: (d/dx, d/dy)
@@ -70,7 +71,7 @@ BINARY = {
     "multiply": (lambda m, ans, x, y: y, lambda m, ans, x, y: x),
     "true_divide": (lambda m, ans, x, y: 1 / y, lambda m, ans, x, y: -ans / y),
     "power": (lambda m, ans, x, y: y * x ** (y - 1), lambda m, ans, x, y: ans * m.log(x)),
-    "arctan2": (lambda m, ans, x, y: y / (x ** 2 + y ** 2), lambda m, ans, x, y: -x / (x ** 2 + y ** 2)),
+    "arctan2": (lambda m, ans, x, y: y / (x**2 + y**2), lambda m, ans, x, y: -x / (x**2 + y**2)),
     "hypot": (lambda m, ans, x, y: x / ans, lambda m, ans, x, y: y / ans),
     "logaddexp": (lambda m, ans, x, y: m.exp(x - ans), lambda m, ans, x, y: m.exp(y - ans)),
     "remainder": (lambda m, ans, x, y: 1, lambda m, ans, x, y: -m.floor(x / y)),
@@ -82,14 +83,36 @@ BINARY = {
 }
 
 # math's spelling of a NumPy name, where it has the function
-MATH_NAMES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh",
-              "arccosh": "acosh", "arctanh": "atanh", "arctan2": "atan2", "power": "pow",
-              "deg2rad": "radians", "rad2deg": "degrees"}
+MATH_NAMES = {
+    "arcsin": "asin",
+    "arccos": "acos",
+    "arctan": "atan",
+    "arcsinh": "asinh",
+    "arccosh": "acosh",
+    "arctanh": "atanh",
+    "arctan2": "atan2",
+    "power": "pow",
+    "deg2rad": "radians",
+    "rad2deg": "degrees",
+}
 # NumPy names whose math namesake is registered elsewhere or is another function
 # (math.remainder rounds to nearest where np.remainder floors)
-MATH_ONLY_NUMPY = {"cbrt", "square", "reciprocal", "negative", "absolute", "logaddexp",
-                   "exp2", "add", "subtract", "multiply", "true_divide", "remainder", "radians",
-                   "degrees"}
+MATH_ONLY_NUMPY = {
+    "cbrt",
+    "square",
+    "reciprocal",
+    "negative",
+    "absolute",
+    "logaddexp",
+    "exp2",
+    "add",
+    "subtract",
+    "multiply",
+    "true_divide",
+    "remainder",
+    "radians",
+    "degrees",
+}
 # math-only functions (NumPy has no erf)
 MATH_ONLY = {"erf", "erfc"}
 
@@ -115,16 +138,54 @@ defelementwise(math.cbrt if hasattr(math, "cbrt") else np.cbrt, partial(UNARY["c
 
 defelementwise(math.remainder, lambda ans, x, y: 1, lambda ans, x, y: -np.round(x / y))
 # ldexp(x1, x2) = x1 * 2 ** x2 with an integer exponent
-defelementwise([np.ldexp, math.ldexp], lambda ans, x, i: 2.0 ** i, None)
-defvjp(np.nan_to_num, lambda g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None: g * np.isfinite(x),
-       keeps_scalars=True)
+defelementwise([np.ldexp, math.ldexp], lambda ans, x, i: 2.0**i, None)
+defvjp(
+    np.nan_to_num,
+    lambda g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None: g * np.isfinite(x),
+    keeps_scalars=True,
+)
 defvjp(np.real, lambda g, ans, val: g, keeps_scalars=True)
 defvjp(np.imag, lambda g, ans, val: 0.0 * g, keeps_scalars=True)
 
-defnondiff(np.sign, np.floor, np.ceil, np.round, np.around, np.rint, np.trunc, np.fix, np.isnan, np.isfinite,
-           np.isinf, np.floor_divide, np.greater, np.greater_equal, np.less, np.less_equal,
-           np.equal, np.not_equal, np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
-           np.signbit, np.isneginf, np.isposinf, np.isreal, np.iscomplex, np.spacing,
-           math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite, math.isclose,
-           math.gcd, math.lcm, math.comb, math.perm,
-           keeps_scalars=True)
+defnondiff(
+    np.sign,
+    np.floor,
+    np.ceil,
+    np.round,
+    np.around,
+    np.rint,
+    np.trunc,
+    np.fix,
+    np.isnan,
+    np.isfinite,
+    np.isinf,
+    np.floor_divide,
+    np.greater,
+    np.greater_equal,
+    np.less,
+    np.less_equal,
+    np.equal,
+    np.not_equal,
+    np.logical_and,
+    np.logical_or,
+    np.logical_not,
+    np.logical_xor,
+    np.signbit,
+    np.isneginf,
+    np.isposinf,
+    np.isreal,
+    np.iscomplex,
+    np.spacing,
+    math.floor,
+    math.ceil,
+    math.trunc,
+    math.isnan,
+    math.isinf,
+    math.isfinite,
+    math.isclose,
+    math.gcd,
+    math.lcm,
+    math.comb,
+    math.perm,
+    keeps_scalars=True,
+)

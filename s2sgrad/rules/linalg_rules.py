@@ -18,6 +18,7 @@ Conventions:
 - Tuple results (slogdet, eigh, qr): the VJP gets the adjoint of the whole
   tuple and reads output i's adjoint as g[i].
 """
+
 import numpy as np
 
 from .. import runtime
@@ -34,13 +35,20 @@ def _t(x):
 
 
 # -- products -----------------------------------------------------------------------
-defvjp(np.vdot, lambda g, ans, a, b: g * np.reshape(b, np.shape(a)),
-       lambda g, ans, a, b: g * np.reshape(a, np.shape(b)))
+defvjp(
+    np.vdot, lambda g, ans, a, b: g * np.reshape(b, np.shape(a)), lambda g, ans, a, b: g * np.reshape(a, np.shape(b))
+)
 defvjp(np.inner, lambda g, ans, a, b: rt.inner_lhs(g, a, b), lambda g, ans, a, b: rt.inner_rhs(g, a, b))
-defvjp(np.outer, lambda g, ans, a, b, out=None: np.reshape(g @ np.ravel(b), np.shape(a)),
-       lambda g, ans, a, b, out=None: np.reshape(np.ravel(a) @ g, np.shape(b)))
-defvjp(np.tensordot, lambda g, ans, a, b, axes=2: rt.tensordot_lhs(g, a, b, axes),
-       lambda g, ans, a, b, axes=2: rt.tensordot_rhs(g, a, b, axes))
+defvjp(
+    np.outer,
+    lambda g, ans, a, b, out=None: np.reshape(g @ np.ravel(b), np.shape(a)),
+    lambda g, ans, a, b, out=None: np.reshape(np.ravel(a) @ g, np.shape(b)),
+)
+defvjp(
+    np.tensordot,
+    lambda g, ans, a, b, axes=2: rt.tensordot_lhs(g, a, b, axes),
+    lambda g, ans, a, b, axes=2: rt.tensordot_rhs(g, a, b, axes),
+)
 defvjp(np.kron, lambda g, ans, a, b: rt.kron_lhs(g, a, b), lambda g, ans, a, b: rt.kron_rhs(g, a, b))
 defvjp(linalg.multi_dot, lambda g, ans, arrays, out=None: rt.multi_dot_adjoint(g, arrays))
 
@@ -55,25 +63,32 @@ def _cross_axis(axisa, axisb, axisc, axis):
 
 # a x b: <g, a x b> = <a, b x g> = <b, g x a>, summed over broadcast vectors. (Not marked
 # element-wise: that promises a VJP of the form g * d, which forward mode relies on.)
-defvjp(np.cross, lambda g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None:
-       rt.unbroadcast(np.cross(b, g, axis=_cross_axis(axisa, axisb, axisc, axis)), a),
-       lambda g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None:
-       rt.unbroadcast(np.cross(g, a, axis=_cross_axis(axisa, axisb, axisc, axis)), b))
+defvjp(
+    np.cross,
+    lambda g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None: rt.unbroadcast(
+        np.cross(b, g, axis=_cross_axis(axisa, axisb, axisc, axis)), a
+    ),
+    lambda g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None: rt.unbroadcast(
+        np.cross(g, a, axis=_cross_axis(axisa, axisb, axisc, axis)), b
+    ),
+)
 
 # -- einsum: operand k's adjoint is an einsum of g with the other operands ---------------
 MAX_EINSUM_OPERANDS = 8
 
 
 def _einsum_sublists(*args, **kwargs):
-    raise unsupported("np.einsum with operands and sublists, or subscripts computed at run time",
-                      hint="write the subscripts as a string literal: np.einsum('ij,jk->ik', a, b)")
+    raise unsupported(
+        "np.einsum with operands and sublists, or subscripts computed at run time",
+        hint="write the subscripts as a string literal: np.einsum('ij,jk->ik', a, b)",
+    )
 
 
 def _einsum_vjp(k):
     def vjp(g, ans, subscripts, *operands, **kwargs):
         if not isinstance(subscripts, str):
             _einsum_sublists()
-        if "..." in subscripts:         # the ellipsis' length is known at run time only
+        if "..." in subscripts:  # the ellipsis' length is known at run time only
             return rt.einsum_adjoint(g, k, subscripts, *operands)
         inputs, output = runtime.einsum_parse(subscripts)
         if len(inputs) != len(operands):
@@ -81,14 +96,16 @@ def _einsum_vjp(k):
         spec, extras = runtime.einsum_transpose(inputs, output, k)
         dims = [np.shape(operands[k])[p] for _, p in extras]
         made = [np_ns.eye(n) if kind == "eye" else np_ns.ones(n) for (kind, _), n in zip(extras, dims)]
-        others = operands[:k] + operands[k + 1:]
+        others = operands[:k] + operands[k + 1 :]
         return rt.unbroadcast(np_ns.einsum(spec, g, *others, *made), operands[k])
+
     return vjp
 
 
 def _einsum_rules():
     """A VJP per slot: 'subscripts' (varying only in the sublist form), then one per operand."""
     import inspect
+
     kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
     params = [inspect.Parameter(n, kind) for n in ("g", "ans", "subscripts")]
     params += [inspect.Parameter(f"operand{k}", kind, default=None) for k in range(MAX_EINSUM_OPERANDS)]
@@ -96,7 +113,8 @@ def _einsum_rules():
 
     def sublists(*args, **kwargs):
         _einsum_sublists()
-    sublists.__signature__ = inspect.Signature(params)      # the rule's signature: one slot per operand
+
+    sublists.__signature__ = inspect.Signature(params)  # the rule's signature: one slot per operand
     return [sublists] + [_einsum_vjp(k) for k in range(MAX_EINSUM_OPERANDS)]
 
 
@@ -108,8 +126,10 @@ defvjp(linalg.inv, lambda g, ans, a: -(_t(ans) @ g @ _t(ans)))
 defvjp(linalg.det, lambda g, ans, a: np.expand_dims(as_sym(g * ans), (-2, -1)) * _t(linalg.inv(a)))
 defvjp(linalg.slogdet, lambda g, ans, a: np.expand_dims(as_sym(g[1]), (-2, -1)) * _t(linalg.inv(a)))
 defvjp(linalg.matrix_power, lambda g, ans, a, n: rt.matrix_power_adjoint(g, a, n))
-defvjp(linalg.cholesky, lambda g, ans, a, upper=False:
-       rt.cholesky_adjoint(_t(g), _t(ans)) if upper else rt.cholesky_adjoint(g, ans))
+defvjp(
+    linalg.cholesky,
+    lambda g, ans, a, upper=False: rt.cholesky_adjoint(_t(g), _t(ans)) if upper else rt.cholesky_adjoint(g, ans),
+)
 defvjp(linalg.eigh, lambda g, ans, a, UPLO="L": rt.eigh_adjoint(g, ans[0], ans[1]))
 defvjp(linalg.eigvalsh, lambda g, ans, a, UPLO="L": rt.eigh_adjoint((g, 0.0), ans, linalg.eigh(a, UPLO)[1]))
 
@@ -133,38 +153,65 @@ def _norm_ord(ord):
     return ord
 
 
-defvjp(linalg.norm, lambda g, ans, x, ord=None, axis=None, keepdims=False:
-       rt.norm_adjoint(g, x, ans, _norm_ord(ord), axis, keepdims))
+defvjp(
+    linalg.norm,
+    lambda g, ans, x, ord=None, axis=None, keepdims=False: rt.norm_adjoint(g, x, ans, _norm_ord(ord), axis, keepdims),
+)
 
 ALWAYS_SCALAR.add(_key(np.vdot))
 REDUCTIONS.add(_key(linalg.norm))
 
 
 # -- 1-d signals -------------------------------------------------------------------------
-defvjp(np.convolve, lambda g, ans, a, v, mode="full": rt.convolve_adjoint(g, a, v, mode),
-       lambda g, ans, a, v, mode="full": rt.convolve_adjoint(g, v, a, mode))
-defvjp(np.correlate, lambda g, ans, a, v, mode="valid": rt.correlate_lhs(g, a, v, mode),
-       lambda g, ans, a, v, mode="valid": rt.correlate_rhs(g, a, v, mode))
+defvjp(
+    np.convolve,
+    lambda g, ans, a, v, mode="full": rt.convolve_adjoint(g, a, v, mode),
+    lambda g, ans, a, v, mode="full": rt.convolve_adjoint(g, v, a, mode),
+)
+defvjp(
+    np.correlate,
+    lambda g, ans, a, v, mode="valid": rt.correlate_lhs(g, a, v, mode),
+    lambda g, ans, a, v, mode="valid": rt.correlate_rhs(g, a, v, mode),
+)
 
 # -- NumPy 2's array-API spellings, and what came with them ------------------------------
 if hasattr(linalg, "vector_norm"):
     defvjp(linalg.outer, lambda g, ans, x1, x2: g @ x2, lambda g, ans, x1, x2: x1 @ g)
-    defvjp(linalg.tensordot, lambda g, ans, x1, x2, axes=2: rt.tensordot_lhs(g, x1, x2, axes),
-           lambda g, ans, x1, x2, axes=2: rt.tensordot_rhs(g, x1, x2, axes))
-    defvjp(linalg.matmul, lambda g, ans, x1, x2: rt.matmul_lhs(g, x1, x2),
-           lambda g, ans, x1, x2: rt.matmul_rhs(g, x1, x2))
-    defvjp(linalg.cross, lambda g, ans, x1, x2, axis=-1: rt.unbroadcast(np.cross(x2, g, axis=axis), x1),
-           lambda g, ans, x1, x2, axis=-1: rt.unbroadcast(np.cross(g, x1, axis=axis), x2))
-    defvjp([np.vecdot, linalg.vecdot],
-           lambda g, ans, x1, x2, axis=-1: rt.unbroadcast(np.expand_dims(as_sym(g), axis) * x2, x1),
-           lambda g, ans, x1, x2, axis=-1: rt.unbroadcast(np.expand_dims(as_sym(g), axis) * x1, x2))
+    defvjp(
+        linalg.tensordot,
+        lambda g, ans, x1, x2, axes=2: rt.tensordot_lhs(g, x1, x2, axes),
+        lambda g, ans, x1, x2, axes=2: rt.tensordot_rhs(g, x1, x2, axes),
+    )
+    defvjp(
+        linalg.matmul, lambda g, ans, x1, x2: rt.matmul_lhs(g, x1, x2), lambda g, ans, x1, x2: rt.matmul_rhs(g, x1, x2)
+    )
+    defvjp(
+        linalg.cross,
+        lambda g, ans, x1, x2, axis=-1: rt.unbroadcast(np.cross(x2, g, axis=axis), x1),
+        lambda g, ans, x1, x2, axis=-1: rt.unbroadcast(np.cross(g, x1, axis=axis), x2),
+    )
+    defvjp(
+        [np.vecdot, linalg.vecdot],
+        lambda g, ans, x1, x2, axis=-1: rt.unbroadcast(np.expand_dims(as_sym(g), axis) * x2, x1),
+        lambda g, ans, x1, x2, axis=-1: rt.unbroadcast(np.expand_dims(as_sym(g), axis) * x1, x2),
+    )
     defvjp([np.matrix_transpose, linalg.matrix_transpose], lambda g, ans, x: _t(g))
-    defvjp(linalg.trace, lambda g, ans, x, offset=0, dtype=None:
-           rt.undiagonal(np.expand_dims(as_sym(g), -1), x, offset, -2, -1))
+    defvjp(
+        linalg.trace,
+        lambda g, ans, x, offset=0, dtype=None: rt.undiagonal(np.expand_dims(as_sym(g), -1), x, offset, -2, -1),
+    )
     defvjp(linalg.diagonal, lambda g, ans, x, offset=0: rt.undiagonal(g, x, offset, -2, -1))
     defvjp(linalg.svdvals, lambda g, ans, x: rt.svdvals_adjoint(g, x))
-    defvjp(linalg.vector_norm, lambda g, ans, x, axis=None, keepdims=False, ord=2:
-           rt.norm_adjoint(g, x, ans, _norm_ord(ord), axis, keepdims, "vector"))
-    defvjp(linalg.matrix_norm, lambda g, ans, x, keepdims=False, ord="fro":
-           rt.norm_adjoint(g, x, ans, _norm_ord(ord), None, keepdims, "matrix"))
+    defvjp(
+        linalg.vector_norm,
+        lambda g, ans, x, axis=None, keepdims=False, ord=2: rt.norm_adjoint(
+            g, x, ans, _norm_ord(ord), axis, keepdims, "vector"
+        ),
+    )
+    defvjp(
+        linalg.matrix_norm,
+        lambda g, ans, x, keepdims=False, ord="fro": rt.norm_adjoint(
+            g, x, ans, _norm_ord(ord), None, keepdims, "matrix"
+        ),
+    )
     REDUCTIONS.add(_key(linalg.vector_norm))

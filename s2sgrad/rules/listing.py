@@ -1,4 +1,5 @@
 """The supported-function list, generated from the rule table (docs/supported.md)."""
+
 import math
 import operator
 
@@ -13,7 +14,9 @@ def _spell(prim):
     if isinstance(prim, tuple):
         return f"x.{prim[1]}" + ("()" if prim[0] == "method" else "")
     if isinstance(prim, str):
-        return {"getitem": "x[index]", "tuple": "(a, b, ...)", "list": "[a, b, ...]", "dict": "{k: v, ...}"}.get(prim, prim)
+        return {"getitem": "x[index]", "tuple": "(a, b, ...)", "list": "[a, b, ...]", "dict": "{k: v, ...}"}.get(
+            prim, prim
+        )
     for label, module in _MODULES:
         for name in dir(module):
             if not name.startswith("_") and getattr(module, name) is prim:
@@ -33,7 +36,9 @@ def differentiable():
 
 def non_differentiable():
     found = set()
-    for label, module in _MODULES + [("builtins", __builtins__ if isinstance(__builtins__, dict) else vars(__builtins__))]:
+    for label, module in _MODULES + [
+        ("builtins", __builtins__ if isinstance(__builtins__, dict) else vars(__builtins__))
+    ]:
         names = module.items() if isinstance(module, dict) else ((n, getattr(module, n)) for n in dir(module))
         for name, obj in names:
             if not name.startswith("_") and _key(obj) in NONDIFF and not isinstance(obj, (int, float, str)):
@@ -43,16 +48,24 @@ def non_differentiable():
 
 
 def markdown():
-    lines = ["# Supported functions", "",
-             "Generated from the rule table by `python -m s2sgrad.rules.listing`; a test keeps it in sync.", "",
-             f"## With derivative rules ({len(differentiable())})", ""]
+    lines = [
+        "# Supported functions",
+        "",
+        "Generated from the rule table by `python -m s2sgrad.rules.listing`; a test keeps it in sync.",
+        "",
+        f"## With derivative rules ({len(differentiable())})",
+        "",
+    ]
     lines += [f"- `{name}`" for name in differentiable()]
     lines += ["", "## Non-differentiable (their results carry no derivative)", ""]
     lines += [f"- `{name}`" for name in non_differentiable()]
-    lines += ["- the `np.random` functions whose arguments are shapes and integers (`seed`, `rand`, `randn`, "
-              "`randint`, `random`, `standard_normal`, `default_rng`, ...): their draws are constants. "
-              "A differentiated distribution parameter (`np.random.normal(mu, sigma)`) is an error: "
-              "write `mu + sigma * np.random.standard_normal(...)`", ""]
+    lines += [
+        "- the `np.random` functions whose arguments are shapes and integers (`seed`, `rand`, `randn`, "
+        "`randint`, `random`, `standard_normal`, `default_rng`, ...): their draws are constants. "
+        "A differentiated distribution parameter (`np.random.normal(mu, sigma)`) is an error: "
+        "write `mu + sigma * np.random.standard_normal(...)`",
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -19,6 +19,7 @@ Conventions where a derivative does not exist or is not unique:
 - list and tuple arguments (concatenate, stack, hstack, ...) get one adjoint per
   item; split and array_split (tuple results) read output i's adjoint as g[i].
 """
+
 import numpy as np
 
 from .table import REDUCTIONS, RULES, _key, defvjp, defnondiff, nograd
@@ -29,6 +30,7 @@ from .sym import Sym, rt, to_node
 def unsupported(what, hint=None):
     """The error a rule raises at compile time for a case it cannot differentiate."""
     from ..errors import S2SGradError
+
     return S2SGradError(f"{what} has no derivative rule", hint=hint)
 
 
@@ -64,14 +66,21 @@ def _min_y(g, ans, x, y):
 
 defvjp([np.maximum, np.fmax], _max_x, _max_y, elementwise=True, keeps_scalars=True)
 defvjp([np.minimum, np.fmin], _min_x, _min_y, elementwise=True, keeps_scalars=True)
-defvjp(np.where, None,
-       lambda g, ans, condition, x, y: np.where(condition, g, 0.0),
-       lambda g, ans, condition, x, y: np.where(condition, 0.0, g), elementwise=True)
+defvjp(
+    np.where,
+    None,
+    lambda g, ans, condition, x, y: np.where(condition, g, 0.0),
+    lambda g, ans, condition, x, y: np.where(condition, 0.0, g),
+    elementwise=True,
+)
 # clip passes the adjoint on the closed interval [a_min, a_max]
-defvjp(np.clip,
-       lambda g, ans, a, a_min, a_max: g * _inside(a, a_min, a_max),
-       lambda g, ans, a, a_min, a_max: g * (a < a_min),
-       lambda g, ans, a, a_min, a_max: g * (a > a_max), elementwise=True)
+defvjp(
+    np.clip,
+    lambda g, ans, a, a_min, a_max: g * _inside(a, a_min, a_max),
+    lambda g, ans, a, a_min, a_max: g * (a < a_min),
+    lambda g, ans, a, a_min, a_max: g * (a > a_max),
+    elementwise=True,
+)
 
 
 def _inside(a, lo, hi):
@@ -104,16 +113,14 @@ def _no_where(where):
         raise unsupported("a reduction with where=", hint="select with np.where(mask, x, 0.0) first")
 
 
-def _var(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
-         correction=None):
+def _var(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None, correction=None):
     _no_where(where)
     ddof = ddof if correction is None else correction
     centered = a - np.mean(a, axis=axis, keepdims=True)
     return rt.unreduce(g, a, axis, keepdims) * centered * (2 / (rt.reduce_count(a, axis) - ddof))
 
 
-def _std(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
-         correction=None):
+def _std(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None, correction=None):
     _no_where(where)
     ddof = ddof if correction is None else correction
     centered = a - np.mean(a, axis=axis, keepdims=True)
@@ -136,27 +143,32 @@ def _nanmean(g, ans, a, axis=None, dtype=None, out=None, keepdims=False, *, wher
 
 def _nanprod(g, ans, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     _no_where(where)
-    return np.where(np.isnan(a), 0.0, rt.unreduce(g, a, axis, keepdims)
-                    * rt.prod_others(np.where(np.isnan(a), 1.0, a), axis))
+    return np.where(
+        np.isnan(a), 0.0, rt.unreduce(g, a, axis, keepdims) * rt.prod_others(np.where(np.isnan(a), 1.0, a), axis)
+    )
 
 
-def _nanvar(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
-            correction=None):
+def _nanvar(
+    g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None, correction=None
+):
     _no_where(where)
     ddof = ddof if correction is None else correction
     # (zero, not nan, where a is nan: its derivative is differentiated again for second order)
     centered = np.where(np.isnan(a), 0.0, a - np.nanmean(a, axis=axis, keepdims=True))
-    return np.where(np.isnan(a), 0.0, rt.unreduce(g, a, axis, keepdims) * centered
-                    * (2 / (_not_nan(a, axis, True) - ddof)))
+    return np.where(
+        np.isnan(a), 0.0, rt.unreduce(g, a, axis, keepdims) * centered * (2 / (_not_nan(a, axis, True) - ddof))
+    )
 
 
-def _nanstd(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
-            correction=None):
+def _nanstd(
+    g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None, correction=None
+):
     _no_where(where)
     ddof = ddof if correction is None else correction
     centered = np.where(np.isnan(a), 0.0, a - np.nanmean(a, axis=axis, keepdims=True))
-    return np.where(np.isnan(a), 0.0, rt.unreduce(g / ans, a, axis, keepdims) * centered
-                    / (_not_nan(a, axis, True) - ddof))
+    return np.where(
+        np.isnan(a), 0.0, rt.unreduce(g / ans, a, axis, keepdims) * centered / (_not_nan(a, axis, True) - ddof)
+    )
 
 
 def _ptp(g, ans, a, axis=None, out=None, keepdims=False):
@@ -201,16 +213,26 @@ defvjp(np.average, _average_a, None, _average_weights)
 # cumulative sums and products, differences, integrals
 defvjp(np.cumsum, lambda g, ans, a, axis=None, dtype=None, out=None: rt.cumsum_adjoint(g, a, axis))
 defvjp(np.cumprod, lambda g, ans, a, axis=None, dtype=None, out=None: rt.cumprod_adjoint(g, a, axis))
-defvjp(np.diff, lambda g, ans, a, n=1, axis=-1, prepend=None, append=None:
-       rt.undiff(g, a, n, axis, prepend, append))
-defvjp(getattr(np, "trapezoid", None) or np.trapz, lambda g, ans, y, x=None, dx=1.0, axis=-1: rt.trapezoid_y(g, y, x, dx, axis),
-       lambda g, ans, y, x=None, dx=1.0, axis=-1: rt.trapezoid_x(g, y, x, axis),
-       lambda g, ans, y, x=None, dx=1.0, axis=-1: np.sum(g * ans) / dx)
-if hasattr(np, "cumulative_sum"):      # NumPy >= 2.1
-    defvjp(np.cumulative_sum, lambda g, ans, x, axis=None, dtype=None, out=None, include_initial=False:
-           rt.cumsum_adjoint(g, x, axis, include_initial))
-    defvjp(np.cumulative_prod, lambda g, ans, x, axis=None, dtype=None, out=None, include_initial=False:
-           rt.cumprod_adjoint(g, x, axis, include_initial))
+defvjp(np.diff, lambda g, ans, a, n=1, axis=-1, prepend=None, append=None: rt.undiff(g, a, n, axis, prepend, append))
+defvjp(
+    getattr(np, "trapezoid", None) or np.trapz,
+    lambda g, ans, y, x=None, dx=1.0, axis=-1: rt.trapezoid_y(g, y, x, dx, axis),
+    lambda g, ans, y, x=None, dx=1.0, axis=-1: rt.trapezoid_x(g, y, x, axis),
+    lambda g, ans, y, x=None, dx=1.0, axis=-1: np.sum(g * ans) / dx,
+)
+if hasattr(np, "cumulative_sum"):  # NumPy >= 2.1
+    defvjp(
+        np.cumulative_sum,
+        lambda g, ans, x, axis=None, dtype=None, out=None, include_initial=False: rt.cumsum_adjoint(
+            g, x, axis, include_initial
+        ),
+    )
+    defvjp(
+        np.cumulative_prod,
+        lambda g, ans, x, axis=None, dtype=None, out=None, include_initial=False: rt.cumprod_adjoint(
+            g, x, axis, include_initial
+        ),
+    )
 
 # -- linear algebra ------------------------------------------------------------
 defvjp(np.matmul, lambda g, ans, a, b: rt.matmul_lhs(g, a, b), lambda g, ans, a, b: rt.matmul_rhs(g, a, b))
@@ -226,10 +248,10 @@ def _inverse_axes(axes):
 
 
 defvjp(np.reshape, lambda g, ans, a, *shape, **kw: np.reshape(g, np.shape(a)))
-defvjp(np.transpose, lambda g, ans, a, axes=None: np.transpose(g) if axes is None
-       else np.transpose(g, _inverse_axes(axes)))
-defvjp([np.array, np.asarray, np.asanyarray, np.copy, np.ascontiguousarray],
-       lambda g, ans, a, *args, **kwargs: g)
+defvjp(
+    np.transpose, lambda g, ans, a, axes=None: np.transpose(g) if axes is None else np.transpose(g, _inverse_axes(axes))
+)
+defvjp([np.array, np.asarray, np.asanyarray, np.copy, np.ascontiguousarray], lambda g, ans, a, *args, **kwargs: g)
 defvjp(np.ravel, lambda g, ans, a, order="C": np.reshape(g, np.shape(a)))
 defvjp(np.squeeze, lambda g, ans, a, axis=None: np.reshape(as_sym(g), np.shape(a)))
 defvjp(np.expand_dims, lambda g, ans, a, axis: np.reshape(g, np.shape(a)))
@@ -272,10 +294,15 @@ defvjp(np.hstack, lambda g, ans, tup, **kwargs: rt.unconcat(g, tup, "h"))
 defvjp(np.vstack, lambda g, ans, tup, **kwargs: rt.unconcat(g, tup, 0))
 defvjp(np.column_stack, lambda g, ans, tup: rt.unconcat(g, tup, 1))
 defvjp(np.dstack, lambda g, ans, tup: rt.unconcat(g, tup, 2))
-defvjp(np.append, lambda g, ans, arr, values, axis=None: rt.unconcat(g, (arr, values), axis)[0],
-       lambda g, ans, arr, values, axis=None: rt.unconcat(g, (arr, values), axis)[1])
-defvjp([np.split, np.array_split], lambda g, ans, ary, indices_or_sections, axis=0:
-       rt.unsplit(g, ary, indices_or_sections, axis))
+defvjp(
+    np.append,
+    lambda g, ans, arr, values, axis=None: rt.unconcat(g, (arr, values), axis)[0],
+    lambda g, ans, arr, values, axis=None: rt.unconcat(g, (arr, values), axis)[1],
+)
+defvjp(
+    [np.split, np.array_split],
+    lambda g, ans, ary, indices_or_sections, axis=0: rt.unsplit(g, ary, indices_or_sections, axis),
+)
 defvjp(np.hsplit, lambda g, ans, ary, indices_or_sections: rt.unsplit(g, ary, indices_or_sections, "h"))
 defvjp(np.vsplit, lambda g, ans, ary, indices_or_sections: rt.unsplit(g, ary, indices_or_sections, 0))
 defvjp(np.dsplit, lambda g, ans, ary, indices_or_sections: rt.unsplit(g, ary, indices_or_sections, 2))
@@ -286,8 +313,12 @@ defvjp(np.take_along_axis, lambda g, ans, arr, indices, axis=-1: rt.untake_along
 defvjp(np.diag, lambda g, ans, v, k=0: rt.undiag(g, v, k))
 defvjp(np.diagflat, lambda g, ans, v, k=0: np.reshape(np.diag(g, k), np.shape(v)))
 defvjp(np.diagonal, lambda g, ans, a, offset=0, axis1=0, axis2=1: rt.undiagonal(g, a, offset, axis1, axis2))
-defvjp(np.trace, lambda g, ans, a, offset=0, axis1=0, axis2=1, dtype=None, out=None:
-       rt.undiagonal(np.expand_dims(as_sym(g), -1), a, offset, axis1, axis2))
+defvjp(
+    np.trace,
+    lambda g, ans, a, offset=0, axis1=0, axis2=1, dtype=None, out=None: rt.undiagonal(
+        np.expand_dims(as_sym(g), -1), a, offset, axis1, axis2
+    ),
+)
 defvjp(np.triu, lambda g, ans, m, k=0: np.triu(g, k))
 defvjp(np.tril, lambda g, ans, m, k=0: np.tril(g, k))
 defvjp(np.sort, lambda g, ans, a, axis=-1, kind=None, order=None, **kwargs: rt.unpermute(g, a, ans, axis))
@@ -323,18 +354,43 @@ def _interp_fp(g, ans, x, xp, fp, left=None, right=None, period=None):
 defvjp(np.interp, _interp_x, None, _interp_fp)
 
 # array methods that are these functions with x first (x.std(...) is np.std(x, ...))
-for _method, _func in [("std", np.std), ("var", np.var), ("cumsum", np.cumsum), ("cumprod", np.cumprod),
-                       ("squeeze", np.squeeze), ("swapaxes", np.swapaxes), ("repeat", np.repeat),
-                       ("take", np.take), ("diagonal", np.diagonal), ("trace", np.trace),
-                       ("conj", np.conjugate), ("conjugate", np.conjugate)]:
+for _method, _func in [
+    ("std", np.std),
+    ("var", np.var),
+    ("cumsum", np.cumsum),
+    ("cumprod", np.cumprod),
+    ("squeeze", np.squeeze),
+    ("swapaxes", np.swapaxes),
+    ("repeat", np.repeat),
+    ("take", np.take),
+    ("diagonal", np.diagonal),
+    ("trace", np.trace),
+    ("conj", np.conjugate),
+    ("conjugate", np.conjugate),
+]:
     RULES[_key(("method", _method))] = (("method", _method), RULES[_key(_func)][1])
 RULES[_key(("attr", "imag"))] = (("attr", "imag"), RULES[_key(np.imag)][1])
 defvjp(("attr", "mT"), lambda g, ans, a: np.swapaxes(g, -1, -2))
 defnondiff(("method", "round"), ("method", "searchsorted"), ("method", "argpartition"))
 
-REDUCTIONS.update(_key(f) for f in (np.std, np.var, np.nansum, np.nanmean, np.nanprod, np.nanvar, np.nanstd,
-                                    np.nanmax, np.nanmin, np.ptp, np.average, ("method", "std"), ("method", "var")))
-
+REDUCTIONS.update(
+    _key(f)
+    for f in (
+        np.std,
+        np.var,
+        np.nansum,
+        np.nanmean,
+        np.nanprod,
+        np.nanvar,
+        np.nanstd,
+        np.nanmax,
+        np.nanmin,
+        np.ptp,
+        np.average,
+        ("method", "std"),
+        ("method", "var"),
+    )
+)
 
 
 # Constructors whose values are (some of) their arguments: np.full's fill value,
@@ -350,38 +406,96 @@ def _linspace_end(at_stop):
     def vjp(g, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
         if retstep is not False or axis != 0:
             raise unsupported("np.linspace with retstep or axis", hint="leave retstep and axis at their defaults")
-        return rt.unbroadcast(np.tensordot(_linspace_weights(num, endpoint, at_stop), g, 1),
-                              stop if at_stop else start)
+        return rt.unbroadcast(np.tensordot(_linspace_weights(num, endpoint, at_stop), g, 1), stop if at_stop else start)
+
     return vjp
 
 
 def _arange_start(g, ans, start, stop=None, step=None, dtype=None):
-    return None if stop is None else np.sum(g)       # np.arange(stop[, step=h]) counts from 0
+    return None if stop is None else np.sum(g)  # np.arange(stop[, step=h]) counts from 0
 
 
 def _arange_step(g, ans, start, stop=None, step=None, dtype=None):
-    counted = ans if stop is None else ans - start   # i * step, element by element
+    counted = ans if stop is None else ans - start  # i * step, element by element
     return np.sum(g * counted) / step
 
 
 defvjp(np.full, nograd, lambda g, ans, shape, fill_value, dtype=None, order="C": rt.unbroadcast(g, fill_value))
-defvjp(np.full_like, nograd, lambda g, ans, a, fill_value, dtype=None, order="K", subok=True, shape=None:
-       rt.unbroadcast(g, fill_value))
+defvjp(
+    np.full_like,
+    nograd,
+    lambda g, ans, a, fill_value, dtype=None, order="K", subok=True, shape=None: rt.unbroadcast(g, fill_value),
+)
 defvjp(np.linspace, _linspace_end(False), _linspace_end(True))
 defvjp(np.arange, _arange_start, nograd, _arange_step)
 
 # Random draws whose arguments are shapes or integers carry no derivative; the others
 # (np.random.normal(loc, scale), uniform(low, high), choice(a), ...) have no rule, so a
 # differentiated parameter is an error rather than a silent zero.
-_SHAPE_ONLY_RANDOM = ("seed", "rand", "randn", "randint", "random", "random_sample", "ranf", "sample",
-                      "standard_normal", "standard_exponential", "standard_cauchy", "bytes", "get_state",
-                      "set_state", "default_rng", "RandomState", "Generator", "random_integers")
+_SHAPE_ONLY_RANDOM = (
+    "seed",
+    "rand",
+    "randn",
+    "randint",
+    "random",
+    "random_sample",
+    "ranf",
+    "sample",
+    "standard_normal",
+    "standard_exponential",
+    "standard_cauchy",
+    "bytes",
+    "get_state",
+    "set_state",
+    "default_rng",
+    "RandomState",
+    "Generator",
+    "random_integers",
+)
 
-defnondiff(np.shape, np.ndim, np.size, np.argmax, np.argmin, np.argsort, np.zeros, np.ones,
-           np.empty, np.zeros_like, np.ones_like, np.empty_like, np.eye, np.identity, np.nonzero, np.count_nonzero, np.any, np.all,
-           np.argwhere, np.isclose, np.allclose, np.array_equal, np.searchsorted, np.digitize,
-           np.flatnonzero, np.argpartition, np.lexsort, np.isin, np.nanargmax, np.nanargmin, np.tri,
-           np.tril_indices, np.triu_indices, np.tril_indices_from, np.triu_indices_from, np.diag_indices,
-           np.diag_indices_from, np.indices, np.ravel_multi_index, np.unravel_index, np.iscomplexobj,
-           np.isrealobj, np.array_equiv)
+defnondiff(
+    np.shape,
+    np.ndim,
+    np.size,
+    np.argmax,
+    np.argmin,
+    np.argsort,
+    np.zeros,
+    np.ones,
+    np.empty,
+    np.zeros_like,
+    np.ones_like,
+    np.empty_like,
+    np.eye,
+    np.identity,
+    np.nonzero,
+    np.count_nonzero,
+    np.any,
+    np.all,
+    np.argwhere,
+    np.isclose,
+    np.allclose,
+    np.array_equal,
+    np.searchsorted,
+    np.digitize,
+    np.flatnonzero,
+    np.argpartition,
+    np.lexsort,
+    np.isin,
+    np.nanargmax,
+    np.nanargmin,
+    np.tri,
+    np.tril_indices,
+    np.triu_indices,
+    np.tril_indices_from,
+    np.triu_indices_from,
+    np.diag_indices,
+    np.diag_indices_from,
+    np.indices,
+    np.ravel_multi_index,
+    np.unravel_index,
+    np.iscomplexobj,
+    np.isrealobj,
+    np.array_equiv,
+)
 defnondiff(*[getattr(np.random, name) for name in _SHAPE_ONLY_RANDOM if hasattr(np.random, name)])

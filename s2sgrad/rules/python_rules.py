@@ -1,5 +1,6 @@
 """Rules for Python itself: operators, builtins, `math` leftovers, and the
 array methods and attributes (`x.sum()`, `x.T`) mapped onto NumPy's rules."""
+
 import builtins
 import math
 import operator
@@ -13,15 +14,28 @@ from .sym import Sym, rt, where
 from functools import partial
 
 # operators are the element-wise ufuncs they call
-for op, name in [(operator.add, "add"), (operator.sub, "subtract"), (operator.mul, "multiply"),
-                 (operator.truediv, "true_divide"), (operator.pow, "power"), (operator.mod, "remainder")]:
+for op, name in [
+    (operator.add, "add"),
+    (operator.sub, "subtract"),
+    (operator.mul, "multiply"),
+    (operator.truediv, "true_divide"),
+    (operator.pow, "power"),
+    (operator.mod, "remainder"),
+]:
     defelementwise(op, *[partial(d, np_ns) for d in BINARY[name]])
 defelementwise(operator.neg, partial(UNARY["negative"], np_ns))
 defelementwise(operator.pos, lambda ans, x: 1)
-defvjp(operator.matmul, lambda g, ans, a, b: rt.matmul_lhs(g, a, b),
-       lambda g, ans, a, b: rt.matmul_rhs(g, a, b))
-defnondiff(operator.floordiv, operator.invert, operator.and_, operator.or_, operator.xor,
-           operator.lshift, operator.rshift, keeps_scalars=True)
+defvjp(operator.matmul, lambda g, ans, a, b: rt.matmul_lhs(g, a, b), lambda g, ans, a, b: rt.matmul_rhs(g, a, b))
+defnondiff(
+    operator.floordiv,
+    operator.invert,
+    operator.and_,
+    operator.or_,
+    operator.xor,
+    operator.lshift,
+    operator.rshift,
+    keeps_scalars=True,
+)
 
 # builtins
 defelementwise(builtins.abs, lambda ans, x: np.sign(x))
@@ -31,16 +45,43 @@ defvjp(np.float64, lambda g, ans, x: g, keeps_scalars=True, elementwise=True)
 
 
 # Python's max/min return the first of equal arguments, so ties go to it.
-defvjp(builtins.max, lambda g, ans, x, y: where(x >= y, g, 0.0), lambda g, ans, x, y: where(x >= y, 0.0, g),
-       keeps_scalars=True, elementwise=True)
-defvjp(builtins.min, lambda g, ans, x, y: where(x <= y, g, 0.0), lambda g, ans, x, y: where(x <= y, 0.0, g),
-       keeps_scalars=True, elementwise=True)
-defnondiff(builtins.len, builtins.int, builtins.round, builtins.bool, builtins.range, builtins.isinstance,
-           math.factorial, keeps_scalars=True)
-defvjp(math.log, lambda g, ans, x, base=None: g / x if base is None else g / (x * np_ns.log(base)),
-       keeps_scalars=True, elementwise=True)
-defvjp(math.pow, lambda g, ans, x, y: g * y * x ** (y - 1), lambda g, ans, x, y: g * ans * np_ns.log(x),
-       keeps_scalars=True, elementwise=True)
+defvjp(
+    builtins.max,
+    lambda g, ans, x, y: where(x >= y, g, 0.0),
+    lambda g, ans, x, y: where(x >= y, 0.0, g),
+    keeps_scalars=True,
+    elementwise=True,
+)
+defvjp(
+    builtins.min,
+    lambda g, ans, x, y: where(x <= y, g, 0.0),
+    lambda g, ans, x, y: where(x <= y, 0.0, g),
+    keeps_scalars=True,
+    elementwise=True,
+)
+defnondiff(
+    builtins.len,
+    builtins.int,
+    builtins.round,
+    builtins.bool,
+    builtins.range,
+    builtins.isinstance,
+    math.factorial,
+    keeps_scalars=True,
+)
+defvjp(
+    math.log,
+    lambda g, ans, x, base=None: g / x if base is None else g / (x * np_ns.log(base)),
+    keeps_scalars=True,
+    elementwise=True,
+)
+defvjp(
+    math.pow,
+    lambda g, ans, x, y: g * y * x ** (y - 1),
+    lambda g, ans, x, y: g * ans * np_ns.log(x),
+    keeps_scalars=True,
+    elementwise=True,
+)
 
 
 # array methods and attributes share the function rules: x.sum(...) is np.sum(x, ...)
@@ -48,8 +89,16 @@ def _alias(key, func):
     RULES[key] = (key, RULES[_key(func)][1])
 
 
-for method, func in [("sum", np.sum), ("mean", np.mean), ("prod", np.prod), ("max", np.max),
-                     ("min", np.min), ("dot", np.dot), ("ravel", np.ravel), ("copy", np.copy)]:
+for method, func in [
+    ("sum", np.sum),
+    ("mean", np.mean),
+    ("prod", np.prod),
+    ("max", np.max),
+    ("min", np.min),
+    ("dot", np.dot),
+    ("ravel", np.ravel),
+    ("copy", np.copy),
+]:
     _alias(("method", method), func)
 
 
@@ -62,8 +111,7 @@ def _method_transpose(g, ans, a, *axes):
         return np.transpose(g)
     if len(axes) == 1:
         axes = axes[0]
-    return np.transpose(g, tuple(int(i) for i in np.argsort(axes)) if not isinstance(axes, Sym)
-                        else np.argsort(axes))
+    return np.transpose(g, tuple(int(i) for i in np.argsort(axes)) if not isinstance(axes, Sym) else np.argsort(axes))
 
 
 defvjp(("method", "reshape"), _method_reshape)
@@ -71,26 +119,40 @@ defvjp(("method", "flatten"), lambda g, ans, a, order="C": np.reshape(g, np.shap
 defvjp(("method", "transpose"), _method_transpose)
 defvjp(("method", "astype"), lambda g, ans, a, dtype, *args, **kwargs: g)
 # x.clip(lo) and x.clip(max=hi) are valid, unlike np.clip(x, lo): the method's bounds are optional
-defvjp(("method", "clip"),
-       lambda g, ans, a, min=None, max=None: g * _inside(a, min, max),
-       lambda g, ans, a, min=None, max=None: g * (a < min),
-       lambda g, ans, a, min=None, max=None: g * (a > max), elementwise=True)
+defvjp(
+    ("method", "clip"),
+    lambda g, ans, a, min=None, max=None: g * _inside(a, min, max),
+    lambda g, ans, a, min=None, max=None: g * (a < min),
+    lambda g, ans, a, min=None, max=None: g * (a > max),
+    elementwise=True,
+)
 # x.item() of a size-1 array is its one number (x.item(i) picks one: write x.flat[i] or x[i])
 defvjp(("method", "item"), lambda g, ans, a: np.reshape(g, np.shape(a)))
 defvjp(("attr", "T"), lambda g, ans, a: np.transpose(g))
 defvjp(("attr", "real"), lambda g, ans, a: g)
-defnondiff(("attr", "shape"), ("attr", "ndim"), ("attr", "size"), ("attr", "dtype"),
-           ("method", "argmax"), ("method", "argmin"), ("method", "argsort"), ("method", "nonzero"),
-           ("method", "any"), ("method", "all"), ("method", "keys"))
-ALWAYS_SCALAR.update(_key(k) for k in (("attr", "ndim"), ("attr", "size"), builtins.len, np.ndim, np.size,
-                                        ("method", "item")))
+defnondiff(
+    ("attr", "shape"),
+    ("attr", "ndim"),
+    ("attr", "size"),
+    ("attr", "dtype"),
+    ("method", "argmax"),
+    ("method", "argmin"),
+    ("method", "argsort"),
+    ("method", "nonzero"),
+    ("method", "any"),
+    ("method", "all"),
+    ("method", "keys"),
+)
+ALWAYS_SCALAR.update(
+    _key(k) for k in (("attr", "ndim"), ("attr", "size"), builtins.len, np.ndim, np.size, ("method", "item"))
+)
 for name in ("sum", "mean", "prod", "max", "min"):
     REDUCTIONS.add(_key(("method", name)))
     REDUCTIONS.add(_key(getattr(np, name)))
 REDUCTIONS.update(_key(f) for f in (np.amax, np.amin))
 
 # containers: reading x[i] and building tuples / lists
-defvjp("getitem", lambda g, ans, x, *index: None)   # replaced by the engine (index template)
+defvjp("getitem", lambda g, ans, x, *index: None)  # replaced by the engine (index template)
 defvjp(["tuple", "list", "dict"], lambda g, ans, *items: None)  # per-item adjoint g[i] / g[key], by the engine
 # dict(mapping) is a shallow copy: the adjoint passes through, key by key
 defvjp(builtins.dict, lambda g, ans, mapping: g)

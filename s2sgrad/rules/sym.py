@@ -7,6 +7,7 @@ attributes and method calls build the matching expression nodes. Python numbers
 stay numbers, so `y * x ** (y - 1)` with a literal `y = 2` becomes `2 * x`.
 Names: `.np` is NumPy, `.rt.NAME` a runtime helper; codegen spells them.
 """
+
 import gast
 import numpy as np
 
@@ -49,8 +50,12 @@ def to_node(value):
 
 
 def _is_reciprocal(node):
-    return isinstance(node, gast.BinOp) and isinstance(node.op, gast.Div) \
-        and isinstance(node.left, gast.Constant) and node.left.value == 1
+    return (
+        isinstance(node, gast.BinOp)
+        and isinstance(node.op, gast.Div)
+        and isinstance(node.left, gast.Constant)
+        and node.left.value == 1
+    )
 
 
 class Namespace:
@@ -88,6 +93,7 @@ def numpy_path(func):
 
 class Sym:
     """A value in generated code: an expression that rules compose."""
+
     __slots__ = ("node",)
     __hash__ = object.__hash__
 
@@ -205,8 +211,9 @@ class Sym:
 
 
 def call(func_node, args, kwargs):
-    return Sym(gast.Call(func_node, [to_node(a) for a in args],
-                         [gast.keyword(k, to_node(v)) for k, v in kwargs.items()]))
+    return Sym(
+        gast.Call(func_node, [to_node(a) for a in args], [gast.keyword(k, to_node(v)) for k, v in kwargs.items()])
+    )
 
 
 def where(cond, a, b):
@@ -219,6 +226,7 @@ class _Helpers:
 
     def __getattr__(self, name):
         from .. import runtime
+
         if name not in runtime.__all__:
             raise AttributeError(f"runtime has no helper {name}")
         return lambda *args, **kwargs: call(_dotted(f".rt.{name}"), args, kwargs)

@@ -1,26 +1,26 @@
 """The rule table itself and the functions that fill it (the contract is in
 `rules/__init__.py`). The rule modules import this one, never the package,
 so that the package can import them without a cycle."""
+
 import inspect
 from dataclasses import dataclass
 
 
-
 @dataclass
 class Rule:
-    vjps: tuple              # per positional parameter: a lambda or None (no derivative)
+    vjps: tuple  # per positional parameter: a lambda or None (no derivative)
     signature: inspect.Signature
     elementwise: bool = False
-    keeps_scalars: bool = False   # scalar arguments give a scalar result
+    keeps_scalars: bool = False  # scalar arguments give a scalar result
 
 
 RULES = {}
 NONDIFF = set()
-LINEAR = {}               # key -> positions of the arguments it is linear in (None: every one)
-JVPS = {}                 # explicit forward-mode rules: key -> fn(tangents, ans, *args, **kwargs)
-SCALAR_FUNCS = set()      # primitives that return scalars for scalar arguments
-REDUCTIONS = set()        # reductions: a scalar when called without axis
-ALWAYS_SCALAR = set()     # a scalar whatever the arguments
+LINEAR = {}  # key -> positions of the arguments it is linear in (None: every one)
+JVPS = {}  # explicit forward-mode rules: key -> fn(tangents, ans, *args, **kwargs)
+SCALAR_FUNCS = set()  # primitives that return scalars for scalar arguments
+REDUCTIONS = set()  # reductions: a scalar when called without axis
+ALWAYS_SCALAR = set()  # a scalar whatever the arguments
 
 
 def _key(prim):
@@ -34,7 +34,7 @@ def _signature(fn):
 
 def defvjp(prims, *vjps, elementwise=False, keeps_scalars=False):
     """Register VJPs (one per positional argument, None where there is none)."""
-    template = next(v for v in vjps if v is not None and v is not nograd)   # nograd takes anything
+    template = next(v for v in vjps if v is not None and v is not nograd)  # nograd takes anything
     rule = Rule(tuple(vjps), _signature(template), elementwise, keeps_scalars)
     for prim in prims if isinstance(prims, list) else [prims]:
         RULES[_key(prim)] = (prim, rule)
@@ -44,6 +44,7 @@ def defvjp(prims, *vjps, elementwise=False, keeps_scalars=False):
 
 def defelementwise(prims, *derivatives):
     """Element-wise primitive: give each argument's local derivative `(ans, *args) -> d`."""
+
     def vjp_of(d):
         if d is None:
             return None
@@ -51,9 +52,12 @@ def defelementwise(prims, *derivatives):
 
         def vjp(g, ans, *args, **kwargs):
             return g * d(ans, *args, **kwargs)
+
         vjp.__signature__ = inspect.Signature(
-            [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in ["g"] + params])
+            [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in ["g"] + params]
+        )
         return vjp
+
     defvjp(prims, *map(vjp_of, derivatives), elementwise=True, keeps_scalars=True)
 
 
@@ -121,7 +125,7 @@ class _Lookup:
         """Is the result a scalar whatever the arguments (a full reduction, len, ndim)?"""
         key = self.key(eqn)
         if key in REDUCTIONS:
-            return len(eqn.args) == 1 and not eqn.kwargs   # x.sum() or np.sum(x)
+            return len(eqn.args) == 1 and not eqn.kwargs  # x.sum() or np.sum(x)
         return key in ALWAYS_SCALAR
 
 

@@ -5,6 +5,7 @@
 checkpointing schedule. Every helper is importable from `s2sgrad.runtime`.
 This package never imports the compiler.
 """
+
 from . import core, numpy_adjoints
 from .core import *  # noqa: F401,F403
 from .numpy_adjoints import *  # noqa: F401,F403

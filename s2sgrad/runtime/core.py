@@ -6,16 +6,43 @@ The core engine's helpers are here; the adjoints that the NumPy rule table uses
 (unconcat, solve_lhs, eigh_adjoint, ...) are in `numpy_adjoints.py`. The package
 `s2sgrad.runtime` re-exports both, so generated code imports every helper from there.
 """
+
 import numpy as np
 
-__all__ = ["not_a_view", "not_a_dict", "unbroadcast", "zeros_like", "grad_seed", "sum_to", "unreduce", "reduce_count",
-           "matmul_lhs", "matmul_rhs", "extremum_mask", "scatter", "prod_others", "owned", "part",
-           "saved_part", "restore_part", "add_at", "dot_lhs", "dot_rhs", "shape_of", "split_last", "join_last",
-           "broadcast_like", "reduce_like", "add_values", "fresh_copy"]
+__all__ = [
+    "not_a_view",
+    "not_a_dict",
+    "unbroadcast",
+    "zeros_like",
+    "grad_seed",
+    "sum_to",
+    "unreduce",
+    "reduce_count",
+    "matmul_lhs",
+    "matmul_rhs",
+    "extremum_mask",
+    "scatter",
+    "prod_others",
+    "owned",
+    "part",
+    "saved_part",
+    "restore_part",
+    "add_at",
+    "dot_lhs",
+    "dot_rhs",
+    "shape_of",
+    "split_last",
+    "join_last",
+    "broadcast_like",
+    "reduce_like",
+    "add_values",
+    "fresh_copy",
+]
 
 
 class Shape:
     """What a loop keeps of a value the reverse sweep needs only the shape of."""
+
     __slots__ = ("dims",)
 
     def __init__(self, dims):
@@ -83,11 +110,12 @@ def grad_seed(result):
     """The adjoint 1 that starts the reverse sweep; `result` must be a scalar."""
     if np.size(result) != 1 or isinstance(result, (tuple, list, dict)):
         from ..errors import S2SGradError
+
         raise S2SGradError(
             f"grad needs a scalar result, got shape {np.shape(result)}; "
-            "use sg.vjp for a vector-Jacobian product or sg.jacobian for the full Jacobian")
-    return np.ones_like(result, dtype=np.result_type(result, np.float64)) \
-        if isinstance(result, np.ndarray) else 1.0
+            "use sg.vjp for a vector-Jacobian product or sg.jacobian for the full Jacobian"
+        )
+    return np.ones_like(result, dtype=np.result_type(result, np.float64)) if isinstance(result, np.ndarray) else 1.0
 
 
 def unreduce(g, x, axis=None, keepdims=False):
@@ -161,19 +189,21 @@ def prod_others(a, axis=None, *tangents):
     gets the (m+1)-th derivative of the product contracted with e_j, t_1, .., t_m."""
     a = np.asarray(a, dtype=np.result_type(a, np.float64))
     ts = [np.broadcast_to(t, a.shape) for t in tangents]
-    axes = tuple(range(a.ndim)) if axis is None else \
-        tuple(x % a.ndim for x in ((axis,) if np.ndim(axis) == 0 else axis))
+    axes = (
+        tuple(range(a.ndim)) if axis is None else tuple(x % a.ndim for x in ((axis,) if np.ndim(axis) == 0 else axis))
+    )
     rest = [x for x in range(a.ndim) if x not in axes]
     order = rest + list(axes)
 
-    def last(x):          # the reduced axes moved to the end, as one axis
+    def last(x):  # the reduced axes moved to the end, as one axis
         moved = np.transpose(x, order)
-        return moved.reshape(moved.shape[:len(rest)] + (-1,))
+        return moved.reshape(moved.shape[: len(rest)] + (-1,))
+
     moved_shape = np.transpose(a, order).shape
     if ts:
         flat = last(a)
         to_last = np.zeros(flat.shape)
-        to_last[..., -1] = 1.0        # the product is the last cumulative product
+        to_last[..., -1] = 1.0  # the product is the last cumulative product
         out = jet_adjoint_last(to_last, flat, [last(t) for t in ts])
     else:
         out = _prod_others_last(last(a))
@@ -191,6 +221,7 @@ def _prod_others_last(a):
 # prod_k (a_k + eps_1 t_1k + ... + eps_m t_mk) and keep the square-free terms, one
 # coefficient per subset S of the tangents (a bitmask). The coefficient of
 # eps_1 ... eps_m is the m-th derivative in the directions t_1 .. t_m.
+
 
 def times_jet(poly, factor, tangents, mul=np.multiply):
     """poly * (factor + sum_i eps_i tangents[i]), square-free terms only; poly maps a
@@ -219,7 +250,7 @@ def jet_adjoint_last(g, a, tangents):
     n, full = a.shape[-1], (1 << len(tangents)) - 1
     before = prefix_jets(a, tangents)
     out = np.zeros(np.broadcast_shapes(a.shape, np.shape(g)))
-    after = {}                  # the coefficients of sum_{k >= j} g_k prod_{j < i <= k} (...)
+    after = {}  # the coefficients of sum_{k >= j} g_k prod_{j < i <= k} (...)
     for j in range(n - 1, -1, -1):
         if j < n - 1:
             after = times_jet(after, a[..., j + 1], [t[..., j + 1] for t in tangents])
@@ -232,6 +263,7 @@ def not_a_view(x, message):
     """Stop if `x` shares memory with another array (the derivative would miss a change)."""
     if isinstance(x, np.ndarray) and x.base is not None:
         from ..errors import S2SGradError
+
         raise S2SGradError(message)
 
 
@@ -241,17 +273,22 @@ def not_a_dict(x, where):
     if isinstance(x, dict):
         import linecache
         from ..errors import Loc, S2SGradError
+
         filename, _, line = where.rpartition(":")
         loc = Loc(filename, int(line), 0, linecache.getline(filename, int(line)))
-        raise S2SGradError("this loops over a dict, which gives its keys; s2sgrad could not tell it was a "
-                           "dict when it read the code", loc, "dict iteration",
-                           "write for k in d.keys(), for k, v in d.items() or for v in d.values()")
+        raise S2SGradError(
+            "this loops over a dict, which gives its keys; s2sgrad could not tell it was a dict when it read the code",
+            loc,
+            "dict iteration",
+            "write for k in d.keys(), for k, v in d.items() or for v in d.values()",
+        )
 
 
 class Items(list):
     """The adjoints of a list's or tuple's items, owned to be updated in place: `+` and `+=`
     add item by item, as adjoints add (a plain list's `+=` would extend it)."""
-    __array_ufunc__ = None      # ndarray + Items defers to Items.__radd__
+
+    __array_ufunc__ = None  # ndarray + Items defers to Items.__radd__
 
     def __add__(self, other):
         return Items(add_values(a, b) for a, b in zip(self, other, strict=True))
@@ -276,27 +313,31 @@ def owned(g):
 def part(g, index, like):
     """A copy of g[index], summed to the shape of `like` (the value written there)."""
     if isinstance(g, (dict, list)):
-        return g[index]                 # an item's adjoint, which the sweep does not change in place
+        return g[index]  # an item's adjoint, which the sweep does not change in place
     if not _is_basic(index):
         _refuse_repeats(g, index)
     piece = g[index]
     if np.shape(piece) == _shape(like):
         return np.array(piece, copy=True) if isinstance(piece, np.ndarray) else piece
     out = sum_to(piece, _shape(like))
-    return out.copy() if np.may_share_memory(out, g) else out     # (a reshape is a view of g)
+    return out.copy() if np.may_share_memory(out, g) else out  # (a reshape is a view of g)
 
 
 def _refuse_repeats(g, index):
     hits = np.arange(np.size(g)).reshape(np.shape(g))[index]
     if np.unique(hits).size != np.size(hits):
         from ..errors import S2SGradError
-        raise S2SGradError("an assignment x[index] = v whose index repeats an element has no defined result "
-                           "in NumPy (and `x[index] += v` does not add the repeats)",
-                           hint="use np.add.at(x, index, v), or an index without repeats")
+
+        raise S2SGradError(
+            "an assignment x[index] = v whose index repeats an element has no defined result "
+            "in NumPy (and `x[index] += v` does not add the repeats)",
+            hint="use np.add.at(x, index, v), or an index without repeats",
+        )
 
 
 class _Missing:
     """What `d[key] = ...` overwrites when `key` is new to the dict."""
+
     def __repr__(self):
         return "MISSING"
 
@@ -342,12 +383,13 @@ def fresh_copy(saved):
         elif isinstance(x, dict):
             out = memo[id(x)] = {}
             out.update((k, copy(v)) for k, v in x.items())
-        elif hasattr(x, "copied"):         # a checkpointed loop's schedule
+        elif hasattr(x, "copied"):  # a checkpointed loop's schedule
             out = x.copied(copy)
         else:
             out = x
         memo[id(x)] = out
         return out
+
     return copy(saved)
 
 
@@ -357,10 +399,10 @@ def _copy_array(x, copy):
     while isinstance(root, np.ndarray) and root.base is not None and isinstance(root.base, np.ndarray):
         root = root.base
     if not isinstance(root, np.ndarray) or not (root.flags.c_contiguous or root.flags.f_contiguous):
-        return x.copy(order="K")          # not a view, or of memory laid out unlike an array's
+        return x.copy(order="K")  # not a view, or of memory laid out unlike an array's
     raw = copy(root).reshape(-1, order="A").view(np.uint8)
     offset = x.__array_interface__["data"][0] - root.__array_interface__["data"][0]
-    first = raw[offset:offset + x.dtype.itemsize].view(x.dtype)
+    first = raw[offset : offset + x.dtype.itemsize].view(x.dtype)
     return np.lib.stride_tricks.as_strided(first, x.shape, x.strides)
 
 

@@ -8,27 +8,76 @@ sequence of its outputs' adjoints, where an output without one may be 0.0. Each
 linear helper's transpose is here too (unconcat / reconcat, unpermute / repermute,
 ...). The package `s2sgrad.runtime` re-exports everything in `__all__`.
 """
+
 import math
 
 import numpy as np
 
 from .core import _shape, jet_adjoint_last, prefix_jets, times_jet, unbroadcast, zeros_like
 
-__all__ = ["sinc_slope", "exponent_tangent", "unconcat", "reconcat", "unsplit", "resplit", "untile", "unrepeat", "unpad", "untake",
-           "untake_along_axis", "undiag", "undiagonal", "unrollaxis", "unpermute", "repermute", "unique_adjoint", "reunique",
-           "cumsum_adjoint", "cumprod_adjoint", "cumprod_tangent", "undiff", "trapezoid_y", "trapezoid_x",
-           "average_weights", "average_weights_adjoint", "interp_fp", "interp_slope", "interp_slope_fp",
-           "inner_lhs", "inner_rhs", "tensordot_lhs", "tensordot_rhs", "kron_lhs", "kron_rhs", "einsum_adjoint",
-           "as_columns", "from_columns", "solve_lhs", "solve_rhs", "matrix_power_adjoint", "multi_dot_adjoint",
-           "multi_dot_tangent", "norm_adjoint", "norm_curvature", "norm_ans_factor", "cholesky_adjoint",
-           "eigh_adjoint", "qr_adjoint", "svdvals_adjoint", "svdvals_curvature", "convolve_adjoint", "correlate_lhs",
-           "correlate_rhs"]
+__all__ = [
+    "sinc_slope",
+    "exponent_tangent",
+    "unconcat",
+    "reconcat",
+    "unsplit",
+    "resplit",
+    "untile",
+    "unrepeat",
+    "unpad",
+    "untake",
+    "untake_along_axis",
+    "undiag",
+    "undiagonal",
+    "unrollaxis",
+    "unpermute",
+    "repermute",
+    "unique_adjoint",
+    "reunique",
+    "cumsum_adjoint",
+    "cumprod_adjoint",
+    "cumprod_tangent",
+    "undiff",
+    "trapezoid_y",
+    "trapezoid_x",
+    "average_weights",
+    "average_weights_adjoint",
+    "interp_fp",
+    "interp_slope",
+    "interp_slope_fp",
+    "inner_lhs",
+    "inner_rhs",
+    "tensordot_lhs",
+    "tensordot_rhs",
+    "kron_lhs",
+    "kron_rhs",
+    "einsum_adjoint",
+    "as_columns",
+    "from_columns",
+    "solve_lhs",
+    "solve_rhs",
+    "matrix_power_adjoint",
+    "multi_dot_adjoint",
+    "multi_dot_tangent",
+    "norm_adjoint",
+    "norm_curvature",
+    "norm_ans_factor",
+    "cholesky_adjoint",
+    "eigh_adjoint",
+    "qr_adjoint",
+    "svdvals_adjoint",
+    "svdvals_curvature",
+    "convolve_adjoint",
+    "correlate_lhs",
+    "correlate_rhs",
+]
 
 
 class Parts(tuple):
     """The adjoints of the items of a list or tuple argument (`np.concatenate([a, b])`):
     item i is item i's adjoint, and `+` adds item by item, as adjoints add."""
-    __array_ufunc__ = None      # ndarray + Parts defers to Parts.__radd__
+
+    __array_ufunc__ = None  # ndarray + Parts defers to Parts.__radd__
 
     def __add__(self, other):
         return Parts(a + b for a, b in zip(self, other, strict=True))
@@ -77,9 +126,10 @@ def sinc_slope(x, n=1):
         far = (np.pi ** (k - 1) * np.sin(np.pi * safe + k * np.pi / 2) - k * far) / safe
     small = np.where(near, x, 0.0)
     series = np.zeros_like(x)
-    for k in range((n + 1) // 2, (n + 1) // 2 + 30):     # the terms of x^(2k) that survive n derivatives
-        coefficient = (-1) ** k * np.pi ** (2 * k) / math.factorial(2 * k + 1) \
-            * math.factorial(2 * k) / math.factorial(2 * k - n)
+    for k in range((n + 1) // 2, (n + 1) // 2 + 30):  # the terms of x^(2k) that survive n derivatives
+        coefficient = (
+            (-1) ** k * np.pi ** (2 * k) / math.factorial(2 * k + 1) * math.factorial(2 * k) / math.factorial(2 * k - n)
+        )
         series = series + coefficient * small ** (2 * k - n)
     return np.where(near, series, far)[()]
 
@@ -95,7 +145,7 @@ def unconcat(g, arrays, axis=0):
     if axis == "h":
         axis = 0 if g.ndim == 1 else 1
     axis = _axis(axis, g.ndim)
-    across = g.size // g.shape[axis]        # elements of one slice along the axis
+    across = g.size // g.shape[axis]  # elements of one slice along the axis
     cuts = np.cumsum([int(np.prod(s)) // across for s in shapes])[:-1]
     return Parts(p.reshape(s) for p, s in zip(np.split(g, cuts, axis=axis), shapes))
 
@@ -110,7 +160,7 @@ def reconcat(parts, g, arrays, axis=0):
     if axis == "h":
         axis = 0 if len(shape) == 1 else 1
     axis = _axis(axis, len(shape))
-    return np.concatenate([p.reshape(shape[:axis] + (-1,) + shape[axis + 1:]) for p in parts], axis=axis)
+    return np.concatenate([p.reshape(shape[:axis] + (-1,) + shape[axis + 1 :]) for p in parts], axis=axis)
 
 
 def unsplit(g, ary, indices_or_sections, axis=0):
@@ -313,7 +363,7 @@ def cumprod_tangent(a, axis=None, include_initial=False, *tangents):
     t_1 .. t_m (at least one): the m-th derivative, exact when factors are zero."""
     a, ts, ax = _cumulative(a, tangents, axis)
     full = (1 << len(ts)) - 1
-    jets = prefix_jets(a, ts)[0 if include_initial else 1:]
+    jets = prefix_jets(a, ts)[0 if include_initial else 1 :]
     out = np.stack([np.broadcast_to(j.get(full, 0.0), a.shape[:-1]) for j in jets], axis=-1)
     return np.moveaxis(out, -1, ax)
 
@@ -344,8 +394,9 @@ def trapezoid_y(g, y, x=None, dx=1.0, axis=-1):
     axis = _axis(axis, np.ndim(y))
     half = np.broadcast_to(_trapezoid_steps(y, x, dx, axis) / 2, np.shape(np.diff(y, axis=axis)))
     pad = [(0, 0)] * np.ndim(y)
-    weights = np.pad(half, pad[:axis] + [(0, 1)] + pad[axis + 1:]) \
-        + np.pad(half, pad[:axis] + [(1, 0)] + pad[axis + 1:])
+    weights = np.pad(half, pad[:axis] + [(0, 1)] + pad[axis + 1 :]) + np.pad(
+        half, pad[:axis] + [(1, 0)] + pad[axis + 1 :]
+    )
     return unbroadcast(np.expand_dims(g, axis) * weights, y)
 
 
@@ -465,7 +516,7 @@ def tensordot_lhs(g, a, b, axes=2):
     free_a = [i for i in range(np.ndim(a)) if i not in xa]
     free_b = [i for i in range(np.ndim(b)) if i not in xb]
     r = np.tensordot(g, b, axes=(list(range(len(free_a), np.ndim(g))), free_b))
-    paired = [xa[xb.index(i)] for i in sorted(xb)]      # the axes of a that b's leftover axes pair with
+    paired = [xa[xb.index(i)] for i in sorted(xb)]  # the axes of a that b's leftover axes pair with
     return np.transpose(r, np.argsort(free_a + paired))
 
 
@@ -490,15 +541,13 @@ def _kron_blocks(g, a, b):
 def kron_lhs(g, a, b):
     """Adjoint of `a` in np.kron(a, b)."""
     blocks, sa, sb, d = _kron_blocks(g, a, b)
-    return np.tensordot(blocks, np.reshape(b, sb), axes=(list(range(1, 2 * d, 2)), list(range(d)))) \
-        .reshape(np.shape(a))
+    return np.tensordot(blocks, np.reshape(b, sb), axes=(list(range(1, 2 * d, 2)), list(range(d)))).reshape(np.shape(a))
 
 
 def kron_rhs(g, a, b):
     """Adjoint of `b` in np.kron(a, b)."""
     blocks, sa, sb, d = _kron_blocks(g, a, b)
-    return np.tensordot(blocks, np.reshape(a, sa), axes=(list(range(0, 2 * d, 2)), list(range(d)))) \
-        .reshape(np.shape(b))
+    return np.tensordot(blocks, np.reshape(a, sa), axes=(list(range(0, 2 * d, 2)), list(range(d)))).reshape(np.shape(b))
 
 
 def einsum_transpose(inputs, output, k):
@@ -508,7 +557,7 @@ def einsum_transpose(inputs, output, k):
     ('ones', p), ones along axis p (a label that only operand k sums over)."""
     letters = set("".join(inputs) + output)
     fresh = (c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in letters)
-    others = inputs[:k] + inputs[k + 1:]
+    others = inputs[:k] + inputs[k + 1 :]
     target, extras, subs = [], [], []
     for p, c in enumerate(inputs[k]):
         if c in target:
@@ -538,8 +587,8 @@ def einsum_parse(subscripts, ndims=None):
         return inputs, output
     spare = [c for c in "ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlkjihgfedcba" if c not in subscripts]
     counts = [n - (len(s) - 3) if "..." in s else 0 for s, n in zip(inputs, ndims)]
-    dots = "".join(spare[:max(counts)])
-    inputs = [s.replace("...", dots[len(dots) - c:] if c else "") for s, c in zip(inputs, counts)]
+    dots = "".join(spare[: max(counts)])
+    inputs = [s.replace("...", dots[len(dots) - c :] if c else "") for s, c in zip(inputs, counts)]
     return inputs, output.replace("...", dots)
 
 
@@ -549,7 +598,7 @@ def einsum_adjoint(g, k, subscripts, *operands):
     spec, extras = einsum_transpose(inputs, output, k)
     shape = np.shape(operands[k])
     made = [np.eye(shape[p]) if kind == "eye" else np.ones(shape[p]) for kind, p in extras]
-    others = operands[:k] + operands[k + 1:]
+    others = operands[:k] + operands[k + 1 :]
     return unbroadcast(np.einsum(spec, g, *others, *made), operands[k])
 
 
@@ -603,8 +652,7 @@ def _factors(arrays, tangent_lists):
     shapes = [np.shape(m) for m in arrays]
     forms = [s if len(s) == 2 else (1, s[0]) if k == 0 else (s[0], 1) for k, s in enumerate(shapes)]
     mats = [np.reshape(m, f) for m, f in zip(arrays, forms)]
-    ts = [[np.broadcast_to(t, s).reshape(f) for t, s, f in zip(tl, shapes, forms, strict=True)]
-          for tl in tangent_lists]
+    ts = [[np.broadcast_to(t, s).reshape(f) for t, s, f in zip(tl, shapes, forms, strict=True)] for tl in tangent_lists]
     return mats, ts, shapes
 
 
@@ -643,8 +691,7 @@ def multi_dot_tangent(arrays, *tangent_lists):
     one tangent per factor, at least one list): the m-th derivative."""
     mats, ts, shapes = _factors(arrays, tangent_lists)
     out = _chain_jets(mats, ts)[-1].get((1 << len(ts)) - 1, 0.0)
-    return np.reshape(np.broadcast_to(out, (mats[0].shape[0], mats[-1].shape[1])),
-                      shapes[0][:-1] + shapes[-1][1:])
+    return np.reshape(np.broadcast_to(out, (mats[0].shape[0], mats[-1].shape[1])), shapes[0][:-1] + shapes[-1][1:])
 
 
 def _safe_divide(x, y):
@@ -686,13 +733,16 @@ def norm_adjoint(g, x, ans, ord=None, axis=None, keepdims=False, kind=None):
         if ord == "nuc":
             d = u @ vt
         else:
-            top = slice(0, 1) if ord == 2 else slice(-1, None)    # the largest / smallest
+            top = slice(0, 1) if ord == 2 else slice(-1, None)  # the largest / smallest
             d = u[..., :, top] @ vt[..., top, :]
     elif ord in (1, -1, np.inf, -np.inf):
-        over = -2 if ord in (1, -1) else -1        # 1: max column sum; inf: max row sum
+        over = -2 if ord in (1, -1) else -1  # 1: max column sum; inf: max row sum
         sums = np.sum(np.abs(xm), axis=over, keepdims=True)
-        best = np.max(sums, axis=-1 if over == -2 else -2, keepdims=True) if ord in (1, np.inf) \
+        best = (
+            np.max(sums, axis=-1 if over == -2 else -2, keepdims=True)
+            if ord in (1, np.inf)
             else np.min(sums, axis=-1 if over == -2 else -2, keepdims=True)
+        )
         hit = (sums == best).astype(x.dtype)
         d = np.sign(xm) * hit / np.sum(hit, axis=(-2, -1), keepdims=True)
     else:
@@ -714,8 +764,9 @@ def norm_curvature(g, x, ans, t, ord=None, axis=None, keepdims=False, kind=None)
         xm, tm = np.moveaxis(x, axes, (-2, -1)), np.moveaxis(np.broadcast_to(t, x.shape), axes, (-2, -1))
         k = min(xm.shape[-2:])
         weights = np.ones(k) if ord == "nuc" else np.eye(k)[0 if ord == 2 else -1]
-        return g * np.moveaxis(svdvals_curvature(np.broadcast_to(weights, xm.shape[:-2] + (k,)), xm, tm),
-                               (-2, -1), axes)
+        return g * np.moveaxis(
+            svdvals_curvature(np.broadcast_to(weights, xm.shape[:-2] + (k,)), xm, tm), (-2, -1), axes
+        )
     p = _norm_power(ord, matrix)
     if p in (1, np.inf, -np.inf):
         return np.zeros(np.broadcast_shapes(x.shape, np.shape(t)))
@@ -748,6 +799,7 @@ def _norm_power(ord, matrix):
 
 def _not_differentiable(what):
     from ..errors import S2SGradError
+
     return S2SGradError(f"{what} has no derivative rule")
 
 
@@ -801,7 +853,7 @@ def svdvals_curvature(g, x, t):
     p = np.swapaxes(u, -1, -2) @ t @ v
     pt, row, col = np.swapaxes(p, -1, -2), s[..., None, :], s[..., :, None]
     off = 1.0 - np.eye(s.shape[-1])
-    f = off / (row ** 2 - col ** 2 + (1.0 - off))
+    f = off / (row**2 - col**2 + (1.0 - off))
     du = u @ (f * (p * row + col * pt)) + (t @ v - u @ p) / row
     dv = v @ (f * (col * p + pt * row)) + (np.swapaxes(t, -1, -2) @ u - v @ pt) / row
     return (du * g) @ vt + (u * g) @ np.swapaxes(dv, -1, -2)
@@ -813,7 +865,7 @@ def _full_signal(g, m, n, mode, offset_same):
         return _float(g)
     out = np.zeros(m + n - 1)
     start = offset_same if mode == "same" else min(m, n) - 1
-    out[start:start + len(g)] = g
+    out[start : start + len(g)] = g
     return out
 
 

@@ -20,6 +20,7 @@ the start state included, as in Revolve.
   segments between them last first, each with the binomial recursion and the
   states not held for earlier segments.
 """
+
 import copy
 from math import comb
 
@@ -27,7 +28,7 @@ import numpy as np
 
 __all__ = ["checkpoints", "checkpointed", "predicted_steps"]
 
-WHILE_SNAPSHOTS = 32     # the default for a loop whose trip count is unknown
+WHILE_SNAPSHOTS = 32  # the default for a loop whose trip count is unknown
 
 
 def checkpointed(loop, snapshots=None):
@@ -51,11 +52,11 @@ def _split(n, s):
     reversed with s - 1 states. beta(s, t) = C(s + t, s) is the most steps s states
     reverse running no step more than t + 1 times."""
     t = _repetitions(n, s)
-    full = comb(s + t, s)                   # beta(s, t) >= n
-    fewer = comb(s + t - 1, s)              # beta(s, t - 1) < n
-    right = comb(s + t - 2, s - 1)          # beta(s - 1, t - 1)
-    right2 = comb(s + t - 3, s - 2)         # beta(s - 2, t - 1)
-    left = comb(s + t - 2, s)               # beta(s, t - 2)
+    full = comb(s + t, s)  # beta(s, t) >= n
+    fewer = comb(s + t - 1, s)  # beta(s, t - 1) < n
+    right = comb(s + t - 2, s - 1)  # beta(s - 1, t - 1)
+    right2 = comb(s + t - 3, s - 2)  # beta(s - 2, t - 1)
+    left = comb(s + t - 2, s)  # beta(s, t - 2)
     tail = comb(s + t - 3, t) if s > 2 else 1
     if n <= fewer + right2:
         offset = left
@@ -94,9 +95,9 @@ class checkpoints:
             self.snapshots = WHILE_SNAPSHOTS
         else:
             self.snapshots = max(1, int(np.ceil(np.sqrt(len(self.indices)))))
-        self.saved = {}            # position -> the loop state there
-        self.forward_steps = 0     # iterations run forward in all (a measure of the cost)
-        self.peak_snapshots = 0    # most states held at once
+        self.saved = {}  # position -> the loop state there
+        self.forward_steps = 0  # iterations run forward in all (a measure of the cost)
+        self.peak_snapshots = 0  # most states held at once
 
     # -- the first sweep ---------------------------------------------------------------
     def forward(self, step, state, more=None):
@@ -180,7 +181,7 @@ class checkpoints:
                 self.forward_steps += 1
                 self._adjoints = tuple(self._back(self.indices[lo], item, *self._adjoints))
                 return
-            if s <= 1:      # only the state at lo: re-run from it for every step
+            if s <= 1:  # only the state at lo: re-run from it for every step
                 for k in range(hi - 1, lo, -1):
                     self._reverse(k, k + 1, self._advance(lo, k, state), 1, owned=True)
                 hi = lo + 1
