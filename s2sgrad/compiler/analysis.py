@@ -105,7 +105,8 @@ def kinds(graph, arg_kinds, rules=lookup):
     def holds(stmt):
         """The Vars of `stmt` whose scalar-ness no longer holds."""
         if isinstance(stmt, ir.Eqn):
-            ok = bool(stmt.args) and rules.scalar_out(stmt) and all(map(is_scalar, stmt.args))
+            reads_number = stmt.kind == "opaque" and stmt.prim == "read"  # a module-level number
+            ok = bool(stmt.args) and (reads_number or rules.scalar_out(stmt)) and all(map(is_scalar, stmt.args))
             ok = (
                 ok
                 or rules.always_scalar(stmt)

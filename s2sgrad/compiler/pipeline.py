@@ -15,6 +15,7 @@ from .. import runtime
 from .codegen import Emitter, assign, comment, free_names, is_line_comment, name, to_source, walk
 from .compile import compile_function
 from .frontend import parse_function
+from .hoist import hoist
 from .lower import lower
 from .naming import Names
 from .prune import prune
@@ -39,7 +40,7 @@ def build_graph(func, arg_kinds=(), checkpoints=None):
     dicts = [n for n, k in zip(names, arg_kinds) if k == "dict"] if arg_kinds or not names else None
     lower(parsed, dicts=dicts, checkpoints=checkpoints)
     scalars = {n for n, k in zip(names, arg_kinds) if k == "scalar"}
-    graph = prune(ssa.build(parsed, scalars))
+    graph = prune(hoist(ssa.build(parsed, scalars)))
     guards = aliasing.check(graph)
     if guards:
         _insert_guards(graph.body, guards)
@@ -63,8 +64,19 @@ def _user_names(graph):
     found = [n for n in walk(node) if isinstance(n, gast.Name)]
     # (only the body binds names: parameters are Param, defaults and annotations Load)
     locals_ = {n.id for n in found if isinstance(n.ctx, gast.Store)} | {a.id for a in node.args.args}
-    every = {n.id for n in found}
+    every = {n.id for n in found} | _globals_read(graph)
     return {n for n in locals_ if not n.startswith(".")}, {n for n in every - locals_ if not n.startswith(".")}
+
+
+def _globals_read(graph):
+    """The module-level names the graph reads as spelled (an inlined helper's constants
+    too), which no local of the generated code may take."""
+    atoms = []
+    for stmt in ir.walk(graph.body):
+        atoms += ir.reads(stmt)
+        for outs in ir.region_results(stmt):
+            atoms += outs
+    return {a.path.split(".")[0] for a in atoms if isinstance(a, ir.Global) and not a.foreign}
 
 
 class _Spelling:

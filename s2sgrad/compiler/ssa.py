@@ -188,6 +188,12 @@ class _Builder(Calls, InPlaceEffects):
             env[target.id] = value
             return
         if isinstance(target, (gast.Tuple, gast.List)):
+            elts = self.tuple_items(value, len(target.elts))
+            if elts is not None:
+                # `a, b = helper(...)` of a helper returning `x, y`: no tuple is built and unpacked
+                for t, v in zip(target.elts, elts):
+                    self.bind(t, v, env, stmt)
+                return
             outs = [ir.Var(_hint(t)) for t in target.elts]
             self.emit(ir.Eqn(outs, "unpack", [value], {}, self.parsed.loc(stmt), "unpack"))
             for t, v in zip(target.elts, outs):
@@ -196,6 +202,18 @@ class _Builder(Calls, InPlaceEffects):
         if isinstance(target, gast.Subscript):
             return self.setitem(target, value, env, stmt)
         raise self.parsed.error(stmt, f"cannot assign to {type(target).__name__}", "assignment")
+
+    def tuple_items(self, value, count):
+        """The items of `value` if it is a tuple of `count` items built just before
+        in this block (a literal, or what an inlined helper returns); else None."""
+        if not isinstance(value, ir.Var):
+            return None
+        for stmt in reversed(self.block[-64:]):
+            if isinstance(stmt, ir.Eqn) and stmt.outs == [value]:
+                if stmt.kind == "build" and stmt.payload == "tuple" and len(stmt.args) == count:
+                    return list(stmt.args)
+                return None
+        return None
 
     def setitem(self, target, value, env, stmt):
         """`u[index] = value`: a new version of u's object; every name of it moves on."""

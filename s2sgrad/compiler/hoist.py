@@ -1,0 +1,132 @@
+"""Loop-invariant code motion on the SSA graph.
+
+A loop body that reads a module constant (`DT`), negates a parameter (`-k`)
+or halves a step (`DT / 2`) would compute the same value on every iteration,
+and the reverse sweep would keep one copy per iteration on its tape. Such
+equations move in front of the loop: computed once, never taped; an active
+one (`-k`) gets its adjoint summed over the iterations and passed back once,
+after the reverse loop. Equal hoisted equations become one (`DT / 2` written
+three times is computed once).
+
+Only cheap operations that cannot raise move: reading a module-level number or
+array, `-x`, `+x`, `a + b`, `a - b`, `a * b` and division by a non-zero
+literal, of values defined before the loop. (A loop of zero trips then still
+computes them; none of these can fail.) Branch arms are not touched.
+"""
+
+import operator
+
+from . import ir
+
+_CHEAP = (operator.neg, operator.pos, operator.add, operator.sub, operator.mul)
+
+
+def hoist(graph):
+    """Move loop-invariant cheap equations of every loop in `graph` before the loop."""
+    _block(graph.body, {})
+    return graph
+
+
+def _block(block, merged):
+    """Hoist in the loops of `block` (innermost first); `merged` maps a hoisted
+    equation's key to its out, for equations met again in the same block."""
+    out = []
+    for stmt in block:
+        for sub in ir.sub_blocks(stmt):
+            _block(sub, {})
+        if ir.is_loop(stmt):
+            out += _lift(stmt, merged)
+        out.append(stmt)
+    block[:] = out
+
+
+def _lift(loop, merged):
+    """The equations of `loop`'s body that move before it (removed from the body)."""
+    inside = set(loop.carried)
+    if isinstance(loop, ir.For):
+        inside.add(loop.index)
+    for stmt in ir.walk(loop.cond_block if isinstance(loop, ir.While) else []):
+        inside.update(stmt.outs)
+    for stmt in ir.walk(loop.body):
+        inside.update(stmt.outs)
+    lifted, kept, renamed = [], [], {}
+    for stmt in loop.body:
+        if isinstance(stmt, ir.Eqn):
+            _rename(stmt, renamed)
+        if not (isinstance(stmt, ir.Eqn) and _cheap(stmt) and not any(a in inside for a in stmt.atoms)):
+            kept.append(stmt)
+            continue
+        key = _key(stmt)
+        if key in merged:
+            renamed[stmt.outs[0]] = merged[key]
+            continue
+        merged[key] = stmt.outs[0]
+        inside.discard(stmt.outs[0])
+        lifted.append(stmt)
+    loop.body[:] = kept
+    if renamed:
+        _substitute(loop, renamed)
+    return lifted
+
+
+def _cheap(e):
+    if len(e.outs) != 1 or e.kwargs:
+        return False
+    if e.kind == "opaque":
+        return e.prim == "read"
+    if e.kind == "unop":
+        return e.prim in (operator.neg, operator.pos)
+    if e.kind != "binop":
+        return False
+    if e.prim in _CHEAP:
+        return True
+    divisor = e.args[1]
+    return e.prim is operator.truediv and isinstance(divisor, ir.Const) and _nonzero_number(divisor.value)
+
+
+def _nonzero_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value != 0
+
+
+def _key(e):
+    def atom(a):
+        if isinstance(a, ir.Var):
+            return ("var", a.id)
+        if isinstance(a, ir.Global):
+            return ("global", a.path, id(a.value))
+        return ("const", type(a.value).__name__, repr(a.value))
+
+    return (e.kind, e.prim, tuple(atom(a) for a in e.args))
+
+
+def _rename(e, renamed):
+    e.args = [renamed.get(a, a) if isinstance(a, ir.Var) else a for a in e.args]
+
+
+def _substitute(stmt, renamed):
+    """Replace the Vars in `renamed` wherever `stmt` (a region, recursively) reads them."""
+
+    def sub(atoms):
+        return [renamed.get(a, a) if isinstance(a, ir.Var) else a for a in atoms]
+
+    if isinstance(stmt, ir.Eqn):
+        stmt.args = sub(stmt.args)
+        stmt.kwargs = {k: renamed.get(v, v) if isinstance(v, ir.Var) else v for k, v in stmt.kwargs.items()}
+        return
+    if isinstance(stmt, ir.If):
+        stmt.cond = renamed.get(stmt.cond, stmt.cond)
+        stmt.then_outs, stmt.else_outs = sub(stmt.then_outs), sub(stmt.else_outs)
+    else:
+        stmt.body_outs = sub(stmt.body_outs)
+        if stmt.exit is not None:
+            stmt.exit = renamed.get(stmt.exit, stmt.exit)
+        if isinstance(stmt, ir.While):
+            stmt.cond = renamed.get(stmt.cond, stmt.cond)
+        else:
+            stmt.bounds = sub(stmt.bounds)
+        stmt.inits = sub(stmt.inits)
+        if stmt.checkpoint is not None:
+            stmt.checkpoint = renamed.get(stmt.checkpoint, stmt.checkpoint)
+    for block in ir.sub_blocks(stmt):
+        for inner in block:
+            _substitute(inner, renamed)
