@@ -2,17 +2,8 @@
 ufunc and its `math` twin. `m` is the module the rule's own calls go to
 (`np` for ufuncs, `math` for math functions, so scalar code stays scalar).
 
-Conventions at the points where a derivative does not exist:
-- abs'(0) = fabs'(0) = 0, and copysign(x, y) has derivative 0 in x at x = 0 (the
-  same np.sign(x)); in y it is 0 (a step).
-- heaviside(x1, x2) has derivative 0 in x1 (a step) and `x1 == 0` in x2.
-- sinc'(0) = 0 (the limit).
-- conjugate / conj and real are the identity and imag is the constant 0: inputs
-  are real (complex values are not supported).
-- nan_to_num passes the adjoint where x is finite and gives 0 where x was
-  replaced (nan, +-inf).
-- fmod, remainder, math.remainder: away from their jumps, d/dy = -trunc(x / y),
-  -floor(x / y), -round(x / y).
+Conventions at the points where a derivative does not exist: the `family`
+notes below (docs/supported.md shows them).
 """
 
 import math
@@ -20,8 +11,26 @@ from functools import partial
 
 import numpy as np
 
-from .table import defelementwise, defnondiff, defvjp
+from .table import defelementwise, defnondiff, defvjp, family
 from .sym import NP, Namespace, rt
+
+family(
+    "Element-wise",
+    module=__name__,
+    notes=[
+        "abs'(0) = fabs'(0) = 0, and copysign(x, y) has derivative 0 in x at x = 0 (the same as "
+        "np.sign(x)); in y it is 0 (a step).",
+        "heaviside(x1, x2) has derivative 0 in x1 (a step) and `x1 == 0` in x2.",
+        "sinc'(0) = 0 (the limit).",
+        "conjugate / conj and real are the identity and imag is the constant 0: inputs are real "
+        "(complex values are not supported).",
+        "nan_to_num passes the adjoint where x is finite and gives 0 where x was replaced (nan, +-inf).",
+        "fmod, remainder, math.remainder: away from their jumps, d/dy = -trunc(x / y), -floor(x / y), -round(x / y).",
+        "maximum / minimum / fmax / fmin: ties between two varying values split the adjoint equally; "
+        "against a literal constant the varying side gets 0 (relu'(0) = 0).",
+        "clip passes the adjoint on the closed interval [a_min, a_max].",
+    ],
+)
 
 LN2, LN10 = math.log(2.0), math.log(10.0)
 

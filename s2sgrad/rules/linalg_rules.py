@@ -3,31 +3,33 @@ einsum, tensordot, kron, cross, vecdot), np.linalg (solve, inv, det, slogdet,
 norm, cholesky, eigh, qr, ...) and convolve / correlate. Most rules call one
 adjoint helper in runtime.py.
 
-Conventions:
-- Inputs are real: nothing is conjugated (vdot, vecdot, correlate).
-- cholesky, eigh, eigvalsh read one triangle of a symmetric input; the adjoint
-  is the symmetric matrix that gives the derivative along symmetric
-  perturbations (as autograd and JAX do).
-- eigh, eigvalsh, svdvals and the matrix 2-norm and nuclear norm assume
-  distinct eigenvalues / singular values (the adjoint divides by their gaps).
-- qr: the reduced factorisation of a matrix with at least as many rows as
-  columns.
-- norm: the 2-norm and the Frobenius norm have adjoint 0 at 0; ties of the
-  inf-norms and of the matrix 1- and inf-norms split the adjoint equally;
-  ord=0 (a count) has no rule.
-- Tuple results (slogdet, eigh, qr): the VJP gets the adjoint of the whole
-  tuple and reads output i's adjoint as g[i].
+Conventions: the `family` notes below (docs/supported.md shows them).
 """
 
 import numpy as np
 
 from .. import runtime
-from .table import ALWAYS_SCALAR, REDUCTIONS, _key, defvjp
+from .table import ALWAYS_SCALAR, REDUCTIONS, _key, defvjp, family
 from .elementwise import np_ns
 from .numpy_rules import as_sym, unsupported
 from .sym import Sym, rt
 
 linalg = np.linalg
+family(
+    "Linear algebra",
+    module=__name__,
+    notes=[
+        "Inputs are real: nothing is conjugated (vdot, vecdot, correlate).",
+        "cholesky, eigh, eigvalsh read one triangle of a symmetric input; the adjoint is the symmetric "
+        "matrix that gives the derivative along symmetric perturbations (as autograd and JAX do).",
+        "eigh, eigvalsh, svdvals and the matrix 2-norm and nuclear norm assume distinct eigenvalues / "
+        "singular values (the adjoint divides by their gaps).",
+        "qr: the reduced factorisation of a matrix with at least as many rows as columns.",
+        "norm: the 2-norm and the Frobenius norm have adjoint 0 at 0; ties of the inf-norms and of the "
+        "matrix 1- and inf-norms split the adjoint equally; ord=0 (a count) has no rule.",
+        "Tuple results (slogdet, eigh, qr): output i's adjoint is read as g[i].",
+    ],
+)
 
 
 def _t(x):
@@ -158,6 +160,7 @@ defvjp(
     lambda g, ans, x, ord=None, axis=None, keepdims=False: rt.norm_adjoint(g, x, ans, _norm_ord(ord), axis, keepdims),
 )
 
+family("Cumulative sums, differences and signals", np.convolve, np.correlate)
 ALWAYS_SCALAR.add(_key(np.vdot))
 REDUCTIONS.add(_key(linalg.norm))
 

@@ -2,29 +2,49 @@
 and dot, shape, joining and reordering. Each is a VJP per argument; see
 rules/__init__.py. (The rest of linear algebra, and 1-d signals: linalg_rules.py.)
 
-Conventions where a derivative does not exist or is not unique:
-- maximum / minimum / fmax / fmin: ties between two varying values split the
-  adjoint equally; against a literal constant the varying side gets 0.
-- clip passes the adjoint on the closed interval [a_min, a_max].
-- max / min / nanmax / nanmin / ptp reductions: ties split the adjoint equally;
-  nan entries of nan-reductions (nansum, nanmean, nanprod, nanvar, ...) get 0.
-- sort / partition: each result slot's adjoint goes to one element equal to it,
-  matched in stable order (equal values do not share).
-- unique: a value's adjoint is split equally among the elements equal to it.
-- interp: at a knot the derivative in x is the slope of the segment to its
-  right; outside [xp[0], xp[-1]) it is 0.
-- prod and cumprod are exact at zero factors.
-- pad: the modes that copy values (constant, empty, edge, reflect, symmetric,
-  wrap); others are an error.
-- list and tuple arguments (concatenate, stack, hstack, ...) get one adjoint per
-  item; split and array_split (tuple results) read output i's adjoint as g[i].
+Conventions where a derivative does not exist or is not unique: the `family`
+notes below (docs/supported.md shows them).
 """
 
 import numpy as np
 
-from .table import REDUCTIONS, RULES, _key, defvjp, defnondiff, nograd
+from .table import REDUCTIONS, RULES, _key, defvjp, defnondiff, family, nograd
 from . import elementwise  # noqa: F401  (element-wise rules first)
 from .sym import Sym, rt, to_node
+
+REDUCTIONS_FAMILY = "Reductions and statistics"
+SIGNALS = "Cumulative sums, differences and signals"
+family(
+    "Shape, joining and indexing",
+    module=__name__,
+    notes=[
+        "sort / partition: each result slot's adjoint goes to one element equal to it, matched in "
+        "stable order (equal values do not share).",
+        "unique: a value's adjoint is split equally among the elements equal to it.",
+        "pad: the modes that copy values (constant, empty, edge, reflect, symmetric, wrap); others are an error.",
+        "list and tuple arguments (concatenate, stack, hstack, ...) get one adjoint per item; split and "
+        "array_split (tuple results) read output i's adjoint as g[i].",
+        "Constructors carry the derivative of the values they are given (np.full's fill value, np.linspace's "
+        "ends, np.arange's start and step); shapes and counts carry none.",
+    ],
+)
+family(
+    REDUCTIONS_FAMILY,
+    notes=[
+        "max / min / nanmax / nanmin / ptp: ties split the adjoint equally.",
+        "nan entries of the nan-reductions (nansum, nanmean, nanprod, nanvar, ...) get 0.",
+        "prod is exact at zero factors.",
+        "a reduction with `where=` is an error (select with np.where(mask, x, 0.0) first).",
+    ],
+)
+family(
+    SIGNALS,
+    notes=[
+        "cumprod is exact at zero factors.",
+        "interp: at a knot the derivative in x is the slope of the segment to its right; outside "
+        "[xp[0], xp[-1]) it is 0; xp has no derivative.",
+    ],
+)
 
 
 def unsupported(what, hint=None):
@@ -209,6 +229,27 @@ defvjp(np.nanvar, _nanvar)
 defvjp(np.nanstd, _nanstd)
 defvjp(np.ptp, _ptp)
 defvjp(np.average, _average_a, None, _average_weights)
+family(
+    REDUCTIONS_FAMILY,
+    np.sum,
+    np.mean,
+    np.prod,
+    np.max,
+    np.amax,
+    np.min,
+    np.amin,
+    np.nanmax,
+    np.nanmin,
+    np.var,
+    np.std,
+    np.nansum,
+    np.nanmean,
+    np.nanprod,
+    np.nanvar,
+    np.nanstd,
+    np.ptp,
+    np.average,
+)
 
 # cumulative sums and products, differences, integrals
 defvjp(np.cumsum, lambda g, ans, a, axis=None, dtype=None, out=None: rt.cumsum_adjoint(g, a, axis))
@@ -352,6 +393,10 @@ def _interp_fp(g, ans, x, xp, fp, left=None, right=None, period=None):
 
 
 defvjp(np.interp, _interp_x, None, _interp_fp)
+family(REDUCTIONS_FAMILY, np.bincount)
+family(SIGNALS, np.cumsum, np.cumprod, np.diff, np.interp, getattr(np, "trapezoid", None) or np.trapz)
+family(SIGNALS, *[getattr(np, name) for name in ("cumulative_sum", "cumulative_prod") if hasattr(np, name)])
+family("Linear algebra", np.matmul, np.dot)
 
 # array methods that are these functions with x first (x.std(...) is np.std(x, ...))
 for _method, _func in [

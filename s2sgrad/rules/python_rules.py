@@ -7,11 +7,14 @@ import operator
 
 import numpy as np
 
-from .table import ALWAYS_SCALAR, REDUCTIONS, RULES, _key, defelementwise, defnondiff, defvjp
+from .table import ALWAYS_SCALAR, REDUCTIONS, RULES, _key, defelementwise, defnondiff, defvjp, family
 from .elementwise import BINARY, UNARY, np_ns
 from .numpy_rules import _inside
 from .sym import Sym, rt, where
 from functools import partial
+
+family("Shape, joining and indexing", module=__name__)
+family("Linear algebra", operator.matmul)
 
 # operators are the element-wise ufuncs they call
 for op, name in [

@@ -22,6 +22,12 @@ SCALAR_FUNCS = set()  # primitives that return scalars for scalar arguments
 REDUCTIONS = set()  # reductions: a scalar when called without axis
 ALWAYS_SCALAR = set()  # a scalar whatever the arguments
 
+# How docs/supported.md groups and spells the rules (rules/listing.py reads these).
+FAMILIES = {}  # key -> family, for rules labelled one by one
+MODULE_FAMILIES = {}  # rules module -> the family of the rules its VJPs are defined in
+FAMILY_NOTES = {}  # family -> its conventions (a list of sentences), shown next to it
+NAMES = {}  # key -> its spelling, where the listing cannot find the primitive by identity
+
 
 def _key(prim):
     return prim if isinstance(prim, (str, tuple)) else id(prim)
@@ -53,6 +59,7 @@ def defelementwise(prims, *derivatives):
         def vjp(g, ans, *args, **kwargs):
             return g * d(ans, *args, **kwargs)
 
+        vjp.__module__ = getattr(d, "func", d).__module__  # its family: the module that states it
         vjp.__signature__ = inspect.Signature(
             [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in ["g"] + params]
         )
@@ -86,6 +93,23 @@ def defnondiff(*prims, keeps_scalars=False):
         NONDIFF.add(_key(prim))
         if keeps_scalars:
             SCALAR_FUNCS.add(_key(prim))
+
+
+def family(name, *prims, module=None, notes=None):
+    """Group rules under the family `name` on docs/supported.md: the primitives `prims`,
+    or every rule whose VJPs are defined in the rules module `module` (a `__name__`).
+    `notes`, the family's conventions, are shown next to it."""
+    for prim in prims:
+        FAMILIES[_key(prim)] = name
+    if module is not None:
+        MODULE_FAMILIES[module] = name
+    if notes:
+        FAMILY_NOTES[name] = FAMILY_NOTES.get(name, []) + list(notes)
+
+
+def spelled(prim, name):
+    """How docs/supported.md spells a primitive it cannot find in a module by identity."""
+    NAMES[_key(prim)] = name
 
 
 class _Lookup:
