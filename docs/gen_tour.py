@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    python docs/gen_tour.py            # rewrite the pages in place
+    python docs/gen_tour.py            # rewrite the pages (docs/*.md, README.md) in place
     python docs/gen_tour.py --check    # exit 1 if a page is out of date
 
 A page marks its live examples with HTML comments (invisible on the site), each
@@ -10,6 +10,8 @@ followed by a fenced code block:
 
     <!-- define: model.py -->      the block is a file: written to a temporary
                                    directory, imported, its names kept for the page
+    <!-- program: NAME -->         the block becomes the source of the function NAME
+                                   that the page defined (shown next to its error)
     <!-- show: EXPR -->            the block becomes EXPR's `.source` (a derivative
                                    function), its text form (`sg.graph(f)`), or str(EXPR)
     <!-- error: EXPR -->           the block becomes the S2SGradError that EXPR
@@ -25,6 +27,7 @@ tests/test_docs_site.py runs this in check mode, so the pages never go stale.
 """
 import contextlib
 import importlib.util
+import inspect
 import io
 import itertools
 import os
@@ -36,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 DOCS = Path(__file__).resolve().parent
-MARKER = re.compile(r"^<!-- (define|show|error|cli): (.*?) -->[ \t]*$")
+MARKER = re.compile(r"^<!-- (define|program|show|error|cli): (.*?) -->[ \t]*$")
 FENCE = re.compile(r"^(```+|~~~+)(.*)$")
 _modules = itertools.count()
 
@@ -139,13 +142,16 @@ def render(page):
             if kind == "define":
                 path = workdir / arg
                 path.write_text("\n".join(body) + "\n")
-                module = _import_file(path)
+                with contextlib.redirect_stdout(io.StringIO()):      # a snippet may print
+                    module = _import_file(path)
                 namespace.update({k: v for k, v in vars(module).items() if not k.startswith("__")})
                 new = body
             else:
                 try:
                     if kind == "show":
                         text = _as_text(eval(arg, namespace))
+                    elif kind == "program":
+                        text = inspect.getsource(namespace[arg])
                     elif kind == "error":
                         text = _expect_error(arg, namespace, sg, name, i + 1)
                     else:
@@ -175,8 +181,10 @@ def _expect_error(expr, namespace, sg, page, lineno):
 
 
 def pages():
-    """The pages that have live examples."""
-    return sorted(p for p in DOCS.glob("*.md") if any(MARKER.match(line) for line in p.read_text().split("\n")))
+    """The pages that have live examples: the docs site's, README.md and CONTRIBUTING.md."""
+    candidates = list(DOCS.glob("*.md")) + [DOCS.parent / "README.md", DOCS.parent / "CONTRIBUTING.md"]
+    return sorted(p for p in candidates
+                  if p.exists() and any(MARKER.match(line) for line in p.read_text().split("\n")))
 
 
 def main(argv=None):

@@ -36,7 +36,41 @@ LIVE_PAGES = gen_tour.pages()
 
 def test_there_are_live_pages():
     names = {p.name for p in LIVE_PAGES}
-    assert {"tour.md", "graph.md", "errors.md", "language.md", "getting-started.md", "index.md"} <= names
+    assert {"tour.md", "graph.md", "errors.md", "language.md", "getting-started.md", "index.md",
+            "README.md"} <= names
+
+
+def _load_docs_script(name):
+    spec = importlib.util.spec_from_file_location(f"_s2sgrad_{name}", DOCS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    dont_write = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.dont_write_bytecode = dont_write
+    return module
+
+
+def test_pictures_are_drawn_from_the_current_code():
+    """docs/img/*.dot are what s2sgrad makes now, and each SVG was drawn from its DOT."""
+    pictures = _load_docs_script("gen_pictures")
+    assert pictures.stale() == [], "pictures out of date; regenerate with: python docs/gen_pictures.py"
+
+
+@pytest.mark.parametrize("name", ["pipeline", "simulate-graph", "simulate-derivative"])
+def test_pages_show_the_pictures(name):
+    shown = "".join(p.read_text() for p in DOCS.glob("*.md"))
+    assert f"img/{name}.svg" in shown
+
+
+def test_errors_page_shows_each_refused_program_next_to_its_message():
+    lines = (DOCS / "errors.md").read_text().split("\n")
+    errors = [i for i, line in enumerate(lines) if line.startswith("<!-- error: ")]
+    assert len(errors) > 20
+    for i in errors:
+        before = [line for line in lines[max(0, i - 30):i] if line.startswith("<!-- ")]
+        assert before and before[-1].startswith("<!-- program: "), lines[i]
 
 
 @pytest.mark.parametrize("page", LIVE_PAGES, ids=lambda p: p.name)
