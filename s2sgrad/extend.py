@@ -16,6 +16,8 @@ built-in's, e.g. a straight-through estimator for `np.sign`); derivatives
 compiled before are recompiled on their next call.
 """
 
+import sys
+
 from . import api
 from . import rules as _rules
 
@@ -26,10 +28,17 @@ def _changed():
     api._cache.clear()
 
 
+def _before():
+    """SciPy's built-in rules load before a user's rule, so they never replace it (all of
+    them once SciPy is imported: importing scipy.stats later imports scipy.linalg)."""
+    _rules.load_optional(everything="scipy" in sys.modules)
+
+
 def defvjp(fn, *vjps, jvp=None):
     """Register VJPs for `fn`, one per positional argument (None: no derivative
     with respect to that argument). `jvp(tangents, ans, *args)` optionally gives
     forward mode: `tangents[i]` is argument i's tangent, or None."""
+    _before()
     _rules.NONDIFF.discard(_rules._key(fn))
     _rules.defvjp(fn, *vjps)
     if jvp is not None:
@@ -39,6 +48,7 @@ def defvjp(fn, *vjps, jvp=None):
 
 def defjvp(fn, jvp):
     """Register (or replace) only the forward-mode rule of `fn`."""
+    _before()
     _rules.defjvp(fn, jvp)
     _changed()
 
@@ -46,6 +56,7 @@ def defjvp(fn, jvp):
 def defelementwise(fn, *derivatives):
     """An element-wise `fn`: give each argument's local derivative `(ans, *args) -> d`.
     Reverse mode is `g * d`, forward mode `t * d`, broadcasting handled for you."""
+    _before()
     _rules.NONDIFF.discard(_rules._key(fn))
     _rules.defelementwise(fn, *derivatives)
     _changed()
@@ -53,6 +64,7 @@ def defelementwise(fn, *derivatives):
 
 def defnondiff(*fns):
     """Declare functions whose results carry no derivative (a step, a random draw...)."""
+    _before()
     for fn in fns:
         _rules.RULES.pop(_rules._key(fn), None)
     _rules.defnondiff(*fns)

@@ -137,6 +137,7 @@ def test_jvp_of_tuple_results_unpacked(tmp_path, name):
 def test_every_differentiable_function_has_forward_mode():
     covered = set().union(*(table.used_rules(expr) for _, _, expr, _ in ROWS))
     missing = set(listing.differentiable()) - covered - table.NOT_ROW_TESTED
+    missing = {name for name in missing if not name.startswith("scipy.")}  # tests/test_scipy_*.py
     assert not missing, f"functions without a forward-mode row: {sorted(missing)}"
 
 

@@ -1145,6 +1145,7 @@ def all_row_expressions():
 def test_every_rule_has_a_row():
     covered = set().union(*map(used_rules, all_row_expressions()))
     missing = set(listing.differentiable()) - covered - NOT_ROW_TESTED
+    missing = {name for name in missing if not name.startswith("scipy.")}  # tests/test_scipy_*.py
     assert not missing, f"rules without a test row in tests/test_rules.py: {sorted(missing)}"
 
 

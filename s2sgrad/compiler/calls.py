@@ -5,6 +5,9 @@ stays one equation, looked up later by identity; module-level names become
 `ir.Global` atoms."""
 
 import inspect
+import os
+import sys
+import sysconfig
 
 import gast
 
@@ -24,14 +27,45 @@ def _passed_function(atom):
     return isinstance(atom, ir.Global) and callable(atom.value)
 
 
+def _library_dirs():
+    """Where installed code lives: the standard library and site-packages (every scheme)."""
+    dirs = set()
+    for scheme in sysconfig.get_scheme_names():
+        for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+            try:
+                dirs.add(os.path.realpath(sysconfig.get_path(key, scheme)))
+            except KeyError:
+                continue
+    for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix}:
+        dirs.add(os.path.realpath(os.path.join(prefix, "lib")))
+    return tuple(d + os.sep for d in dirs if d)
+
+
+_LIBRARY_DIRS = _library_dirs()
+_LIBRARY_PARTS = (os.sep + "site-packages" + os.sep, os.sep + "dist-packages" + os.sep)
+
+
+def is_library_function(obj):
+    """Is `obj` installed code (the standard library, site-packages), not the user's own?
+    Library code is never differentiated from its source: it has a rule or is refused."""
+    module = (getattr(obj, "__module__", "") or "").split(".")[0]
+    if module in ("numpy", "scipy", "s2sgrad", "math"):
+        return True
+    code = getattr(obj, "__code__", None)
+    filename = code.co_filename if code is not None else ""
+    if not filename or filename.startswith("<"):
+        return False
+    path = os.path.realpath(filename)
+    return any(part in path for part in _LIBRARY_PARTS) or path.startswith(_LIBRARY_DIRS)
+
+
 def _is_user_function(obj):
-    """A plain Python function with source that has no rule of its own: inline it."""
+    """A plain Python function from the user's own files with no rule of its own: inline it."""
     from ..rules import RULES, NONDIFF
 
     if not inspect.isfunction(obj) or id(obj) in RULES or id(obj) in NONDIFF:
         return False
-    module = getattr(obj, "__module__", "") or ""
-    return module.split(".")[0] not in ("numpy", "s2sgrad", "math")
+    return not is_library_function(obj)
 
 
 class Calls:

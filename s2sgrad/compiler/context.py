@@ -1,12 +1,42 @@
 """What the reverse and the forward pass share: how rules see IR values, how a
 zero is spelled, whether broadcasting must be undone, and error messages."""
 
+import sys
+
 import gast
 
 from . import ir
 from .codegen import name
 from ..errors import S2SGradError
 from ..rules.sym import Sym, rt
+
+MISSING_RULE_HINT = (
+    "give it a rule with s2sgrad.extend.defvjp (see docs/supported.md); if its derivative "
+    "is not needed, wrap the argument in sg.stop_gradient(...)"
+)
+
+
+def library_name(obj):
+    """`scipy.linalg.cho_factor` for a function of an installed library other than NumPy,
+    found under its public module; None for NumPy, math, and the user's own code."""
+    from .calls import is_library_function
+    from ..rules.table import NAMES, _key
+
+    if _key(obj) in NAMES:
+        return NAMES[_key(obj)]
+    module = getattr(obj, "__module__", None) or ""
+    name = getattr(obj, "__name__", None)
+    if not name or module.split(".")[0] in ("numpy", "math", "builtins", "s2sgrad") or not is_library_function(obj):
+        return None
+    parts = module.split(".")
+    for end in range(1, len(parts) + 1):  # the shortest public module that has it
+        public = ".".join(parts[:end])
+        if any(p.startswith("_") for p in parts[:end]):
+            break
+        owner = sys.modules.get(public)
+        if owner is not None and getattr(owner, name, None) is obj:
+            return f"{public}.{name}"
+    return f"{module}.{getattr(obj, '__qualname__', name)}"
 
 
 class RuleContext:
@@ -53,6 +83,9 @@ class RuleContext:
 
     def describe(self, eqn):
         if eqn.kind == "call":
+            library = library_name(eqn.prim)
+            if library is not None:
+                return library
             spelled = eqn.payload.path
             own = getattr(eqn.prim, "__name__", None)
             return spelled if own and spelled.endswith(own) else f"{spelled} ({eqn.prim!r})"

@@ -12,6 +12,8 @@ import numpy as np
 
 from . import aliasing, analysis, checkpointing, ir, ssa
 from .. import runtime
+from ..rules import load_optional
+from ..rules.sym import OBJECTS
 from .codegen import Emitter, assign, comment, free_names, is_line_comment, name, to_source, walk
 from .compile import compile_function
 from .frontend import parse_function
@@ -35,6 +37,7 @@ class Derived:
 
 
 def build_graph(func, arg_kinds=(), checkpoints=None):
+    load_optional()  # SciPy's rules, if the program has imported SciPy
     parsed = parse_function(func)
     names = [a.id for a in parsed.node.args.args]
     dicts = [n for n, k in zip(names, arg_kinds) if k == "dict"] if arg_kinds or not names else None
@@ -95,6 +98,8 @@ class _Spelling:
         if placeholder.startswith(".rt."):
             helper = placeholder[4:]
             return self._bind(helper, getattr(runtime, helper))
+        if placeholder.startswith(".obj:"):  # SciPy, or any callable a rule calls (rules/sym.py)
+            return self._bind(*OBJECTS[int(placeholder[5:])])
         raise AssertionError(placeholder)
 
     def bind(self, stem, obj):
@@ -398,7 +403,7 @@ def _temporaries(graph, names, user, wrt_vars):
 def _home(module):
     """Where generated code imports a helper from: the runtime package re-exports
     its core and NumPy-adjoint modules; the schedule is imported from its own."""
-    if module in ("s2sgrad.runtime.core", "s2sgrad.runtime.numpy_adjoints"):
+    if module in ("s2sgrad.runtime.core", "s2sgrad.runtime.numpy_adjoints", "s2sgrad.runtime.scipy_adjoints"):
         return "s2sgrad.runtime"
     return module
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import checkpointing, ir
 from .codegen import assign, assign_many, call, comment, free_names, name
-from .context import RuleContext
+from .context import MISSING_RULE_HINT, RuleContext
 from .shapes import Shapes
 from ..errors import S2SGradError
 from ..rules import lookup, nograd
@@ -41,17 +41,18 @@ def shape_only(names, stmts, bindings):
     helpers = {
         spelled: h for h, pos in _SHAPE_ARGS.items() for spelled, obj in bindings.items() if obj is getattr(runtime, h)
     }
-    marked = set()
+    # rules may put one Sym's node in several places: count occurrences, not nodes
+    marked = {}
     for node in (n for st in stmts for n in gast.walk(st)):
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id in helpers:
             pos = _SHAPE_ARGS[helpers[node.func.id]]
             if pos < len(node.args) and isinstance(node.args[pos], gast.Name):
-                marked.add(id(node.args[pos]))
+                marked[id(node.args[pos])] = marked.get(id(node.args[pos]), 0) + 1
     loads = {}
     for node in (n for st in stmts for n in gast.walk(st)):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and node.id in names:
-            loads.setdefault(node.id, []).append(id(node) in marked)
-    return {n for n, flags in loads.items() if all(flags)}
+            loads.setdefault(node.id, {}).setdefault(id(node), [0])[0] += 1
+    return {n for n, seen in loads.items() if all(marked.get(i, 0) == count[0] for i, count in seen.items())}
 
 
 class Reverse(RuleContext):
@@ -333,7 +334,7 @@ class Reverse(RuleContext):
             raise self.error(
                 eqn,
                 f"no derivative rule for {self.describe(eqn)}",
-                hint="if its derivative is not needed, wrap the argument in sg.stop_gradient(...)",
+                hint=MISSING_RULE_HINT,
             )
         args = [self.value(a) for a in eqn.args]
         kwargs = {k: self.value(v) for k, v in eqn.kwargs.items()}

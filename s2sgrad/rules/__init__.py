@@ -16,6 +16,10 @@ A primitive is in one of three states:
   derivative (floor, sign, argmax, shape, comparisons, random draws).
 - it is missing: differentiating through it is an S2SGradError naming the
   function and the user's line. Never zeros.
+
+SciPy's rules (scipy_special.py, scipy_stats.py, scipy_linalg.py) are optional:
+`load_optional` registers them once the user's program has imported SciPy
+(compilation and `s2sgrad.extend` call it), so `import s2sgrad` never imports SciPy.
 """
 
 from .sym import Sym
@@ -40,6 +44,7 @@ from .table import (
 )
 
 from . import numpy_rules, python_rules, linalg_rules  # noqa: E402,F401  (fill the table)
+from .optional import load_optional  # noqa: E402
 
 __all__ = [
     "Sym",
@@ -58,6 +63,7 @@ __all__ = [
     "defnondiff",
     "nograd",
     "lookup",
+    "load_optional",
     "_key",
     "_signature",
 ]

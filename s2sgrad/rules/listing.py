@@ -16,6 +16,7 @@ import re
 import numpy as np
 
 from . import closure
+from .optional import load_optional
 from .table import FAMILIES, FAMILY_NOTES, JVPS, LINEAR, MODULE_FAMILIES, NAMES, NONDIFF, RULES, _key
 
 ELEMENTWISE = "Element-wise"
@@ -69,6 +70,7 @@ def _runtime_helper(prim):
 
 
 def _user_facing():
+    load_optional(everything=True)  # SciPy's rules, where it is installed
     return [(key, prim, rule) for key, (prim, rule) in RULES.items() if not _runtime_helper(prim)]
 
 
@@ -129,7 +131,7 @@ def non_differentiable():
         for name, obj in names:
             if not name.startswith("_") and _key(obj) in NONDIFF and not isinstance(obj, (int, float, str)):
                 found.add(f"{label}.{name}" if label != "builtins" else name)
-    found |= {_spell(k) for k in NONDIFF if isinstance(k, tuple)}
+    found |= {_spell(k) for k in NONDIFF if isinstance(k, tuple) and k[0] != "bound"}  # (bound methods: above)
     found |= {name for key, name in NAMES.items() if key in NONDIFF}
     return sorted(f for f in found if not f.startswith("np.random."))
 

@@ -885,3 +885,9 @@ def _svdvals_curvature_t(G, ans, g, x, t):
 
 
 _defvjp_as(_svdvals_curvature_t, rt_impl.svdvals_curvature, _third_svd, _third_svd, _svdvals_curvature_t)
+
+# -- the SciPy rules' bookkeeping (runtime/scipy_adjoints.py) ---------------------------------
+defnondiff(rt_impl.diagonal_offsets, rt_impl.block_diag_index, rt_impl.pivot_permutation)
+defvjp(rt_impl.square_matrix, lambda g, ans, x: g)
+defvjp(rt_impl.pair_adjoint, lambda g, ans, x: g[0])
+deflinear(rt_impl.square_matrix, rt_impl.pair_adjoint)

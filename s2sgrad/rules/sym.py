@@ -5,8 +5,11 @@ the NumPy code they would run as gast expressions instead of running it.
 protocols and comes back as the expression `np.cos(x)`; arithmetic, indexing,
 attributes and method calls build the matching expression nodes. Python numbers
 stay numbers, so `y * x ** (y - 1)` with a literal `y = 2` becomes `2 * x`.
-Names: `.np` is NumPy, `.rt.NAME` a runtime helper; codegen spells them.
+Names: `.np` is NumPy, `.math` math, `.scipy` SciPy, `.rt.NAME` a runtime helper,
+`.obj:N` any other callable a rule calls (`external`); codegen spells them.
 """
+
+import sys
 
 import gast
 import numpy as np
@@ -85,10 +88,42 @@ def numpy_path(func):
                 obj = getattr(module, name)
                 if callable(obj):
                     _numpy_paths.setdefault(id(obj), f"{NP}.{prefix}{name}")
-    path = _numpy_paths.get(id(func))
-    if path is None:
-        raise TypeError(f"rule uses {func!r}, which is not a NumPy function")
-    return path
+    return _numpy_paths.get(id(func))
+
+
+# modules whose public functions generated code spells by their dotted path
+_PUBLIC_MODULES = ("scipy.special", "scipy.linalg", "scipy.stats", "math")
+OBJECTS = []  # `.obj:N` -> (the name to bind it to, the object)
+
+
+def external(obj, stem):
+    """A placeholder root for `obj` (a module or a callable) that codegen binds to `stem`."""
+    for i, (_, known) in enumerate(OBJECTS):
+        if known is obj:
+            return f".obj:{i}"
+    OBJECTS.append((stem, obj))
+    return f".obj:{len(OBJECTS) - 1}"
+
+
+def callable_node(func):
+    """How generated code spells a callable that a rule applies to a Sym: NumPy's by their
+    NumPy path, SciPy's and math's by their public module path (`scipy.special.digamma`),
+    any other ufunc or C function by its own name, bound to the object itself."""
+    path = numpy_path(func)
+    if path is not None:
+        return _dotted(path)
+    name = getattr(func, "__name__", None)
+    for module_name in _PUBLIC_MODULES:
+        module = sys.modules.get(module_name)
+        if module is not None and name and getattr(module, name, None) is func:
+            root, _, rest = module_name.partition(".")
+            node = _name(external(sys.modules[root], root))
+            for part in rest.split(".") if rest else []:
+                node = gast.Attribute(node, part, gast.Load())
+            return gast.Attribute(node, name, gast.Load())
+    if not callable(func) or not name:
+        raise TypeError(f"rule uses {func!r}, which generated code cannot name")
+    return _name(external(func, name))
 
 
 class Sym:
@@ -204,10 +239,10 @@ class Sym:
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if method != "__call__":
             return NotImplemented
-        return call(_dotted(numpy_path(ufunc)), inputs, kwargs)
+        return call(callable_node(ufunc), inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
-        return call(_dotted(numpy_path(func)), args, kwargs)
+        return call(callable_node(func), args, kwargs)
 
 
 def call(func_node, args, kwargs):

@@ -3,6 +3,7 @@
 so that the package can import them without a cycle."""
 
 import inspect
+import types
 from dataclasses import dataclass
 
 
@@ -30,7 +31,13 @@ NAMES = {}  # key -> its spelling, where the listing cannot find the primitive b
 
 
 def _key(prim):
-    return prim if isinstance(prim, (str, tuple)) else id(prim)
+    if isinstance(prim, (str, tuple)):
+        return prim
+    if isinstance(prim, types.MethodType):
+        # `scipy.stats.norm.logpdf` is a new bound method at each access: key it by
+        # the object it is bound to and the function
+        return ("bound", id(prim.__self__), id(prim.__func__))
+    return id(prim)
 
 
 def _signature(fn):
@@ -48,24 +55,25 @@ def defvjp(prims, *vjps, elementwise=False, keeps_scalars=False):
             SCALAR_FUNCS.add(_key(prim))
 
 
-def defelementwise(prims, *derivatives):
-    """Element-wise primitive: give each argument's local derivative `(ans, *args) -> d`."""
+def defelementwise(prims, *derivatives, keeps_scalars=True):
+    """Element-wise primitive: give each argument's local derivative `(ans, *args) -> d`.
+    (`keeps_scalars=False`: a number in gives a 0-d array out, as scipy.special.polygamma.)"""
 
     def vjp_of(d):
         if d is None:
             return None
-        params = list(inspect.signature(d).parameters)
+        params = list(inspect.signature(d).parameters.values())  # with their defaults
 
         def vjp(g, ans, *args, **kwargs):
             return g * d(ans, *args, **kwargs)
 
         vjp.__module__ = getattr(d, "func", d).__module__  # its family: the module that states it
         vjp.__signature__ = inspect.Signature(
-            [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in ["g"] + params]
+            [inspect.Parameter("g", inspect.Parameter.POSITIONAL_OR_KEYWORD)] + params
         )
         return vjp
 
-    defvjp(prims, *map(vjp_of, derivatives), elementwise=True, keeps_scalars=True)
+    defvjp(prims, *map(vjp_of, derivatives), elementwise=True, keeps_scalars=keeps_scalars)
 
 
 def deflinear(*prims, args=None):

@@ -1,0 +1,113 @@
+"""scipy.stats: logpdf, pdf, cdf, logcdf, sf, logsf of each distribution w.r.t. the values,
+the shape parameters (logpdf, pdf) and loc / scale, against central differences in
+reverse and forward mode, and second order (the harness: tests/scipy_rows.py)."""
+import numpy as np
+import pytest
+import scipy.stats as st
+
+import s2sgrad as sg
+from tests.scipy_rows import (check_forward, check_reverse, check_second, covered, draw, listed, params_of)
+
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
+LOC, SCALE = 0.1, 1.3
+Z_ANY, Z_POS, Z_UNIT = draw((2, 3), -2.0, 2.0), draw((2, 3), 0.3, 3.0), draw((2, 3), 0.1, 0.9)
+DISTRIBUTIONS = {  # name: (standard values z, shape parameters)
+    "norm": (Z_ANY, []),
+    "t": (Z_ANY, [draw((3,), 2.0, 6.0)]),
+    "gamma": (Z_POS, [1.7]),
+    "beta": (Z_UNIT, [draw((3,), 1.5, 3.0), 2.5]),
+    "expon": (Z_POS, []),
+    "laplace": (draw((2, 3), 0.2, 2.0) * np.array([1.0, -1.0, 1.0]), []),
+    "logistic": (Z_ANY, []),
+    "cauchy": (Z_ANY, []),
+}
+SHAPE_NAMES = {"t": ["df"], "gamma": ["a"], "beta": ["a", "b"]}
+METHODS = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"]
+
+
+def rows():
+    out = []
+    for name, (z, shapes) in DISTRIBUTIONS.items():
+        x = LOC + SCALE * z
+        names = SHAPE_NAMES.get(name, [])
+        for method in METHODS:
+            varying = names if method in ("logpdf", "pdf") else []
+            fixed = [repr(float(np.ravel(s)[0])) if isinstance(s, np.ndarray) else repr(s)
+                     for n, s in zip(names, shapes) if n not in varying]
+            params = ["x", *varying, "loc", "scale"]
+            args = [x, *[s for n, s in zip(names, shapes) if n in varying], LOC, SCALE]
+            call = ", ".join(["x", *varying, *fixed])
+            expr = f"scipy.stats.{name}.{method}({call}, loc, scale)"
+            out.append((f"{name}.{method}", params, expr, args, method in ("logpdf", "cdf", "logsf")))
+            if method in ("logpdf", "logcdf"):
+                kw = f"scipy.stats.{name}.{method}({call}, loc=loc, scale=scale)"
+                out.append((f"{name}.{method}-keywords", params, kw, args, False))
+    return out
+
+
+MVN_X, MVN_MEAN = draw((4, 3), -1.0, 1.0), draw((3,), -0.5, 0.5)
+MVN_C = draw((3, 3), -0.5, 0.5, salt=1)
+ROWS = rows() + [
+    ("norm-default", ["x"], "scipy.stats.norm.logpdf(x)", [Z_ANY], True),
+    ("norm-float", ["x", "m"], "scipy.stats.norm.cdf(x, m)", [0.3, -0.2], False),
+    ("norm-broadcast", ["x", "m", "s"], "scipy.stats.norm.logpdf(x, m, s)",
+     [Z_ANY, draw((3,), -0.5, 0.5), draw((2, 1), 0.5, 2.0)], True),
+    ("poisson", ["mu"], "scipy.stats.poisson.logpmf(np.array([[0, 3, 1], [2, 5, 1]]), mu)", [draw((3,), 0.5, 4.0)],
+     True),
+    ("bernoulli", ["p"], "scipy.stats.bernoulli.logpmf(np.array([[0, 1, 1], [1, 0, 1]]), p)",
+     [draw((2, 3), 0.1, 0.9)], True),
+    ("dirichlet", ["x", "alpha"], "scipy.stats.dirichlet.logpdf(x / np.sum(x), alpha)",
+     [draw((3,), 0.2, 1.0), draw((3,), 0.8, 3.0)], True),
+    ("dirichlet-batch", ["x", "alpha"], "scipy.stats.dirichlet.logpdf(x / np.sum(x, axis=0), alpha)",
+     [draw((3, 4), 0.2, 1.0), draw((3,), 0.8, 3.0)], True),
+    # cov is built symmetric positive definite from a free matrix c
+    ("multivariate_normal", ["x", "mean", "c"],
+     "scipy.stats.multivariate_normal.logpdf(x, mean, c @ c.T + np.eye(3))", [MVN_X, MVN_MEAN, MVN_C], True),
+    ("multivariate_normal-one", ["x", "mean", "c"],
+     "scipy.stats.multivariate_normal.pdf(x, mean, c @ c.T + 0.5 * np.eye(3))", [MVN_X[0], MVN_MEAN, MVN_C], True),
+    ("multivariate_normal-nearly-singular", ["x", "c"],
+     "scipy.stats.multivariate_normal.logpdf(x, None, c @ c.T + 1e-3 * np.eye(3))",
+     [MVN_X * 0.05, np.array([[1.0, 0.0, 0.0], [0.99, 0.1, 0.0], [0.5, 0.5, 0.3]])], False),
+]
+
+
+@pytest.mark.parametrize("params, expr, args", params_of(ROWS, "all"))
+def test_reverse(tmp_path, params, expr, args):
+    check_reverse(tmp_path, params, expr, args, rtol=1e-5)
+
+
+@pytest.mark.parametrize("params, expr, args", params_of([r for r in ROWS if "=" not in r[2]], "all"))
+def test_forward(tmp_path, params, expr, args):
+    check_forward(tmp_path, params, expr, args)
+
+
+@pytest.mark.parametrize("params, expr, args", params_of(ROWS, "second"))
+def test_second_order(tmp_path, params, expr, args):
+    check_second(tmp_path, params, expr, args, rtol=1e-4)
+
+
+def test_every_stats_rule_has_rows():
+    assert listed("scipy.stats.") - covered(ROWS) == set()
+
+
+def normal_loss(x, mu, log_sigma):
+    """A user's model: the negative log-likelihood, loc and scale by keyword."""
+    return -np.sum(st.norm.logpdf(x, loc=mu, scale=np.exp(log_sigma)))
+
+
+def test_module_alias_and_keywords():
+    x = np.array([0.3, -1.2, 2.0])
+    got = sg.grad(normal_loss, wrt=(1, 2))(x, 0.4, -0.1)
+    s = np.exp(-0.1)
+    r = (x - 0.4) / s
+    np.testing.assert_allclose(got, (-np.sum(r) / s, np.sum(1 - r**2)), rtol=1e-12)
+
+
+def frozen(x, mu):
+    return np.sum(st.norm(mu, 1.0).logpdf(x))
+
+
+def test_frozen_distribution_is_refused():
+    with pytest.raises(sg.S2SGradError, match="no derivative rule"):
+        sg.grad(frozen, wrt=1)(np.ones(2), 0.5)
