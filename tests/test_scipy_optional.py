@@ -12,7 +12,8 @@ import s2sgrad as sg
 import s2sgrad.extend as ext
 from s2sgrad.compiler.calls import is_library_function
 
-scipy = pytest.importorskip("scipy")
+pytest.importorskip("scipy")
+import scipy  # noqa: E402
 import scipy.linalg  # noqa: E402
 import scipy.special  # noqa: E402
 
