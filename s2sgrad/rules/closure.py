@@ -9,7 +9,7 @@ import dis
 import functools
 import types
 
-from .sym import Namespace, _Helpers
+from .sym import OBJECTS, Namespace, _Helpers
 
 _ROOTS = {".np": "numpy", ".math": "math", ".rt": "s2sgrad.runtime"}
 _LIBRARIES = ("numpy", "scipy", "math", "s2sgrad.runtime")
@@ -26,8 +26,19 @@ def _attribute(owner, name):
     if isinstance(owner, _Helpers):
         owner = _module("s2sgrad.runtime")
     elif isinstance(owner, Namespace):
-        owner = _module(_ROOTS.get(owner.root, "numpy"))
+        owner = _namespace_module(owner.root)
     return getattr(owner, name, None)
+
+
+def _namespace_module(root):
+    """The module a rule's namespace calls into: `.np`, `.math`, or `.obj:N.path` (SciPy's)."""
+    if root.startswith(".obj:"):
+        head, _, path = root[1:].partition(".")
+        owner = OBJECTS[int(head[4:])][1]
+        for part in path.split(".") if path else []:
+            owner = getattr(owner, part)
+        return owner
+    return _module(_ROOTS.get(root, "numpy"))
 
 
 def _loaded_objects(fn, bound=()):

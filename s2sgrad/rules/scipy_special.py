@@ -12,7 +12,7 @@ import numpy as np
 import scipy
 import scipy.special as special
 
-from .table import family, defelementwise, defjvp, defvjp
+from .table import family, spelled, defelementwise, defjvp, defvjp
 from .sym import Namespace, Sym, external, rt
 
 from .numpy_rules import unsupported
@@ -106,6 +106,7 @@ for _name, _d in ORDER.items():
     defelementwise(getattr(special, _name), None, _d)
 for _name, (_dx, _dy) in BINARY.items():
     defelementwise(getattr(special, _name), _dx, _dy)
+spelled(special.jv, "scipy.special.jv")  # (jn is the same function)
 
 # polygamma(n, x) returns a 0-d array for a number
 defelementwise(special.polygamma, None, lambda ans, n, x: sp.polygamma(n + 1, x), keeps_scalars=False)
