@@ -48,6 +48,8 @@ ROWS = [
     ("qr", ["a"], f"{L}qr(a)[0] + {L}qr(a)[1]", [A], True),
     ("qr-economic", ["a"], f"{L}qr(a, mode='economic')[0] @ {L}qr(a, mode='economic')[1] ** 2",
      [draw((4, 3), salt=6)], True),
+    ("svd-values", ["a"], f"{L}svd(a, compute_uv=False)", [draw((4, 3), salt=9)], True),
+    ("svdvals", ["a"], f"{L}svdvals(a)", [A], True),
     ("expm", ["a"], f"{L}expm(a)", [SMALL], True),
     ("logm", ["c"], f"{L}logm({SPD})", [C], False),
     ("sqrtm", ["c"], f"{L}sqrtm({SPD})", [C], True),
@@ -97,6 +99,15 @@ def test_factor_reused():
     eps = 1e-6
     want = (gaussian_process_nll(0.3 + eps, x, y) - gaussian_process_nll(0.3 - eps, x, y)) / (2 * eps)
     np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def svd_vectors(a):
+    return np.sum(sl.svd(a)[0])
+
+
+def test_singular_vectors_are_refused():
+    with pytest.raises(sg.S2SGradError, match="compute_uv=True"):
+        sg.grad(svd_vectors)(A)
 
 
 def qr_full_wide(a):

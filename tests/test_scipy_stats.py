@@ -21,8 +21,13 @@ DISTRIBUTIONS = {  # name: (standard values z, shape parameters)
     "laplace": (draw((2, 3), 0.2, 2.0) * np.array([1.0, -1.0, 1.0]), []),
     "logistic": (Z_ANY, []),
     "cauchy": (Z_ANY, []),
+    "uniform": (Z_UNIT, []),
+    "gumbel_r": (Z_ANY, []),
+    "gumbel_l": (Z_ANY, []),
+    "chi2": (Z_POS, [draw((3,), 1.5, 5.0)]),
+    "pareto": (1.0 + Z_POS, [2.5]),
 }
-SHAPE_NAMES = {"t": ["df"], "gamma": ["a"], "beta": ["a", "b"]}
+SHAPE_NAMES = {"t": ["df"], "gamma": ["a"], "beta": ["a", "b"], "chi2": ["df"], "pareto": ["b"]}
 METHODS = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"]
 
 
@@ -39,8 +44,8 @@ def rows():
             args = [x, *[s for n, s in zip(names, shapes) if n in varying], LOC, SCALE]
             call = ", ".join(["x", *varying, *fixed])
             expr = f"scipy.stats.{name}.{method}({call}, loc, scale)"
-            out.append((f"{name}.{method}", params, expr, args, method in ("logpdf", "cdf", "logsf")))
-            if method in ("logpdf", "logcdf"):
+            out.append((f"{name}.{method}", params, expr, args, method in ("logpdf", "logsf")))
+            if method == "logpdf":
                 kw = f"scipy.stats.{name}.{method}({call}, loc=loc, scale=scale)"
                 out.append((f"{name}.{method}-keywords", params, kw, args, False))
     return out
@@ -61,6 +66,11 @@ ROWS = rows() + [
      [draw((3,), 0.2, 1.0), draw((3,), 0.8, 3.0)], True),
     ("dirichlet-batch", ["x", "alpha"], "scipy.stats.dirichlet.logpdf(x / np.sum(x, axis=0), alpha)",
      [draw((3, 4), 0.2, 1.0), draw((3,), 0.8, 3.0)], True),
+    # frozen distributions made inside the function
+    ("norm-frozen", ["x", "m", "s"], "scipy.stats.norm(m, s).logpdf(x)", [Z_ANY, 0.2, 1.4], True),
+    ("t-frozen-keywords", ["x", "m"], "scipy.stats.t(4.0, loc=m).logcdf(x)", [Z_ANY, 0.3], False),
+    ("dirichlet-frozen", ["x", "alpha"], "scipy.stats.dirichlet(alpha).logpdf(x / np.sum(x))",
+     [draw((3,), 0.2, 1.0), draw((3,), 0.8, 3.0)], True),
     # cov is built symmetric positive definite from a free matrix c
     ("multivariate_normal", ["x", "mean", "c"],
      "scipy.stats.multivariate_normal.logpdf(x, mean, c @ c.T + np.eye(3))", [MVN_X, MVN_MEAN, MVN_C], True),
@@ -104,10 +114,31 @@ def test_module_alias_and_keywords():
     np.testing.assert_allclose(got, (-np.sum(r) / s, np.sum(1 - r**2)), rtol=1e-12)
 
 
-def frozen(x, mu):
-    return np.sum(st.norm(mu, 1.0).logpdf(x))
+def frozen_in_loop(x, mu, s):
+    """A frozen distribution made once, its methods called in a loop and inline."""
+    d = st.norm(mu, scale=s)
+    total = 0.0
+    for i in range(2):
+        total = total + np.sum(d.logpdf(x[i]) + st.t(3.0, mu).cdf(x[i]))
+    return total + st.multivariate_normal(np.zeros(3), np.eye(3) * s).logpdf(x[0])
 
 
-def test_frozen_distribution_is_refused():
-    with pytest.raises(sg.S2SGradError, match="no derivative rule"):
-        sg.grad(frozen, wrt=1)(np.ones(2), 0.5)
+def test_frozen_distributions():
+    x = np.array([[0.3, 1.2, 2.0], [0.1, -0.5, 0.7]])
+    check_reverse_of(frozen_in_loop, [x, 0.2, 1.3])
+
+
+def check_reverse_of(f, args):
+    from tests.numeric import assert_close, numeric_grad
+    grads = sg.grad(f, wrt=tuple(range(len(args))))(*args)
+    for i, g in enumerate(grads):
+        assert_close(g, numeric_grad(f, list(args), i), rtol=1e-6)
+
+
+def frozen_quantile(p, mu):
+    return np.sum(st.norm(mu, 1.0).ppf(p))
+
+
+def test_frozen_method_without_rule_is_refused():
+    with pytest.raises(sg.S2SGradError, match=r"no derivative rule for the method \.ppf\(\)"):
+        sg.grad(frozen_quantile, wrt=1)(np.array([0.2, 0.6]), 0.5)

@@ -59,6 +59,13 @@ def is_library_function(obj):
     return any(part in path for part in _LIBRARY_PARTS) or path.startswith(_LIBRARY_DIRS)
 
 
+def _is_distribution(obj):
+    """A scipy.stats distribution (`norm`, `multivariate_normal`): calling it freezes it."""
+    return (type(obj).__module__ or "").startswith("scipy.stats") and hasattr(
+        obj, "logpdf" if hasattr(obj, "pdf") else "logpmf"
+    )
+
+
 def _is_user_function(obj):
     """A plain Python function from the user's own files with no rule of its own: inline it."""
     from ..rules import RULES, NONDIFF
@@ -136,6 +143,8 @@ class Calls:
             path = self.static_path(func, env)
             if path is None:
                 receiver = self.expr(func.value, env)
+                if receiver in self.frozen:
+                    return self.frozen_method(node, receiver, func.attr, args, kwargs, hint)
                 return self.eqn(
                     node, ("method", func.attr), [receiver] + args, "method", kwargs, payload=func.attr, hint=hint
                 )
@@ -173,7 +182,23 @@ class Calls:
             return self.inline(node, generated, args, kwargs, env)
         if _is_user_function(callee.value):
             return self.inline(node, callee.value, args, kwargs, env)
-        return self.eqn(node, callee.value, args, "call", kwargs, payload=callee, hint=hint)
+        out = self.eqn(node, callee.value, args, "call", kwargs, payload=callee, hint=hint)
+        if _is_distribution(callee.value):
+            self.frozen[out] = (callee, args, kwargs)
+        return out
+
+    def frozen_method(self, node, receiver, method, args, kwargs, hint):
+        """`norm(mu, s).logpdf(x)` (the frozen distribution made in this function) is
+        `norm.logpdf(x, mu, s)`, the module-function form the rules know."""
+        from ..rules import RULES, _key
+
+        dist, frozen_args, frozen_kwargs = self.frozen[receiver]
+        bound = getattr(dist.value, method, None)
+        if bound is None or _key(bound) not in RULES:
+            return self.eqn(node, ("method", method), [receiver] + args, "method", kwargs, payload=method, hint=hint)
+        callee = ir.Global(f"{dist.path}.{method}", bound, dist.root, dist.foreign)
+        merged = dict(frozen_kwargs, **kwargs)
+        return self.eqn(node, bound, args + frozen_args, "call", merged, payload=callee, hint=hint)
 
     def derivative_of(self, call, env):
         """`sg.grad(g, wrt=...)` with static arguments, evaluated now; None otherwise."""
@@ -248,6 +273,7 @@ class Calls:
         helper.block = self.block
         helper.passed = {n: v for n, v in passed.items() if isinstance(v, ir.Var)}
         helper.immutable = self.immutable
+        helper.frozen = self.frozen
         ret = parsed.node.body[-1]
         try:
             env = helper.statements(parsed.node.body[:-1], env)

@@ -88,6 +88,7 @@ class _Builder(Calls, InPlaceEffects):
         self.inlining = inlining  # helpers being inlined, outermost first
         self.passed = {}  # a helper's parameters bound to its caller's values
         self.immutable = set()  # parameters passed as Python / NumPy scalars
+        self.frozen = {}  # Var -> (distribution Global, args, kwargs): `norm(mu, s)` (calls.py)
         self.view_made = main.view_made if main is not None and hasattr(main, "view_made") else set()
 
     # -- helpers ------------------------------------------------------------

@@ -23,8 +23,8 @@ family(
     notes=[
         "Derivatives are with respect to the real arguments where SciPy has the derivative as a function; the"
         " integer or order arguments have none (an error if they vary): polygamma and multigammaln in n / d, "
-        "jv, yv, iv, ive, kv in the order v, gammainc / gammaincc in a, zeta in x (the exponent; the Hurwitz "
-        "q is differentiable).",
+        "jv, yv, iv, ive, kv in the order v, expn in n, gammainc / gammaincc in a, betainc / betaincc in a "
+        "and b, hyp1f1 / hyp2f1 in their parameters, zeta in x (the exponent; the Hurwitz q is differentiable).",
         "xlogy(0, y) and xlog1py(0, y) have derivative log(y) / log1p(y) in x and 0 in y; entr and rel_entr "
         "outside their domains (where they are inf) are not covered.",
         "i0e, i1e, ive at x = 0 use sign(0) = 0 (the one-sided derivatives differ).",
@@ -70,6 +70,9 @@ UNARY = {
     "y0": lambda ans, x: -sp.y1(x),
     "y1": lambda ans, x: (sp.y0(x) - sp.yv(2, x)) / 2,
     "entr": lambda ans, x: -np.log(x) - 1,
+    "exp1": lambda ans, x: -np.exp(-x) / x,
+    "expi": lambda ans, x: np.exp(x) / x,
+    "spence": lambda ans, x: np.log(x) / (1 - x),
     "expm1": lambda ans, x: ans + 1,
     "log1p": lambda ans, x: 1 / (1 + x),
     # exprel(x) = (e^x - 1) / x; its slope (e^x - exprel(x)) / x tends to 1/2 + x/3 + x^2/8
@@ -88,6 +91,7 @@ ORDER = {
     # regularised incomplete gamma: d/dx P(a, x) = x^(a-1) e^-x / Gamma(a)
     "gammainc": lambda ans, a, x: np.exp((a - 1) * np.log(x) - x - sp.gammaln(a)),
     "gammaincc": lambda ans, a, x: -np.exp((a - 1) * np.log(x) - x - sp.gammaln(a)),
+    "expn": lambda ans, n, x: -sp.expn(n - 1, x),
 }
 
 # -- two real arguments: name -> (d/dx, d/dy) ---------------------------------------------------------
@@ -98,6 +102,7 @@ BINARY = {
     "xlog1py": (lambda ans, x, y: np.log1p(y), lambda ans, x, y: x / (1 + y)),
     "rel_entr": (lambda ans, x, y: np.log(x / y) + 1, lambda ans, x, y: -x / y),
     "kl_div": (lambda ans, x, y: np.log(x / y), lambda ans, x, y: 1 - x / y),
+    "poch": (lambda ans, z, m: ans * (sp.psi(z + m) - sp.psi(z)), lambda ans, z, m: ans * sp.psi(z + m)),
 }
 
 for _name, _d in UNARY.items():
@@ -107,6 +112,13 @@ for _name, _d in ORDER.items():
 for _name, (_dx, _dy) in BINARY.items():
     defelementwise(getattr(special, _name), _dx, _dy)
 spelled(special.jv, "scipy.special.jv")  # (jn is the same function)
+
+# in x only: betainc(a, b, x)' = x^(a-1) (1-x)^(b-1) / B(a, b); hypergeometric: shifted parameters
+_BETA_DENSITY = lambda ans, a, b, x: np.exp((a - 1) * np.log(x) + (b - 1) * np.log1p(-x) - sp.betaln(a, b))  # noqa: E731
+defelementwise(special.betainc, None, None, _BETA_DENSITY)
+defelementwise(special.betaincc, None, None, lambda ans, a, b, x: -_BETA_DENSITY(ans, a, b, x))
+defelementwise(special.hyp1f1, None, None, lambda ans, a, b, x: a / b * sp.hyp1f1(a + 1, b + 1, x))
+defelementwise(special.hyp2f1, None, None, None, lambda ans, a, b, c, x: a * b / c * sp.hyp2f1(a + 1, b + 1, c + 1, x))
 
 # polygamma(n, x) returns a 0-d array for a number
 defelementwise(special.polygamma, None, lambda ans, n, x: sp.polygamma(n + 1, x), keeps_scalars=False)

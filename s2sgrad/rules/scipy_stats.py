@@ -29,8 +29,9 @@ family(
     "SciPy stats",
     module=__name__,
     notes=[
-        "Module-function form: `scipy.stats.norm.logpdf(x, loc, scale)`, by position or keyword (forward "
-        "mode: by position); a frozen distribution (`norm(mu, s).logpdf(x)`) is refused.",
+        "Module-function form `scipy.stats.norm.logpdf(x, loc, scale)`, by position or keyword (forward mode: "
+        "by position); a distribution frozen in the function (`d = norm(mu, s)`, then `d.logpdf(x)`) is read "
+        "as that form.",
         "Derivatives inside the support: expon below loc, and gamma and beta at the ends, are not covered; "
         "laplace at x = loc has slope 0 (sign(0)).",
         "cdf, logcdf, sf, logsf have no derivative in the shape parameters (df of t, a of gamma, a and b of "
@@ -109,6 +110,11 @@ CONTINUOUS = {
     "laplace": ((), lambda z: -np.sign(z), {}),
     "logistic": ((), lambda z: -np.tanh(z / 2), {}),
     "cauchy": ((), lambda z: -2 * z / (1 + z**2), {}),
+    "uniform": ((), lambda z: 0.0 * z, {}),
+    "gumbel_r": ((), lambda z: np.expm1(-z), {}),
+    "gumbel_l": ((), lambda z: -np.expm1(z), {}),
+    "chi2": (("df",), lambda z, df: (df / 2 - 1) / z - 0.5, {"df": lambda z, df: (np.log(z / 2) - sp.psi(df / 2)) / 2}),
+    "pareto": (("b",), lambda z, b: -(b + 1) / z, {"b": lambda z, b: 1 / b - np.log(z)}),
 }
 
 
