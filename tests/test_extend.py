@@ -41,7 +41,9 @@ pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 def restore_rules():
     """Every test: snapshot the rule table, register this file's rules (see
     `_register_rules` at the end), and afterwards put the table back exactly as
-    it was and drop compiled derivatives, so no rule leaks into other tests."""
+    it was and drop compiled derivatives, so no rule leaks into other tests. (SciPy's
+    rules load before the snapshot: `ext.defvjp` loads them, and they must outlive it.)"""
+    _rules.load_optional(everything=True)
     tables = {name: getattr(_rules, name) for name in
               ("RULES", "NONDIFF", "JVPS", "LINEAR", "SCALAR_FUNCS", "REDUCTIONS", "ALWAYS_SCALAR")
               if hasattr(_rules, name)}
