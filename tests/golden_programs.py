@@ -44,9 +44,16 @@ def piecewise(x, y):
 
 
 # (program, wrt, example arguments): the arguments fix the argument kinds
+def energy(u, dt):
+    """The adjoint of u * u is one term, 2 * g * u, not g * u + g * u."""
+    e = dt * (u * u) + u
+    return np.sum(e)
+
+
 CASES = {
     "simulate": (simulate, (0, 1), (2.0, 0.3, 0.5, 100)),
     "logistic_loss": (logistic_loss, (0, 1), (np.ones(3), 0.1, np.ones((4, 3)), np.ones(4))),
     "newton_sqrt": (newton_sqrt, 0, (2.0,)),
     "piecewise": (piecewise, (0, 1), (0.3, 0.7)),
+    "energy": (energy, (0, 1), (np.array([0.5, -1.0, 2.0]), 0.1)),
 }

@@ -21,6 +21,7 @@ from .hoist import hoist
 from .lower import lower
 from .naming import Names
 from .prune import prune
+from .algebra import simplify_body
 from .cleanup import coalesce_copies, drop_orphan_comments, fold_temporaries, release_before
 from .forward import Forward
 from .aliasing import _Union
@@ -389,6 +390,7 @@ def _stored(stmts):
 def _tidy(body, temps, params=()):
     coalesce_copies(body, set(params), temps)
     fold_temporaries(body, temps)
+    simplify_body(body)
     release_before(body, temps, checkpointing.is_sweep)
     drop_orphan_comments(body, is_line_comment)
 

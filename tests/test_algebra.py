@@ -1,0 +1,41 @@
+"""The algebraic clean-up of generated expressions (s2sgrad/compiler/algebra.py):
+each rewrite gives the same value, bit for bit, and applies only where it may."""
+import gast
+import numpy as np
+import pytest
+
+from s2sgrad.compiler.algebra import simplify
+
+ROWS = [
+    # source, simplified
+    ("g * u + g * u", "2 * g * u"),
+    ("u + u", "2 * u"),
+    ("a[1:] * b + a[1:] * b", "2 * a[1:] * b"),
+    ("a + -b", "a - b"),
+    ("a - -b", "a + b"),
+    ("-(-a)", "a"),
+    ("x + (g * u + g * u)", "x + 2 * g * u"),
+    # not rewritten: calls may cost or have effects; different terms stay
+    ("f(u) + f(u)", "f(u) + f(u)"),
+    ("g * u + u * g", "g * u + u * g"),
+    ("a - b", "a - b"),
+]
+
+
+def _expr(text):
+    return gast.parse(text).body[0].value
+
+
+@pytest.mark.parametrize("source, expected", ROWS)
+def test_rewrite(source, expected):
+    assert gast.unparse(simplify(_expr(source))).strip() == expected
+
+
+@pytest.mark.parametrize("source, expected", [r for r in ROWS if "f(" not in r[0]])
+def test_rewrite_is_exact(source, expected):
+    rng = np.random.default_rng(0)
+    env = {n: rng.normal(size=5) for n in ("g", "u", "a", "b", "x")}
+    env["a"] = rng.normal(size=6)
+    env["b"] = float(rng.normal())
+    before, after = eval(source, {}, env), eval(expected, {}, env)
+    assert np.array_equal(before, after)
