@@ -84,9 +84,11 @@ def _positions(block, prefix=(), loops=(), out=None):
     return out
 
 
-def unions(graph):
+def unions(graph, augmented=False):
     """(versions, aliases): `versions.find(v)` names the array v is a version of
-    (joined by in-place writes); `aliases.find(v)` the memory v may share."""
+    (joined by in-place writes; with `augmented`, also by `x op= y`, which is one
+    array in Python though the generated code makes a new one); `aliases.find(v)`
+    the memory v may share."""
     stmts = list(ir.walk(graph.body))
     views = _view_functions()
     same, alias = _Union(), _Union()
@@ -95,6 +97,10 @@ def unions(graph):
             if s.kind in ("setitem", "append", "add_at"):
                 same.union(s.outs[0], s.args[0])
                 alias.union(s.outs[0], s.args[0])
+            elif s.overwrites is not None:
+                alias.union(s.outs[0], s.overwrites)  # Python's x op= y keeps x's array
+                if augmented:
+                    same.union(s.outs[0], s.overwrites)
             elif s.outs and isinstance(s.args[0] if s.args else None, ir.Var) and _is_view(s, views):
                 for o in s.outs:
                     alias.union(o, s.args[0])
@@ -126,17 +132,28 @@ def unions(graph):
     return same, alias
 
 
-def check(graph):
+def _target(write):
+    """The value whose array a write changes: `u[i] = v`, or Python's `x op= y`."""
+    return write.args[0] if write.kind == "setitem" else write.overwrites
+
+
+def check(graph, scalars=()):
     """Raise for writes another value would see; return {getitem: message} for
-    reads `x[i]` that are safe only if they are numbers, not views (checked at run time)."""
+    reads `x[i]` that are safe only if they are numbers, not views (checked at run time).
+    `scalars`: values that are certainly numbers (`x op= y` on one rebinds x only)."""
     stmts = list(ir.walk(graph.body))
     # (an append adds an element: it changes no memory that another value shares)
-    writes = [s for s in stmts if isinstance(s, ir.Eqn) and s.kind == "setitem"]
+    writes = [
+        s
+        for s in stmts
+        if isinstance(s, ir.Eqn)
+        and (s.kind == "setitem" or (s.overwrites is not None and s.overwrites not in scalars))
+    ]
     guards = {}
     if not writes:
         return guards
     made_by = {o: s for s in stmts if isinstance(s, ir.Eqn) for o in s.outs}
-    same, alias = unions(graph)
+    same, alias = unions(graph, augmented=True)
     where = _positions(graph.body)
     defined_at = {o: where[s] for s in stmts for o in s.outs}
     for s in stmts:
@@ -164,7 +181,7 @@ def check(graph):
         for o in list(s.outs) + list(getattr(s, "carried", []))
     }
     for w in writes:
-        target = w.args[0]
+        target = _target(w)
         fresh = _allocation(target, stmts, made_by, same, regions)
         for v in list(readers):
             if v is target or alias.find(v) is not alias.find(target) or same.find(v) is same.find(target):
@@ -186,12 +203,15 @@ def check(graph):
                             f"make a copy: ... = {_spell(target)}[...].copy()"
                         )
                         continue
+                    what = "assignment into" if w.kind == "setitem" else "augmented assignment to"
                     raise S2SGradError(
-                        f"this assignment into '{_spell(target)}' also changes {other}{line}, which shares "
+                        f"this {what} '{_spell(target)}' also changes {other}{line}, which shares "
                         f"its memory (a view, or the same array on another path) and is read afterwards",
                         w.loc,
                         "aliasing",
-                        "make a copy where the second value is made: ... = <that>.copy()",
+                        "make a copy where the second value is made: ... = <that>.copy()"
+                        if w.kind == "setitem"
+                        else f"write {_spell(target)} = {_spell(target)} ... (a new array), or copy the other value",
                     )
     return guards
 
@@ -204,7 +224,7 @@ def _allocation(target, stmts, made_by, same, regions):
     makers = set()
     for s in stmts:
         for o in s.outs if isinstance(s, ir.Eqn) else ():
-            if same.find(o) is root and s.kind not in ("setitem", "append", "add_at"):
+            if same.find(o) is root and s.kind not in ("setitem", "append", "add_at") and s.overwrites is None:
                 makers.add(s)
     versions = {
         v

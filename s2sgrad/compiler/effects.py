@@ -225,6 +225,19 @@ class InPlaceEffects:
                 f"write {target} = {target} + ... (a new value) or copy first",
             )
 
+    def mark_overwrite(self, current, value):
+        """`x op= y` changes x's array in place when x holds one: the equation that makes
+        the new x records the old value, whose other names and views aliasing.py checks."""
+        made = self.block[-1] if self.block else None
+        if (
+            isinstance(current, ir.Var)
+            and current not in self.immutable
+            and isinstance(made, ir.Eqn)
+            and made.outs == [value]
+            and made.kind in ("binop", "call")
+        ):
+            made.overwrites = current
+
     def check_loop_aliases(self, node, names, inits, carried, block, body_outs, env):
         """A loop that writes into an array in place must not leave another name
         of the same array behind (that name would change too)."""

@@ -79,6 +79,9 @@ class Eqn:
     kind: str  # call | method | attr | binop | unop | getitem | build | unpack | opaque | effect
     payload: Any = None  # callee source, operator node, index template, or opaque template
     boolean: bool = False  # an opaque expression whose value is a bool (no derivative)
+    # `x op= y`: the value whose array Python changes in place (the generated code
+    # rebinds x to a new array, so what else sees that array is checked: aliasing.py)
+    overwrites: Any = None
 
     @property
     def atoms(self):

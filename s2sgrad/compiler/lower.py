@@ -415,8 +415,21 @@ class _Lowerer:
         return kinds.pop() if len(kinds) == 1 else None
 
     def hoist(self, expr, pre, s, stem):
+        """A name for the sequence a loop reads by index. Python iterates the object the
+        iterable held when the loop started: a name the loop rebinds (`for r in v: v = ...`)
+        is read through a hidden name bound before the loop."""
         if isinstance(expr, gast.Name):
-            return expr.id
+            augmented = _augmented(s, expr.id)
+            if augmented is not None:
+                raise self.parsed.error(
+                    augmented,
+                    f"this loop iterates '{expr.id}', and an augmented assignment to '{expr.id}' "
+                    "in its body would change that sequence while it is iterated",
+                    "augmented assignment",
+                    f"write {expr.id} = {expr.id} ... (a new value), or iterate a copy",
+                )
+            if expr.id not in _rebound(s):
+                return expr.id
         name = self.fresh(stem)
         pre.append(_copy_loc(_assign(name, expr), s))
         return name
@@ -435,6 +448,27 @@ class _Lowerer:
         self.unmark_early_exit(s, body)
         s.body = body or [gast.Pass()]
         return body_pre + [s], flags, False, None
+
+
+def _rebound(loop):
+    """The names a `for` loop's target and body bind."""
+    if not isinstance(loop, gast.For):
+        return set()
+    names = set()
+    for node in [loop.target] + loop.body:
+        for sub in gast.walk(node):
+            if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Store):
+                names.add(sub.id)
+    return names
+
+
+def _augmented(loop, name):
+    """The first `name op= ...` in a `for` loop's body, or None."""
+    for node in loop.body if isinstance(loop, gast.For) else ():
+        for sub in gast.walk(node):
+            if isinstance(sub, gast.AugAssign) and isinstance(sub.target, gast.Name) and sub.target.id == name:
+                return sub
+    return None
 
 
 def _assigned_values(node):

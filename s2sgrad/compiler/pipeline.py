@@ -45,10 +45,19 @@ def build_graph(func, arg_kinds=(), checkpoints=None):
     lower(parsed, dicts=dicts, checkpoints=checkpoints)
     scalars = {n for n, k in zip(names, arg_kinds) if k == "scalar"}
     graph = prune(hoist(ssa.build(parsed, scalars)))
-    guards = aliasing.check(graph)
+    guards = aliasing.check(graph, analysis.kinds(graph, arg_kinds))
     if guards:
         _insert_guards(graph.body, guards)
-    return graph
+    return _drop_augmented_effects(graph)
+
+
+def _drop_augmented_effects(graph):
+    """Once aliasing is checked, `x op= y` is the new value the generated code makes
+    (prune kept it for the check even when nothing read it): dead ones can go."""
+    augmented = [s for s in ir.walk(graph.body) if isinstance(s, ir.Eqn) and s.overwrites is not None]
+    for s in augmented:
+        s.overwrites = None
+    return prune(graph) if augmented else graph
 
 
 def _insert_guards(block, guards):

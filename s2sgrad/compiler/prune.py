@@ -9,6 +9,8 @@ def _pure(stmt):
     if isinstance(stmt, ir.Eqn):
         if stmt.kind in ("effect", "setitem", "append", "add_at"):
             return False
+        if stmt.overwrites is not None:
+            return False  # `x op= y` may change an array other names see (aliasing.py checks)
         if stmt.kind in ("call", "method"):
             module = getattr(stmt.prim, "__module__", None) or ""
             return (

@@ -253,6 +253,10 @@ class Reverse(RuleContext):
                 forward_of[stmt], code = self.branch(stmt, in_loop)
             else:
                 forward_of[stmt], code = self.loop(stmt)
+            for o in stmt.outs:
+                # (its adjoint is complete and used: a name that still held it must not
+                # be moved into later, where it could overwrite a live adjoint)
+                self.state.pop(o, None)
             if code:
                 line = stmt.loc.lineno if stmt.loc else None
                 if line != last_line and stmt.loc and stmt.loc.line:

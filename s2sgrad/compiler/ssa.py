@@ -155,6 +155,8 @@ class _Builder(Calls, InPlaceEffects):
                         )
                     )
             value = self.expr(s.value, env, hint)
+            if getattr(s, "augmented", False) and isinstance(s.targets[0], gast.Name):
+                self.mark_overwrite(env.get(s.targets[0].id), value)
             for target in s.targets:
                 self.bind(target, value, env, s)
             return env
@@ -250,20 +252,28 @@ class _Builder(Calls, InPlaceEffects):
         # there only if it is read, so it can only flow into this phi).
         both = list(env1) + [n for n in env2 if n not in env1]
         names = [n for n in both if env1.get(n, ir.UNDEFINED) is not env2.get(n, ir.UNDEFINED)]
-        outs = [ir.Var(ir.hint_name(n)) for n in names]
+        # Names that hold one value on each path hold one object after the branch: they
+        # share a phi, so a later write through one of them moves them all on.
+        phis = {}  # (id, id) -> (then value, else value, names): values by identity
+        for n in names:
+            pair = (env1.get(n, ir.UNDEFINED), env2.get(n, ir.UNDEFINED))
+            phis.setdefault((id(pair[0]), id(pair[1])), pair + ([],))[2].append(n)
+        phis = list(phis.values())
+        outs = [ir.Var(ir.hint_name(group[0])) for _, _, group in phis]
         self.emit(
             ir.If(
                 cond,
                 then,
                 orelse,
                 outs,
-                [env1.get(n, ir.UNDEFINED) for n in names],
-                [env2.get(n, ir.UNDEFINED) for n in names],
+                [a for a, _, _ in phis],
+                [b for _, b, _ in phis],
                 self.parsed.loc(node),
             )
         )
         merged = {n: v for n, v in env1.items() if n in env2 and env2[n] is v}
-        merged.update(zip(names, outs))
+        for out, (_, _, group) in zip(outs, phis):
+            merged.update(dict.fromkeys(group, out))
         return merged
 
     def carried_names(self, body, env):
