@@ -170,12 +170,12 @@ def _reverse_refuses(fn, args, indices):
 def check_jvp(fn, args, indices, tangents):
     """sg.jvp's value, its effect on the arguments and its tangent are f's own, and the
     directional derivative by central differences. Returns the tangent, flat."""
-    call_args, own_args = copy.deepcopy(args), copy.deepcopy(args)
+    call_args, own_args, given = copy.deepcopy(args), copy.deepcopy(args), copy.deepcopy(tangents)
     value, tangent_out = sg.jvp(fn, call_args, tangents)
     expected_value = fn(*own_args)
-    # a function that writes into its argument does so under jvp too, and no other writes
-    for got, was in zip(trees.leaves(call_args), trees.leaves(own_args)):
-        np.testing.assert_array_equal(got[1], was[1], err_msg="jvp changed an argument")
+    # a derivative never changes the caller's data, even where f writes into its argument
+    for got, was in zip([*trees.leaves(call_args), *trees.leaves(tangents)], [*trees.leaves(args), *trees.leaves(given)]):
+        np.testing.assert_array_equal(got[1], was[1], err_msg="jvp changed an argument or a tangent")
     assert_close(_flat(value), _flat(expected_value), rtol=1e-12, atol=1e-12)
     # the tangent has the value's structure, shapes, and kind (a float for a float)
     assert [p for p, _ in trees.leaves(tangent_out)] == [p for p, _ in trees.leaves(expected_value)]

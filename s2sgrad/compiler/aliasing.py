@@ -146,8 +146,7 @@ def check(graph, scalars=()):
     writes = [
         s
         for s in stmts
-        if isinstance(s, ir.Eqn)
-        and (s.kind == "setitem" or (s.overwrites is not None and s.overwrites not in scalars))
+        if isinstance(s, ir.Eqn) and (s.kind == "setitem" or (s.overwrites is not None and s.overwrites not in scalars))
     ]
     guards = {}
     if not writes:
@@ -180,17 +179,20 @@ def check(graph, scalars=()):
         if ir.is_loop(s) or isinstance(s, ir.If)
         for o in list(s.outs) + list(getattr(s, "carried", []))
     }
+    branches = {where[s][0] for s in stmts if isinstance(s, ir.If)}
     for w in writes:
         target = _target(w)
         fresh = _allocation(target, stmts, made_by, same, regions)
         for v in list(readers):
             if v is target or alias.find(v) is not alias.find(target) or same.find(v) is same.find(target):
                 continue
+            if w.kind != "setitem" and not _view_or_container(made_by.get(v)):
+                continue  # (other names of x's array: ssa.py refuses `x op= y` where they exist)
             if fresh is not None and _made_before(v, fresh, where, defined_at):
                 continue
             for r in readers[v]:
                 # (the write may read a view of its own array: NumPy copies overlaps safely)
-                if r is not w and _after(w, r, v, where, defined_at, result_reader):
+                if r is not w and _after(w, r, v, (where, branches), defined_at, result_reader):
                     made = defined_at.get(v)
                     other = _spell(v) if not v.hint.startswith(".") else "a view of it"
                     line = f" (made at line {_line_of(v, stmts)})" if made and _line_of(v, stmts) else ""
@@ -214,6 +216,11 @@ def check(graph, scalars=()):
                         else f"write {_spell(target)} = {_spell(target)} ... (a new array), or copy the other value",
                     )
     return guards
+
+
+def _view_or_container(maker):
+    """Is this a view of another value, or a container that holds values?"""
+    return maker is not None and (is_view(maker) or maker.kind == "build")
 
 
 def _allocation(target, stmts, made_by, same, regions):
@@ -249,13 +256,17 @@ def _made_before(v, fresh, where, defined_at):
     return all(loop in floops for loop in vloops) and vpath < fpath
 
 
-def _after(w, r, v, where, defined_at, result_reader):
+def _after(w, r, v, places, defined_at, result_reader):
     """Can the program go from where v is made, through the write w, to the read r
-    (without making v anew)?"""
+    (without making v anew)? `places`: (statement -> (path, loops), paths of the ifs)."""
+    where, branches = places
     wpath, wloops = where[w]
     vpath, vloops = defined_at.get(v, ((), ()))
     if vpath and vpath > wpath:
         return False  # v is made after the write (and again after it in any later pass)
+    common = next((k for k, (a, b) in enumerate(zip(vpath, wpath)) if a != b), None)
+    if common is not None and vpath[:common] in branches:
+        return False  # v is made in one arm of an if, the write is in the other
     if r is result_reader:
         return True
     rpath, rloops = where[r]

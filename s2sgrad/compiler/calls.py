@@ -12,7 +12,7 @@ import sysconfig
 import gast
 
 from . import ir
-from .effects import _same_object
+from .effects import OTHER, WRITTEN, same_object
 from ..errors import S2SGradError
 
 
@@ -290,7 +290,19 @@ class Calls:
         # A helper that wrote into an argument in place changed the caller's array too.
         for name_, before in passed.items():
             after = env.get(name_)
-            if isinstance(before, ir.Var) and after is not before and _same_object(self.block, before, after):
+            if not isinstance(before, ir.Var) or after is before:
+                continue
+            paths = same_object(self.block, before, after)
+            if WRITTEN in paths and OTHER in paths:
+                raise self.parsed.error(
+                    node,
+                    f"{func.__qualname__} changes its argument '{name_}' in place on some paths and "
+                    "rebinds it to a new value on others, so which array the caller holds afterwards "
+                    "depends on the path",
+                    "aliasing",
+                    f"copy it first in {func.__qualname__} ({name_} = {name_}.copy()) and return the new value",
+                )
+            if WRITTEN in paths:
                 for caller_name, v in list(env_of_call.items()):
                     if v is before:
                         env_of_call[caller_name] = after

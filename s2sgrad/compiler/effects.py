@@ -69,24 +69,38 @@ def guard_not_view(value, message, loc):
     return ir.Eqn([], "effect", [value], {}, loc, "effect", template)
 
 
-def _same_object(block, start, end):
-    """Is `end` the array `start` after in-place writes (setitem chains and phis of them)?"""
+OTHER, SAME, WRITTEN = "other", "same", "written"
+
+
+def same_object(block, start, end):
+    """What `end` may be, path by path, relative to the array `start`: a set of OTHER
+    (another object), SAME (that array, unchanged), WRITTEN (that array, changed in
+    place on the way: setitem chains, `x op= y`, branches and loops of them)."""
     made = {o: st for st in ir.walk(block) for o in st.outs}
 
-    def same(v, seen=()):
+    def paths(v, start, seen=()):
         if v is start:
-            return True
+            return {SAME}
         st = made.get(v)
         if st is None or v in seen:
-            return False
-        if isinstance(st, ir.Eqn) and st.kind == "setitem":
-            return same(st.args[0], seen + (v,))
+            return {OTHER}
+        seen += (v,)
+        if isinstance(st, ir.Eqn) and (st.kind == "setitem" or st.overwrites is not None):
+            # (x op= y: Python keeps x's array)
+            before = paths(st.args[0] if st.kind == "setitem" else st.overwrites, start, seen)
+            return {OTHER if p == OTHER else WRITTEN for p in before}
+        if not isinstance(st, (ir.If, ir.For, ir.While)):
+            return {OTHER}
+        k = st.outs.index(v)
         if isinstance(st, ir.If):
-            k = st.outs.index(v)
-            return same(st.then_outs[k], seen + (v,)) and same(st.else_outs[k], seen + (v,))
-        return False
+            return paths(st.then_outs[k], start, seen) | paths(st.else_outs[k], start, seen)
+        before, each = paths(st.inits[k], start, seen), paths(st.body_outs[k], st.carried[k], seen)
+        after = {OTHER} if OTHER in each else set()  # (a pass that makes a new object)
+        if each - {OTHER}:
+            after |= {WRITTEN if p == SAME and WRITTEN in each else p for p in before}
+        return before | after  # (no pass at all: the initial value)
 
-    return same(end)
+    return paths(end, start)
 
 
 class InPlaceEffects:
@@ -242,8 +256,8 @@ class InPlaceEffects:
         """A loop that writes into an array in place must not leave another name
         of the same array behind (that name would change too)."""
         for n, init, c, out in zip(names, inits, carried, body_outs):
-            if not isinstance(init, ir.Var) or not _same_object(block, c, out):
-                continue
+            if not isinstance(init, ir.Var) or init in self.immutable or WRITTEN not in same_object(block, c, out):
+                continue  # (a number passed in: `y += ...` rebinds y only)
             others = [m for m, v in env.items() if v is init and m != n and not m.startswith(".")]
             if others:
                 raise self.parsed.error(

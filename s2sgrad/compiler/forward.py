@@ -30,6 +30,11 @@ class Forward(RuleContext):
         self.tangent = {}  # Var -> name of its tangent (absent: zero)
         self.value_reads = set()
 
+    def written_tangents(self):
+        """The names of tangents that writes change in place (those of arrays written in place)."""
+        groups = {self.inplace.versions.find(w.outs[0]) for w in self.inplace.writes}
+        return {self.tname(v) for v in self.inplace.buffered if self.inplace.versions.find(v) in groups}
+
     def tname(self, v):
         return self.names.tangent(v)
 
@@ -77,8 +82,10 @@ class Forward(RuleContext):
         if expr is None:
             return []
         if isinstance(expr, gast.Name) and out not in self.inplace.buffered:
-            self.tangent[out] = expr.id  # the same tangent passes through: no code
-            return []
+            if expr.id not in self.written_tangents():
+                self.tangent[out] = expr.id  # the same tangent passes through: no code
+                return []
+            expr = self.owned(expr)  # (that tangent is written in place later: not this value's)
         target = self.tname(out)
         self.tangent[out] = target
         if out in self.inplace.buffered and isinstance(expr, gast.Name):

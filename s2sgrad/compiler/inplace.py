@@ -4,6 +4,8 @@ saved, and which values may be Python containers (their adjoints add item by
 item, never with `+=`) or certainly are dicts.
 """
 
+import gast
+
 from . import ir
 
 
@@ -126,6 +128,18 @@ class InPlace:
                     and w.args[0] not in dicts
                 ):
                     self.restore.add(group)
+
+    def own_arguments(self, graph, names):
+        """`x = x.copy()` first for each argument the function writes into: a derivative
+        never changes the caller's data (docs/language.md), and sees what f sees."""
+        from .codegen import assign, call, name
+
+        written = {self.versions.find(w.outs[0]) for w in self.writes}
+        return [
+            assign(names.var(p), call(gast.Attribute(name(names.var(p)), "copy", gast.Load()), []))
+            for p in graph.params
+            if self.versions.find(p) in written
+        ]
 
     def needs_restore(self, write):
         return self.versions.find(write.args[0]) in self.restore

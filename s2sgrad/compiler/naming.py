@@ -9,6 +9,8 @@ from its module or builtins are never taken.
 import builtins
 import keyword
 
+from .aliasing import _Union
+
 
 class Names:
     def __init__(self, user_names, free_names):
@@ -86,3 +88,81 @@ class Names:
 
 def builtin_names():
     return set(dir(builtins))
+
+
+def name_values(graph, names, inplace):
+    """Name every value; values that are one Python object (versions of an array
+    written in place, a loop's result and its carried value, a phi and the value
+    a branch makes for it) share one name, taken from the first of them. Every
+    version of an array written in place (`inplace.versions`) has one adjoint buffer."""
+    from . import ir
+
+    same = _Union()
+    for stmt in ir.walk(graph.body):
+        if isinstance(stmt, ir.Eqn) and stmt.kind in ("setitem", "append", "add_at"):
+            same.union(stmt.outs[0], stmt.args[0])
+        elif ir.is_loop(stmt):
+            for c, init, y in zip(stmt.carried, stmt.inits, stmt.outs):
+                same.union(y, c)
+                if isinstance(init, ir.Var) and inplace.versions.find(c) is inplace.versions.find(init):
+                    same.union(c, init)
+    # A phi takes the name of the values its arms make for it, unless that would
+    # overwrite, at the end of an arm, a value the arm reads that is another array
+    # (its reverse may still need it: the loop's tape keeps names as a pass ends).
+    # (a value that feeds two phis can take the name of neither)
+    phis = []
+    for stmt in ir.walk(graph.body):
+        if isinstance(stmt, ir.If):
+            arms = [
+                (arm, outs, {o for st in arm for o in st.outs})
+                for arm, outs in ((stmt.then, stmt.then_outs), (stmt.orelse, stmt.else_outs))
+            ]
+            for k, phi in enumerate(stmt.outs):
+                phis.append((phi, [(arm, outs[k], made, outs.count(outs[k]) == 1) for arm, outs, made in arms]))
+    widest = _Union()  # every candidate joined: no class ever grows beyond these
+    widest.parent = dict(same.parent)
+    for phi, arms in phis:
+        for _, out, made, single in arms:
+            if single and out in made:
+                widest.union(out, phi)
+    for phi, arms in phis:
+        if not any(_clobbers(phi, out, arm, made, widest, inplace.versions) for arm, out, made, _ in arms):
+            for _, out, made, single in arms:
+                if single and out in made:
+                    same.union(out, phi)
+    order = list(graph.params)
+    for stmt in ir.walk(graph.body):
+        order += stmt.outs
+        if ir.is_loop(stmt):
+            order += stmt.carried
+        if isinstance(stmt, ir.For):
+            order.append(stmt.index)
+    first = {}
+    for v in order:
+        root = same.find(v)
+        if root in first:
+            names.share(v, first[root])
+        else:
+            first[root] = v
+            names.var(v)
+    first = {}
+    for v in sorted(inplace.buffered, key=lambda v: v.id):
+        root = inplace.versions.find(v)
+        if root in first:
+            names.share_adjoint(v, first[root])
+        else:
+            first[root] = v
+
+
+def _clobbers(phi, out, arm, made, widest, versions):
+    """Could the phi's name, given at the end of `arm`, overwrite a value the arm reads
+    that is not the array `out` (what the arm makes for the phi)?"""
+    from . import ir
+
+    read = {a for st in ir.walk(arm) for a in ir.reads(st) if isinstance(a, ir.Var)}
+    return any(
+        widest.find(v) is widest.find(phi)
+        and v not in made
+        and not (isinstance(out, ir.Var) and versions.find(v) is versions.find(out))
+        for v in read
+    )

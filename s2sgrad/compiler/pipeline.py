@@ -19,12 +19,11 @@ from .compile import compile_function
 from .frontend import parse_function
 from .hoist import hoist
 from .lower import lower
-from .naming import Names
+from .naming import Names, name_values
 from .prune import prune
 from .algebra import simplify_body
 from .cleanup import coalesce_copies, drop_orphan_comments, fold_temporaries, release_before
 from .forward import Forward
-from .aliasing import _Union
 from .inplace import InPlace
 from .reverse import ONE_NAME, Reverse
 from .shapes import analyse as analyse_shapes
@@ -129,51 +128,6 @@ class _Spelling:
         return spelled
 
 
-def _name_everything(graph, names, inplace):
-    """Name every value; values that are one Python object (versions of an array
-    written in place, a loop's result and its carried value, a phi and the value
-    a branch makes for it) share one name, taken from the first of them."""
-    same = _Union()
-    for stmt in ir.walk(graph.body):
-        if isinstance(stmt, ir.Eqn) and stmt.kind in ("setitem", "append", "add_at"):
-            same.union(stmt.outs[0], stmt.args[0])
-        elif ir.is_loop(stmt):
-            for c, init, y in zip(stmt.carried, stmt.inits, stmt.outs):
-                same.union(y, c)
-                if isinstance(init, ir.Var) and inplace.versions.find(c) is inplace.versions.find(init):
-                    same.union(c, init)
-        elif isinstance(stmt, ir.If):
-            for arm, outs in ((stmt.then, stmt.then_outs), (stmt.orelse, stmt.else_outs)):
-                made = {o for st in arm for o in st.outs}
-                for phi, out in zip(stmt.outs, outs):
-                    # (a value that feeds two phis can take the name of neither)
-                    if out in made and outs.count(out) == 1:
-                        same.union(out, phi)
-    order = list(graph.params)
-    for stmt in ir.walk(graph.body):
-        order += stmt.outs
-        if ir.is_loop(stmt):
-            order += stmt.carried
-        if isinstance(stmt, ir.For):
-            order.append(stmt.index)
-    first = {}
-    for v in order:
-        root = same.find(v)
-        if root in first:
-            names.share(v, first[root])
-        else:
-            first[root] = v
-            names.var(v)
-    # every version of an array written in place has one adjoint buffer
-    first = {}
-    for v in sorted(inplace.buffered, key=lambda v: v.id):
-        root = inplace.versions.find(v)
-        if root in first:
-            names.share_adjoint(v, first[root])
-        else:
-            first[root] = v
-
-
 def derive(func, wrt, arg_kinds, variant, checkpoints=None):
     """Generate the reverse-mode derivative of `func` w.r.t. parameter indices `wrt`.
 
@@ -205,7 +159,7 @@ class _Generation:
         scalars, shapes = facts
         user, free = _user_names(graph)
         names = Names(user, free)
-        _name_everything(graph, names, inplace)
+        name_values(graph, names, inplace)
         spell = _Spelling(names, func.__globals__)
         emitter = Emitter(names, spell)
         rev = Reverse(graph, active, scalars, names, emitter, inplace, shapes)
@@ -230,6 +184,7 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
         seed = names.adjoint(result)
         rev.state[result] = ONE_NAME if literal_seed else seed
     fwd, back = rev.block(graph.body, in_loop=False)
+    fwd = rev.inplace.own_arguments(graph, names) + fwd
     grads = []
     for v in wrt_vars:
         current = rev.state.get(v) if seed else None  # (a result that no input reaches: zeros)
@@ -367,7 +322,7 @@ def derive_forward(func, wrt, arg_kinds):
     inplace = InPlace(graph, active)
     user, free = _user_names(graph)
     names = Names(user, free)
-    _name_everything(graph, names, inplace)
+    name_values(graph, names, inplace)
     for v in sorted(inplace.buffered, key=lambda v: v.id):
         root = inplace.versions.find(v)
         if root is not v:
@@ -380,6 +335,7 @@ def derive_forward(func, wrt, arg_kinds):
         fwd.tangent[v] = t
     # a tangent the function writes into in place is copied first (it is the caller's array)
     body = [assign(t, fwd.owned(name(t))) for v, t in zip(wrt_vars, tangent_params) if v in inplace.buffered]
+    body += inplace.own_arguments(graph, names)
     body += fwd.block(graph.body)
     result = graph.result
     result_dot = fwd.tangent_or_zero(result) if isinstance(result, ir.Var) else gast.Constant(0.0, None)

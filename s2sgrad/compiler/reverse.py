@@ -410,9 +410,14 @@ class Reverse(RuleContext):
         for blk, outs in ((s.then, s.then_outs), (s.orelse, s.else_outs)):
             self.state = dict(before)
             rev = []
-            for phi, out in zip(s.outs, outs):
-                if self.state.get(phi):
-                    self.contribute(out, name(self.state[phi]), rev)
+            # (one value may feed two phis: its adjoint is their sum, read before either
+            # is overwritten, as the two may share one buffer)
+            for out in dict.fromkeys(o for phi, o in zip(s.outs, outs) if self.state.get(phi)):
+                held = [self.state[phi] for phi, o in zip(s.outs, outs) if o is out and self.state.get(phi)]
+                total = name(held[0])
+                for h in held[1:]:
+                    total = gast.BinOp(total, gast.Add(), name(h))
+                self.contribute(out, total, rev)
             fwd, body_rev = self.block(blk, in_loop)
             arms.append([fwd, rev + body_rev, dict(self.state)])
         # Outer adjoints that the arms left in different places meet in one name.
