@@ -50,8 +50,6 @@ pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 # Rows whose second order is refused today (SECOND_ORDER_LIMIT): strict xfails, so that a fix
 # shows up as a failure asking to remove the row from this list (tests/conftest.py applies them).
 STRICT_XFAILS = {
-    "test_hvp_matches_fd_of_grad[cf-nested_break-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[cf-while_continue-wrt0]": SECOND_ORDER_LIMIT,
     "test_hvp_matches_fd_of_grad[cf-nested_comprehension-wrt0]": SECOND_ORDER_LIMIT,
     "test_hvp_matches_fd_of_grad[cf-triangular_comprehension-wrt0]": SECOND_ORDER_LIMIT,
     "test_hvp_matches_fd_of_grad[cf-comprehension_with_condition-wrt0]": SECOND_ORDER_LIMIT,
@@ -93,10 +91,6 @@ STRICT_XFAILS = {
     "test_hessian_symmetric_and_equal_to_stacked_hvps[heat-5]": SECOND_ORDER_LIMIT,
     "test_hessian_symmetric_and_equal_to_stacked_hvps[recurrence_copy-6]": SECOND_ORDER_LIMIT,
     "test_hessian_symmetric_and_equal_to_stacked_hvps[stencil_2d-7]": SECOND_ORDER_LIMIT,
-    "test_grad_of_grad_matches_fd_of_grad[nested_break]": SECOND_ORDER_LIMIT,
-    "test_grad_of_grad_matches_fd_of_grad[while_continue]": SECOND_ORDER_LIMIT,
-    "test_grad_of_grad_reduced[r_nested_break-args3-12.0]": SECOND_ORDER_LIMIT,
-    "test_grad_of_grad_reduced[r_continue-args4-3.5]": SECOND_ORDER_LIMIT,
     "test_grad_of_grad_reduced[r_append-args5-4.0]": SECOND_ORDER_LIMIT,
     "test_hvp_reduced[r_slice_augmented-None]": SECOND_ORDER_LIMIT,
 }
