@@ -15,6 +15,7 @@ import numpy as np
 from . import trees
 from .errors import Loc, S2SGradError
 from .compiler.pipeline import derive
+from .runtime.core import is_array
 
 _cache = {}
 _cache_lock = threading.RLock()  # re-entrant: a derivative may compile another inside
@@ -101,6 +102,8 @@ def _check_differentiable(func, names, args, wrt):
             kind = (
                 np.asarray(value).dtype.kind
                 if isinstance(value, (int, float, complex, np.generic, np.ndarray, bool))
+                else value.dtype.kind
+                if is_array(value)  # a Dask or CuPy array
                 else None
             )
             if kind in ("i", "u", "b"):
@@ -124,6 +127,8 @@ def _shape_like(grad, arg):
     if isinstance(arg, (list, tuple)):
         items = [_shape_like(grad[i] if _has(grad, i) else 0.0, v) for i, v in enumerate(arg)]
         return type(arg)(items) if type(arg) in (list, tuple) else items
+    if is_array(grad) and not isinstance(grad, np.ndarray) or is_array(arg) and not isinstance(arg, np.ndarray):
+        return _array_like(grad, arg)  # a Dask array stays lazy, a CuPy array on its GPU
     if isinstance(arg, np.ndarray):
         # a float32 (or complex64) argument keeps its precision, as a NumPy float32 scalar does below
         dtype = arg.dtype if arg.dtype.kind in "fc" else np.float64
@@ -134,6 +139,18 @@ def _shape_like(grad, arg):
     if isinstance(arg, np.floating):
         return type(arg)(grad)
     return float(grad)
+
+
+def _array_like(grad, arg):
+    """The gradient of an array `arg` of another library than NumPy (or a gradient of such a
+    library, as with NumPy weights and a Dask batch), kept in that library."""
+    dtype = getattr(arg, "dtype", np.dtype(np.float64))
+    dtype = dtype if dtype.kind in "fc" else np.dtype(np.float64)
+    if not is_array(grad):
+        grad = np.zeros_like(arg, dtype=dtype) + grad
+    if grad.dtype != dtype:
+        grad = grad.astype(dtype)
+    return grad if grad.shape == np.shape(arg) else np.broadcast_to(grad, np.shape(arg))
 
 
 def _has(container, key):
@@ -211,6 +228,11 @@ class Derivative:
         self.names = list(self.signature.parameters)
         self._last = None
         functools.update_wrapper(self, func, updated=())
+
+    def __reduce__(self):
+        """Pickled by reference: the user's function and the options; the derivative
+        is generated again where it is unpickled (a Dask worker, a process pool)."""
+        return type(self), (self.func, self.wrt[0] if self.single else self.wrt, self.variant, self.checkpoints)
 
     def _derived(self, kinds, again=False):
         """The generated derivative for these argument kinds. `again`: it is itself to be
@@ -300,16 +322,30 @@ class _VJP(Derivative):
         forward, backward = self._derived(kinds).function
         with _user_lines(self.func):
             value, saved = forward(*values)
+        return value, _Pullback(self, kinds, values, value, saved, backward)
 
-        def pullback(cotangent):
-            """The vector-Jacobian product for `cotangent`, which has the output's structure
-            and shapes. It can be called any number of times."""
-            cotangent = _like(cotangent, value, f"the pullback of {self.func.__qualname__}", "cotangent", "output")
-            with _user_lines(self.func):
-                grads = backward(saved, cotangent)
-            return self._shape(grads, values)
 
-        return value, pullback
+class _Pullback:
+    """The vector-Jacobian product at one point: `pullback(cotangent)`, for a cotangent
+    with the output's structure and shapes; it can be called any number of times. It
+    pickles as its vjp, the argument kinds and the forward sweep's saved values (the
+    backward sweep is generated again where it is unpickled)."""
+
+    def __init__(self, owner, kinds, values, value, saved, backward=None):
+        self.owner, self.kinds, self.values, self.value, self.saved = owner, kinds, values, value, saved
+        self._backward = backward
+
+    def __reduce__(self):
+        return _Pullback, (self.owner, self.kinds, self.values, self.value, self.saved)
+
+    def __call__(self, cotangent):
+        owner = self.owner
+        if self._backward is None:
+            self._backward = owner._derived(self.kinds).function[1]
+        cotangent = _like(cotangent, self.value, f"the pullback of {owner.func.__qualname__}", "cotangent", "output")
+        with _user_lines(owner.func):
+            grads = self._backward(self.saved, cotangent)
+        return owner._shape(grads, self.values)
 
 
 def _like(value, template, owner, role, where):
@@ -377,6 +413,9 @@ class _JVP(Derivative):
         target = func.func if isinstance(func, Derivative) else func
         params = list(inspect.signature(target).parameters)
         super().__init__(func, tuple(range(len(params))) or 0, "jvp")
+
+    def __reduce__(self):
+        return _JVP, (self.func,)
 
     def _derived(self, kinds, wrt=None, again=False):
         from .compiler.pipeline import derive_forward

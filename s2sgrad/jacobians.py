@@ -22,26 +22,42 @@ def jacobian(f, wrt=0, mode="auto"):
 
     mode: "forward" (one JVP per input element), "reverse" (one VJP per output
     element), or "auto": forward when there are fewer inputs than outputs."""
-    if mode not in ("auto", "forward", "reverse"):
-        raise S2SGradError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
-    indices, single = _normalize_wrt(f.func if isinstance(f, Derivative) else f, wrt)
+    return _Jacobian(f, wrt, mode)
 
-    def jac(*args, **kwargs):
-        target = f.func if isinstance(f, Derivative) else f
+
+class _Jacobian:
+    """`jacobian(f, wrt, mode)` as a callable object, which pickles as f and its options
+    (so that it can be mapped over a process pool or a Dask cluster)."""
+
+    def __init__(self, f, wrt, mode):
+        if mode not in ("auto", "forward", "reverse"):
+            raise S2SGradError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
+        self.f, self.wrt = f, wrt
+        self.indices, self.single = _normalize_wrt(_target(f), wrt)
+        self.mode = mode  # after a call: the mode that call used ("forward" or "reverse")
+        self._asked = mode
+
+    def __reduce__(self):
+        return _Jacobian, (self.f, self.wrt, self._asked)
+
+    def __call__(self, *args, **kwargs):
+        f, indices = self.f, self.indices
+        target = _target(f)
         bound = inspect.signature(target).bind(*args, **kwargs)
         bound.apply_defaults()
         values = list(bound.arguments.values())
         _check_differentiable(target, list(bound.arguments), values, indices)
-        chosen = mode
-        if mode == "auto":
+        chosen = self._asked
+        if chosen == "auto":
             n_in = sum(trees.size(values[i]) for i in indices)
             chosen = "forward" if n_in < trees.size(f(*copy.deepcopy(values))) else "reverse"
         blocks = _forward_jacobian(f, values, indices) if chosen == "forward" else _reverse_jacobian(f, values, indices)
-        jac.mode = chosen
-        return blocks[0] if single else tuple(blocks)
+        self.mode = chosen
+        return blocks[0] if self.single else tuple(blocks)
 
-    jac.mode = mode  # after a call: the mode that call used ("forward" or "reverse")
-    return jac
+
+def _target(f):
+    return f.func if isinstance(f, Derivative) else f
 
 
 def _forward_jacobian(f, values, indices):
@@ -108,12 +124,24 @@ def hvp(f, wrt=0):
     """`hvp(f, wrt)(*args, v)`: the Hessian of scalar `f` times `v`, without forming
     the Hessian (forward mode over the generated gradient). `v` has the structure of
     the argument (a tuple of such for a tuple wrt), and so has the result."""
-    df = grad(f, wrt=wrt)
-    indices, single = _normalize_wrt(f, wrt)
-    names = list(inspect.signature(f).parameters)
-    forward_over_reverse = jvp(df)
+    return _HVP(f, wrt)
 
-    def product(*args, **kwargs):
+
+class _HVP:
+    """`hvp(f, wrt)` as a callable object that pickles as f and wrt."""
+
+    def __init__(self, f, wrt):
+        self.f, self.wrt = f, wrt
+        self.df = grad(f, wrt=wrt)
+        self.indices, self.single = _normalize_wrt(f, wrt)
+        self.names = list(inspect.signature(f).parameters)
+        self.forward_over_reverse = jvp(self.df)
+
+    def __reduce__(self):
+        return _HVP, (self.f, self.wrt)
+
+    def __call__(self, *args, **kwargs):
+        f, indices, single, names = self.f, self.indices, self.single, self.names
         if not args:
             raise S2SGradError(f"hvp of {f.__qualname__} takes the arguments, then the direction v")
         *args, v = args
@@ -123,27 +151,35 @@ def hvp(f, wrt=0):
         _check_differentiable(f, names, args, indices)
         if not single and (not isinstance(v, (tuple, list)) or len(v) != len(indices)):
             raise S2SGradError(
-                f"hvp of {f.__qualname__} with wrt={wrt!r} needs v as a tuple of "
+                f"hvp of {f.__qualname__} with wrt={self.wrt!r} needs v as a tuple of "
                 f"{len(indices)} directions, one per argument, not {_layout(v)}"
             )
         owner = f"hvp of {f.__qualname__}"
         tangents = [_like(t, args[i], owner, "direction v", names[i]) for t, i in zip([v] if single else v, indices)]
-        out = forward_over_reverse._along(args, tangents, indices)[1]
-        return df._shape(out, args)
-
-    return product
+        out = self.forward_over_reverse._along(args, tangents, indices)[1]
+        return self.df._shape(out, args)
 
 
 def hessian(f, wrt=0):
     """The Hessian of scalar `f`: forward mode over the generated gradient, one
     Hessian-vector product per input element. For a tuple wrt, `H[i][j]` is the block
     of the arguments wrt[i] and wrt[j], of shape `shape_i + shape_j`."""
-    H = jacobian(grad(f, wrt=wrt), wrt=wrt, mode="forward")
     if not isinstance(wrt, (tuple, list)):
-        return H
+        return jacobian(grad(f, wrt=wrt), wrt=wrt, mode="forward")
+    return _Hessian(f, wrt)
 
-    def blocks(*args, **kwargs):
-        by_argument = H(*args, **kwargs)  # [j][i]: the derivative of gradient i along argument j
-        return tuple(tuple(by_argument[j][i] for j in range(len(wrt))) for i in range(len(wrt)))
 
-    return blocks
+class _Hessian:
+    """The Hessian for a tuple wrt, in blocks; pickles as f and wrt."""
+
+    def __init__(self, f, wrt):
+        self.f, self.wrt = f, wrt
+        self.H = jacobian(grad(f, wrt=wrt), wrt=wrt, mode="forward")
+
+    def __reduce__(self):
+        return _Hessian, (self.f, self.wrt)
+
+    def __call__(self, *args, **kwargs):
+        by_argument = self.H(*args, **kwargs)  # [j][i]: the derivative of gradient i along argument j
+        n = len(self.wrt)
+        return tuple(tuple(by_argument[j][i] for j in range(n)) for i in range(n))

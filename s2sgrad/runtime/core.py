@@ -10,6 +10,8 @@ The core engine's helpers are here; the adjoints that the NumPy rule table uses
 import numpy as np
 
 __all__ = [
+    "as_array",
+    "is_array",
     "not_a_view",
     "not_a_dict",
     "unbroadcast",
@@ -62,6 +64,25 @@ def shape_of(x):
     return Shape(np.shape(x))
 
 
+def is_array(x):
+    """Whether `x` is an array of some array library that dispatches NumPy's functions
+    (NumPy, Dask, CuPy: they define `__array_function__`; NumPy scalars do not)."""
+    return hasattr(type(x), "__array_function__")
+
+
+def as_array(x, dtype=None):
+    """`x` as an array of its own library: an array (NumPy, Dask, CuPy) stays one, cast
+    to `dtype` if given, so that a Dask array stays lazy and a CuPy array on its GPU;
+    numbers and lists become NumPy arrays (np.asarray would compute a Dask array)."""
+    if is_array(x):
+        return x if dtype is None or x.dtype == dtype else x.astype(dtype)
+    return np.asarray(x, dtype=dtype)
+
+
+def _float_dtype(x):
+    return np.result_type(x.dtype if is_array(x) else x, np.float64)
+
+
 def _shape(x):
     return x.dims if isinstance(x, Shape) else np.shape(x)
 
@@ -78,7 +99,7 @@ def unbroadcast(g, x):
 
 
 def sum_to(g, shape):
-    g = np.asarray(g)
+    g = as_array(g)
     extra = g.ndim - len(shape)
     if extra > 0:
         g = g.sum(axis=tuple(range(extra)))
@@ -99,8 +120,8 @@ def zeros_like(x):
         return {k: zeros_like(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
         return [zeros_like(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return np.zeros_like(x, dtype=np.result_type(x.dtype, np.float64))
+    if is_array(x):
+        return np.zeros_like(x, dtype=_float_dtype(x))
     if isinstance(x, (int, float, np.number)):
         return 0.0
     return np.zeros(_shape(x))
@@ -108,14 +129,14 @@ def zeros_like(x):
 
 def grad_seed(result):
     """The adjoint 1 that starts the reverse sweep; `result` must be a scalar."""
-    if np.size(result) != 1 or isinstance(result, (tuple, list, dict)):
+    if isinstance(result, (tuple, list, dict)) or getattr(result, "size", np.size(result)) != 1:
         from ..errors import S2SGradError
 
         raise S2SGradError(
             f"grad needs a scalar result, got shape {np.shape(result)}; "
             "use sg.vjp for a vector-Jacobian product or sg.jacobian for the full Jacobian"
         )
-    return np.ones_like(result, dtype=np.result_type(result, np.float64)) if isinstance(result, np.ndarray) else 1.0
+    return np.ones_like(result, dtype=_float_dtype(result)) if is_array(result) else 1.0
 
 
 def unreduce(g, x, axis=None, keepdims=False):
@@ -152,7 +173,7 @@ def matmul_rhs(g, a, b):
     if np.ndim(a) == 2 and np.ndim(b) == 2:
         return a.T @ g
     if np.ndim(a) == 1:
-        return a[:, None] * np.asarray(g)[..., None, :] if np.ndim(b) >= 2 else g * a
+        return a[:, None] * as_array(g)[..., None, :] if np.ndim(b) >= 2 else g * a
     if np.ndim(b) == 1:
         return unbroadcast(np.swapaxes(a, -1, -2) @ g[..., None], b[:, None])[..., 0]
     return unbroadcast(np.swapaxes(a, -1, -2) @ g, b)
@@ -187,7 +208,7 @@ def prod_others(a, axis=None, *tangents):
     derivative of `prod`), exact when some factors are zero. With tangents t_1 .. t_m
     (each shaped like `a`): the derivative of that in those directions, i.e. element j
     gets the (m+1)-th derivative of the product contracted with e_j, t_1, .., t_m."""
-    a = np.asarray(a, dtype=np.result_type(a, np.float64))
+    a = as_array(a, _float_dtype(a))
     ts = [np.broadcast_to(t, a.shape) for t in tangents]
     axes = (
         tuple(range(a.ndim)) if axis is None else tuple(x % a.ndim for x in ((axis,) if np.ndim(axis) == 0 else axis))
@@ -307,7 +328,9 @@ def owned(g):
         return {k: owned(v) for k, v in g.items()}
     if isinstance(g, (list, tuple)):
         return Items(owned(v) for v in g)
-    return np.array(g, dtype=np.result_type(g, np.float64), copy=True)
+    if is_array(g) and not isinstance(g, np.ndarray):
+        return g.astype(_float_dtype(g), copy=True)  # (a Dask array stays lazy, a CuPy one on its GPU)
+    return np.array(g, dtype=_float_dtype(g), copy=True)
 
 
 def part(g, index, like):
@@ -318,9 +341,11 @@ def part(g, index, like):
         _refuse_repeats(g, index)
     piece = g[index]
     if np.shape(piece) == _shape(like):
-        return np.array(piece, copy=True) if isinstance(piece, np.ndarray) else piece
+        return piece.copy() if is_array(piece) else piece
     out = sum_to(piece, _shape(like))
-    return out.copy() if np.may_share_memory(out, g) else out  # (a reshape is a view of g)
+    # (a reshape is a view of g; other array libraries: copied, as sharing cannot be asked)
+    shares = np.may_share_memory(out, g) if isinstance(g, np.ndarray) else is_array(out)
+    return out.copy() if shares else out
 
 
 def _refuse_repeats(g, index):
@@ -350,7 +375,7 @@ def saved_part(x, index):
     if isinstance(x, dict) and index not in x:
         return MISSING
     piece = x[index]
-    return piece.copy() if isinstance(piece, np.ndarray) else piece
+    return piece.copy() if is_array(piece) else piece
 
 
 def restore_part(x, index, saved):

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from .core import _shape, jet_adjoint_last, prefix_jets, times_jet, unbroadcast, zeros_like
+from .core import _float_dtype, _shape, as_array, jet_adjoint_last, prefix_jets, times_jet, unbroadcast, zeros_like
 
 __all__ = [
     "sinc_slope",
@@ -86,7 +86,7 @@ class Parts(tuple):
 
 
 def _float(x):
-    return np.asarray(x, dtype=np.result_type(x, np.float64))
+    return as_array(x, _float_dtype(x))
 
 
 def _axis(axis, ndim):
@@ -110,7 +110,7 @@ def exponent_tangent(t, ans, x):
     cannot tell apart) must not bring log of a negative base, nan, into the tangent."""
     with np.errstate(invalid="ignore", divide="ignore"):
         term = t * ans * np.log(x)
-    out = np.where(np.asarray(t) == 0, 0.0, term)
+    out = np.where(as_array(t) == 0, 0.0, term)
     return out if np.ndim(out) else out[()]
 
 
@@ -137,7 +137,7 @@ def sinc_slope(x, n=1):
 def unconcat(g, arrays, axis=0):
     """Adjoint of np.concatenate(arrays, axis) and its kin: g cut into the items' pieces,
     each shaped like its item. axis None: the items were flattened; 'h': hstack's axis."""
-    g = np.asarray(g)
+    g = as_array(g)
     shapes = [np.shape(a) for a in arrays]
     if axis is None:
         cuts = np.cumsum([int(np.prod(s)) for s in shapes])[:-1]
@@ -198,7 +198,7 @@ def untile(g, A, reps):
 def unrepeat(g, a, repeats, axis=None):
     """Adjoint of np.repeat(a, repeats, axis): the copies of each element summed."""
     shape = np.shape(a)
-    g = np.asarray(g)
+    g = as_array(g)
     if axis is None:
         g, axis = g.reshape(-1), 0
         n = int(np.prod(shape))
@@ -246,7 +246,7 @@ def untake_along_axis(g, arr, indices, axis=-1):
     if axis is None:
         np.add.at(out.reshape(-1), indices, g)
         return out
-    g = np.asarray(g)
+    g = as_array(g)
     axis = _axis(axis, out.ndim)
     grids = np.ogrid[tuple(slice(n) for n in g.shape)]
     index = tuple(indices if d == axis else np.minimum(grids[d], out.shape[d] - 1) for d in range(out.ndim))
@@ -311,7 +311,7 @@ def unique_adjoint(g, ar):
     """Adjoint of np.unique(ar)'s values: each value's adjoint split equally among the
     elements equal to it (as ties of max split)."""
     _, inverse, counts = np.unique(np.ravel(ar), return_inverse=True, return_counts=True)
-    return (np.asarray(g)[inverse] / counts[inverse]).reshape(np.shape(ar))
+    return (as_array(g)[inverse] / counts[inverse]).reshape(np.shape(ar))
 
 
 def reunique(t, ar):
@@ -324,7 +324,7 @@ def reunique(t, ar):
 
 def cumsum_adjoint(g, a, axis=None, include_initial=False):
     """Adjoint of np.cumsum / np.cumulative_sum: a cumulative sum from the end."""
-    g = np.asarray(g)
+    g = as_array(g)
     ax = 0 if axis is None else _axis(axis, g.ndim)
     if include_initial:
         g = np.take(g, np.arange(1, g.shape[ax]), axis=ax)
@@ -351,7 +351,7 @@ def cumprod_adjoint(g, a, axis=None, include_initial=False, *tangents):
     that adjoint, linear in g and in each tangent)."""
     shape = np.shape(a)
     a, ts, ax = _cumulative(a, tangents, axis)
-    g = np.asarray(g)
+    g = as_array(g)
     if include_initial:
         g = np.take(g, np.arange(1, g.shape[ax]), axis=ax)
     out = jet_adjoint_last(np.moveaxis(g, ax, -1), a, ts)
@@ -380,8 +380,8 @@ def undiff(g, a, n=1, axis=-1, prepend=None, append=None):
 
 def _trapezoid_steps(y, x, dx, axis):
     if x is None:
-        return np.asarray(dx, dtype=np.float64)
-    x = np.asarray(x)
+        return as_array(dx, np.float64)
+    x = as_array(x)
     if x.ndim == 1:
         shape = [1] * np.ndim(y)
         shape[axis] = -1
@@ -427,7 +427,7 @@ def average_weights(weights, a, axis=None):
 def average_weights_adjoint(gw, weights, axis=None):
     """An adjoint shaped like np.average's `a`, summed back to the shape of its weights."""
     shape = np.shape(weights)
-    gw = np.asarray(gw)
+    gw = as_array(gw)
     if gw.shape != shape and len(shape) == 1 and axis is not None:
         axis = _axis(axis, gw.ndim)
         return np.sum(gw, axis=tuple(d for d in range(gw.ndim) if d != axis))
@@ -445,7 +445,7 @@ def _interp_cells(x, xp):
 def interp_fp(g, x, xp, fp, left=None, right=None):
     """Adjoint of fp in np.interp(x, xp, fp): each g goes to the two points around its x
     (to the end point outside xp, unless `left` / `right` replace the value there)."""
-    x, xp = _float(x), np.asarray(xp)
+    x, xp = _float(x), as_array(xp)
     g = np.broadcast_to(g, x.shape)
     j, t, _ = _interp_cells(x, xp)
     t = np.clip(t, 0.0, 1.0)
@@ -463,7 +463,7 @@ def interp_fp(g, x, xp, fp, left=None, right=None):
 def interp_slope(x, xp, fp, left=None, right=None):
     """d np.interp(x, xp, fp) / dx: the slope of the segment holding x (the right-hand one
     at a knot), 0 outside xp."""
-    x, xp, fp = _float(x), np.asarray(xp), np.asarray(fp)
+    x, xp, fp = _float(x), as_array(xp), as_array(fp)
     j, _, width = _interp_cells(x, xp)
     if len(xp) < 2:
         return np.zeros(x.shape)[()]
@@ -474,7 +474,7 @@ def interp_slope(x, xp, fp, left=None, right=None):
 def interp_slope_fp(g, x, xp, fp, left=None, right=None):
     """The transpose of interp_slope in fp (which it is linear in): each g, divided by its
     segment's width, goes to the segment's right end and, negated, to its left end."""
-    x, xp = _float(x), np.asarray(xp)
+    x, xp = _float(x), as_array(xp)
     out = np.zeros(np.shape(fp))
     if len(xp) < 2:
         return out
@@ -604,7 +604,7 @@ def einsum_adjoint(g, k, subscripts, *operands):
 
 def as_columns(v, b):
     """v as a stack of matrices, as np.linalg.solve(a, b) reads b: a 1-d b is one column."""
-    return np.asarray(v)[..., None] if np.ndim(b) == 1 else v
+    return as_array(v)[..., None] if np.ndim(b) == 1 else v
 
 
 def from_columns(m, b):
@@ -616,7 +616,7 @@ def solve_rhs(g, a, b):
     """Adjoint of `b` in np.linalg.solve(a, b): solve(a^T, g)."""
     at = np.swapaxes(a, -1, -2)
     if np.ndim(b) == 1:
-        return unbroadcast(np.linalg.solve(at, np.asarray(g)[..., None])[..., 0], b)
+        return unbroadcast(np.linalg.solve(at, as_array(g)[..., None])[..., 0], b)
     return unbroadcast(np.linalg.solve(at, g), b)
 
 
@@ -624,8 +624,8 @@ def solve_lhs(g, a, b, ans):
     """Adjoint of `a` in x = np.linalg.solve(a, b): -solve(a^T, g) x^T."""
     at = np.swapaxes(a, -1, -2)
     if np.ndim(b) == 1:
-        gb = np.linalg.solve(at, np.asarray(g)[..., None])
-        return unbroadcast(-gb * np.asarray(ans)[..., None, :], a)
+        gb = np.linalg.solve(at, as_array(g)[..., None])
+        return unbroadcast(-gb * as_array(ans)[..., None, :], a)
     return unbroadcast(-np.linalg.solve(at, g) @ np.swapaxes(ans, -1, -2), a)
 
 
@@ -840,7 +840,7 @@ def qr_adjoint(g, q, r):
 def svdvals_adjoint(g, x):
     """Adjoint of x in np.linalg.svdvals(x): U diag(g) V^T (distinct singular values)."""
     u, _, vt = np.linalg.svd(x, full_matrices=False)
-    return (u * np.asarray(g)[..., None, :]) @ vt
+    return (u * as_array(g)[..., None, :]) @ vt
 
 
 def svdvals_curvature(g, x, t):
@@ -849,7 +849,7 @@ def svdvals_curvature(g, x, t):
     and F[i, j] = 1 / (s[j]^2 - s[i]^2) off the diagonal: dU = U (F * (P S + S P^T))
     + (I - U U^T) t V S^-1, and dV likewise. Distinct, nonzero singular values."""
     u, s, vt = np.linalg.svd(_float(x), full_matrices=False)
-    v, g = np.swapaxes(vt, -1, -2), np.asarray(g)[..., None, :]
+    v, g = np.swapaxes(vt, -1, -2), as_array(g)[..., None, :]
     p = np.swapaxes(u, -1, -2) @ t @ v
     pt, row, col = np.swapaxes(p, -1, -2), s[..., None, :], s[..., :, None]
     off = 1.0 - np.eye(s.shape[-1])
@@ -882,7 +882,7 @@ def _correlate_full(g, a, v, mode):
 
 def correlate_lhs(g, a, v, mode="valid"):
     """Adjoint of `a` in np.correlate(a, v, mode) (real values)."""
-    return np.correlate(_correlate_full(g, a, v, mode), np.asarray(v)[::-1], "valid")
+    return np.correlate(_correlate_full(g, a, v, mode), as_array(v)[::-1], "valid")
 
 
 def correlate_rhs(g, a, v, mode="valid"):
