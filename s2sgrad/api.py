@@ -217,7 +217,10 @@ class Derivative:
     # (it is inlined) without importing this module: see compiler/calls.py.
     _s2sgrad_derivative = True
 
-    def __init__(self, func, wrt, variant, checkpoints=None):
+    def __init__(self, func, wrt, variant, checkpoints=None, jit=False):
+        if jit not in (False, True, "auto"):
+            raise S2SGradError(f"jit must be False, True or 'auto', not {jit!r}")
+        self.jit = jit
         if checkpoints is not None and (type(checkpoints) is not int or checkpoints < 1):
             raise S2SGradError(f"checkpoints must be a whole number of states >= 1, not {checkpoints!r}")
         self.func = func
@@ -232,7 +235,8 @@ class Derivative:
     def __reduce__(self):
         """Pickled by reference: the user's function and the options; the derivative
         is generated again where it is unpickled (a Dask worker, a process pool)."""
-        return type(self), (self.func, self.wrt[0] if self.single else self.wrt, self.variant, self.checkpoints)
+        wrt = self.wrt[0] if self.single else self.wrt
+        return type(self), (self.func, wrt, self.variant, self.checkpoints, self.jit)
 
     def _derived(self, kinds, again=False):
         """The generated derivative for these argument kinds. `again`: it is itself to be
@@ -241,13 +245,16 @@ class Derivative:
         both give the same derivative."""
         func = _plain_function(self.func, kinds)
         checkpoints = False if again else self.checkpoints
-        key = (func, self.wrt, self.variant, kinds, checkpoints)
+        jit = False if again else self.jit
+        key = (func, self.wrt, self.variant, kinds, checkpoints, jit)
         derived = _cache.get(key)
         if derived is None:
             with _cache_lock:
                 derived = _cache.get(key)
                 if derived is None:
-                    derived = _cache[key] = derive(func, self.wrt, kinds, self.variant, checkpoints)
+                    derived = _cache[key] = _compiled(
+                        derive(func, self.wrt, kinds, self.variant, checkpoints), func, jit
+                    )
         if not again:
             self._last = derived
         return derived
@@ -294,11 +301,20 @@ class Derivative:
             return f"```text\n{exc}\n```"
 
 
+def _compiled(derived, func, jit):
+    """`derived` as it runs: interpreted, or compiled by Numba (jit=True or "auto")."""
+    if not jit:
+        return derived
+    from .compiler import numba_lowering
+
+    return numba_lowering.lower(derived, func, jit)
+
+
 def _decorator(variant):
-    def make(f=None, wrt=0, checkpoints=None):
+    def make(f=None, wrt=0, checkpoints=None, jit=False):
         if f is None:
-            return lambda g: Derivative(g, wrt, variant, checkpoints)
-        return Derivative(f, wrt, variant, checkpoints)
+            return lambda g: Derivative(g, wrt, variant, checkpoints, jit)
+        return Derivative(f, wrt, variant, checkpoints, jit)
 
     return make
 
@@ -399,35 +415,36 @@ def _layout(value):
     return f"structure {_describe(value)}" if isinstance(value, (tuple, list, dict)) else _describe(value)
 
 
-def vjp(f=None, wrt=0, checkpoints=None):
+def vjp(f=None, wrt=0, checkpoints=None, jit=False):
     """`vjp(f)(*args)` -> `(value, pullback)`; `pullback(cotangent)` is the vector-Jacobian product."""
     if f is None:
-        return lambda g: _VJP(g, wrt, "vjp", checkpoints)
-    return _VJP(f, wrt, "vjp", checkpoints)
+        return lambda g: _VJP(g, wrt, "vjp", checkpoints, jit)
+    return _VJP(f, wrt, "vjp", checkpoints, jit)
 
 
 class _JVP(Derivative):
     """Forward mode: `(primals, tangents) -> (value, tangent of the value)`."""
 
-    def __init__(self, func):
+    def __init__(self, func, jit=False):
         target = func.func if isinstance(func, Derivative) else func
         params = list(inspect.signature(target).parameters)
-        super().__init__(func, tuple(range(len(params))) or 0, "jvp")
+        super().__init__(func, tuple(range(len(params))) or 0, "jvp", jit=jit)
 
     def __reduce__(self):
-        return _JVP, (self.func,)
+        return _JVP, (self.func, self.jit)
 
     def _derived(self, kinds, wrt=None, again=False):
         from .compiler.pipeline import derive_forward
 
         func = _plain_function(self.func, kinds)
-        key = (func, wrt, "jvp", kinds)
+        jit = False if again else self.jit
+        key = (func, wrt, "jvp", kinds, jit)
         derived = _cache.get(key)
         if derived is None:
             with _cache_lock:
                 derived = _cache.get(key)
                 if derived is None:
-                    derived = _cache[key] = derive_forward(func, wrt, kinds)
+                    derived = _cache[key] = _compiled(derive_forward(func, wrt, kinds), func, jit)
         self._last = derived
         return derived
 
@@ -464,11 +481,11 @@ def _differentiable(value):
     )
 
 
-def jvp(f, primals=None, tangents=None):
+def jvp(f, primals=None, tangents=None, jit=False):
     """Forward mode. `jvp(f, primals, tangents)` -> `(f(*primals), J @ tangents)`;
     `jvp(f)` gives the forward-mode function itself, with its generated `.source`.
     Arguments that are not floating point (ints, bools) get no tangent."""
-    fn = _JVP(f)
+    fn = _JVP(f, jit)
     if primals is None:
         return fn
     return fn(primals, tangents)

@@ -1,0 +1,199 @@
+"""Compiled mode (`jit=True`): the generated derivative rewritten for Numba's nopython mode.
+
+The interpreted source is rewritten, not generated anew, so both modes compute the same
+thing in the same order:
+- a loop tape that is read backwards, `for ... in reversed(tape)`, becomes an index loop
+  (`for k in range(len(tape) - 1, -1, -1)`), which Numba compiles; the tapes stay lists,
+  typed by Numba from what the forward loop appends (tuples of numbers and arrays);
+- the runtime helpers come from `s2sgrad.runtime.numba_helpers`, whose Numba forms are
+  chosen by argument types.
+The source is then run as a module (its imports, the user's globals) and its function
+given to `numba.njit`, which compiles once per argument signature on its first call.
+`Derived.source` is the rewritten source: exactly what Numba compiles.
+
+Numba reads the user's globals (module constants such as DT) once, when it compiles:
+a later change to such a global is not seen by compiled code, unlike interpreted code.
+
+Numba's refusals come at the first call; `JitFunction` turns them into an S2SGradError
+naming the user's line (from the `# line N:` comment above the refused statement) and
+the construct, with the hint to drop jit=True; with jit="auto" it runs the interpreted
+derivative instead, for that argument signature.
+"""
+
+import ast
+import itertools
+import linecache
+import re
+
+from ..errors import Loc, S2SGradError
+from .compile import _sources, origin
+
+_serial = itertools.count(1)
+_HELPERS = "s2sgrad.runtime.numba_helpers"
+_HINT = "drop jit=True (the interpreted derivative runs this), or pass jit='auto' to fall back to it"
+
+
+def lower(derived, func, mode):
+    """A Derived whose function is the Numba-compiled form of `derived`'s (mode: True or "auto")."""
+    from .pipeline import Derived  # (pipeline imports this module only through the API)
+
+    source = rewrite(derived.source)
+    functions = _load(source, func)
+    fallback = derived.function
+    if isinstance(fallback, tuple):  # a vjp: its forward and backward
+        function = tuple(JitFunction(f, g, source, func, mode) for f, g in zip(functions, fallback))
+    else:
+        function = JitFunction(functions[0], fallback, source, func, mode)
+    return Derived(source, function, derived.graph)
+
+
+def rewrite(source):
+    """The generated source in the form Numba compiles (see the module's docstring). The
+    rewrite is by lines, so that the `# line N:` comments stay where they are."""
+    helpers = _numba_helpers()
+    out = []
+    for line in source.splitlines():
+        imported = _IMPORT.fullmatch(line)
+        loop = _REVERSED.fullmatch(line)
+        if imported:
+            names = [n.strip() for n in imported.group(1).split(",")]
+            ours = [n for n in names if n.split(" as ")[0] in helpers]
+            rest = [n for n in names if n not in ours]  # (no compiled form: Numba refuses them, by name)
+            out += [f"from {_HELPERS} import {', '.join(ours)}"] if ours else []
+            out += [f"from s2sgrad.runtime import {', '.join(rest)}"] if rest else []
+        elif loop:
+            indent, targets, tape = loop.groups()
+            k = f"{tape}_k"
+            out.append(f"{indent}for {k} in range(len({tape}) - 1, -1, -1):")
+            out.append(f"{indent}    {targets} = {tape}[{k}]")
+        else:
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
+_IMPORT = re.compile(r"from s2sgrad\.runtime import (.+)")
+_REVERSED = re.compile(r"(\s*)for (.+) in reversed\((\w+)\):")
+
+
+def _numba_helpers():
+    from ..runtime import numba_helpers
+
+    return set(numba_helpers.__all__)
+
+
+def _runtime_helpers():
+    from .. import runtime
+
+    return set(runtime.__all__)
+
+
+def _load(source, func):
+    """The functions `source` defines, compiled by Numba (lazily: at their first call),
+    run with the user's globals and closure values in scope."""
+    import numba
+
+    filename = f"<s2sgrad-jit:{func.__qualname__}:{next(_serial)}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    _sources[filename] = func.__code__.co_filename  # (for `origin`: the user's line of a compiled line)
+    scope = dict(func.__globals__)
+    for name, cell in zip(func.__code__.co_freevars, func.__closure__ or ()):
+        try:
+            scope[name] = cell.cell_contents
+        except ValueError:
+            pass
+    exec(compile(source, filename, "exec"), scope)
+    names = [n.name for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)]
+    return [numba.njit(scope[n]) for n in names]
+
+
+class JitFunction:
+    """A Numba-compiled derivative: Numba's refusals become S2SGradErrors naming the
+    user's line (or, with jit="auto", the interpreted derivative runs)."""
+
+    def __init__(self, compiled, interpreted, source, func, mode):
+        self.compiled, self.interpreted = compiled, interpreted
+        self.source, self.func, self.mode = source, func, mode
+        self._refused = set()  # argument signatures Numba refused (jit="auto")
+
+    def __call__(self, *args):
+        import numba
+
+        try:
+            signature = tuple(numba.typeof(a) for a in args)
+        except ValueError:
+            signature = tuple(type(a) for a in args)
+            untyped = next(a for a in args if _untyped(a))
+            if self.mode == "auto":
+                return self.interpreted(*args)
+            raise S2SGradError(
+                f"jit=True: Numba cannot compile the derivative of {self.func.__qualname__} for an argument "
+                f"of type {type(untyped).__name__} (Numba compiles numbers, NumPy arrays and tuples of them)",
+                None,
+                "jit argument",
+                _HINT,
+            ) from None
+        if signature in self._refused:
+            return self.interpreted(*args)
+        try:
+            return self.compiled(*args)
+        except (numba.core.errors.NumbaError, ValueError, TypeError) as exc:
+            if not _from_numba(exc):
+                raise
+            if self.mode == "auto":
+                self._refused.add(signature)
+                return self.interpreted(*args)
+            raise self._error(exc) from None
+
+    def _error(self, exc):
+        message = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))  # (Numba colours its messages)
+        construct = _construct(message)
+        detail = construct or (message.strip().splitlines() or [type(exc).__name__])[0]
+        found = re.findall(r'File "(<s2sgrad-jit:[^"]*>)", line (\d+)', message)
+        where = origin(found[-1][0], int(found[-1][1])) if found else ""  # "model.py:12: h = W @ h"
+        user = re.fullmatch(r"(.*):(\d+): (.*)", where)
+        loc = Loc(user.group(1), int(user.group(2)), 0, user.group(3)) if user else None
+        return S2SGradError(
+            f"jit=True: Numba cannot compile the derivative of {self.func.__qualname__}: {detail}",
+            loc,
+            construct or "jit",
+            _HINT,
+        )
+
+
+def _untyped(value):
+    import numba
+
+    try:
+        numba.typeof(value)
+        return False
+    except ValueError:
+        return True
+
+
+def _from_numba(exc):
+    import numba
+
+    if isinstance(exc, numba.core.errors.NumbaError):
+        return True
+    from ..runtime.numba_helpers import JitBroadcastError
+
+    return isinstance(exc, JitBroadcastError)
+
+
+def _construct(message):
+    """What Numba refused, in a few words, from its message."""
+    for pattern, words in (
+        (r"Untyped global name '([^']+)'", "the name '{}' (not compilable by Numba)"),
+        (r"Unknown attribute '([^']+)'", "the attribute '{}'"),
+        (r"No implementation of function Function\(<[^>]*?(\w+)>\)", "the call {}(...) with these argument types"),
+        (r"No implementation of function Function\(([^)]+)\)", "the call {} with these argument types"),
+        (r"Cannot unify (.*)", "a variable holding values of different types ({})"),
+        (r"reflected list\(reflected list", "a list of lists"),
+        (r"non-precise type (\S+)", "a value of non-precise type {}"),
+    ):
+        found = re.search(pattern, message)
+        if found and found.groups()[0] in _runtime_helpers():
+            return f"the runtime helper '{found.groups()[0]}', which has no compiled form"
+        if found:
+            return words.format(*[g.strip()[:120] for g in found.groups()])
+    return ""

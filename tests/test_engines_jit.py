@@ -1,0 +1,143 @@
+"""Compiled mode: ``jit=True`` compiles the generated derivative with Numba.
+
+Numba compiles cost about a second each, so few functions are compiled here; the
+whole corpora are surveyed by ``tests/benchmarks/survey_jit.py`` (slow, not run by
+default) and the speed by ``tests/benchmarks/report_jit.py``.
+
+* a scalar time loop with a data-dependent branch, a ``while`` loop until converged,
+  an element loop over a 1-D grid: the compiled gradient equals the interpreted one
+  to round-off and central differences; ``value_and_grad``, ``vjp`` (forward and
+  backward both compiled) and ``jvp`` likewise;
+* ``.source`` is exactly what Numba compiled (index loops, the compiled helpers);
+  one compilation per argument signature;
+* what Numba refuses is an S2SGradError naming the user's line and the construct and
+  suggesting to drop jit=True; ``jit="auto"`` runs the interpreted derivative instead.
+"""
+import pickle
+
+import numpy as np
+import pytest
+
+import s2sgrad as sg
+from tests.numeric import assert_close, numeric_grad
+
+pytest.importorskip("numba")
+
+DT = 0.01
+TOL = 1e-12
+
+
+def oscillator(k, c, x0, n):
+    x, v = x0, 0.0
+    for _ in range(n):
+        a = -k * x - c * v
+        if abs(a) > 10.0:
+            a = 10.0 * np.sign(a)
+        v = v + DT * a
+        x = x + DT * v
+    return (x - 1.0) ** 2
+
+
+def cube_root(a, x0):
+    """Newton's method until converged: a data-dependent number of steps."""
+    x = x0
+    while abs(x * x * x - a) > TOL:
+        x = x - (x * x * x - a) / (3.0 * x * x)
+    return x
+
+
+def diffuse(u, kappa, steps):
+    """An explicit heat equation written element by element."""
+    n = u.shape[0]
+    for _ in range(steps):
+        new = np.zeros(n)
+        for i in range(1, n - 1):
+            new[i] = u[i] + kappa * (u[i - 1] - 2.0 * u[i] + u[i + 1])
+        u = new
+    return np.sum(u * u)
+
+
+def layers(W, x):
+    h = x
+    for _ in range(3):
+        h = np.tanh(W @ h)
+    return np.sum(h)
+
+
+def scaled(p, t):
+    return p["a"] * t
+
+
+def _compiled(df):
+    """The Numba dispatcher(s) behind a jit derivative's last call."""
+    function = df._last.function
+    return [f.compiled for f in function] if isinstance(function, tuple) else [function.compiled]
+
+
+def test_a_scalar_loop_with_a_branch():
+    df = sg.grad(oscillator, wrt=(0, 1), jit=True)
+    args = (3.0, 0.4, 2.5, 300)  # the clamp is active early on
+    got = df(*args)
+    assert_close(got, sg.grad(oscillator, wrt=(0, 1))(*args), rtol=1e-13, atol=0)
+    assert_close(got[0], numeric_grad(oscillator, args, 0), rtol=1e-6)
+    df(1.0, 0.2, 0.5, 50)
+    (dispatcher,) = _compiled(df)
+    assert len(dispatcher.signatures) == 1  # compiled once for (float, float, float, int)
+    source = df.source
+    assert "reversed(" not in source and "for tape_k in range(len(tape) - 1, -1, -1):" in source
+    assert "from s2sgrad.runtime.numba_helpers import" in source
+    assert dispatcher.py_func.__code__.co_filename.startswith("<s2sgrad-jit:")
+    assert "".join(__import__("linecache").getlines(dispatcher.py_func.__code__.co_filename)) == source
+    assert isinstance(got[0], float)
+
+
+def test_a_while_loop_until_converged():
+    value, grads = sg.value_and_grad(cube_root, wrt=(0, 1), jit=True)(5.0, 1.0)
+    assert_close(value, 5.0 ** (1 / 3), rtol=1e-12)
+    assert_close(grads, sg.value_and_grad(cube_root, wrt=(0, 1))(5.0, 1.0)[1], rtol=1e-13, atol=1e-300)
+    assert_close(grads[0], 5.0 ** (-2 / 3) / 3, rtol=1e-9)  # d(a^(1/3))/da
+    value, tangent = sg.jvp(cube_root, (5.0, 1.0), (1.0, 0.0), jit=True)
+    assert_close(tangent, grads[0], rtol=1e-13)
+
+
+def test_an_element_loop_over_a_grid():
+    u = np.sin(np.linspace(0.0, 3.0, 30))
+    df = sg.grad(diffuse, wrt=(0, 1), jit=True)
+    du, dkappa = df(u, 0.2, 8)
+    expected = sg.grad(diffuse, wrt=(0, 1))(u, 0.2, 8)
+    assert_close(du, expected[0], rtol=1e-13, atol=1e-15)
+    assert_close(dkappa, expected[1], rtol=1e-13)
+    assert_close(du, numeric_grad(diffuse, (u, 0.2, 8), 0), rtol=1e-6)
+    assert isinstance(du, np.ndarray) and du.shape == u.shape
+
+
+def test_vjp_compiles_forward_and_backward():
+    value, pullback = sg.vjp(oscillator, wrt=(0, 1), jit=True)(2.0, 0.3, 0.5, 100)
+    assert value == oscillator(2.0, 0.3, 0.5, 100)
+    assert_close(pullback(2.0), 2.0 * np.array(sg.grad(oscillator, wrt=(0, 1))(2.0, 0.3, 0.5, 100)), rtol=1e-13)
+
+
+def test_what_numba_refuses_names_the_line():
+    W, x = 0.5 * np.eye(3), np.ones(3)
+    with pytest.raises(sg.S2SGradError) as info:
+        sg.grad(layers, jit=True)(W, x)
+    message = str(info.value)
+    assert f"{__file__}:{layers.__code__.co_firstlineno + 3}" in message
+    assert "h = np.tanh(W @ h)" in message and "matmul_lhs" in message
+    assert "drop jit=True" in message
+    with pytest.raises(sg.S2SGradError, match="argument of type dict"):
+        sg.grad(scaled, jit=True)({"a": 2.0}, 1.5)
+
+
+def test_auto_falls_back_to_the_interpreted_derivative():
+    W, x = 0.5 * np.eye(3), np.ones(3)
+    df = sg.grad(layers, jit="auto")
+    assert_close(df(W, x), sg.grad(layers)(W, x), rtol=0, atol=0)
+    assert_close(df(W, x), numeric_grad(layers, (W, x), 0), rtol=1e-6)
+    with pytest.raises(sg.S2SGradError, match="jit must be"):
+        sg.grad(layers, jit="yes")
+
+
+def test_a_jit_derivative_pickles_with_its_option():
+    again = pickle.loads(pickle.dumps(sg.grad(cube_root, jit=True)))
+    assert again.jit is True and again.wrt == (0,)
