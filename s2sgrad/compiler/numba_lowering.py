@@ -118,30 +118,25 @@ class JitFunction:
     def __call__(self, *args):
         import numba
 
-        try:
-            signature = tuple(numba.typeof(a) for a in args)
-        except ValueError:
-            signature = tuple(type(a) for a in args)
-            untyped = next(a for a in args if _untyped(a))
-            if self.mode == "auto":
-                return self.interpreted(*args)
-            raise S2SGradError(
-                f"jit=True: Numba cannot compile the derivative of {self.func.__qualname__} for an argument "
-                f"of type {type(untyped).__name__} (Numba compiles numbers, NumPy arrays and tuples of them)",
-                None,
-                "jit argument",
-                _HINT,
-            ) from None
-        if signature in self._refused:
+        if self._refused and _signature(args) in self._refused:
             return self.interpreted(*args)
         try:
             return self.compiled(*args)
         except (numba.core.errors.NumbaError, ValueError, TypeError) as exc:
-            if not _from_numba(exc):
+            untyped = [a for a in args if _untyped(a)]
+            if not untyped and not _from_numba(exc):
                 raise
             if self.mode == "auto":
-                self._refused.add(signature)
+                self._refused.add(_signature(args))
                 return self.interpreted(*args)
+            if untyped:
+                raise S2SGradError(
+                    f"jit=True: Numba cannot compile the derivative of {self.func.__qualname__} for an argument "
+                    f"of type {type(untyped[0]).__name__} (Numba compiles numbers, NumPy arrays and tuples of them)",
+                    None,
+                    "jit argument",
+                    _HINT,
+                ) from None
             raise self._error(exc) from None
 
     def _error(self, exc):
@@ -158,6 +153,18 @@ class JitFunction:
             construct or "jit",
             _HINT,
         )
+
+
+def _signature(args):
+    """What Numba compiles one function for: the arguments' Numba types (Python types where
+    Numba has none)."""
+    return tuple(type(a) if _untyped(a) else _typeof(a) for a in args)
+
+
+def _typeof(value):
+    import numba
+
+    return numba.typeof(value)
 
 
 def _untyped(value):

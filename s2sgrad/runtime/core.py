@@ -10,8 +10,6 @@ The core engine's helpers are here; the adjoints that the NumPy rule table uses
 import numpy as np
 
 __all__ = [
-    "as_array",
-    "is_array",
     "not_a_view",
     "not_a_dict",
     "unbroadcast",

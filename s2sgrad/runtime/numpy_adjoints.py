@@ -141,13 +141,19 @@ def unconcat(g, arrays, axis=0):
     shapes = [np.shape(a) for a in arrays]
     if axis is None:
         cuts = np.cumsum([int(np.prod(s)) for s in shapes])[:-1]
-        return Parts(p.reshape(s) for p, s in zip(np.split(g.reshape(-1), cuts), shapes))
+        return Parts(p.reshape(s) for p, s in zip(_cut(g.reshape(-1), cuts, 0), shapes))
     if axis == "h":
         axis = 0 if g.ndim == 1 else 1
     axis = _axis(axis, g.ndim)
     across = g.size // g.shape[axis]  # elements of one slice along the axis
     cuts = np.cumsum([int(np.prod(s)) // across for s in shapes])[:-1]
-    return Parts(p.reshape(s) for p, s in zip(np.split(g, cuts, axis=axis), shapes))
+    return Parts(p.reshape(s) for p, s in zip(_cut(g, cuts, axis), shapes))
+
+
+def _cut(g, cuts, axis):
+    """np.split(g, cuts, axis) by slicing (Dask has no np.split: slices keep it lazy)."""
+    bounds = [0, *(int(c) for c in cuts), g.shape[axis]]
+    return [g[_along(axis, g.ndim, slice(a, b))] for a, b in zip(bounds, bounds[1:])]
 
 
 def reconcat(parts, g, arrays, axis=0):
