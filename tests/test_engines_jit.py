@@ -57,11 +57,12 @@ def diffuse(u, kappa, steps):
     return np.sum(u * u)
 
 
-def layers(W, x):
-    h = x
+def running_sums(x, w):
+    total = 0.0
     for _ in range(3):
-        h = np.tanh(W @ h)
-    return np.sum(h)
+        x = np.tanh(np.cumsum(x) * w)
+        total = total + np.sum(x)
+    return total
 
 
 def scaled(p, t):
@@ -85,7 +86,6 @@ def test_a_scalar_loop_with_a_branch():
     assert len(dispatcher.signatures) == 1  # compiled once for (float, float, float, int)
     source = df.source
     assert "reversed(" not in source and "for tape_k in range(len(tape) - 1, -1, -1):" in source
-    assert "from s2sgrad.runtime.numba_helpers import" in source
     assert dispatcher.py_func.__code__.co_filename.startswith("<s2sgrad-jit:")
     assert "".join(__import__("linecache").getlines(dispatcher.py_func.__code__.co_filename)) == source
     assert isinstance(got[0], float)
@@ -109,6 +109,7 @@ def test_an_element_loop_over_a_grid():
     assert_close(dkappa, expected[1], rtol=1e-13)
     assert_close(du, numeric_grad(diffuse, (u, 0.2, 8), 0), rtol=1e-6)
     assert isinstance(du, np.ndarray) and du.shape == u.shape
+    assert "from s2sgrad.runtime.numba_helpers import" in df.source  # the helpers' compiled forms
 
 
 def test_vjp_compiles_forward_and_backward():
@@ -118,26 +119,50 @@ def test_vjp_compiles_forward_and_backward():
 
 
 def test_what_numba_refuses_names_the_line():
-    W, x = 0.5 * np.eye(3), np.ones(3)
+    x = np.array([0.3, -0.2, 0.5])
     with pytest.raises(sg.S2SGradError) as info:
-        sg.grad(layers, jit=True)(W, x)
+        sg.grad(running_sums, jit=True)(x, 0.7)
     message = str(info.value)
-    assert f"{__file__}:{layers.__code__.co_firstlineno + 3}" in message
-    assert "h = np.tanh(W @ h)" in message and "matmul_lhs" in message
+    assert f"{__file__}:{running_sums.__code__.co_firstlineno + 3}" in message
+    assert "x = np.tanh(np.cumsum(x) * w)" in message and "cumsum_adjoint" in message
     assert "drop jit=True" in message
     with pytest.raises(sg.S2SGradError, match="argument of type dict"):
         sg.grad(scaled, jit=True)({"a": 2.0}, 1.5)
 
 
 def test_auto_falls_back_to_the_interpreted_derivative():
-    W, x = 0.5 * np.eye(3), np.ones(3)
-    df = sg.grad(layers, jit="auto")
-    assert_close(df(W, x), sg.grad(layers)(W, x), rtol=0, atol=0)
-    assert_close(df(W, x), numeric_grad(layers, (W, x), 0), rtol=1e-6)
+    x = np.array([0.3, -0.2, 0.5])
+    df = sg.grad(running_sums, jit="auto")
+    assert_close(df(x, 0.7), sg.grad(running_sums)(x, 0.7), rtol=0, atol=0)
+    assert_close(df(x, 0.7), numeric_grad(running_sums, (x, 0.7), 0), rtol=1e-6)
     with pytest.raises(sg.S2SGradError, match="jit must be"):
-        sg.grad(layers, jit="yes")
+        sg.grad(running_sums, jit="yes")
 
 
 def test_a_jit_derivative_pickles_with_its_option():
     again = pickle.loads(pickle.dumps(sg.grad(cube_root, jit=True)))
     assert again.jit is True and again.wrt == (0,)
+
+
+@pytest.mark.parametrize("bounds", [(7,), (2, 9), (9, 2, -3), (1, 10, 4), (5, 5, 2), (0, -6, -2)])
+def test_reversed_loops_become_index_loops(bounds):
+    """The rewrite alone (run by Python here, no compilation): same visits, same order."""
+    from s2sgrad.compiler.numba_lowering import rewrite
+
+    spelled = ", ".join(map(str, bounds))
+    source = (
+        "def visits(tape):\n"
+        "    out = []\n"
+        f"    for i in reversed(range({spelled})):\n"
+        "        out.append(i)\n"
+        "    for a, b in reversed(tape):\n"
+        "        out.append(a * b)\n"
+        "    return out\n"
+    )
+    compiled = rewrite(source)
+    assert "reversed" not in compiled
+    before, after = {}, {}
+    exec(source, before)
+    exec(compiled, after)
+    tape = [(1, 2), (3, 4), (5, 6)]
+    assert after["visits"](tape) == before["visits"](tape) == [*reversed(range(*bounds)), 30, 12, 2]

@@ -51,28 +51,65 @@ def rewrite(source):
     """The generated source in the form Numba compiles (see the module's docstring). The
     rewrite is by lines, so that the `# line N:` comments stay where they are."""
     helpers = _numba_helpers()
-    out = []
+    ours, rest, body = [], [], []
     for line in source.splitlines():
         imported = _IMPORT.fullmatch(line)
         loop = _REVERSED.fullmatch(line)
         if imported:
             names = [n.strip() for n in imported.group(1).split(",")]
-            ours = [n for n in names if n.split(" as ")[0] in helpers]
-            rest = [n for n in names if n not in ours]  # (no compiled form: Numba refuses them, by name)
-            out += [f"from {_HELPERS} import {', '.join(ours)}"] if ours else []
-            out += [f"from s2sgrad.runtime import {', '.join(rest)}"] if rest else []
+            ours += [n for n in names if n.split(" as ")[0] in helpers]
+            rest += [n for n in names if n.split(" as ")[0] not in helpers]  # (Numba refuses them, by name)
+            body.append(None)  # where the imports go
         elif loop:
-            indent, targets, tape = loop.groups()
-            k = f"{tape}_k"
-            out.append(f"{indent}for {k} in range(len({tape}) - 1, -1, -1):")
-            out.append(f"{indent}    {targets} = {tape}[{k}]")
+            body += _index_loop(*loop.groups())
         else:
-            out.append(line)
-    return "\n".join(out) + "\n"
+            body.append(line)
+    if any("range_length(" in line for line in body if line):
+        ours.append("range_length")
+    imports = [f"from {_HELPERS} import {', '.join(sorted(ours))}"] if ours else []
+    imports += [f"from s2sgrad.runtime import {', '.join(rest)}"] if rest else []
+    if None not in body and imports:  # (after the other imports, or first, before a blank line)
+        last = max((i for i, text in enumerate(body) if text.startswith(("import ", "from "))), default=None)
+        if last is None:
+            body[:0] = [None, ""]
+        else:
+            body.insert(last + 1, None)
+    if None in body:
+        at = body.index(None)
+        body[at : at + 1] = imports
+    return "\n".join(body) + "\n"
 
 
 _IMPORT = re.compile(r"from s2sgrad\.runtime import (.+)")
-_REVERSED = re.compile(r"(\s*)for (.+) in reversed\((\w+)\):")
+_REVERSED = re.compile(r"(\s*)for (.+) in reversed\((.+)\):")
+
+
+def _index_loop(indent, targets, iterable):
+    """The header of `for targets in reversed(iterable):` as an index loop, and the line that
+    binds the targets (Numba has no reversed()); `iterable` is a tape (a name), or a range."""
+    node = ast.parse(iterable, mode="eval").body
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range" and not node.keywords:
+        bounds = [ast.unparse(a) for a in node.args]
+        if len(bounds) == 1:
+            return [f"{indent}for {targets} in range({_minus_one(bounds[0])}, -1, -1):"]
+        if len(bounds) == 2:
+            return [f"{indent}for {targets} in range({_minus_one(bounds[1])}, {_minus_one(bounds[0])}, -1):"]
+        k = _fresh_k(targets)
+        start, _, step = bounds
+        return [
+            f"{indent}for {k} in range(range_length({', '.join(bounds)}) - 1, -1, -1):",
+            f"{indent}    {targets} = {start} + {k} * {step}",
+        ]
+    k = _fresh_k(iterable if isinstance(node, ast.Name) else targets)
+    return [f"{indent}for {k} in range(len({iterable}) - 1, -1, -1):", f"{indent}    {targets} = {iterable}[{k}]"]
+
+
+def _minus_one(expr):
+    return str(int(expr) - 1) if re.fullmatch(r"-?\d+", expr) else f"{expr} - 1"
+
+
+def _fresh_k(stem):
+    return re.sub(r"\W", "_", stem.split(",")[0].strip()) + "_k"
 
 
 def _numba_helpers():
@@ -180,16 +217,20 @@ def _untyped(value):
 def _from_numba(exc):
     import numba
 
-    if isinstance(exc, numba.core.errors.NumbaError):
+    if isinstance(exc, numba.core.errors.NumbaError) or _NONE.search(str(exc)):
         return True
     from ..runtime.numba_helpers import JitBroadcastError
 
     return isinstance(exc, JitBroadcastError)
 
 
+_NONE = re.compile(r"^expected \w+, got None$")
+
+
 def _construct(message):
     """What Numba refused, in a few words, from its message."""
     for pattern, words in (
+        (_NONE.pattern, "a value that is None on some path (an early exit from a loop)"),
         (r"Untyped global name '([^']+)'", "the name '{}' (not compilable by Numba)"),
         (r"Unknown attribute '([^']+)'", "the attribute '{}'"),
         (r"No implementation of function Function\(<[^>]*?(\w+)>\)", "the call {}(...) with these argument types"),
@@ -199,7 +240,7 @@ def _construct(message):
         (r"non-precise type (\S+)", "a value of non-precise type {}"),
     ):
         found = re.search(pattern, message)
-        if found and found.groups()[0] in _runtime_helpers():
+        if found and found.groups() and found.groups()[0] in _runtime_helpers():
             return f"the runtime helper '{found.groups()[0]}', which has no compiled form"
         if found:
             return words.format(*[g.strip()[:120] for g in found.groups()])

@@ -17,16 +17,22 @@ This module imports Numba; only the jit mode imports it.
 """
 
 import numpy as np
-from numba import types
+from numba import njit, types
 from numba.extending import overload
 
 from . import core
 
 __all__ = [
     "add_at",
+    "dot_lhs",
+    "dot_rhs",
     "grad_seed",
+    "matmul_lhs",
+    "matmul_rhs",
     "owned",
+    "not_a_dict",
     "part",
+    "range_length",
     "reduce_count",
     "saved_part",
     "shape_of",
@@ -76,6 +82,19 @@ owned = _stub("owned")
 part = _stub("part")
 saved_part = _stub("saved_part")
 add_at = _stub("add_at")
+not_a_dict = _stub("not_a_dict")
+matmul_lhs = _stub("matmul_lhs")
+matmul_rhs = _stub("matmul_rhs")
+dot_lhs = _stub("dot_lhs")
+dot_rhs = _stub("dot_rhs")
+
+
+@njit(cache=False)
+def range_length(start, stop, step):
+    """len(range(start, stop, step)): what an index loop over a reversed range counts down from."""
+    if step > 0:
+        return max(0, (stop - start + step - 1) // step)
+    return max(0, (start - stop - step - 1) // -step)
 
 
 # ... and its compiled forms, by argument types
@@ -204,3 +223,34 @@ def _add_at(g, index, values):
 
         return add
     return None
+
+
+@overload(not_a_dict)
+def _not_a_dict(x, where):
+    if not isinstance(x, types.DictType):
+        return lambda x, where: None  # (compiled code gets no Python dicts: nothing to check)
+    return None
+
+
+def _matmul_adjoint(left):
+    """The compiled adjoint of `a` (left) or `b` in `a @ b` (and np.dot) for 1-D and 2-D
+    arrays: the cases of core.matmul_lhs / matmul_rhs without batch dimensions."""
+
+    def typer(g, a, b):
+        if not (isinstance(a, types.Array) and isinstance(b, types.Array) and a.ndim in (1, 2) and b.ndim in (1, 2)):
+            return None
+        if (a.ndim, b.ndim) == (2, 2):
+            return (lambda g, a, b: g @ b.T) if left else (lambda g, a, b: a.T @ g)
+        if (a.ndim, b.ndim) == (2, 1):
+            return (lambda g, a, b: np.outer(g, b)) if left else (lambda g, a, b: a.T @ g)
+        if (a.ndim, b.ndim) == (1, 2):
+            return (lambda g, a, b: b @ g) if left else (lambda g, a, b: np.outer(a, g))
+        return (lambda g, a, b: g * b) if left else (lambda g, a, b: g * a)
+
+    return typer
+
+
+overload(matmul_lhs)(_matmul_adjoint(True))
+overload(matmul_rhs)(_matmul_adjoint(False))
+overload(dot_lhs)(_matmul_adjoint(True))
+overload(dot_rhs)(_matmul_adjoint(False))
