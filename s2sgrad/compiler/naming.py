@@ -20,6 +20,9 @@ class Names:
         self.adjoints = {}
         self.tangents = {}
         self.claimed_user = set()
+        # later versions of a name -> the name (x_1 -> x, dx_1 -> dx): renaming.py gives
+        # them the name back where their lifetimes allow
+        self.versions = {}
 
     def fresh(self, stem):
         stem = stem or "t"
@@ -43,14 +46,16 @@ class Names:
                 name = v.hint
             else:
                 name = self.fresh(v.hint)
+                if name != v.hint:
+                    self.versions[name] = v.hint
             self.vars[v] = name
         return name
 
     def snapshot(self):
-        return set(self.taken), dict(self.vars), dict(self.adjoints), set(self.claimed_user)
+        return set(self.taken), dict(self.vars), dict(self.adjoints), set(self.claimed_user), dict(self.versions)
 
     def restore(self, snap):
-        self.taken, self.vars, self.adjoints, self.claimed_user = (type(x)(x) for x in snap)
+        self.taken, self.vars, self.adjoints, self.claimed_user, self.versions = (type(x)(x) for x in snap)
 
     def share(self, v, other):
         """Give `v` the same Python name as `other` (a loop's result and its carried value)."""
@@ -67,6 +72,9 @@ class Names:
                     break
             else:
                 name = self.fresh(f"d{base}")
+            stem = "d" + self.versions.get(base, base)
+            if base in self.versions and name == f"d{base}" and stem not in self.user:
+                self.versions[name] = stem  # du_1 is a version of du (never of a user's dt)
             self.adjoints[v] = name
         return name
 

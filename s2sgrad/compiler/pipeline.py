@@ -21,6 +21,7 @@ from .hoist import hoist
 from .lower import lower
 from .naming import Names, name_values
 from .prune import prune
+from .renaming import coalesce_versions
 from .algebra import simplify_body
 from .cleanup import coalesce_copies, drop_orphan_comments, fold_temporaries, release_before
 from .forward import Forward
@@ -252,7 +253,7 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
         entry = (fwd_name, bwd_name)
 
     def finish():
-        return _compile(func, graph, funcs, entry, spell, variant)
+        return _compile(func, graph, funcs, entry, spell, variant, names.versions)
 
     return finish
 
@@ -287,7 +288,9 @@ def _function_defs(stmts):
     return [node for stmt in stmts for node in gast.walk(stmt) if isinstance(node, gast.FunctionDef)]
 
 
-def _compile(func, graph, funcs, entry, spell, variant):
+def _compile(func, graph, funcs, entry, spell, variant, versions):
+    for f in funcs:
+        coalesce_versions(f, versions)  # x_1 is x again wherever x is not needed at the same time
     # each function is unparsed once; the whole source is the texts one blank line apart, as
     # ast.unparse spaces top-level functions
     texts = [to_source([f]) for f in funcs]
@@ -345,7 +348,7 @@ def derive_forward(func, wrt, arg_kinds):
     _tidy(body, temps, [names.var(p) for p in graph.params] + tangent_params)
     fname = names.fresh(f"{graph.name}_jvp")
     funcs = [_funcdef(fname, _arguments([names.var(p) for p in graph.params] + tangent_params), body)]
-    return _compile(func, graph, funcs, fname, spell, "jvp")
+    return _compile(func, graph, funcs, fname, spell, "jvp", names.versions)
 
 
 def _stored(stmts):
