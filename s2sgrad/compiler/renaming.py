@@ -116,8 +116,8 @@ class _Interference:
             for name_, source in _targets(target, s.value):
                 self.defined(name_, after, source)
                 defined.add(name_)
-            after = after | _reads_of_store(target)
-        return (live - defined) | _reads(s.value) | set().union(*(_reads_of_store(t) for t in s.targets))
+            after = after | _reads(target)
+        return (live - defined) | _reads(s.value) | set().union(*(_reads(t) for t in s.targets))
 
     def for_loop(self, s, live):
         if s.orelse:
@@ -154,16 +154,12 @@ class _Unsupported(Exception):
 
 
 def _reads(node):
+    """Names an expression reads (a store `u[i] = v` reads u and i; `a, b = ...` reads nothing)."""
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
 
 def _stored(target):
     return {n.id for n in gast.walk(target) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-
-
-def _reads_of_store(target):
-    """Names a store reads: `u[i] = v` reads u and i; `a, b = ...` reads nothing."""
-    return _reads(target)
 
 
 def _targets(target, value):
