@@ -191,7 +191,8 @@ def _families(func, params, versions):
     for stem, members in families.items():
         if stem in present and stem not in bound:
             continue
-        out[stem] = ([stem] if stem in present else []) + [m for m in members if m in bound]
+        # a parameter keeps its name (callers may pass it by keyword); others may join it
+        out[stem] = ([stem] if stem in present else []) + [m for m in members if m in bound and m not in params]
     return out
 
 
