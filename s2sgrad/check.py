@@ -1,6 +1,9 @@
 """check_grad: the generated derivative against central finite differences."""
 
+from __future__ import annotations
+
 import copy
+from typing import Any, Callable
 import inspect
 from dataclasses import dataclass
 
@@ -9,6 +12,7 @@ import numpy as np
 from . import trees
 from .api import _normalize_wrt, grad
 from .errors import S2SGradError
+from .jacobians import Wrt
 
 
 @dataclass
@@ -42,7 +46,15 @@ class GradCheck:
         )
 
 
-def check_grad(f, *args, wrt=0, eps=1e-6, rtol=1e-5, atol=1e-8, raise_error=True):
+def check_grad(
+    f: Callable,
+    *args: Any,
+    wrt: Wrt = 0,
+    eps: float = 1e-6,
+    rtol: float = 1e-5,
+    atol: float = 1e-8,
+    raise_error: bool = True,
+) -> GradCheck:
     """Compare `sg.grad(f, wrt)` at `args` with central differences of step `eps`
     (float64), element by element of every argument in `wrt` (of every leaf, for a
     dict, list or tuple of arrays and floats). The relative error of each element is

@@ -16,6 +16,10 @@ built-in's, e.g. a straight-through estimator for `np.sign`); derivatives
 compiled before are recompiled on their next call.
 """
 
+from __future__ import annotations
+
+from typing import Callable, Optional
+
 import sys
 
 from . import api
@@ -34,7 +38,7 @@ def _before():
     _rules.load_optional(everything="scipy" in sys.modules)
 
 
-def defvjp(fn, *vjps, jvp=None):
+def defvjp(fn: Callable, *vjps: Optional[Callable], jvp: Optional[Callable] = None) -> None:
     """Register VJPs for `fn`, one per positional argument (None: no derivative
     with respect to that argument). `jvp(tangents, ans, *args)` optionally gives
     forward mode: `tangents[i]` is argument i's tangent, or None."""
@@ -46,14 +50,14 @@ def defvjp(fn, *vjps, jvp=None):
     _changed()
 
 
-def defjvp(fn, jvp):
+def defjvp(fn: Callable, jvp: Callable) -> None:
     """Register (or replace) only the forward-mode rule of `fn`."""
     _before()
     _rules.defjvp(fn, jvp)
     _changed()
 
 
-def defelementwise(fn, *derivatives):
+def defelementwise(fn: Callable, *derivatives: Optional[Callable]) -> None:
     """An element-wise `fn`: give each argument's local derivative `(ans, *args) -> d`.
     Reverse mode is `g * d`, forward mode `t * d`, broadcasting handled for you."""
     _before()
@@ -62,7 +66,7 @@ def defelementwise(fn, *derivatives):
     _changed()
 
 
-def defnondiff(*fns):
+def defnondiff(*fns: Callable) -> None:
     """Declare functions whose results carry no derivative (a step, a random draw...)."""
     _before()
     for fn in fns:

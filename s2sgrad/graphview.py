@@ -8,6 +8,10 @@ In Jupyter a graph shows as a picture when Graphviz's `dot` program is
 installed, and as its text form otherwise.
 """
 
+from __future__ import annotations
+
+from typing import Callable
+
 import shutil
 import subprocess
 
@@ -87,7 +91,7 @@ class Graph:
         p.text(repr(self) if cycle else str(self))
 
 
-def graph(f):
+def graph(f: Callable) -> Graph:
     """The SSA computational graph of `f` (also accepts a derivative function):
     `print()` shows it as text, `.to_dot()` gives Graphviz DOT."""
     return Graph(f)

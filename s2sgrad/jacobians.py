@@ -2,7 +2,10 @@
 per input element or one VJP per output element), `hvp` (forward mode over the
 generated gradient) and `hessian` (a forward Jacobian of the gradient)."""
 
+from __future__ import annotations
+
 import copy
+from typing import Callable, Sequence, Union
 import inspect
 
 import numpy as np
@@ -11,8 +14,10 @@ from . import trees
 from .api import Derivative, _check_differentiable, _layout, _like, _normalize_wrt, grad, jvp, vjp
 from .errors import S2SGradError
 
+Wrt = Union[int, str, Sequence[Union[int, str]]]  # an argument's index or name, or several
 
-def jacobian(f, wrt=0, mode="auto"):
+
+def jacobian(f: Callable, wrt: Wrt = 0, mode: str = "auto") -> Callable:
     """The full Jacobian of `f` w.r.t. the argument(s) `wrt` (a tuple of them for a tuple
     wrt). For an array (or scalar) result and an array argument: an array of shape
     `result.shape + argument.shape`. A result that is a tuple, list or dict of arrays
@@ -120,7 +125,7 @@ def _nested(out, arg, block):
     return trees.map_leaves(lambda q, out_leaf: trees.map_leaves(lambda p, _: block(q, p, out_leaf), arg), out)
 
 
-def hvp(f, wrt=0):
+def hvp(f: Callable, wrt: Wrt = 0) -> Callable:
     """`hvp(f, wrt)(*args, v)`: the Hessian of scalar `f` times `v`, without forming
     the Hessian (forward mode over the generated gradient). `v` has the structure of
     the argument (a tuple of such for a tuple wrt), and so has the result."""
@@ -160,7 +165,7 @@ class _HVP:
         return self.df._shape(out, args)
 
 
-def hessian(f, wrt=0):
+def hessian(f: Callable, wrt: Wrt = 0) -> Callable:
     """The Hessian of scalar `f`: forward mode over the generated gradient, one
     Hessian-vector product per input element. For a tuple wrt, `H[i][j]` is the block
     of the arguments wrt[i] and wrt[j], of shape `shape_i + shape_j`."""

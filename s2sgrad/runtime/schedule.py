@@ -21,6 +21,10 @@ the start state included, as in Revolve.
   states not held for earlier segments.
 """
 
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
 import copy
 from math import comb
 
@@ -31,7 +35,7 @@ __all__ = ["checkpoints", "checkpointed", "predicted_steps"]
 WHILE_SNAPSHOTS = 32  # the default for a loop whose trip count is unknown
 
 
-def checkpointed(loop, snapshots=None):
+def checkpointed(loop: Iterable, snapshots: Optional[int] = None) -> Iterable:
     """Mark a loop for checkpointing: `for i in sg.checkpointed(range(n), snapshots=10):`
     or `while sg.checkpointed(t < t_end, snapshots=10):`. Called as plain Python it
     just returns its argument."""
