@@ -15,7 +15,7 @@ from typing import Callable
 import shutil
 import subprocess
 
-from .compiler import ir
+from .compiler import ir, irprint
 from .compiler.pipeline import build_graph
 
 
@@ -38,11 +38,11 @@ class Graph:
 
     def operations(self):
         """The operation of every equation, in program order (`mul`, `np.sin`, `x.sum`, ...)."""
-        spell = ir._Spell(self.ir)
-        return [ir.op_name(s, spell) for s in ir.walk(self.ir.body) if isinstance(s, ir.Eqn)]
+        spell = irprint._Spell(self.ir)
+        return [irprint.op_name(s, spell) for s in ir.walk(self.ir.body) if isinstance(s, ir.Eqn)]
 
     def __str__(self):
-        return ir.format_graph(self.ir)
+        return irprint.format_graph(self.ir)
 
     def __repr__(self):
         n = sum(1 for s in ir.walk(self.ir.body) if isinstance(s, ir.Eqn))
@@ -50,7 +50,7 @@ class Graph:
 
     def to_dot(self):
         """Graphviz DOT text: value and operation nodes, a cluster per if / for / while."""
-        return ir.to_dot(self.ir)
+        return irprint.to_dot(self.ir)
 
     def to_svg(self):
         """SVG text drawn by Graphviz's `dot`; raises RuntimeError if `dot` is not installed."""
