@@ -830,6 +830,128 @@ MORE_ROWS += [("einsum-same-operand", ["x"], "np.einsum('ij,ij->', x, x)", [draw
               ("einsum-constant", ["x"], "np.einsum('ij,j->i', x, np.arange(3.0))", [draw((2, 3))], [0])]
 
 
+
+def nearly_singular(shape, salt=0, smallest=1e-2):
+    """Valid but ill-conditioned matrices: distinct singular values from 2 down to `smallest`."""
+    rng = rng_for("nearly-singular", shape, salt)
+    m, n = shape[-2:]
+    k = min(m, n)
+    u = np.linalg.qr(rng.standard_normal(shape[:-2] + (m, m)))[0][..., :k]
+    v = np.linalg.qr(rng.standard_normal(shape[:-2] + (n, n)))[0][..., :k]
+    return (u * np.geomspace(2.0, smallest, k)) @ np.swapaxes(v, -1, -2)
+
+
+QUANTILE_METHODS = ["linear", "lower", "higher", "nearest", "midpoint", "inverted_cdf", "averaged_inverted_cdf",
+                    "closest_observation", "interpolated_inverted_cdf", "hazen", "weibull", "median_unbiased",
+                    "normal_unbiased"]
+GRID = "np.array([0.0, 0.4, 1.1, 1.5, 2.6])"      # a non-uniform coordinate grid
+FIT_X = "np.array([0.0, 0.5, 1.0, 1.7, 2.2])"
+# The rest of what people use (issue 13): order statistics, the SVD family, gradient,
+# polynomials, select, cross with axis arguments, einsum sublists, np.r_ / np.c_.
+MORE_ROWS += [
+    ("quantile", ["x"], "np.quantile(x, 0.3)", [draw((3, 4))], [0]),
+    ("quantile-q-array-axis", ["x"], "np.quantile(x, [0.1, 0.5, 0.85], axis=1)", [draw((3, 5))], [0]),
+    ("quantile-axes-keepdims", ["x"], "np.quantile(x, 0.4, axis=(0, 2), keepdims=True)", [draw((2, 3, 4))], [0]),
+    ("quantile-positional", ["x"], "np.quantile(x, 0.7, 0)", [draw((4, 2))], [0]),
+    ("percentile", ["x"], "np.percentile(x, 30)", [draw((2, 5))], [0]),
+    ("percentile-midpoint", ["x"], "np.percentile(x, [25, 75], axis=-1, method='midpoint')", [draw((3, 4))], [0]),
+    ("median", ["x"], "np.median(x)", [draw((3, 3))], [0]),
+    ("median-even-axis", ["x"], "np.median(x, axis=0)", [draw((4, 3))], [0]),
+    ("median-keepdims", ["x"], "np.median(x, axis=1, keepdims=True)", [draw((3, 5))], [0]),
+    ("median-float", ["x"], "np.median(np.stack([x, x * x, 2.0 - x]))", [1.3], [0]),
+    ("nanmedian", ["x"], "np.nanmedian(x, axis=1)", [WITH_NAN], [0]),
+    ("nanmedian-all", ["x"], "np.nanmedian(x)", [WITH_NAN], [0]),
+    ("nanquantile", ["x"], "np.nanquantile(x, [0.2, 0.9], axis=1)", [WITH_NAN], [0]),
+    ("nanpercentile", ["x"], "np.nanpercentile(x, 40, axis=0, method='hazen')", [WITH_NAN], [0]),
+]
+MORE_ROWS += [(f"quantile-{m}", ["x"], f"np.quantile(x, [0.15, 0.62], axis=0, method='{m}')", [draw((5, 3))], [0])
+              for m in QUANTILE_METHODS]
+MORE_ROWS += [
+    # the SVD family, on well-conditioned and on nearly singular matrices
+    ("svd-values", ["x"], "np.linalg.svd(x, compute_uv=False)", [draw((3, 4))], [0]),
+    ("svd-values-nearly-singular", ["x"], "np.linalg.svd(x, compute_uv=False)", [nearly_singular((4, 3))], [0]),
+    ("svd-values-batched", ["x"], "np.linalg.svd(x, compute_uv=False)", [draw((2, 3, 3))], [0]),
+    ("svd-s", ["x"], "np.linalg.svd(x)[1]", [draw((3, 3))], [0]),
+    ("svd-u", ["x"], "np.linalg.svd(x)[0] ** 2", [draw((3, 3))], [0]),
+    ("svd-vh", ["x"], "np.linalg.svd(x)[2] ** 2", [draw((3, 3))], [0]),
+    ("svd-product", ["x"], "(np.linalg.svd(x)[0] * np.linalg.svd(x)[1]) @ np.linalg.svd(x)[2]", [draw((3, 3))],
+     [0]),
+    ("svd-thin-tall", ["x"], "np.linalg.svd(x, full_matrices=False)[0] ** 2", [draw((4, 3))], [0]),
+    ("svd-thin-wide", ["x"], "np.linalg.svd(x, full_matrices=False)[2] ** 2", [draw((3, 4))], [0]),
+    ("svd-full-tall-values", ["x"], "np.linalg.svd(x)[1] * np.linalg.svd(x)[2][0]", [draw((4, 3))], [0]),
+    ("svd-nearly-singular", ["x"], "np.linalg.svd(x, full_matrices=False)[0] ** 2", [nearly_singular((4, 3))], [0]),
+    ("svd-batched", ["x"], "np.linalg.svd(x)[2] ** 2", [draw((2, 3, 3))], [0]),
+    ("svd-hermitian", ["x"], "np.linalg.svd(x + x.T, hermitian=True)[1]", [spd((3, 3))], [0]),
+    ("pinv-square", ["x"], "np.linalg.pinv(x)", [spd((3, 3))], [0]),
+    ("pinv-tall", ["x"], "np.linalg.pinv(x)", [draw((4, 3))], [0]),
+    ("pinv-wide", ["x"], "np.linalg.pinv(x)", [draw((2, 4))], [0]),
+    ("pinv-nearly-singular", ["x"], "np.linalg.pinv(x)", [nearly_singular((4, 3))], [0]),
+    ("pinv-batched", ["x"], "np.linalg.pinv(x)", [draw((2, 4, 3))], [0]),
+    ("lstsq", ["x", "y"], "np.linalg.lstsq(x, y, rcond=None)[0]", [draw((4, 3)), draw((4,))], WRT_XY),
+    ("lstsq-matrix", ["x", "y"], "np.linalg.lstsq(x, y)[0]", [draw((5, 3)), draw((5, 2))], WRT_XY),
+    ("lstsq-square", ["x", "y"], "np.linalg.lstsq(x, y)[0]", [spd((3, 3)), draw((3,))], WRT_XY),
+    ("lstsq-nearly-singular", ["x", "y"], "np.linalg.lstsq(x, y)[0]", [nearly_singular((4, 3)), draw((4,))],
+     WRT_XY),
+    ("cond", ["x"], "np.linalg.cond(x)", [spd((3, 3))], [0]),
+    ("cond-tall", ["x"], "np.linalg.cond(x)", [draw((4, 3))], [0]),
+    ("cond-nearly-singular", ["x"], "np.linalg.cond(x)", [nearly_singular((3, 3), smallest=0.05)], [0]),
+    ("cond-minus-2", ["x"], "np.linalg.cond(x, -2)", [spd((3, 3))], [0]),
+    ("cond-fro", ["x"], "np.linalg.cond(x, 'fro')", [spd((3, 3))], [0]),
+    ("cond-1", ["x"], "np.linalg.cond(x, 1)", [spd((3, 3))], [0]),
+    ("cond-inf-batched", ["x"], "np.linalg.cond(x, np.inf)", [spd((2, 3, 3))], [0]),
+    ("cond-nuc", ["x"], "np.linalg.cond(x, 'nuc')", [spd((3, 3))], [0]),
+    # gradient: every spacing form and edge order
+    ("gradient", ["x"], "np.gradient(x)", [draw((5,))], [0]),
+    ("gradient-dx", ["x"], "np.gradient(x, 0.3)", [draw((5,))], [0]),
+    ("gradient-edge2", ["x"], "np.gradient(x, edge_order=2)", [draw((5,))], [0]),
+    ("gradient-coordinates", ["x"], f"np.gradient(x, {GRID}, edge_order=2)", [draw((5,))], [0]),
+    ("gradient-coordinates-edge1", ["x"], f"np.gradient(x, {GRID}, axis=1)", [draw((2, 5))], [0]),
+    ("gradient-2d", ["x"], "np.gradient(x)[0] * np.gradient(x)[1]", [draw((3, 4))], [0]),
+    ("gradient-2d-spacings", ["x"], "np.gradient(x, 0.5, 2.0, axis=(0, 1))[1]", [draw((3, 4))], [0]),
+    ("gradient-axis", ["x"], "np.gradient(x, axis=1, edge_order=2)", [draw((3, 4))], [0]),
+    ("gradient-3d-axes", ["x"], "np.gradient(x, axis=(0, 2))[0] + np.gradient(x, axis=(0, 2))[1]",
+     [draw((3, 2, 4))], [0]),
+    ("gradient-two-points", ["x"], "np.gradient(x)", [draw((2,))], [0]),
+    ("unwrap", ["x"], "np.unwrap(x)", [draw((6,)) * 4.0], [0]),
+    ("unwrap-axis-period", ["x"], "np.unwrap(x, axis=0, period=1.0)", [draw((4, 3)) * 2.0], [0]),
+    # polynomials
+    ("polyval", ["p", "x"], "np.polyval(p, x)", [draw((4,)), draw((3,), salt=1)], WRT_XY),
+    ("polyval-float", ["p", "x"], "np.polyval(p, x)", [draw((3,)), 0.7], WRT_XY),
+    ("polyval-2d-x", ["p", "x"], "np.polyval(p, x)", [draw((2,)), draw((2, 3))], WRT_XY),
+    ("vander", ["x"], "np.vander(x)", [draw((4,))], [0]),
+    ("vander-increasing", ["x"], "np.vander(x, 3, increasing=True)", [draw((4,))], [0]),
+    ("polyfit", ["y"], f"np.polyfit({FIT_X}, y, 2)", [draw((5,))], [0]),
+    ("polyfit-columns", ["y"], f"np.polyfit({FIT_X}, y, 1)", [draw((5, 2))], [0]),
+    ("polyfit-weighted", ["y"], f"np.polyfit({FIT_X}, y, 2, w=np.array([1.0, 2.0, 0.5, 1.0, 1.5]))",
+     [draw((5,))], [0]),
+    # selection, aliases, index tricks
+    ("select", ["x", "y"], "np.select([x > 0.5, x < -0.5], [x ** 2, y], default=0.3)",
+     [draw((2, 3)), draw((2, 3), salt=1)], WRT_XY),
+    ("select-broadcast-default", ["x", "y"], "np.select([x > 0.0, x > -1.0], [y, 2.0], x)",
+     [draw((2, 3)), draw((3,))], WRT_XY),
+    ("row_stack", ["x", "y"], "np.row_stack([x, y])", [draw((2, 3)), draw((3,))], WRT_XY),
+    ("real_if_close", ["x"], "np.real_if_close(x) * x", [draw((2, 3))], [0]),
+    ("r_", ["x", "y"], "np.r_[x, y, 1.5]", [draw((3,)), draw((2,))], WRT_XY),
+    ("r_-2d", ["x", "y"], "np.r_[x, y]", [draw((2, 3)), draw((1, 3))], WRT_XY),
+    ("c_", ["x", "y"], "np.c_[x, y]", [draw((3,)), draw((3, 2))], WRT_XY),
+    ("cross-axisa-axisb", ["x", "y"], "np.cross(x, y, axisa=0, axisb=0)", [draw((3, 2)), draw((3, 2), salt=1)],
+     WRT_XY),
+    ("cross-axisc", ["x", "y"], "np.cross(x, y, axisa=0, axisc=0)", [draw((3, 4)), draw((4, 3))], WRT_XY),
+    ("cross-axis-3d", ["x", "y"], "np.cross(x, y, axis=1)", [draw((2, 3, 2)), draw((2, 3, 2), salt=1)], WRT_XY),
+    ("cross-axisb-broadcast", ["x", "y"], "np.cross(x, y, axisb=0)", [draw((2, 3)), draw((3, 1))], WRT_XY),
+    ("einsum-sublists", ["x", "y"], "np.einsum(x, [0, 1], y, [1, 2], [0, 2])", [draw((2, 3)), draw((3, 4))],
+     WRT_XY),
+    ("einsum-sublists-implicit", ["x", "y"], "np.einsum(x, [0, 1], y, [0, 1])", [draw((2, 3)), draw((2, 3), salt=1)],
+     WRT_XY),
+    ("einsum-sublists-ellipsis", ["x", "y"], "np.einsum(x, [Ellipsis, 0], y, [0])", [draw((2, 3)), draw((3,))],
+     WRT_XY),
+    ("einsum-optimize", ["x", "y", "z"], "np.einsum('ij,jk,kl->il', x, y, z, optimize=True)",
+     [draw((2, 3)), draw((3, 4)), draw((4, 2))], [(0, 1, 2)]),
+    # declared non-differentiable: their results are constants
+    ("histogram-nondiff", ["x"], "np.sum(x) * np.histogram(x, bins=3)[0]", [draw((6,))], [0]),
+    ("angle-nondiff", ["x"], "x * np.angle(x)", [draw((2, 3), NONZERO)], [0]),
+]
+
 @pytest.mark.parametrize("params, expr, args, wrt", [
     pytest.param(params, expr, args, wrt, id=f"{name}-{wrt_id(wrt)}")
     for name, params, expr, args, wrts in MORE_ROWS for wrt in wrts if available(expr)])
@@ -951,10 +1073,16 @@ def test_tuple_results_unpacked(tmp_path, name):
 
 @pytest.mark.parametrize("expr, shape", [
     ("np.pad(x, 1, mode='mean')", (3,)), ("np.pad(x, 1, mode='reflect', reflect_type='odd')", (3,)),
-    ("np.einsum(x, [0, 1], [1])", (2, 3)), ("np.linalg.norm(x, 0)", (3,)), ("np.linalg.qr(x, mode='complete')[0]", (3, 2)),
+    ("np.einsum(x, [0, 1], np.array([0, 1]))", (2, 3)), ("np.linalg.norm(x, 0)", (3,)), ("np.linalg.qr(x, mode='complete')[0]", (3, 2)),
     ("np.unique(x, axis=0)", (2, 3)), ("np.average(x, weights=np.ones(3), returned=True)[0]", (3,)),
     ("np.interp(x, np.array([0.0, 1.0]), np.array([0.0, 1.0]), period=2.0)", (3,)),
-    ("np.cross(x, x[::-1], axisa=0, axisb=0)", (3, 3)), ("np.std(x, where=x > 0.0)", (3,)),
+    ("np.std(x, where=x > 0.0)", (3,)),
+    # issue 13's refusals: what has no unique derivative, or no rule, is an error
+    ("np.linalg.svd(x)[0]", (3, 2)), ("np.linalg.svd(x)[2] ** 2", (2, 3)),
+    ("np.linalg.lstsq(x, np.ones(3))[1]", (3, 2)), ("np.linalg.lstsq(x, np.ones(3))[3]", (3, 2)),
+    ("np.quantile(x, 0.5, method='inverted_cdf', weights=np.ones(3))", (3,)),
+    ("np.polyfit(np.arange(3.0), x, 1, cov=True)[0]", (3,)),
+    ("np.piecewise(x, [x > 0.0], [np.sin, np.cos])", (3,)),
     # a random draw's parameters: a silent zero once (reparameterize: x + np.random.standard_normal(3))
     ("np.random.normal(x, 1.0)", (3,)), ("np.random.uniform(0.0, x)", (3,)),
     ("np.linspace(0.0, x, 3, axis=-1)", (2,)),
@@ -963,6 +1091,19 @@ def test_unsupported_cases_are_errors(tmp_path, expr, shape):
     f = make_function(tmp_path, ["x"], expr, [ANY(rng_for(expr), shape)])
     with pytest.raises(sg.S2SGradError, match="no derivative rule"):
         sg.grad(f)(ANY(rng_for(expr), shape))
+
+
+@pytest.mark.parametrize("expr, match", [
+    ("np.r_[0:2, x]", "np.r_.* with slices or string directives cannot be differentiated"),
+    ("np.quantile(np.ones(3), np.abs(x[0]) / 3.0)", "np.quantile in q has no derivative rule"),
+    ("np.gradient(x ** 2, np.abs(x[0]) + 1.0)", "np.gradient has no derivative with respect to 'varargs'"),
+    ("np.polyfit(x, np.ones(3), 1)", "np.polyfit has no derivative with respect to 'x'"),
+])
+def test_refusals_name_what_has_no_derivative(tmp_path, expr, match):
+    x = ANY(rng_for(expr), (3,))
+    f = make_function(tmp_path, ["x"], expr, [x])
+    with pytest.raises(sg.S2SGradError, match=match):
+        sg.grad(f)(x) if "in q" not in match else sg.jvp(f, [x], [np.ones(3)])
 
 
 # ---------------------------------------------------------------------------
@@ -1064,6 +1205,13 @@ CONVENTION_ROWS = [
     ("norm-inf-tie", ["x"], "np.linalg.norm(x, np.inf)", [np.array([-2.0, 1.0, 2.0])], 0, [-0.5, 0.0, 0.5]),
     ("norm-matrix-1-tie", ["x"], "np.linalg.norm(x, 1)", [np.array([[1.0, -2.0], [-2.0, 1.0]])], 0,
      [[0.5, -0.5], [-0.5, 0.5]]),
+    # order_statistics: the adjoint goes to the order statistics interpolated between, ties in stable order
+    ("median-ties", ["x"], "np.median(x)", [np.array([2.0, 1.0, 2.0, 3.0])], 0, [0.5, 0.0, 0.5, 0.0]),
+    ("median-tie-odd", ["x"], "np.median(x)", [np.array([2.0, 1.0, 2.0, 3.0, 2.0])], 0, [0.0, 0.0, 1.0, 0.0, 0.0]),
+    ("quantile-all-equal", ["x"], "np.quantile(x, 0.25)", [np.array([1.0, 1.0, 1.0])], 0, [0.5, 0.5, 0.0]),
+    # calculus_rules: unwrap's jumps are locally constant
+    ("unwrap-jump", ["x"], "np.sum(np.unwrap(x) * np.array([1.0, 2.0, 3.0]))", [np.array([0.0, 3.0, -3.0])], 0,
+     [1.0, 2.0, 3.0]),
 ]
 
 

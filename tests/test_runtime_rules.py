@@ -39,8 +39,10 @@ MISSING = {
     "restore_part",
     # Called only by vjp backward functions, which are never differentiated again.
     "fresh_copy",
-    # Called only by forward-mode code (the power rule's JVP), which is never differentiated again.
+    # Called only by forward-mode code (the power rule's JVP, lstsq's residuals), which is never
+    # differentiated again.
     "exponent_tangent",
+    "lstsq_residual_tangent",
 }
 
 
@@ -235,6 +237,27 @@ ROWS = [
     ("eigvalsh", ["x"], "np.linalg.eigvalsh(x + x.T)", [X33]),
     ("qr", ["x"], "np.linalg.qr(x)[0]", [draw((4, 3))]),
     ("qr-r", ["x"], "np.linalg.qr(x)[1]", [X33]),
+    # issue 13: order statistics, the SVD family, gradient, polynomials, select, cross, einsum sublists
+    ("quantile", ["x"], "np.quantile(x ** 2, [0.2, 0.7], axis=1)", [X23]),
+    ("median", ["x"], "np.median(x, axis=0) * x[0]", [draw((4, 3))]),
+    ("nanpercentile", ["x"], "np.nanpercentile(x, 40, axis=1, method='weibull')", [WITH_NAN]),
+    ("svd-values", ["x"], "np.linalg.svd(x, compute_uv=False)", [draw((3, 4))]),
+    ("svd-vectors", ["x"], "np.linalg.svd(x)[0] ** 2", [X33]),
+    ("svd-thin", ["x"], "np.linalg.svd(x, full_matrices=False)[2] ** 2 + np.linalg.svd(x, full_matrices=False)[1]",
+     [draw((4, 3))]),
+    ("pinv", ["x"], "np.linalg.pinv(x)", [draw((4, 3))]),
+    ("lstsq", ["a", "b"], "np.linalg.lstsq(a, b)[0]", [draw((4, 3)), draw((4,))]),
+    ("cond", ["x"], "np.linalg.cond(x)", [spd((3, 3))]),
+    ("cond-fro", ["x"], "np.linalg.cond(x, 'fro')", [spd((3, 3))]),
+    ("gradient", ["x"], "np.gradient(x ** 2, 0.3, axis=1, edge_order=2)", [X23]),
+    ("gradient-2d", ["x"], "np.gradient(x)[0] * np.gradient(x)[1]", [X23]),
+    ("unwrap", ["x"], "np.unwrap(x * 4.0) ** 2", [draw((5,))]),
+    ("polyval", ["p", "x"], "np.polyval(p, x)", [draw((3,)), draw((4,), salt=1)]),
+    ("vander", ["x"], "np.vander(x, 3, increasing=True)", [draw((4,))]),
+    ("polyfit", ["y"], "np.polyfit(np.array([0.0, 0.5, 1.0, 1.7, 2.2]), y ** 2, 2)", [draw((5,))]),
+    ("select", ["x", "y"], "np.select([x > 0.5, x < -0.5], [x ** 2, y], x * y)", [X23, draw((2, 3), salt=1)]),
+    ("cross-axes", ["x", "y"], "np.cross(x, y, axisa=0, axisb=0)", [draw((3, 2)), draw((3, 2), salt=1)]),
+    ("einsum-sublists", ["x", "y"], "np.einsum(x, [0, 1], y, [1, 2], [0, 2])", [X23, draw((3, 4))]),
 ]
 ROWS = [row for row in ROWS if available(row[2])]
 

@@ -10,6 +10,7 @@ import sys
 import sysconfig
 
 import gast
+import numpy as np
 
 from . import ir
 from .effects import OTHER, WRITTEN, same_object
@@ -75,6 +76,23 @@ def _is_user_function(obj):
     return not is_library_function(obj)
 
 
+def _sublist(node):
+    """An einsum sublist written as a literal list ([0, 1], [..., 0]): a constant, so the
+    rule reads its labels."""
+    labels = (
+        [Ellipsis if isinstance(e, gast.Name) and e.id == "Ellipsis" else getattr(e, "value", None) for e in node.elts]
+        if isinstance(node, gast.List)
+        else None
+    )
+    if labels is not None and all(type(v) is int or v is Ellipsis for v in labels):
+        return ir.Const(tuple(labels))  # (hashable; np.einsum reads tuples too)
+    return None
+
+
+# np.r_[a, b, ...] and np.c_[a, b, ...] (subscripts of objects): the calls they stand for
+_INDEX_TRICKS = {id(np.r_): ("concatenate", "atleast_1d"), id(np.c_): ("column_stack", None)}
+
+
 class Calls:
     """The SSA builder's methods that resolve and inline calls (mixed into `ssa._Builder`)."""
 
@@ -137,7 +155,8 @@ class Calls:
     def call(self, node, env, hint):
         self.refuse_out(node)
         func = node.func
-        args = [self.expr(a, env) for a in node.args]
+        sublists = isinstance(func, gast.Attribute) and (self.static_path(func, env) or (None, None))[1] is np.einsum
+        args = [_sublist(a) if sublists and _sublist(a) else self.expr(a, env) for a in node.args]
         kwargs = {k.arg: self.expr(k.value, env) for k in node.keywords}
         if isinstance(func, gast.Attribute):
             path = self.static_path(func, env)
@@ -199,6 +218,39 @@ class Calls:
         callee = ir.Global(f"{dist.path}.{method}", bound, dist.root, dist.foreign)
         merged = dict(frozen_kwargs, **kwargs)
         return self.eqn(node, bound, args + frozen_args, "call", merged, payload=callee, hint=hint)
+
+    def index_trick(self, node, env, hint):
+        """`np.r_[a, b]` as np.concatenate([np.atleast_1d(a), np.atleast_1d(b)]) and `np.c_[a, b]`
+        as np.column_stack([a, b]): items only (no slices or string directives). None for any
+        other subscript."""
+        path = self.static_path(node.value, env) if isinstance(node.value, gast.Attribute) else None
+        if isinstance(node.value, gast.Name) and node.value.id not in env and node.value.id not in self.locals:
+            obj = self.parsed.resolve(node.value.id)
+            path = (node.value.id, obj, node.value.id, obj)
+        if path is None or id(path[1]) not in _INDEX_TRICKS:
+            return None
+        joined, each = _INDEX_TRICKS[id(path[1])]
+        items = node.slice.elts if isinstance(node.slice, gast.Tuple) else [node.slice]
+        plain = all(
+            not isinstance(i, gast.Slice) and not (isinstance(i, gast.Constant) and isinstance(i.value, str))
+            for i in items
+        )
+        if path[3] is not np or not plain:
+            raise self.parsed.error(
+                node,
+                f"{path[0]}[...] with slices or string directives cannot be differentiated",
+                "index trick",
+                f"write np.{joined}([...]) with the pieces (np.arange for a range)",
+            )
+
+        def call(name, args):
+            callee = self.global_atom(f"{path[2]}.{name}", getattr(np, name), path[2], np)
+            return self.eqn(node, callee.value, args, "call", payload=callee, hint=hint)
+
+        values = [self.expr(i, env) for i in items]
+        if each is not None:
+            values = [call(each, [v]) for v in values]
+        return call(joined, [self.eqn(node, "list", values, "build", payload="list", hint=hint)])
 
     def derivative_of(self, call, env):
         """`sg.grad(g, wrt=...)` with static arguments, evaluated now; None otherwise."""

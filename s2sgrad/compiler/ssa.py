@@ -427,6 +427,9 @@ class _Builder(Calls, InPlaceEffects):
             value = self.expr(node.value, env)
             return self.eqn(node, ("attr", node.attr), [value], "attr", hint=hint)
         if isinstance(node, gast.Subscript):
+            trick = self.index_trick(node, env, hint)
+            if trick is not None:
+                return trick
             value = self.expr(node.value, env)
             index, atoms = self.index_template(node.slice, env)
             return self.eqn(node, "getitem", [value] + atoms, "getitem", payload=index, hint=hint)

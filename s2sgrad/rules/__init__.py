@@ -43,7 +43,9 @@ from .table import (
     nograd,
 )
 
-from . import numpy_rules, python_rules, linalg_rules  # noqa: E402,F401  (fill the table)
+# fill the table
+from . import numpy_rules, python_rules, linalg_rules, linalg_factorizations  # noqa: E402,F401
+from . import order_statistics, calculus_rules, selection_rules  # noqa: E402,F401
 from .optional import load_optional  # noqa: E402
 
 __all__ = [

@@ -55,25 +55,28 @@ defvjp(np.kron, lambda g, ans, a, b: rt.kron_lhs(g, a, b), lambda g, ans, a, b: 
 defvjp(linalg.multi_dot, lambda g, ans, arrays, out=None: rt.multi_dot_adjoint(g, arrays))
 
 
-def _cross_axis(axisa, axisb, axisc, axis):
-    if axis is None and axisa == axisb == axisc == -1:
-        return -1
-    if axis is not None:
-        return axis
-    raise unsupported("np.cross with different axisa, axisb, axisc", hint="move the vector axes first")
+def _vector_last(x, axis):
+    """x with its vector axis last (as np.cross reads it)."""
+    return x if axis == -1 else np.moveaxis(x, axis, -1)
 
 
-# a x b: <g, a x b> = <a, b x g> = <b, g x a>, summed over broadcast vectors. (Not marked
-# element-wise: that promises a VJP of the form g * d, which forward mode relies on.)
-defvjp(
-    np.cross,
-    lambda g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None: rt.unbroadcast(
-        np.cross(b, g, axis=_cross_axis(axisa, axisb, axisc, axis)), a
-    ),
-    lambda g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None: rt.unbroadcast(
-        np.cross(g, a, axis=_cross_axis(axisa, axisb, axisc, axis)), b
-    ),
-)
+def _cross_vjp(first):
+    """a x b: <g, a x b> = <a, b x g> = <b, g x a>, summed over broadcast vectors, each
+    vector axis (axisa, axisb, axisc, or axis for all three) moved last and back."""
+
+    def vjp(g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+        if axis is not None:
+            axisa = axisb = axisc = axis
+        a_, b_, g_ = _vector_last(a, axisa), _vector_last(b, axisb), _vector_last(g, axisc)
+        if first:
+            return _vector_last(rt.unbroadcast(np.cross(b_, g_), a_), axisa)
+        return _vector_last(rt.unbroadcast(np.cross(g_, a_), b_), axisb)
+
+    return vjp
+
+
+# (Not marked element-wise: that promises a VJP of the form g * d, which forward mode relies on.)
+defvjp(np.cross, _cross_vjp(True), _cross_vjp(False))
 
 # -- einsum: operand k's adjoint is an einsum of g with the other operands ---------------
 MAX_EINSUM_OPERANDS = 8
@@ -81,31 +84,59 @@ MAX_EINSUM_OPERANDS = 8
 
 def _einsum_sublists(*args, **kwargs):
     raise unsupported(
-        "np.einsum with operands and sublists, or subscripts computed at run time",
+        "np.einsum with subscripts or sublists computed at run time",
         hint="write the subscripts as a string literal: np.einsum('ij,jk->ik', a, b)",
     )
 
 
-def _einsum_vjp(k):
-    def vjp(g, ans, subscripts, *operands, **kwargs):
-        if not isinstance(subscripts, str):
-            _einsum_sublists()
-        if "..." in subscripts:  # the ellipsis' length is known at run time only
-            return rt.einsum_adjoint(g, k, subscripts, *operands)
-        inputs, output = runtime.einsum_parse(subscripts)
-        if len(inputs) != len(operands):
-            raise unsupported(f"np.einsum('{subscripts}') with {len(operands)} operands")
-        spec, extras = runtime.einsum_transpose(inputs, output, k)
-        dims = [np.shape(operands[k])[p] for _, p in extras]
-        made = [np_ns.eye(n) if kind == "eye" else np_ns.ones(n) for (kind, _), n in zip(extras, dims)]
-        others = operands[:k] + operands[k + 1 :]
-        return rt.unbroadcast(np_ns.einsum(spec, g, *others, *made), operands[k])
+def _labels(sublist):
+    """An einsum sublist ([0, 1], [Ellipsis, 0]) as subscript letters ('ab', '...a')."""
+    if not isinstance(sublist, (list, tuple)) or not all(isinstance(i, int) or i is Ellipsis for i in sublist):
+        _einsum_sublists()
+    return "".join(
+        "..." if i is Ellipsis else "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"[i] for i in sublist
+    )
+
+
+def _as_subscripts(args):
+    """np.einsum's arguments as (subscripts, operands, slot -> operand index): the sublist
+    form np.einsum(a, [0, 1], b, [1, 2], [0, 2]) becomes ('ab,bc->ac', (a, b))."""
+    args = [a for a in args if a is not None]
+    if isinstance(args[0], str):
+        return args[0], tuple(args[1:]), lambda slot: slot - 1
+    if isinstance(args[0], Sym) and len(args) == 1:
+        _einsum_sublists()
+    pairs = len(args) // 2
+    spec = ",".join(_labels(s) for s in args[1 : 2 * pairs : 2])
+    if len(args) % 2:
+        spec += "->" + _labels(args[-1])
+    return spec, tuple(args[0 : 2 * pairs : 2]), lambda slot: slot // 2
+
+
+def _einsum_vjp(slot):
+    def vjp(g, ans, *args, **kwargs):
+        subscripts, operands, operand_of = _as_subscripts(args)
+        return _einsum_operand_vjp(g, subscripts, operands, operand_of(slot))
 
     return vjp
 
 
+def _einsum_operand_vjp(g, subscripts, operands, k):
+    if "..." in subscripts:  # the ellipsis' length is known at run time only
+        return rt.einsum_adjoint(g, k, subscripts, *operands)
+    inputs, output = runtime.einsum_parse(subscripts)
+    if len(inputs) != len(operands):
+        raise unsupported(f"np.einsum('{subscripts}') with {len(operands)} operands")
+    spec, extras = runtime.einsum_transpose(inputs, output, k)
+    dims = [np.shape(operands[k])[p] for _, p in extras]
+    made = [np_ns.eye(n) if kind == "eye" else np_ns.ones(n) for (kind, _), n in zip(extras, dims)]
+    others = operands[:k] + operands[k + 1 :]
+    return rt.unbroadcast(np_ns.einsum(spec, g, *others, *made), operands[k])
+
+
 def _einsum_rules():
-    """A VJP per slot: 'subscripts' (varying only in the sublist form), then one per operand."""
+    """A VJP per slot: 'subscripts' (an operand in the sublist form), then the operands (or,
+    in the sublist form, operands and sublists in turn)."""
     import inspect
 
     kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
@@ -113,11 +144,9 @@ def _einsum_rules():
     params += [inspect.Parameter(f"operand{k}", kind, default=None) for k in range(MAX_EINSUM_OPERANDS)]
     params.append(inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD))
 
-    def sublists(*args, **kwargs):
-        _einsum_sublists()
-
-    sublists.__signature__ = inspect.Signature(params)  # the rule's signature: one slot per operand
-    return [sublists] + [_einsum_vjp(k) for k in range(MAX_EINSUM_OPERANDS)]
+    first = _einsum_vjp(0)
+    first.__signature__ = inspect.Signature(params)  # the rule's signature: one slot per operand
+    return [first] + [_einsum_vjp(slot) for slot in range(1, MAX_EINSUM_OPERANDS + 1)]
 
 
 defvjp(np.einsum, *_einsum_rules())
@@ -160,7 +189,7 @@ defvjp(
     lambda g, ans, x, ord=None, axis=None, keepdims=False: rt.norm_adjoint(g, x, ans, _norm_ord(ord), axis, keepdims),
 )
 
-family("Cumulative sums, differences and signals", np.convolve, np.correlate)
+family("Calculus, signals and polynomials", np.convolve, np.correlate)
 ALWAYS_SCALAR.add(_key(np.vdot))
 REDUCTIONS.add(_key(linalg.norm))
 

@@ -24,7 +24,7 @@ NONDIFFERENTIABLE = "Non-differentiable"
 FAMILY_ORDER = [
     ELEMENTWISE,
     "Reductions and statistics",
-    "Cumulative sums, differences and signals",
+    "Calculus, signals and polynomials",
     "Shape, joining and indexing",
     "Linear algebra",
     "SciPy special",

@@ -13,7 +13,7 @@ from . import elementwise  # noqa: F401  (element-wise rules first)
 from .sym import Sym, rt, to_node
 
 REDUCTIONS_FAMILY = "Reductions and statistics"
-SIGNALS = "Cumulative sums, differences and signals"
+SIGNALS = "Calculus, signals and polynomials"
 family(
     "Shape, joining and indexing",
     module=__name__,

@@ -236,6 +236,9 @@ class Sym:
     def __bool__(self):
         raise TypeError("a rule branched on a value known only at run time; use np.where")
 
+    def __iter__(self):  # (else Python iterates through __getitem__ without end)
+        raise TypeError("a rule iterated over a value known only at run time")
+
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if method != "__call__":
             return NotImplemented

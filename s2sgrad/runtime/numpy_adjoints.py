@@ -70,6 +70,12 @@ __all__ = [
     "convolve_adjoint",
     "correlate_lhs",
     "correlate_rhs",
+    "no_adjoint",
+    "svd_columns",
+    "lstsq_residual_tangent",
+    "select_adjoint",
+    "reselect",
+    "select_default",
 ]
 
 
@@ -894,3 +900,69 @@ def correlate_lhs(g, a, v, mode="valid"):
 def correlate_rhs(g, a, v, mode="valid"):
     """Adjoint of `v` in np.correlate(a, v, mode) (real values)."""
     return np.correlate(_correlate_full(g, a, v, mode), a, "valid")[::-1]
+
+
+def no_adjoint(g, what, start=None, axis=-1):
+    """0.0 where a derivative has no rule for an output the function reads, so an adjoint
+    that reaches it (nonzero, from `start` on along `axis` if given) is an error, not dropped."""
+    part = np.asarray(g)
+    if start is not None and part.ndim:
+        part = np.take(part, np.arange(start, part.shape[axis]), axis=axis)
+    if np.any(part != 0):
+        raise _not_differentiable(what)
+    return 0.0
+
+
+def svd_columns(g, u, s, vh):
+    """How many singular vectors np.linalg.svd's derivative reads (len(s)); with
+    full_matrices=True, the extra ones of a non-square matrix are not unique, so an adjoint
+    on them (or, in forward mode, `g` None, any) is an error."""
+    k = np.shape(s)[-1]
+    if np.shape(u)[-1] == k and np.shape(vh)[-2] == k:
+        return k
+    what = "np.linalg.svd(a, full_matrices=True) of a non-square matrix (its extra singular vectors are not unique)"
+    if g is None:
+        raise _not_differentiable(what + " in forward mode")
+    no_adjoint(g[0], what, k, -1)
+    no_adjoint(g[2], what, k, -2)
+    return k
+
+
+def lstsq_residual_tangent(e, de, residuals):
+    """The tangent of np.linalg.lstsq's residuals, sum(e ** 2, axis=0) with e = b - a x:
+    2 sum(e de, axis=0) (a^T e = 0 removes x's own tangent); empty when they are."""
+    if np.size(residuals) == 0:
+        return np.zeros(np.shape(residuals))
+    return np.reshape(2 * np.sum(e * de, axis=0), np.shape(residuals))
+
+
+def _select_masks(condlist, shape):
+    """Where np.select takes each choice: its condition is the first one that holds."""
+    taken = np.zeros(shape, dtype=bool)
+    masks = []
+    for cond in condlist:
+        mask = np.broadcast_to(cond, shape) & ~taken
+        masks.append(mask)
+        taken = taken | mask
+    return masks, ~taken
+
+
+def select_adjoint(g, condlist, choicelist):
+    """The adjoints of np.select's choices, one per choice (Parts)."""
+    masks, _ = _select_masks(condlist, np.shape(g))
+    return Parts(unbroadcast(np.where(m, g, 0.0), c) for m, c in zip(masks, choicelist))
+
+
+def reselect(parts, condlist, like):
+    """The transpose of select_adjoint: each part where its condition is the first that holds."""
+    masks, _ = _select_masks(condlist, np.shape(like))
+    out = np.zeros(np.shape(like))
+    for m, part in zip(masks, parts):
+        out = out + np.where(m, part, 0.0)
+    return out
+
+
+def select_default(g, condlist, default):
+    """The adjoint of np.select's default: where no condition holds (its own transpose)."""
+    _, none = _select_masks(condlist, np.broadcast_shapes(np.shape(g), *map(np.shape, condlist)))
+    return unbroadcast(np.where(none, g, 0.0), default)
