@@ -81,4 +81,4 @@ def quantile_tangent(t, a, q, axis=None, method="linear", keepdims=False, nan=Fa
     r = np.arange(len(t_rows))
     out = t_rows[r, i_lo] * w_lo + t_rows[r, i_hi] * w_hi
     kept = [1 if i in axes else d for i, d in enumerate(np.shape(a))] if keepdims else frame.shape[:-1]
-    return out.reshape(np.shape(q) + tuple(kept))
+    return out.reshape(np.shape(q) + tuple(kept))[()]  # (a NumPy scalar, as np.quantile gives, when 0-d)
