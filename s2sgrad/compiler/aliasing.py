@@ -180,14 +180,19 @@ def check(graph, scalars=()):
         for o in list(s.outs) + list(getattr(s, "carried", []))
     }
     branches = {where[s][0] for s in stmts if isinstance(s, ir.If)}
+    carried_of = {c: (s, k) for s in stmts if ir.is_loop(s) for k, c in enumerate(s.carried)}
+    makers = {o: s for s in stmts for o in s.outs}
     for w in writes:
         target = _target(w)
         fresh = _allocation(target, stmts, made_by, same, regions)
+        older = _older(target, makers, carried_of) if w.kind != "setitem" else ()
         for v in list(readers):
-            if v is target or alias.find(v) is not alias.find(target) or same.find(v) is same.find(target):
+            if v is target or alias.find(v) is not alias.find(target):
                 continue
-            if w.kind != "setitem" and not _view_or_container(made_by.get(v)):
-                continue  # (other names of x's array: ssa.py refuses `x op= y` where they exist)
+            if w.kind == "setitem" and same.find(v) is same.find(target):
+                continue
+            if w.kind != "setitem" and (v in scalars or not (v in older or _holds_view(v, makers, carried_of))):
+                continue  # (`x op= y` makes a new array: what holds the new x is right)
             if fresh is not None and _made_before(v, fresh, where, defined_at):
                 continue
             for r in readers[v]:
@@ -218,9 +223,46 @@ def check(graph, scalars=()):
     return guards
 
 
-def _view_or_container(maker):
-    """Is this a view of another value, or a container that holds values?"""
-    return maker is not None and (is_view(maker) or maker.kind == "build")
+def _holds_view(v, made_by, carried_of, seen=()):
+    """May v be a view of another value, or a container holding values (made so, or a
+    branch result or a loop's first pass of one)? Such a value sees Python's `x op= y`."""
+    maker = made_by.get(v)
+    if v in seen:
+        return False
+    if isinstance(maker, ir.Eqn):
+        return is_view(maker) or maker.kind == "build"
+    seen += (v,)
+    if isinstance(maker, ir.If):
+        k = maker.outs.index(v)
+        return any(_holds_view(a, made_by, carried_of, seen) for a in (maker.then_outs[k], maker.else_outs[k]))
+    if v in carried_of:
+        loop, k = carried_of[v]
+        return _holds_view(loop.inits[k], made_by, carried_of, seen)
+    return False
+
+
+def _older(target, made_by, carried_of):
+    """The values that may be the array `target` is, from before it (what it was written
+    from, the arms it joins, the initial value of the loop that carries it): Python's
+    `target op= y` changes them too."""
+    found, todo = set(), [target]
+    while todo:
+        v = todo.pop()
+        if not isinstance(v, ir.Var) or v in found:
+            continue
+        found.add(v)
+        maker = made_by.get(v)
+        if isinstance(maker, ir.Eqn) and maker.kind == "setitem":
+            todo.append(maker.args[0])
+        elif isinstance(maker, ir.Eqn) and maker.overwrites is not None:
+            todo.append(maker.overwrites)
+        elif isinstance(maker, ir.If):
+            k = maker.outs.index(v)
+            todo += [maker.then_outs[k], maker.else_outs[k]]
+        elif v in carried_of:
+            loop, k = carried_of[v]
+            todo.append(loop.inits[k])
+    return found - {target}
 
 
 def _allocation(target, stmts, made_by, same, regions):
