@@ -315,8 +315,9 @@ def _after(w, r, v, places, defined_at, result_reader):
     if wpath[: len(rpath)] == rpath:
         # r is a region around the write: only its branch / loop results are read after it
         return any(v in outs for outs in ir.region_results(r))
-    if rpath > wpath:
-        return True
+    split = next((k for k, (a, b) in enumerate(zip(rpath, wpath)) if a != b), None)
+    if rpath > wpath and not (split is not None and rpath[:split] in branches):
+        return True  # (a read in the other arm of an if is not after the write, but in a later pass)
     # a loop around both the write and the read, that does not make v anew
     return any(loop in rloops and loop not in vloops for loop in wloops)
 
