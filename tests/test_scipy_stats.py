@@ -28,7 +28,8 @@ DISTRIBUTIONS = {  # name: (standard values z, shape parameters)
     "pareto": (1.0 + Z_POS, [2.5]),
 }
 SHAPE_NAMES = {"t": ["df"], "gamma": ["a"], "beta": ["a", "b"], "chi2": ["df"], "pareto": ["b"]}
-METHODS = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"]
+METHODS = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf"]
+Q = draw((2, 3), 0.1, 0.9, salt=3)
 
 
 def rows():
@@ -41,10 +42,11 @@ def rows():
             fixed = [repr(float(np.ravel(s)[0])) if isinstance(s, np.ndarray) else repr(s)
                      for n, s in zip(names, shapes) if n not in varying]
             params = ["x", *varying, "loc", "scale"]
-            args = [x, *[s for n, s in zip(names, shapes) if n in varying], LOC, SCALE]
+            args = [Q if method in ("ppf", "isf") else x, *[s for n, s in zip(names, shapes) if n in varying], LOC,
+                    SCALE]
             call = ", ".join(["x", *varying, *fixed])
             expr = f"scipy.stats.{name}.{method}({call}, loc, scale)"
-            out.append((f"{name}.{method}", params, expr, args, method in ("logpdf", "logsf")))
+            out.append((f"{name}.{method}", params, expr, args, method in ("logpdf", "logsf", "ppf")))
             if method == "logpdf":
                 kw = f"scipy.stats.{name}.{method}({call}, loc=loc, scale=scale)"
                 out.append((f"{name}.{method}-keywords", params, kw, args, False))
@@ -62,6 +64,10 @@ ROWS = rows() + [
      True),
     ("bernoulli", ["p"], "scipy.stats.bernoulli.logpmf(np.array([[0, 1, 1], [1, 0, 1]]), p)",
      [draw((2, 3), 0.1, 0.9)], True),
+    ("bernoulli.pmf", ["p"], "scipy.stats.bernoulli.pmf(np.array([[0, 1, 1], [1, 0, 1]]), p)",
+     [draw((2, 3), 0.1, 0.9)], True),
+    *[(f"poisson.{m}", ["mu"], f"scipy.stats.poisson.{m}(np.array([[0.0, 3.0, 1.5], [2.0, 5.0, 1.0]]), mu)",
+       [draw((3,), 0.5, 4.0)], m in ("cdf", "logsf")) for m in ("pmf", "cdf", "sf", "logcdf", "logsf")],
     ("dirichlet", ["x", "alpha"], "scipy.stats.dirichlet.logpdf(x / np.sum(x), alpha)",
      [draw((3,), 0.2, 1.0), draw((3,), 0.8, 3.0)], True),
     ("dirichlet-batch", ["x", "alpha"], "scipy.stats.dirichlet.logpdf(x / np.sum(x, axis=0), alpha)",
@@ -135,10 +141,10 @@ def check_reverse_of(f, args):
         assert_close(g, numeric_grad(f, list(args), i), rtol=1e-6)
 
 
-def frozen_quantile(p, mu):
-    return np.sum(st.norm(mu, 1.0).ppf(p))
+def frozen_interval(p, mu):
+    return np.sum(st.norm(mu, 1.0).interval(p)[0])
 
 
 def test_frozen_method_without_rule_is_refused():
-    with pytest.raises(sg.S2SGradError, match=r"no derivative rule for the method \.ppf\(\)"):
-        sg.grad(frozen_quantile, wrt=1)(np.array([0.2, 0.6]), 0.5)
+    with pytest.raises(sg.S2SGradError, match=r"no derivative rule for the method \.interval\(\)"):
+        sg.grad(frozen_interval, wrt=1)(np.array([0.2, 0.6]), 0.5)

@@ -36,7 +36,9 @@ family(
         "laplace at x = loc has slope 0 (sign(0)).",
         "cdf, logcdf, sf, logsf have no derivative in the shape parameters (df of t, a of gamma, a and b of "
         "beta: SciPy has none as a function); logpdf and pdf have.",
-        "poisson.logpmf and bernoulli.logpmf: in mu and p; the counts k and loc have none.",
+        "poisson (logpmf, pmf, cdf, sf, logcdf, logsf) in mu, bernoulli (logpmf, pmf) in p; the counts k and loc "
+        "have none.",
+        "ppf and isf: in q, loc and scale (the slope of the inverse, 1 / density at the result).",
         "dirichlet.logpdf: x holds the quantiles along its first axis, as SciPy reads it.",
         "multivariate_normal reads cov as symmetric: its adjoint is the symmetric matrix (as for np.linalg.cholesky).",
     ],
@@ -48,8 +50,8 @@ sp = Namespace(SCIPY + ".special")
 P = inspect.Parameter
 
 
-def _signature(shapes, loc=True, scale=True):
-    names = ["ans", "x", *shapes]
+def _signature(shapes, loc=True, scale=True, first="x"):
+    names = ["ans", first, *shapes]
     params = [P(n, P.POSITIONAL_OR_KEYWORD) for n in names]
     if loc:
         params.append(P("loc", P.POSITIONAL_OR_KEYWORD, default=0))
@@ -70,8 +72,8 @@ def _derivative(signature, body):
     return d
 
 
-def _z(v):
-    return (v["x"] - v["loc"]) / v["scale"]
+def _z(v, at="x"):
+    return (v[at] - v["loc"]) / v["scale"]
 
 
 def _shape_values(v, shapes):
@@ -153,6 +155,20 @@ def _cdf_rule(name, shapes, sign, log):
     return [dx, *[None for _ in shapes], dloc, dscale]
 
 
+def _quantile_rule(name, shapes, sign):
+    """ppf (sign 1) / isf (sign -1): the inverse's slope 1 / density at the result; loc shifts it,
+    scale stretches it."""
+    sig = _signature(shapes, first="q")
+    dist = Namespace(f"{SCIPY}.stats.{name}")
+
+    def dq(v):
+        return sign * np.exp(-dist.logpdf(v["ans"], *_shape_values(v, shapes), v["loc"], v["scale"]))
+
+    dloc = _derivative(sig, lambda v: 1.0)
+    dscale = _derivative(sig, lambda v: _z(v, "ans"))
+    return [_derivative(sig, dq), *[None for _ in shapes], dloc, dscale]
+
+
 def _register(name, method, derivatives):
     prim = getattr(getattr(stats, name), method)
     defelementwise(prim, *derivatives)
@@ -164,16 +180,33 @@ for _name, (_shapes, _score, _shape_scores) in CONTINUOUS.items():
     _register(_name, "pdf", _logpdf_rule(_shapes, _score, _shape_scores, True))
     for _method, _sign, _log in (("cdf", 1, False), ("sf", -1, False), ("logcdf", 1, True), ("logsf", -1, True)):
         _register(_name, _method, _cdf_rule(_name, _shapes, _sign, _log))
+    _register(_name, "ppf", _quantile_rule(_name, _shapes, 1))
+    _register(_name, "isf", _quantile_rule(_name, _shapes, -1))
 
 # discrete: d/d(parameter) of the log-probability of the count k
 _POISSON = _signature(["mu"], scale=False)
 _BERNOULLI = _signature(["p"], scale=False)
-_register("poisson", "logpmf", [None, _derivative(_POISSON, lambda v: v["x"] / v["mu"] - 1), None])
-_register(
-    "bernoulli",
-    "logpmf",
-    [None, _derivative(_BERNOULLI, lambda v: v["x"] / v["p"] - (1 - v["x"]) / (1 - v["p"])), None],
-)
+_POISSON_SCORE = lambda v: v["x"] / v["mu"] - 1  # noqa: E731
+_BERNOULLI_SCORE = lambda v: v["x"] / v["p"] - (1 - v["x"]) / (1 - v["p"])  # noqa: E731
+_register("poisson", "logpmf", [None, _derivative(_POISSON, _POISSON_SCORE), None])
+_register("poisson", "pmf", [None, _derivative(_POISSON, lambda v: v["ans"] * _POISSON_SCORE(v)), None])
+_register("bernoulli", "logpmf", [None, _derivative(_BERNOULLI, _BERNOULLI_SCORE), None])
+_register("bernoulli", "pmf", [None, _derivative(_BERNOULLI, lambda v: v["ans"] * _BERNOULLI_SCORE(v)), None])
+
+
+def _poisson_tail(sign, log):
+    """d/dmu P(X <= k) = -pmf(floor(k)); the survival function the opposite; logs divide by the value."""
+    poisson = Namespace(f"{SCIPY}.stats.poisson")
+
+    def d(v):
+        logpmf = poisson.logpmf(np.floor(v["x"]), v["mu"], v["loc"])
+        return sign * np.exp(logpmf - v["ans"]) if log else sign * np.exp(logpmf)
+
+    return [None, _derivative(_POISSON, d), None]
+
+
+for _method, _sign, _log in (("cdf", -1, False), ("sf", 1, False), ("logcdf", -1, True), ("logsf", 1, True)):
+    _register("poisson", _method, _poisson_tail(_sign, _log))
 
 
 # -- dirichlet.logpdf(x, alpha): x holds the quantiles along its first axis ((k,) or (k, n)) --------
