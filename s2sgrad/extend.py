@@ -14,6 +14,11 @@ builds is inlined into the generated source, exactly like a built-in rule.
 Registering a rule replaces any earlier one for that function (also a
 built-in's, e.g. a straight-through estimator for `np.sign`); derivatives
 compiled before are recompiled on their next call.
+
+NumPy and SciPy ufuncs work on the symbolic values directly
+(`scipy.special.digamma(x)` becomes that call in the generated code); any other
+callable, such as `math.lgamma` or a C function, is called with
+`ext.call(math.lgamma, x)`.
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ import sys
 
 from . import api
 from . import rules as _rules
+from .rules.sym import call as _emit, callable_node
 
-__all__ = ["defvjp", "defjvp", "defelementwise", "defnondiff"]
+__all__ = ["defvjp", "defjvp", "defelementwise", "defnondiff", "call"]
 
 
 def _changed():
@@ -73,3 +79,9 @@ def defnondiff(*fns: Callable) -> None:
         _rules.RULES.pop(_rules._key(fn), None)
     _rules.defnondiff(*fns)
     _changed()
+
+
+def call(fn, *args, **kwargs):
+    """In a rule: the call `fn(*args, **kwargs)` in the generated code, for a callable that
+    cannot take symbolic values itself (`math.lgamma`, a C function, a pure-Python one)."""
+    return _emit(callable_node(fn), args, kwargs)

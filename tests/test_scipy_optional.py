@@ -1,5 +1,6 @@
 """SciPy is optional; library code is never differentiated from its source; a user's rule
 may call SciPy's functions."""
+import math
 import os
 import subprocess
 import sys
@@ -111,3 +112,25 @@ def test_user_rule_calls_any_ufunc(forget):
     np.testing.assert_allclose(sg.grad(smooth)(x), scipy.special.expit(x), rtol=1e-12)
     np.testing.assert_allclose(sg.hvp(smooth)(x, np.ones(3)), scipy.special.expit(x) * scipy.special.expit(-x),
                                rtol=1e-12)
+
+
+def erf_scalar(x):
+    return math.erf(x)
+
+
+def erf_total(x):
+    return erf_scalar(x) * 3.0
+
+
+def test_user_rule_calls_a_math_function(forget):
+    forget(erf_scalar)
+    ext.defelementwise(erf_scalar, lambda ans, x: 2.0 / math.sqrt(math.pi) * ext.call(math.exp, -x * x))
+    assert sg.grad(erf_total)(0.4) == pytest.approx(3.0 * 2.0 / math.sqrt(math.pi) * math.exp(-0.16), rel=1e-12)
+    assert "math.exp(-x * x)" in sg.grad(erf_total).source
+
+
+def test_math_function_on_a_symbolic_value_says_what_to_do(forget):
+    forget(erf_scalar)
+    ext.defelementwise(erf_scalar, lambda ans, x: 2.0 / math.sqrt(math.pi) * math.exp(-x * x))
+    with pytest.raises(TypeError, match=r"s2sgrad\.extend\.call"):
+        sg.grad(erf_total)(0.4)

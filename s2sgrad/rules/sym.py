@@ -239,6 +239,12 @@ class Sym:
     def __iter__(self):  # (else Python iterates through __getitem__ without end)
         raise TypeError("a rule iterated over a value known only at run time")
 
+    def __float__(self):  # math.exp(x) and other functions of numbers, on a symbolic value
+        raise TypeError(
+            "a rule applied a function of numbers (math.*, a C function) to a value known only at run "
+            "time; use its NumPy / SciPy ufunc, or s2sgrad.extend.call(fn, x)"
+        )
+
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if method != "__call__":
             return NotImplemented
