@@ -30,7 +30,7 @@ def test_import_and_numpy_rules_without_scipy():
         import s2sgrad as sg
         from s2sgrad.rules import listing
         assert not any(m.startswith("scipy") for m in sys.modules if sys.modules[m] is not None)
-        import tests.test_scipy_optional_helper as h
+        import tests.scipy_optional_helper as h
         print(sg.grad(h.f)(np.array([0.5, 1.0])).round(6).tolist(), len(listing.differentiable()))
     """)
     env = dict(os.environ, PYTHONPATH=ROOT)
