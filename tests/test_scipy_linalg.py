@@ -49,6 +49,8 @@ ROWS = [
     ("qr-economic", ["a"], f"{L}qr(a, mode='economic')[0] @ {L}qr(a, mode='economic')[1] ** 2",
      [draw((4, 3), salt=6)], True),
     ("svd-values", ["a"], f"{L}svd(a, compute_uv=False)", [draw((4, 3), salt=9)], True),
+    ("svd", ["a"], f"{L}svd(a, full_matrices=False)[0] ** 2 @ {L}svd(a, False)[1]", [draw((4, 3), salt=9)], True),
+    ("svd-square", ["a"], f"{L}svd(a)[2] ** 2 @ {L}svd(a)[1]", [A], True),
     ("svdvals", ["a"], f"{L}svdvals(a)", [A], True),
     ("expm", ["a"], f"{L}expm(a)", [SMALL], True),
     ("logm", ["c"], f"{L}logm({SPD})", [C], False),
@@ -99,15 +101,6 @@ def test_factor_reused():
     eps = 1e-6
     want = (gaussian_process_nll(0.3 + eps, x, y) - gaussian_process_nll(0.3 - eps, x, y)) / (2 * eps)
     np.testing.assert_allclose(got, want, rtol=1e-6)
-
-
-def svd_vectors(a):
-    return np.sum(sl.svd(a)[0])
-
-
-def test_singular_vectors_are_refused():
-    with pytest.raises(sg.S2SGradError, match="compute_uv=True"):
-        sg.grad(svd_vectors)(A)
 
 
 def qr_full_wide(a):

@@ -14,6 +14,7 @@ import scipy.linalg as linalg
 from .table import family, defjvp, deflinear, defvjp
 from .forward_rules import cholesky_tangent, eigh_tangent, qr_tangent, svdvals_tangent, sym_, t_
 from .elementwise import np_ns
+from .linalg_factorizations import _svd_jvp, _svd_vjp
 from .numpy_rules import as_sym, unsupported
 from .sym import Namespace, Sym, external, rt
 
@@ -26,7 +27,7 @@ family(
         "(as np.linalg.cholesky).",
         "cho_factor's and lu_factor's results are for cho_solve / lu_solve: the unused triangle of "
         "cho_factor's matrix, and the pivots, carry no derivative.",
-        "svd with compute_uv=False and svdvals: distinct singular values (the vectors: not yet). "
+        "svd and svdvals: as np.linalg.svd (distinct nonzero singular values). "
         "lu, lu_factor: square matrices; qr: mode 'economic', or 'full' of a square matrix; eigh: distinct "
         "eigenvalues, the standard problem (no b, no subsets).",
         "expm, logm: the Frechet derivative, from expm / logm of [[A, E], [0, A]]; sqrtm: from the Sylvester "
@@ -344,23 +345,15 @@ defvjp(linalg.qr, _qr_vjp)
 defjvp(linalg.qr, _qr_jvp)
 
 
-def _singular_values_only(compute_uv):
-    if compute_uv:
-        raise unsupported(
-            "scipy.linalg.svd with compute_uv=True", hint="use compute_uv=False or scipy.linalg.svdvals for the values"
-        )
-
-
+# svd: NumPy's rule (np.linalg.svd takes the same first three arguments)
 defvjp(
     linalg.svd,
-    lambda g, ans, a, full_matrices=True, compute_uv=True, *args, **kw: (
-        _singular_values_only(compute_uv) or rt.svdvals_adjoint(g, a)
-    ),
+    lambda g, ans, a, full_matrices=True, compute_uv=True, *args, **kw: _svd_vjp(g, ans, a, full_matrices, compute_uv),
 )
 defjvp(
     linalg.svd,
-    lambda tangents, ans, a, full_matrices=True, compute_uv=True, *args, **kw: (
-        _singular_values_only(compute_uv) or svdvals_tangent(tangents[0], a)
+    lambda tangents, ans, a, full_matrices=True, compute_uv=True, *args, **kw: _svd_jvp(
+        tangents, ans, a, full_matrices, compute_uv
     ),
 )
 defvjp(linalg.svdvals, lambda g, ans, a, overwrite_a=False, check_finite=True: rt.svdvals_adjoint(g, a))
