@@ -947,7 +947,19 @@ MORE_ROWS += [
      WRT_XY),
     ("einsum-optimize", ["x", "y", "z"], "np.einsum('ij,jk,kl->il', x, y, z, optimize=True)",
      [draw((2, 3)), draw((3, 4)), draw((4, 2))], [(0, 1, 2)]),
+    # covariance and correlation, nan-ignoring cumulative sums and products, matvec / vecmat
+    ("cov", ["x"], "np.cov(x)", [draw((3, 5))], [0]),
+    ("cov-rowvar-bias", ["x"], "np.cov(x, rowvar=False, bias=True)", [draw((5, 2))], [0]),
+    ("cov-1d-ddof", ["x"], "np.cov(x, ddof=2)", [draw((5,))], [0]),
+    ("corrcoef", ["x"], "np.corrcoef(x)", [draw((3, 5))], [0]),
+    ("corrcoef-rowvar", ["x"], "np.corrcoef(x, rowvar=False)", [draw((6, 2))], [0]),
+    ("nancumsum", ["x"], "np.nancumsum(x, axis=1)", [WITH_NAN], [0]),
+    ("nancumsum-flat", ["x"], "np.nancumsum(x)", [WITH_NAN], [0]),
+    ("nancumprod", ["x"], "np.nancumprod(x, axis=0)", [WITH_NAN], [0]),
+    ("matvec", ["x", "y"], "np.matvec(x, y)", [draw((2, 3, 4)), draw((4,))], WRT_XY),
+    ("vecmat", ["x", "y"], "np.vecmat(x, y)", [draw((2, 3)), draw((3, 4))], WRT_XY),
     # declared non-differentiable: their results are constants
+    ("gcd-nondiff", ["x"], "x * np.gcd(np.array([4, 6, 9]), 3)", [draw((3,))], [0]),
     ("histogram-nondiff", ["x"], "np.sum(x) * np.histogram(x, bins=3)[0]", [draw((6,))], [0]),
     ("angle-nondiff", ["x"], "x * np.angle(x)", [draw((2, 3), NONZERO)], [0]),
 ]

@@ -258,6 +258,10 @@ ROWS = [
     ("select", ["x", "y"], "np.select([x > 0.5, x < -0.5], [x ** 2, y], x * y)", [X23, draw((2, 3), salt=1)]),
     ("cross-axes", ["x", "y"], "np.cross(x, y, axisa=0, axisb=0)", [draw((3, 2)), draw((3, 2), salt=1)]),
     ("einsum-sublists", ["x", "y"], "np.einsum(x, [0, 1], y, [1, 2], [0, 2])", [X23, draw((3, 4))]),
+    ("cov", ["x"], "np.cov(x)", [X23]),
+    ("corrcoef", ["x"], "np.corrcoef(x, rowvar=False)", [draw((5, 2))]),
+    ("nancumprod", ["x"], "np.nancumprod(x, axis=1)", [WITH_NAN]),
+    ("matvec", ["x", "y"], "np.matvec(x, y) + np.vecmat(y, x)", [X33, draw((3,))]),
 ]
 ROWS = [row for row in ROWS if available(row[2])]
 

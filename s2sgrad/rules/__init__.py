@@ -45,7 +45,7 @@ from .table import (
 
 # fill the table
 from . import numpy_rules, python_rules, linalg_rules, linalg_factorizations  # noqa: E402,F401
-from . import order_statistics, calculus_rules, selection_rules  # noqa: E402,F401
+from . import order_statistics, calculus_rules, selection_rules, statistics_rules  # noqa: E402,F401
 from .optional import load_optional  # noqa: E402
 
 __all__ = [
