@@ -262,6 +262,9 @@ ROWS = [
     ("corrcoef", ["x"], "np.corrcoef(x, rowvar=False)", [draw((5, 2))]),
     ("nancumprod", ["x"], "np.nancumprod(x, axis=1)", [WITH_NAN]),
     ("matvec", ["x", "y"], "np.matvec(x, y) + np.vecmat(y, x)", [X33, draw((3,))]),
+    ("polymul", ["x", "y"], "np.polyder(np.polymul(x, y ** 2)) + np.polyint(x)[1:]", [draw((3,)), draw((2,))]),
+    ("polyadd", ["x", "y"], "np.polysub(np.polyadd(x ** 2, y), x) * np.ediff1d(np.append(x, y))[0]",
+     [draw((3,)), draw((2,))]),
 ]
 ROWS = [row for row in ROWS if available(row[2])]
 

@@ -148,3 +148,77 @@ def _polyfit_jvp(tangents, ans, x, y, deg, rcond=None, full=False, w=None, cov=F
 defvjp(np.polyfit, None, _polyfit_y, None)
 defjvp(np.polyfit, _polyfit_jvp)
 family(SIGNALS, np.gradient, np.unwrap, np.polyval, np.polyfit, np.vander)
+
+
+# polynomial arithmetic on coefficient arrays (the highest power first)
+def _tail(g, a):
+    """The part of a longer result that `a` was added into (aligned at the end)."""
+    return g[np.shape(g)[0] - np.shape(a)[0] :]
+
+
+def _either(t, like):
+    return t if t is not None else rt.zeros_like(like)
+
+
+defvjp(np.polyadd, lambda g, ans, a1, a2: _tail(g, a1), lambda g, ans, a1, a2: _tail(g, a2))
+defvjp(np.polysub, lambda g, ans, a1, a2: _tail(g, a1), lambda g, ans, a1, a2: -_tail(g, a2))
+for _prim in (np.polyadd, np.polysub):  # jointly linear in both
+    defjvp(
+        _prim,
+        lambda tangents, ans, a1, a2, _prim=_prim: _prim(
+            _either(tangents[0], a1), _either(tangents[1] if len(tangents) > 1 else None, a2)
+        ),
+    )
+defvjp(
+    np.polymul,
+    lambda g, ans, a1, a2: rt.convolve_adjoint(g, a1, a2, "full"),
+    lambda g, ans, a1, a2: rt.convolve_adjoint(g, a2, a1, "full"),
+)
+deflinear(np.polymul)
+
+
+def _literal_order(m, name):
+    if not isinstance(m, int):
+        raise unsupported(f"{name} with an order computed at run time", hint="pass m as an integer literal")
+    return m
+
+
+def _polyder_vjp(g, ans, p, m=1):
+    for _ in range(_literal_order(m, "np.polyder")):  # the transpose of p -> p', m times
+        g = np.append(g * np_ns.arange(np.shape(g)[0], 0, -1), 0.0)
+    return g
+
+
+def _polyint_vjp(g, ans, p, m=1, k=None):
+    for _ in range(_literal_order(m, "np.polyint")):  # the transpose of p -> its antiderivative
+        g = g[:-1] / np_ns.arange(np.shape(g)[0] - 1, 0, -1)
+    return g
+
+
+defvjp(np.polyder, _polyder_vjp)
+defvjp(np.polyint, _polyint_vjp)
+deflinear(np.polyder, args=(0,))
+# affine in p (the integration constants k): the tangent integrates with zero constants
+defjvp(np.polyint, lambda tangents, ans, p, m=1, k=None: np.polyint(tangents[0], m))
+
+
+def _ediff1d_ends(to_end, to_begin):
+    if to_end is not None or to_begin is not None:
+        raise unsupported(
+            "np.ediff1d with to_end or to_begin", hint="np.concatenate the ends with np.diff(np.ravel(a))"
+        )
+
+
+def _ediff1d_vjp(g, ans, ary, to_end=None, to_begin=None):
+    _ediff1d_ends(to_end, to_begin)
+    return np.reshape(rt.undiff(g, np.ravel(ary), 1, -1, None, None), np.shape(ary))
+
+
+def _ediff1d_jvp(tangents, ans, ary, to_end=None, to_begin=None):
+    _ediff1d_ends(to_end, to_begin)
+    return np.ediff1d(tangents[0])
+
+
+defvjp(np.ediff1d, _ediff1d_vjp)
+defjvp(np.ediff1d, _ediff1d_jvp)
+family(SIGNALS, np.polyadd, np.polysub, np.polymul, np.polyder, np.polyint, np.ediff1d)

@@ -187,6 +187,7 @@ defnondiff(
             "common_type",
             "mintypecode",
             "typename",
+            "einsum_path",
         )
         if hasattr(np, name)
     ],
