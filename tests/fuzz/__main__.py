@@ -1,0 +1,3 @@
+from tests.fuzz.campaign import main
+
+main()
