@@ -19,33 +19,24 @@ SLICE = range(150)
 
 # seed -> why it still fails: the families of docs/testing.md (Known failures) and issue 11
 FAMILY = {
-    'F1': '[crash] F1: module constant read in a helper, UnboundLocalError (issue 11 item 7)',
-    'F2': '[crash] F2: value-reading reduction in a loop, the tape keeps a Shape (issue 11 item 6)',
     'F3': '[crash] F3: x = x, IndexError in desugar (issue 11 item 8)',
     'F4': '[crash] F4: jvp of list concatenation inside np.array',
-    'F5': '[crash] F5: hvp, IndexError unpacking a helper that returns None on a path not taken',
     'F6': '[wrong] F6: NaN derivative of std/norm at an identically zero spread (issue 11 item 5)',
     'F8': '[inplace] F8: write through a list item that aliases an argument',
     'F9': '[inplace] F9: vjp disagrees with grad when f writes into its arguments (issue 11 item 9)',
     'F11': '[inplace] F11: masked write in one arm, alias rebinding in the other',
+    'F15': '[crash] F15: jvp of a write into an array made from a constant: read-only destination',
 }
 KNOWN = {
-    11: FAMILY['F2'],
-    17: FAMILY['F1'],
     18: FAMILY['F4'],
     25: FAMILY['F6'],
-    38: FAMILY['F1'],
-    55: FAMILY['F2'],
+    55: FAMILY['F15'],
     61: FAMILY['F9'],
-    66: FAMILY['F5'],
-    70: FAMILY['F2'],
     126: FAMILY['F4'],
     137: FAMILY['F4'],
     160: FAMILY['F6'],
     163: FAMILY['F8'],
     175: FAMILY['F11'],
-    185: FAMILY['F1'],
-    193: FAMILY['F1'],
     194: FAMILY['F3'],
 }
 
