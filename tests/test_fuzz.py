@@ -24,19 +24,16 @@ FAMILY = {
     'F6': '[wrong] F6: NaN derivative of std/norm at an identically zero spread (issue 11 item 5)',
     'F8': '[inplace] F8: write through a list item that aliases an argument',
     'F9': '[inplace] F9: vjp disagrees with grad when f writes into its arguments (issue 11 item 9)',
-    'F11': '[inplace] F11: masked write in one arm, alias rebinding in the other',
     'F15': '[crash] F15: jvp of a write into an array made from a constant: read-only destination',
 }
 KNOWN = {
     18: FAMILY['F4'],
     25: FAMILY['F6'],
-    55: FAMILY['F15'],
     61: FAMILY['F9'],
     126: FAMILY['F4'],
     137: FAMILY['F4'],
     160: FAMILY['F6'],
     163: FAMILY['F8'],
-    175: FAMILY['F11'],
     194: FAMILY['F3'],
 }
 

@@ -175,7 +175,7 @@ def f(z):
         "args": '(np.array([-0.5854, -0.4708]),)',
         "wrt": [0],
         "expect": ("pass", "refused"),
-        "open": 'loop over a name the body rebinds: wrong value (issue 11 item 1) [silently wrong in value_and_grad]',
+        "open": None,
     },
     {
         "id": 'inplace-F7-loop-over-rolled-name',
@@ -192,7 +192,7 @@ def f(y):
         "args": '(np.array([-1.0014, -0.7856]),)',
         "wrt": [0],
         "expect": ("pass", "refused"),
-        "open": 'loop over a name the body rebinds: wrong value (issue 11 item 1) [silently wrong in value_and_grad]',
+        "open": None,
     },
     {
         "id": 'inplace-F8-list-of-one-array-written',
@@ -226,7 +226,7 @@ def f(y):
         "args": '(np.array([[-0.2686, -0.0742], [-0.3497, 0.9624], [-0.2582, -0.0672]]),)',
         "wrt": [0],
         "expect": ("pass", "refused"),
-        "open": 'alias of an argument written in an untaken branch: gradient halved [silently wrong in value_and_grad]',
+        "open": None,
     },
     {
         "id": 'inplace-F11-mask-write-vs-alias-rebinding',
@@ -246,7 +246,7 @@ def f(x, y):
         "args": '(np.array([0.5193, -0.9702]), {"w": np.array([[0.9493, -1.065], [0.9226, 0.1392]]), "b": np.array([-0.7601, -0.9867])},)',
         "wrt": [0, 1],
         "expect": ("pass", "refused"),
-        "open": 'masked write in one arm, alias rebinding in the other: wrong gradient [silently wrong in value_and_grad]',
+        "open": None,
     },
     {
         "id": 'inplace-F12-hvp-write-into-flipped',
