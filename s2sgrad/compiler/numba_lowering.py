@@ -179,7 +179,8 @@ class JitFunction:
     def _error(self, exc):
         message = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))  # (Numba colours its messages)
         construct = _construct(message)
-        detail = construct or (message.strip().splitlines() or [type(exc).__name__])[0]
+        said = [t.strip() for t in message.splitlines() if t.strip() and not t.lstrip().startswith(_NOISE)]
+        detail = construct or (said or [type(exc).__name__])[0][:200]
         found = re.findall(r'File "(<s2sgrad-jit:[^"]*>)", line (\d+)', message)
         where = origin(found[-1][0], int(found[-1][1])) if found else ""  # "model.py:12: h = W @ h"
         user = re.fullmatch(r"(.*):(\d+): (.*)", where)
@@ -224,6 +225,7 @@ def _from_numba(exc):
     return isinstance(exc, JitBroadcastError)
 
 
+_NOISE = ("Failed in ", "During:", "File ", "- ", "^", "Resolution failure", "Rewrite", "Internal error")
 _NONE = re.compile(r"^expected \w+, got None$")
 
 
@@ -233,6 +235,7 @@ def _construct(message):
         (_NONE.pattern, "a value that is None on some path (an early exit from a loop)"),
         (r"Untyped global name '([^']+)'", "the name '{}' (not compilable by Numba)"),
         (r"Unknown attribute '([^']+)'", "the attribute '{}'"),
+        (r"No implementation of function Function\(<function (\w+) at", "the call {}(...) with these argument types"),
         (r"No implementation of function Function\(<[^>]*?(\w+)>\)", "the call {}(...) with these argument types"),
         (r"No implementation of function Function\(([^)]+)\)", "the call {} with these argument types"),
         (r"Cannot unify (.*)", "a variable holding values of different types ({})"),
@@ -240,8 +243,14 @@ def _construct(message):
         (r"non-precise type (\S+)", "a value of non-precise type {}"),
     ):
         found = re.search(pattern, message)
-        if found and found.groups() and found.groups()[0] in _runtime_helpers():
-            return f"the runtime helper '{found.groups()[0]}', which has no compiled form"
+        helper = found.groups()[0] if found and found.groups() else None
+        if helper in _numba_helpers():
+            return (
+                f"the runtime helper '{helper}' with these argument types (its compiled form takes "
+                "numbers and arrays of equal shapes: no broadcasting, no batches of matrices)"
+            )
+        if helper in _runtime_helpers():
+            return f"the runtime helper '{helper}', which has no compiled form"
         if found:
             return words.format(*[g.strip()[:120] for g in found.groups()])
     return ""

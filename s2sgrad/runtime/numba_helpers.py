@@ -18,7 +18,7 @@ This module imports Numba; only the jit mode imports it.
 
 import numpy as np
 from numba import njit, types
-from numba.extending import overload
+from numba.extending import overload, overload_method
 
 from . import core
 
@@ -254,3 +254,10 @@ overload(matmul_lhs)(_matmul_adjoint(True))
 overload(matmul_rhs)(_matmul_adjoint(False))
 overload(dot_lhs)(_matmul_adjoint(True))
 overload(dot_rhs)(_matmul_adjoint(False))
+
+
+@overload_method(types.Number, "copy")
+def _number_copy(x):
+    """`g[i].copy()`: generated code copies an element it reads from an array (a NumPy
+    scalar has .copy(); a compiled element is a plain number, its own copy)."""
+    return lambda x: x

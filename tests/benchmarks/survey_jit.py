@@ -43,7 +43,7 @@ def _flat(x):
     return np.ravel(np.asarray(x, dtype=float))
 
 
-def survey(only=None):
+def survey(only=None, report=print):
     rows = []
     for corpus, fn, args, wrt in programs():
         if only and fn.__name__ != only:
@@ -56,14 +56,17 @@ def survey(only=None):
         try:
             got = sg.grad(fn, wrt=wrt, jit=True)(*args)
         except sg.S2SGradError as exc:
-            rows.append((corpus, fn.__name__, "refused", str(exc).splitlines()[0]))
+            rows.append((corpus, fn.__name__, "refused", " ".join(str(exc).splitlines()[:1])))
+            report("| " + " | ".join(rows[-1]) + " |")
             continue
         except Exception as exc:  # a raw exception is a bug of the jit mode: reported as such
-            rows.append((corpus, fn.__name__, "CRASH", f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"))
+            rows.append((corpus, fn.__name__, "CRASH", f"{type(exc).__name__}: {str(exc)[:200]}"))
+            report("| " + " | ".join(rows[-1]) + " |")
             continue
         seconds = time.perf_counter() - start
         same = np.allclose(_flat(got), _flat(expected), rtol=1e-12, atol=1e-14)
         rows.append((corpus, fn.__name__, "compiles" if same else "WRONG", f"{seconds:.1f} s first call"))
+        report("| " + " | ".join(rows[-1]) + " |")
     return rows
 
 
@@ -71,10 +74,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--only")
     options = parser.parse_args()
-    rows = survey(options.only)
     print("| corpus | program | jit=True | detail |\n|---|---|---|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    rows = survey(options.only, lambda line: print(line, flush=True))
     counts = collections.Counter((r[0], r[2]) for r in rows)
     print()
     for (corpus, status), n in sorted(counts.items()):
