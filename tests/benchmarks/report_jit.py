@@ -5,7 +5,8 @@
 For each program of tests/benchmarks/jit_programs.py: the forward function, the
 interpreted s2sgrad gradient, the gradient with jit=True (steady state: after its first
 call), the hand-written gradient (plain Python / NumPy), each the best of `--repeat`
-repeats of `timeit`, interleaved; and the first call of the jit gradient (generation and
+repeats of `timeit` measuring the process's CPU time (a loaded machine deschedules
+it), interleaved; and the first call (wall-clock) of the jit gradient (generation and
 Numba compilation; Numba itself is imported before, once). The gradients are checked
 against each other before timing.
 """
@@ -26,7 +27,9 @@ from tests.benchmarks.jit_programs import PROGRAMS  # noqa: E402
 
 
 def best(fn, args, repeat, min_time):
-    timer = timeit.Timer(lambda: fn(*args))
+    # CPU time of this process, not wall-clock: on a shared machine a run of a few tenths
+    # of a second is descheduled for part of its time, which wall-clock would count
+    timer = timeit.Timer(lambda: fn(*args), timer=time.process_time)
     number, _ = timer.autorange()
     number = max(1, int(number * min_time / 0.2))
     return min(timer.repeat(repeat, number)) / number
@@ -46,7 +49,7 @@ def measure(name, repeat, min_time):
     times = {"forward": [], "interpreted": [], "jit": [], "hand": []}
     for _ in range(repeat):
         for label, fn in (("forward", f), ("interpreted", interpreted), ("jit", jitted), ("hand", hand)):
-            times[label].append(best(fn, args, 1, min_time))
+            times[label].append(best(fn, args, 3, min_time))
     row = {k: min(v) for k, v in times.items()}
     row["first_call"] = first_call
     return row
