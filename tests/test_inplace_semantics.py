@@ -255,6 +255,33 @@ def view_of_rebound_then_aug(x):
     return np.sum(w) * np.sum(v)
 
 
+def fresh(u, x):
+    u = u.copy()
+    u[0] = u[0] * x[0]
+    return u
+
+
+def aug_alias_on_one_path(x, a):
+    v = x
+    if np.sum(x) > 10.0:
+        v = np.sin(v)
+    for i in range(3):  # <-- refused: on the else path v is x, which x /= 1.5 changes
+        x /= 1.5
+        x = fresh(x, x)
+        v -= 1.0
+    return np.sum(np.sin(v)) + np.sum(np.sin(x))
+
+
+def aug_argument_in_nested_loop(x):
+    v = x
+    for i in range(3):
+        for j in range(3):
+            v -= 1.0  # <-- refused: the first pass changes x, read below
+        v = np.arcsinh(v)
+        v += x
+    return np.sum(np.sin(v))
+
+
 def writes_argument(x, a):
     x[1:] += x[:-1] * a[1:]
     return np.sum(np.sin(x))
@@ -308,6 +335,8 @@ ROWS = [
     (aug_carried_number, (X[0], 1.0)),
     (aug_fresh_copy_in_loop, (X,)),
     (view_of_rebound_then_aug, (X,)),
+    (aug_alias_on_one_path, (X, A)),
+    (aug_argument_in_nested_loop, (X,)),
     (writes_argument, (X, A)),
     (writes_argument_copy_kept, (X, A)),
     (writes_argument_in_loop, (X, A)),
@@ -407,6 +436,8 @@ def _source_line_marks(fn):
         (write_list_items, (X,), "refused"),
         (aug_alias_in_loop, (X,), "refused"),
         (aug_rows_of_matrix, (M,), "refused"),
+        (aug_alias_on_one_path, (X, A), "refused"),
+        (aug_argument_in_nested_loop, (X,), "refused"),
         (rebinds_iterated, (X,), "ok"),
         (rebind_then_write_in_loop, (X,), "ok"),
         (three_names_written_in_branch, (X,), "ok"),

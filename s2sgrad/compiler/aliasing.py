@@ -191,7 +191,10 @@ def check(graph, scalars=()):
                 continue
             if w.kind == "setitem" and same.find(v) is same.find(target):
                 continue
-            if w.kind != "setitem" and (v in scalars or not (v in older or _holds_view(v, makers, carried_of))):
+            if w.kind != "setitem" and (
+                v in scalars
+                or not (_older(v, makers, carried_of, w) & older - set(scalars) or _holds_view(v, makers, carried_of))
+            ):
                 continue  # (`x op= y` makes a new array: what holds the new x is right)
             if fresh is not None and _made_before(v, fresh, where, defined_at):
                 continue
@@ -241,10 +244,11 @@ def _holds_view(v, made_by, carried_of, seen=()):
     return False
 
 
-def _older(target, made_by, carried_of):
-    """The values that may be the array `target` is, from before it (what it was written
+def _older(target, made_by, carried_of, write=None):
+    """`target` and the values that may be its array from before it (what it was written
     from, the arms it joins, the initial value of the loop that carries it): Python's
-    `target op= y` changes them too."""
+    `target op= y` changes them, and every value that may be one of them. Seen from
+    after `write`: its result is a new array, and a branch around it took its arm."""
     found, todo = set(), [target]
     while todo:
         v = todo.pop()
@@ -254,15 +258,17 @@ def _older(target, made_by, carried_of):
         maker = made_by.get(v)
         if isinstance(maker, ir.Eqn) and maker.kind == "setitem":
             todo.append(maker.args[0])
-        elif isinstance(maker, ir.Eqn) and maker.overwrites is not None:
+        elif isinstance(maker, ir.Eqn) and maker.overwrites is not None and maker is not write:
             todo.append(maker.overwrites)
         elif isinstance(maker, ir.If):
             k = maker.outs.index(v)
-            todo += [maker.then_outs[k], maker.else_outs[k]]
+            arms = [(maker.then, maker.then_outs[k]), (maker.orelse, maker.else_outs[k])]
+            taken = [out for arm, out in arms if write is not None and write in ir.walk(arm)]
+            todo += taken or [out for _, out in arms]
         elif v in carried_of:
             loop, k = carried_of[v]
             todo.append(loop.inits[k])
-    return found - {target}
+    return found
 
 
 def _allocation(target, stmts, made_by, same, regions):
