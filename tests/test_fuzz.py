@@ -20,18 +20,14 @@ SLICE = range(150)
 # seed -> why it still fails: the families of docs/testing.md (Known failures) and issue 11
 FAMILY = {
     'F3': '[crash] F3: x = x, IndexError in desugar (issue 11 item 8)',
-    'F4': '[crash] F4: jvp of list concatenation inside np.array',
     'F6': '[wrong] F6: NaN derivative of std/norm at an identically zero spread (issue 11 item 5)',
     'F8': '[inplace] F8: write through a list item that aliases an argument',
     'F9': '[inplace] F9: vjp disagrees with grad when f writes into its arguments (issue 11 item 9)',
     'F15': '[crash] F15: jvp of a write into an array made from a constant: read-only destination',
 }
 KNOWN = {
-    18: FAMILY['F4'],
     25: FAMILY['F6'],
     61: FAMILY['F9'],
-    126: FAMILY['F4'],
-    137: FAMILY['F4'],
     160: FAMILY['F6'],
     163: FAMILY['F8'],
     194: FAMILY['F3'],

@@ -59,3 +59,38 @@ def is_method_call(node, names):
         and not node.args
         and not node.keywords
     )
+
+
+def literal_sequence(node):
+    """The kind (gast.List or gast.Tuple) and item nodes of a literal list or tuple
+    spelled with ``+`` and ``*``, as in ``[a, b] + [c]`` or ``[a] * 3``; else None.
+    On lists ``+`` joins and ``*`` repeats: each item keeps its own adjoint."""
+    if isinstance(node, (gast.List, gast.Tuple)):
+        return type(node), list(node.elts)
+    if not isinstance(node, gast.BinOp):
+        return None
+    if isinstance(node.op, gast.Add):
+        left, right = literal_sequence(node.left), literal_sequence(node.right)
+        if left and right and left[0] is right[0]:
+            return left[0], left[1] + right[1]
+    if isinstance(node.op, gast.Mult):
+        for items, count in ((node.left, node.right), (node.right, node.left)):
+            seq, times = literal_sequence(items), int_constant(count)
+            if seq and times is not None:
+                return seq[0], seq[1] * max(times, 0)
+    return None
+
+
+def int_constant(node):
+    """The value of an integer literal or of +, -, * between them (``(3 - 2)``), else None.
+    (A name is not read: a module-level count may change between calls.)"""
+    if isinstance(node, gast.Constant):
+        return node.value if type(node.value) is int else None
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        value = int_constant(node.operand)
+        return None if value is None else -value
+    if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Add, gast.Sub, gast.Mult)):
+        left, right = int_constant(node.left), int_constant(node.right)
+        if left is not None and right is not None:
+            return {gast.Add: left + right, gast.Sub: left - right, gast.Mult: left * right}[type(node.op)]
+    return None

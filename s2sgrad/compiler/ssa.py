@@ -20,6 +20,7 @@ from . import ir
 from .calls import Calls
 from .codegen import walk
 from .effects import InPlaceEffects, guard_not_view
+from .nodes import literal_sequence
 
 BINOPS = {
     gast.Add: operator.add,
@@ -377,6 +378,8 @@ class _Builder(Calls, InPlaceEffects):
             return self.capture(node, self.name(node, env))
         if isinstance(node, gast.Constant):
             return ir.Const(node.value)
+        if isinstance(node, gast.BinOp) and literal_sequence(node):
+            return self.sequence(node, literal_sequence(node), env, hint)
         if isinstance(node, gast.BinOp):
             left = self.expr(node.left, env)
             right = self.expr(node.right, env)
@@ -451,6 +454,16 @@ class _Builder(Calls, InPlaceEffects):
             items = [self.expr(e, env) for pair in zip(node.keys, node.values) for e in pair]
             return self.eqn(node, "dict", items, "build", payload="dict", hint=hint)
         return self.opaque(node, env, hint=hint)
+
+    def sequence(self, node, literal, env, hint):
+        """`[a, b] + [c]`, `[a] * 3`: one list (or tuple) of the items, each evaluated once."""
+        kind, items = literal
+        atoms = {}
+        for item in items:
+            if id(item) not in atoms:
+                atoms[id(item)] = self.expr(item, env)
+        payload = "tuple" if kind is gast.Tuple else "list"
+        return self.eqn(node, payload, [atoms[id(i)] for i in items], "build", payload=payload, hint=hint)
 
     def name(self, node, env):
         if node.id in env and env[node.id] is not ir.UNDEFINED:

@@ -88,16 +88,21 @@ def main(argv=None):
     t0 = time.time()
     pool = Pool(opts.workers) if opts.workers > 1 else None
     results = pool.imap_unordered(run_seed, seeds, chunksize=8) if pool else map(run_seed, seeds)
-    for done, (program, outcome) in enumerate(results, 1):
-        summary.add(program.seed, outcome, program.features)
-        if outcome.status == "failed":
-            failures.append((program, outcome))
-        if done % 500 == 0:
-            print(f"... {done} programs, {summary.status['failed']} failed, {time.time() - t0:.0f} s", flush=True)
+    done = 0
+    try:  # Ctrl-C stops the campaign early and still prints the summary
+        for program, outcome in results:
+            done += 1
+            summary.add(program.seed, outcome, program.features)
+            if outcome.status == "failed":
+                failures.append((program, outcome))
+            if done % 500 == 0:
+                print(f"... {done} programs, {summary.status['failed']} failed, {time.time() - t0:.0f} s", flush=True)
+    except KeyboardInterrupt:
+        print(f"interrupted after {done} programs")
     seconds = time.time() - t0
     if pool:
-        pool.close()
-    print(summary.text(opts.n, seconds))
+        pool.terminate()
+    print(summary.text(done, seconds), flush=True)
     if opts.out:
         write_failures(opts, failures)
 
