@@ -278,6 +278,10 @@ def coalesce_copies(body, params, temps=()):
     renaming a parameter."""
     # the names each top-level statement mentions, kept up to date as names change
     mentions = [_names(st) for st in body]
+    # only a local's name may be taken: a copy of a module-level name (`x = X0`) keeps both
+    bound = set(params) | {
+        n.id for st in body for n in walk(st) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+    }
     i = 0
     while i < len(body):
         stmt = body[i]
@@ -285,7 +289,7 @@ def coalesce_copies(body, params, temps=()):
         renamed = False
         sources = [source for _, source in pairs]
         for target, source in pairs:
-            if source in params or target in params or not source.isidentifier() or sources.count(source) > 1:
+            if source in params or target in params or source not in bound or sources.count(source) > 1:
                 continue
             if any(source in m for m in mentions[i + 1 :]):
                 continue

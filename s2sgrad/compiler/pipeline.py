@@ -89,7 +89,12 @@ def _globals_read(graph):
         atoms += ir.reads(stmt)
         for outs in ir.region_results(stmt):
             atoms += outs
-    return {a.path.split(".")[0] for a in atoms if isinstance(a, ir.Global) and not a.foreign}
+    found = {a.path.split(".")[0] for a in atoms if isinstance(a, ir.Global) and not a.foreign}
+    # (an opaque expression keeps the module names it reads in its template)
+    for stmt in ir.walk(graph.body):
+        if isinstance(stmt, ir.Eqn) and stmt.kind in ("opaque", "effect"):
+            found.update(n.id for n in walk(stmt.payload) if isinstance(n, gast.Name) and not n.id.startswith("."))
+    return found
 
 
 class _Spelling:

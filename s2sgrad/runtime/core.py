@@ -57,8 +57,10 @@ def shape_of(x):
     each item, for a list, tuple or dict."""
     if isinstance(x, dict):
         return {k: shape_of(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return type(x)(shape_of(v) for v in x)
+    if isinstance(x, list):
+        return [shape_of(v) for v in x]
+    if isinstance(x, tuple):  # a plain tuple, even for a named one (slogdet's result)
+        return tuple(shape_of(v) for v in x)
     return Shape(np.shape(x))
 
 
