@@ -17,6 +17,27 @@ from .effects import OTHER, WRITTEN, same_object
 from ..errors import S2SGradError
 
 
+def _hiding():
+    """Builtins that run or look up code the compiler cannot see: refused, never
+    taken for constants (`eval("x * x")` would otherwise have a zero derivative)."""
+    import builtins
+    import importlib
+    import operator
+
+    names = ["eval", "exec", "compile", "globals", "locals", "vars", "__import__", "getattr", "setattr", "delattr"]
+    objs = [getattr(builtins, n) for n in names]
+    return {
+        id(o): n
+        for o, n in zip(
+            objs + [importlib.import_module, operator.attrgetter, operator.methodcaller],
+            names + ["importlib.import_module", "operator.attrgetter", "operator.methodcaller"],
+        )
+    }
+
+
+_HIDING = _hiding()
+
+
 def is_derivative(obj):
     """A derivative function made by the public API (`sg.grad(f)`, ...). They are
     recognised by a class attribute, so that the compiler never imports the API."""
@@ -187,6 +208,16 @@ class Calls:
             callee = ir.Global("<derivative>", made)
         else:
             raise self.parsed.error(node, "only calls of named functions can be differentiated", "call")
+        if id(callee.value) in _HIDING:
+            spelled = _HIDING[id(callee.value)]
+            raise self.parsed.error(
+                node,
+                f"{spelled}() hides computation from the compiler and cannot be differentiated",
+                "call",
+                "write the expression, attribute or name out in the function's code"
+                if spelled in ("eval", "exec", "getattr", "setattr", "compile")
+                else "pass the values in as arguments",
+            )
         if is_derivative(callee.value):
             # a derivative inside the differentiated code: inline its generated function
             # (compiled for array arguments, which is valid for any)
@@ -198,7 +229,8 @@ class Calls:
                     "call",
                     "use sg.grad or sg.value_and_grad there",
                 )
-            return self.inline(node, generated, args, kwargs, env)
+            result = self.inline(node, generated, args, kwargs, env)
+            return self.one_tuple(node, callee.value, result)
         if _is_user_function(callee.value):
             return self.inline(node, callee.value, args, kwargs, env)
         out = self.eqn(node, callee.value, args, "call", kwargs, payload=callee, hint=hint)
@@ -251,6 +283,18 @@ class Calls:
         if each is not None:
             values = [call(each, [v]) for v in values]
         return call(joined, [self.eqn(node, "list", values, "build", payload="list", hint=hint)])
+
+    def one_tuple(self, node, derivative, result):
+        """Generated code returns one gradient bare; `wrt=(0,)` promises a 1-tuple."""
+        if derivative.single or len(derivative.wrt) != 1:
+            return result
+        loc = self.parsed.loc(node)
+        if derivative.variant == "value_and_grad":
+            value, grads = ir.Var(".value"), ir.Var(".grads")
+            self.emit(ir.Eqn([value, grads], "unpack", [result], {}, loc, "unpack"))
+            one = self.eqn(node, "tuple", [grads], "build", payload="tuple")
+            return self.eqn(node, "tuple", [value, one], "build", payload="tuple")
+        return self.eqn(node, "tuple", [result], "build", payload="tuple")
 
     def derivative_of(self, call, env):
         """`sg.grad(g, wrt=...)` with static arguments, evaluated now; None otherwise."""

@@ -147,7 +147,8 @@ class Forward(RuleContext):
             if vjp is None:
                 raise self.error(eqn, f"{self.describe(eqn)} has no derivative with respect to argument {i + 1}")
             part = vjp(Sym(name(held)), ans, *bound.args, **bound.kwargs)
-            total = part if total is None else total + part
+            if part is not None:  # (nograd: an argument read for its shape or as a selector)
+                total = part if total is None else total + part
         node = self.emit.fix_roots(to_node(total))
         contributing = [a for a in eqn.args if isinstance(a, ir.Var) and self.tangent.get(a)]
         if len(contributing) == 1 and self.needs_unbroadcast(contributing[0], eqn):

@@ -73,20 +73,32 @@ UNARY = {
     "erfc": lambda m, ans, x: -2 / math.sqrt(math.pi) * m.exp(-(x**2)),
 }
 
+
+def _power_slope(m, ans, x, y):
+    """y * x ** (y - 1) as written where that is safe for a literal exponent (0 for
+    x ** 0; at x = 0 for y >= 1); a helper that knows the limits otherwise."""
+    if isinstance(y, (int, float)) and not isinstance(y, bool):
+        if y == 0:
+            return 0.0
+        if y >= 1 or y < 0:  # (a negative power already fails or is inf at x = 0)
+            return y * x ** (y - 1)
+    return rt.power_slope(x, y)
+
+
 # name: (d/dx, d/dy)
 BINARY = {
     "add": (lambda m, ans, x, y: 1, lambda m, ans, x, y: 1),
     "subtract": (lambda m, ans, x, y: 1, lambda m, ans, x, y: -1),
     "multiply": (lambda m, ans, x, y: y, lambda m, ans, x, y: x),
     "true_divide": (lambda m, ans, x, y: 1 / y, lambda m, ans, x, y: -ans / y),
-    "power": (lambda m, ans, x, y: y * x ** (y - 1), lambda m, ans, x, y: ans * m.log(x)),
+    "power": (_power_slope, lambda m, ans, x, y: ans * m.log(x)),
     "arctan2": (lambda m, ans, x, y: y / (x**2 + y**2), lambda m, ans, x, y: -x / (x**2 + y**2)),
     "hypot": (lambda m, ans, x, y: x / ans, lambda m, ans, x, y: y / ans),
     "logaddexp": (lambda m, ans, x, y: m.exp(x - ans), lambda m, ans, x, y: m.exp(y - ans)),
     "remainder": (lambda m, ans, x, y: 1, lambda m, ans, x, y: -m.floor(x / y)),
     "fmod": (lambda m, ans, x, y: 1, lambda m, ans, x, y: -m.trunc(x / y)),
     "logaddexp2": (lambda m, ans, x, y: m.exp2(x - ans), lambda m, ans, x, y: m.exp2(y - ans)),
-    "float_power": (lambda m, ans, x, y: y * x ** (y - 1), lambda m, ans, x, y: ans * m.log(x)),
+    "float_power": (_power_slope, lambda m, ans, x, y: ans * m.log(x)),
     "copysign": (lambda m, ans, x, y: np.sign(x) * m.copysign(1.0, y), lambda m, ans, x, y: 0.0),
     "heaviside": (lambda m, ans, x, y: 0.0, lambda m, ans, x, y: x == 0),
 }

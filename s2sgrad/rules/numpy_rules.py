@@ -86,9 +86,11 @@ def _min_y(g, ans, x, y):
 
 defvjp([np.maximum, np.fmax], _max_x, _max_y, elementwise=True, keeps_scalars=True)
 defvjp([np.minimum, np.fmin], _min_x, _min_y, elementwise=True, keeps_scalars=True)
+# the condition selects: a step in its argument, so no derivative flows into it (under
+# hvp a condition read back from the gradient's tape is active, with a zero tangent)
 defvjp(
     np.where,
-    None,
+    nograd,
     lambda g, ans, condition, x, y: np.where(condition, g, 0.0),
     lambda g, ans, condition, x, y: np.where(condition, 0.0, g),
     elementwise=True,
@@ -144,7 +146,8 @@ def _std(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, 
     _no_where(where)
     ddof = ddof if correction is None else correction
     centered = a - np.mean(a, axis=axis, keepdims=True)
-    return rt.unreduce(g / ans, a, axis, keepdims) * centered / (rt.reduce_count(a, axis) - ddof)
+    # (0 where the deviation is 0: of one element, or of equal values, as abs'(0) = 0)
+    return rt.unreduce(rt.divide_or_zero(g, ans), a, axis, keepdims) * centered / (rt.reduce_count(a, axis) - ddof)
 
 
 def _not_nan(a, axis, keepdims):
@@ -187,7 +190,9 @@ def _nanstd(
     ddof = ddof if correction is None else correction
     centered = np.where(np.isnan(a), 0.0, a - np.nanmean(a, axis=axis, keepdims=True))
     return np.where(
-        np.isnan(a), 0.0, rt.unreduce(g / ans, a, axis, keepdims) * centered / (_not_nan(a, axis, True) - ddof)
+        np.isnan(a),
+        0.0,
+        rt.unreduce(rt.divide_or_zero(g, ans), a, axis, keepdims) * centered / (_not_nan(a, axis, True) - ddof),
     )
 
 

@@ -8,7 +8,7 @@ import operator
 import numpy as np
 
 from .table import ALWAYS_SCALAR, REDUCTIONS, RULES, _key, defelementwise, defnondiff, defvjp, family
-from .elementwise import BINARY, UNARY, np_ns
+from .elementwise import BINARY, UNARY, _power_slope, np_ns
 from .numpy_rules import _inside
 from .sym import Sym, rt, where
 from functools import partial
@@ -80,7 +80,7 @@ defvjp(
 )
 defvjp(
     math.pow,
-    lambda g, ans, x, y: g * y * x ** (y - 1),
+    lambda g, ans, x, y: g * _power_slope(None, ans, x, y),
     lambda g, ans, x, y: g * ans * np_ns.log(x),
     keeps_scalars=True,
     elementwise=True,

@@ -227,6 +227,21 @@ _jet_rules("multi_dot_tangent", [("arrays", _REQUIRED)], primal=0, adjoint="mult
 
 # -- the NumPy table's helpers: each linear one with its transpose -------------------------
 defvjp(
+    rt_impl.power_slope,
+    lambda g, ans, x, y, n=1: g * rt.power_slope(x, y, n + 1),
+    lambda g, ans, x, y, n=1: rt.power_slope_dy(g, x, y, n),
+    None,
+    elementwise=True,
+    keeps_scalars=True,
+)
+defvjp(
+    rt_impl.divide_or_zero,
+    lambda g, ans, a, b: rt.divide_or_zero(g, b),
+    lambda g, ans, a, b: -rt.divide_or_zero(g * ans, b),
+    elementwise=True,
+    keeps_scalars=True,
+)
+defvjp(
     rt_impl.sinc_slope, lambda g, ans, x, n=1: g * rt.sinc_slope(x, n + 1), None, elementwise=True, keeps_scalars=True
 )
 

@@ -18,6 +18,9 @@ from .core import _float_dtype, _shape, as_array, jet_adjoint_last, prefix_jets,
 __all__ = [
     "sinc_slope",
     "exponent_tangent",
+    "power_slope",
+    "power_slope_dy",
+    "divide_or_zero",
     "unconcat",
     "reconcat",
     "unsplit",
@@ -117,6 +120,71 @@ def exponent_tangent(t, ans, x):
     with np.errstate(invalid="ignore", divide="ignore"):
         term = t * ans * np.log(x)
     out = np.where(as_array(t) == 0, 0.0, term)
+    return out if np.ndim(out) else out[()]
+
+
+def _python_numbers(*values):
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
+def _falling(y, n):
+    """y (y - 1) ... (y - n + 1): the factor the n-th derivative of x ** y brings down."""
+    c = 1
+    for k in range(n):
+        c = c * np.subtract(y, k) if not _python_numbers(y) else c * (y - k)
+    return c
+
+
+def _falling_slope(y, n):
+    """d/dy of `_falling(y, n)`."""
+    total = 0
+    for j in range(n):
+        term = 1
+        for k in range(n):
+            if k != j:
+                term = term * (np.subtract(y, k) if not _python_numbers(y) else y - k)
+        total = total + term
+    return total
+
+
+def power_slope(x, y, n=1):
+    """The n-th derivative of x ** y in x, y (y - 1) ... (y - n + 1) x ** (y - n), also
+    where that formula breaks down: 0 where the factor is 0 (x ** 0 is 1 everywhere, at
+    x = 0 too: every polynomial has a constant term; x ** 1 has no second derivative),
+    and NumPy's inf at x = 0 for y < n on Python floats too (not ZeroDivisionError)."""
+    c = _falling(y, n)
+    if _python_numbers(x, y):
+        if c == 0:
+            return 0.0
+        if x == 0 and y < n:
+            return c * math.inf
+        return c * x ** (y - n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        term = c * np.power(np.asarray(x, dtype=np.result_type(x, 1.0)), np.subtract(y, n))
+    out = np.where(np.asarray(c) == 0, 0.0, term)
+    return out if np.ndim(out) else out[()]
+
+
+def power_slope_dy(g, x, y, n=1):
+    """g times d(power_slope(x, y, n)) / dy, exactly 0 where g is 0 (an exponent that does
+    not move must not bring the nan of log of a negative base or 0 * inf into a second
+    derivative: under hvp an integer exponent read back from a tape has tangent 0)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        base = np.asarray(x, dtype=np.result_type(x, 1.0))
+        power = np.power(base, np.subtract(y, n))
+        term = g * power * (_falling_slope(y, n) + _falling(y, n) * np.log(base))
+    out = np.where(np.asarray(g) == 0, 0.0, term)
+    return out if np.ndim(out) else out[()]
+
+
+def divide_or_zero(a, b):
+    """a / b, and 0 where b is 0: the derivative of a function that is constant (0) at
+    the points where b vanishes, such as np.std of one element or of equal values."""
+    if _python_numbers(a, b):
+        return a / b if b != 0 else 0.0
+    zero = np.asarray(b) == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(zero, 0.0, np.divide(a, np.where(zero, 1.0, b)))
     return out if np.ndim(out) else out[()]
 
 
