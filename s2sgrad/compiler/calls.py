@@ -17,27 +17,6 @@ from .effects import OTHER, WRITTEN, same_object
 from ..errors import S2SGradError
 
 
-def _hiding():
-    """Builtins that run or look up code the compiler cannot see: refused, never
-    taken for constants (`eval("x * x")` would otherwise have a zero derivative)."""
-    import builtins
-    import importlib
-    import operator
-
-    names = ["eval", "exec", "compile", "globals", "locals", "vars", "__import__", "getattr", "setattr", "delattr"]
-    objs = [getattr(builtins, n) for n in names]
-    return {
-        id(o): n
-        for o, n in zip(
-            objs + [importlib.import_module, operator.attrgetter, operator.methodcaller],
-            names + ["importlib.import_module", "operator.attrgetter", "operator.methodcaller"],
-        )
-    }
-
-
-_HIDING = _hiding()
-
-
 def is_derivative(obj):
     """A derivative function made by the public API (`sg.grad(f)`, ...). They are
     recognised by a class attribute, so that the compiler never imports the API."""
@@ -208,20 +187,11 @@ class Calls:
             callee = ir.Global("<derivative>", made)
         else:
             raise self.parsed.error(node, "only calls of named functions can be differentiated", "call")
-        if id(callee.value) in _HIDING:
-            spelled = _HIDING[id(callee.value)]
-            raise self.parsed.error(
-                node,
-                f"{spelled}() hides computation from the compiler and cannot be differentiated",
-                "call",
-                "write the expression, attribute or name out in the function's code"
-                if spelled in ("eval", "exec", "getattr", "setattr", "compile")
-                else "pass the values in as arguments",
-            )
         if is_derivative(callee.value):
-            # a derivative inside the differentiated code: inline its generated function
-            # (compiled for array arguments, which is valid for any)
-            generated = callee.value._derived(tuple("array" for _ in callee.value.names), again=True).function
+            # a derivative inside the differentiated code: inline its generated function,
+            # compiled for array arguments (valid for numbers too) or containers where known
+            kinds = self.argument_kinds(callee.value, args, kwargs)
+            generated = callee.value._derived(kinds, again=True).function
             if isinstance(generated, tuple):
                 raise self.parsed.error(
                     node,
@@ -283,6 +253,21 @@ class Calls:
         if each is not None:
             values = [call(each, [v]) for v in values]
         return call(joined, [self.eqn(node, "list", values, "build", payload="list", hint=hint)])
+
+    def argument_kinds(self, derivative, args, kwargs):
+        """The kinds a derivative called here is compiled for: a container or dict where
+        the argument certainly is one (the caller's parameter, a list built here)."""
+        made = {o: e for e in self.block if isinstance(e, ir.Eqn) and e.kind == "build" for o in e.outs}
+
+        def kind(atom):
+            if atom in self.kinds:
+                return self.kinds[atom] if self.kinds[atom] in ("container", "dict") else "array"
+            if atom in made:
+                return "dict" if made[atom].payload == "dict" else "container"
+            return "array"
+
+        by_name = dict(zip(derivative.names, args), **kwargs)
+        return tuple(kind(by_name.get(n)) for n in derivative.names)
 
     def one_tuple(self, node, derivative, result):
         """Generated code returns one gradient bare; `wrt=(0,)` promises a 1-tuple."""
@@ -370,6 +355,7 @@ class Calls:
         helper.passed = {n: v for n, v in passed.items() if isinstance(v, ir.Var)}
         helper.immutable = self.immutable
         helper.frozen = self.frozen
+        helper.kinds = self.kinds
         ret = parsed.node.body[-1]
         try:
             env = helper.statements(parsed.node.body[:-1], env)

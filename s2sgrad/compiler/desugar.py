@@ -54,7 +54,8 @@ def hoist(lowerer, stmt):
     hoister = _Hoister(lowerer, _built_in_place(stmt))
     stmt = hoister.visit(stmt)
     if (
-        isinstance(stmt, gast.Assign)
+        hoister.pre
+        and isinstance(stmt, gast.Assign)
         and isinstance(stmt.value, gast.Name)
         and stmt.value.id == getattr(stmt.targets[0], "id", None)
     ):

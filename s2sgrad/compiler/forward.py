@@ -88,8 +88,10 @@ class Forward(RuleContext):
             expr = self.owned(expr)  # (that tangent is written in place later: not this value's)
         target = self.tname(out)
         self.tangent[out] = target
-        if out in self.inplace.buffered and isinstance(expr, gast.Name):
-            expr = self.owned(expr)  # this array is written in place later: own its tangent
+        if out in self.inplace.buffered and not isinstance(expr, (gast.BinOp, gast.UnaryOp)):
+            # this array is written in place later: own its tangent (a name, or a call that
+            # may give a view or a read-only broadcast: broadcast_like, a reshape, a slice)
+            expr = self.owned(expr)
         return [assign(target, expr)]
 
     def tangent_expr(self, eqn):

@@ -14,6 +14,8 @@ statements after them. Unsupported constructs raise S2SGradError here, before
 any other pass sees them.
 """
 
+import types
+
 import gast
 import numpy as np
 
@@ -252,6 +254,8 @@ class _Lowerer:
             if isinstance(s.target, gast.Name):
                 return [], []
             raise self.parsed.error(s.target, "a range loop needs a single name as target", "for")
+        if _is_call_to(it, "enumerate") and it.args and _structured(it.args[0]):
+            return self.enumerate_structured(s, it)
         index = self.fresh("i")
         pre, header = [], []
         if _is_call_to(it, "reversed") and len(it.args) == 1 and not it.keywords:
@@ -323,6 +327,18 @@ class _Lowerer:
         s.iter = _copy_loc(_call("range", [length]), s)
         s.target = _name(index, True)
         return pre, header
+
+    def enumerate_structured(self, s, it):
+        """`for k, (a, b) in enumerate(zip(xs, ys))` (or of .items(), reversed(...)):
+        the inner loop's header, then the count from its index."""
+        if len(it.args) > 2 or it.keywords or not (isinstance(s.target, gast.Tuple) and len(s.target.elts) == 2):
+            raise self.parsed.error(s, "unpack enumerate(...) into a count and an item", "for")
+        count, item = s.target.elts
+        start = it.args[1] if len(it.args) == 2 else None
+        s.iter, s.target = it.args[0], item
+        pre, header = self.for_header(s)
+        counted = _name(s.target.id) if start is None else gast.BinOp(_name(s.target.id), gast.Add(), start)
+        return pre, [_copy_loc(gast.Assign([count], counted, None), s)] + header
 
     def checkpoint_by_option(self, s):
         """grad(..., checkpoints=k) checkpoints the outermost loops (those that can end
@@ -504,6 +520,7 @@ def lower(parsed, dicts=None, checkpoints=None):
     lowerer.checkpoint_all = checkpoints or None
     lowerer.markers = checkpoints is not False
     lowerer.refuse(node.args)
+    refuse_hidden_computation(parsed)
     body, flags, _ = lowerer.block(node.body, None)
     last = node.body[-1] if node.body else node
     if flags == {RETURNED} and body and _is_plain_return_tail(body):
@@ -516,6 +533,51 @@ def lower(parsed, dicts=None, checkpoints=None):
     body.append(_copy_loc(gast.Return(_name(RESULT)), last))
     node.body = body
     return parsed
+
+
+def _hiding():
+    """Functions that run or look up code the compiler cannot see, by identity."""
+    import builtins
+    import importlib
+    import operator
+
+    names = ["eval", "exec", "compile", "globals", "locals", "vars", "__import__", "getattr", "setattr", "delattr"]
+    found = {id(getattr(builtins, n)): n for n in names}
+    found[id(importlib.import_module)] = "importlib.import_module"
+    found[id(operator.attrgetter)] = "operator.attrgetter"
+    found[id(operator.methodcaller)] = "operator.methodcaller"
+    return found
+
+
+_HIDING = _hiding()
+
+
+def refuse_hidden_computation(parsed):
+    """eval, exec, getattr, globals(), ... hide computation from the compiler: refused
+    wherever they are named, never taken for constants (`eval("x * x")` would otherwise
+    have a zero derivative)."""
+    node = parsed.node
+    bound = {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)}
+    for sub in gast.walk(node):
+        path = []
+        while isinstance(sub, gast.Attribute):
+            path.append(sub.attr)
+            sub = sub.value
+        if not isinstance(sub, gast.Name) or sub.id in bound or not isinstance(sub.ctx, gast.Load):
+            continue
+        obj = parsed.resolve(sub.id)
+        for attr in reversed(path):  # (through modules only: an object's attribute may run code)
+            obj = getattr(obj, attr, None) if isinstance(obj, types.ModuleType) else None
+        if id(obj) in _HIDING:
+            spelled = _HIDING[id(obj)]
+            raise parsed.error(
+                sub,
+                f"{spelled}() hides computation from the compiler and cannot be differentiated",
+                "call",
+                "write the expression, attribute or name out in the function's code"
+                if spelled in ("eval", "exec", "compile", "getattr", "setattr", "operator.attrgetter")
+                else "pass the values in as arguments",
+            )
 
 
 def _is_plain_return_tail(body):
@@ -532,6 +594,13 @@ def _is_plain_return_tail(body):
             if isinstance(sub, gast.Name) and sub.id in (RESULT, RETURNED):
                 return False
     return True
+
+
+def _structured(it):
+    """An iterable whose items the loop header unpacks itself (not a plain sequence)."""
+    return any(_is_call_to(it, f) for f in ("zip", "reversed", "enumerate")) or _is_method_call(
+        it, ("items", "values", "keys")
+    )
 
 
 def _zip_pairs(target, it):

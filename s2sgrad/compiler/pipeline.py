@@ -44,7 +44,7 @@ def build_graph(func, arg_kinds=(), checkpoints=None):
     dicts = [n for n, k in zip(names, arg_kinds) if k == "dict"] if arg_kinds or not names else None
     lower(parsed, dicts=dicts, checkpoints=checkpoints)
     scalars = {n for n, k in zip(names, arg_kinds) if k == "scalar"}
-    graph = prune(hoist(ssa.build(parsed, scalars)))
+    graph = prune(hoist(ssa.build(parsed, scalars, dict(zip(names, arg_kinds)))))
     guards = aliasing.check(graph, analysis.kinds(graph, arg_kinds))
     if guards:
         _insert_guards(graph.body, guards)

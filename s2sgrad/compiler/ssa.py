@@ -90,6 +90,7 @@ class _Builder(Calls, InPlaceEffects):
         self.passed = {}  # a helper's parameters bound to its caller's values
         self.immutable = set()  # parameters passed as Python / NumPy scalars
         self.frozen = {}  # Var -> (distribution Global, args, kwargs): `norm(mu, s)` (calls.py)
+        self.kinds = {}  # the main function's parameters -> the kinds of their arguments
         self.view_made = main.view_made if main is not None and hasattr(main, "view_made") else set()
 
     # -- helpers ------------------------------------------------------------
@@ -377,6 +378,13 @@ class _Builder(Calls, InPlaceEffects):
         if isinstance(node, gast.Name):
             return self.capture(node, self.name(node, env))
         if isinstance(node, gast.Constant):
+            if isinstance(node.value, complex):
+                raise self.parsed.error(
+                    node,
+                    "complex numbers cannot be differentiated (s2sgrad differentiates real functions)",
+                    "complex",
+                    "write the real and imaginary parts as two real arrays",
+                )
             return ir.Const(node.value)
         if isinstance(node, gast.BinOp) and literal_sequence(node):
             return self.sequence(node, literal_sequence(node), env, hint)
@@ -542,13 +550,15 @@ def _hint(target):
     return ir.hint_name(target.id) if isinstance(target, gast.Name) else ".t"
 
 
-def build(parsed, scalars=()):
+def build(parsed, scalars=(), kinds=None):
     """The SSA graph of a lowered function; `scalars` names the parameters passed
-    as Python or NumPy scalars (immutable, so augmented assignments cannot alias)."""
+    as Python or NumPy scalars (immutable, so augmented assignments cannot alias);
+    `kinds` maps parameter names to the kinds of their arguments (api._kind)."""
     node = parsed.node
     builder = _Builder(parsed)
     params = [ir.Var(a.id) for a in node.args.args]
     builder.immutable = {p for p in params if p.hint in scalars}
+    builder.kinds = {p: kinds[p.hint] for p in params if kinds and p.hint in kinds}
     env = {a.id: p for a, p in zip(node.args.args, params)}
     builder.block = []
     ret = node.body[-1]

@@ -21,7 +21,7 @@ from .table import deflinear, defjvp
 from .elementwise import _power_slope, np_ns
 from .linalg_rules import _norm_ord
 from .numpy_rules import _COPYING_PAD_MODES, _inside, _no_period, _no_where, _not_nan, unsupported
-from .sym import rt
+from .sym import Sym, rt
 
 deflinear(
     np.sum,
@@ -226,6 +226,8 @@ defjvp(np.nan_to_num, lambda tangents, ans, x, *args, **kwargs: tangents[0] * np
 
 
 def _pad_jvp(tangents, ans, array, pad_width, mode="constant", **kwargs):
+    if isinstance(mode, Sym):  # passed in: checked at run time
+        return np.pad(tangents[0], pad_width, mode=rt.pad_mode(mode))
     if mode not in _COPYING_PAD_MODES or kwargs.get("reflect_type", "even") != "even":
         raise unsupported(f"np.pad with mode={mode!r}", hint=f"use one of the modes {', '.join(_COPYING_PAD_MODES)}")
     return np.pad(tangents[0], pad_width, mode="constant" if mode == "empty" else mode)

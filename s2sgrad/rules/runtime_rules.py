@@ -51,6 +51,7 @@ def _ones_like(g):
 
 # -- the core engine's helpers ---------------------------------------------------------
 defnondiff(
+    rt_impl.pad_mode,
     rt_impl.not_a_view,
     rt_impl.not_a_dict,
     rt_impl.zeros_like,

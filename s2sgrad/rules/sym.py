@@ -234,7 +234,13 @@ class Sym:
         return call(self.node, args, kwargs)
 
     def __bool__(self):
-        raise TypeError("a rule branched on a value known only at run time; use np.where")
+        from ..errors import S2SGradError
+
+        # (an argument the rule needs at compile time, a mode or an order, came in as a value)
+        raise S2SGradError(
+            "the derivative needs this argument as a constant written in the call, not a value computed or passed in",
+            hint="write the constant in the call (or give it a module-level name)",
+        )
 
     def __iter__(self):  # (else Python iterates through __getitem__ without end)
         raise TypeError("a rule iterated over a value known only at run time")

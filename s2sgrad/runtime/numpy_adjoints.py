@@ -28,6 +28,7 @@ __all__ = [
     "untile",
     "unrepeat",
     "unpad",
+    "pad_mode",
     "untake",
     "untake_along_axis",
     "undiag",
@@ -95,6 +96,7 @@ class Parts(tuple):
 
 
 def _float(x):
+    x = as_array(x)  # (a list of numbers and arrays: np.linalg.norm([x, y]))
     return as_array(x, _float_dtype(x))
 
 
@@ -292,9 +294,23 @@ def unrepeat(g, a, repeats, axis=None):
     return np.moveaxis(out, 0, axis).reshape(shape)
 
 
+_COPYING_PAD_MODES = ("constant", "empty", "edge", "reflect", "symmetric", "wrap")
+
+
+def pad_mode(mode):
+    """The mode that pads a tangent as np.pad(x, width, mode) pads x (its padding
+    values are constants: 'empty' pads the tangent with zeros); for a mode passed in
+    as an argument, checked here at run time."""
+    if mode not in _COPYING_PAD_MODES:
+        raise _not_differentiable(f"np.pad with mode={mode!r}")
+    return "constant" if mode == "empty" else mode
+
+
 def unpad(g, array, pad_width, mode="constant"):
     """Adjoint of np.pad for the modes that copy values (constant, empty, edge, reflect,
     symmetric, wrap): each padded element's adjoint goes back to the element it copies."""
+    if mode not in _COPYING_PAD_MODES:
+        raise _not_differentiable(f"np.pad with mode={mode!r}")
     shape = np.shape(array)
     index = np.arange(int(np.prod(shape))).reshape(shape)
     if mode in ("constant", "empty"):
