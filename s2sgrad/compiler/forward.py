@@ -151,6 +151,8 @@ class Forward(RuleContext):
             part = vjp(Sym(name(held)), ans, *bound.args, **bound.kwargs)
             if part is not None:  # (nograd: an argument read for its shape or as a selector)
                 total = part if total is None else total + part
+        if total is None:
+            return None  # only selectors moved (np.where's condition): no tangent
         node = self.emit.fix_roots(to_node(total))
         contributing = [a for a in eqn.args if isinstance(a, ir.Var) and self.tangent.get(a)]
         if len(contributing) == 1 and self.needs_unbroadcast(contributing[0], eqn):
