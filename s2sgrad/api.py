@@ -173,8 +173,9 @@ def _plain_function(func, kinds):
 
 
 class _user_lines:
-    """Errors raised while generated code runs point at the user's line: the one
-    named by the `# line N:` comment over the generated statement that failed."""
+    """Errors raised while generated code runs point at the user's line (compile.origin_loc:
+    the primal statement's own line, or the `# line N:` comment over a reverse-sweep
+    statement): an S2SGradError gets it as its location, any other exception a note."""
 
     def __init__(self, func):
         self.func = func
@@ -183,30 +184,22 @@ class _user_lines:
         return self
 
     def __exit__(self, kind, exc, tb):
-        if not isinstance(exc, S2SGradError) or exc.loc is not None:
+        if exc is None or (isinstance(exc, S2SGradError) and exc.loc is not None):
             return False
-        import linecache
-        from .errors import Loc
+        from .compiler.compile import origin_loc
 
         frame_line = None
         while tb is not None:
             if tb.tb_frame.f_code.co_filename.startswith("<s2sgrad:"):
                 frame_line = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
             tb = tb.tb_next
-        if frame_line is None:
+        loc = origin_loc(*frame_line) if frame_line else None
+        if loc is None:
             return False
-        lines = linecache.getlines(frame_line[0])
-        for text in reversed(lines[: frame_line[1]]):
-            text = text.strip()
-            if text.startswith("# line ") and ":" in text:
-                number = text[len("# line ") :].split(":")[0].split(" ")[0]
-                if number.isdigit():
-                    target = self.func.func if isinstance(self.func, Derivative) else self.func
-                    filename = inspect.getsourcefile(target) or "?"
-                    source = linecache.getline(filename, int(number))
-                    raise S2SGradError(
-                        exc.reason, Loc(filename, int(number), 0, source), exc.construct, exc.hint
-                    ) from None
+        if isinstance(exc, S2SGradError):
+            raise S2SGradError(exc.reason, loc, exc.construct, exc.hint) from None
+        if isinstance(exc, Exception) and hasattr(exc, "add_note"):
+            exc.add_note(f"in the derivative of {loc}: {loc.line.strip()}")
         return False
 
 
@@ -464,7 +457,8 @@ class _JVP(Derivative):
         """(value, tangent) with tangents given for the arguments `wrt` only: the
         others are constants, so the generated code does no work for them."""
         derived = self._derived(tuple(_kind(v) for v in values), tuple(wrt))
-        return derived.function(*values, *tangents)
+        with _user_lines(self.func):
+            return derived.function(*values, *tangents)
 
     @property
     def source(self):

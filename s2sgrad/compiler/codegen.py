@@ -81,6 +81,29 @@ def to_source(funcdefs, header=""):
     return header + text + "\n"
 
 
+def line_origins(funcdefs, text):
+    """{line of `text`: the user's Loc} for the statements `Emitter.statement` tagged:
+    forward sweeps carry no `# line N:` comments, so a run-time error there is placed
+    by this table (made only when an error needs it: it parses the text again)."""
+    found = {}
+
+    def pair(made, parsed):
+        made = [m for m in made if not is_comment(m)]
+        if len(made) != len(parsed):
+            return
+        for m, p in zip(made, parsed):
+            for field in ("body", "orelse"):
+                if isinstance(getattr(m, field, None), list) and isinstance(getattr(p, field, None), list):
+                    pair(getattr(m, field), getattr(p, field))
+            loc = getattr(m, "s2sgrad_loc", None)
+            if loc is not None:
+                for k in range(p.lineno, (p.end_lineno or p.lineno) + 1):
+                    found.setdefault(k, loc)
+
+    pair(list(funcdefs), ast.parse(text).body)
+    return found
+
+
 def _to_ast(node):
     """The standard-library tree of a gast tree, for `ast.unparse`. gast's own
     converter visits every node through generic dispatch and copies locations;
@@ -208,6 +231,13 @@ class Emitter:
         return _Fill(nodes).visit(copy.deepcopy(template))
 
     def statement(self, eqn):
+        """The primal statement of an equation, tagged with the user's line it comes
+        from (see `line_origins`)."""
+        stmt = self._statement(eqn)
+        stmt.s2sgrad_loc = eqn.loc
+        return stmt
+
+    def _statement(self, eqn):
         if eqn.kind == "effect":
             stmt = self.fix_roots(self.expr(eqn))
             return stmt if isinstance(stmt, gast.stmt) else gast.Expr(stmt)

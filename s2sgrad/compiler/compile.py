@@ -15,27 +15,50 @@ import types
 
 _serial = itertools.count(1)
 _sources = {}  # generated file name -> the file of the function it differentiates
+_lines = {}  # generated file name -> {line: the user's Loc}, or the function that makes it
 _LINE_COMMENT = re.compile(r"#\s*line (\d+)(?: of ([^:]+))?: (.*)")
 
 
 def origin(filename, lineno):
     """For a line of generated code, where the user's code it comes from is:
-    "model.py:32: y[i] = x * 2" (from the nearest `# line N: ...` comment above
-    it), or "" if it is not generated code or no comment precedes it."""
+    "model.py:32: y[i] = x * 2", or "" if it is not generated code or its line is
+    not known (see `origin_loc`)."""
+    loc = origin_loc(filename, lineno)
+    return f"{loc.filename}:{loc.lineno}: {loc.line.strip()}" if loc else ""
+
+
+def origin_loc(filename, lineno):
+    """The user's Loc a line of generated code comes from: the statement's own (a
+    forward sweep's primal statements are tagged, see codegen.line_origins), or the
+    nearest `# line N: ...` comment above it (the reverse sweep); None if unknown."""
+    from ..errors import Loc
+
     user_file = _sources.get(filename)
     if user_file is None:
-        return ""
+        return None
+    table = _lines.get(filename)
+    if callable(table):
+        try:
+            table = _lines[filename] = table()
+        except SyntaxError:
+            table = _lines[filename] = {}
+    if table and lineno in table:
+        loc = table[lineno]
+        # a line of a derivative of generated code: where that line comes from in turn
+        return (origin_loc(loc.filename, loc.lineno) or loc) if loc.filename in _sources else loc
     lines = linecache.getlines(filename)
     for text in reversed(lines[:lineno]):
         found = _LINE_COMMENT.search(text)
         if found:
             number, helper_file, code = found.groups()  # "line 7 of helpers.py": an inlined helper
-            return f"{helper_file or user_file}:{number}: {code.strip()}"
-    return ""
+            loc = Loc(helper_file or user_file, int(number), 0, code.strip())
+            return (origin_loc(loc.filename, loc.lineno) or loc) if loc.filename in _sources else loc
+    return None
 
 
-def compile_function(source, funcname, user_func, bindings, tag):
-    """Compile `source` (one def of `funcname`) with `bindings` (name -> object) in scope."""
+def compile_function(source, funcname, user_func, bindings, tag, lines=None):
+    """Compile `source` (one def of `funcname`) with `bindings` (name -> object) in scope.
+    `lines`: a function giving {line of source: the user's Loc} (codegen.line_origins)."""
     user_cells = dict(zip(user_func.__code__.co_freevars, user_func.__closure__ or ()))
     # the user's closure variables are parameters of the scope too, so that the
     # generated function reads them as closure cells (swapped for the user's below)
@@ -48,6 +71,8 @@ def compile_function(source, funcname, user_func, bindings, tag):
     filename = f"<s2sgrad:{user_func.__qualname__}.{tag}:{next(_serial)}>"
     linecache.cache[filename] = (len(wrapper), None, wrapper.splitlines(True), filename)
     _sources[filename] = user_func.__code__.co_filename
+    if lines is not None:  # (the wrapper's first line shifts the source down by one)
+        _lines[filename] = lambda: {k + 1: loc for k, loc in lines().items()}
     namespace = {}
     exec(compile(wrapper, filename, "exec"), user_func.__globals__, namespace)
     inner = namespace["__s2sgrad_scope__"](*[bindings.get(p) for p in params])

@@ -9,7 +9,7 @@ loops carry tangents next to their values. No tape: nothing is kept.
 
 import gast
 
-from . import ir
+from . import ir, progress
 from .codegen import assign, assign_many, call, name, plus
 from .context import MISSING_RULE_HINT, RuleContext
 from .shapes import Shapes
@@ -47,16 +47,19 @@ class Forward(RuleContext):
     def block(self, block):
         out = []
         for stmt in block:
+            progress.at(stmt.loc)
             if isinstance(stmt, ir.Eqn) and stmt.kind in ("setitem", "append", "add_at"):
-                out += self.eqn(stmt)  # the tangent reads what the write is about to change
-                out.append(self.emit.statement(stmt))
+                code = self.eqn(stmt) + [self.emit.statement(stmt)]  # the tangent reads the old array
             elif isinstance(stmt, ir.Eqn):
-                out.append(self.emit.statement(stmt))
-                out += self.eqn(stmt)
+                code = [self.emit.statement(stmt)] + self.eqn(stmt)
             elif isinstance(stmt, ir.If):
-                out += self.branch(stmt)
+                code = self.branch(stmt)
             else:
-                out += self.loop(stmt)
+                code = self.loop(stmt)
+            for made in code:  # run-time errors in this code name the user's line
+                if getattr(made, "s2sgrad_loc", None) is None:
+                    made.s2sgrad_loc = stmt.loc
+            out += code
         return out
 
     # -- equations ---------------------------------------------------------------------

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
-from . import aliasing, analysis, checkpointing, ir, ssa
+from . import aliasing, analysis, checkpointing, ir, progress, ssa
 from .. import runtime
 from ..rules import load_optional
 from ..rules.sym import OBJECTS
-from .codegen import Emitter, assign, comment, free_names, is_line_comment, name, to_source, walk
+from .codegen import Emitter, line_origins, assign, comment, free_names, is_line_comment, name, to_source, walk
 from .compile import compile_function
 from .frontend import parse_function
 from .hoist import hoist
@@ -139,7 +139,13 @@ def derive(func, wrt, arg_kinds, variant, checkpoints=None):
 
     variant: 'grad' (returns gradients), 'value_and_grad', or 'vjp' (a forward
     function returning (value, saved) and a backward function of (saved, cotangent)).
+    An internal failure is an S2SGradError naming the line (progress.py).
     """
+    with progress.differentiating(func, variant):
+        return _derive(func, wrt, arg_kinds, variant, checkpoints)
+
+
+def _derive(func, wrt, arg_kinds, variant, checkpoints):
     graph = build_graph(func, arg_kinds, checkpoints)
     wrt_vars = [graph.params[i] for i in wrt]
     active = analysis.activity(graph, wrt_vars)
@@ -301,11 +307,16 @@ def _compile(func, graph, funcs, entry, spell, variant, versions):
     texts = [to_source([f]) for f in funcs]
     source = "\n".join(texts)
     if variant == "vjp":
-        f1 = compile_function(texts[0], entry[0], func, spell.bindings, "forward")
-        f2 = compile_function(texts[1], entry[1], func, spell.bindings, "backward")
+        f1 = compile_function(
+            texts[0], entry[0], func, spell.bindings, "forward", lambda: line_origins(funcs[:1], texts[0])
+        )
+        f2 = compile_function(
+            texts[1], entry[1], func, spell.bindings, "backward", lambda: line_origins(funcs[1:], texts[1])
+        )
         function = (f1, f2)
     else:
-        function = compile_function(source, entry, func, spell.bindings, variant)
+        lines = lambda: line_origins(funcs, source)  # noqa: E731
+        function = compile_function(source, entry, func, spell.bindings, variant, lines)
     closure = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
     return Derived(
         _with_imports(source, _names_read(funcs), spell.bindings, func.__globals__, closure), function, graph
@@ -322,6 +333,11 @@ def _names_read(funcs):
 def derive_forward(func, wrt, arg_kinds):
     """Generate the forward-mode (JVP) function of `func` for tangents of parameters `wrt`:
     `f_jvp(*args, *tangents) -> (value, tangent of the value)`."""
+    with progress.differentiating(func, "jvp"):
+        return _derive_forward(func, wrt, arg_kinds)
+
+
+def _derive_forward(func, wrt, arg_kinds):
     graph = build_graph(func, arg_kinds)
     wrt_vars = [graph.params[i] for i in wrt]
     active = analysis.activity(graph, wrt_vars)

@@ -16,7 +16,7 @@ is made only where a branch or a loop needs a value that got no contribution.
 import gast
 import numpy as np
 
-from . import checkpointing, ir
+from . import checkpointing, ir, progress
 from .codegen import assign, assign_many, call, comment, free_names, name
 from .context import MISSING_RULE_HINT, RuleContext
 from .shapes import Shapes
@@ -247,6 +247,7 @@ class Reverse(RuleContext):
         rev, forward_of = [], {}
         last_line = None
         for stmt in reversed(block):
+            progress.at(stmt.loc)
             if isinstance(stmt, ir.Eqn):
                 code = self.eqn(stmt)
             elif isinstance(stmt, ir.If):

@@ -16,7 +16,7 @@ import numpy as np
 
 import gast
 
-from . import ir
+from . import ir, progress
 from .calls import Calls
 from .codegen import walk
 from .effects import InPlaceEffects, guard_not_view
@@ -130,6 +130,7 @@ class _Builder(Calls, InPlaceEffects):
         return env
 
     def statement(self, s, env):
+        progress.at_node(self.parsed, s)
         if isinstance(s, gast.Assign):
             if (
                 isinstance(s.value, (gast.Tuple, gast.List))
