@@ -137,6 +137,37 @@ def enumerate_items(x):
     return s
 
 
+# -- lists and tuples joined with + and repeated with * (were differentiated as arrays) ---
+B_CONST = [-0.8929, 0.6823]
+
+
+def list_concatenation(x):
+    s = np.array([0.5] + [x[0], 2.0 * x[1]] + B_CONST)
+    return np.sum(s**2 * np.arange(1.0, 6.0))
+
+
+def list_repetition(x):
+    s = [x[0], np.sin(x[1])] * 2
+    t = 3 * [x[2]]
+    return np.sum(np.array(s) * np.arange(1.0, 5.0)) + np.sum(np.stack(t) * x[0])
+
+
+def tuple_concatenation(x):
+    a, b, c = (x[0],) + (x[1] * x[2], np.cos(x[0]))
+    return a * b + c
+
+
+def stacked_repetition(p0):
+    return np.sum(np.sin(np.stack([p0] * 3)[0])) + np.sum(np.stack([p0, p0 * 2.0] * 2)[3])
+
+
+def lists_joined_in_a_loop(x):
+    acc = [x[0]]
+    for i in range(2):
+        acc = acc + [acc[-1] * x[i + 1]]
+    return np.sum(np.array(acc) ** 2)
+
+
 X3 = np.array([0.7, -1.2, 0.4])
 Y3 = np.array([1.1, 0.3, -0.8])
 PROGRAMS = [
@@ -157,6 +188,11 @@ PROGRAMS = [
     (enumerate_zip_start, [X3, Y3]),
     (enumerate_reversed, [X3]),
     (enumerate_items, [X3]),
+    (list_concatenation, [X3]),
+    (list_repetition, [X3]),
+    (tuple_concatenation, [X3]),
+    (stacked_repetition, [X3[:2]]),
+    (lists_joined_in_a_loop, [X3]),
 ]
 
 
@@ -297,3 +333,35 @@ def test_partial_row_keeps_its_meaning():
     f = functools.partial(pad_passed_in, width=2, mode="symmetric")
     assert_close(sg.grad(pad_passed_in)(X3, 2, "symmetric"), numeric_grad(f, [X3], 0))
     check_reverse(pad_passed_in, [X3, 2, "symmetric"])
+
+
+@pytest.mark.parametrize("f", [list_concatenation, list_repetition, tuple_concatenation], ids=lambda f: f.__name__)
+def test_reverse_over_reverse_of_joined_lists(f):
+    """grad(grad(.)) reads the adjoints of joined lists back through seq_slice / seq_unrepeat."""
+
+    def along(t):
+        return f(X3 + t * Y3)
+
+    h = 1e-4
+    expected = (along(h) - 2 * along(0.0) + along(-h)) / h**2
+    assert_close(sg.grad(sg.grad(_along_of(f)))(0.0), expected, rtol=1e-4, atol=1e-6)
+
+
+def _along_of(f):
+    return {
+        list_concatenation: along_concatenation,
+        list_repetition: along_repetition,
+        tuple_concatenation: along_tuple,
+    }[f]
+
+
+def along_concatenation(t):
+    return list_concatenation(X3 + t * Y3)
+
+
+def along_repetition(t):
+    return list_repetition(X3 + t * Y3)
+
+
+def along_tuple(t):
+    return tuple_concatenation(X3 + t * Y3)

@@ -356,6 +356,7 @@ class Calls:
         helper.immutable = self.immutable
         helper.frozen = self.frozen
         helper.kinds = self.kinds
+        helper.sequences = self.sequences
         ret = parsed.node.body[-1]
         try:
             env = helper.statements(parsed.node.body[:-1], env)

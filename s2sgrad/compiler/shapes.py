@@ -268,7 +268,7 @@ def _integer(e, ints):
 
 def _broadcasts(e):
     if e.kind in ("binop", "unop"):
-        return e.prim is not operator.matmul
+        return e.prim is not operator.matmul and not getattr(e.prim, "__name__", "").startswith("seq_")
     if e.kind == "opaque":
         return _simple_comparison(e.payload)
     if e.kind != "call":

@@ -91,6 +91,7 @@ class _Builder(Calls, InPlaceEffects):
         self.immutable = set()  # parameters passed as Python / NumPy scalars
         self.frozen = {}  # Var -> (distribution Global, args, kwargs): `norm(mu, s)` (calls.py)
         self.kinds = {}  # the main function's parameters -> the kinds of their arguments
+        self.sequences = set()  # Vars that certainly hold a list or tuple (`+` joins them)
         self.view_made = main.view_made if main is not None and hasattr(main, "view_made") else set()
 
     # -- helpers ------------------------------------------------------------
@@ -392,8 +393,11 @@ class _Builder(Calls, InPlaceEffects):
         if isinstance(node, gast.BinOp):
             left = self.expr(node.left, env)
             right = self.expr(node.right, env)
-            prim = BINOPS[type(node.op)]
-            return self.eqn(node, prim, [left, right], "binop", payload=type(node.op), hint=hint)
+            prim = self.sequence_op(BINOPS[type(node.op)], left, right)
+            out = self.eqn(node, prim, [left, right], "binop", payload=type(node.op), hint=hint)
+            if prim is not BINOPS[type(node.op)]:
+                self.sequences.add(out)
+            return out
         if isinstance(node, gast.UnaryOp):
             if isinstance(node.op, gast.Not):
                 return self.opaque(node, env, hint=hint, boolean=True)
@@ -450,7 +454,9 @@ class _Builder(Calls, InPlaceEffects):
             if isinstance(node, gast.Tuple) and all(isinstance(e, ir.Const) for e in elts):
                 return ir.Const(tuple(e.value for e in elts))  # a literal such as an axes tuple
             kind = "tuple" if isinstance(node, gast.Tuple) else "list"
-            return self.eqn(node, kind, elts, "build", payload=kind, hint=hint)
+            out = self.eqn(node, kind, elts, "build", payload=kind, hint=hint)
+            self.sequences.add(out)
+            return out
         if isinstance(node, gast.Dict):
             if any(k is None for k in node.keys):
                 raise self.parsed.error(
@@ -472,7 +478,27 @@ class _Builder(Calls, InPlaceEffects):
             if id(item) not in atoms:
                 atoms[id(item)] = self.expr(item, env)
         payload = "tuple" if kind is gast.Tuple else "list"
-        return self.eqn(node, payload, [atoms[id(i)] for i in items], "build", payload=payload, hint=hint)
+        out = self.eqn(node, payload, [atoms[id(i)] for i in items], "build", payload=payload, hint=hint)
+        self.sequences.add(out)
+        return out
+
+    def sequence_op(self, prim, left, right):
+        """`a + b` and `a * n` on a list or tuple join and repeat it: their own primitives
+        (the adjoint of each part is a part of the result's, not its broadcast sum)."""
+        from .. import runtime
+
+        def certain(atom):
+            if isinstance(atom, ir.Const):
+                return isinstance(atom.value, (list, tuple))
+            return atom in self.sequences or self.kinds.get(atom) == "container"
+
+        if prim is operator.add and (certain(left) or certain(right)):
+            return runtime.seq_concat
+        if prim is operator.mul and certain(left):
+            return runtime.seq_repeat
+        if prim is operator.mul and certain(right):
+            return runtime.seq_repeat_r
+        return prim
 
     def name(self, node, env):
         if node.id in env and env[node.id] is not ir.UNDEFINED:
@@ -494,7 +520,7 @@ class _Builder(Calls, InPlaceEffects):
         the reverse sweep sees the value it had then, even if something changes
         the global later (the local folds away when nothing else reads it)."""
         if isinstance(atom, ir.Global) and isinstance(atom.value, _DATA):
-            return self.eqn(
+            read = self.eqn(
                 node,
                 "read",
                 [atom],
@@ -502,6 +528,9 @@ class _Builder(Calls, InPlaceEffects):
                 payload=gast.Name(".1", gast.Load(), None, None),
                 hint="." + atom.path.replace(".", "_"),
             )
+            if isinstance(atom.value, (list, tuple)):
+                self.sequences.add(read)
+            return read
         return atom
 
     def index_template(self, node, env):

@@ -907,3 +907,27 @@ defnondiff(rt_impl.diagonal_offsets, rt_impl.block_diag_index, rt_impl.pivot_per
 defvjp(rt_impl.square_matrix, lambda g, ans, x: g)
 defvjp(rt_impl.pair_adjoint, lambda g, ans, x: g[0])
 deflinear(rt_impl.square_matrix, rt_impl.pair_adjoint)
+
+
+# -- lists and tuples joined and repeated (core.seq_*): linear in the sequences ---------------
+defvjp(
+    rt_impl.seq_concat,
+    lambda g, ans, a, b: rt.seq_slice(g, a, 0),
+    lambda g, ans, a, b: rt.seq_slice(g, b, a),
+)
+defjvp(
+    rt_impl.seq_concat,
+    lambda tangents, ans, a, b: rt.seq_concat(
+        tangents[0] if tangents[0] is not None else rt.zeros_like(a),
+        tangents[1] if tangents[1] is not None else rt.zeros_like(b),
+    ),
+)
+defvjp(rt_impl.seq_repeat, lambda g, ans, a, n: rt.seq_unrepeat(g, a), nograd)
+defvjp(rt_impl.seq_repeat_r, nograd, lambda g, ans, n, a: rt.seq_unrepeat(g, a))
+deflinear(rt_impl.seq_repeat, args=[0])
+deflinear(rt_impl.seq_repeat_r, args=[1])
+defvjp(rt_impl.seq_slice, lambda G, ans, g, like, start=0: rt.seq_embed(G, g, start), nograd, nograd)
+defvjp(rt_impl.seq_embed, lambda H, ans, G, like, start=0: rt.seq_slice(H, G, start), nograd, nograd)
+defvjp(rt_impl.seq_unrepeat, lambda G, ans, g, like: rt.seq_tile(G, g), nograd)
+defvjp(rt_impl.seq_tile, lambda H, ans, G, like: rt.seq_unrepeat(H, G), nograd)
+deflinear(rt_impl.seq_slice, rt_impl.seq_embed, rt_impl.seq_unrepeat, rt_impl.seq_tile, args=[0])

@@ -10,6 +10,13 @@ The core engine's helpers are here; the adjoints that the NumPy rule table uses
 import numpy as np
 
 __all__ = [
+    "seq_concat",
+    "seq_repeat",
+    "seq_repeat_r",
+    "seq_slice",
+    "seq_embed",
+    "seq_unrepeat",
+    "seq_tile",
     "not_a_view",
     "not_a_dict",
     "unbroadcast",
@@ -503,3 +510,62 @@ def add_values(a, b):
     if isinstance(b, (list, tuple)):
         return [add_values(x, y) for x, y in zip(a, b)]
     return a + b
+
+
+# -- lists and tuples joined with + and repeated with * -----------------------------------
+# The SSA builder gives `a + b` and `a * n` these primitives when an operand is certainly a
+# list or tuple (generated code still spells the operator): their adjoints are the parts
+# of the result's adjoint, not its broadcast sum.
+
+
+def seq_concat(a, b):
+    """`a + b` for lists or tuples: concatenation (also of tangents held as Items, whose
+    own `+` adds item by item)."""
+    if isinstance(a, Items) or isinstance(b, Items):
+        return Items(list(a) + list(b))
+    return a + b
+
+
+def seq_repeat(a, n):
+    """`a * n` for a list or tuple: repetition."""
+    return a * n
+
+
+def seq_repeat_r(n, a):
+    """`n * a` for a list or tuple: repetition."""
+    return n * a
+
+
+def _offset(start):
+    return start if isinstance(start, int) else len(start)
+
+
+def seq_slice(g, like, start=0):
+    """The part of a sequence adjoint `g` that belongs to `like`: len(like) items from
+    `start` (an int, or a sequence whose length is the offset)."""
+    start = _offset(start)
+    return list(g)[start : start + len(like)]
+
+
+def seq_embed(G, like, start=0):
+    """The transpose of `seq_slice`: G's items at `start` in zeros shaped like `like`."""
+    out = zeros_like(list(like))
+    start = _offset(start)
+    out[start : start + len(G)] = list(G)
+    return out
+
+
+def seq_unrepeat(g, like):
+    """The adjoint of `like * n` from the adjoint `g` of the result: the items of each
+    repetition added up."""
+    items, m = list(g), len(like)
+    out = items[:m]
+    for k in range(m, len(items), m):
+        out = [add_values(x, y) for x, y in zip(out, items[k : k + m])]
+    return out
+
+
+def seq_tile(G, like):
+    """The transpose of `seq_unrepeat`: G repeated to the length of `like`."""
+    items = list(G)
+    return items * (len(like) // len(items)) if items else []
