@@ -8,6 +8,7 @@ from .api import Derivative, grad, jvp, show, source, stop_gradient, value_and_g
 from .jacobians import hessian, hvp, jacobian
 from .check import GradCheck, check_grad
 from .errors import S2SGradError
+from .trees import register_container
 from .runtime.schedule import checkpointed
 from . import extend
 from .graphview import graph
@@ -33,5 +34,6 @@ __all__ = [
     "S2SGradError",
     "Derivative",
     "graph",
+    "register_container",
 ]
 __version__ = "0.1.0"

@@ -5,7 +5,6 @@ A derivative function binds its arguments like the original, checks the
 vs arrays) and shapes each gradient like its argument.
 """
 
-import functools
 import inspect
 import linecache
 import threading
@@ -14,6 +13,8 @@ import numpy as np
 
 from . import trees
 from .errors import Loc, S2SGradError
+from .callables import Target, target_of
+from .compiler.compile import rebind
 from .compiler.pipeline import derive
 from .runtime.core import is_array
 
@@ -26,6 +27,9 @@ def _def_loc(func):
     code = getattr(func, "__code__", None)
     if code is None:
         return None
+    if func.__name__ == "<lambda>":
+        line = linecache.getline(code.co_filename, code.co_firstlineno)
+        return Loc(code.co_filename, code.co_firstlineno, max(line.find("lambda"), 0), line) if line else None
     for lineno in range(code.co_firstlineno, code.co_firstlineno + 50):
         line = linecache.getline(code.co_filename, lineno)
         if not line:
@@ -36,38 +40,35 @@ def _def_loc(func):
 
 
 def _normalize_wrt(func, wrt):
-    params = list(inspect.signature(func).parameters.values())
-    for p in params:
+    """`wrt` as indices of the parameters of the function that is compiled (for a bound
+    method or a partial, the caller's arguments come after the bound ones), and
+    whether it was a single item."""
+    target = func if isinstance(func, Target) else target_of(func)
+    for p in target.full.parameters.values():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.KEYWORD_ONLY):
             spelled = {p.VAR_POSITIONAL: f"*{p.name}", p.VAR_KEYWORD: f"**{p.name}"}.get(p.kind, p.name)
+            function = target.function
             raise S2SGradError(
-                f"{func.__qualname__}: parameter '{spelled}': *args, **kwargs and keyword-only "
+                f"{target.qualname}: parameter '{spelled}': *args, **kwargs and keyword-only "
                 "parameters are not supported",
-                _def_loc(func),
+                _def_loc(function) if inspect.isfunction(function) else None,
                 "parameters",
                 "give every parameter a plain name",
             )
-    names = [p.name for p in params]
     single = not isinstance(wrt, (tuple, list))
     items = [wrt] if single else list(wrt)
     if not items:
         raise S2SGradError("wrt is empty; name at least one argument")
     indices = []
     for item in items:
-        if isinstance(item, str):
-            if item not in names:
-                raise S2SGradError(f"{func.__qualname__} has no parameter '{item}' (parameters: {', '.join(names)})")
-            indices.append(names.index(item))
-        elif isinstance(item, int) and not isinstance(item, bool):
-            if not -len(names) <= item < len(names):
-                raise S2SGradError(f"wrt={item} is out of range: {func.__qualname__} takes {len(names)} arguments")
-            indices.append(item % len(names))
-        else:
+        if not isinstance(item, (str, int)) or isinstance(item, bool):
             raise S2SGradError(f"wrt must be an int, a parameter name or a tuple of these, got {item!r}")
+        indices.append(target.index(item))
+    names = target.full_names
     for k, i in enumerate(indices):
         if i in indices[:k]:
             raise S2SGradError(
-                f"wrt={wrt!r} names the argument '{names[i]}' of {func.__qualname__} twice",
+                f"wrt={wrt!r} names the argument '{names[i]}' of {target.qualname} twice",
                 hint="name each argument once",
             )
     return tuple(indices), single
@@ -82,18 +83,42 @@ def _kind(value):
         return "dict"
     if isinstance(value, (list, tuple)):
         return "container"
-    return "array"
+    if isinstance(value, np.ndarray) or hasattr(value, "__array__"):
+        return "array"
+    return "object"
+
+
+def _kinds(values, wrt):
+    """The kinds of the arguments, the key of the generated code (see pipeline.split_kinds):
+    a NamedTuple is a container of its class, a dataclass (or registered class)
+    differentiated is the dict of its fields, any other object is read as it is."""
+    kinds = []
+    for i, value in enumerate(values):
+        kind = _kind(value)
+        if trees.is_namedtuple(value):
+            kind = ("container", type(value))
+        elif trees.is_record(value):
+            kind = ("dict" if i in wrt else "object", type(value))
+        elif kind == "object":
+            kind = ("object", type(value))
+        kinds.append(kind)
+    return tuple(kinds)
+
+
+def _for_code(values, wrt):
+    """The arguments as generated code takes them: a differentiated dataclass (or
+    registered class) as the dict of its fields, nested ones too."""
+    if not any(trees.is_record(values[i]) for i in wrt):
+        return values
+    return [trees.as_data(v) if i in wrt else v for i, v in enumerate(values)]
 
 
 def _leaves(value):
-    if isinstance(value, dict):
-        for v in value.values():
-            yield from _leaves(v)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            yield from _leaves(v)
-    else:
-        yield value
+    return (leaf for _, leaf in trees.leaves(value))
+
+
+def _qualname(func):
+    return getattr(func, "qualname", None) or getattr(func, "__qualname__", None) or repr(func)
 
 
 def _check_differentiable(func, names, args, wrt):
@@ -108,25 +133,30 @@ def _check_differentiable(func, names, args, wrt):
             )
             if kind in ("i", "u", "b"):
                 raise S2SGradError(
-                    f"cannot differentiate {func.__qualname__} with respect to '{names[i]}': "
+                    f"cannot differentiate {_qualname(func)} with respect to '{names[i]}': "
                     f"it is (or holds) an integer or boolean ({value!r})",
                     hint="pass floats (e.g. 2.0 instead of 2) or choose another wrt",
                 )
             if kind is None:
                 raise S2SGradError(
                     f"cannot differentiate with respect to '{names[i]}', which holds a "
-                    f"{type(value).__name__}: pass floats, NumPy arrays, or dicts, lists "
-                    "and tuples of them"
+                    f"{type(value).__name__}: pass floats, NumPy arrays, or dicts, lists, "
+                    "tuples, NamedTuples and dataclasses of them",
+                    hint=None
+                    if type(value).__module__ == "builtins"
+                    else f"make {type(value).__name__} a dataclass, or register it: "
+                    "sg.register_container(cls, flatten, unflatten)",
                 )
 
 
 def _shape_like(grad, arg):
     """Give a gradient the structure, shape and dtype kind of its argument."""
+    if trees.is_record(arg):
+        return trees.rebuild(arg, _shape_like(grad, trees.fields(arg)))
     if isinstance(arg, dict):
         return {k: _shape_like(grad[k] if _has(grad, k) else 0.0, v) for k, v in arg.items()}
     if isinstance(arg, (list, tuple)):
-        items = [_shape_like(grad[i] if _has(grad, i) else 0.0, v) for i, v in enumerate(arg)]
-        return type(arg)(items) if type(arg) in (list, tuple) else items
+        return trees.rebuild(arg, [_shape_like(grad[i] if _has(grad, i) else 0.0, v) for i, v in enumerate(arg)])
     if is_array(grad) and not isinstance(grad, np.ndarray) or is_array(arg) and not isinstance(arg, np.ndarray):
         return _array_like(grad, arg)  # a Dask array stays lazy, a CuPy array on its GPU
     if isinstance(arg, np.ndarray):
@@ -161,10 +191,11 @@ def _has(container, key):
         return False
 
 
-def _plain_function(func, kinds):
+def _plain_function(target, kinds):
     """The Python function to differentiate: for a derivative of a derivative, the
     generated function of the inner one (compiled for the same argument kinds, with
     its loops stored: checkpointing applies to first derivatives)."""
+    func = target.function
     if isinstance(func, Derivative):
         if func.variant != "grad":
             raise S2SGradError(f"cannot differentiate a {func.variant} function; differentiate grad(f) instead")
@@ -172,13 +203,55 @@ def _plain_function(func, kinds):
     return func
 
 
+def _code_key(func):
+    """What the generated code depends on: a function made afresh from the same source
+    (a lambda in a training loop) shares its derivative with the earlier ones, unless a
+    closure name now means another function, module or class (data is read at run time)."""
+    if not inspect.isfunction(func) or func.__code__.co_filename.startswith("<s2sgrad:"):
+        return func
+    cells = []
+    for cell in func.__closure__ or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:
+            value = None
+        cells.append(type(value) if isinstance(value, _DATA) else _identity(value))
+    return (func.__code__, id(func.__globals__), tuple(cells))
+
+
+def _identity(value):
+    """The value itself in a key (kept alive, so its id is not reused), or its id."""
+    try:
+        hash(value)
+        return value
+    except TypeError:
+        return id(value)
+
+
+_DATA = (int, float, complex, bool, str, type(None), np.ndarray, np.generic, list, tuple, dict)
+
+
+def _cached(key, make):
+    """The cache entry for `key`, made once (under the lock) when missing."""
+    derived = _cache.get(key)
+    if derived is None:
+        with _cache_lock:
+            derived = _cache.get(key)
+            if derived is None:
+                derived = _cache[key] = make()
+    return derived
+
+
 class _user_lines:
     """Errors raised while generated code runs point at the user's line (compile.origin_loc:
     the primal statement's own line, or the `# line N:` comment over a reverse-sweep
     statement): an S2SGradError gets it as its location, any other exception a note."""
 
-    def __init__(self, func):
-        self.func = func
+    def __init__(self, target):
+        function = target.function
+        while isinstance(function, Derivative):
+            function = function.target.function
+        self.filename = function.__code__.co_filename if inspect.isfunction(function) else "?"
 
     def __enter__(self):
         return self
@@ -210,54 +283,76 @@ class Derivative:
     # (it is inlined) without importing this module: see compiler/calls.py.
     _s2sgrad_derivative = True
 
-    def __init__(self, func, wrt, variant, checkpoints=None, jit=False):
+    def __init__(self, func, wrt, variant, checkpoints=None, jit=False, has_aux=False):
         if jit not in (False, True, "auto"):
             raise S2SGradError(f"jit must be False, True or 'auto', not {jit!r}")
         self.jit = jit
         if checkpoints is not None and (type(checkpoints) is not int or checkpoints < 1):
             raise S2SGradError(f"checkpoints must be a whole number of states >= 1, not {checkpoints!r}")
         self.func = func
+        self.target = target_of(func)
         self.checkpoints = checkpoints
-        self.wrt, self.single = _normalize_wrt(func, wrt)
+        self.has_aux = bool(has_aux)
+        self.wrt, self.single = _normalize_wrt(self.target, wrt)
         self.variant = variant
-        self.signature = inspect.signature(func.func if isinstance(func, Derivative) else func)
-        self.names = list(self.signature.parameters)
+        self.signature = self.target.signature
+        self.names = self.target.full_names
         self._last = None
-        functools.update_wrapper(self, func, updated=())
+        self._rebound = {}
+        # (what functools.update_wrapper copies, without its cost: a derivative may be made at every step)
+        self.__wrapped__ = func
+        for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
+            if hasattr(func, attribute):
+                setattr(self, attribute, getattr(func, attribute))
 
     def __reduce__(self):
         """Pickled by reference: the user's function and the options; the derivative
         is generated again where it is unpickled (a Dask worker, a process pool)."""
         wrt = self.wrt[0] if self.single else self.wrt
-        return type(self), (self.func, wrt, self.variant, self.checkpoints, self.jit)
+        return type(self), (self.func, wrt, self.variant, self.checkpoints, self.jit, self.has_aux)
 
     def _derived(self, kinds, again=False):
         """The generated derivative for these argument kinds. `again`: it is itself to be
         differentiated, so its loops are stored (no sg.checkpointed, no checkpoints=k):
         the code of a checkpointed loop is not differentiable, the stored one is, and
         both give the same derivative."""
-        func = _plain_function(self.func, kinds)
+        func = _plain_function(self.target, kinds)
         checkpoints = False if again else self.checkpoints
         jit = False if again else self.jit
-        key = (func, self.wrt, self.variant, kinds, checkpoints, jit)
-        derived = _cache.get(key)
-        if derived is None:
-            with _cache_lock:
-                derived = _cache.get(key)
-                if derived is None:
-                    derived = _cache[key] = _compiled(
-                        derive(func, self.wrt, kinds, self.variant, checkpoints), func, jit
-                    )
+        key = (_code_key(func), self.wrt, self.variant, kinds, checkpoints, jit, self.has_aux)
+        derived = _cached(
+            key,
+            lambda: _compiled(
+                derive(func, self.wrt, kinds, self.variant, checkpoints, has_aux=self.has_aux), func, jit
+            ),
+        )
+        derived = self._for(func, derived)
         if not again:
             self._last = derived
         return derived
 
+    def _for(self, func, derived):
+        """`derived` reading `func`'s closure cells (it may have been compiled for an
+        earlier function made from the same source)."""
+        if getattr(derived, "user_function", func) is func or not inspect.isfunction(func) or not func.__closure__:
+            return derived
+        made = self._rebound.get(id(derived))
+        if made is None:
+            made = self._rebound[id(derived)] = derived.with_function(
+                rebind(derived.function, derived.user_function, func)
+            )
+        return made
+
+    def _inline_kinds(self):
+        """The kinds it is compiled for when called inside differentiated code: its bound
+        values' own, arrays for the rest (code for arrays is valid for any argument)."""
+        bound = _kinds(self.target.bound, ())
+        return bound + tuple("array" for _ in self.names[len(bound) :])
+
     def _bind(self, args, kwargs):
-        bound = self.signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        values = list(bound.arguments.values())
-        _check_differentiable(self.func, self.names, values, self.wrt)
-        return values, tuple(_kind(v) for v in values)
+        values = self.target.values(args, kwargs)
+        _check_differentiable(self.target, self.names, values, self.wrt)
+        return values, _kinds(values, self.wrt)
 
     def _shape(self, grads, values):
         if self.single:
@@ -268,12 +363,16 @@ class Derivative:
 
     def __call__(self, *args, **kwargs):
         values, kinds = self._bind(args, kwargs)
+        return self._run(values, kinds)
+
+    def _run(self, values, kinds):
         derived = self._derived(kinds)
-        with _user_lines(self.func):
-            out = derived.function(*values)
+        with _user_lines(self.target):
+            out = derived.function(*_for_code(values, self.wrt))
         if self.variant == "grad":
-            return self._shape(out, values)
-        value, grads = out
+            # (with has_aux the generated function returns (gradient, aux), as grad does)
+            return (self._shape(out[0], values), out[1]) if self.has_aux else self._shape(out, values)
+        value, grads = out  # (value, aux) with has_aux
         return value, self._shape(grads, values)
 
     @property
@@ -284,7 +383,7 @@ class Derivative:
         return self._last.source
 
     def __repr__(self):
-        return f"<s2sgrad {self.variant} of {self.func.__qualname__} wrt {self.wrt}>"
+        return f"<s2sgrad {self.variant} of {self.target.qualname} wrt {self.wrt}>"
 
     def _repr_markdown_(self):
         """Jupyter shows a derivative function as its generated source."""
@@ -304,10 +403,10 @@ def _compiled(derived, func, jit):
 
 
 def _decorator(variant):
-    def make(f=None, wrt=0, checkpoints=None, jit=False):
+    def make(f=None, wrt=0, checkpoints=None, jit=False, has_aux=False):
         if f is None:
-            return lambda g: Derivative(g, wrt, variant, checkpoints, jit)
-        return Derivative(f, wrt, variant, checkpoints, jit)
+            return lambda g: Derivative(g, wrt, variant, checkpoints, jit, has_aux)
+        return Derivative(f, wrt, variant, checkpoints, jit, has_aux)
 
     return make
 
@@ -326,11 +425,10 @@ grad._s2sgrad_maker = value_and_grad._s2sgrad_maker = True  # sg.grad(g) inside 
 
 
 class _VJP(Derivative):
-    def __call__(self, *args, **kwargs):
-        values, kinds = self._bind(args, kwargs)
+    def _run(self, values, kinds):
         forward, backward = self._derived(kinds).function
-        with _user_lines(self.func):
-            value, saved = forward(*values)
+        with _user_lines(self.target):
+            value, saved = forward(*_for_code(values, self.wrt))
         return value, _Pullback(self, kinds, values, value, saved, backward)
 
 
@@ -351,8 +449,8 @@ class _Pullback:
         owner = self.owner
         if self._backward is None:
             self._backward = owner._derived(self.kinds).function[1]
-        cotangent = _like(cotangent, self.value, f"the pullback of {owner.func.__qualname__}", "cotangent", "output")
-        with _user_lines(owner.func):
+        cotangent = _like(cotangent, self.value, f"the pullback of {owner.target.qualname}", "cotangent", "output")
+        with _user_lines(owner.target):
             grads = self._backward(self.saved, cotangent)
         return owner._shape(grads, self.values)
 
@@ -370,6 +468,11 @@ def _like(value, template, owner, role, where):
             hint=f"pass a {role} with the structure and shapes of {where}",
         )
 
+    if trees.is_record(template):
+        if type(value) is not type(template) and not isinstance(value, dict):
+            raise mismatch()
+        value = trees.fields(value) if trees.is_record(value) else value
+        return _like(value, trees.fields(template), owner, role, where)
     if isinstance(template, (tuple, list, dict)):
         if isinstance(template, dict):
             if not isinstance(value, dict) or set(value) != set(template):
@@ -378,7 +481,7 @@ def _like(value, template, owner, role, where):
             raise mismatch()
         keys = list(template) if isinstance(template, dict) else range(len(template))
         parts = [_like(value[k], template[k], owner, role, f"{where}[{k!r}]") for k in keys]
-        return dict(zip(keys, parts)) if isinstance(template, dict) else type(template)(parts)
+        return dict(zip(keys, parts)) if isinstance(template, dict) else trees.rebuild(template, parts)
     shape, got = np.shape(template), np.shape(value)
     if (
         trees.is_container(value)
@@ -409,7 +512,8 @@ def _layout(value):
 
 
 def vjp(f=None, wrt=0, checkpoints=None, jit=False):
-    """`vjp(f)(*args)` -> `(value, pullback)`; `pullback(cotangent)` is the vector-Jacobian product."""
+    """`vjp(f)(*args)` -> `(value, pullback)`; `pullback(cotangent)` is the vector-Jacobian product.
+    `f` is any callable (see `grad`)."""
     if f is None:
         return lambda g: _VJP(g, wrt, "vjp", checkpoints, jit)
     return _VJP(f, wrt, "vjp", checkpoints, jit)
@@ -419,9 +523,8 @@ class _JVP(Derivative):
     """Forward mode: `(primals, tangents) -> (value, tangent of the value)`."""
 
     def __init__(self, func, jit=False):
-        target = func.func if isinstance(func, Derivative) else func
-        params = list(inspect.signature(target).parameters)
-        super().__init__(func, tuple(range(len(params))) or 0, "jvp", jit=jit)
+        target = target_of(func)
+        super().__init__(func, tuple(range(len(target.names))) or 0, "jvp", jit=jit)
 
     def __reduce__(self):
         return _JVP, (self.func, self.jit)
@@ -429,36 +532,31 @@ class _JVP(Derivative):
     def _derived(self, kinds, wrt=None, again=False):
         from .compiler.pipeline import derive_forward
 
-        func = _plain_function(self.func, kinds)
+        func = _plain_function(self.target, kinds)
         jit = False if again else self.jit
-        key = (func, wrt, "jvp", kinds, jit)
-        derived = _cache.get(key)
-        if derived is None:
-            with _cache_lock:
-                derived = _cache.get(key)
-                if derived is None:
-                    derived = _cache[key] = _compiled(derive_forward(func, wrt, kinds), func, jit)
-        self._last = derived
+        key = (_code_key(func), wrt, "jvp", kinds, jit)
+        derived = _cached(key, lambda: _compiled(derive_forward(func, wrt, kinds), func, jit))
+        self._last = derived = self._for(func, derived)
         return derived
 
     def __call__(self, primals, tangents):
         primals, tangents = tuple(primals), tuple(tangents)
         if len(primals) != len(tangents):
             raise S2SGradError(f"jvp got {len(primals)} primals but {len(tangents)} tangents")
-        bound = self.signature.bind(*primals)
-        bound.apply_defaults()
-        values = list(bound.arguments.values())
+        values = self.target.values(primals, {})
         # (arguments left to their defaults are constants: they have no tangent)
-        wrt = tuple(i for i, v in enumerate(primals) if _differentiable(v))
-        owner = f"jvp of {self.func.__qualname__}"
-        return self._along(values, [_like(tangents[i], values[i], owner, "tangent", self.names[i]) for i in wrt], wrt)
+        given = [(self.target.index(k), t) for k, (p, t) in enumerate(zip(primals, tangents)) if _differentiable(p)]
+        owner = f"jvp of {self.target.qualname}"
+        wrt = tuple(i for i, _ in given)
+        return self._along(values, [_like(t, values[i], owner, "tangent", self.names[i]) for i, t in given], wrt)
 
     def _along(self, values, tangents, wrt):
         """(value, tangent) with tangents given for the arguments `wrt` only: the
         others are constants, so the generated code does no work for them."""
-        derived = self._derived(tuple(_kind(v) for v in values), tuple(wrt))
-        with _user_lines(self.func):
-            return derived.function(*values, *tangents)
+        derived = self._derived(_kinds(values, wrt), tuple(wrt))
+        tangents = [trees.as_data(t) for t in tangents]
+        with _user_lines(self.target):
+            return derived.function(*_for_code(values, wrt), *tangents)
 
     @property
     def source(self):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import copy
 from typing import Any, Callable
-import inspect
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import trees
-from .api import _normalize_wrt, grad
+from .api import _kinds, _normalize_wrt, grad
+from .callables import target_of
 from .errors import S2SGradError
 from .jacobians import Wrt
 
@@ -60,26 +60,29 @@ def check_grad(
     dict, list or tuple of arrays and floats). The relative error of each element is
     |a - n| / max(|a|, |n|, atol / rtol). Returns a GradCheck; raises S2SGradError
     with that report when the worst error exceeds `rtol` (unless raise_error=False)."""
-    indices, _ = _normalize_wrt(f, wrt)
-    names = list(inspect.signature(f).parameters)
+    target = target_of(f)
+    indices, _ = _normalize_wrt(target, wrt)
+    names = target.full_names
+    args = target.values(args, {})  # (a bound method's self, a partial's arguments first)
     # (each call on copies: a function that writes into its argument would move the point)
-    grads = grad(f, wrt=tuple(indices))(*copy.deepcopy(args))
+    df = grad(f, wrt=tuple(names[i] for i in indices))
+    grads = df._run(copy.deepcopy(args), _kinds(args, df.wrt))
     worst = None
     for g, i in zip(grads, indices):
         for path, leaf in trees.leaves(args[i]):
             analytic = np.asarray(trees.get(g, path), dtype=float)
             for k in np.ndindex(np.shape(leaf)):
-                numeric = _difference(f, args, i, path, k, eps)
+                numeric = _difference(target.function, args, i, path, k, eps)
                 error = abs(float(analytic[k]) - numeric) / max(abs(float(analytic[k])), abs(numeric), atol / rtol)
                 if worst is None or error > worst.max_rel_error:
                     worst = GradCheck(error, names[i], k, float(analytic[k]), numeric, rtol, path)
     if worst is None:
         raise S2SGradError(
-            f"check_grad of {f.__qualname__}: the arguments {[names[i] for i in indices]} hold no numbers to check"
+            f"check_grad of {target.qualname}: the arguments {[names[i] for i in indices]} hold no numbers to check"
         )
     if raise_error and not worst.ok:
         raise S2SGradError(
-            f"gradient check of {f.__qualname__} failed: {worst}",
+            f"gradient check of {target.qualname} failed: {worst}",
             hint="if the function is not smooth at this point (a kink, a branch switch), move the point or loosen rtol",
         )
     return worst

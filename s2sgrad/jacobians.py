@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import copy
 from typing import Callable, Sequence, Union
-import inspect
 
 import numpy as np
 
 from . import trees
-from .api import Derivative, _check_differentiable, _layout, _like, _normalize_wrt, grad, jvp, vjp
+from .api import Derivative, _check_differentiable, _kinds, _layout, _like, _normalize_wrt, grad, jvp, vjp
+from .callables import target_of
 from .errors import S2SGradError
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]  # an argument's index or name, or several
@@ -38,7 +38,7 @@ class _Jacobian:
         if mode not in ("auto", "forward", "reverse"):
             raise S2SGradError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
         self.f, self.wrt = f, wrt
-        self.indices, self.single = _normalize_wrt(_target(f), wrt)
+        self.indices, self.single = _normalize_wrt(target_of(f), wrt)
         self.mode = mode  # after a call: the mode that call used ("forward" or "reverse")
         self._asked = mode
 
@@ -47,22 +47,25 @@ class _Jacobian:
 
     def __call__(self, *args, **kwargs):
         f, indices = self.f, self.indices
-        target = _target(f)
-        bound = inspect.signature(target).bind(*args, **kwargs)
-        bound.apply_defaults()
-        values = list(bound.arguments.values())
-        _check_differentiable(target, list(bound.arguments), values, indices)
+        target = target_of(f)
+        values = target.values(args, kwargs)
+        _check_differentiable(target, target.full_names, values, indices)
         chosen = self._asked
         if chosen == "auto":
             n_in = sum(trees.size(values[i]) for i in indices)
-            chosen = "forward" if n_in < trees.size(f(*copy.deepcopy(values))) else "reverse"
+            chosen = "forward" if n_in < trees.size(_evaluate(f, target, values)) else "reverse"
         blocks = _forward_jacobian(f, values, indices) if chosen == "forward" else _reverse_jacobian(f, values, indices)
         self.mode = chosen
         return blocks[0] if self.single else tuple(blocks)
 
 
-def _target(f):
-    return f.func if isinstance(f, Derivative) else f
+def _evaluate(f, target, values):
+    """f at the full argument list `values` (a bound method's self or a partial's
+    arguments included), on copies of them."""
+    values = copy.deepcopy(values)
+    if isinstance(f, Derivative):
+        return f._run(values, _kinds(values, f.wrt))
+    return target.function(*values)
 
 
 def _forward_jacobian(f, values, indices):
@@ -84,7 +87,7 @@ def _forward_jacobian(f, values, indices):
         # the result's structure (an argument with no elements gives no column to take it from)
         out = next((c[0] for c in columns.values() if c), None)
         if out is None:
-            out = f(*copy.deepcopy(values))
+            out = _evaluate(f, target_of(f), values)
 
         def block(q, p, out_leaf, columns=columns, arg=values[i]):
             shape = np.shape(out_leaf) + np.shape(trees.get(arg, p))
@@ -99,7 +102,8 @@ def _forward_jacobian(f, values, indices):
 
 def _reverse_jacobian(f, values, indices):
     """One VJP per element of each result leaf."""
-    value, pullback = vjp(f, wrt=tuple(indices))(*values)
+    names = target_of(f).full_names
+    value, pullback = vjp(f, wrt=tuple(names[i] for i in indices))._run(values, _kinds(values, indices))
     zeros = trees.zeros_like(value)
     rows = {}
     for q, out_leaf in trees.leaves(value):
@@ -138,28 +142,27 @@ class _HVP:
     def __init__(self, f, wrt):
         self.f, self.wrt = f, wrt
         self.df = grad(f, wrt=wrt)
-        self.indices, self.single = _normalize_wrt(f, wrt)
-        self.names = list(inspect.signature(f).parameters)
+        self.target = self.df.target
+        self.indices, self.single = self.df.wrt, self.df.single
+        self.names = self.target.full_names
         self.forward_over_reverse = jvp(self.df)
 
     def __reduce__(self):
         return _HVP, (self.f, self.wrt)
 
     def __call__(self, *args, **kwargs):
-        f, indices, single, names = self.f, self.indices, self.single, self.names
+        target, indices, single, names = self.target, self.indices, self.single, self.names
         if not args:
-            raise S2SGradError(f"hvp of {f.__qualname__} takes the arguments, then the direction v")
+            raise S2SGradError(f"hvp of {target.qualname} takes the arguments, then the direction v")
         *args, v = args
-        bound = inspect.signature(f).bind(*args, **kwargs)
-        bound.apply_defaults()
-        args = list(bound.arguments.values())
-        _check_differentiable(f, names, args, indices)
+        args = target.values(args, kwargs)
+        _check_differentiable(target, names, args, indices)
         if not single and (not isinstance(v, (tuple, list)) or len(v) != len(indices)):
             raise S2SGradError(
-                f"hvp of {f.__qualname__} with wrt={self.wrt!r} needs v as a tuple of "
+                f"hvp of {target.qualname} with wrt={self.wrt!r} needs v as a tuple of "
                 f"{len(indices)} directions, one per argument, not {_layout(v)}"
             )
-        owner = f"hvp of {f.__qualname__}"
+        owner = f"hvp of {target.qualname}"
         tangents = [_like(t, args[i], owner, "direction v", names[i]) for t, i in zip([v] if single else v, indices)]
         out = self.forward_over_reverse._along(args, tangents, indices)[1]
         return self.df._shape(out, args)

@@ -1,16 +1,94 @@
-"""Arguments, results and their derivatives as trees: dicts, lists and tuples whose
-leaves are numbers or arrays. A leaf is named by its path, the keys and indices that
-lead to it (`("enc", "W")` for `params["enc"]["W"]`)."""
+"""Arguments, results and their derivatives as trees: dicts, lists and tuples (a
+NamedTuple among them) whose leaves are numbers or arrays, and objects of classes
+that are containers too: dataclasses, and classes registered with
+`register_container`. Such an object is seen as the dict of its fields. A leaf is
+named by its path, the keys and indices that lead to it (`("enc", "W")` for
+`params["enc"]["W"]`)."""
+
+import dataclasses
 
 import numpy as np
 
+_registered = {}  # class -> (flatten, unflatten)
+
+
+def register_container(cls, flatten, unflatten):
+    """Let objects of `cls` be differentiated field by field, like a dataclass:
+    `flatten(obj)` gives a dict {field name: value} (the values: numbers, arrays or
+    other containers), `unflatten(fields)` builds an object from such a dict (the
+    gradient comes back as one). Inside differentiated code, `obj.name` reads a field.
+
+        sg.register_container(Params, lambda p: {"w": p.w, "b": p.b}, lambda d: Params(d["w"], d["b"]))
+    """
+    if not isinstance(cls, type):
+        raise TypeError(f"register_container takes a class, not {cls!r}")
+    _registered[cls] = (flatten, unflatten)
+
+
+def is_record(value):
+    """An object differentiated as the dict of its fields (a dataclass instance or a
+    registered class's), not a plain dict, list or tuple."""
+    cls = type(value)
+    return cls in _registered or (dataclasses.is_dataclass(cls) and not isinstance(value, type))
+
+
+def is_namedtuple(value):
+    return isinstance(value, tuple) and hasattr(type(value), "_fields")
+
+
+def fields(record):
+    """A record's fields as a dict."""
+    cls = type(record)
+    if cls in _registered:
+        return dict(_registered[cls][0](record))
+    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+
+
+def field_names(cls):
+    """A dataclass's field names; None for a registered class (known only per object)."""
+    if cls in _registered or not dataclasses.is_dataclass(cls):
+        return None
+    return [f.name for f in dataclasses.fields(cls)]
+
+
+def rebuild(template, items):
+    """An object like `template` (a record, a NamedTuple, a list or tuple) from new
+    contents: a dict of fields for a record, a sequence of items otherwise."""
+    cls = type(template)
+    if cls in _registered:
+        return _registered[cls][1](dict(items))
+    if is_record(template):
+        try:
+            return cls(**items)
+        except TypeError:  # fields not taken by __init__ (init=False)
+            made = object.__new__(cls)
+            for name, value in items.items():
+                object.__setattr__(made, name, value)
+            return made
+    if is_namedtuple(template):
+        return cls(*items)
+    return tuple(items) if isinstance(template, tuple) else list(items)
+
+
+def as_data(tree):
+    """The tree with every record replaced by the dict of its fields."""
+    if is_record(tree):
+        tree = fields(tree)
+    if isinstance(tree, dict):
+        return {k: as_data(v) for k, v in tree.items()}
+    if isinstance(tree, (list, tuple)) and any(is_container(v) for v in tree):
+        return rebuild(tree, [as_data(v) for v in tree])
+    return tree
+
 
 def is_container(value):
-    return isinstance(value, (dict, list, tuple))
+    return isinstance(value, (dict, list, tuple)) or is_record(value)
 
 
 def leaves(tree, path=()):
     """(path, leaf) for every leaf, in order (dicts in their key order)."""
+    if is_record(tree):
+        tree = fields(tree)
     if isinstance(tree, dict):
         for key, value in tree.items():
             yield from leaves(value, path + (key,))
@@ -23,7 +101,7 @@ def leaves(tree, path=()):
 
 def get(tree, path):
     for key in path:
-        tree = tree[key]
+        tree = fields(tree)[key] if is_record(tree) else tree[key]
     return tree
 
 
@@ -32,20 +110,24 @@ def with_leaf(tree, path, new):
     if not path:
         return new
     key, rest = path[0], path[1:]
+    if is_record(tree):
+        items = fields(tree)
+        return rebuild(tree, {**items, key: with_leaf(items[key], rest, new)})
     if isinstance(tree, dict):
         return {**tree, key: with_leaf(tree[key], rest, new)}
     items = list(tree)
     items[key] = with_leaf(tree[key], rest, new)
-    return tuple(items) if isinstance(tree, tuple) else items
+    return rebuild(tree, items)
 
 
 def map_leaves(fn, tree, path=()):
     """The tree of `fn(path, leaf)`, with the same containers (a tuple stays a tuple)."""
+    if is_record(tree):
+        return rebuild(tree, map_leaves(fn, fields(tree), path))
     if isinstance(tree, dict):
         return {key: map_leaves(fn, value, path + (key,)) for key, value in tree.items()}
     if isinstance(tree, (list, tuple)):
-        items = [map_leaves(fn, value, path + (index,)) for index, value in enumerate(tree)]
-        return tuple(items) if isinstance(tree, tuple) else items
+        return rebuild(tree, [map_leaves(fn, value, path + (index,)) for index, value in enumerate(tree)])
     return fn(path, tree)
 
 

@@ -65,21 +65,10 @@ def _make_nonlocal():
 uses_nonlocal = _make_nonlocal()
 
 
-def uses_lambda(x):
-    square = lambda v: v * v  # <-- here  # noqa: E731
-    return square(x) + x
-
-
 def uses_nested_class(x):
     class Box:  # <-- here
         scale = 2.0
     return x * Box.scale
-
-
-def uses_nested_def(x):
-    def inner(v):  # <-- here
-        return v * v
-    return inner(x) + x
 
 
 def uses_del(x):
@@ -143,9 +132,7 @@ REFUSED = [
     (uses_with, (1.5,), r"\bwith\b"),
     (uses_global_write, (1.5,), r"\bglobal\b"),
     (uses_nonlocal, (1.5,), r"\bnonlocal\b"),
-    (uses_lambda, (1.5,), r"\blambda\b"),
     (uses_nested_class, (1.5,), r"\bclass\b"),
-    (uses_nested_def, (1.5,), r"\bdef\b|nested function|function definition"),
     (uses_del, (1.5,), r"\bdel\b"),
     (uses_async, (1.5,), r"\basync\b|coroutine"),
     (uses_import, (1.5,), r"\bimport\b"),

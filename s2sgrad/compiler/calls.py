@@ -5,6 +5,7 @@ stays one equation, looked up later by identity; module-level names become
 `ir.Global` atoms."""
 
 import inspect
+import types
 import os
 import sys
 import sysconfig
@@ -14,6 +15,7 @@ import numpy as np
 
 from . import ir
 from .effects import OTHER, WRITTEN, same_object
+from .local_functions import LocalFunctions, local_function
 from ..errors import S2SGradError
 
 
@@ -24,8 +26,9 @@ def is_derivative(obj):
 
 
 def _passed_function(atom):
-    """Is this a parameter bound to a function named at the call (`integrate(rhs, y0)`)?"""
-    return isinstance(atom, ir.Global) and callable(atom.value)
+    """Is this a parameter bound to a function named at the call (`integrate(rhs, y0)`),
+    or a name bound to a function defined inside the differentiated one?"""
+    return isinstance(atom, ir.Global) and (callable(atom.value) or local_function(atom) is not None)
 
 
 def _library_dirs():
@@ -93,7 +96,23 @@ def _sublist(node):
 _INDEX_TRICKS = {id(np.r_): ("concatenate", "atleast_1d"), id(np.c_): ("column_stack", None)}
 
 
-class Calls:
+def _is_user_method(obj):
+    return isinstance(obj, types.MethodType) and _is_user_function(obj.__func__)
+
+
+def _is_user_object(obj):
+    """An instance of a class of the user's code (not a module, class, function or library object)."""
+    module = getattr(type(obj), "__module__", "") or ""
+    return not isinstance(obj, (type, types.ModuleType, types.FunctionType)) and module.split(".")[0] not in (
+        "numpy",
+        "builtins",
+        "s2sgrad",
+        "scipy",
+        "math",
+    )
+
+
+class Calls(LocalFunctions):
     """The SSA builder's methods that resolve and inline calls (mixed into `ssa._Builder`)."""
 
     def global_atom(self, path, value, root_name, root):
@@ -101,8 +120,8 @@ class Calls:
 
     def is_foreign(self, name):
         """Does `name` resolve differently in the generated function than here?"""
-        if self.parsed is self.main:
-            return False
+        if self.parsed is self.main or self.parsed.func is self.main.func:
+            return False  # (a nested def of the function reads its closure as the function does)
         if name in self.parsed.closure:
             return True
         own = self.parsed.func.__globals__
@@ -114,10 +133,12 @@ class Calls:
         self.refuse_out(call)
         func = call.func
         try:
-            if isinstance(func, gast.Name) and func.id not in env and func.id not in self.locals:
+            if isinstance(func, gast.Name) and not self.is_local(func.id, env):
                 obj = self.parsed.resolve(func.id)
-            elif isinstance(func, gast.Name) and _passed_function(env.get(func.id)):
-                obj = env[func.id].value
+            elif isinstance(func, gast.Name) and _passed_function(self.local_atom(func.id, env)):
+                obj = self.local_atom(func.id, env).value
+                if local_function(self.local_atom(func.id, env)) is not None:
+                    return True
             elif isinstance(func, gast.Attribute):
                 path = self.static_path(func, env)
                 obj = path[1] if path else None
@@ -139,7 +160,7 @@ class Calls:
         while isinstance(node, gast.Attribute):
             parts.append(node.attr)
             node = node.value
-        if not isinstance(node, gast.Name) or node.id in env or node.id in self.locals:
+        if not isinstance(node, gast.Name) or self.is_local(node.id, env):
             return None
         obj = self.parsed.resolve(node.id)
         if obj is self._missing():
@@ -154,6 +175,7 @@ class Calls:
 
     def call(self, node, env, hint):
         self.refuse_out(node)
+        self.current_env = env  # what a nested def called from here reads
         func = node.func
         sublists = isinstance(func, gast.Attribute) and (self.static_path(func, env) or (None, None))[1] is np.einsum
         args = [_sublist(a) if sublists and _sublist(a) else self.expr(a, env) for a in node.args]
@@ -164,14 +186,18 @@ class Calls:
                 receiver = self.expr(func.value, env)
                 if receiver in self.frozen:
                     return self.frozen_method(node, receiver, func.attr, args, kwargs, hint)
+                method = self.method_of(receiver, func.attr, node)
+                if method is not None:
+                    return self.inline(node, method[0], method[1] + args, kwargs, env)
                 return self.eqn(
                     node, ("method", func.attr), [receiver] + args, "method", kwargs, payload=func.attr, hint=hint
                 )
             callee = self.global_atom(*path)
-        elif isinstance(func, gast.Name) and _passed_function(env.get(func.id)):
-            callee = env[func.id]  # a helper's parameter bound to a named function: rk4_step(rhs, ...)
+        elif isinstance(func, gast.Name) and _passed_function(self.local_atom(func.id, env)):
+            callee = self.local_atom(func.id, env)  # a parameter bound to a function: rk4_step(rhs, ...)
+            self.current_env = env
         elif isinstance(func, gast.Name):
-            if func.id in env or func.id in self.locals:
+            if self.is_local(func.id, env):
                 raise self.parsed.error(
                     node,
                     f"cannot call '{func.id}', a value computed inside the function",
@@ -187,11 +213,25 @@ class Calls:
             callee = ir.Global("<derivative>", made)
         else:
             raise self.parsed.error(node, "only calls of named functions can be differentiated", "call")
+        if local_function(callee) is not None:
+            return self.inline_local(node, callee.value, args, kwargs, env)
         if is_derivative(callee.value):
             # a derivative inside the differentiated code: inline its generated function,
-            # compiled for array arguments (valid for numbers too) or containers where known
-            kinds = self.argument_kinds(callee.value, args, kwargs)
-            generated = callee.value._derived(kinds, again=True).function
+            # compiled for array arguments (valid for numbers too) or containers where known;
+            # a bound method's self, a partial's arguments: values fixed when it was made
+            made = callee.value
+            bound = [ir.Global(f"bound{k}", v, v, True) for k, v in enumerate(made.target.bound)]
+            fixed = {k: ir.Global(f"bound_{k}", v, v, True) for k, v in made.target.keywords.items()}
+            try:  # (the generated function takes every parameter: the defaults are the function's)
+                full = made.target.full.bind(*bound, *args, **{**fixed, **kwargs})
+            except TypeError as exc:
+                raise self.parsed.error(node, f"cannot call {made.target.qualname}: {exc}", "call") from None
+            full.apply_defaults()
+            every = [
+                v if isinstance(v, (ir.Var, ir.Const, ir.Global)) else ir.Const(v) for v in full.arguments.values()
+            ]
+            kinds = made._inline_kinds()[: len(bound)] + self.argument_kinds(made, every, {})[len(bound) :]
+            generated = made._derived(kinds, again=True).function
             if isinstance(generated, tuple):
                 raise self.parsed.error(
                     node,
@@ -199,10 +239,17 @@ class Calls:
                     "call",
                     "use sg.grad or sg.value_and_grad there",
                 )
-            result = self.inline(node, generated, args, kwargs, env)
-            return self.one_tuple(node, callee.value, result)
+            result = self.inline(node, generated, every, {}, env)
+            return self.one_tuple(node, made, result)
         if _is_user_function(callee.value):
             return self.inline(node, callee.value, args, kwargs, env)
+        if _is_user_method(callee.value):  # model.loss(x) on a module-level object: its function, self first
+            owner = callee.value.__self__
+            path, _, _ = callee.path.rpartition(".")
+            receiver = (
+                ir.Global(path, owner, callee.root, callee.foreign) if path else ir.Global("owner", owner, owner, True)
+            )
+            return self.inline(node, callee.value.__func__, [receiver] + args, kwargs, env)
         out = self.eqn(node, callee.value, args, "call", kwargs, payload=callee, hint=hint)
         if _is_distribution(callee.value):
             self.frozen[out] = (callee, args, kwargs)
@@ -226,7 +273,7 @@ class Calls:
         as np.column_stack([a, b]): items only (no slices or string directives). None for any
         other subscript."""
         path = self.static_path(node.value, env) if isinstance(node.value, gast.Attribute) else None
-        if isinstance(node.value, gast.Name) and node.value.id not in env and node.value.id not in self.locals:
+        if isinstance(node.value, gast.Name) and not self.is_local(node.value.id, env):
             obj = self.parsed.resolve(node.value.id)
             path = (node.value.id, obj, node.value.id, obj)
         if path is None or id(path[1]) not in _INDEX_TRICKS:
@@ -281,6 +328,33 @@ class Calls:
             return self.eqn(node, "tuple", [value, one], "build", payload="tuple")
         return self.eqn(node, "tuple", [result], "build", payload="tuple")
 
+    def method_of(self, receiver, attr, node):
+        """(function, leading arguments) for `obj.attr(...)` on a parameter whose class is
+        known (a bound method's self, a NamedTuple or dataclass): its methods are inlined
+        like helpers. None for anything else (an array method, a data attribute)."""
+        if isinstance(receiver, ir.Global) and _is_user_object(receiver.value):
+            cls = type(receiver.value)  # a module-level object (or one a bound method carries)
+        elif receiver not in self.classes:
+            return None
+        else:
+            cls = self.classes[receiver][1]
+        try:
+            found = inspect.getattr_static(cls, attr)
+        except AttributeError:
+            return None
+        if isinstance(found, staticmethod):
+            return found.__func__, []
+        if isinstance(found, classmethod):
+            raise self.parsed.error(
+                node,
+                f"the classmethod {cls.__name__}.{attr} cannot be called inside differentiated code",
+                "classmethod",
+                "make it a staticmethod or a module-level function",
+            )
+        if inspect.isfunction(found):
+            return found, [receiver]
+        return None
+
     def derivative_of(self, call, env):
         """`sg.grad(g, wrt=...)` with static arguments, evaluated now; None otherwise."""
         if not isinstance(call.func, (gast.Name, gast.Attribute)):
@@ -306,7 +380,7 @@ class Calls:
             return node.value
         if isinstance(node, gast.Tuple):
             return tuple(self.static_value(e, env) for e in node.elts)
-        if isinstance(node, gast.Name) and node.id not in env and node.id not in self.locals:
+        if isinstance(node, gast.Name) and not self.is_local(node.id, env):
             value = self.parsed.resolve(node.id)
             if value is not self._missing():
                 return value
@@ -341,31 +415,40 @@ class Calls:
             bound = inspect.signature(func).bind(*args, **kwargs)
         except TypeError as exc:
             raise self.parsed.error(node, f"cannot call {func.__qualname__}: {exc}", "call") from None
-        bound.apply_defaults()
-        env = {}
         for p in inspect.signature(func).parameters.values():
             if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
                 raise self.parsed.error(node, f"*args/**kwargs of {func.__qualname__} are not supported", "call")
+        return self.inline_body(node, parsed, bound, func, func.__qualname__, env_of_call)
+
+    def inline_body(self, node, parsed, bound, key, label, env_of_call, enclosing=None):
+        """Build a lowered function's body in place, its parameters bound (`bound`, a
+        BoundArguments of atoms); `key` marks it as being inlined (recursion), `label`
+        names it in errors, `enclosing` is the builder whose names a nested def reads."""
+        bound.apply_defaults()
+        env = {}
         for name_, value in bound.arguments.items():
             # a default the call left out is a constant
             env[name_] = value if isinstance(value, (ir.Var, ir.Const, ir.Global)) else ir.Const(value)
         passed = dict(env)
-        helper = type(self)(parsed, self.main, self.inlining + (func,))
+        helper = type(self)(parsed, self.main, self.inlining + (key,))
         helper.block = self.block
         helper.passed = {n: v for n, v in passed.items() if isinstance(v, ir.Var)}
         helper.immutable = self.immutable
         helper.frozen = self.frozen
         helper.kinds = self.kinds
         helper.sequences = self.sequences
+        helper.classes = self.classes
+        helper.enclosing = enclosing
         ret = parsed.node.body[-1]
+        stem = "." + (key.__name__ if hasattr(key, "__name__") else key.name.lstrip("."))
         try:
             env = helper.statements(parsed.node.body[:-1], env)
-            result = helper.expr(ret.value, env, "." + func.__name__)
+            result = helper.expr(ret.value, env, stem)
         except S2SGradError as exc:
             if "called at" in exc.reason:
                 raise
             raise S2SGradError(
-                f"{exc.reason} (in {func.__qualname__}, called at {self.parsed.loc(node)})",
+                f"{exc.reason} (in {label}, called at {self.parsed.loc(node)})",
                 exc.loc,
                 exc.construct,
                 exc.hint,
@@ -379,11 +462,11 @@ class Calls:
             if WRITTEN in paths and OTHER in paths:
                 raise self.parsed.error(
                     node,
-                    f"{func.__qualname__} changes its argument '{name_}' in place on some paths and "
+                    f"{label} changes its argument '{name_}' in place on some paths and "
                     "rebinds it to a new value on others, so which array the caller holds afterwards "
                     "depends on the path",
                     "aliasing",
-                    f"copy it first in {func.__qualname__} ({name_} = {name_}.copy()) and return the new value",
+                    f"copy it first in {label} ({name_} = {name_}.copy()) and return the new value",
                 )
             if WRITTEN in paths:
                 for caller_name, v in list(env_of_call.items()):

@@ -81,3 +81,31 @@ def compile_function(source, funcname, user_func, bindings, tag, lines=None):
     own = dict(zip(inner.__code__.co_freevars, inner.__closure__ or ()))
     closure = tuple(own[n] if n in bindings else user_cells.get(n, own.get(n)) for n in inner.__code__.co_freevars)
     return types.FunctionType(inner.__code__, inner.__globals__, funcname, None, closure)
+
+
+def rebind(function, old, new):
+    """Generated code (a function, or the vjp's pair) compiled for the user function
+    `old`, made to read the closure cells of `new`, a function made afresh from the
+    same source (a lambda in a training loop): it reuses the code, with its own data."""
+    if isinstance(function, tuple):
+        return tuple(rebind(f, old, new) for f in function)
+    plan = _plans.get((function, old))
+    if plan is None:
+        plan = _plans[(function, old)] = _plan(function, old)
+    if not any(k is not None for k in plan):
+        return function
+    own, cells = function.__closure__, new.__closure__
+    closure = tuple(own[i] if k is None else cells[k] for i, k in enumerate(plan))
+    return types.FunctionType(function.__code__, function.__globals__, function.__name__, None, closure)
+
+
+_plans = {}  # (generated function, user function) -> for each of its cells, the user's cell index or None
+
+
+def _plan(function, old):
+    """For each closure cell of `function`: the index of the cell of `old` it is, or None."""
+    old_cells = list(old.__closure__ or ())
+    plan = []
+    for cell in function.__closure__ or ():
+        plan.append(next((k for k, c in enumerate(old_cells) if c is cell), None))
+    return tuple(plan)

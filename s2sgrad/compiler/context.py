@@ -11,9 +11,19 @@ from ..errors import S2SGradError
 from ..rules.sym import Sym, rt
 
 MISSING_RULE_HINT = (
-    "give it a rule with s2sgrad.extend.defvjp (see docs/supported.md); if its derivative "
-    "is not needed, wrap the argument in sg.stop_gradient(...)"
+    "give it a rule with s2sgrad.extend, e.g. s2sgrad.extend.defvjp(f, lambda g, ans, x: g * df(x)) "
+    "(see docs/extending.md); if its derivative is not needed, wrap the argument in sg.stop_gradient(...)"
 )
+METHOD_HINT = (
+    "a method of your own object: make the object a parameter of the function you differentiate "
+    "(or differentiate its bound method, sg.grad(obj.method)), and its methods are inlined; "
+    "an array method: call the NumPy function instead, or give it a rule with s2sgrad.extend"
+)
+
+
+def missing_rule_hint(eqn):
+    """What to do about an operation without a rule: a method of an unknown object, or a function."""
+    return METHOD_HINT if eqn.kind == "method" else MISSING_RULE_HINT
 
 
 def library_name(obj):

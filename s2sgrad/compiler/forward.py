@@ -11,7 +11,7 @@ import gast
 
 from . import ir, progress
 from .codegen import assign, assign_many, call, name, plus
-from .context import MISSING_RULE_HINT, RuleContext
+from .context import missing_rule_hint, RuleContext
 from .shapes import Shapes
 from ..errors import S2SGradError
 from ..rules import lookup
@@ -125,7 +125,7 @@ class Forward(RuleContext):
         if lookup.is_linear(eqn) and not (rule and rule.elementwise):
             return self.linear(eqn)
         if rule is None:
-            raise self.error(eqn, f"no derivative rule for {self.describe(eqn)}", MISSING_RULE_HINT)
+            raise self.error(eqn, f"no derivative rule for {self.describe(eqn)}", missing_rule_hint(eqn))
         jvp = lookup.jvp(eqn)
         args = [self.value(a) for a in eqn.args]
         kwargs = {k: self.value(v) for k, v in eqn.kwargs.items()}

@@ -53,6 +53,8 @@ def parse_function(func):
     """Parse `func`'s source into a gast FunctionDef whose line numbers match its file."""
     if not inspect.isfunction(func):
         raise S2SGradError(f"can only differentiate Python functions, got {type(func).__name__} {func!r}")
+    if func.__name__ == "<lambda>":
+        return _parse_lambda(func)
     try:
         lines, start = inspect.getsourcelines(func)
     except (OSError, TypeError) as exc:
@@ -92,6 +94,90 @@ def parse_function(func):
                 sub.col_offset += indent
     closure = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
     return Parsed(func, node, filename, [line.rstrip("\n") for line in file_lines], closure)
+
+
+def _parse_lambda(func):
+    """A lambda as `def lambda_(params): return body`, found in its file (or notebook
+    cell, through linecache) by its code object's line and, where two lambdas share a
+    line, by the column of its body (`co_positions`) or by its compiled code."""
+    code = func.__code__
+    filename = code.co_filename
+    lines = linecache.getlines(filename, func.__globals__)
+    tree = _parse_around(lines, code.co_firstlineno)
+    found = (
+        []
+        if tree is None
+        else [n for n in ast.walk(tree) if isinstance(n, ast.Lambda) and n.lineno == code.co_firstlineno]
+    )
+    if not found:
+        raise S2SGradError(
+            f"cannot find the source of the lambda at {filename}:{code.co_firstlineno}",
+            hint="define the function with def (or run it from a file)",
+        )
+    found = _same_lambda(found, code)
+    line = lines[code.co_firstlineno - 1].rstrip("\n") if code.co_firstlineno <= len(lines) else ""
+    if len(found) != 1:
+        raise S2SGradError(
+            f"cannot tell which of the {len(found)} lambdas on line {code.co_firstlineno} this is",
+            Loc(filename, code.co_firstlineno, 0, line),
+            "lambda",
+            "give each lambda a line of its own, or write a def",
+        )
+    lam = found[0]
+    ret = ast.copy_location(ast.Return(lam.body), lam.body)
+    node = ast.copy_location(
+        ast.FunctionDef(name="lambda_", args=lam.args, body=[ret], decorator_list=[], returns=None), lam
+    )
+    closure = dict(zip(code.co_freevars, func.__closure__ or ()))
+    return Parsed(func, _to_gast(node), filename, [t.rstrip("\n") for t in lines], closure)
+
+
+def _parse_around(lines, lineno):
+    """The parsed file; if it does not parse as a whole (a notebook cell with magics),
+    the smallest span of lines around `lineno` that does."""
+    try:
+        return ast.parse("".join(lines))
+    except (SyntaxError, ValueError):
+        pass
+    for before in range(0, min(lineno, 40)):
+        for after in range(0, 40):
+            start, end = lineno - before, lineno + after
+            if end > len(lines):
+                break
+            text = "\n" * (start - 1) + textwrap.dedent("".join(lines[start - 1 : end]))
+            try:
+                return ast.parse(text)
+            except (SyntaxError, ValueError):
+                continue
+    return None
+
+
+def _same_lambda(found, code):
+    """The lambdas among `found` that compile to `code`: first by where its body's
+    first instruction is (Python 3.11+), then by parameter names and compiled body."""
+    if len(found) < 2:
+        return found
+    positions = [p for p in getattr(code, "co_positions", lambda: [])() if p[0] is not None and p[3]]
+    if positions:
+        line, col = min((p[0], p[2]) for p in positions)
+        inside = [n for n in found if (n.body.lineno, n.body.col_offset) <= (line, col) <= _end(n.body)]
+        if inside:  # the innermost: a lambda in a lambda's body is inside both
+            return [max(inside, key=lambda n: (n.body.lineno, n.body.col_offset))]
+    params = code.co_varnames[: code.co_argcount]
+    found = [n for n in found if tuple(a.arg for a in n.args.args) == params]
+    if len(found) > 1:
+        found = [n for n in found if _compiled_body(n) == (code.co_code, code.co_names)]
+    return found
+
+
+def _end(node):
+    return (node.end_lineno, node.end_col_offset)
+
+
+def _compiled_body(lam):
+    module = compile(ast.Expression(lam), "<lambda>", "eval")
+    inner = next(c for c in module.co_consts if isinstance(c, type(module)))
+    return inner.co_code, inner.co_names
 
 
 def _to_gast(node):

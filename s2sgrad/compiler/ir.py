@@ -134,6 +134,7 @@ class Graph:
     body: list
     result: Any
     parsed: Any = None
+    aux: Any = None  # has_aux: the auxiliary output, computed but not differentiated
 
 
 def is_loop(stmt):

@@ -50,7 +50,7 @@ _REFUSED = {
     gast.YieldFrom: ("yield from", "a generator cannot be differentiated; return a value instead"),
     gast.Global: ("global", "pass the value in as an argument and return the new value"),
     gast.Nonlocal: ("nonlocal", "pass the value in as an argument and return the new value"),
-    gast.Lambda: ("lambda", "define the function with def at module level"),
+    gast.Lambda: ("lambda", "give it a line of its own: f = lambda ..., then use f"),
     gast.ClassDef: ("class definition", "define classes outside the differentiated function"),
     gast.FunctionDef: ("nested def", "define helper functions at module level"),
     gast.Import: ("import", "import at module level"),
@@ -129,6 +129,7 @@ class _Lowerer:
     def block(self, stmts, loop):
         """Lower a statement list. Returns (stmts, flags that may be set, always exits)."""
         stmts = [new for stmt in stmts for new in desugar.hoist(self, stmt)]
+        stmts = [new for stmt in stmts for new in self.hoist_lambdas(stmt)]
         out, flags = [], set()
         for i, stmt in enumerate(stmts):
             new, may, always, branches = self.stmt(stmt, loop)
@@ -149,8 +150,40 @@ class _Lowerer:
                 return out, flags, False
         return out, flags, False
 
+    def hoist_lambdas(self, s):
+        """`rk4(lambda t, y: f(t, y, k), y0)` -> `def .lambda1(t, y): return f(t, y, k)` and
+        `rk4(.lambda1, y0)`: a lambda is a nested def (defined where it stands, its free
+        names read when it is called, as Python does), inlined where it is called."""
+        if isinstance(s, gast.FunctionDef):
+            return [s]
+        made = []
+        _LambdaHoist(self, made).visit_fields(s)
+        return made + [s]
+
+    def nested_def(self, s):
+        """A def inside the function stays a statement: the SSA builder binds its name to
+        it, and its body is lowered when a call inlines it."""
+        if s.decorator_list:
+            raise self.parsed.error(
+                s, "a decorated function inside differentiated code", "decorator", "define it at module level"
+            )
+        args = s.args
+        if args.vararg or args.kwarg or args.kwonlyargs or getattr(args, "posonlyargs", None):
+            raise self.parsed.error(
+                s,
+                f"'{_display(s.name)}' takes *args, **kwargs or keyword-only parameters, which a function "
+                "defined inside differentiated code cannot",
+                "parameters",
+                "give every parameter a plain name",
+            )
+        for default in args.defaults:
+            self.refuse(default)
+        return [s], set(), False, None
+
     def stmt(self, s, loop):
         """-> (statements, flags set, always exits, branch that receives the rest or None)."""
+        if isinstance(s, gast.FunctionDef):
+            return self.nested_def(s)
         self.refuse_shallow(s)
         if isinstance(s, gast.Return):
             value = s.value if s.value is not None else _const(None)
@@ -485,6 +518,31 @@ def _augmented(loop, name):
             if isinstance(sub, gast.AugAssign) and isinstance(sub.target, gast.Name) and sub.target.id == name:
                 return sub
     return None
+
+
+def _display(name):
+    return "lambda" if name.startswith(".lambda") else name
+
+
+class _LambdaHoist(gast.NodeTransformer):
+    """Replaces the lambdas in a statement's own expressions (not in the blocks it holds)
+    by names of defs made in front of it."""
+
+    def __init__(self, lowerer, made):
+        self.lowerer, self.made = lowerer, made
+
+    def visit_fields(self, stmt):
+        for field_name, value in gast.iter_fields(stmt):
+            if isinstance(value, gast.AST) and not isinstance(value, gast.stmt):
+                setattr(stmt, field_name, self.visit(value))
+            elif isinstance(value, list) and value and not isinstance(value[0], gast.stmt):
+                setattr(stmt, field_name, [self.visit(v) if isinstance(v, gast.AST) else v for v in value])
+
+    def visit_Lambda(self, node):
+        name_ = self.lowerer.fresh("lambda")
+        body = [gast.copy_location(gast.Return(node.body), node.body)]
+        self.made.append(gast.copy_location(gast.FunctionDef(name_, node.args, body, [], None, None, []), node))
+        return gast.copy_location(gast.Name(name_, gast.Load(), None, None), node)
 
 
 def _assigned_values(node):

@@ -35,16 +35,34 @@ class Derived:
     source: str
     function: object
     graph: object
+    user_function: object = None  # the function it was generated from (its closure cells are read)
+
+    def with_function(self, function):
+        """The same derivative running `function` (the generated code bound to another closure)."""
+        return Derived(self.source, function, self.graph, self.user_function)
 
 
-def build_graph(func, arg_kinds=(), checkpoints=None):
+def split_kinds(arg_kinds):
+    """Argument kinds as strings ('scalar', 'array', 'container', 'dict', 'object'), and
+    the classes some carry: a kind ('object', Model) is an object of that class (its
+    methods are inlined), ('container', Params) a NamedTuple, ('dict', Params) a
+    dataclass or registered container passed as the dict of its fields."""
+    plain = tuple(k[0] if isinstance(k, tuple) else k for k in arg_kinds)
+    return plain, [k if isinstance(k, tuple) else None for k in arg_kinds]
+
+
+def build_graph(func, arg_kinds=(), checkpoints=None, has_aux=False):
     load_optional()  # SciPy's rules, if the program has imported SciPy
+    arg_kinds, classes = split_kinds(arg_kinds)
     parsed = parse_function(func)
     names = [a.id for a in parsed.node.args.args]
     dicts = [n for n, k in zip(names, arg_kinds) if k == "dict"] if arg_kinds or not names else None
     lower(parsed, dicts=dicts, checkpoints=checkpoints)
     scalars = {n for n, k in zip(names, arg_kinds) if k == "scalar"}
-    graph = prune(hoist(ssa.build(parsed, scalars, dict(zip(names, arg_kinds)))))
+    graph = ssa.build(parsed, scalars, dict(zip(names, arg_kinds)), dict(zip(names, classes)))
+    if has_aux:
+        ssa.split_aux(graph)
+    graph = prune(hoist(graph))
     guards = aliasing.check(graph, analysis.kinds(graph, arg_kinds))
     if guards:
         _insert_guards(graph.body, guards)
@@ -134,7 +152,7 @@ class _Spelling:
         return spelled
 
 
-def derive(func, wrt, arg_kinds, variant, checkpoints=None):
+def derive(func, wrt, arg_kinds, variant, checkpoints=None, has_aux=False):
     """Generate the reverse-mode derivative of `func` w.r.t. parameter indices `wrt`.
 
     variant: 'grad' (returns gradients), 'value_and_grad', or 'vjp' (a forward
@@ -142,11 +160,12 @@ def derive(func, wrt, arg_kinds, variant, checkpoints=None):
     An internal failure is an S2SGradError naming the line (progress.py).
     """
     with progress.differentiating(func, variant):
-        return _derive(func, wrt, arg_kinds, variant, checkpoints)
+        return _derive(func, wrt, arg_kinds, variant, checkpoints, has_aux)
 
 
-def _derive(func, wrt, arg_kinds, variant, checkpoints):
-    graph = build_graph(func, arg_kinds, checkpoints)
+def _derive(func, wrt, arg_kinds, variant, checkpoints, has_aux):
+    graph = build_graph(func, arg_kinds, checkpoints, has_aux)
+    arg_kinds = split_kinds(arg_kinds)[0]
     wrt_vars = [graph.params[i] for i in wrt]
     active = analysis.activity(graph, wrt_vars)
     scalars = analysis.kinds(graph, arg_kinds)
@@ -216,11 +235,14 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
             body += [comment("reverse sweep"), assign(seed, seed_value)] + back
         else:
             body.append(gast.Expr(gast.Call(name(spell(".rt.grad_seed")), [result_node], [])))
-        if variant == "value_and_grad" and isinstance(result_node, gast.Name) and result_node.id in _stored(back):
-            # the reverse sweep reuses loop names; keep the value before it runs
-            kept = names.fresh("value")
-            body.insert(len(fwd), assign(kept, result_node))
-            result_node = name(kept)
+        if variant == "value_and_grad":
+            result_node = _kept(result_node, "value", back, body, len(fwd), names)
+        if graph.aux is not None:
+            aux_node = _kept(emitter.atom(graph.aux), "aux", back, body, len(fwd), names)
+            if variant == "grad":
+                grads_node = gast.Tuple([grads_node, aux_node], gast.Load())
+            else:
+                result_node = gast.Tuple([result_node, aux_node], gast.Load())
         ret = grads_node if variant == "grad" else gast.Tuple([result_node, grads_node], gast.Load())
         body.append(gast.Return(ret))
         _tidy(body, _temporaries(graph, names, user, wrt_vars), [names.var(p) for p in params])
@@ -267,6 +289,16 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
         return _compile(func, graph, funcs, entry, spell, variant, names.versions)
 
     return finish
+
+
+def _kept(node, stem, back, body, at, names):
+    """`node`, or, when the reverse sweep reuses its name (loop names), a copy taken
+    before the sweep runs."""
+    if not isinstance(node, gast.Name) or node.id not in _stored(back):
+        return node
+    kept = names.fresh(stem)
+    body.insert(at, assign(kept, node))
+    return name(kept)
 
 
 def _fresh_copy(saved, spell):
@@ -319,7 +351,7 @@ def _compile(func, graph, funcs, entry, spell, variant, versions):
         function = compile_function(source, entry, func, spell.bindings, variant, lines)
     closure = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
     return Derived(
-        _with_imports(source, _names_read(funcs), spell.bindings, func.__globals__, closure), function, graph
+        _with_imports(source, _names_read(funcs), spell.bindings, func.__globals__, closure), function, graph, func
     )
 
 
@@ -339,6 +371,7 @@ def derive_forward(func, wrt, arg_kinds):
 
 def _derive_forward(func, wrt, arg_kinds):
     graph = build_graph(func, arg_kinds)
+    arg_kinds = split_kinds(arg_kinds)[0]
     wrt_vars = [graph.params[i] for i in wrt]
     active = analysis.activity(graph, wrt_vars)
     scalars = analysis.kinds(graph, arg_kinds)

@@ -37,7 +37,7 @@ def _used_values(graph):
     "a kept statement's reads are used". One walk records, for each value, the
     reads that become used once it is; a worklist then follows them (instead
     of walking the whole graph again until nothing grows)."""
-    roots = [graph.result]
+    roots = [graph.result] + ([graph.aux] if graph.aux is not None else [])
     needs = {}  # Var -> atoms that are used once it is
 
     def when(values, atoms):

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import checkpointing, ir, progress
 from .codegen import assign, assign_many, call, comment, free_names, name
-from .context import MISSING_RULE_HINT, RuleContext
+from .context import missing_rule_hint, RuleContext
 from .shapes import Shapes
 from ..errors import S2SGradError
 from ..rules import lookup, nograd
@@ -339,7 +339,7 @@ class Reverse(RuleContext):
             raise self.error(
                 eqn,
                 f"no derivative rule for {self.describe(eqn)}",
-                hint=MISSING_RULE_HINT,
+                hint=missing_rule_hint(eqn),
             )
         args = [self.value(a) for a in eqn.args]
         kwargs = {k: self.value(v) for k, v in eqn.kwargs.items()}

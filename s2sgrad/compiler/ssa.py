@@ -93,6 +93,7 @@ class _Builder(Calls, InPlaceEffects):
         self.kinds = {}  # the main function's parameters -> the kinds of their arguments
         self.sequences = set()  # Vars that certainly hold a list or tuple (`+` joins them)
         self.view_made = main.view_made if main is not None and hasattr(main, "view_made") else set()
+        self.classes = {}  # Var -> its class, for parameters that are objects (see pipeline.split_kinds)
 
     # -- helpers ------------------------------------------------------------
     def emit(self, stmt):
@@ -102,6 +103,7 @@ class _Builder(Calls, InPlaceEffects):
     def eqn(self, node, prim, args, kind, kwargs=None, payload=None, hint=".t", boolean=False):
         from .aliasing import is_view
 
+        self.refuse_function_value(node, list(args) + list((kwargs or {}).values()), "used as a value here")
         out = ir.Var(hint)
         made = ir.Eqn([out], prim, list(args), dict(kwargs or {}), self.parsed.loc(node), kind, payload, boolean)
         self.emit(made)
@@ -183,6 +185,8 @@ class _Builder(Calls, InPlaceEffects):
             return self.while_loop(s, env)
         if isinstance(s, gast.Pass):
             return env
+        if isinstance(s, gast.FunctionDef):
+            return self.define(s, env)
         if isinstance(s, gast.Delete):
             # Python forgets the name: a later read on this path is an error here, as it would be there
             for target in s.targets:
@@ -256,6 +260,8 @@ class _Builder(Calls, InPlaceEffects):
         # there only if it is read, so it can only flow into this phi).
         both = list(env1) + [n for n in env2 if n not in env1]
         names = [n for n in both if env1.get(n, ir.UNDEFINED) is not env2.get(n, ir.UNDEFINED)]
+        # (a function defined in a branch is known only in it: functions are not values here)
+        names = [n for n in names if not (_defines_function(env1, n) or _defines_function(env2, n))]
         # Names that hold one value on each path hold one object after the branch: they
         # share a phi, so a later write through one of them moves them all on.
         phis = {}  # (id, id) -> (then value, else value, names): values by identity
@@ -441,6 +447,8 @@ class _Builder(Calls, InPlaceEffects):
                 atom = self.global_atom(*path)
                 return atom if isinstance(path[3], types.ModuleType) else self.capture(node, atom)
             value = self.expr(node.value, env)
+            if value in self.classes:
+                return self.field(node, value, env, hint)
             return self.eqn(node, ("attr", node.attr), [value], "attr", hint=hint)
         if isinstance(node, gast.Subscript):
             trick = self.index_trick(node, env, hint)
@@ -500,9 +508,44 @@ class _Builder(Calls, InPlaceEffects):
             return runtime.seq_repeat_r
         return prim
 
+    def field(self, node, value, env, hint):
+        """`p.w` on a parameter whose class is known: a NamedTuple's field is an item of
+        the tuple, a dataclass's (passed as the dict of its fields) an entry of the dict;
+        a property is inlined; anything else is read from the object at run time."""
+        base, cls = self.classes[value]
+        found = getattr(cls, "__dict__", {}).get(node.attr) or next(
+            (k.__dict__[node.attr] for k in cls.__mro__ if node.attr in k.__dict__), None
+        )
+        if isinstance(found, property) and found.fget is not None:
+            return self.inline(node, found.fget, [value], {}, env)
+        fields = getattr(cls, "_fields", None) if base == "container" else None
+        if fields is not None and node.attr in fields:
+            index = gast.Constant(fields.index(node.attr), None)
+            return self.eqn(node, "getitem", [value], "getitem", payload=index, hint=hint)
+        if base == "dict":
+            names = self.field_names(cls)
+            if names is not None and node.attr not in names:
+                raise self.parsed.error(
+                    node,
+                    f"'{node.attr}' is not a field of {cls.__name__}, which is differentiated field by field",
+                    "attribute",
+                    "read only its fields inside the function, or pass the other value as an argument",
+                )
+            key = gast.Constant(node.attr, None)
+            return self.eqn(node, "getitem", [value], "getitem", payload=key, hint=hint)
+        return self.eqn(node, ("attr", node.attr), [value], "attr", hint=hint)
+
+    @staticmethod
+    def field_names(cls):
+        from ..trees import field_names
+
+        return field_names(cls)
+
     def name(self, node, env):
         if node.id in env and env[node.id] is not ir.UNDEFINED:
             return env[node.id]
+        if node.id not in self.locals and self.enclosing is not None and self.enclosing.knows(node.id):
+            return self.enclosing.name(node, self.enclosing.current_env or {})  # a closure's free name
         if node.id in self.locals:
             raise self.parsed.error(
                 node,
@@ -558,6 +601,7 @@ class _Builder(Calls, InPlaceEffects):
         for sub in gast.walk(template):
             if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load) and not sub.id.startswith(".rt."):
                 atom = self.name(sub, env)  # undefined names fail here, at compile time
+                self.refuse_function_value(node, [atom], "used as a value here")
                 if not isinstance(atom, ir.Global) or atom.foreign:
                     atoms.append(atom)
                     sub.id = f".{len(atoms)}"
@@ -565,6 +609,12 @@ class _Builder(Calls, InPlaceEffects):
             self.emit(ir.Eqn([], "effect", atoms, {}, self.parsed.loc(node), "effect", template))
             return None
         return self.eqn(node, "opaque", atoms, "opaque", payload=template, hint=hint, boolean=boolean)
+
+
+def _defines_function(env, name):
+    from .local_functions import local_function
+
+    return local_function(env.get(name)) is not None
 
 
 def _boolean(node):
@@ -580,13 +630,15 @@ def _hint(target):
     return ir.hint_name(target.id) if isinstance(target, gast.Name) else ".t"
 
 
-def build(parsed, scalars=(), kinds=None):
+def build(parsed, scalars=(), kinds=None, classes=None):
     """The SSA graph of a lowered function; `scalars` names the parameters passed
     as Python or NumPy scalars (immutable, so augmented assignments cannot alias);
-    `kinds` maps parameter names to the kinds of their arguments (api._kind)."""
+    `kinds` maps parameter names to the kinds of their arguments (api._kind);
+    `classes` the class of parameters that are objects, NamedTuples or dataclasses."""
     node = parsed.node
     builder = _Builder(parsed)
     params = [ir.Var(a.id) for a in node.args.args]
+    builder.classes = {p: classes[p.hint] for p in params if (classes or {}).get(p.hint)}
     builder.immutable = {p for p in params if p.hint in scalars}
     builder.kinds = {p: kinds[p.hint] for p in params if kinds and p.hint in kinds}
     env = {a.id: p for a, p in zip(node.args.args, params)}
@@ -595,3 +647,16 @@ def build(parsed, scalars=(), kinds=None):
     env = builder.statements(node.body[:-1], env)
     result = builder.expr(ret.value, env, ".result")
     return ir.Graph(node.name, params, builder.block, result, parsed)
+
+
+def split_aux(graph):
+    """has_aux: the function returns (value, aux); the value is differentiated, aux is
+    returned beside the derivative."""
+    made = next((s for s in graph.body if isinstance(s, ir.Eqn) and graph.result in s.outs), None)
+    if made is not None and made.kind == "build" and made.payload in ("tuple", "list") and len(made.args) == 2:
+        graph.result, graph.aux = made.args
+        return
+    loc = made.loc if made is not None else None
+    parts = [ir.Var(".value"), ir.Var(".aux")]
+    graph.body.append(ir.Eqn(parts, "unpack", [graph.result], {}, loc, "unpack"))
+    graph.result, graph.aux = parts

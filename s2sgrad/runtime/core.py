@@ -139,6 +139,12 @@ def grad_seed(result):
     if isinstance(result, (tuple, list, dict)) or getattr(result, "size", np.size(result)) != 1:
         from ..errors import S2SGradError
 
+        if isinstance(result, tuple):
+            raise S2SGradError(
+                f"grad needs a scalar result, got a tuple of {len(result)} values",
+                hint="if the function returns (loss, aux), pass has_aux=True: "
+                "sg.grad(f, has_aux=True) gives (gradient, aux)",
+            )
         raise S2SGradError(
             f"grad needs a scalar result, got shape {np.shape(result)}; "
             "use sg.vjp for a vector-Jacobian product or sg.jacobian for the full Jacobian"
