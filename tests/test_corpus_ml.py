@@ -900,6 +900,8 @@ GRADS = [
     (lstsq_fn, (R(5, 3), R(5)), (0, 1)),
     (pinv_fn, (R(4, 3),), 0),
     (median_fn, (R(5),), 0),
+    (lambda_act, (R(3, 2), R(4, 3)), (0, 1)),  # a lambda and a nested def inside: inlined where called
+    (nested_def, (R(3, 3), R(4, 3)), (0, 1)),
 ]
 
 # (function, arguments, wrt): an array result, checked through vjp
@@ -912,8 +914,6 @@ VJPS = [
 REFUSED = [
     (int_arg, (R(3), 3), 1, "cannot differentiate int_arg with respect to 'n': it is (or holds) an integer"),
     (act_lookup, (R(3, 2), R(4, 3)), 0, "cannot call 'f', a value computed inside the function"),
-    (lambda_act, (R(3, 2), R(4, 3)), 0, "'lambda' cannot be differentiated"),
-    (nested_def, (R(3, 3), R(4, 3)), 0, "'nested def' cannot be differentiated"),
     (ufunc_reduce, (R(2, 3),), 0, "no derivative rule for np.multiply.outer"),
     (ufunc_accumulate, (R(5),), 0, "no derivative rule for np.maximum.accumulate"),
     (fill_diag, (R(3, 3),), 0, "'np.fill_diagonal' writes into its argument in place"),
