@@ -28,7 +28,26 @@ def test_program_runs(page, index, code, tmp_path):
     exec(compile(code, str(path), "exec"), {"__name__": f"program{index}"})
 
 
-def test_extending_example(tmp_path):
+@pytest.fixture
+def restore_rules():
+    """The example registers a rule: put the rule tables back afterwards (rules are global)."""
+    import copy
+
+    import s2sgrad as sg
+    from s2sgrad import rules
+
+    rules.load_optional(everything=True)
+    names = ("RULES", "NONDIFF", "JVPS", "LINEAR", "SCALAR_FUNCS", "REDUCTIONS", "ALWAYS_SCALAR")
+    tables = {name: getattr(rules, name) for name in names if hasattr(rules, name)}
+    saved = {name: copy.copy(table) for name, table in tables.items()}
+    yield
+    for name, table in tables.items():
+        table.clear()
+        table.update(saved[name])
+    sg.api._cache.clear()
+
+
+def test_extending_example(tmp_path, restore_rules):
     code = re.search(r"```python\n(.*?)```", (DOCS / "extending.md").read_text(), re.S).group(1)
     code += "\nimport math\nassert abs(sg.grad(softplus)(0.3) - 1 / (1 + math.exp(-0.3))) < 1e-12\n"
     path = tmp_path / "extending_example.py"
