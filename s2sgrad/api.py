@@ -6,6 +6,7 @@ vs arrays) and shapes each gradient like its argument.
 """
 
 import functools
+from collections import OrderedDict
 import inspect
 import linecache
 import threading
@@ -17,8 +18,42 @@ from .errors import Loc, S2SGradError
 from .compiler.pipeline import derive
 from .runtime.core import is_array
 
-_cache = {}
+
+class _Cache(OrderedDict):
+    """Generated derivatives by (function, wrt, variant, argument kinds, checkpointing,
+    argument shapes), the least recently used dropped beyond `LIMIT`. `epoch` counts
+    clearings (a new rule), which empty the derivatives' own lookup tables too."""
+
+    LIMIT = 512
+
+    def __init__(self):
+        super().__init__()
+        self.epoch = 0
+
+    def clear(self):
+        super().clear()
+        self.epoch += 1
+
+    def get(self, key, default=None):
+        found = super().get(key, default)
+        if found is not default:
+            self.move_to_end(key)
+        return found
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        while len(self) > self.LIMIT:
+            self.popitem(last=False)
+
+
+_cache = _Cache()
 _cache_lock = threading.RLock()  # re-entrant: a derivative may compile another inside
+
+# Code is specialised on the shapes of each call's arrays (see `_spec`); a function
+# called with more than this many shape combinations (for one set of argument kinds)
+# gets the generic code for the others, which any shapes can run.
+SPECIALISATIONS = 8
+_shape_sets = {}  # generic cache key -> the argument shapes specialised for it
 
 
 def _def_loc(func):
@@ -85,6 +120,25 @@ def _kind(value):
     return "array"
 
 
+def _spec(value):
+    """What a call's argument tells the compiler, as a hashable key: an array's shape
+    and dtype, a number's type, a container's structure and its leaves' specs."""
+    t = type(value)
+    if t is np.ndarray:
+        return (value.shape, value.dtype)
+    if t is dict:
+        return (dict, tuple(value), tuple(_spec(v) for v in value.values()))
+    if t is list or t is tuple:
+        return (t, tuple(_spec(v) for v in value))
+    return t
+
+
+def _arg_shapes(values):
+    """Each array argument's shape (what specialised code is compiled for), None for others."""
+    shapes = tuple(v.shape if type(v) is np.ndarray else None for v in values)
+    return shapes if any(s is not None for s in shapes) else None
+
+
 def _leaves(value):
     if isinstance(value, dict):
         for v in value.values():
@@ -122,6 +176,10 @@ def _check_differentiable(func, names, args, wrt):
 
 def _shape_like(grad, arg):
     """Give a gradient the structure, shape and dtype kind of its argument."""
+    if type(arg) is float and type(grad) is float:
+        return grad
+    if type(grad) is np.ndarray and type(arg) is np.ndarray and grad.shape == arg.shape and grad.dtype == arg.dtype:
+        return grad if arg.dtype.kind in "fc" else grad.astype(np.float64)
     if isinstance(arg, dict):
         return {k: _shape_like(grad[k] if _has(grad, k) else 0.0, v) for k, v in arg.items()}
     if isinstance(arg, (list, tuple)):
@@ -223,6 +281,7 @@ class Derivative:
         self.signature = inspect.signature(func.func if isinstance(func, Derivative) else func)
         self.names = list(self.signature.parameters)
         self._last = None
+        self._by_spec, self._epoch = {}, _cache.epoch  # argument specs -> derived: the call's fast path
         functools.update_wrapper(self, func, updated=())
 
     def __reduce__(self):
@@ -231,33 +290,74 @@ class Derivative:
         wrt = self.wrt[0] if self.single else self.wrt
         return type(self), (self.func, wrt, self.variant, self.checkpoints, self.jit)
 
-    def _derived(self, kinds, again=False):
-        """The generated derivative for these argument kinds. `again`: it is itself to be
-        differentiated, so its loops are stored (no sg.checkpointed, no checkpoints=k):
-        the code of a checkpointed loop is not differentiable, the stored one is, and
-        both give the same derivative."""
+    def _derived(self, kinds, again=False, arg_shapes=None):
+        """The generated derivative for these argument kinds (and, specialised, these
+        array shapes). `again`: it is itself to be differentiated, so its loops are
+        stored (no sg.checkpointed, no checkpoints=k): the code of a checkpointed loop is
+        not differentiable, the stored one is, and both give the same derivative."""
         func = _plain_function(self.func, kinds)
         checkpoints = False if again else self.checkpoints
         jit = False if again else self.jit
-        key = (func, self.wrt, self.variant, kinds, checkpoints, jit)
+        generic = (func, self.wrt, self.variant, kinds, checkpoints, jit)
+        if arg_shapes is not None:
+            seen = _shape_sets.setdefault(generic, set())
+            if arg_shapes not in seen and len(seen) >= SPECIALISATIONS:
+                arg_shapes = None  # shapes that vary: the generic code
+            else:
+                seen.add(arg_shapes)
+        key = generic + (arg_shapes,)
         derived = _cache.get(key)
         if derived is None:
             with _cache_lock:
                 derived = _cache.get(key)
                 if derived is None:
                     derived = _cache[key] = _compiled(
-                        derive(func, self.wrt, kinds, self.variant, checkpoints), func, jit
+                        derive(func, self.wrt, kinds, self.variant, checkpoints, arg_shapes), func, jit
                     )
         if not again:
             self._last = derived
         return derived
 
-    def _bind(self, args, kwargs):
+    def _values(self, args, kwargs):
+        """The arguments in parameter order, defaults filled in (plain positional calls
+        skip `inspect`)."""
+        if not kwargs and len(args) == len(self.names):
+            return args
         bound = self.signature.bind(*args, **kwargs)
         bound.apply_defaults()
-        values = list(bound.arguments.values())
+        return tuple(bound.arguments.values())
+
+    def _bind(self, args, kwargs):
+        values = list(self._values(args, kwargs))
         _check_differentiable(self.func, self.names, values, self.wrt)
         return values, tuple(_kind(v) for v in values)
+
+    def _specialised(self, values):
+        """The derivative for these argument values: looked up by their specs, compiled
+        (and the arguments checked) on the first call with new specs."""
+        spec = tuple(map(_spec, values))
+        if self._epoch != _cache.epoch:
+            self._by_spec, self._epoch = {}, _cache.epoch
+        derived = self._by_spec.get(spec)
+        if derived is None:
+            _check_differentiable(self.func, self.names, values, self.wrt)
+            kinds = tuple(_kind(v) for v in values)
+            derived = self._derived(kinds, arg_shapes=_arg_shapes(values))
+            if len(self._by_spec) >= _Cache.LIMIT:
+                self._by_spec.clear()
+            self._by_spec[spec] = derived
+        self._last = derived
+        return derived
+
+    def source_for(self, *args, **kwargs):
+        """The generated source specialised on these arguments' shapes (not run)."""
+        return self._specialised(self._values(args, kwargs)).source
+
+    def generic_source_for(self, *args, **kwargs):
+        """The generated source for these arguments' kinds, valid for arrays of any shape:
+        what runs once a function has met more than SPECIALISATIONS shape combinations."""
+        values, kinds = self._bind(args, kwargs)
+        return self._derived(kinds).source
 
     def _shape(self, grads, values):
         if self.single:
@@ -267,10 +367,13 @@ class Derivative:
         return tuple(_shape_like(g, values[i]) for g, i in zip(grads, self.wrt))
 
     def __call__(self, *args, **kwargs):
-        values, kinds = self._bind(args, kwargs)
-        derived = self._derived(kinds)
-        with _user_lines(self.func):
-            out = derived.function(*values)
+        values = self._values(args, kwargs)
+        function = self._specialised(values).function
+        try:
+            out = function(*values)
+        except S2SGradError as exc:
+            _user_lines(self.func).__exit__(type(exc), exc, exc.__traceback__)
+            raise
         if self.variant == "grad":
             return self._shape(out, values)
         value, grads = out
@@ -327,8 +430,8 @@ grad._s2sgrad_maker = value_and_grad._s2sgrad_maker = True  # sg.grad(g) inside 
 
 class _VJP(Derivative):
     def __call__(self, *args, **kwargs):
-        values, kinds = self._bind(args, kwargs)
-        forward, backward = self._derived(kinds).function
+        values = self._values(args, kwargs)
+        forward, backward = self._specialised(values).function
         with _user_lines(self.func):
             value, saved = forward(*values)
         return value, _Pullback(self, kinds, values, value, saved, backward)
