@@ -133,6 +133,16 @@ def _spec(value):
     return t
 
 
+_PLAIN = frozenset((float, int, bool, complex, np.float64, np.float32, np.int64, type(None), str))
+
+
+def _specs(values):
+    """The specs of a call's arguments (`_spec`), numbers and arrays without a call."""
+    return tuple(
+        [type(v) if type(v) in _PLAIN else (v.shape, v.dtype) if type(v) is np.ndarray else _spec(v) for v in values]
+    )
+
+
 def _arg_shapes(values):
     """Each array argument's shape (what specialised code is compiled for), None for others."""
     shapes = tuple(v.shape if type(v) is np.ndarray else None for v in values)
@@ -335,7 +345,7 @@ class Derivative:
     def _specialised(self, values):
         """The derivative for these argument values: looked up by their specs, compiled
         (and the arguments checked) on the first call with new specs."""
-        spec = tuple(map(_spec, values))
+        spec = _specs(values)
         if self._epoch != _cache.epoch:
             self._by_spec, self._epoch = {}, _cache.epoch
         derived = self._by_spec.get(spec)
@@ -357,7 +367,10 @@ class Derivative:
         """The generated source for these arguments' kinds, valid for arrays of any shape:
         what runs once a function has met more than SPECIALISATIONS shape combinations."""
         values, kinds = self._bind(args, kwargs)
-        return self._derived(kinds).source
+        last = self._last
+        source = self._derived(kinds).source
+        self._last = last  # (`.source` stays the last call's)
+        return source
 
     def _shape(self, grads, values):
         if self.single:
@@ -367,10 +380,14 @@ class Derivative:
         return tuple(_shape_like(g, values[i]) for g, i in zip(grads, self.wrt))
 
     def __call__(self, *args, **kwargs):
-        values = self._values(args, kwargs)
-        function = self._specialised(values).function
+        # the hot path: plain positional arguments whose specs were seen before
+        values = args if not kwargs and len(args) == len(self.names) else self._values(args, kwargs)
+        derived = self._by_spec.get(_specs(values)) if self._epoch == _cache.epoch else None
+        if derived is None:
+            derived = self._specialised(values)
+        self._last = derived
         try:
-            out = function(*values)
+            out = derived.function(*values)
         except S2SGradError as exc:
             _user_lines(self.func).__exit__(type(exc), exc, exc.__traceback__)
             raise
