@@ -14,6 +14,7 @@ SMALL = {
     "black_scholes": apps.make_black_scholes_inputs,
     "lorenz96": lambda: apps.make_lorenz96_inputs(n_vars=8, n=25, seed=1),
     "newton": lambda: apps.make_newton_inputs(n=7, seed=1),
+    "gru": lambda: apps.make_gru_inputs(steps=3, batch=2, vocab=4, hidden=3, seed=1),
 }
 
 

@@ -11,6 +11,9 @@ converged.
               ``math``; gradient with respect to ``(spot, vol, rate)``.
 ``lorenz96``  Lorenz-96 (N = 40), forward Euler written with ``np.roll``,
               200 steps; gradient with respect to ``(x0, forcing)``.
+``gru``       GRU language model (T = 20, batch 16, vocabulary 30, hidden 48)
+              with a softmax cross-entropy at every step; gradient with
+              respect to all seven weight matrices.
 ``newton``    elementwise Newton solve of ``x**3 + a*x = b`` (N = 1000) in a
               ``while`` loop until converged; gradient of ``sum(x**2)``
               with respect to ``(a, b)`` through the iterations.
@@ -235,6 +238,97 @@ def make_newton_inputs(n=1000, seed=0):
     return 1.0 + rng.random(n), 2.0 * rng.standard_normal(n)
 
 
+# ---------------------------------------------------------------------------
+# GRU language model with a softmax in the loop
+# ---------------------------------------------------------------------------
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def softmax(z):
+    e = np.exp(z - np.max(z, axis=1, keepdims=True))
+    return e / np.sum(e, axis=1, keepdims=True)
+
+
+def gru_lm(Wz, Uz, Wr, Ur, Wh, Uh, Wo, xs, ys):
+    """xs: (T, B, V) one-hot inputs, ys: (T, B, V) one-hot next tokens."""
+    h = np.zeros((xs.shape[1], Uz.shape[0]))
+    loss = 0.0
+    for t in range(xs.shape[0]):
+        x = xs[t]
+        z = sigmoid(x @ Wz + h @ Uz)
+        r = sigmoid(x @ Wr + h @ Ur)
+        c = np.tanh(x @ Wh + (r * h) @ Uh)
+        h = (1.0 - z) * h + z * c
+        p = softmax(h @ Wo)
+        loss = loss - np.sum(ys[t] * np.log(p))
+    return loss / (xs.shape[0] * xs.shape[1])
+
+
+def gru_lm_grad_hand(Wz, Uz, Wr, Ur, Wh, Uh, Wo, xs, ys):
+    T, B, _ = xs.shape
+    H = Uz.shape[0]
+    hs, zs, rs, cs, ps = [np.zeros((B, H))], [], [], [], []
+    for t in range(T):
+        x, h = xs[t], hs[-1]
+        z = 1.0 / (1.0 + np.exp(-(x @ Wz + h @ Uz)))
+        r = 1.0 / (1.0 + np.exp(-(x @ Wr + h @ Ur)))
+        c = np.tanh(x @ Wh + (r * h) @ Uh)
+        h = (1.0 - z) * h + z * c
+        logits = h @ Wo
+        e = np.exp(logits - logits.max(axis=1, keepdims=True))
+        zs.append(z)
+        rs.append(r)
+        cs.append(c)
+        ps.append(e / e.sum(axis=1, keepdims=True))
+        hs.append(h)
+    scale = 1.0 / (T * B)
+    grads = [np.zeros_like(W) for W in (Wz, Uz, Wr, Ur, Wh, Uh, Wo)]
+    gWz, gUz, gWr, gUr, gWh, gUh, gWo = grads
+    gh = np.zeros((B, H))
+    for t in range(T - 1, -1, -1):
+        x, hp, h, z, r, c = xs[t], hs[t], hs[t + 1], zs[t], rs[t], cs[t]
+        glog = scale * (ps[t] * ys[t].sum(axis=1, keepdims=True) - ys[t])  # softmax cross-entropy
+        gWo += h.T @ glog
+        gh = gh + glog @ Wo.T
+        gz = gh * (c - hp) * z * (1.0 - z)
+        gc = gh * z * (1.0 - c * c)
+        ghp = gh * (1.0 - z)
+        gWh += x.T @ gc
+        gUh += (r * hp).T @ gc
+        grh = gc @ Uh.T
+        gr = grh * hp * r * (1.0 - r)
+        ghp += grh * r
+        gWr += x.T @ gr
+        gUr += hp.T @ gr
+        gWz += x.T @ gz
+        gUz += hp.T @ gz
+        gh = ghp + gr @ Ur.T + gz @ Uz.T
+    return tuple(grads)
+
+
+def make_gru_inputs(steps=20, batch=16, vocab=30, hidden=48, seed=0):
+    rng = np.random.default_rng(seed)
+
+    def w(rows, cols):
+        return rng.standard_normal((rows, cols)) / np.sqrt(rows)
+
+    tokens = rng.integers(0, vocab, size=(steps + 1, batch))
+    onehot = np.eye(vocab)[tokens]
+    weights = (
+        w(vocab, hidden),
+        w(hidden, hidden),
+        w(vocab, hidden),
+        w(hidden, hidden),
+        w(vocab, hidden),
+        w(hidden, hidden),
+        w(hidden, vocab),
+    )
+    return weights + (onehot[:-1], onehot[1:])
+
+
 PROBLEMS = {
     "rk4": dict(
         label="RK4 on floats, helper rhs, n=1000", forward=rk4, hand=rk4_grad_hand, inputs=make_rk4_inputs, wrt=(0, 1)
@@ -259,5 +353,12 @@ PROBLEMS = {
         hand=newton_grad_hand,
         inputs=make_newton_inputs,
         wrt=(0, 1),
+    ),
+    "gru": dict(
+        label="GRU language model, T=20, B=16, V=30, H=48, softmax in the loop",
+        forward=gru_lm,
+        hand=gru_lm_grad_hand,
+        inputs=make_gru_inputs,
+        wrt=(0, 1, 2, 3, 4, 5, 6),
     ),
 }
