@@ -300,7 +300,7 @@ class Derivative:
         wrt = self.wrt[0] if self.single else self.wrt
         return type(self), (self.func, wrt, self.variant, self.checkpoints, self.jit)
 
-    def _derived(self, kinds, again=False, arg_shapes=None):
+    def _derived(self, kinds, again=False, arg_shapes=None, exact=False):
         """The generated derivative for these argument kinds (and, specialised, these
         array shapes). `again`: it is itself to be differentiated, so its loops are
         stored (no sg.checkpointed, no checkpoints=k): the code of a checkpointed loop is
@@ -309,7 +309,7 @@ class Derivative:
         checkpoints = False if again else self.checkpoints
         jit = False if again else self.jit
         generic = (func, self.wrt, self.variant, kinds, checkpoints, jit)
-        if arg_shapes is not None:
+        if arg_shapes is not None and not exact:  # (exact: code for these shapes, as a pullback needs)
             seen = _shape_sets.setdefault(generic, set())
             if arg_shapes not in seen and len(seen) >= SPECIALISATIONS:
                 arg_shapes = None  # shapes that vary: the generic code
@@ -321,9 +321,9 @@ class Derivative:
             with _cache_lock:
                 derived = _cache.get(key)
                 if derived is None:
-                    derived = _cache[key] = _compiled(
-                        derive(func, self.wrt, kinds, self.variant, checkpoints, arg_shapes), func, jit
-                    )
+                    derived = _compiled(derive(func, self.wrt, kinds, self.variant, checkpoints, arg_shapes), func, jit)
+                    derived.arg_shapes = arg_shapes  # (what a pickled pullback asks for again)
+                    _cache[key] = derived
         if not again:
             self._last = derived
         return derived
@@ -448,17 +448,20 @@ grad._s2sgrad_maker = value_and_grad._s2sgrad_maker = True  # sg.grad(g) inside 
 class _VJP(Derivative):
     def __call__(self, *args, **kwargs):
         values = self._values(args, kwargs)
-        forward, backward = self._specialised(values).function
+        derived = self._specialised(values)
+        forward, backward = derived.function
         with _user_lines(self.func):
             value, saved = forward(*values)
-        return value, _Pullback(self, kinds, values, value, saved, backward)
+        kinds = tuple(_kind(v) for v in values)
+        return value, _Pullback(self, (kinds, derived.arg_shapes), values, value, saved, backward)
 
 
 class _Pullback:
     """The vector-Jacobian product at one point: `pullback(cotangent)`, for a cotangent
     with the output's structure and shapes; it can be called any number of times. It
     pickles as its vjp, the argument kinds and the forward sweep's saved values (the
-    backward sweep is generated again where it is unpickled)."""
+    backward sweep is generated again where it is unpickled, for the same argument
+    shapes: the saved values are those of the code specialised on them)."""
 
     def __init__(self, owner, kinds, values, value, saved, backward=None):
         self.owner, self.kinds, self.values, self.value, self.saved = owner, kinds, values, value, saved
@@ -470,7 +473,8 @@ class _Pullback:
     def __call__(self, cotangent):
         owner = self.owner
         if self._backward is None:
-            self._backward = owner._derived(self.kinds).function[1]
+            kinds, arg_shapes = self.kinds
+            self._backward = owner._derived(kinds, arg_shapes=arg_shapes, exact=True).function[1]
         cotangent = _like(cotangent, self.value, f"the pullback of {owner.func.__qualname__}", "cotangent", "output")
         with _user_lines(owner.func):
             grads = self._backward(self.saved, cotangent)

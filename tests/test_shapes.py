@@ -450,7 +450,8 @@ def test_scalar_recurrence_has_no_shape_bookkeeping():
     df = sg.grad(recurrence, wrt=(0, 1))
     got = df(0.9, 0.3, 6)
     assert "unbroadcast" not in df.source and "shape_of" not in df.source
-    assert "dt_5 = du[i].copy()" in df.source and "dx = dx + du[0]\n" in df.source
+    # (an element of a vector is a number: no copy of it is needed)
+    assert "dt_5 = du[i]\n" in df.source and "dx = dx + du[0]\n" in df.source
     assert_close(got[0], numeric_grad(recurrence, (0.9, 0.3, 6), 0), rtol=1e-6)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from . import checkpointing, ir, progress, specialise
 from .codegen import assign, assign_many, call, comment, free_names, name
 from .context import MISSING_RULE_HINT, RuleContext
-from .shapes import Shapes
+from .shapes import SCALAR, Shapes
 from ..errors import S2SGradError
 from ..rules import lookup, nograd
 from ..rules.sym import Sym, rt, to_node
@@ -241,8 +241,8 @@ class Reverse(RuleContext):
         shapes analysis shows value fills the part without broadcasting."""
         if self.shapes.written_part_same(eqn) and self.basic_index(eqn):
             piece = gast.Subscript(name(buffer), self.emit.index(eqn), gast.Load())
-            if value in self.inplace.buffered or self.state.get(value):
-                return piece  # (added to an adjoint, or copied by contribute_in_place)
+            if value in self.inplace.buffered or self.state.get(value) or self.shapes.term(value) == SCALAR:
+                return piece  # (added to an adjoint, copied by contribute_in_place, or a number)
             return call(gast.Attribute(piece, "copy", gast.Load()), [])
         part = rt.part(Sym(name(buffer)), Sym(self.emit.index_value(eqn)), self.shape_sym(value))
         return self.emit.fix_roots(part.node)
