@@ -118,3 +118,18 @@ def test_benchmark_code_has_no_shape_bookkeeping(f, args, wrt):
     source = sg.grad(f, wrt=wrt).source_for(*args)
     for helper in ("unbroadcast(", "unreduce(", "reduce_count(", "shape_of(", "matmul_lhs(", "matmul_rhs("):
         assert helper not in source, source
+
+
+@pytest.mark.parametrize("budget", [0, 8])
+def test_a_pickled_pullback_runs_the_backward_of_its_forward(monkeypatch, budget):
+    """The saved values are those of the forward's code (specialised or generic): an
+    unpickled pullback generates that same code again, whatever the budget is then."""
+    import pickle
+
+    monkeypatch.setattr(api, "SPECIALISATIONS", budget)
+    x0, forcing, n = apps.make_lorenz96_inputs(n_vars=6, n=4, seed=2)
+    value, pullback = sg.vjp(apps.lorenz96, wrt=(0, 1))(x0, forcing, n)
+    monkeypatch.setattr(api, "SPECIALISATIONS", 8 - budget)
+    again = pickle.loads(pickle.dumps(pullback))
+    for a, b in zip(again(1.0), apps.lorenz96_grad_hand(x0, forcing, n)):
+        assert_close(a, b, rtol=1e-10)
