@@ -68,9 +68,6 @@ class Reverse(RuleContext):
         self.region_defs = {}  # region stmt -> extra names it defines (tapes, packs, counters)
         self.saves = {}  # setitem -> name keeping the part it overwrites
         self.value_reads = set()  # Vars whose values the reverse sweep reads
-        # in-place accumulation (`owns`): adjoint names holding an array the sweep made, and
-        # names whose array another name may hold too (never forgotten: loop bodies run again)
-        self.fresh, self.shared = set(), set()
         self.filename = graph.parsed.filename if graph.parsed else None
 
     # -- adjoint bookkeeping ----------------------------------------------------
@@ -87,30 +84,12 @@ class Reverse(RuleContext):
         if current is None:
             if isinstance(expr, gast.Name):
                 self.state[v] = expr.id
-                self.shared.add(expr.id)
                 return
             self.write(v, target, expr, out)
-            return
-        negated = isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.USub)
-        op, expr = (gast.Sub(), expr.operand) if negated else (gast.Add(), expr)
-        if self.owns(v, current, target):
-            out.append(gast.AugAssign(name(target, True), op, expr))
+        elif isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.USub):
+            self.write(v, target, gast.BinOp(name(current), gast.Sub(), expr.operand), out)
         else:
-            self.write(v, target, gast.BinOp(name(current), op, expr), out)
-
-    def owns(self, v, current, target):
-        """May v's adjoint be added to in place (`dW += ...`)? Only where its name holds an
-        array this sweep made (zeros, or the result of arithmetic), that no other name or
-        adjoint holds, of an array (not a container, whose `+` concatenates; a number's
-        adjoint gains nothing)."""
-        return (
-            current == target
-            and target in self.fresh
-            and target not in self.shared
-            and v not in self.scalars
-            and self.shapes.kind(v) == "array"
-            and not any(held == target and w is not v for w, held in self.state.items())
-        )
+            self.write(v, target, gast.BinOp(name(current), gast.Add(), expr), out)
 
     def materialize(self, v, out):
         """Make `v`'s adjoint live in its own name (zero if it has none yet)."""
@@ -123,7 +102,7 @@ class Reverse(RuleContext):
                 value = self.owned(name(current))
             else:
                 value = name(current)
-            self.write(v, target, value, out, fresh=not current)
+            self.write(v, target, value, out)
 
     # -- adjoints updated in place (arrays written in place, arrays read by index) --
     def buffer_names(self):
@@ -247,9 +226,8 @@ class Reverse(RuleContext):
         part = rt.part(Sym(name(buffer)), Sym(self.emit.index_value(eqn)), self.shape_sym(value))
         return self.emit.fix_roots(part.node)
 
-    def write(self, v, target, expr, out, fresh=None):
-        """`target = expr` as v's adjoint; values that alias `target` keep the old one.
-        `fresh`: expr makes a value no one else holds (by default: arithmetic does)."""
+    def write(self, v, target, expr, out):
+        """`target = expr` as v's adjoint; values that alias `target` keep the old one."""
         moved_to = set()
         for w, held in list(self.state.items()):
             if held == target and w is not v:
@@ -259,18 +237,9 @@ class Reverse(RuleContext):
                 if moved not in moved_to:
                     out.append(assign(moved, name(target)))
                     moved_to.add(moved)
-                    self.shared.add(target)
                 self.state[w] = moved
         out.append(assign(target, expr))
         self.state[v] = target
-        if fresh is None:
-            fresh = isinstance(expr, (gast.BinOp, gast.UnaryOp))
-        if fresh:
-            self.fresh.add(target)
-        else:
-            self.fresh.discard(target)
-        if isinstance(expr, gast.Name):
-            self.shared.add(expr.id)
 
     # -- blocks -----------------------------------------------------------------------
     def block(self, block, in_loop):
@@ -629,7 +598,6 @@ class Reverse(RuleContext):
             if current != d:
                 targets.append(d)
                 values.append(name(current) if current else self.zeros(c))
-        self.shared.update(v.id for v in values if isinstance(v, gast.Name))
         end = [assign_many(targets, values)] if targets else []
         return fwd, start + rev + end
 
