@@ -144,10 +144,10 @@ def derive(func, wrt, arg_kinds, variant, checkpoints=None, arg_shapes=None):
     shape (None for the others); the code is then valid for those shapes only.
     """
     with progress.differentiating(func, variant):
-        return _derive(func, wrt, arg_kinds, variant, checkpoints)
+        return _derive(func, wrt, arg_kinds, variant, checkpoints, arg_shapes)
 
 
-def _derive(func, wrt, arg_kinds, variant, checkpoints):
+def _derive(func, wrt, arg_kinds, variant, checkpoints, arg_shapes):
     graph = build_graph(func, arg_kinds, checkpoints)
     wrt_vars = [graph.params[i] for i in wrt]
     active = analysis.activity(graph, wrt_vars)
