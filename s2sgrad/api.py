@@ -5,6 +5,7 @@ A derivative function binds its arguments like the original, checks the
 vs arrays) and shapes each gradient like its argument.
 """
 
+from collections import OrderedDict
 import inspect
 import linecache
 import threading
@@ -18,8 +19,42 @@ from .compiler.compile import rebind
 from .compiler.pipeline import derive
 from .runtime.core import is_array
 
-_cache = {}
+
+class _Cache(OrderedDict):
+    """Generated derivatives by (function, wrt, variant, argument kinds, checkpointing,
+    argument shapes), the least recently used dropped beyond `LIMIT`. `epoch` counts
+    clearings (a new rule), which empty the derivatives' own lookup tables too."""
+
+    LIMIT = 512
+
+    def __init__(self):
+        super().__init__()
+        self.epoch = 0
+
+    def clear(self):
+        super().clear()
+        self.epoch += 1
+
+    def get(self, key, default=None):
+        found = super().get(key, default)
+        if found is not default:
+            self.move_to_end(key)
+        return found
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        while len(self) > self.LIMIT:
+            self.popitem(last=False)
+
+
+_cache = _Cache()
 _cache_lock = threading.RLock()  # re-entrant: a derivative may compile another inside
+
+# Code is specialised on the shapes of each call's arrays (see `_spec`); a function
+# called with more than this many shape combinations (for one set of argument kinds)
+# gets the generic code for the others, which any shapes can run.
+SPECIALISATIONS = 8
+_shape_sets = {}  # generic cache key -> the argument shapes specialised for it
 
 
 def _def_loc(func):
@@ -113,6 +148,35 @@ def _for_code(values, wrt):
     return [trees.as_data(v) if i in wrt else v for i, v in enumerate(values)]
 
 
+def _spec(value):
+    """What a call's argument tells the compiler, as a hashable key: an array's shape
+    and dtype, a number's type, a container's structure and its leaves' specs."""
+    t = type(value)
+    if t is np.ndarray:
+        return (value.shape, value.dtype)
+    if t is dict:
+        return (dict, tuple(value), tuple(_spec(v) for v in value.values()))
+    if t is list or t is tuple:
+        return (t, tuple(_spec(v) for v in value))
+    return t
+
+
+_PLAIN = frozenset((float, int, bool, complex, np.float64, np.float32, np.int64, type(None), str))
+
+
+def _specs(values):
+    """The specs of a call's arguments (`_spec`), numbers and arrays without a call."""
+    return tuple(
+        [type(v) if type(v) in _PLAIN else (v.shape, v.dtype) if type(v) is np.ndarray else _spec(v) for v in values]
+    )
+
+
+def _arg_shapes(values):
+    """Each array argument's shape (what specialised code is compiled for), None for others."""
+    shapes = tuple(v.shape if type(v) is np.ndarray else None for v in values)
+    return shapes if any(s is not None for s in shapes) else None
+
+
 def _leaves(value):
     return (leaf for _, leaf in trees.leaves(value))
 
@@ -153,6 +217,10 @@ def _shape_like(grad, arg):
     """Give a gradient the structure, shape and dtype kind of its argument."""
     if trees.is_record(arg):
         return trees.rebuild(arg, _shape_like(grad, trees.fields(arg)))
+    if type(arg) is float and type(grad) is float:
+        return grad
+    if type(grad) is np.ndarray and type(arg) is np.ndarray and grad.shape == arg.shape and grad.dtype == arg.dtype:
+        return grad if arg.dtype.kind in "fc" else grad.astype(np.float64)
     if isinstance(arg, dict):
         return {k: _shape_like(grad[k] if _has(grad, k) else 0.0, v) for k, v in arg.items()}
     if isinstance(arg, (list, tuple)):
@@ -299,6 +367,7 @@ class Derivative:
         self.names = self.target.full_names
         self._last = None
         self._rebound = {}
+        self._by_spec, self._epoch = {}, _cache.epoch  # argument specs -> derived: the call's fast path
         # (what functools.update_wrapper copies, without its cost: a derivative may be made at every step)
         self.__wrapped__ = func
         for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
@@ -311,22 +380,30 @@ class Derivative:
         wrt = self.wrt[0] if self.single else self.wrt
         return type(self), (self.func, wrt, self.variant, self.checkpoints, self.jit, self.has_aux)
 
-    def _derived(self, kinds, again=False):
-        """The generated derivative for these argument kinds. `again`: it is itself to be
-        differentiated, so its loops are stored (no sg.checkpointed, no checkpoints=k):
-        the code of a checkpointed loop is not differentiable, the stored one is, and
-        both give the same derivative."""
+    def _derived(self, kinds, again=False, arg_shapes=None, exact=False):
+        """The generated derivative for these argument kinds (and, specialised, these
+        array shapes). `again`: it is itself to be differentiated, so its loops are
+        stored (no sg.checkpointed, no checkpoints=k): the code of a checkpointed loop is
+        not differentiable, the stored one is, and both give the same derivative."""
         func = _plain_function(self.target, kinds)
         checkpoints = False if again else self.checkpoints
         jit = False if again else self.jit
-        key = (_code_key(func), self.wrt, self.variant, kinds, checkpoints, jit, self.has_aux)
-        derived = _cached(
-            key,
-            lambda: _compiled(
-                derive(func, self.wrt, kinds, self.variant, checkpoints, has_aux=self.has_aux), func, jit
-            ),
-        )
-        derived = self._for(func, derived)
+        generic = (_code_key(func), self.wrt, self.variant, kinds, checkpoints, jit, self.has_aux)
+        if arg_shapes is not None and not exact:  # (exact: code for these shapes, as a pullback needs)
+            seen = _shape_sets.setdefault(generic, set())
+            if arg_shapes not in seen and len(seen) >= SPECIALISATIONS:
+                arg_shapes = None  # shapes that vary: the generic code
+            else:
+                seen.add(arg_shapes)
+
+        def make():
+            made = _compiled(
+                derive(func, self.wrt, kinds, self.variant, checkpoints, arg_shapes, has_aux=self.has_aux), func, jit
+            )
+            made.arg_shapes = arg_shapes  # (what a pickled pullback asks for again)
+            return made
+
+        derived = self._for(func, _cached(generic + (arg_shapes,), make))
         if not again:
             self._last = derived
         return derived
@@ -341,6 +418,7 @@ class Derivative:
             made = self._rebound[id(derived)] = derived.with_function(
                 rebind(derived.function, derived.user_function, func)
             )
+            made.arg_shapes = getattr(derived, "arg_shapes", None)
         return made
 
     def _inline_kinds(self):
@@ -349,10 +427,46 @@ class Derivative:
         bound = _kinds(self.target.bound, ())
         return bound + tuple("array" for _ in self.names[len(bound) :])
 
+    def _values(self, args, kwargs):
+        """The arguments in parameter order, defaults filled in (plain positional calls
+        to a plain function skip `inspect`)."""
+        if not kwargs and not self.target.bound and not self.target.keywords and len(args) == len(self.names):
+            return args
+        return self.target.values(args, kwargs)
+
     def _bind(self, args, kwargs):
-        values = self.target.values(args, kwargs)
+        values = self._values(args, kwargs)
         _check_differentiable(self.target, self.names, values, self.wrt)
         return values, _kinds(values, self.wrt)
+
+    def _specialised(self, values):
+        """The derivative for these argument values: looked up by their specs, compiled
+        (and the arguments checked) on the first call with new specs."""
+        spec = _specs(values)
+        if self._epoch != _cache.epoch:
+            self._by_spec, self._epoch = {}, _cache.epoch
+        derived = self._by_spec.get(spec)
+        if derived is None:
+            _check_differentiable(self.target, self.names, values, self.wrt)
+            derived = self._derived(_kinds(values, self.wrt), arg_shapes=_arg_shapes(values))
+            if len(self._by_spec) >= _Cache.LIMIT:
+                self._by_spec.clear()
+            self._by_spec[spec] = derived
+        self._last = derived
+        return derived
+
+    def source_for(self, *args, **kwargs):
+        """The generated source specialised on these arguments' shapes (not run)."""
+        return self._specialised(self._values(args, kwargs)).source
+
+    def generic_source_for(self, *args, **kwargs):
+        """The generated source for these arguments' kinds, valid for arrays of any shape:
+        what runs once a function has met more than SPECIALISATIONS shape combinations."""
+        values, kinds = self._bind(args, kwargs)
+        last = self._last
+        source = self._derived(kinds).source
+        self._last = last  # (`.source` stays the last call's)
+        return source
 
     def _shape(self, grads, values):
         if self.single:
@@ -362,11 +476,20 @@ class Derivative:
         return tuple(_shape_like(g, values[i]) for g, i in zip(grads, self.wrt))
 
     def __call__(self, *args, **kwargs):
-        values, kinds = self._bind(args, kwargs)
-        return self._run(values, kinds)
+        # the hot path: plain positional arguments whose specs were seen before
+        values = self._values(args, kwargs)
+        derived = self._by_spec.get(_specs(values)) if self._epoch == _cache.epoch else None
+        if derived is None:
+            derived = self._specialised(values)
+        self._last = derived
+        return self._apply(values, derived)
 
     def _run(self, values, kinds):
-        derived = self._derived(kinds)
+        """Call with arguments already bound and their kinds known (check_grad, jacobians)."""
+        _check_differentiable(self.target, self.names, values, self.wrt)
+        return self._apply(values, self._derived(kinds, arg_shapes=_arg_shapes(values)))
+
+    def _apply(self, values, derived):
         with _user_lines(self.target):
             out = derived.function(*_for_code(values, self.wrt))
         if self.variant == "grad":
@@ -425,18 +548,20 @@ grad._s2sgrad_maker = value_and_grad._s2sgrad_maker = True  # sg.grad(g) inside 
 
 
 class _VJP(Derivative):
-    def _run(self, values, kinds):
-        forward, backward = self._derived(kinds).function
+    def _apply(self, values, derived):
+        forward, backward = derived.function
         with _user_lines(self.target):
             value, saved = forward(*_for_code(values, self.wrt))
-        return value, _Pullback(self, kinds, values, value, saved, backward)
+        kinds = _kinds(values, self.wrt)
+        return value, _Pullback(self, (kinds, derived.arg_shapes), values, value, saved, backward)
 
 
 class _Pullback:
     """The vector-Jacobian product at one point: `pullback(cotangent)`, for a cotangent
     with the output's structure and shapes; it can be called any number of times. It
     pickles as its vjp, the argument kinds and the forward sweep's saved values (the
-    backward sweep is generated again where it is unpickled)."""
+    backward sweep is generated again where it is unpickled, for the same argument
+    shapes: the saved values are those of the code specialised on them)."""
 
     def __init__(self, owner, kinds, values, value, saved, backward=None):
         self.owner, self.kinds, self.values, self.value, self.saved = owner, kinds, values, value, saved
@@ -448,7 +573,8 @@ class _Pullback:
     def __call__(self, cotangent):
         owner = self.owner
         if self._backward is None:
-            self._backward = owner._derived(self.kinds).function[1]
+            kinds, arg_shapes = self.kinds
+            self._backward = owner._derived(kinds, arg_shapes=arg_shapes, exact=True).function[1]
         cotangent = _like(cotangent, self.value, f"the pullback of {owner.target.qualname}", "cotangent", "output")
         with _user_lines(owner.target):
             grads = self._backward(self.saved, cotangent)

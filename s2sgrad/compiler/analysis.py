@@ -6,6 +6,8 @@ depends on it). `kinds(graph, arg_kinds, rules)` -> Var -> 'scalar' | None,
 which lets the reverse pass skip broadcasting bookkeeping for Python scalars.
 """
 
+import gast
+
 from . import ir
 from ..rules import lookup
 
@@ -77,6 +79,22 @@ def activity(graph, wrt_vars, rules=lookup):
     return varied(graph, wrt_vars, rules) & useful(graph, rules)
 
 
+def _number_item(eqn, module_data):
+    """`STRIKES[i]` of a module-level list or tuple of numbers (an item is a number);
+    `module_data`: the values read from the module, by the Var they were read into."""
+    if eqn.kind != "getitem":
+        return False
+    base = eqn.args[0]
+    items = base.value if isinstance(base, ir.Global) else module_data.get(base)
+    return (
+        isinstance(items, (list, tuple))
+        and len(items) > 0
+        and all(type(x) in (int, float) for x in items)
+        and len(eqn.args) == 2
+        and isinstance(eqn.payload, gast.Name)  # one index (`STRIKES[i]`, not a slice)
+    )
+
+
 def kinds(graph, arg_kinds, rules=lookup):
     """The Vars that are certainly scalars (Python or NumPy numbers), found as the
     greatest fixed point: assume every value is a scalar, then drop those that
@@ -102,11 +120,18 @@ def kinds(graph, arg_kinds, rules=lookup):
         if isinstance(e, ir.Eqn) and e.kind == "attr" and e.prim == ("attr", "shape")
     }
 
+    module_data = {
+        e.outs[0]: e.args[0].value
+        for e in ir.walk(graph.body)
+        if isinstance(e, ir.Eqn) and e.kind == "opaque" and e.prim == "read" and isinstance(e.args[0], ir.Global)
+    }
+
     def holds(stmt):
         """The Vars of `stmt` whose scalar-ness no longer holds."""
         if isinstance(stmt, ir.Eqn):
             reads_number = stmt.kind == "opaque" and stmt.prim == "read"  # a module-level number
             ok = bool(stmt.args) and (reads_number or rules.scalar_out(stmt)) and all(map(is_scalar, stmt.args))
+            ok = ok or (_number_item(stmt, module_data) and is_scalar(stmt.args[1]))
             ok = (
                 ok
                 or rules.always_scalar(stmt)

@@ -8,13 +8,17 @@ one (`-k`) gets its adjoint summed over the iterations and passed back once,
 after the reverse loop. Equal hoisted equations become one (`DT / 2` written
 three times is computed once).
 
-Only cheap operations that cannot raise move: reading a module-level number or
-array, `-x`, `+x`, `a + b`, `a - b`, `a * b` and division by a non-zero
-literal, of values defined before the loop. (A loop of zero trips then still
-computes them; none of these can fail.) Branch arms are not touched.
+Only pure operations move: reading a module-level number or array, `-x`, `+x`,
+`a + b`, `a - b`, `a * b`, division by a non-zero literal, `math` functions
+and NumPy ufuncs, of values defined before the loop. A loop of zero trips then
+still computes them: only a `math` function can raise (`math.sqrt(-1.0)`), and
+only on a value that one trip of the loop would have raised on too. Branch arms
+are not touched.
 """
 
 import operator
+
+import numpy as np
 
 from . import ir
 
@@ -74,6 +78,8 @@ def _cheap(e):
         return False
     if e.kind == "opaque":
         return e.prim == "read"
+    if e.kind == "call":
+        return _pure_function(e.prim)
     if e.kind == "unop":
         return e.prim in (operator.neg, operator.pos)
     if e.kind != "binop":
@@ -82,6 +88,13 @@ def _cheap(e):
         return True
     divisor = e.args[1]
     return e.prim is operator.truediv and isinstance(divisor, ir.Const) and _nonzero_number(divisor.value)
+
+
+def _pure_function(f):
+    """A function of numbers with no state: `math.sqrt`, `np.exp` (a NumPy ufunc)."""
+    if isinstance(f, np.ufunc):
+        return f.nout == 1
+    return getattr(f, "__module__", None) == "math" and callable(f)
 
 
 def _nonzero_number(value):

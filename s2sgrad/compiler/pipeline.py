@@ -152,24 +152,26 @@ class _Spelling:
         return spelled
 
 
-def derive(func, wrt, arg_kinds, variant, checkpoints=None, has_aux=False):
+def derive(func, wrt, arg_kinds, variant, checkpoints=None, arg_shapes=None, has_aux=False):
     """Generate the reverse-mode derivative of `func` w.r.t. parameter indices `wrt`.
 
     variant: 'grad' (returns gradients), 'value_and_grad', or 'vjp' (a forward
     function returning (value, saved) and a backward function of (saved, cotangent)).
     An internal failure is an S2SGradError naming the line (progress.py).
+    arg_shapes: for code specialised on one call's shapes, each array argument's
+    shape (None for the others); the code is then valid for those shapes only.
     """
     with progress.differentiating(func, variant):
-        return _derive(func, wrt, arg_kinds, variant, checkpoints, has_aux)
+        return _derive(func, wrt, arg_kinds, variant, checkpoints, arg_shapes, has_aux)
 
 
-def _derive(func, wrt, arg_kinds, variant, checkpoints, has_aux):
+def _derive(func, wrt, arg_kinds, variant, checkpoints, arg_shapes, has_aux):
     graph = build_graph(func, arg_kinds, checkpoints, has_aux)
     arg_kinds = split_kinds(arg_kinds)[0]
     wrt_vars = [graph.params[i] for i in wrt]
     active = analysis.activity(graph, wrt_vars)
     scalars = analysis.kinds(graph, arg_kinds)
-    shapes = analyse_shapes(graph, arg_kinds, scalars)
+    shapes = analyse_shapes(graph, arg_kinds, scalars, arg_shapes)
     # A first sweep finds which old array values the reverse sweep reads; the
     # second saves exactly the overwritten parts those reads need.
     containers = {p for p, k in zip(graph.params, arg_kinds) if k in ("container", "dict")}

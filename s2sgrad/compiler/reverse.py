@@ -16,10 +16,10 @@ is made only where a branch or a loop needs a value that got no contribution.
 import gast
 import numpy as np
 
-from . import checkpointing, ir, progress
+from . import checkpointing, ir, progress, specialise
 from .codegen import assign, assign_many, call, comment, free_names, name
 from .context import missing_rule_hint, RuleContext
-from .shapes import Shapes
+from .shapes import SCALAR, Shapes
 from ..errors import S2SGradError
 from ..rules import lookup, nograd
 from ..rules.sym import Sym, rt, to_node
@@ -220,8 +220,8 @@ class Reverse(RuleContext):
         shapes analysis shows value fills the part without broadcasting."""
         if self.shapes.written_part_same(eqn) and self.basic_index(eqn):
             piece = gast.Subscript(name(buffer), self.emit.index(eqn), gast.Load())
-            if value in self.inplace.buffered or self.state.get(value):
-                return piece  # (added to an adjoint, or copied by contribute_in_place)
+            if value in self.inplace.buffered or self.state.get(value) or self.shapes.term(value) == SCALAR:
+                return piece  # (added to an adjoint, copied by contribute_in_place, or a number)
             return call(gast.Attribute(piece, "copy", gast.Load()), [])
         part = rt.part(Sym(name(buffer)), Sym(self.emit.index_value(eqn)), self.shape_sym(value))
         return self.emit.fix_roots(part.node)
@@ -371,16 +371,32 @@ class Reverse(RuleContext):
                     if exc.loc is not None:
                         raise
                     raise self.error(eqn, exc.reason, exc.hint) from None
+                if self.shapes.specialised:
+                    part = specialise.helpers(part, self.known_shapes(eqn))
                 if rule.elementwise and self.needs_unbroadcast(a, eqn):
-                    part = self.unbroadcast(part, a, eqn.outs[0])
+                    part = self.unbroadcast(part, a, eqn.outs[0], g is not ONE)
                 parts.append((a, part))
         return parts
 
-    def unbroadcast(self, part, a, out):
+    def known_shapes(self, eqn):
+        """name -> shape of the equation's values that the (specialised) shapes analysis knows."""
+        found = {}
+        for v in [a for a in eqn.atoms if isinstance(a, ir.Var)] + list(eqn.outs):
+            spelled, shape = self.names.var(v), self.shapes.known(v)
+            found[spelled] = shape if found.get(spelled, shape) == shape else None
+        return found.get
+
+    def unbroadcast(self, part, a, out, shaped_like_out=True):
         """Sum an element-wise contribution to `out` down to a's shape: all of it for a
-        number from an array (`unbroadcast` is quicker where both may be numbers)."""
+        number from an array (`unbroadcast` is quicker where both may be numbers); over
+        the broadcast axes where both shapes are known."""
         if a in self.scalars and isinstance(part, Sym) and self.shapes.has_axes(out):
             return np.sum(part)
+        target, source = self.shapes.known(a), self.shapes.known(out)
+        if isinstance(part, Sym) and shaped_like_out and target is not None and source is not None:
+            summed = specialise.sum_to(part, target, source)
+            if summed is not None:
+                return summed
         return rt.unbroadcast(part, self.shape_sym(a))
 
     @staticmethod

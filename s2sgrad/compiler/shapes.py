@@ -32,7 +32,8 @@ import operator
 import gast
 import numpy as np
 
-from . import ir
+from . import concrete, ir
+from .concrete_facts import shape_facts
 
 SCALAR = ("scalar",)
 
@@ -42,7 +43,8 @@ _NUMBER_TYPES = (int, float, complex, bool, np.number, np.bool_)
 class Shapes:
     """The result: `same(a, b)` and `kind(a)` for atoms of one graph."""
 
-    def __init__(self, terms=None, kinds=None, ints=(), one_axis=()):
+    def __init__(self, terms=None, kinds=None, ints=(), one_axis=(), specialised=False):
+        self.specialised = specialised  # some shapes are known (code for one call's shapes)
         self.terms = terms or {}
         self.kinds = kinds or {}
         self.ints = ints  # Python ints: loop indices, `i - 1`, len(x)
@@ -60,6 +62,13 @@ class Shapes:
             return self.kinds.get(atom)
         return "scalar" if self.term(atom) == SCALAR else None
 
+    def known(self, atom):
+        """`atom`'s shape if the specialised analysis knows it (() for a number), else None."""
+        t = self.term(atom)
+        if t == SCALAR:
+            return ()
+        return t[1] if t and t[0] == "shape" else None
+
     def same(self, a, b):
         """Do `a` and `b` certainly have the same shape (on every run)?"""
         t = self.term(a)
@@ -68,6 +77,8 @@ class Shapes:
     def has_axes(self, atom):
         """Is `atom` certainly an array of at least one axis (a slice of one), never a number?"""
         t = self.term(atom)
+        if t and t[0] == "shape":
+            return len(t[1]) > 0
         return (
             bool(t)
             and t[0] == "index"
@@ -88,17 +99,25 @@ class Shapes:
             return None
         if base in self.one_axis and key == ("int",):
             return SCALAR  # an element of a vector: a number
+        if base[0] == "shape":
+            shape = concrete.index(base[1], key)
+            if shape is not None:
+                return _concrete(shape)
         return ("index", base, key)
 
 
-def analyse(graph, arg_kinds, scalars):
-    """Shapes of `graph`'s values; `scalars` is `analysis.kinds`'s answer."""
+def analyse(graph, arg_kinds, scalars, arg_shapes=None):
+    """Shapes of `graph`'s values; `scalars` is `analysis.kinds`'s answer. `arg_shapes`
+    (specialised code): each array argument's shape, None for the others."""
     moving, seen = set(), {}  # what earlier passes learnt about loop-carried values (see `_Walk.loop`)
     ints = {s.index for s in ir.walk(graph.body) if isinstance(s, ir.For)}
+    arg_shapes = arg_shapes or [None] * len(graph.params)
     while True:
         walk = _Walk(scalars, moving, seen, set(ints))
-        for p, k in zip(graph.params, arg_kinds):
-            walk.set(p, _own(p), _param_kind(p, k, scalars))
+        walk.specialised = any(s is not None for s in arg_shapes)
+        for p, k, shape in zip(graph.params, arg_kinds, arg_shapes):
+            term = _concrete(shape) if shape is not None and k == "array" else _own(p)
+            walk.set(p, term, _param_kind(p, k, scalars))
         walk.block(graph.body)
         if not walk.revised:
             return walk.shapes()
@@ -112,6 +131,12 @@ def _param_kind(p, k, scalars):
 
 def _own(v):
     return ("own", v.id)
+
+
+def _concrete(shape):
+    """The term of a value whose shape is known (specialised code): equal shapes, equal terms;
+    an element of an array (shape ()) is a number."""
+    return SCALAR if shape == () else ("shape", tuple(shape))
 
 
 def _join_kind(a, b):
@@ -128,6 +153,8 @@ class _Walk:
         self.moving = moving  # loop-carried Vars whose shape an iteration may change
         self.seen = seen  # loop-carried Var -> the kinds its value had so far, joined
         self.ints = ints
+        self.specialised = False
+        self.values = {}  # Var -> its value where it is a known shape, or an int of one (x.shape[0])
         self.one_axis = set()
         self.terms, self.kinds = {}, {}
         self.revised = False  # an assumption about a loop-carried value did not hold
@@ -138,7 +165,7 @@ class _Walk:
         self.terms[v], self.kinds[v] = term, kind
 
     def shapes(self):
-        return Shapes(self.terms, self.kinds, self.ints, self.one_axis)
+        return Shapes(self.terms, self.kinds, self.ints, self.one_axis, self.specialised)
 
     def block(self, stmts):
         for stmt in stmts:
@@ -203,6 +230,20 @@ class _Walk:
             self.set(out, _own(out), "array")
             if _one_axis(e, known):
                 self.one_axis.add(self.terms[out])
+            self.known_facts(e, out, known)
+        else:
+            self.known_facts(e, out, known)
+
+    def known_facts(self, e, out, known):
+        """What shapes known at compile time tell about `e` (specialised code)."""
+        found = shape_facts(e, known, self.values)
+        if found is None:
+            return
+        what, value = found
+        if what == "value":
+            self.values[out] = value
+        elif known.kind(e.args[0]) == "array" or what == "made":
+            self.set(out, _concrete(value), "array")
 
     def index(self, e, out, known):
         key = index_key(e.payload, e.args[1:], self.ints)
@@ -225,6 +266,9 @@ class _Walk:
             return
         terms = {known.term(a) for a in operands} - {SCALAR}
         term = terms.pop() if len(terms) == 1 else (SCALAR if not terms else _own(out))
+        shapes = [known.known(a) for a in operands]
+        if len(terms) > 1 and None not in shapes and concrete.broadcast(shapes) is not None:
+            term = _concrete(concrete.broadcast(shapes))
         self.set(out, term if term is not None else _own(out), "array")
 
 
@@ -274,7 +318,7 @@ def _broadcasts(e):
     if e.kind != "call":
         return False
     if isinstance(e.prim, np.ufunc):
-        return e.prim.nout == 1 and not e.kwargs
+        return e.prim.nout == 1 and not e.kwargs and e.prim.signature is None  # (np.matmul is a gufunc)
     if e.prim is np.where:
         return len(e.args) == 3 and not e.kwargs  # (np.where(c) gives indices)
     return e.prim is np.clip
