@@ -26,7 +26,6 @@ FAMILY = {
     'F15': '[crash] F15: jvp of a write into an array made from a constant: read-only destination',
 }
 KNOWN = {
-    25: FAMILY['F6'],
     61: FAMILY['F9'],
     160: FAMILY['F6'],
     163: FAMILY['F8'],
