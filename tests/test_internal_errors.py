@@ -51,7 +51,7 @@ BREAKS = {"reverse": {"grad", "value_and_grad", "vjp", "hvp"}, "forward": {"jvp"
 @pytest.mark.parametrize("stage", ["reverse", "forward"])
 @pytest.mark.parametrize("maker", list(MAKERS))
 def test_an_internal_failure_names_the_function_and_line(monkeypatch, stage, maker):
-    monkeypatch.setattr(api, "_cache", {})  # make every derivative again
+    monkeypatch.setattr(api, "_cache", api._Cache())  # make every derivative again
     if stage == "reverse":
         monkeypatch.setattr(Reverse, "eqn", _broken(Reverse.eqn))
     else:
@@ -76,7 +76,7 @@ def test_an_internal_failure_while_building_the_graph(monkeypatch):
             raise KeyError("deliberately broken")
         return original(self, node, env, *args, **kwargs)
 
-    monkeypatch.setattr(api, "_cache", {})
+    monkeypatch.setattr(api, "_cache", api._Cache())
     monkeypatch.setattr(_Builder, "expr", expr)
     with pytest.raises(sg.S2SGradError, match=r"KeyError") as info:
         sg.grad(model)(np.ones(3), 1)

@@ -246,9 +246,12 @@ class Sym:
         raise TypeError("a rule iterated over a value known only at run time")
 
     def __float__(self):  # math.exp(x) and other functions of numbers, on a symbolic value
-        raise TypeError(
-            "a rule applied a function of numbers (math.*, a C function) to a value known only at run "
-            "time; use its NumPy / SciPy ufunc, or s2sgrad.extend.call(fn, x)"
+        from ..errors import S2SGradError
+
+        # a user's rule asked for it: an error the user can act on, not an internal one
+        raise S2SGradError(
+            "a rule applied a function of numbers (math.*, a C function) to a value known only at run time",
+            hint="use its NumPy / SciPy ufunc, or s2sgrad.extend.call(fn, x)",
         )
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
