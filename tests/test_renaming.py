@@ -84,6 +84,14 @@ def f(x):
         x_1 = x_2
     return x_1
 """, {"x_1": "x", "x_2": "x"}, {"x_1", "x_2"}, set()),
+    "parallel_items": ("""
+def f(loss, v, n):
+    for i in range(n):
+        loss_1 = loss + v
+        v_1 = v * 0.5
+        loss, v = (loss_1, v_1)
+    return loss
+""", {"loss_1": "loss", "v_1": "v"}, {"loss_1"}, set()),
     "global_stem_untouched": ("""
 def f(y):
     W_1 = W * y
@@ -109,7 +117,7 @@ def _run(source, *args):
 ARGS = {"straight": (1.5,), "both_alive": (1.5,), "loop_carried": (2.0, 4), "loop_reads_old_after_new": (2.0, 4),
         "parameter_read_after_loop": (2.0, 3), "branch": (-0.7, 1.0), "branch_reads_old_in_other_arm_after": (0.7, 1.0),
         "swap": (1.0, 2.0, 3), "in_place_on_version": (np.arange(3.0),), "while": (1.1,),
-        "global_stem_untouched": (2.0,), "unsupported_left_alone": (2.0,)}
+        "global_stem_untouched": (2.0,), "unsupported_left_alone": (2.0,), "parallel_items": (1.0, 2.0, 4)}
 
 
 @pytest.mark.parametrize("name", sorted(ROWS))

@@ -238,8 +238,26 @@ def _without_self_copies(stmts):
                 setattr(s, field, cleaned or ([gast.Pass()] if field == "body" else []))
         if isinstance(s, gast.Assign) and len(s.targets) == 1 and _same_names(s.targets[0], s.value):
             continue
+        if isinstance(s, gast.Assign) and len(s.targets) == 1:
+            s = _without_self_items(s)
         kept.append(s)
     return kept
+
+
+def _without_self_items(s):
+    """`loss, v, x = (loss, v_1, x_1)` is `v, x = (v_1, x_1)`: a parallel assignment
+    loses nothing by dropping the items that assign a name to itself."""
+    target, value = s.targets[0], s.value
+    if not (isinstance(target, gast.Tuple) and isinstance(value, gast.Tuple) and len(target.elts) == len(value.elts)):
+        return s
+    pairs = [(t, v) for t, v in zip(target.elts, value.elts) if not _same_names(t, v)]
+    if len(pairs) == len(target.elts):
+        return s
+    if len(pairs) == 1:
+        return gast.Assign([pairs[0][0]], pairs[0][1], None)
+    return gast.Assign(
+        [gast.Tuple([t for t, _ in pairs], gast.Store())], gast.Tuple([v for _, v in pairs], gast.Load()), None
+    )
 
 
 def _same_names(target, value):
