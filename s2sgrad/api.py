@@ -5,10 +5,13 @@ A derivative function binds its arguments like the original, checks the
 vs arrays) and shapes each gradient like its argument.
 """
 
+from __future__ import annotations
+
 from collections import OrderedDict
 import inspect
 import linecache
 import threading
+from typing import Any, Callable, Optional, Sequence, Union
 
 import numpy as np
 
@@ -18,6 +21,8 @@ from .callables import Target, target_of
 from .compiler.compile import rebind
 from .compiler.pipeline import derive
 from .runtime.core import is_array
+
+Wrt = Union[int, str, Sequence[Union[int, str]]]  # an argument's index or name, or several
 
 
 class _Cache(OrderedDict):
@@ -526,7 +531,13 @@ def _compiled(derived, func, jit):
 
 
 def _decorator(variant):
-    def make(f=None, wrt=0, checkpoints=None, jit=False, has_aux=False):
+    def make(
+        f: Optional[Callable] = None,
+        wrt: Wrt = 0,
+        checkpoints: Optional[int] = None,
+        jit: Union[bool, str] = False,
+        has_aux: bool = False,
+    ) -> Derivative:
         if f is None:
             return lambda g: Derivative(g, wrt, variant, checkpoints, jit, has_aux)
         return Derivative(f, wrt, variant, checkpoints, jit, has_aux)
@@ -637,7 +648,9 @@ def _layout(value):
     return f"structure {_describe(value)}" if isinstance(value, (tuple, list, dict)) else _describe(value)
 
 
-def vjp(f=None, wrt=0, checkpoints=None, jit=False):
+def vjp(
+    f: Optional[Callable] = None, wrt: Wrt = 0, checkpoints: Optional[int] = None, jit: Union[bool, str] = False
+) -> Derivative:
     """`vjp(f)(*args)` -> `(value, pullback)`; `pullback(cotangent)` is the vector-Jacobian product.
     `f` is any callable (see `grad`)."""
     if f is None:
@@ -699,7 +712,9 @@ def _differentiable(value):
     )
 
 
-def jvp(f, primals=None, tangents=None, jit=False):
+def jvp(
+    f: Callable, primals: Optional[Sequence] = None, tangents: Optional[Sequence] = None, jit: Union[bool, str] = False
+) -> Any:
     """Forward mode. `jvp(f, primals, tangents)` -> `(f(*primals), J @ tangents)`;
     `jvp(f)` gives the forward-mode function itself, with its generated `.source`.
     Arguments that are not floating point (ints, bools) get no tangent."""
@@ -712,16 +727,16 @@ def jvp(f, primals=None, tangents=None, jit=False):
 jvp._s2sgrad_maker = True
 
 
-def source(df):
+def source(df: Derivative) -> str:
     """The generated source of a derivative function."""
     return df.source
 
 
-def show(df):
+def show(df: Derivative) -> None:
     """Print the generated source of a derivative function."""
     print(df.source)
 
 
-def stop_gradient(x):
+def stop_gradient(x: Any) -> Any:
     """The identity; its result carries no derivative."""
     return x

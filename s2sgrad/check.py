@@ -12,7 +12,7 @@ from . import trees
 from .api import _kinds, _normalize_wrt, grad
 from .callables import target_of
 from .errors import S2SGradError
-from .jacobians import Wrt
+from .api import Wrt
 
 
 @dataclass

@@ -5,16 +5,14 @@ generated gradient) and `hessian` (a forward Jacobian of the gradient)."""
 from __future__ import annotations
 
 import copy
-from typing import Callable, Sequence, Union
+from typing import Callable
 
 import numpy as np
 
 from . import trees
-from .api import Derivative, _check_differentiable, _kinds, _layout, _like, _normalize_wrt, grad, jvp, vjp
+from .api import Wrt, Derivative, _check_differentiable, _kinds, _layout, _like, _normalize_wrt, grad, jvp, vjp
 from .callables import target_of
 from .errors import S2SGradError
-
-Wrt = Union[int, str, Sequence[Union[int, str]]]  # an argument's index or name, or several
 
 
 def jacobian(f: Callable, wrt: Wrt = 0, mode: str = "auto") -> Callable:
