@@ -1,14 +1,11 @@
 """Reverse mode: an SSA graph -> forward sweep and reverse sweep as gast statements.
 
-The forward sweep is the primal code. Straight-line values stay in locals; a
-loop keeps, per iteration, exactly the values its reverse body reads (its
-tape), and a branch inside a loop packs the values its reverse reads into one
-tuple that the loop's tape keeps. The reverse sweep runs each equation's rule
-in reverse order, replays branches from their recorded condition, and runs
-loops backwards over their tape (or over `reversed(range(...))` when nothing
-but the index is needed).
+The forward sweep is the primal code; straight-line values stay in locals. The
+reverse sweep runs each equation's rule in reverse order; branches and loops
+(their tapes) are `reverse_control.py`'s, adjoints of arrays written in place
+are updated in place (the `InPlace` plan).
 
-Adjoints are accumulated in one place (`Adjoints`): the first contribution to
+Adjoints are accumulated in one place (`contribute`): the first contribution to
 a value is an assignment or a plain alias, later ones add, and a zero array
 is made only where a branch or a loop needs a value that got no contribution.
 """
@@ -16,9 +13,10 @@ is made only where a branch or a loop needs a value that got no contribution.
 import gast
 import numpy as np
 
-from . import checkpointing, ir, progress, specialise
-from .codegen import assign, assign_many, call, comment, free_names, name
+from . import ir, progress, specialise
+from .codegen import assign, call, comment, name
 from .context import missing_rule_hint, RuleContext
+from .reverse_control import ControlFlowAdjoints
 from .shapes import SCALAR, Shapes
 from ..errors import S2SGradError
 from ..rules import lookup, nograd
@@ -30,32 +28,7 @@ from ..rules.sym import Sym, rt, to_node
 ONE, ONE_NAME = 1.0, "1.0"
 
 
-# runtime helpers that read an argument only for its shape: helper -> argument position
-_SHAPE_ARGS = {"unbroadcast": 1, "scatter": 1, "part": 2, "zeros_like": 0, "unreduce": 1, "reduce_count": 0}
-
-
-def shape_only(names, stmts, bindings):
-    """The names in `names` that `stmts` read only for their shapes."""
-    from .. import runtime
-
-    helpers = {
-        spelled: h for h, pos in _SHAPE_ARGS.items() for spelled, obj in bindings.items() if obj is getattr(runtime, h)
-    }
-    # rules may put one Sym's node in several places: count occurrences, not nodes
-    marked = {}
-    for node in (n for st in stmts for n in gast.walk(st)):
-        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id in helpers:
-            pos = _SHAPE_ARGS[helpers[node.func.id]]
-            if pos < len(node.args) and isinstance(node.args[pos], gast.Name):
-                marked[id(node.args[pos])] = marked.get(id(node.args[pos]), 0) + 1
-    loads = {}
-    for node in (n for st in stmts for n in gast.walk(st)):
-        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and node.id in names:
-            loads.setdefault(node.id, {}).setdefault(id(node), [0])[0] += 1
-    return {n for n, seen in loads.items() if all(marked.get(i, 0) == count[0] for i, count in seen.items())}
-
-
-class Reverse(RuleContext):
+class Reverse(ControlFlowAdjoints, RuleContext):
     def __init__(self, graph, active, scalars, names, emitter, inplace, shapes=None):
         self.graph = graph
         self.active = active
@@ -418,245 +391,3 @@ class Reverse(RuleContext):
         for v in order:
             self.contribute(v, merged[v], out)
         return out
-
-    # -- branches -------------------------------------------------------------------------
-    def branch(self, s, in_loop):
-        before = dict(self.state)
-        inner = {o for blk in (s.then, s.orelse) for st in ir.walk(blk) for o in st.outs}
-        arms = []
-        for blk, outs in ((s.then, s.then_outs), (s.orelse, s.else_outs)):
-            self.state = dict(before)
-            rev = []
-            # (one value may feed two phis: its adjoint is their sum, read before either
-            # is overwritten, as the two may share one buffer)
-            for out in dict.fromkeys(o for phi, o in zip(s.outs, outs) if self.state.get(phi)):
-                held = [self.state[phi] for phi, o in zip(s.outs, outs) if o is out and self.state.get(phi)]
-                total = name(held[0])
-                for h in held[1:]:
-                    total = gast.BinOp(total, gast.Add(), name(h))
-                self.contribute(out, total, rev)
-            fwd, body_rev = self.block(blk, in_loop)
-            arms.append([fwd, rev + body_rev, dict(self.state)])
-        # Outer adjoints that the arms left in different places meet in one name.
-        changed = {
-            v for _, _, st in arms for v in st if v not in inner and v not in s.outs and st.get(v) != before.get(v)
-        }
-        for v in sorted(changed, key=lambda v: v.id):
-            for arm in arms:
-                self.state = arm[2]
-                self.materialize(v, arm[1])
-        self.state = arms[0][2]
-        for v in changed:
-            self.state[v] = self.names.adjoint(v)
-        return self.branch_code(s, arms, in_loop)
-
-    def branch_code(self, s, arms, in_loop):
-        phi_names = [self.names.var(o) for o in s.outs]
-        pack = None
-        needed = []
-        for (fwd, rev, _), blk in zip(arms, (s.then, s.orelse)):
-            needed.append(sorted(free_names(rev) & self.defined(blk)) if in_loop else [])
-        if any(needed):
-            pack = self.names.fresh("branch")
-            self.region_defs[s] = [pack]
-        fwd_arms, rev_arms = [], []
-        for (fwd, rev, _), outs, keep in zip(arms, (s.then_outs, s.else_outs), needed):
-            fwd = list(fwd)
-            pairs = [
-                (p, self.emit.atom(o))
-                for p, o in zip(phi_names, outs)
-                if not (isinstance(o, ir.Var) and self.names.var(o) == p)
-            ]
-            if pairs:
-                fwd.append(assign_many([p for p, _ in pairs], [o for _, o in pairs]))
-            if pack:
-                fwd.append(assign(pack, self.kept(keep, rev, as_tuple=True)))
-                rev = [self.unpack(keep, pack)] + rev if keep else rev
-            fwd_arms.append(fwd or [gast.Pass()])
-            rev_arms.append(rev)
-        cond = self.emit.atom(s.cond)
-        fwd_code = [gast.If(cond, fwd_arms[0], fwd_arms[1] if fwd_arms[1] != [gast.Pass()] else [])]
-        if fwd_arms[1] and isinstance(fwd_arms[1][0], gast.Pass):
-            fwd_code[0].orelse = []
-        rev_code = []
-        if any(rev_arms):
-            then, orelse = rev_arms
-            if not then:
-                rev_code = [gast.If(gast.UnaryOp(gast.Not(), self.emit.atom(s.cond)), orelse, [])]
-            else:
-                rev_code = [gast.If(self.emit.atom(s.cond), then, orelse)]
-        return fwd_code, rev_code
-
-    def kept(self, keep, rev_code, as_tuple=False):
-        """What a tape or branch pack holds for `keep`: the value, or just its shape."""
-        shapes = shape_only(set(keep), rev_code, self.emit.spell_root.bindings)
-        items = [self.emit.fix_roots(rt.shape_of(Sym(name(n))).node) if n in shapes else name(n) for n in keep]
-        return items[0] if len(items) == 1 and not as_tuple else gast.Tuple(items, gast.Load())
-
-    @staticmethod
-    def unpack(names, source):
-        if len(names) == 1:
-            target = gast.Tuple([name(names[0], True)], gast.Store())
-        else:
-            target = gast.Tuple([name(n, True) for n in names], gast.Store())
-        return gast.Assign([target], name(source), None)
-
-    # -- loops ------------------------------------------------------------------------------
-    def loop(self, s):
-        carried = [(c, i, o, y) for c, i, o, y in zip(s.carried, s.inits, s.body_outs, s.outs)]
-        active = [(c, i, o, y) for c, i, o, y in carried if c in self.active or y in self.active]
-        body_defs = {o for st in ir.walk(s.body) for o in st.outs}
-        inner = (
-            body_defs
-            | set(s.carried)
-            | {o for st in ir.walk(s.cond_block if isinstance(s, ir.While) else []) for o in st.outs}
-        )
-        if isinstance(s, ir.For):
-            inner.add(s.index)
-        for c, i, o, y in active:
-            if self.can_coalesce(s, c, o):
-                self.names.share_adjoint(c, y)
-
-        # A dry run finds the outer adjoints the body adds to; they must live in
-        # their own names before the loop so that every iteration accumulates.
-        before, saved = dict(self.state), (self.names.snapshot(), dict(self.region_defs), dict(self.saves))
-        self.reverse_body(s, active, body_defs)
-        touched = [v for v in self.state if v not in inner and self.state.get(v) != before.get(v)]
-        self.state = before
-        self.names.restore(saved[0])
-        self.region_defs, self.saves = saved[1], saved[2]
-        pre = []
-        for v in sorted(touched, key=lambda v: v.id):
-            if v not in [y for *_, y in active]:
-                self.materialize(v, pre)
-        for c, i, o, y in active:
-            self.materialize(y, pre)
-        fwd_body, rev_body = self.reverse_body(s, active, body_defs)
-        for c, i, o, y in active:
-            self.state.pop(c, None)
-
-        # the loop's code first: what it passes through the sweep depends on the
-        # adjoints live before it, not on those the initial values get after it
-        if s.checkpoint is not None:
-            fwd, rev_loop = checkpointing.loop_code(self, s, fwd_body, rev_body, carried, active, touched)
-        else:
-            fwd, rev_loop = self.loop_code(s, fwd_body, rev_body, carried)
-        after = []
-        for c, i, o, y in active:
-            self.contribute(i, name(self.names.adjoint(y)), after)
-        return fwd, pre + rev_loop + after
-
-    def can_coalesce(self, s, c, o):
-        """May the carried value's adjoint share the loop adjoint's name? Only if
-        every use of `c` comes before the statement that makes `o`."""
-        if not isinstance(o, ir.Var):
-            return False
-        seen_def = False
-        for stmt in s.body:
-            uses = self.uses(stmt)
-            if seen_def and c in uses:
-                return False
-            if o in stmt.outs:
-                if not isinstance(stmt, ir.Eqn) and c in uses:
-                    return False
-                seen_def = True
-        if s.exit is not None and s.exit is c:
-            return False
-        return (
-            seen_def
-            and c not in [b for b in s.body_outs if b is not o]
-            and not (isinstance(s, ir.While) and any(c in self.uses(st) for st in s.cond_block))
-        )
-
-    @staticmethod
-    def uses(stmt):
-        found = set(a for a in ir.reads(stmt) if isinstance(a, ir.Var))
-        for blk in ir.sub_blocks(stmt):
-            for st in ir.walk(blk):
-                found.update(a for a in ir.reads(st) if isinstance(a, ir.Var))
-        for outs in ir.region_results(stmt):
-            found.update(a for a in outs if isinstance(a, ir.Var))
-        return found
-
-    def reverse_body(self, s, active, body_defs):
-        """Forward and reverse code of one iteration, with the carried adjoints handed on."""
-        start = []
-        for c, i, o, y in active:
-            d = self.names.adjoint(y)
-            if isinstance(o, ir.Var) and o in body_defs and o not in self.state:
-                if o in self.inplace.buffered and self.inplace.versions.find(o) is not self.inplace.versions.find(c):
-                    # a new array each pass, written in place: its adjoint is updated in place too
-                    start.append(assign(d, self.owned(name(d))))
-                self.state[o] = d
-            else:
-                self.contribute(o, name(d), start)
-        fwd, rev = self.block(s.body, True)
-        targets, values = [], []
-        for c, i, o, y in active:
-            d = self.names.adjoint(y)
-            current = self.state.get(c)
-            if current != d:
-                targets.append(d)
-                values.append(name(current) if current else self.zeros(c))
-        end = [assign_many(targets, values)] if targets else []
-        return fwd, start + rev + end
-
-    def loop_code(self, s, fwd_body, rev_body, carried):
-        names = self.names
-        c_names = [names.var(c) for c, *_ in carried]
-        inits = [
-            (n, self.emit.atom(i))
-            for n, (c, i, o, y) in zip(c_names, carried)
-            if not (isinstance(i, ir.Var) and names.var(i) == n)
-        ]
-        back = [
-            (n, self.emit.atom(o))
-            for n, (c, i, o, y) in zip(c_names, carried)
-            if not (isinstance(o, ir.Var) and names.var(o) == n)
-        ]
-        index = names.var(s.index) if isinstance(s, ir.For) else None
-        body_names = self.defined(s.body, c_names + ([index] if index else []))
-        needed = sorted(free_names(rev_body) & body_names) if rev_body else []
-        pre, body, rev_head = [], list(fwd_body), None
-        if inits:
-            pre.append(assign_many([n for n, _ in inits], [v for _, v in inits]))
-        bounds = [self.emit.atom(b) for b in s.bounds] if index else None
-        if rev_body and index and set(needed) <= {index} and s.exit is None:
-            rev_head = gast.For(name(index, True), call("reversed", [call("range", bounds)]), [], [], None)
-        elif rev_body and (needed or index):
-            tape = names.fresh("tape")
-            self.region_defs[s] = [tape]
-            keep = needed or [index]
-            pre.append(assign(tape, gast.List([], gast.Load())))
-            item = self.kept(keep, rev_body)
-            body.append(gast.Expr(call(gast.Attribute(name(tape), "append", gast.Load()), [item])))
-            target = name(keep[0], True) if len(keep) == 1 else gast.Tuple([name(n, True) for n in keep], gast.Store())
-            rev_head = gast.For(target, call("reversed", [name(tape)]), [], [], None)
-        elif rev_body:
-            steps = names.fresh("steps")
-            self.region_defs[s] = [steps]
-            pre.append(assign(steps, gast.Constant(0, None)))
-            body.append(gast.AugAssign(name(steps, True), gast.Add(), gast.Constant(1, None)))
-            rev_head = gast.For(name("_", True), call("range", [name(steps)]), [], [], None)
-        if back:
-            body.append(assign_many([n for n, _ in back], [v for _, v in back]))
-        if s.exit is not None:
-            body.append(gast.If(self.emit.atom(s.exit), [gast.Break()], []))
-        if isinstance(s, ir.For):
-            loop = gast.For(name(index, True), call("range", bounds), body or [gast.Pass()], [], None)
-        else:
-            loop = self.while_head(s, body)
-        rev = []
-        if rev_head is not None:
-            rev_head.body = rev_body
-            rev = [rev_head]
-        return pre + [loop], rev
-
-    def while_head(self, s, body):
-        cond = [self.emit.statement(e) for e in s.cond_block]
-        if len(s.cond_block) == 1 and s.cond_block[0].outs == [s.cond]:
-            return gast.While(self.emit.expr(s.cond_block[0]), body or [gast.Pass()], [])
-        test = gast.If(gast.UnaryOp(gast.Not(), self.emit.atom(s.cond)), [gast.Break()], [])
-        return gast.While(gast.Constant(True, None), cond + [test] + body, [])
-
-    # -- errors ---------------------------------------------------------------------------------
