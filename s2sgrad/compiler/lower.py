@@ -8,76 +8,28 @@ After `lower(parsed)` the body holds only:
   While    whose body may end in `if <flag>: break`
   Return   once, as the last statement of the function
 Augmented assignment becomes plain assignment; `for x in xs` becomes a loop over
-indices; comprehensions, builtin `sum` and `max`/`min` over sequences become
+indices (`iteration.py`); comprehensions, builtin `sum` and `max`/`min` over sequences become
 loops (`desugar.py`); `break`, `continue` and early `return` become flags that guard the
 statements after them. Unsupported constructs raise S2SGradError here, before
 any other pass sees them.
 """
 
-import types
-
 import gast
-import numpy as np
 
 from . import desugar
+from .iteration import IterationLowering
+from .refusals import _REFUSED, check_delete, refuse_hidden_computation
 from .nodes import (
     assign as _assign,
-    call as _call,
     const as _const,
     copy_loc as _copy_loc,
-    is_call_to as _is_call_to,
-    is_method_call as _is_method_call,
     load_copy as _load_copy,
     name as _name,
-    subscript as _subscript,
 )
 
 # Names made by lowering start with '.', which no user name can, so they never
 # collide; codegen turns them into readable, unique names.
 RESULT, RETURNED = ".result", ".returned"
-
-_REFUSED = {
-    gast.Try: (
-        "try",
-        "move the try/except into a helper function marked non-differentiable, or out of the differentiated function",
-    ),
-    gast.With: ("with", "move the with-block out of the differentiated function"),
-    gast.AsyncWith: ("async with", None),
-    gast.AsyncFor: ("async for", None),
-    gast.AsyncFunctionDef: ("async def", None),
-    gast.Await: ("await", None),
-    gast.Yield: ("yield", "a generator cannot be differentiated; return a value instead"),
-    gast.YieldFrom: ("yield from", "a generator cannot be differentiated; return a value instead"),
-    gast.Global: ("global", "pass the value in as an argument and return the new value"),
-    gast.Nonlocal: ("nonlocal", "pass the value in as an argument and return the new value"),
-    gast.Lambda: ("lambda", "give it a line of its own: f = lambda ..., then use f"),
-    gast.ClassDef: ("class definition", "define classes outside the differentiated function"),
-    gast.FunctionDef: ("nested def", "define helper functions at module level"),
-    gast.Import: ("import", "import at module level"),
-    gast.ImportFrom: ("import", "import at module level"),
-    gast.Starred: ("starred expression", "unpack into a fixed number of names"),
-    gast.NamedExpr: ("assignment expression (:=)", "assign in a separate statement"),
-    gast.SetComp: ("set comprehension", None),
-    gast.DictComp: ("dict comprehension", "assign it to a name in a statement of its own"),
-    gast.GeneratorExp: (
-        "generator expression",
-        "a generator expression can be the argument of sum, max or min; "
-        "elsewhere write a list comprehension or a for loop",
-    ),
-    gast.Match: ("match", "use if/elif"),
-}
-
-
-def _check_delete(parsed, s):
-    """`del name` only forgets a name; `del x[i]` / `del d[k]` would change a container in place."""
-    for target in s.targets:
-        if not isinstance(target, gast.Name):
-            raise parsed.error(
-                s,
-                "'del' of an item or attribute cannot be differentiated",
-                "del",
-                "build a new list or dict without the item instead",
-            )
 
 
 def _not_any(flags):
@@ -86,7 +38,7 @@ def _not_any(flags):
     return gast.UnaryOp(gast.Not(), test)
 
 
-class _Lowerer:
+class _Lowerer(IterationLowering):
     def __init__(self, parsed, dicts=None):
         self.parsed = parsed
         self.counter = 0
@@ -234,7 +186,7 @@ class _Lowerer:
             if s.orelse:
                 self.refuse(s)
         elif isinstance(s, gast.Delete):
-            _check_delete(self.parsed, s)
+            check_delete(self.parsed, s)
         elif type(s) in _REFUSED:
             self.refuse(s)
         elif not isinstance(s, (gast.Break, gast.Continue, gast.Pass)):
@@ -269,109 +221,6 @@ class _Lowerer:
         s.body = body
         s.orelse = []
         return pre + body_pre + [s], flags, False, None
-
-    def for_header(self, s):
-        """Rewrite `for <target> in <iterable>` as a loop over `range`; returns statements
-        to run before the loop and statements that start each iteration."""
-        it = s.iter
-        snapshots = self.checkpoint_marker(it)
-        if snapshots is not None:
-            s.iter = it = it.args[0]
-            if self.markers:
-                s.checkpoint = snapshots
-                if not _is_call_to(it, "range"):
-                    raise self.parsed.error(s, "sg.checkpointed needs a range(...) to loop over", "checkpointed loop")
-        elif _is_call_to(it, "range"):
-            self.checkpoint_by_option(s)
-        if _is_call_to(it, "range"):
-            if isinstance(s.target, gast.Name):
-                return [], []
-            raise self.parsed.error(s.target, "a range loop needs a single name as target", "for")
-        if _is_call_to(it, "enumerate") and it.args and _structured(it.args[0]):
-            return self.enumerate_structured(s, it)
-        index = self.fresh("i")
-        pre, header = [], []
-        if _is_call_to(it, "reversed") and len(it.args) == 1 and not it.keywords:
-            # for x in reversed(seq): read seq[::-1] (a range stays a range)
-            it = s.iter = gast.Subscript(
-                it.args[0], gast.Slice(None, None, gast.UnaryOp(gast.USub(), gast.Constant(1, None))), gast.Load()
-            )
-            _copy_loc(it, s)
-        if (
-            _is_call_to(it, "enumerate")
-            and len(it.args) in (1, 2)
-            and not it.keywords
-            and isinstance(s.target, gast.Tuple)
-            and len(s.target.elts) == 2
-        ):
-            seq = self.hoist(it.args[0], pre, s, "seq")
-            count, item = s.target.elts
-            start = it.args[1] if len(it.args) == 2 else None
-            counted = _name(index) if start is None else gast.BinOp(_name(index), gast.Add(), start)
-            header.append(_copy_loc(gast.Assign([count], counted, None), s))
-            header.append(_copy_loc(gast.Assign([item], _subscript(seq, index), None), s))
-            length = _call("len", [_name(seq)])
-        elif self.holds_dict(it) is True:
-            # for k in d: loop over its keys
-            it = s.iter = _copy_loc(gast.Call(gast.Attribute(it, "keys", gast.Load()), [], []), s)
-            return self.for_header(s)
-        elif _is_method_call(it, ("items", "values", "keys")):
-            # for k, v in d.items(): loop over the keys and read d[k]
-            mapping = self.hoist(it.func.value, pre, s, "map")
-            keys = self.fresh("keys")
-            keys_call = gast.Call(gast.Attribute(_name(mapping), "keys", gast.Load()), [], [])
-            pre.append(_copy_loc(_assign(keys, _call("list", [keys_call])), s))
-            key = _subscript(keys, index)
-            value = gast.Subscript(_name(mapping), key, gast.Load())
-            if it.func.attr == "items":
-                if not (isinstance(s.target, gast.Tuple) and len(s.target.elts) == 2):
-                    raise self.parsed.error(s, "unpack .items() into two names", "for")
-                header.append(_copy_loc(gast.Assign([s.target.elts[0]], _subscript(keys, index), None), s))
-                header.append(
-                    _copy_loc(
-                        gast.Assign(
-                            [s.target.elts[1]],
-                            gast.Subscript(_name(mapping), _load_copy(s.target.elts[0]), gast.Load()),
-                            None,
-                        ),
-                        s,
-                    )
-                )
-            else:
-                header.append(_copy_loc(gast.Assign([s.target], value if it.func.attr == "values" else key, None), s))
-            length = _call("len", [_name(keys)])
-        elif (
-            _is_call_to(it, "zip")
-            and it.args
-            and not it.keywords
-            and isinstance(s.target, gast.Tuple)
-            and len(s.target.elts) == len(it.args)
-        ):
-            pairs = _zip_pairs(s.target, it)
-            seqs = [self.hoist(a, pre, s, "seq") for _, a in pairs]
-            for (target, _), seq in zip(pairs, seqs):
-                header.append(_copy_loc(gast.Assign([target], _subscript(seq, index), None), s))
-            lengths = [_call("len", [_name(q)]) for q in seqs]
-            length = lengths[0] if len(lengths) == 1 else _call("min", lengths)
-        else:
-            seq = self.sequence(it, pre, s)
-            header.append(_copy_loc(gast.Assign([s.target], _subscript(seq, index), None), s))
-            length = _call("len", [_name(seq)])
-        s.iter = _copy_loc(_call("range", [length]), s)
-        s.target = _name(index, True)
-        return pre, header
-
-    def enumerate_structured(self, s, it):
-        """`for k, (a, b) in enumerate(zip(xs, ys))` (or of .items(), reversed(...)):
-        the inner loop's header, then the count from its index."""
-        if len(it.args) > 2 or it.keywords or not (isinstance(s.target, gast.Tuple) and len(s.target.elts) == 2):
-            raise self.parsed.error(s, "unpack enumerate(...) into a count and an item", "for")
-        count, item = s.target.elts
-        start = it.args[1] if len(it.args) == 2 else None
-        s.iter, s.target = it.args[0], item
-        pre, header = self.for_header(s)
-        counted = _name(s.target.id) if start is None else gast.BinOp(_name(s.target.id), gast.Add(), start)
-        return pre, [_copy_loc(gast.Assign([count], counted, None), s)] + header
 
     def checkpoint_by_option(self, s):
         """grad(..., checkpoints=k) checkpoints the outermost loops (those that can end
@@ -408,81 +257,6 @@ class _Lowerer:
         given = it.args[1:] + [k.value for k in it.keywords if k.arg == "snapshots"]
         return given[0] if given else gast.Constant(None, None)
 
-    def reassigned(self, name):
-        return any(
-            isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
-            for n in gast.walk(self.parsed.node)
-        )
-
-    def sequence(self, expr, pre, s):
-        """The name of a sequence to read by index (`for x in xs`, `max(xs)`). A dict gives
-        its keys when iterated, not `d[0]`, `d[1]`, ...: where the value might be one, a
-        check at run time stops with an error (the loop would read the wrong items)."""
-        seq = self.hoist(expr, pre, s, "seq")
-        if self.holds_dict(expr) is not False:
-            where = _const(str(self.parsed.loc(s)))
-            pre.append(_copy_loc(gast.Expr(gast.Call(_name(".rt.not_a_dict"), [_name(seq), where], [])), s))
-        return seq
-
-    def holds_dict(self, node, seen=()):
-        """True if `node` certainly holds a dict, False if it certainly does not, None if
-        that is known only at run time. Judged from the function's text: parameters by
-        the kinds of the arguments, local names by every value assigned to them."""
-        if isinstance(node, (gast.Dict, gast.DictComp)) or _is_call_to(node, "dict"):
-            return True if not _is_call_to(node, "dict") or self.is_builtin("dict") else None
-        if (
-            isinstance(node, (gast.List, gast.Tuple, gast.ListComp, gast.Constant, gast.UnaryOp, gast.Compare))
-            or (isinstance(node, gast.BinOp) and not isinstance(node.op, gast.BitOr))
-            or (isinstance(node, gast.Subscript) and isinstance(node.slice, gast.Slice))
-        ):
-            return False
-        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and self.is_builtin(node.func.id):
-            return False if node.func.id in ("list", "tuple", "range", "sorted", "len", "float") else None
-        if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute):
-            root = node.func
-            while isinstance(root, gast.Attribute):
-                root = root.value
-            module = (
-                isinstance(root, gast.Name)
-                and root.id not in self.local_names
-                and getattr(self.parsed.resolve(root.id), "__name__", "").split(".")[0] == "numpy"
-            )
-            return False if module else None
-        if not isinstance(node, gast.Name) or node.id in seen:
-            return None
-        if node.id in self.params:
-            if self.dicts is None or self.reassigned(node.id):
-                return None  # a helper's parameter: its argument is not known here
-            return node.id in self.dicts
-        values = self.assigned.get(node.id)
-        if node.id not in self.local_names:
-            value = self.parsed.resolve(node.id)
-            return isinstance(value, dict) if isinstance(value, (dict, list, tuple, np.ndarray)) else None
-        if not values:
-            return None
-        kinds = {self.holds_dict(v, seen + (node.id,)) for v in values}
-        return kinds.pop() if len(kinds) == 1 else None
-
-    def hoist(self, expr, pre, s, stem):
-        """A name for the sequence a loop reads by index. Python iterates the object the
-        iterable held when the loop started: a name the loop rebinds (`for r in v: v = ...`)
-        is read through a hidden name bound before the loop."""
-        if isinstance(expr, gast.Name):
-            augmented = _augmented(s, expr.id)
-            if augmented is not None:
-                raise self.parsed.error(
-                    augmented,
-                    f"this loop iterates '{expr.id}', and an augmented assignment to '{expr.id}' "
-                    "in its body would change that sequence while it is iterated",
-                    "augmented assignment",
-                    f"write {expr.id} = {expr.id} ... (a new value), or iterate a copy",
-                )
-            if expr.id not in _rebound(s):
-                return expr.id
-        name = self.fresh(stem)
-        pre.append(_copy_loc(_assign(name, expr), s))
-        return name
-
     def while_loop(self, s, loop):
         snapshots = self.checkpoint_marker(s.test)
         if snapshots is not None:
@@ -497,27 +271,6 @@ class _Lowerer:
         self.unmark_early_exit(s, body)
         s.body = body or [gast.Pass()]
         return body_pre + [s], flags, False, None
-
-
-def _rebound(loop):
-    """The names a `for` loop's target and body bind."""
-    if not isinstance(loop, gast.For):
-        return set()
-    names = set()
-    for node in [loop.target] + loop.body:
-        for sub in gast.walk(node):
-            if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Store):
-                names.add(sub.id)
-    return names
-
-
-def _augmented(loop, name):
-    """The first `name op= ...` in a `for` loop's body, or None."""
-    for node in loop.body if isinstance(loop, gast.For) else ():
-        for sub in gast.walk(node):
-            if isinstance(sub, gast.AugAssign) and isinstance(sub.target, gast.Name) and sub.target.id == name:
-                return sub
-    return None
 
 
 def _display(name):
@@ -593,51 +346,6 @@ def lower(parsed, dicts=None, checkpoints=None):
     return parsed
 
 
-def _hiding():
-    """Functions that run or look up code the compiler cannot see, by identity."""
-    import builtins
-    import importlib
-    import operator
-
-    names = ["eval", "exec", "compile", "globals", "locals", "vars", "__import__", "getattr", "setattr", "delattr"]
-    found = {id(getattr(builtins, n)): n for n in names}
-    found[id(importlib.import_module)] = "importlib.import_module"
-    found[id(operator.attrgetter)] = "operator.attrgetter"
-    found[id(operator.methodcaller)] = "operator.methodcaller"
-    return found
-
-
-_HIDING = _hiding()
-
-
-def refuse_hidden_computation(parsed):
-    """eval, exec, getattr, globals(), ... hide computation from the compiler: refused
-    wherever they are named, never taken for constants (`eval("x * x")` would otherwise
-    have a zero derivative)."""
-    node = parsed.node
-    bound = {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)}
-    for sub in gast.walk(node):
-        path = []
-        while isinstance(sub, gast.Attribute):
-            path.append(sub.attr)
-            sub = sub.value
-        if not isinstance(sub, gast.Name) or sub.id in bound or not isinstance(sub.ctx, gast.Load):
-            continue
-        obj = parsed.resolve(sub.id)
-        for attr in reversed(path):  # (through modules only: an object's attribute may run code)
-            obj = getattr(obj, attr, None) if isinstance(obj, types.ModuleType) else None
-        if id(obj) in _HIDING:
-            spelled = _HIDING[id(obj)]
-            raise parsed.error(
-                sub,
-                f"{spelled}() hides computation from the compiler and cannot be differentiated",
-                "call",
-                "write the expression, attribute or name out in the function's code"
-                if spelled in ("eval", "exec", "compile", "getattr", "setattr", "operator.attrgetter")
-                else "pass the values in as arguments",
-            )
-
-
 def _is_plain_return_tail(body):
     # [..., .result = e, .returned = True] with no other assignment to .result
     if len(body) < 2:
@@ -652,29 +360,3 @@ def _is_plain_return_tail(body):
             if isinstance(sub, gast.Name) and sub.id in (RESULT, RETURNED):
                 return False
     return True
-
-
-def _structured(it):
-    """An iterable whose items the loop header unpacks itself (not a plain sequence)."""
-    return any(_is_call_to(it, f) for f in ("zip", "reversed", "enumerate")) or _is_method_call(
-        it, ("items", "values", "keys")
-    )
-
-
-def _zip_pairs(target, it):
-    """(name, sequence) for `for a, b in zip(xs, ys)`, flattening zips of zips:
-    `for (x0, x1), y in zip(zip(xs[:-1], xs[1:]), ys)` reads x0 from xs[:-1], x1 from xs[1:]
-    and y from ys, and stops at the shortest of them, as Python does."""
-    pairs = []
-    for elt, arg in zip(target.elts, it.args):
-        if (
-            _is_call_to(arg, "zip")
-            and arg.args
-            and not arg.keywords
-            and isinstance(elt, gast.Tuple)
-            and len(elt.elts) == len(arg.args)
-        ):
-            pairs += _zip_pairs(elt, arg)
-        else:
-            pairs.append((elt, arg))
-    return pairs
