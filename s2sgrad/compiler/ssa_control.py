@@ -1,0 +1,174 @@
+"""SSA construction of control flow (mixed into `ssa._Builder`): a branch joins its
+two environments with phis (`If.outs`); a loop carries every name that its body
+assigns (or writes into) and that is defined before it, and ends early on the
+`if <flag>: break` the lowering left at the end of its body."""
+
+import gast
+
+from . import ir
+from .codegen import walk
+
+
+def assigned_names(stmts):
+    """Names that statements bind, or write into (`u[i] = v` makes a new version of u)."""
+    names = set()
+    for stmt in stmts:
+        for sub in walk(stmt):
+            if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Store):
+                names.add(sub.id)
+            elif (
+                isinstance(sub, gast.Expr)
+                and isinstance(sub.value, gast.Call)
+                and isinstance(sub.value.func, gast.Attribute)
+                and sub.value.func.attr == "append"
+                and isinstance(sub.value.func.value, gast.Name)
+            ):
+                names.add(sub.value.func.value.id)  # lst.append(v): a new version of lst
+            elif isinstance(sub, gast.Expr) and isinstance(sub.value, gast.Call):
+                # a call for its effect may write into its array arguments (add_at, a helper)
+                names.update(a.id for a in sub.value.args if isinstance(a, gast.Name))
+            elif isinstance(sub, gast.Assign):
+                for target in sub.targets:
+                    while isinstance(target, gast.Subscript):
+                        target = target.value
+                    if isinstance(target, gast.Name):
+                        names.add(target.id)
+    return names
+
+
+class ControlFlowBuilding:
+    """Branches and loops of the SSA builder (`statement`, `expr` and `sub_block` are its)."""
+
+    def branch(self, node, cond, then_stmts, else_stmts, env):
+        then, env1 = self.sub_block(then_stmts, env)
+        orelse, env2 = self.sub_block(else_stmts, env)
+        # A name set on one path only is undefined on the other (Python raises
+        # there only if it is read, so it can only flow into this phi).
+        both = list(env1) + [n for n in env2 if n not in env1]
+        names = [n for n in both if env1.get(n, ir.UNDEFINED) is not env2.get(n, ir.UNDEFINED)]
+        # (a function defined in a branch is known only in it: functions are not values here)
+        names = [n for n in names if not (_defines_function(env1, n) or _defines_function(env2, n))]
+        # Names that hold one value on each path hold one object after the branch: they
+        # share a phi, so a later write through one of them moves them all on.
+        phis = {}  # (id, id) -> (then value, else value, names): values by identity
+        for n in names:
+            pair = (env1.get(n, ir.UNDEFINED), env2.get(n, ir.UNDEFINED))
+            phis.setdefault((id(pair[0]), id(pair[1])), pair + ([],))[2].append(n)
+        phis = list(phis.values())
+        outs = [ir.Var(ir.hint_name(group[0])) for _, _, group in phis]
+        self.emit(
+            ir.If(
+                cond,
+                then,
+                orelse,
+                outs,
+                [a for a, _, _ in phis],
+                [b for _, b, _ in phis],
+                self.parsed.loc(node),
+            )
+        )
+        merged = {n: v for n, v in env1.items() if n in env2 and env2[n] is v}
+        for out, (_, _, group) in zip(outs, phis):
+            merged.update(dict.fromkeys(group, out))
+        return merged
+
+    def carried_names(self, body, env):
+        """Names the body assigns; those not defined before the loop start undefined."""
+        names = sorted(n for n in assigned_names(body) if n in env or n in self.locals)
+        for n in names:
+            env.setdefault(n, ir.UNDEFINED)
+        return names
+
+    def loop_exit(self, body):
+        """Split `if <flag>: break` off the end of a lowered loop body."""
+        if body and isinstance(body[-1], gast.If) and isinstance(body[-1].body[0], gast.Break):
+            return body[:-1], body[-1].test
+        return body, None
+
+    def for_loop(self, s, env):
+        call = s.iter
+        if call.keywords or not 1 <= len(call.args) <= 3:
+            raise self.parsed.error(s, "range() takes 1 to 3 positional arguments here", "for")
+        bounds = [self.expr(a, env, ".n") for a in call.args]
+        body, exit_test = self.loop_exit(s.body)
+        names = self.carried_names(body + [s.target], env)
+        # an index bound before the loop is carried: with no trips Python keeps its value
+        keeps = env.get(s.target.id, ir.UNDEFINED) is not ir.UNDEFINED and not s.target.id.startswith(".")
+        names = [n for n in names if n != s.target.id or keeps]
+        carried = [ir.Var(ir.hint_name(n)) for n in names]
+        index = ir.Var(ir.hint_name(s.target.id))
+        inner = dict(env, **dict(zip(names, carried)))
+        inner[s.target.id] = index
+        block, inner = self.sub_block(body, inner)
+        exit_atom = (
+            self.in_block(block, lambda: self.expr(exit_test, inner, ".exit", test=True))
+            if exit_test is not None
+            else None
+        )
+        outs = [ir.Var(ir.hint_name(n)) for n in names]
+        self.check_loop_aliases(s, names, [env[n] for n in names], carried, block, [inner[n] for n in names], env)
+        snapshots = self.snapshots(s, env)
+        self.emit(
+            ir.For(
+                index,
+                bounds,
+                carried,
+                [env[n] for n in names],
+                block,
+                [inner[n] for n in names],
+                outs,
+                self.parsed.loc(s),
+                exit_atom,
+                snapshots,
+            )
+        )
+        env = dict(env)
+        env.update(zip(names, outs))
+        if not s.target.id.startswith(".") and not keeps:
+            env[s.target.id] = index  # Python keeps the last index after the loop
+        return env
+
+    def snapshots(self, s, env):
+        """The snapshots atom of a loop the lowering marked for checkpointing, or None."""
+        snapshots = getattr(s, "checkpoint", None)
+        return self.expr(snapshots, env) if snapshots is not None else None
+
+    def while_loop(self, s, env):
+        body, exit_test = self.loop_exit(s.body)
+        names = self.carried_names(body, env)
+        carried = [ir.Var(ir.hint_name(n)) for n in names]
+        inner = dict(env, **dict(zip(names, carried)))
+        cond_block = []
+        cond = self.in_block(cond_block, lambda: self.expr(s.test, inner, ".cond", test=True))
+        block, inner = self.sub_block(body, inner)
+        exit_atom = (
+            self.in_block(block, lambda: self.expr(exit_test, inner, ".exit", test=True))
+            if exit_test is not None
+            else None
+        )
+        outs = [ir.Var(ir.hint_name(n)) for n in names]
+        self.check_loop_aliases(s, names, [env[n] for n in names], carried, block, [inner[n] for n in names], env)
+        snapshots = self.snapshots(s, env)
+        self.emit(
+            ir.While(
+                carried,
+                [env[n] for n in names],
+                cond_block,
+                cond,
+                block,
+                [inner[n] for n in names],
+                outs,
+                self.parsed.loc(s),
+                exit_atom,
+                snapshots,
+            )
+        )
+        env = dict(env)
+        env.update(zip(names, outs))
+        return env
+
+
+def _defines_function(env, name):
+    from .local_functions import local_function
+
+    return local_function(env.get(name)) is not None

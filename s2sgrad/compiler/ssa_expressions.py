@@ -1,0 +1,276 @@
+"""SSA construction of expressions (mixed into `ssa._Builder`): flattened to one
+operation per `Eqn` (A-normal form); module-level data read into a local where it
+is used; an expression kept as written (`opaque`) takes its free names as args."""
+
+import copy
+import operator
+import types
+
+import numpy as np
+
+import gast
+
+from . import ir
+from .nodes import literal_sequence
+
+
+BINOPS = {
+    gast.Add: operator.add,
+    gast.Sub: operator.sub,
+    gast.Mult: operator.mul,
+    gast.Div: operator.truediv,
+    gast.FloorDiv: operator.floordiv,
+    gast.Mod: operator.mod,
+    gast.Pow: operator.pow,
+    gast.MatMult: operator.matmul,
+    gast.BitAnd: operator.and_,
+    gast.BitOr: operator.or_,
+    gast.BitXor: operator.xor,
+    gast.LShift: operator.lshift,
+    gast.RShift: operator.rshift,
+}
+UNOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Invert: operator.invert}
+
+_MISSING = object()
+_DATA = (int, float, complex, np.ndarray, np.generic, list, tuple, dict)
+
+
+class ExpressionBuilding:
+    """Expressions of the SSA builder (`eqn`, `call`, `branch` are its)."""
+
+    def expr(self, node, env, hint=".t", test=False):
+        if isinstance(node, gast.Name):
+            return self.capture(node, self.name(node, env))
+        if isinstance(node, gast.Constant):
+            if isinstance(node.value, complex):
+                raise self.parsed.error(
+                    node,
+                    "complex numbers cannot be differentiated (s2sgrad differentiates real functions)",
+                    "complex",
+                    "write the real and imaginary parts as two real arrays",
+                )
+            return ir.Const(node.value)
+        if isinstance(node, gast.BinOp) and literal_sequence(node):
+            return self.sequence(node, literal_sequence(node), env, hint)
+        if isinstance(node, gast.BinOp):
+            left = self.expr(node.left, env)
+            right = self.expr(node.right, env)
+            prim = self.sequence_op(BINOPS[type(node.op)], left, right)
+            out = self.eqn(node, prim, [left, right], "binop", payload=type(node.op), hint=hint)
+            if prim is not BINOPS[type(node.op)]:
+                self.sequences.add(out)
+            return out
+        if isinstance(node, gast.UnaryOp):
+            if isinstance(node.op, gast.Not):
+                return self.opaque(node, env, hint=hint, boolean=True)
+            operand = self.expr(node.operand, env)
+            if isinstance(node.op, gast.UAdd):
+                return operand
+            if (
+                isinstance(node.op, gast.USub)
+                and isinstance(operand, ir.Const)
+                and type(operand.value) in (int, float, complex)
+            ):
+                return ir.Const(-operand.value)  # a negative literal such as the -1 of u[1:-1]
+            return self.eqn(node, UNOPS[type(node.op)], [operand], "unop", payload=type(node.op), hint=hint)
+        if isinstance(node, (gast.Compare, gast.BoolOp)):
+            if isinstance(node, gast.BoolOp) and not test and not _boolean(node):
+                raise self.parsed.error(
+                    node,
+                    "'and'/'or' on values cannot be differentiated",
+                    "and/or",
+                    "use it only in conditions; for values write an if/else",
+                )
+            return self.opaque(node, env, hint=hint, boolean=True)
+        if isinstance(node, gast.IfExp):
+            cond = self.expr(node.test, env, ".cond", test=True)
+            env2 = dict(env)
+            tmp = f".ifexp{id(node)}"
+            body = [gast.Assign([gast.Name(tmp, gast.Store(), None, None)], node.body, None)]
+            orelse = [gast.Assign([gast.Name(tmp, gast.Store(), None, None)], node.orelse, None)]
+            for st in body + orelse:
+                gast.copy_location(st, node)
+            merged = self.branch(node, cond, body, orelse, env2)
+            out = merged[tmp]
+            if isinstance(out, ir.Var) and out.hint.startswith(".ifexp"):
+                out.hint = hint
+            return out
+        if isinstance(node, gast.Call):
+            return self.call(node, env, hint)
+        if isinstance(node, gast.Attribute):
+            path = self.static_path(node, env)
+            if path is not None:
+                atom = self.global_atom(*path)
+                return atom if isinstance(path[3], types.ModuleType) else self.capture(node, atom)
+            value = self.expr(node.value, env)
+            if value in self.classes:
+                return self.field(node, value, env, hint)
+            return self.eqn(node, ("attr", node.attr), [value], "attr", hint=hint)
+        if isinstance(node, gast.Subscript):
+            trick = self.index_trick(node, env, hint)
+            if trick is not None:
+                return trick
+            value = self.expr(node.value, env)
+            index, atoms = self.index_template(node.slice, env)
+            return self.eqn(node, "getitem", [value] + atoms, "getitem", payload=index, hint=hint)
+        if isinstance(node, (gast.Tuple, gast.List)):
+            elts = [self.expr(e, env) for e in node.elts]
+            if isinstance(node, gast.Tuple) and all(isinstance(e, ir.Const) for e in elts):
+                return ir.Const(tuple(e.value for e in elts))  # a literal such as an axes tuple
+            kind = "tuple" if isinstance(node, gast.Tuple) else "list"
+            out = self.eqn(node, kind, elts, "build", payload=kind, hint=hint)
+            self.sequences.add(out)
+            return out
+        if isinstance(node, gast.Dict):
+            if any(k is None for k in node.keys):
+                raise self.parsed.error(
+                    node,
+                    "'{**mapping}' cannot be differentiated",
+                    "dict unpacking",
+                    "copy it with dict(mapping), then assign the other keys",
+                )
+            # keys and values interleaved: dict('w', w, 'b', b)
+            items = [self.expr(e, env) for pair in zip(node.keys, node.values) for e in pair]
+            return self.eqn(node, "dict", items, "build", payload="dict", hint=hint)
+        return self.opaque(node, env, hint=hint)
+
+    def sequence(self, node, literal, env, hint):
+        """`[a, b] + [c]`, `[a] * 3`: one list (or tuple) of the items, each evaluated once."""
+        kind, items = literal
+        atoms = {}
+        for item in items:
+            if id(item) not in atoms:
+                atoms[id(item)] = self.expr(item, env)
+        payload = "tuple" if kind is gast.Tuple else "list"
+        out = self.eqn(node, payload, [atoms[id(i)] for i in items], "build", payload=payload, hint=hint)
+        self.sequences.add(out)
+        return out
+
+    def sequence_op(self, prim, left, right):
+        """`a + b` and `a * n` on a list or tuple join and repeat it: their own primitives
+        (the adjoint of each part is a part of the result's, not its broadcast sum)."""
+        from .. import runtime
+
+        def certain(atom):
+            if isinstance(atom, ir.Const):
+                return isinstance(atom.value, (list, tuple))
+            return atom in self.sequences or self.kinds.get(atom) == "container"
+
+        if prim is operator.add and (certain(left) or certain(right)):
+            return runtime.seq_concat
+        if prim is operator.mul and certain(left):
+            return runtime.seq_repeat
+        if prim is operator.mul and certain(right):
+            return runtime.seq_repeat_r
+        return prim
+
+    def field(self, node, value, env, hint):
+        """`p.w` on a parameter whose class is known: a NamedTuple's field is an item of
+        the tuple, a dataclass's (passed as the dict of its fields) an entry of the dict;
+        a property is inlined; anything else is read from the object at run time."""
+        base, cls = self.classes[value]
+        found = getattr(cls, "__dict__", {}).get(node.attr) or next(
+            (k.__dict__[node.attr] for k in cls.__mro__ if node.attr in k.__dict__), None
+        )
+        if isinstance(found, property) and found.fget is not None:
+            return self.inline(node, found.fget, [value], {}, env)
+        fields = getattr(cls, "_fields", None) if base == "container" else None
+        if fields is not None and node.attr in fields:
+            index = gast.Constant(fields.index(node.attr), None)
+            return self.eqn(node, "getitem", [value], "getitem", payload=index, hint=hint)
+        if base == "dict":
+            names = self.field_names(cls)
+            if names is not None and node.attr not in names:
+                raise self.parsed.error(
+                    node,
+                    f"'{node.attr}' is not a field of {cls.__name__}, which is differentiated field by field",
+                    "attribute",
+                    "read only its fields inside the function, or pass the other value as an argument",
+                )
+            key = gast.Constant(node.attr, None)
+            return self.eqn(node, "getitem", [value], "getitem", payload=key, hint=hint)
+        return self.eqn(node, ("attr", node.attr), [value], "attr", hint=hint)
+
+    @staticmethod
+    def field_names(cls):
+        from ..trees import field_names
+
+        return field_names(cls)
+
+    def name(self, node, env):
+        if node.id in env and env[node.id] is not ir.UNDEFINED:
+            return env[node.id]
+        if node.id not in self.locals and self.enclosing is not None and self.enclosing.knows(node.id):
+            return self.enclosing.name(node, self.enclosing.current_env or {})  # a closure's free name
+        if node.id in self.locals:
+            raise self.parsed.error(
+                node,
+                f"'{node.id}' may be used before it is assigned on this path",
+                "name",
+                f"give '{node.id}' a value before the branch or loop that sets it",
+            )
+        value = self.parsed.resolve(node.id)
+        if value is _MISSING or value is self._missing():
+            raise self.parsed.error(node, f"name '{node.id}' is not defined", "name")
+        return self.global_atom(node.id, value, node.id, value)
+
+    def capture(self, node, atom):
+        """A module-level number or array is read into a local where it is used, so
+        the reverse sweep sees the value it had then, even if something changes
+        the global later (the local folds away when nothing else reads it)."""
+        if isinstance(atom, ir.Global) and isinstance(atom.value, _DATA):
+            read = self.eqn(
+                node,
+                "read",
+                [atom],
+                "opaque",
+                payload=gast.Name(".1", gast.Load(), None, None),
+                hint="." + atom.path.replace(".", "_"),
+            )
+            if isinstance(atom.value, (list, tuple)):
+                self.sequences.add(read)
+            return read
+        return atom
+
+    def index_template(self, node, env):
+        """The index of a subscript with every computed part replaced by a placeholder."""
+        atoms = []
+
+        def visit(n):
+            if isinstance(n, gast.Slice):
+                return gast.Slice(*(visit(p) if p is not None else None for p in (n.lower, n.upper, n.step)))
+            if isinstance(n, gast.Tuple):
+                return gast.Tuple([visit(e) for e in n.elts], gast.Load())
+            if isinstance(n, gast.Constant) or (
+                isinstance(n, (gast.List, gast.Tuple)) and all(isinstance(e, gast.Constant) for e in n.elts)
+            ):
+                return n  # literal indices stay in the code as written
+            atoms.append(self.expr(n, env))
+            return gast.Name(f".{len(atoms)}", gast.Load(), None, None)
+
+        return visit(node), atoms
+
+    def opaque(self, node, env, hint=".t", boolean=False, effect=False):
+        """Keep an expression or statement as it is written; its free names become args."""
+        template = copy.deepcopy(node)
+        atoms = []
+        for sub in gast.walk(template):
+            if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load) and not sub.id.startswith(".rt."):
+                atom = self.name(sub, env)  # undefined names fail here, at compile time
+                self.refuse_function_value(node, [atom], "used as a value here")
+                if not isinstance(atom, ir.Global) or atom.foreign:
+                    atoms.append(atom)
+                    sub.id = f".{len(atoms)}"
+        if effect:
+            self.emit(ir.Eqn([], "effect", atoms, {}, self.parsed.loc(node), "effect", template))
+            return None
+        return self.eqn(node, "opaque", atoms, "opaque", payload=template, hint=hint, boolean=boolean)
+
+
+def _boolean(node):
+    """An expression whose value is certainly a bool (so `and`/`or` select no number)."""
+    if isinstance(node, gast.BoolOp):
+        return all(_boolean(v) for v in node.values)
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not):
+        return True
+    return isinstance(node, gast.Compare) or (isinstance(node, gast.Constant) and isinstance(node.value, bool))
