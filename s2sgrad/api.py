@@ -9,18 +9,26 @@ from __future__ import annotations
 
 from collections import OrderedDict
 import inspect
-import linecache
 import threading
 from typing import Any, Callable, Optional, Sequence, Union
 
 import numpy as np
 
 from . import trees
-from .errors import Loc, S2SGradError
-from .callables import Target, target_of
-from .compiler.compile import rebind
+from .errors import S2SGradError
+from .callables import target_of
+from .compiler.compile import rebind, user_lines
 from .compiler.pipeline import derive
-from .runtime.core import is_array
+from .arguments import (
+    _arg_shapes,
+    _check_differentiable,
+    _differentiable,
+    _for_code,
+    _kinds,
+    _normalize_wrt,
+    _specs,
+)
+from .shaping import _like, _shape_like
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]  # an argument's index or name, or several
 
@@ -60,208 +68,6 @@ _cache_lock = threading.RLock()  # re-entrant: a derivative may compile another 
 # gets the generic code for the others, which any shapes can run.
 SPECIALISATIONS = 8
 _shape_sets = {}  # generic cache key -> the argument shapes specialised for it
-
-
-def _def_loc(func):
-    """The location of `func`'s def line (after its decorators), or None without a file."""
-    code = getattr(func, "__code__", None)
-    if code is None:
-        return None
-    if func.__name__ == "<lambda>":
-        line = linecache.getline(code.co_filename, code.co_firstlineno)
-        return Loc(code.co_filename, code.co_firstlineno, max(line.find("lambda"), 0), line) if line else None
-    for lineno in range(code.co_firstlineno, code.co_firstlineno + 50):
-        line = linecache.getline(code.co_filename, lineno)
-        if not line:
-            return None
-        if line.lstrip().startswith(("def ", "async def ")):
-            return Loc(code.co_filename, lineno, len(line) - len(line.lstrip()), line)
-    return None
-
-
-def _normalize_wrt(func, wrt):
-    """`wrt` as indices of the parameters of the function that is compiled (for a bound
-    method or a partial, the caller's arguments come after the bound ones), and
-    whether it was a single item."""
-    target = func if isinstance(func, Target) else target_of(func)
-    for p in target.full.parameters.values():
-        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.KEYWORD_ONLY):
-            spelled = {p.VAR_POSITIONAL: f"*{p.name}", p.VAR_KEYWORD: f"**{p.name}"}.get(p.kind, p.name)
-            function = target.function
-            raise S2SGradError(
-                f"{target.qualname}: parameter '{spelled}': *args, **kwargs and keyword-only "
-                "parameters are not supported",
-                _def_loc(function) if inspect.isfunction(function) else None,
-                "parameters",
-                "give every parameter a plain name",
-            )
-    single = not isinstance(wrt, (tuple, list))
-    items = [wrt] if single else list(wrt)
-    if not items:
-        raise S2SGradError("wrt is empty; name at least one argument")
-    indices = []
-    for item in items:
-        if not isinstance(item, (str, int)) or isinstance(item, bool):
-            raise S2SGradError(f"wrt must be an int, a parameter name or a tuple of these, got {item!r}")
-        indices.append(target.index(item))
-    names = target.full_names
-    for k, i in enumerate(indices):
-        if i in indices[:k]:
-            raise S2SGradError(
-                f"wrt={wrt!r} names the argument '{names[i]}' of {target.qualname} twice",
-                hint="name each argument once",
-            )
-    return tuple(indices), single
-
-
-def _kind(value):
-    if isinstance(value, (bool, np.bool_)):
-        return "other"
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return "scalar"
-    if isinstance(value, dict):
-        return "dict"
-    if isinstance(value, (list, tuple)):
-        return "container"
-    if isinstance(value, np.ndarray) or hasattr(value, "__array__"):
-        return "array"
-    return "object"
-
-
-def _kinds(values, wrt):
-    """The kinds of the arguments, the key of the generated code (see pipeline.split_kinds):
-    a NamedTuple is a container of its class, a dataclass (or registered class)
-    differentiated is the dict of its fields, any other object is read as it is."""
-    kinds = []
-    for i, value in enumerate(values):
-        kind = _kind(value)
-        if trees.is_namedtuple(value):
-            kind = ("container", type(value))
-        elif trees.is_record(value):
-            kind = ("dict" if i in wrt else "object", type(value))
-        elif kind == "object":
-            kind = ("object", type(value))
-        kinds.append(kind)
-    return tuple(kinds)
-
-
-def _for_code(values, wrt):
-    """The arguments as generated code takes them: a differentiated dataclass (or
-    registered class) as the dict of its fields, nested ones too."""
-    if not any(trees.is_record(values[i]) for i in wrt):
-        return values
-    return [trees.as_data(v) if i in wrt else v for i, v in enumerate(values)]
-
-
-def _spec(value):
-    """What a call's argument tells the compiler, as a hashable key: an array's shape
-    and dtype, a number's type, a container's structure and its leaves' specs."""
-    t = type(value)
-    if t is np.ndarray:
-        return (value.shape, value.dtype)
-    if t is dict:
-        return (dict, tuple(value), tuple(_spec(v) for v in value.values()))
-    if t is list or t is tuple:
-        return (t, tuple(_spec(v) for v in value))
-    return t
-
-
-_PLAIN = frozenset((float, int, bool, complex, np.float64, np.float32, np.int64, type(None), str))
-
-
-def _specs(values):
-    """The specs of a call's arguments (`_spec`), numbers and arrays without a call."""
-    return tuple(
-        [type(v) if type(v) in _PLAIN else (v.shape, v.dtype) if type(v) is np.ndarray else _spec(v) for v in values]
-    )
-
-
-def _arg_shapes(values):
-    """Each array argument's shape (what specialised code is compiled for), None for others."""
-    shapes = tuple(v.shape if type(v) is np.ndarray else None for v in values)
-    return shapes if any(s is not None for s in shapes) else None
-
-
-def _leaves(value):
-    return (leaf for _, leaf in trees.leaves(value))
-
-
-def _qualname(func):
-    return getattr(func, "qualname", None) or getattr(func, "__qualname__", None) or repr(func)
-
-
-def _check_differentiable(func, names, args, wrt):
-    for i in wrt:
-        for value in _leaves(args[i]):
-            kind = (
-                np.asarray(value).dtype.kind
-                if isinstance(value, (int, float, complex, np.generic, np.ndarray, bool))
-                else value.dtype.kind
-                if is_array(value)  # a Dask or CuPy array
-                else None
-            )
-            if kind in ("i", "u", "b"):
-                raise S2SGradError(
-                    f"cannot differentiate {_qualname(func)} with respect to '{names[i]}': "
-                    f"it is (or holds) an integer or boolean ({value!r})",
-                    hint="pass floats (e.g. 2.0 instead of 2) or choose another wrt",
-                )
-            if kind is None:
-                raise S2SGradError(
-                    f"cannot differentiate with respect to '{names[i]}', which holds a "
-                    f"{type(value).__name__}: pass floats, NumPy arrays, or dicts, lists, "
-                    "tuples, NamedTuples and dataclasses of them",
-                    hint=None
-                    if type(value).__module__ == "builtins"
-                    else f"make {type(value).__name__} a dataclass, or register it: "
-                    "sg.register_container(cls, flatten, unflatten)",
-                )
-
-
-def _shape_like(grad, arg):
-    """Give a gradient the structure, shape and dtype kind of its argument."""
-    if trees.is_record(arg):
-        return trees.rebuild(arg, _shape_like(grad, trees.fields(arg)))
-    if type(arg) is float and type(grad) is float:
-        return grad
-    if type(grad) is np.ndarray and type(arg) is np.ndarray and grad.shape == arg.shape and grad.dtype == arg.dtype:
-        return grad if arg.dtype.kind in "fc" else grad.astype(np.float64)
-    if isinstance(arg, dict):
-        return {k: _shape_like(grad[k] if _has(grad, k) else 0.0, v) for k, v in arg.items()}
-    if isinstance(arg, (list, tuple)):
-        return trees.rebuild(arg, [_shape_like(grad[i] if _has(grad, i) else 0.0, v) for i, v in enumerate(arg)])
-    if is_array(grad) and not isinstance(grad, np.ndarray) or is_array(arg) and not isinstance(arg, np.ndarray):
-        return _array_like(grad, arg)  # a Dask array stays lazy, a CuPy array on its GPU
-    if isinstance(arg, np.ndarray):
-        # a float32 (or complex64) argument keeps its precision, as a NumPy float32 scalar does below
-        dtype = arg.dtype if arg.dtype.kind in "fc" else np.float64
-        out = np.asarray(grad, dtype=dtype)
-        if out.shape != arg.shape:
-            out = np.broadcast_to(out, arg.shape).copy()
-        return out
-    if isinstance(arg, np.floating):
-        return type(arg)(grad)
-    return float(grad)
-
-
-def _array_like(grad, arg):
-    """The gradient of an array `arg` of another library than NumPy (or a gradient of such a
-    library, as with NumPy weights and a Dask batch), kept in that library."""
-    dtype = getattr(arg, "dtype", np.dtype(np.float64))
-    dtype = dtype if dtype.kind in "fc" else np.dtype(np.float64)
-    if not is_array(grad):
-        grad = np.zeros_like(arg, dtype=dtype) + grad
-    if grad.dtype != dtype:
-        grad = grad.astype(dtype)
-    return grad if grad.shape == np.shape(arg) else np.broadcast_to(grad, np.shape(arg))
-
-
-def _has(container, key):
-    try:
-        container[key]
-        return True
-    except (KeyError, IndexError, TypeError):
-        return False
 
 
 def _plain_function(target, kinds):
@@ -313,40 +119,6 @@ def _cached(key, make):
             if derived is None:
                 derived = _cache[key] = make()
     return derived
-
-
-class _user_lines:
-    """Errors raised while generated code runs point at the user's line (compile.origin_loc:
-    the primal statement's own line, or the `# line N:` comment over a reverse-sweep
-    statement): an S2SGradError gets it as its location, any other exception a note."""
-
-    def __init__(self, target):
-        function = target.function
-        while isinstance(function, Derivative):
-            function = function.target.function
-        self.filename = function.__code__.co_filename if inspect.isfunction(function) else "?"
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, exc, tb):
-        if exc is None or (isinstance(exc, S2SGradError) and exc.loc is not None):
-            return False
-        from .compiler.compile import origin_loc
-
-        frame_line = None
-        while tb is not None:
-            if tb.tb_frame.f_code.co_filename.startswith("<s2sgrad:"):
-                frame_line = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
-            tb = tb.tb_next
-        loc = origin_loc(*frame_line) if frame_line else None
-        if loc is None:
-            return False
-        if isinstance(exc, S2SGradError):
-            raise S2SGradError(exc.reason, loc, exc.construct, exc.hint) from None
-        if isinstance(exc, Exception) and hasattr(exc, "add_note"):
-            exc.add_note(f"in the derivative of {loc}: {loc.line.strip()}")
-        return False
 
 
 class Derivative:
@@ -495,7 +267,7 @@ class Derivative:
         return self._apply(values, self._derived(kinds, arg_shapes=_arg_shapes(values)))
 
     def _apply(self, values, derived):
-        with _user_lines(self.target):
+        with user_lines():
             out = derived.function(*_for_code(values, self.wrt))
         if self.variant == "grad":
             # (with has_aux the generated function returns (gradient, aux), as grad does)
@@ -561,7 +333,7 @@ grad._s2sgrad_maker = value_and_grad._s2sgrad_maker = True  # sg.grad(g) inside 
 class _VJP(Derivative):
     def _apply(self, values, derived):
         forward, backward = derived.function
-        with _user_lines(self.target):
+        with user_lines():
             value, saved = forward(*_for_code(values, self.wrt))
         kinds = _kinds(values, self.wrt)
         return value, _Pullback(self, (kinds, derived.arg_shapes), values, value, saved, backward)
@@ -587,65 +359,9 @@ class _Pullback:
             kinds, arg_shapes = self.kinds
             self._backward = owner._derived(kinds, arg_shapes=arg_shapes, exact=True).function[1]
         cotangent = _like(cotangent, self.value, f"the pullback of {owner.target.qualname}", "cotangent", "output")
-        with _user_lines(owner.target):
+        with user_lines():
             grads = self._backward(self.saved, cotangent)
         return owner._shape(grads, self.values)
-
-
-def _like(value, template, owner, role, where):
-    """`value` (a cotangent, a tangent) checked against `template` (the output, an
-    argument): the same containers and, leaf by leaf, the same shape (NumPy would
-    broadcast a wrong one into a wrong answer). A size-1 template also takes any size-1
-    value, reshaped (`pullback(1.0)` for an output of shape (1,)). `owner` ("the pullback
-    of f"), `role` ("cotangent") and `where` ("output", "x['W']") word the error."""
-
-    def mismatch():
-        return S2SGradError(
-            f"{owner} got a {role} for {where} of {_layout(value)}; {where} has {_layout(template)}",
-            hint=f"pass a {role} with the structure and shapes of {where}",
-        )
-
-    if trees.is_record(template):
-        if type(value) is not type(template) and not isinstance(value, dict):
-            raise mismatch()
-        value = trees.fields(value) if trees.is_record(value) else value
-        return _like(value, trees.fields(template), owner, role, where)
-    if isinstance(template, (tuple, list, dict)):
-        if isinstance(template, dict):
-            if not isinstance(value, dict) or set(value) != set(template):
-                raise mismatch()
-        elif not isinstance(value, (tuple, list)) or len(value) != len(template):
-            raise mismatch()
-        keys = list(template) if isinstance(template, dict) else range(len(template))
-        parts = [_like(value[k], template[k], owner, role, f"{where}[{k!r}]") for k in keys]
-        return dict(zip(keys, parts)) if isinstance(template, dict) else trees.rebuild(template, parts)
-    shape, got = np.shape(template), np.shape(value)
-    if (
-        trees.is_container(value)
-        and not isinstance(template, np.ndarray)
-        or got != shape
-        and (np.size(template) != 1 or np.size(value) != 1)
-    ):
-        raise mismatch()
-    if got != shape:
-        value = np.reshape(value, shape) if isinstance(template, np.ndarray) else np.reshape(value, ()).item()
-    if isinstance(template, np.ndarray) and not isinstance(value, np.ndarray):
-        value = np.asarray(value, dtype=float)  # (a list of numbers)
-    return value
-
-
-def _describe(value):
-    """`shape (3,)`, or the container of such: `(shape (3,), shape ())`, `{'a': shape (2,)}`."""
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k!r}: {_describe(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (tuple, list)):
-        inner = ", ".join(_describe(v) for v in value) + ("," if len(value) == 1 else "")
-        return f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
-    return f"shape {np.shape(value)}"
-
-
-def _layout(value):
-    return f"structure {_describe(value)}" if isinstance(value, (tuple, list, dict)) else _describe(value)
 
 
 def vjp(
@@ -694,7 +410,7 @@ class _JVP(Derivative):
         others are constants, so the generated code does no work for them."""
         derived = self._derived(_kinds(values, wrt), tuple(wrt))
         tangents = [trees.as_data(t) for t in tangents]
-        with _user_lines(self.target):
+        with user_lines():
             return derived.function(*_for_code(values, wrt), *tangents)
 
     @property
@@ -703,13 +419,6 @@ class _JVP(Derivative):
             wrt = tuple(range(len(self.names)))
             self._derived(tuple("array" for _ in self.names), wrt)
         return self._last.source
-
-
-def _differentiable(value):
-    leaves = list(_leaves(value))
-    return bool(leaves) and all(
-        isinstance(v, (float, complex, np.floating, np.ndarray)) and np.asarray(v).dtype.kind == "f" for v in leaves
-    )
 
 
 def jvp(

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import trees
-from .api import _kinds, _normalize_wrt, grad
+from .api import grad
+from .arguments import _kinds, _normalize_wrt
 from .callables import target_of
 from .errors import S2SGradError
 from .api import Wrt

@@ -10,7 +10,9 @@ from typing import Callable
 import numpy as np
 
 from . import trees
-from .api import Wrt, Derivative, _check_differentiable, _kinds, _layout, _like, _normalize_wrt, grad, jvp, vjp
+from .api import Wrt, Derivative, grad, jvp, vjp
+from .arguments import _check_differentiable, _kinds, _normalize_wrt
+from .shaping import _layout, _like
 from .callables import target_of
 from .errors import S2SGradError
 

@@ -13,6 +13,8 @@ import re
 import textwrap
 import types
 
+from ..errors import Loc, S2SGradError
+
 _serial = itertools.count(1)
 _sources = {}  # generated file name -> the file of the function it differentiates
 _lines = {}  # generated file name -> {line: the user's Loc}, or the function that makes it
@@ -31,8 +33,6 @@ def origin_loc(filename, lineno):
     """The user's Loc a line of generated code comes from: the statement's own (a
     forward sweep's primal statements are tagged, see codegen.line_origins), or the
     nearest `# line N: ...` comment above it (the reverse sweep); None if unknown."""
-    from ..errors import Loc
-
     user_file = _sources.get(filename)
     if user_file is None:
         return None
@@ -109,3 +109,29 @@ def _plan(function, old):
     for cell in function.__closure__ or ():
         plan.append(next((k for k, c in enumerate(old_cells) if c is cell), None))
     return tuple(plan)
+
+
+class user_lines:
+    """Errors raised while generated code runs point at the user's line (`origin_loc`:
+    the primal statement's own line, or the `# line N:` comment over a reverse-sweep
+    statement): an S2SGradError gets it as its location, any other exception a note."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if exc is None or (isinstance(exc, S2SGradError) and exc.loc is not None):
+            return False
+        frame_line = None
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename.startswith("<s2sgrad:"):
+                frame_line = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+            tb = tb.tb_next
+        loc = origin_loc(*frame_line) if frame_line else None
+        if loc is None:
+            return False
+        if isinstance(exc, S2SGradError):
+            raise S2SGradError(exc.reason, loc, exc.construct, exc.hint) from None
+        if isinstance(exc, Exception) and hasattr(exc, "add_note"):
+            exc.add_note(f"in the derivative of {loc}: {loc.line.strip()}")
+        return False

@@ -209,7 +209,7 @@ def _hint(target):
 def build(parsed, scalars=(), kinds=None, classes=None):
     """The SSA graph of a lowered function; `scalars` names the parameters passed
     as Python or NumPy scalars (immutable, so augmented assignments cannot alias);
-    `kinds` maps parameter names to the kinds of their arguments (api._kind);
+    `kinds` maps parameter names to the kinds of their arguments (arguments._kind);
     `classes` the class of parameters that are objects, NamedTuples or dataclasses."""
     node = parsed.node
     builder = _Builder(parsed)
