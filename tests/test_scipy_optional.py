@@ -11,7 +11,7 @@ import pytest
 
 import s2sgrad as sg
 import s2sgrad.extend as ext
-from s2sgrad.compiler.calls import is_library_function
+from s2sgrad.compiler.callees import is_library_function
 
 pytest.importorskip("scipy")
 import scipy  # noqa: E402

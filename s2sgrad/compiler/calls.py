@@ -5,78 +5,21 @@ stays one equation, looked up later by identity; module-level names become
 `ir.Global` atoms."""
 
 import inspect
-import types
-import os
-import sys
-import sysconfig
 
 import gast
 import numpy as np
 
 from . import ir
+from .callees import is_derivative, is_distribution, is_user_function, is_user_method, is_user_object
 from .effects import OTHER, WRITTEN, same_object
 from .local_functions import LocalFunctions, local_function
 from ..errors import S2SGradError
-
-
-def is_derivative(obj):
-    """A derivative function made by the public API (`sg.grad(f)`, ...). They are
-    recognised by a class attribute, so that the compiler never imports the API."""
-    return getattr(type(obj), "_s2sgrad_derivative", False)
 
 
 def _passed_function(atom):
     """Is this a parameter bound to a function named at the call (`integrate(rhs, y0)`),
     or a name bound to a function defined inside the differentiated one?"""
     return isinstance(atom, ir.Global) and (callable(atom.value) or local_function(atom) is not None)
-
-
-def _library_dirs():
-    """Where installed code lives: the standard library and site-packages (every scheme)."""
-    dirs = set()
-    for scheme in sysconfig.get_scheme_names():
-        for key in ("stdlib", "platstdlib", "purelib", "platlib"):
-            try:
-                dirs.add(os.path.realpath(sysconfig.get_path(key, scheme)))
-            except KeyError:
-                continue
-    for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix}:
-        dirs.add(os.path.realpath(os.path.join(prefix, "lib")))
-    return tuple(d + os.sep for d in dirs if d)
-
-
-_LIBRARY_DIRS = _library_dirs()
-_LIBRARY_PARTS = (os.sep + "site-packages" + os.sep, os.sep + "dist-packages" + os.sep)
-
-
-def is_library_function(obj):
-    """Is `obj` installed code (the standard library, site-packages), not the user's own?
-    Library code is never differentiated from its source: it has a rule or is refused."""
-    module = (getattr(obj, "__module__", "") or "").split(".")[0]
-    if module in ("numpy", "scipy", "s2sgrad", "math"):
-        return True
-    code = getattr(obj, "__code__", None)
-    filename = code.co_filename if code is not None else ""
-    if not filename or filename.startswith("<"):
-        return False
-    path = os.path.realpath(filename)
-    return any(part in path for part in _LIBRARY_PARTS) or path.startswith(_LIBRARY_DIRS)
-
-
-def _is_distribution(obj):
-    """A scipy.stats distribution (`norm`, `multivariate_normal`): calling it freezes it."""
-    return (type(obj).__module__ or "").startswith("scipy.stats") and hasattr(
-        obj, "logpdf" if hasattr(obj, "pdf") else "logpmf"
-    )
-
-
-def _is_user_function(obj):
-    """A plain Python function from the user's own files with no rule of its own: inline it."""
-    from ..rules import RULES, NONDIFF
-
-    if not inspect.isfunction(obj) or id(obj) in RULES or id(obj) in NONDIFF:
-        return False
-    return not is_library_function(obj)
 
 
 def _sublist(node):
@@ -94,22 +37,6 @@ def _sublist(node):
 
 # np.r_[a, b, ...] and np.c_[a, b, ...] (subscripts of objects): the calls they stand for
 _INDEX_TRICKS = {id(np.r_): ("concatenate", "atleast_1d"), id(np.c_): ("column_stack", None)}
-
-
-def _is_user_method(obj):
-    return isinstance(obj, types.MethodType) and _is_user_function(obj.__func__)
-
-
-def _is_user_object(obj):
-    """An instance of a class of the user's code (not a module, class, function or library object)."""
-    module = getattr(type(obj), "__module__", "") or ""
-    return not isinstance(obj, (type, types.ModuleType, types.FunctionType)) and module.split(".")[0] not in (
-        "numpy",
-        "builtins",
-        "s2sgrad",
-        "scipy",
-        "math",
-    )
 
 
 class Calls(LocalFunctions):
@@ -146,7 +73,7 @@ class Calls(LocalFunctions):
                 return False
         except S2SGradError:
             return False
-        return _is_user_function(obj) or is_derivative(obj)
+        return is_user_function(obj) or is_derivative(obj)
 
     def _missing(self):
         from .frontend import _MISSING as missing
@@ -241,9 +168,9 @@ class Calls(LocalFunctions):
                 )
             result = self.inline(node, generated, every, {}, env)
             return self.one_tuple(node, made, result)
-        if _is_user_function(callee.value):
+        if is_user_function(callee.value):
             return self.inline(node, callee.value, args, kwargs, env)
-        if _is_user_method(callee.value):  # model.loss(x) on a module-level object: its function, self first
+        if is_user_method(callee.value):  # model.loss(x) on a module-level object: its function, self first
             owner = callee.value.__self__
             path, _, _ = callee.path.rpartition(".")
             receiver = (
@@ -251,7 +178,7 @@ class Calls(LocalFunctions):
             )
             return self.inline(node, callee.value.__func__, [receiver] + args, kwargs, env)
         out = self.eqn(node, callee.value, args, "call", kwargs, payload=callee, hint=hint)
-        if _is_distribution(callee.value):
+        if is_distribution(callee.value):
             self.frozen[out] = (callee, args, kwargs)
         return out
 
@@ -332,7 +259,7 @@ class Calls(LocalFunctions):
         """(function, leading arguments) for `obj.attr(...)` on a parameter whose class is
         known (a bound method's self, a NamedTuple or dataclass): its methods are inlined
         like helpers. None for anything else (an array method, a data attribute)."""
-        if isinstance(receiver, ir.Global) and _is_user_object(receiver.value):
+        if isinstance(receiver, ir.Global) and is_user_object(receiver.value):
             cls = type(receiver.value)  # a module-level object (or one a bound method carries)
         elif receiver not in self.classes:
             return None

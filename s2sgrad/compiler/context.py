@@ -29,7 +29,7 @@ def missing_rule_hint(eqn):
 def library_name(obj):
     """`scipy.linalg.cho_factor` for a function of an installed library other than NumPy,
     found under its public module; None for NumPy, math, and the user's own code."""
-    from .calls import is_library_function
+    from .callees import is_library_function
     from ..rules.table import NAMES, _key
 
     if _key(obj) in NAMES:

@@ -4,17 +4,13 @@ parse (frontend) -> lower -> SSA (ssa.build, prune) -> analyses (activity,
 scalar kinds, shapes) -> reverse sweep (reverse) -> source (codegen) -> compile.
 """
 
-import math
 from dataclasses import dataclass
 
 import gast
-import numpy as np
 
 from . import aliasing, analysis, checkpointing, ir, progress, ssa
-from .. import runtime
 from ..rules import load_optional
-from ..rules.sym import OBJECTS
-from .codegen import Emitter, line_origins, assign, comment, free_names, is_line_comment, name, to_source, walk
+from .codegen import Emitter, line_origins, assign, comment, free_names, is_line_comment, name, to_source
 from .compile import compile_function
 from .frontend import parse_function
 from .hoist import hoist
@@ -28,6 +24,7 @@ from .forward import Forward
 from .inplace import InPlace
 from .reverse import ONE_NAME, Reverse
 from .shapes import analyse as analyse_shapes
+from .spelling import Spelling, names_read, user_names, with_imports
 
 
 @dataclass
@@ -90,68 +87,6 @@ def _insert_guards(block, guards):
     block[:] = out
 
 
-def _user_names(graph):
-    node = graph.parsed.node
-    found = [n for n in walk(node) if isinstance(n, gast.Name)]
-    # (only the body binds names: parameters are Param, defaults and annotations Load)
-    locals_ = {n.id for n in found if isinstance(n.ctx, gast.Store)} | {a.id for a in node.args.args}
-    every = {n.id for n in found} | _globals_read(graph)
-    return {n for n in locals_ if not n.startswith(".")}, {n for n in every - locals_ if not n.startswith(".")}
-
-
-def _globals_read(graph):
-    """The module-level names the graph reads as spelled (an inlined helper's constants
-    too), which no local of the generated code may take."""
-    atoms = []
-    for stmt in ir.walk(graph.body):
-        atoms += ir.reads(stmt)
-        for outs in ir.region_results(stmt):
-            atoms += outs
-    found = {a.path.split(".")[0] for a in atoms if isinstance(a, ir.Global) and not a.foreign}
-    # (an opaque expression keeps the module names it reads in its template)
-    for stmt in ir.walk(graph.body):
-        if isinstance(stmt, ir.Eqn) and stmt.kind in ("opaque", "effect"):
-            found.update(n.id for n in walk(stmt.payload) if isinstance(n, gast.Name) and not n.id.startswith("."))
-    return found
-
-
-class _Spelling:
-    """Chooses how generated code names NumPy, math and runtime helpers."""
-
-    def __init__(self, names, user_globals):
-        self.names = names
-        self.user_globals = user_globals
-        self.bindings = {}
-
-    def __call__(self, placeholder):
-        if placeholder == ".np":
-            return self._bind("np", np)
-        if placeholder == ".math":
-            return self._bind("math", math)
-        if placeholder.startswith(".rt."):
-            helper = placeholder[4:]
-            return self._bind(helper, getattr(runtime, helper))
-        if placeholder.startswith(".obj:"):  # SciPy, or any callable a rule calls (rules/sym.py)
-            return self._bind(*OBJECTS[int(placeholder[5:])])
-        raise AssertionError(placeholder)
-
-    def bind(self, stem, obj):
-        """A name for `obj` in generated code (for what an inlined helper reads from its module)."""
-        return self._bind(stem, obj)
-
-    def _bind(self, stem, obj):
-        for existing, value in self.bindings.items():
-            if value is obj:
-                return existing
-        usable = stem not in self.names.taken or (
-            self.user_globals.get(stem) is obj and stem not in self.names.vars.values()
-        )
-        spelled = stem if usable and stem not in self.bindings else self.names.fresh(stem)
-        self.names.taken.add(spelled)
-        self.bindings[spelled] = obj
-        return spelled
-
-
 def derive(func, wrt, arg_kinds, variant, checkpoints=None, arg_shapes=None, has_aux=False):
     """Generate the reverse-mode derivative of `func` w.r.t. parameter indices `wrt`.
 
@@ -190,10 +125,10 @@ class _Generation:
         """`facts`: (scalars, shapes), what the kinds and shapes analyses know."""
         self.func, self.graph, self.variant = func, graph, variant
         scalars, shapes = facts
-        user, free = _user_names(graph)
+        user, free = user_names(graph)
         names = Names(user, free)
         name_values(graph, names, inplace)
-        spell = _Spelling(names, func.__globals__)
+        spell = Spelling(names, func.__globals__)
         emitter = Emitter(names, spell)
         rev = Reverse(graph, active, scalars, names, emitter, inplace, shapes)
         self.reverse = rev
@@ -353,15 +288,8 @@ def _compile(func, graph, funcs, entry, spell, variant, versions):
         function = compile_function(source, entry, func, spell.bindings, variant, lines)
     closure = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
     return Derived(
-        _with_imports(source, _names_read(funcs), spell.bindings, func.__globals__, closure), function, graph, func
+        with_imports(source, names_read(funcs), spell.bindings, func.__globals__, closure), function, graph, func
     )
-
-
-def _names_read(funcs):
-    """The names the generated code reads or binds (not its parameters): what
-    `ast.parse` of its text would show as `Name`s, without parsing the text again.
-    (Comment markers are Names too; they match no global.)"""
-    return {n.id for f in funcs for n in walk(f) if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Param)}
 
 
 def derive_forward(func, wrt, arg_kinds):
@@ -379,14 +307,14 @@ def _derive_forward(func, wrt, arg_kinds):
     scalars = analysis.kinds(graph, arg_kinds)
     shapes = analyse_shapes(graph, arg_kinds, scalars)
     inplace = InPlace(graph, active)
-    user, free = _user_names(graph)
+    user, free = user_names(graph)
     names = Names(user, free)
     name_values(graph, names, inplace)
     for v in sorted(inplace.buffered, key=lambda v: v.id):
         root = inplace.versions.find(v)
         if root is not v:
             names.share_tangent(v, root)
-    spell = _Spelling(names, func.__globals__)
+    spell = Spelling(names, func.__globals__)
     emitter = Emitter(names, spell)
     fwd = Forward(graph, active, scalars, names, emitter, inplace, shapes)
     tangent_params = [names.tangent(v) for v in wrt_vars]
@@ -424,52 +352,6 @@ def _temporaries(graph, names, user, wrt_vars):
     temps = {n for v, n in names.vars.items() if v.hint.startswith(".")}
     temps |= {n for v, n in names.adjoints.items() if v not in wrt_vars}
     return temps
-
-
-def _home(module):
-    """Where generated code imports a helper from: the runtime package re-exports
-    its core and NumPy-adjoint modules; the schedule is imported from its own."""
-    if module in ("s2sgrad.runtime.core", "s2sgrad.runtime.numpy_adjoints", "s2sgrad.runtime.scipy_adjoints"):
-        return "s2sgrad.runtime"
-    return module
-
-
-def _with_imports(source, used, bindings, user_globals=None, closure=None):
-    """The import lines that make `source` runnable on its own: NumPy, math, the
-    runtime helpers, and the modules the user's code reads (numpy as np, ...);
-    `used` holds the names the source mentions."""
-    import types
-
-    modules = dict((n, v) for n, v in bindings.items() if isinstance(v, types.ModuleType))
-    helpers = {}
-    for n, v in bindings.items():
-        if not isinstance(v, types.ModuleType):
-            helpers.setdefault(_home(getattr(v, "__module__", "s2sgrad.runtime")), []).append(n)
-    for n in used:
-        value = (user_globals or {}).get(n)
-        if isinstance(value, types.ModuleType) and n not in modules:
-            modules[n] = value
-        elif n in (closure or {}) and n not in bindings:
-            # generated code differentiated again reads its helpers from its closure
-            try:
-                held = closure[n].cell_contents
-            except ValueError:
-                continue
-            if isinstance(held, types.ModuleType):
-                modules[n] = held
-            elif getattr(held, "__module__", "").startswith("s2sgrad"):
-                bindings = dict(bindings, **{n: held})
-                helpers.setdefault(_home(held.__module__), []).append(n)
-    lines = []
-    for n, module in sorted(modules.items()):
-        full = module.__name__
-        lines.append(f"import {full}" if full == n else f"import {full} as {n}")
-    for home, spelled in sorted(helpers.items()):
-        items = [
-            n if getattr(bindings[n], "__name__", n) == n else f"{bindings[n].__name__} as {n}" for n in sorted(spelled)
-        ]
-        lines.append(f"from {home} import {', '.join(items)}")
-    return ("\n".join(lines) + "\n\n" if lines else "") + source
 
 
 def _arguments(param_names):
