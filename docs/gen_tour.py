@@ -32,6 +32,7 @@ import io
 import itertools
 import os
 import re
+import shlex
 import sys
 import tempfile
 from pathlib import Path
@@ -115,7 +116,7 @@ def _run_cli(args):
     from s2sgrad.__main__ import main
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = main(args.split())
+        status = main(shlex.split(args))
     text = out.getvalue() + err.getvalue()
     return f"$ python -m s2sgrad {args}\n{text}" + ("" if status == 0 else f"$ echo $?\n{status}\n")
 

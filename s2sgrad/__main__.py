@@ -1,17 +1,21 @@
 """The command line: look at what s2sgrad makes of a function in a file.
 
-    python -m s2sgrad show  path/to/file.py:function [--wrt a,b] [--mode reverse|forward]
+    python -m s2sgrad show  path/to/file.py:function [--wrt a,b] [--mode reverse|forward] [--args "2.0, np.ones(3)"]
     python -m s2sgrad graph path/to/file.py:function [--dot]
 
 `show` prints the generated derivative source (coloured on a terminal when
-Pygments is installed), `graph` the SSA graph as text or Graphviz DOT. The file
+Pygments is installed): the generic form for arrays of any shape, or with
+`--args` the code specialised on those example arguments (`example_args`);
+`graph` prints the SSA graph as text or Graphviz DOT. The file
 is imported from its path, its own directory first on `sys.path`. Problems
 (a bad path, a missing function, code s2sgrad cannot differentiate) print one
 line on stderr and exit with status 2.
 """
 
 import argparse
+import ast
 import importlib.util
+import operator
 import os
 import re
 import sys
@@ -96,6 +100,88 @@ def parse_wrt(text):
     return parsed[0] if len(parsed) == 1 else parsed
 
 
+# What --args may call and read of NumPy: constructors and constants, nothing that runs user code
+_NUMPY_CALLS = frozenset(
+    "array asarray ones zeros full empty linspace arange eye identity ones_like zeros_like full_like diag".split()
+)
+_NUMPY_VALUES = frozenset("pi e inf float64 float32 int64 complex128".split())
+_BUILTIN_VALUES = {"float": float, "int": int, "complex": complex, "bool": bool}
+_OPERATORS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+    ast.MatMult: operator.matmul,
+    ast.USub: operator.neg,
+    ast.UAdd: operator.pos,
+}
+
+
+def example_args(text, namespace):
+    """`--args "2.0, np.ones(3), n=10"` -> ((2.0, array([1., 1., 1.])), {'n': 10}), read
+    without `eval`: literals (numbers, strings, tuples, lists, dicts), arithmetic on them,
+    NumPy constructors (`np.ones(3)`, `np.linspace(0, 1, 5)`, ...) and constants, and the
+    module's own data (`U0`, a module constant); no other call, so nothing runs."""
+    try:
+        call = ast.parse(f"f({text})", mode="eval").body
+    except SyntaxError as exc:
+        raise CommandError(f"--args: not a list of Python arguments: {exc.msg}: '{text}'") from None
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "f"):
+        raise CommandError(f"--args: not a list of Python arguments: '{text}'")
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        raise CommandError("--args: write each argument out (no * or ** unpacking)")
+    args = tuple(_example_value(a, namespace) for a in call.args)
+    return args, {k.arg: _example_value(k.value, namespace) for k in call.keywords}
+
+
+def _example_value(node, namespace):
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, (ast.Tuple, ast.List)):
+        items = [_example_value(e, namespace) for e in node.elts]
+        return tuple(items) if isinstance(node, ast.Tuple) else items
+    if isinstance(node, ast.Dict) and None not in node.keys:
+        return {_example_value(k, namespace): _example_value(v, namespace) for k, v in zip(node.keys, node.values)}
+    if isinstance(node, ast.UnaryOp) and type(node.op) in _OPERATORS:
+        return _OPERATORS[type(node.op)](_example_value(node.operand, namespace))
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+        left, right = _example_value(node.left, namespace), _example_value(node.right, namespace)
+        return _OPERATORS[type(node.op)](left, right)
+    if isinstance(node, ast.Call) and _numpy_name(node.func) in _NUMPY_CALLS:
+        import numpy as np
+
+        args = [_example_value(a, namespace) for a in node.args]
+        kwargs = {k.arg: _example_value(k.value, namespace) for k in node.keywords if k.arg is not None}
+        return getattr(np, _numpy_name(node.func))(*args, **kwargs)
+    if _numpy_name(node) in _NUMPY_VALUES:
+        import numpy as np
+
+        return getattr(np, _numpy_name(node))
+    if isinstance(node, ast.Name) and node.id in namespace and _is_data(namespace[node.id]):
+        return namespace[node.id]
+    if isinstance(node, ast.Name) and node.id in _BUILTIN_VALUES:
+        return _BUILTIN_VALUES[node.id]
+    raise CommandError(
+        f"--args: cannot read '{ast.unparse(node)}': write numbers, tuples, lists, dicts, arithmetic, "
+        "NumPy constructors (np.ones(3), np.linspace(0, 1, 5), ...) or a constant of the module"
+    )
+
+
+def _numpy_name(node):
+    """`ones` for the expression `np.ones` or `numpy.ones`, else None."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in ("np", "numpy"):
+        return node.attr
+    return None
+
+
+def _is_data(value):
+    """A module constant --args may name: a value, not a function, class or module."""
+    return not callable(value) and not isinstance(value, type(sys))
+
+
 def _use_colour(choice, stream):
     if choice == "always":
         return True
@@ -117,14 +203,12 @@ def highlight(source, colour):
     return pyg_highlight(source, PythonLexer(), TerminalFormatter())
 
 
-def _forward_source(sg, func, wrt_text):
-    if not hasattr(sg, "jvp"):
-        raise CommandError("forward mode is not available yet in this version of s2sgrad; use --mode reverse")
+def _forward_derivative(sg, func, wrt_text):
     if wrt_text is not None:
         raise CommandError(
             "--wrt applies to reverse mode; the forward-mode source takes a tangent for every floating-point argument"
         )
-    return sg.jvp(func).source
+    return sg.jvp(func)
 
 
 def cmd_show(args, out):
@@ -132,9 +216,14 @@ def cmd_show(args, out):
 
     func = load_function(args.target)
     if args.mode == "forward":
-        source = _forward_source(sg, func, args.wrt)
+        df = _forward_derivative(sg, func, args.wrt)
     else:
-        source = sg.grad(func, wrt=parse_wrt(args.wrt)).source
+        df = sg.grad(func, wrt=parse_wrt(args.wrt))
+    if args.args is None:
+        source = df.source
+    else:
+        positional, keywords = example_args(args.args, getattr(func, "__globals__", {}))
+        source = sg.source(df, *positional, **keywords)
     out.write(highlight(source.rstrip("\n") + "\n", _use_colour(args.color, out)))
 
 
@@ -155,12 +244,18 @@ def build_parser():
         "show",
         help="print the generated derivative source",
         description="Print the generated derivative source: the gradient (reverse mode, "
-        "the default) or the tangent sweep (--mode forward), as compiled "
-        "for array arguments.",
+        "the default) or the tangent sweep (--mode forward): the generic form for "
+        "arrays of any shape, or with --args the code specialised on those arguments.",
     )
     show.add_argument("target", metavar="path/to/file.py:function")
     show.add_argument("--wrt", metavar="a,b", help="parameter names or indices to differentiate by (default: 0)")
     show.add_argument("--mode", choices=("reverse", "forward"), default="reverse")
+    show.add_argument(
+        "--args",
+        metavar='"2.0, np.ones(3)"',
+        help="example arguments: show the code specialised on them (numbers, tuples, lists, dicts, "
+        "np.ones(3)-style NumPy constructors, the module's constants; nothing else is run)",
+    )
     show.add_argument(
         "--color",
         "--colour",

@@ -28,6 +28,7 @@ from .arguments import (
     _normalize_wrt,
     _specs,
 )
+from .pullback import _Pullback
 from .shaping import _like, _shape_like
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]  # an argument's index or name, or several
@@ -68,6 +69,12 @@ _cache_lock = threading.RLock()  # re-entrant: a derivative may compile another 
 # gets the generic code for the others, which any shapes can run.
 SPECIALISATIONS = 8
 _shape_sets = {}  # generic cache key -> the argument shapes specialised for it
+
+# The first lines of generic code's `.source` (what `.source` and `show` give before a call)
+GENERIC_NOTE = (
+    "# Generic form, valid for arrays of any shape. A call runs code specialised on its\n"
+    '# arguments\' shapes: read it with sg.source(df, *example_args) or show --args "...".\n'
+)
 
 
 def _plain_function(target, kinds):
@@ -178,6 +185,8 @@ class Derivative:
                 derive(func, self.wrt, kinds, self.variant, checkpoints, arg_shapes, has_aux=self.has_aux), func, jit
             )
             made.arg_shapes = arg_shapes  # (what a pickled pullback asks for again)
+            if arg_shapes is None and "array" in kinds:
+                made.source = GENERIC_NOTE + made.source
             return made
 
         derived = self._for(func, _cached(generic + (arg_shapes,), make))
@@ -339,31 +348,6 @@ class _VJP(Derivative):
         return value, _Pullback(self, (kinds, derived.arg_shapes), values, value, saved, backward)
 
 
-class _Pullback:
-    """The vector-Jacobian product at one point: `pullback(cotangent)`, for a cotangent
-    with the output's structure and shapes; it can be called any number of times. It
-    pickles as its vjp, the argument kinds and the forward sweep's saved values (the
-    backward sweep is generated again where it is unpickled, for the same argument
-    shapes: the saved values are those of the code specialised on them)."""
-
-    def __init__(self, owner, kinds, values, value, saved, backward=None):
-        self.owner, self.kinds, self.values, self.value, self.saved = owner, kinds, values, value, saved
-        self._backward = backward
-
-    def __reduce__(self):
-        return _Pullback, (self.owner, self.kinds, self.values, self.value, self.saved)
-
-    def __call__(self, cotangent):
-        owner = self.owner
-        if self._backward is None:
-            kinds, arg_shapes = self.kinds
-            self._backward = owner._derived(kinds, arg_shapes=arg_shapes, exact=True).function[1]
-        cotangent = _like(cotangent, self.value, f"the pullback of {owner.target.qualname}", "cotangent", "output")
-        with user_lines():
-            grads = self._backward(self.saved, cotangent)
-        return owner._shape(grads, self.values)
-
-
 def vjp(
     f: Optional[Callable] = None, wrt: Wrt = 0, checkpoints: Optional[int] = None, jit: Union[bool, str] = False
 ) -> Derivative:
@@ -413,6 +397,14 @@ class _JVP(Derivative):
         with user_lines():
             return derived.function(*_for_code(values, wrt), *tangents)
 
+    def source_for(self, *primals, **named):
+        """The forward-mode source for these primals' kinds (tangents for the floating
+        point ones given, as a call has them); forward code is not specialised on shapes."""
+        values = self.target.values(primals, named)
+        given = [self.target.index(k) for k in range(len(primals))] + [self.target.index(n) for n in named]
+        wrt = tuple(sorted(i for i in given if _differentiable(values[i])))
+        return self._derived(_kinds(values, wrt), wrt).source
+
     @property
     def source(self):
         if self._last is None:
@@ -436,14 +428,18 @@ def jvp(
 jvp._s2sgrad_maker = True
 
 
-def source(df: Derivative) -> str:
-    """The generated source of a derivative function."""
+def source(df: Derivative, *example_args: Any, **example_kwargs: Any) -> str:
+    """The generated source of a derivative function. With example arguments: the code
+    specialised on them, as a call with them runs it (nothing is run). Without: the
+    last call's, or before any call the generic form, valid for arrays of any shape."""
+    if example_args or example_kwargs:
+        return df.source_for(*example_args, **example_kwargs)
     return df.source
 
 
-def show(df: Derivative) -> None:
-    """Print the generated source of a derivative function."""
-    print(df.source)
+def show(df: Derivative, *example_args: Any, **example_kwargs: Any) -> None:
+    """Print the generated source of a derivative function (see `source`)."""
+    print(source(df, *example_args, **example_kwargs))
 
 
 def stop_gradient(x: Any) -> Any:

@@ -9,7 +9,10 @@ import textwrap
 import pytest
 
 import s2sgrad as sg
-from s2sgrad.__main__ import main, parse_wrt
+import numpy as np
+
+from s2sgrad import api
+from s2sgrad.__main__ import CommandError, example_args, main, parse_wrt
 
 MODEL = textwrap.dedent("""\
     import numpy as np
@@ -188,3 +191,76 @@ def test_parse_wrt():
     assert parse_wrt("x") == "x"
     assert parse_wrt("2") == 2
     assert parse_wrt("x, 1") == ("x", 1)
+
+
+def test_show_generic_source_says_so(project):
+    done = run("show", "model.py:model", cwd=project)
+    assert done.stdout.startswith(api.GENERIC_NOTE)
+
+
+def test_show_with_example_args(project, in_process):
+    """--args: the code specialised on the example arguments, as sg.source gives it."""
+    generic = run("show", "model.py:model", cwd=project).stdout
+    done = run("show", "model.py:model", "--args", "np.linspace(-1.0, 1.0, 5), 0.7, 5", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert not done.stdout.startswith("#") and done.stdout != generic
+    compile(done.stdout, "generated", "exec")
+    sys.path.insert(0, str(project))
+    import importlib
+
+    model = importlib.import_module("model")
+    expected = sg.source(sg.grad(model.model), np.linspace(-1.0, 1.0, 5), 0.7, 5)
+    assert done.stdout.strip() == expected.strip()
+    by_keyword = run("show", "model.py:model", "--args", "np.linspace(-1.0, 1.0, 5), n=5, w=0.7", cwd=project)
+    assert by_keyword.stdout == done.stdout
+    forward = run("show", "model.py:model", "--mode", "forward", "--args", "np.ones(4), 0.5, 4", cwd=project)
+    assert forward.returncode == 0, forward.stderr
+    assert "def model_jvp(x, w, n, x_dot, w_dot):" in forward.stdout  # n is an int: no tangent
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("__import__('os').system('echo hi')", "cannot read '__import__('os').system('echo hi')'"),
+        ("np.load('data.npy')", "cannot read 'np.load('data.npy')'"),
+        ("1.0, 2.0)", "not a list of Python arguments"),
+        ("1.0), print(2", "not a list of Python arguments"),
+        ("*xs", "no * or ** unpacking"),
+        ("np.ones(3)", "missing a required argument: 'w'"),
+        ("np.ones(3), scale, 2", "cannot read 'scale'"),  # a function of the module is no data
+    ],
+)
+def test_bad_example_args(project, text, fragment):
+    assert_one_line_error(run("show", "model.py:model", "--args", text, cwd=project), fragment)
+
+
+SCALE = np.arange(3.0)
+
+
+@pytest.mark.parametrize(
+    "text, args, kwargs",
+    [
+        ("2.0, 0.3, 0.5, 1000", (2.0, 0.3, 0.5, 1000), {}),
+        ("-1.5 * 2, 2 ** -1, (1, 2.5), [3.0]", (-3.0, 0.5, (1, 2.5), [3.0]), {}),
+        ("{'w': 1.0, 'b': -2.0}, 'mode'", ({"w": 1.0, "b": -2.0}, "mode"), {}),
+        ("np.pi / 2, n=3", (np.pi / 2,), {"n": 3}),
+        ("np.zeros((2, 3), dtype=float), numpy.eye(2)", (np.zeros((2, 3)), np.eye(2)), {}),
+        ("np.linspace(0, 1, 4) ** 2", (np.linspace(0, 1, 4) ** 2,), {}),
+        ("SCALE * 2, np.full(2, np.e)", (np.arange(3.0) * 2, np.full(2, np.e)), {}),
+    ],
+)
+def test_example_args_are_read_without_eval(text, args, kwargs):
+    got, got_kwargs = example_args(text, {"SCALE": SCALE, "np": np, "helper": len})
+    assert len(got) == len(args) and got_kwargs.keys() == kwargs.keys()
+    for a, b in zip(list(got) + list(got_kwargs.values()), list(args) + list(kwargs.values())):
+        assert type(a) is type(b)
+        if isinstance(b, np.ndarray):
+            assert a.shape == b.shape and np.array_equal(a, b)
+        else:
+            assert a == b
+
+
+def test_example_args_refuse_functions_and_modules():
+    for text in ("helper", "np", "np.ones(3).tofile('x')", "SCALE.tofile('x')", "[x for x in (1, 2)]"):
+        with pytest.raises(CommandError, match="cannot read"):
+            example_args(text, {"SCALE": SCALE, "np": np, "helper": len})
