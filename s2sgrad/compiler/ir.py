@@ -100,31 +100,30 @@ class If:
 
 
 @dataclass(eq=False)
-class For:
-    index: Var
-    bounds: list  # the atoms passed to range()
+class Loop:
+    """What a For and a While share: the values carried around the body, the exit
+    test that may end it early, and the snapshots of a checkpointed loop."""
+
     carried: list
     inits: list
     body: list
     body_outs: list
     outs: list
     loc: Any
-    exit: Optional[Any] = None
-    checkpoint: Optional[Any] = None  # snapshots, for a checkpointed loop
+    exit: Optional[Any] = field(default=None, kw_only=True)
+    checkpoint: Optional[Any] = field(default=None, kw_only=True)  # snapshots, for a checkpointed loop
 
 
 @dataclass(eq=False)
-class While:
-    carried: list
-    inits: list
+class For(Loop):
+    index: Var
+    bounds: list  # the atoms passed to range()
+
+
+@dataclass(eq=False)
+class While(Loop):
     cond_block: list
     cond: Any
-    body: list
-    body_outs: list
-    outs: list
-    loc: Any
-    exit: Optional[Any] = None
-    checkpoint: Optional[Any] = None  # snapshots, for a checkpointed loop
 
 
 @dataclass(eq=False)
@@ -138,7 +137,7 @@ class Graph:
 
 
 def is_loop(stmt):
-    return isinstance(stmt, (For, While))
+    return isinstance(stmt, Loop)
 
 
 def sub_blocks(stmt):

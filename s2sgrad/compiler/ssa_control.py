@@ -99,39 +99,11 @@ class ControlFlowBuilding:
         index = ir.Var(ir.hint_name(s.target.id))
         inner = dict(env, **dict(zip(names, carried)))
         inner[s.target.id] = index
-        block, inner = self.sub_block(body, inner)
-        exit_atom = (
-            self.in_block(block, lambda: self.expr(exit_test, inner, ".exit", test=True))
-            if exit_test is not None
-            else None
-        )
-        outs = [ir.Var(ir.hint_name(n)) for n in names]
-        self.check_loop_aliases(s, names, [env[n] for n in names], carried, block, [inner[n] for n in names], env)
-        snapshots = self.snapshots(s, env)
-        self.emit(
-            ir.For(
-                index,
-                bounds,
-                carried,
-                [env[n] for n in names],
-                block,
-                [inner[n] for n in names],
-                outs,
-                self.parsed.loc(s),
-                exit_atom,
-                snapshots,
-            )
-        )
-        env = dict(env)
-        env.update(zip(names, outs))
+        loop = ir.For(index=index, bounds=bounds, **self.loop_parts(s, names, carried, inner, body, exit_test, env))
+        env = self.after_loop(loop, names, env)
         if not s.target.id.startswith(".") and not keeps:
             env[s.target.id] = index  # Python keeps the last index after the loop
         return env
-
-    def snapshots(self, s, env):
-        """The snapshots atom of a loop the lowering marked for checkpointing, or None."""
-        snapshots = getattr(s, "checkpoint", None)
-        return self.expr(snapshots, env) if snapshots is not None else None
 
     def while_loop(self, s, env):
         body, exit_test = self.loop_exit(s.body)
@@ -140,6 +112,12 @@ class ControlFlowBuilding:
         inner = dict(env, **dict(zip(names, carried)))
         cond_block = []
         cond = self.in_block(cond_block, lambda: self.expr(s.test, inner, ".cond", test=True))
+        parts = self.loop_parts(s, names, carried, inner, body, exit_test, env)
+        return self.after_loop(ir.While(cond_block=cond_block, cond=cond, **parts), names, env)
+
+    def loop_parts(self, s, names, carried, inner, body, exit_test, env):
+        """The fields a For and a While share: the body's block (ending in its exit
+        test), the values carried in and out (checked for aliasing), the snapshots."""
         block, inner = self.sub_block(body, inner)
         exit_atom = (
             self.in_block(block, lambda: self.expr(exit_test, inner, ".exit", test=True))
@@ -147,25 +125,30 @@ class ControlFlowBuilding:
             else None
         )
         outs = [ir.Var(ir.hint_name(n)) for n in names]
-        self.check_loop_aliases(s, names, [env[n] for n in names], carried, block, [inner[n] for n in names], env)
-        snapshots = self.snapshots(s, env)
-        self.emit(
-            ir.While(
-                carried,
-                [env[n] for n in names],
-                cond_block,
-                cond,
-                block,
-                [inner[n] for n in names],
-                outs,
-                self.parsed.loc(s),
-                exit_atom,
-                snapshots,
-            )
+        inits, body_outs = [env[n] for n in names], [inner[n] for n in names]
+        self.check_loop_aliases(s, names, inits, carried, block, body_outs, env)
+        return dict(
+            carried=carried,
+            inits=inits,
+            body=block,
+            body_outs=body_outs,
+            outs=outs,
+            loc=self.parsed.loc(s),
+            exit=exit_atom,
+            checkpoint=self.snapshots(s, env),
         )
+
+    def after_loop(self, loop, names, env):
+        """Emit the loop; the environment after it holds its outs."""
+        self.emit(loop)
         env = dict(env)
-        env.update(zip(names, outs))
+        env.update(zip(names, loop.outs))
         return env
+
+    def snapshots(self, s, env):
+        """The snapshots atom of a loop the lowering marked for checkpointing, or None."""
+        snapshots = getattr(s, "checkpoint", None)
+        return self.expr(snapshots, env) if snapshots is not None else None
 
 
 def _defines_function(env, name):
