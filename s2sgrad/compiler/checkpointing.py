@@ -19,8 +19,8 @@ the iteration adds to (dk above).
 
 import gast
 
-from . import ir
-from .codegen import assign, assign_many, call, free_names, name
+from . import ir, loop_skeleton
+from .codegen import assign, call, free_names, name
 from ..errors import S2SGradError
 from ..runtime.schedule import checkpoints
 
@@ -67,7 +67,7 @@ def loop_code(rev, s, fwd_body, rev_body, carried, active, touched):
     more = None if is_for else names.fresh("more")
     rev.region_defs[s] = [plan, step, taped] + ([more] if more else [])
 
-    fwd = _initial_values(rev, carried, c_names)
+    fwd = loop_skeleton.assigned(loop_skeleton.carry(names, rev.emit, c_names, [i for c, i, o, y in carried]))
     trips = call("range", [rev.emit.atom(b) for b in s.bounds]) if is_for else gast.Constant(None, None)
     fwd.append(
         assign(plan, call(rev.emit.spell_root.bind("checkpoints", checkpoints), [trips, rev.emit.atom(s.checkpoint)]))
@@ -114,15 +114,6 @@ def _read_after(graph, loop, v):
         and (v in ir.reads(st) or st is not loop and any(v in outs for outs in ir.region_results(st)))
         for st in ir.walk(graph.body)
     )
-
-
-def _initial_values(rev, carried, c_names):
-    inits = [
-        (n, rev.emit.atom(i))
-        for n, (c, i, o, y) in zip(c_names, carried)
-        if not (isinstance(i, ir.Var) and rev.names.var(i) == n)
-    ]
-    return [assign_many([n for n, _ in inits], [v for _, v in inits])] if inits else []
 
 
 def _needed(rev, s, rev_body, c_names, index):

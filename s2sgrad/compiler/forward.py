@@ -9,7 +9,7 @@ loops carry tangents next to their values. No tape: nothing is kept.
 
 import gast
 
-from . import ir, progress
+from . import ir, loop_skeleton, progress
 from .codegen import assign, assign_many, call, name, plus
 from .context import missing_rule_hint, RuleContext
 from .shapes import Shapes
@@ -238,50 +238,23 @@ class Forward(RuleContext):
             for c, i, o, y in zip(s.carried, s.inits, s.body_outs, s.outs)
             if c in self.active or y in self.active
         ]
-        pre = []
         pairs = []
         for c, i, o, y in carried:
             value = self.tangent_or_zero(i)
             if c in self.inplace.buffered and isinstance(value, gast.Name):
                 value = self.owned(value)
             pairs.append((self.tname(c), value))
-        pairs = [(t, v) for t, v in pairs if not (isinstance(v, gast.Name) and v.id == t)]
-        if pairs:
-            pre.append(assign_many([t for t, _ in pairs], [v for _, v in pairs]))
+        tangents_in = [(t, v) for t, v in pairs if not (isinstance(v, gast.Name) and v.id == t)]
         for c, i, o, y in carried:
             self.tangent[c] = self.tname(c)
         body = self.block(s.body)
         back = [(self.tname(c), self.tangent_or_zero(o)) for c, i, o, y in carried]
         back = [(t, v) for t, v in back if not (isinstance(v, gast.Name) and v.id == t)]
-        names = self.names
-        c_names = [names.var(c) for c in s.carried]
-        inits = [
-            (n, self.emit.atom(i))
-            for n, c, i in zip(c_names, s.carried, s.inits)
-            if not (isinstance(i, ir.Var) and names.var(i) == n)
-        ]
-        back_primal = [
-            (n, self.emit.atom(o))
-            for n, c, o in zip(c_names, s.carried, s.body_outs)
-            if not (isinstance(o, ir.Var) and names.var(o) == n)
-        ]
-        if inits:
-            pre.insert(0, assign_many([n for n, _ in inits], [v for _, v in inits]))
-        pairs = back_primal + back
-        if pairs:
-            body.append(assign_many([t for t, _ in pairs], [v for _, v in pairs]))
-        if s.exit is not None:
-            body.append(gast.If(self.emit.atom(s.exit), [gast.Break()], []))
+        c_names = [self.names.var(c) for c in s.carried]
+        inits = loop_skeleton.carry(self.names, self.emit, c_names, s.inits)
+        back_primal = loop_skeleton.carry(self.names, self.emit, c_names, s.body_outs)
+        pre = loop_skeleton.assigned(inits) + loop_skeleton.assigned(tangents_in)
+        body += loop_skeleton.assigned(back_primal + back) + loop_skeleton.exit_test(s, self.emit)
         for c, i, o, y in carried:
             self.tangent[y] = self.tname(c)
-        if isinstance(s, ir.For):
-            bounds = [self.emit.atom(b) for b in s.bounds]
-            loop = gast.For(name(names.var(s.index), True), call("range", bounds), body or [gast.Pass()], [], None)
-        else:
-            cond = [self.emit.statement(e) for e in s.cond_block]
-            if len(s.cond_block) == 1 and s.cond_block[0].outs == [s.cond]:
-                loop = gast.While(self.emit.expr(s.cond_block[0]), body or [gast.Pass()], [])
-            else:
-                test = gast.If(gast.UnaryOp(gast.Not(), self.emit.atom(s.cond)), [gast.Break()], [])
-                loop = gast.While(gast.Constant(True, None), cond + [test] + body, [])
-        return pre + [loop]
+        return pre + [loop_skeleton.head(s, self.names, self.emit, body)]

@@ -10,7 +10,7 @@ loop's code is made by `checkpointing.loop_code`.
 
 import gast
 
-from . import checkpointing, ir
+from . import checkpointing, ir, loop_skeleton
 from .codegen import assign, assign_many, call, free_names, name
 from ..rules.sym import Sym, rt
 
@@ -229,22 +229,12 @@ class ControlFlowAdjoints:
     def loop_code(self, s, fwd_body, rev_body, carried):
         names = self.names
         c_names = [names.var(c) for c, *_ in carried]
-        inits = [
-            (n, self.emit.atom(i))
-            for n, (c, i, o, y) in zip(c_names, carried)
-            if not (isinstance(i, ir.Var) and names.var(i) == n)
-        ]
-        back = [
-            (n, self.emit.atom(o))
-            for n, (c, i, o, y) in zip(c_names, carried)
-            if not (isinstance(o, ir.Var) and names.var(o) == n)
-        ]
+        inits = loop_skeleton.carry(names, self.emit, c_names, [i for c, i, o, y in carried])
+        back = loop_skeleton.carry(names, self.emit, c_names, [o for c, i, o, y in carried])
         index = names.var(s.index) if isinstance(s, ir.For) else None
         body_names = self.defined(s.body, c_names + ([index] if index else []))
         needed = sorted(free_names(rev_body) & body_names) if rev_body else []
-        pre, body, rev_head = [], list(fwd_body), None
-        if inits:
-            pre.append(assign_many([n for n, _ in inits], [v for _, v in inits]))
+        pre, body, rev_head = loop_skeleton.assigned(inits), list(fwd_body), None
         bounds = [self.emit.atom(b) for b in s.bounds] if index else None
         if rev_body and index and set(needed) <= {index} and s.exit is None:
             rev_head = gast.For(name(index, True), call("reversed", [call("range", bounds)]), [], [], None)
@@ -263,23 +253,10 @@ class ControlFlowAdjoints:
             pre.append(assign(steps, gast.Constant(0, None)))
             body.append(gast.AugAssign(name(steps, True), gast.Add(), gast.Constant(1, None)))
             rev_head = gast.For(name("_", True), call("range", [name(steps)]), [], [], None)
-        if back:
-            body.append(assign_many([n for n, _ in back], [v for _, v in back]))
-        if s.exit is not None:
-            body.append(gast.If(self.emit.atom(s.exit), [gast.Break()], []))
-        if isinstance(s, ir.For):
-            loop = gast.For(name(index, True), call("range", bounds), body or [gast.Pass()], [], None)
-        else:
-            loop = self.while_head(s, body)
+        body += loop_skeleton.assigned(back) + loop_skeleton.exit_test(s, self.emit)
+        loop = loop_skeleton.head(s, names, self.emit, body, bounds)
         rev = []
         if rev_head is not None:
             rev_head.body = rev_body
             rev = [rev_head]
         return pre + [loop], rev
-
-    def while_head(self, s, body):
-        cond = [self.emit.statement(e) for e in s.cond_block]
-        if len(s.cond_block) == 1 and s.cond_block[0].outs == [s.cond]:
-            return gast.While(self.emit.expr(s.cond_block[0]), body or [gast.Pass()], [])
-        test = gast.If(gast.UnaryOp(gast.Not(), self.emit.atom(s.cond)), [gast.Break()], [])
-        return gast.While(gast.Constant(True, None), cond + [test] + body, [])
