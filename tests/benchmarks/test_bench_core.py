@@ -12,40 +12,16 @@ program of the golden corpus (``tests/golden_programs.py``).
 """
 import pytest
 
-import s2sgrad as sg
 from tests.benchmarks import models
 from tests.benchmarks.models import PROBLEMS
+from tests.benchmarks.three_ways import three_ways
 from tests.benchmarks.models import fresh_transform_setup, transform_once
 from tests.golden_programs import CASES as GOLDEN
 
 NAMES = sorted(PROBLEMS)
 
 
-@pytest.fixture(scope="module", params=NAMES)
-def problem(request):
-    p = PROBLEMS[request.param]
-    args = p["inputs"]()
-    df = sg.grad(p["forward"], wrt=p["wrt"])
-    df(*args)  # the first call transforms and compiles: keep it out of the timing
-    return request.param, p, args, df
-
-
-def test_forward(benchmark, problem):
-    name, p, args, _ = problem
-    benchmark.group = name
-    benchmark(p["forward"], *args)
-
-
-def test_grad_s2sgrad(benchmark, problem):
-    name, p, args, df = problem
-    benchmark.group = name
-    benchmark(df, *args)
-
-
-def test_grad_hand(benchmark, problem):
-    name, p, args, _ = problem
-    benchmark.group = name
-    benchmark(p["hand"], *args)
+problem, test_forward, test_grad_s2sgrad, test_grad_hand = three_ways(PROBLEMS)
 
 
 def test_transform_thirty_lines(benchmark):
