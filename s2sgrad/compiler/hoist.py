@@ -9,7 +9,8 @@ after the reverse loop. Equal hoisted equations become one (`DT / 2` written
 three times is computed once).
 
 Only pure operations move: reading a module-level number or array, `-x`, `+x`,
-`a + b`, `a - b`, `a * b`, division by a non-zero literal, `math` functions
+`a + b`, `a - b`, `a * b`, a whole non-negative literal power (`OMEGA ** 2`), division by a
+non-zero literal, `math` functions
 and NumPy ufuncs, of values defined before the loop. A loop of zero trips then
 still computes them: only a `math` function can raise (`math.sqrt(-1.0)`), and
 only on a value that one trip of the loop would have raised on too. Branch arms
@@ -86,8 +87,11 @@ def _cheap(e):
         return False
     if e.prim in _CHEAP:
         return True
-    divisor = e.args[1]
-    return e.prim is operator.truediv and isinstance(divisor, ir.Const) and _nonzero_number(divisor.value)
+    right = e.args[1]
+    if e.prim is operator.pow:
+        # `OMEGA ** 2`: a whole non-negative power never raises nor turns complex.
+        return isinstance(right, ir.Const) and _whole_nonnegative(right.value)
+    return e.prim is operator.truediv and isinstance(right, ir.Const) and _nonzero_number(right.value)
 
 
 def _pure_function(f):
@@ -99,6 +103,10 @@ def _pure_function(f):
 
 def _nonzero_number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value != 0
+
+
+def _whole_nonnegative(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _key(e):
