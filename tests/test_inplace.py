@@ -1169,24 +1169,24 @@ def long_append(x):
     return np.sum(np.array(lst) * x)
 
 
-def _best_time(df, x, calls, repeats=5):
-    """Seconds per call: best of a few rounds of `calls` back-to-back calls.
+def _best_times(df, inputs_and_calls, repeats=7):
+    """Seconds of CPU per call for each (input, calls): best of rounds taken in turn.
 
-    The small input gets 10 times as many calls per round as the large one, so
-    both are measured over similar wall time (a loaded machine then slows both
-    alike), and the
-    cyclic GC is paused (its collections of the growing tape are noise here,
-    not the sweep's algorithmic cost).
+    CPU time, not wall time, so a process descheduled on a loaded machine is not
+    charged for the wait; the inputs are measured in alternation, so a slow
+    phase of the machine slows all of them alike. The cyclic GC is paused (its
+    collections of the growing tape are noise here, not the sweep's cost).
     """
-    best = float("inf")
+    best = [float("inf")] * len(inputs_and_calls)
     gc.collect()
     gc.disable()
     try:
         for _ in range(repeats):
-            start = time.perf_counter()
-            for _ in range(calls):
-                df(x)
-            best = min(best, (time.perf_counter() - start) / calls)
+            for k, (x, calls) in enumerate(inputs_and_calls):
+                start = time.process_time()
+                for _ in range(calls):
+                    df(x)
+                best[k] = min(best[k], (time.process_time() - start) / calls)
     finally:
         gc.enable()
     return best
@@ -1200,11 +1200,10 @@ def test_loop_gradient_cost_is_linear(fn):
     # correctness on a short input first (this also compiles)
     short = rng.normal(size=7)
     assert_close(df(short.copy()), fd_grad(fn, (short,), 0))
-    start = time.perf_counter()
+    start = time.process_time()
     df(large)
-    calls = max(1, math.ceil(0.02 / (time.perf_counter() - start)))   # rounds of >= ~20 ms
-    t_small = _best_time(df, small, calls=10 * calls)
-    t_large = _best_time(df, large, calls=calls)
+    calls = max(1, math.ceil(0.02 / max(time.process_time() - start, 1e-4)))  # rounds of >= ~20 ms
+    t_small, t_large = _best_times(df, [(small, 10 * calls), (large, calls)])
     assert t_large < 20 * t_small, f"N=2000 took {t_large:.4f}s, N=200 {t_small:.4f}s"
 
 
