@@ -31,7 +31,6 @@ BINOPS = {
 }
 UNOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Invert: operator.invert}
 
-_MISSING = object()
 _DATA = (int, float, complex, np.ndarray, np.generic, list, tuple, dict)
 
 
@@ -210,7 +209,7 @@ class ExpressionBuilding:
                 f"give '{node.id}' a value before the branch or loop that sets it",
             )
         value = self.parsed.resolve(node.id)
-        if value is _MISSING or value is self._missing():
+        if value is self._missing():  # (frontend's marker for a name found nowhere)
             raise self.parsed.error(node, f"name '{node.id}' is not defined", "name")
         return self.global_atom(node.id, value, node.id, value)
 
