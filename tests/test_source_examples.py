@@ -131,3 +131,11 @@ def test_show_prints_the_specialised_source(capsys):
     df = sg.grad(heat)
     sg.show(df, U0, 0.25, 20)
     assert capsys.readouterr().out == sg.source(df, U0, 0.25, 20) + "\n"
+
+
+@pytest.mark.parametrize("not_a_derivative", [np.sin, lambda x: x * x, "f"])
+def test_source_of_something_not_a_derivative_says_what_to_pass(not_a_derivative):
+    with pytest.raises(sg.S2SGradError, match=r"not a derivative: pass sg.grad\("):
+        sg.source(not_a_derivative)
+    with pytest.raises(sg.S2SGradError, match="not a derivative"):
+        sg.show(not_a_derivative, 1.0)
