@@ -114,6 +114,9 @@ def _spec(value):
         return (dict, tuple(value), tuple(_spec(v) for v in value.values()))
     if t is list or t is tuple:
         return (t, tuple(_spec(v) for v in value))
+    if trees.is_container(value):  # a NamedTuple, a dataclass: its leaves too
+        items = trees.fields(value) if trees.is_record(value) else dict(enumerate(value))
+        return (t, tuple(items), tuple(_spec(v) for v in items.values()))
     return t
 
 
@@ -128,8 +131,9 @@ def _specs(values):
 
 
 def _arg_shapes(values):
-    """Each array argument's shape (what specialised code is compiled for), None for others."""
-    shapes = tuple(v.shape if type(v) is np.ndarray else None for v in values)
+    """Each array argument's shape (what specialised code is compiled for), a container's
+    `trees.shape_tree`, None for others."""
+    shapes = tuple(v.shape if type(v) is np.ndarray else trees.shape_tree(v) for v in values)
     return shapes if any(s is not None for s in shapes) else None
 
 

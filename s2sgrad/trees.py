@@ -144,3 +144,43 @@ def size(tree):
 def path_text(name, path):
     """`params['W'][0]` for the path ("W", 0) under the name `params`."""
     return name + "".join(f"[{key!r}]" for key in path)
+
+
+def shape_tree(value):
+    """What code specialised on a call's shapes knows of an argument, hashable: an
+    array's shape; for a container, `("tree", ((key, shape tree), ...))` with the keys
+    generated code indexes it by (a record's fields, a sequence's positions): `("dict", ...)`
+    for a dict or a record, `("list", ...)` for a list or a tuple; None
+    for anything else, and for a container without arrays."""
+    if type(value) is np.ndarray:
+        return value.shape
+    if type(value) in (float, np.float64, np.float32):
+        return ()
+    if is_record(value):
+        value = fields(value)
+    if isinstance(value, dict):
+        kind, items = "dict", tuple((k, shape_tree(v)) for k, v in value.items())
+    elif isinstance(value, (list, tuple)):
+        kind, items = "list", tuple((i, shape_tree(v)) for i, v in enumerate(value))
+    else:
+        return None
+    return (kind, items) if any(s is not None for _, s in items) else None
+
+
+def is_shape_tree(known):
+    return isinstance(known, tuple) and len(known) == 2 and known[0] in ("dict", "list")
+
+
+def subtree(known, key):
+    """The shape tree of `known`'s item at `key` (a negative position counts from the
+    end); `...` when the key is not one of its items."""
+    items = dict(known[1])
+    if type(key) is int and key < 0 and known[0] == "list":
+        key += len(items)
+    return items.get(key, ...) if isinstance(key, (int, str)) and type(key) is not bool else ...
+
+
+def common_item(known):
+    """The shape tree every item of the list `known` has (`...` if they differ)."""
+    subs = {sub for _, sub in known[1]}
+    return subs.pop() if known[0] == "list" and len(subs) == 1 else ...

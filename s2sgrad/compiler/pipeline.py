@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import gast
 
-from . import aliasing, analysis, checkpointing, ir, progress, ssa
+from . import aliasing, analysis, checkpointing, ir, leaves, progress, ssa
 from ..rules import load_optional
 from .codegen import Emitter, line_origins, assign, comment, free_names, is_line_comment, name, to_source
 from .compile import compile_function
@@ -103,6 +103,9 @@ def derive(func, wrt, arg_kinds, variant, checkpoints=None, arg_shapes=None, has
 def _derive(func, wrt, arg_kinds, variant, checkpoints, arg_shapes, has_aux):
     graph = build_graph(func, arg_kinds, checkpoints, has_aux)
     arg_kinds = split_kinds(arg_kinds)[0]
+    split = leaves.split(graph, arg_kinds, arg_shapes)
+    if split:
+        hoist(graph)  # (an item read that left a loop may let more go)
     wrt_vars = [graph.params[i] for i in wrt]
     active = analysis.activity(graph, wrt_vars)
     scalars = analysis.kinds(graph, arg_kinds)
@@ -113,24 +116,26 @@ def _derive(func, wrt, arg_kinds, variant, checkpoints, arg_shapes, has_aux):
     dicts = {p for p, k in zip(graph.params, arg_kinds) if k == "dict"}
     inplace = InPlace(graph, active, container_params=containers, dict_params=dicts)
     if inplace.writes:
-        probe = _Generation(func, graph, wrt_vars, active, (scalars, shapes), inplace, variant, probe=True)
+        probe = _Generation(func, graph, wrt_vars, active, (scalars, shapes, split), inplace, variant, probe=True)
         inplace = InPlace(graph, active, probe.reverse.value_reads, containers, dicts)
-    return _Generation(func, graph, wrt_vars, active, (scalars, shapes), inplace, variant).derived()
+    return _Generation(func, graph, wrt_vars, active, (scalars, shapes, split), inplace, variant).derived()
 
 
 class _Generation:
     """One run of the reverse pass over a graph, and the functions it makes."""
 
     def __init__(self, func, graph, wrt_vars, active, facts, inplace, variant, probe=False):
-        """`facts`: (scalars, shapes), what the kinds and shapes analyses know."""
+        """`facts`: (scalars, shapes, split), what the kinds and shapes analyses know and
+        the container arguments split into their items (leaves.py)."""
         self.func, self.graph, self.variant = func, graph, variant
-        scalars, shapes = facts
+        scalars, shapes, split = facts
         user, free = user_names(graph)
         names = Names(user, free)
         name_values(graph, names, inplace)
         spell = Spelling(names, func.__globals__)
         emitter = Emitter(names, spell)
         rev = Reverse(graph, active, scalars, names, emitter, inplace, shapes)
+        rev.split = leaves.Adjoints(split)
         self.reverse = rev
         if probe:
             if isinstance(graph.result, ir.Var) and graph.result in active:
@@ -156,7 +161,10 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
     grads = []
     for v in wrt_vars:
         current = rev.state.get(v) if seed else None  # (a result that no input reaches: zeros)
-        grads.append(name(current) if current else rev.zeros(v))
+        if seed and v in rev.split.found:
+            grads.append(rev.split.literal(rev, v))
+        else:
+            grads.append(name(current) if current else rev.zeros(v))
     grads_node = grads[0] if len(grads) == 1 else gast.Tuple(grads, gast.Load())
     result_node = emitter.atom(result)
     base = graph.name

@@ -13,7 +13,7 @@ is made only where a branch or a loop needs a value that got no contribution.
 import gast
 import numpy as np
 
-from . import ir, progress, specialise
+from . import ir, leaves, progress, specialise
 from .codegen import assign, call, comment, name
 from .context import missing_rule_hint, RuleContext
 from .reverse_control import ControlFlowAdjoints
@@ -41,6 +41,7 @@ class Reverse(ControlFlowAdjoints, RuleContext):
         self.region_defs = {}  # region stmt -> extra names it defines (tapes, packs, counters)
         self.saves = {}  # setitem -> name keeping the part it overwrites
         self.value_reads = set()  # Vars whose values the reverse sweep reads
+        self.split = leaves.Adjoints({})  # container arguments split into their items
         self.filename = graph.parsed.filename if graph.parsed else None
 
     # -- adjoint bookkeeping ----------------------------------------------------
@@ -275,6 +276,8 @@ class Reverse(ControlFlowAdjoints, RuleContext):
             return self.add_at_back(eqn)
         if eqn.kind == "append":
             return self.append(eqn)
+        if eqn.kind == "getitem" and eqn.args[0] in self.split.found:
+            return self.split.read_back(self, eqn)
         gs = [self.state.get(o) for o in eqn.outs]
         if not any(gs) or lookup.is_nondiff(eqn):
             return []

@@ -33,6 +33,7 @@ import gast
 import numpy as np
 
 from . import concrete, ir
+from .. import trees
 from .concrete_facts import shape_facts
 
 SCALAR = ("scalar",)
@@ -118,6 +119,8 @@ def analyse(graph, arg_kinds, scalars, arg_shapes=None):
         for p, k, shape in zip(graph.params, arg_kinds, arg_shapes):
             term = _concrete(shape) if shape is not None and k == "array" else _own(p)
             walk.set(p, term, _param_kind(p, k, scalars))
+            if trees.is_shape_tree(shape) and k in ("container", "dict"):
+                walk.trees[p] = shape
         walk.block(graph.body)
         if not walk.revised:
             return walk.shapes()
@@ -155,6 +158,7 @@ class _Walk:
         self.ints = ints
         self.specialised = False
         self.values = {}  # Var -> its value where it is a known shape, or an int of one (x.shape[0])
+        self.trees = {}  # Var -> the shape tree of a container argument (or of an item of one)
         self.one_axis = set()
         self.terms, self.kinds = {}, {}
         self.revised = False  # an assumption about a loop-carried value did not hold
@@ -222,6 +226,8 @@ class _Walk:
             self.set(out, known.term(e.args[0]), known.kind(e.args[0]))
         elif e.kind == "getitem" and known.kind(e.args[0]) is not None:
             self.index(e, out, known)
+        elif e.kind == "getitem" and e.args[0] in self.trees:
+            self.item(e, out)
         elif _broadcasts(e):
             self.broadcast(e, out, known)
         elif _copies(e) and known.kind(e.args[0]) == "array":
@@ -244,6 +250,20 @@ class _Walk:
             self.values[out] = value
         elif known.kind(e.args[0]) == "array" or what == "made":
             self.set(out, _concrete(value), "array")
+
+    def item(self, e, out):
+        """`p["W"]`, `p[0]` of a container argument whose leaves' shapes the call showed;
+        `p[i]` of a list whose items all have one structure."""
+        if len(e.args) == 1 and isinstance(e.payload, gast.Constant):
+            found = trees.subtree(self.trees[e.args[0]], e.payload.value)
+        elif len(e.args) == 2 and isinstance(e.payload, gast.Name) and e.args[1] in self.ints:
+            found = trees.common_item(self.trees[e.args[0]])
+        else:
+            return
+        if trees.is_shape_tree(found):
+            self.trees[out] = found
+        elif isinstance(found, tuple):
+            self.set(out, _concrete(found), "array")
 
     def index(self, e, out, known):
         key = index_key(e.payload, e.args[1:], self.ints)
