@@ -15,10 +15,20 @@ ROWS = [
     ("a - -b", "a + b"),
     ("-(-a)", "a"),
     ("x + (g * u + g * u)", "x + 2 * g * u"),
+    # negations in a chain of *, /, sums, reshapes cancel in pairs; one left goes to + or -
+    ("-(g * (-u / x) * a[1:])", "g * (u / x) * a[1:]"),
+    ("-(-g * u * -x)", "-(g * u * x)"),
+    ("x + np.sum(g * (-u / a[1:]), axis=0)", "x - np.sum(g * (u / a[1:]), axis=0)"),
+    ("x - (-g).reshape((5,)) * u", "x + g.reshape((5,)) * u"),
+    ("-g * u + x", "x - g * u"),
+    ("(-g) * (-u)", "g * u"),
     # not rewritten: calls may cost or have effects; different terms stay
     ("f(u) + f(u)", "f(u) + f(u)"),
     ("g * u + u * g", "g * u + u * g"),
     ("a - b", "a - b"),
+    ("-g * u", "-g * u"),  # one negation: left where it is (a number's is cheaper)
+    ("-(g * u)", "-(g * u)"),
+    ("f(-g) * -u", "f(-g) * -u"),
 ]
 
 
@@ -28,7 +38,7 @@ def _expr(text):
 
 @pytest.mark.parametrize("source, expected", ROWS)
 def test_rewrite(source, expected):
-    assert gast.unparse(simplify(_expr(source))).strip() == expected
+    assert gast.unparse(simplify(_expr(source), "np")).strip() == expected
 
 
 @pytest.mark.parametrize("source, expected", [r for r in ROWS if "f(" not in r[0]])
@@ -37,5 +47,6 @@ def test_rewrite_is_exact(source, expected):
     env = {n: rng.normal(size=5) for n in ("g", "u", "a", "b", "x")}
     env["a"] = rng.normal(size=6)
     env["b"] = float(rng.normal())
-    before, after = eval(source, {}, env), eval(expected, {}, env)
+    env["x"] = rng.normal(size=(5,))
+    before, after = eval(source, {"np": np}, env), eval(expected, {"np": np}, env)
     assert np.array_equal(before, after)

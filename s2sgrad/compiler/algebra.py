@@ -5,6 +5,13 @@ simplify at once: `g * u + g * u` (the two uses of u in `u * u`), `a + -b`,
 `-(-a)`. Each rewrite here is exact in floating point (doubling and negation
 are exact), and applies only to expressions without calls, whose evaluation
 has no effect and whose repetition costs twice what one evaluation does.
+
+Signs move too: a rule for `1 / t` gives `-g / t**2`, so the sigmoid's adjoint
+reads `-(g * (-s / t) * e)`. A negation commutes exactly with `*`, `/`, a sum
+and a reshape (IEEE arithmetic is symmetric in the sign), so negations in one
+such chain cancel in pairs (`g * (s / t) * e`), and one left over is taken by
+an enclosing `+` or `-` (`a + np.sum(-x)` is `a - np.sum(x)`). A rewrite never
+adds a negation: it removes them or leaves the expression as it was.
 """
 
 import gast
@@ -44,13 +51,76 @@ def _doubled(term):
     return gast.BinOp(gast.Constant(2, None), gast.Mult(), term)
 
 
-def simplify(node):
+def _pull(node, np_name):
+    """(core, negated, count): node's value is core's, negated if `negated`; `count`
+    negations of the chain of `*`, `/`, sums, reshapes and transposes were taken out."""
+    if _negated(node):
+        core, neg, count = _pull(node.operand, np_name)
+        return core, not neg, count + 1
+    if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Mult, gast.Div)):
+        left, neg_left, count_left = _pull(node.left, np_name)
+        right, neg_right, count_right = _pull(node.right, np_name)
+        if not count_left + count_right:
+            return node, False, 0
+        return gast.BinOp(left, node.op, right), neg_left != neg_right, count_left + count_right
+    inner = _sign_neutral(node, np_name)
+    if inner is not None:
+        core, neg, count = _pull(inner[0], np_name)
+        if count:
+            return inner[1](core), neg, count
+    return node, False, 0
+
+
+def _sign_neutral(node, np_name):
+    """(operand, rebuild) for `np.sum(x, axis=...)`, `x.reshape(...)`, `x.T`: f(-x) = -f(x)."""
+    if isinstance(node, gast.Attribute) and node.attr == "T":
+        return node.value, lambda x: gast.Attribute(x, "T", gast.Load())
+    if not isinstance(node, gast.Call) or not isinstance(node.func, gast.Attribute):
+        return None
+    func, keys = node.func, {k.arg for k in node.keywords}
+    if func.attr == "reshape" and not keys:
+        return func.value, lambda x: gast.Call(gast.Attribute(x, "reshape", gast.Load()), node.args, [])
+    if (
+        func.attr == "sum"
+        and isinstance(func.value, gast.Name)
+        and func.value.id == np_name
+        and len(node.args) == 1
+        and keys <= {"axis", "keepdims"}
+    ):
+        return node.args[0], lambda x: gast.Call(func, [x], node.keywords)
+    return None
+
+
+def _signs(node, np_name):
+    """`node` with the negations of its chain cancelled in pairs (see the module);
+    `np_name`: how the code spells NumPy (None: no sums taken through)."""
+    if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Add, gast.Sub)):
+        core, neg, count = _pull(node.right, np_name)
+        if neg:  # a + -b  ->  a - b,  a - -b  ->  a + b
+            op = gast.Sub() if isinstance(node.op, gast.Add) else gast.Add()
+            return gast.BinOp(node.left, op, core)
+        if count:
+            return gast.BinOp(node.left, node.op, core)
+        if isinstance(node.op, gast.Add):
+            core, neg, count = _pull(node.left, np_name)
+            if neg:  # -a + b  ->  b - a
+                return gast.BinOp(node.right, gast.Sub(), core)
+        return node
+    core, neg, count = _pull(node, np_name)
+    if count >= 2:
+        return gast.UnaryOp(gast.USub(), core) if neg else core
+    return node
+
+
+def simplify(node, np_name=None):
     """The expression `node` with the rewrites above applied bottom-up."""
     for field, value in gast.iter_fields(node):
         if isinstance(value, gast.AST):
-            setattr(node, field, simplify(value))
+            setattr(node, field, simplify(value, np_name))
         elif isinstance(value, list):
-            setattr(node, field, [simplify(v) if isinstance(v, gast.AST) else v for v in value])
+            setattr(node, field, [simplify(v, np_name) if isinstance(v, gast.AST) else v for v in value])
+    if isinstance(node, gast.expr):
+        node = _signs(node, np_name)
     if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Add):
         if _same(node.left, node.right) and _pure(node.left):
             return _doubled(node.left)  # g * u + g * u  ->  2 * g * u
@@ -63,6 +133,6 @@ def simplify(node):
     return node
 
 
-def simplify_body(body):
+def simplify_body(body, np_name=None):
     """Simplify every statement of generated code in place."""
-    body[:] = [simplify(stmt) for stmt in body]
+    body[:] = [simplify(stmt, np_name) for stmt in body]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import gast
 
-from . import aliasing, analysis, checkpointing, ir, leaves, progress, ssa
+from . import aliasing, analysis, checkpointing, ir, leaves, progress, specialise, ssa
 from ..rules import load_optional
 from .codegen import Emitter, line_origins, assign, comment, free_names, is_line_comment, name, to_source
 from .compile import compile_function
@@ -22,6 +22,7 @@ from .algebra import simplify_body
 from .cleanup import coalesce_copies, drop_orphan_comments, fold_temporaries, release_before
 from .forward import Forward
 from .inplace import InPlace
+from .invariance import constant_shifts
 from .reverse import ONE_NAME, Reverse
 from .shapes import analyse as analyse_shapes
 from .spelling import Spelling, names_read, user_names, with_imports
@@ -107,7 +108,8 @@ def _derive(func, wrt, arg_kinds, variant, checkpoints, arg_shapes, has_aux):
     if split:
         hoist(graph)  # (an item read that left a loop may let more go)
     wrt_vars = [graph.params[i] for i in wrt]
-    active = analysis.activity(graph, wrt_vars)
+    # (a softmax's max shift has a zero derivative: invariance.py)
+    active = analysis.activity(graph, wrt_vars) - constant_shifts(graph)
     scalars = analysis.kinds(graph, arg_kinds)
     shapes = analyse_shapes(graph, arg_kinds, scalars, arg_shapes)
     # A first sweep finds which old array values the reverse sweep reads; the
@@ -166,6 +168,8 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
         else:
             grads.append(name(current) if current else rev.zeros(v))
     grads_node = grads[0] if len(grads) == 1 else gast.Tuple(grads, gast.Load())
+    known = specialise.name_shapes(names, rev.shapes) if rev.shapes.specialised else None
+    np_name = rev.numpy_name()
     result_node = emitter.atom(result)
     base = graph.name
     arguments = _arguments([names.var(p) for p in params])
@@ -190,7 +194,7 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
                 result_node = gast.Tuple([result_node, aux_node], gast.Load())
         ret = grads_node if variant == "grad" else gast.Tuple([result_node, grads_node], gast.Load())
         body.append(gast.Return(ret))
-        _tidy(body, _temporaries(graph, names, user, wrt_vars), [names.var(p) for p in params])
+        _tidy(body, _temporaries(graph, names, user, wrt_vars), [names.var(p) for p in params], known, np_name)
         fname = names.fresh(f"{base}_{variant}")
         funcs = [_funcdef(fname, arguments, body)]
         entry = fname
@@ -218,12 +222,12 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
             unpack.append(assign(seed, rev.owned(name(seed))))  # written in place: not the caller's array
         bwd_body = unpack + back + [gast.Return(grads_node)]
         temps = _temporaries(graph, names, user, wrt_vars)
-        _tidy(fwd_body, temps, [names.var(p) for p in params])
+        _tidy(fwd_body, temps, [names.var(p) for p in params], known, np_name)
         _bind_on_every_path(fwd_body, [names.var(p) for p in params])
         # the cotangent is a parameter of the backward function: clean-up must not
         # rename it (coalescing `dreg = dtotal` into its uses would leave the seed unread)
         cotangent = seed or names.fresh("dresult")
-        _tidy(bwd_body, temps, [saved_name, cotangent])
+        _tidy(bwd_body, temps, [saved_name, cotangent], known, np_name)
         funcs = [
             _funcdef(fwd_name, arguments, fwd_body),
             _funcdef(bwd_name, _arguments([saved_name, cotangent]), bwd_body),
@@ -347,10 +351,13 @@ def _stored(stmts):
     return {n.id for s in stmts for n in gast.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
-def _tidy(body, temps, params=()):
+def _tidy(body, temps, params=(), known=None, np_name=None):
+    """`known`: name -> shape in code specialised on shapes; `np_name`: NumPy's name."""
     coalesce_copies(body, set(params), temps)
     fold_temporaries(body, temps)
-    simplify_body(body)
+    if known and np_name:
+        specialise.fold_broadcasts(body, known, np_name)
+    simplify_body(body, np_name)
     release_before(body, temps, checkpointing.is_sweep)
     drop_orphan_comments(body, is_line_comment)
 

@@ -45,6 +45,11 @@ class Reverse(ControlFlowAdjoints, RuleContext):
         self.filename = graph.parsed.filename if graph.parsed else None
 
     # -- adjoint bookkeeping ----------------------------------------------------
+    def numpy_name(self):
+        """How the code spells NumPy, if it does yet."""
+        bound = getattr(self.emit.spell_root, "bindings", {})
+        return next((k for k, obj in bound.items() if obj is np), None)
+
     def contribute(self, v, expr, out):
         """Add `expr` to the adjoint of `v`."""
         if not (isinstance(v, ir.Var) and v in self.active):
@@ -63,7 +68,7 @@ class Reverse(ControlFlowAdjoints, RuleContext):
         elif isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.USub):
             self.write(v, target, gast.BinOp(name(current), gast.Sub(), expr.operand), out)
         else:
-            self.write(v, target, gast.BinOp(name(current), gast.Add(), expr), out)
+            self.write(v, target, specialise.plus(name(current), expr, self.shapes.known(v), self.numpy_name()), out)
 
     def materialize(self, v, out):
         """Make `v`'s adjoint live in its own name (zero if it has none yet)."""
@@ -388,7 +393,7 @@ class Reverse(ControlFlowAdjoints, RuleContext):
         merged = {}
         for v, part in parts:
             node = self.emit.fix_roots(to_node(part))
-            merged[v] = gast.BinOp(merged[v], gast.Add(), node) if v in merged else node
+            merged[v] = specialise.plus(merged[v], node, self.shapes.known(v), self.numpy_name()) if v in merged else node
         order = sorted(merged, key=lambda v: self.names.adjoint(v) == g_name)
         out = []
         for v in order:
