@@ -48,6 +48,35 @@ def _count_into(stmt, stores, loads, step):
             loads[n.target.id] = loads.get(n.target.id, 0) + step
 
 
+def read_globals_in_place(body, params=()):
+    """`DT_1 = DT`, a module constant read into a local (hoisted before a loop, or read
+    by an inlined helper): the local goes and its reads read `DT`, where nothing in
+    the function binds `DT` (so it is the module's, the same object at every read) and
+    only this statement binds `DT_1`."""
+    stores, _ = _counts(body)
+    renamed = {}
+    for block in _blocks(body):
+        for stmt in list(block):
+            if (
+                isinstance(stmt, gast.Assign)
+                and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], gast.Name)
+                and isinstance(stmt.value, gast.Name)
+                and stmt.value.id not in stores
+                and stmt.value.id not in params
+                and stores.get(stmt.targets[0].id) == 1
+                and stmt.targets[0].id not in params
+            ):
+                renamed[stmt.targets[0].id] = stmt.value.id
+                block.remove(stmt)
+    if renamed:
+        for stmt in body:
+            for n in walk(stmt):
+                if isinstance(n, gast.Name) and n.id in renamed:
+                    n.id = renamed[n.id]
+    return body
+
+
 def _blocks(body):
     yield body
     for stmt in body:

@@ -8,10 +8,11 @@ one (`-k`) gets its adjoint summed over the iterations and passed back once,
 after the reverse loop. Equal hoisted equations become one (`DT / 2` written
 three times is computed once).
 
-Only pure operations move: reading a module-level number or array, `-x`, `+x`,
-`a + b`, `a - b`, `a * b`, a whole non-negative literal power (`OMEGA ** 2`), division by a
-non-zero literal, `math` functions
-and NumPy ufuncs, of values defined before the loop. A loop of zero trips then
+Only pure operations move: reading a module-level number or array, reading an
+attribute (`self.scale`: differentiated code cannot assign attributes), `-x`,
+`+x`, `a + b`, `a - b`, `a * b`, a whole non-negative literal power
+(`OMEGA ** 2`), division by a non-zero literal, `math` functions and NumPy
+ufuncs, of values defined before the loop. A loop of zero trips then
 still computes them: only a `math` function can raise (`math.sqrt(-1.0)`), and
 only on a value that one trip of the loop would have raised on too. Branch arms
 are not touched.
@@ -79,6 +80,8 @@ def _cheap(e):
         return False
     if e.kind == "opaque":
         return e.prim == "read"
+    if e.kind == "attr":
+        return len(e.args) == 1
     if e.kind == "call":
         return _pure_function(e.prim)
     if e.kind == "unop":

@@ -54,7 +54,7 @@ def split(graph, arg_kinds, arg_shapes):
         found[v] = (known, items)
     if not found:
         return {}
-    _remove(graph.body, {id(place) for v in found for place in uses[v]})
+    _remove(graph.body, {id(place) for v in found for place in uses.get(v, ())})
     graph.body[:0] = moved  # (a container's read before its items': program order)
     if renamed:
         for stmt in graph.body:

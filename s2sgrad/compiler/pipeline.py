@@ -16,10 +16,10 @@ from .frontend import parse_function
 from .hoist import hoist
 from .lower import lower
 from .naming import Names, name_values
-from .prune import prune
+from .prune import fold_constant_branches, prune
 from .renaming import coalesce_versions
 from .algebra import simplify_body
-from .cleanup import coalesce_copies, drop_orphan_comments, fold_temporaries, release_before
+from .cleanup import coalesce_copies, drop_orphan_comments, fold_temporaries, read_globals_in_place, release_before
 from .forward import Forward
 from .inplace import InPlace
 from .invariance import constant_shifts
@@ -60,7 +60,7 @@ def build_graph(func, arg_kinds=(), checkpoints=None, has_aux=False):
     graph = ssa.build(parsed, scalars, dict(zip(names, arg_kinds)), dict(zip(names, classes)))
     if has_aux:
         ssa.split_aux(graph)
-    graph = prune(hoist(graph))
+    graph = prune(hoist(fold_constant_branches(graph)))
     guards = aliasing.check(graph, analysis.kinds(graph, arg_kinds))
     if guards:
         _insert_guards(graph.body, guards)
@@ -354,6 +354,7 @@ def _stored(stmts):
 def _tidy(body, temps, params=(), known=None, np_name=None):
     """`known`: name -> shape in code specialised on shapes; `np_name`: NumPy's name."""
     coalesce_copies(body, set(params), temps)
+    read_globals_in_place(body, set(params))
     fold_temporaries(body, temps)
     if known and np_name:
         specialise.fold_broadcasts(body, known, np_name)

@@ -1,6 +1,7 @@
 """Dead-code removal on the SSA graph: pure equations, branch results and
 loop-carried values that nothing reads (most of lowering's break/continue flags
-end here)."""
+end here), and branches on a literal condition (an inlined helper's
+`if clip:` with `clip=False`)."""
 
 from . import ir
 
@@ -17,9 +18,44 @@ def _pure(stmt):
                 module.split(".")[0] in ("numpy", "math", "builtins", "operator", "s2sgrad")
                 or stmt.prim in (len, abs, float, int, min, max, range, round)
                 or stmt.kind == "method"
+                or _freezes(stmt.prim)
             )
         return True
     return True
+
+
+def _freezes(f):
+    """A SciPy distribution (`norm`): calling it makes a frozen distribution, nothing else."""
+    return type(f).__module__.startswith("scipy.stats") and callable(getattr(f, "freeze", None))
+
+
+def fold_constant_branches(graph):
+    """Replace each branch on a literal condition by the arm it takes."""
+    renamed = {}
+    _fold(graph.body, renamed)
+    if renamed:
+        from .hoist import _substitute
+
+        for stmt in graph.body:
+            _substitute(stmt, renamed)
+        graph.result = renamed.get(graph.result, graph.result)
+        graph.aux = renamed.get(graph.aux, graph.aux)
+    return graph
+
+
+def _fold(block, renamed):
+    out = []
+    for stmt in block:
+        for sub in ir.sub_blocks(stmt):
+            _fold(sub, renamed)
+        if isinstance(stmt, ir.If) and isinstance(stmt.cond, ir.Const) and stmt.cond is not ir.UNDEFINED:
+            taken = bool(stmt.cond.value)
+            out += stmt.then if taken else stmt.orelse
+            for o, a in zip(stmt.outs, stmt.then_outs if taken else stmt.else_outs):
+                renamed[o] = a
+            continue
+        out.append(stmt)
+    block[:] = out
 
 
 def prune(graph):
