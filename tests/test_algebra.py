@@ -1,5 +1,6 @@
 """The algebraic clean-up of generated expressions (s2sgrad/compiler/algebra.py):
 each rewrite gives the same value, bit for bit, and applies only where it may."""
+
 import gast
 import numpy as np
 import pytest

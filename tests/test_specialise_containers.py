@@ -96,7 +96,11 @@ ROWS = {
     "dict-mlp": (mlp_dict, (dict(_mlp_params()._asdict()), RNG.normal(size=(B, NIN)), RNG.normal(size=(B, 2)))),
     "namedtuple-rnn": (
         rnn,
-        (RNN(RNG.normal(size=(NIN, H)), RNG.normal(size=(H, H)) * 0.5, RNG.normal(size=H)), RNG.normal(size=(T, B, NIN)), RNG.normal(size=(B, H))),
+        (
+            RNN(RNG.normal(size=(NIN, H)), RNG.normal(size=(H, H)) * 0.5, RNG.normal(size=H)),
+            RNG.normal(size=(T, B, NIN)),
+            RNG.normal(size=(B, H)),
+        ),
     ),
     "dataclass-decay": (decay, (Decay(RNG.uniform(0.5, 1.5, size=3), 0.9), RNG.normal(size=3))),
     "nested-layers": (
@@ -185,7 +189,9 @@ def test_rnn_reads_each_parameter_once_before_the_loop():
 def test_new_leaf_shapes_are_a_new_specialisation():
     df = sg.grad(mlp)
     for hidden in (4, 6, 4):
-        p = MLP(RNG.normal(size=(NIN, hidden)), RNG.normal(size=hidden), RNG.normal(size=(hidden, 2)), RNG.normal(size=2))
+        p = MLP(
+            RNG.normal(size=(NIN, hidden)), RNG.normal(size=hidden), RNG.normal(size=(hidden, 2)), RNG.normal(size=2)
+        )
         x, y = RNG.normal(size=(B, NIN)), RNG.normal(size=(B, 2))
         got = df(p, x, y)
         assert f"({B}, {hidden})" in df.source or f"{B * 2}" in df.source

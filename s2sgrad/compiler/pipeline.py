@@ -19,7 +19,14 @@ from .naming import Names, name_values
 from .prune import fold_constant_branches, prune
 from .renaming import coalesce_versions
 from .algebra import simplify_body
-from .cleanup import coalesce_copies, drop_orphan_comments, fold_temporaries, read_globals_in_place, release_before
+from .cleanup import (
+    coalesce_copies,
+    drop_dead_temporaries,
+    drop_orphan_comments,
+    fold_temporaries,
+    read_globals_in_place,
+    release_before,
+)
 from .forward import Forward
 from .inplace import InPlace
 from .invariance import constant_shifts
@@ -356,6 +363,7 @@ def _tidy(body, temps, params=(), known=None, np_name=None):
     coalesce_copies(body, set(params), temps)
     read_globals_in_place(body, set(params))
     fold_temporaries(body, temps)
+    drop_dead_temporaries(body, _stored(body) - set(params))  # (a user's name nothing reads: x_1 = np.clip(x, ...))
     if known and np_name:
         specialise.fold_broadcasts(body, known, np_name)
     simplify_body(body, np_name)

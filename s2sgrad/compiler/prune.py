@@ -3,6 +3,8 @@ loop-carried values that nothing reads (most of lowering's break/continue flags
 end here), and branches on a literal condition (an inlined helper's
 `if clip:` with `clip=False`)."""
 
+import gast
+
 from . import ir
 
 
@@ -30,9 +32,10 @@ def _freezes(f):
 
 
 def fold_constant_branches(graph):
-    """Replace each branch on a literal condition by the arm it takes."""
+    """Replace each branch on a literal condition (`if False:`, `if shift is not None:`
+    with `shift=None`) by the arm it takes."""
     renamed = {}
-    _fold(graph.body, renamed)
+    _fold(graph.body, renamed, _literal_tests(graph))
     if renamed:
         from .hoist import _substitute
 
@@ -43,16 +46,52 @@ def fold_constant_branches(graph):
     return graph
 
 
-def _fold(block, renamed):
+_LITERALS = (type(None), bool, int, float, str)
+
+
+def _literal_tests(graph):
+    """Var -> its value, for `a is None`, `a is not None`, `a == b`, `a != b` of literals."""
+    found = {}
+    for e in ir.walk(graph.body):
+        template = e.payload if isinstance(e, ir.Eqn) and e.kind == "opaque" and e.boolean else None
+        if not (isinstance(template, gast.Compare) and len(template.ops) == 1 and len(e.outs) == 1):
+            continue
+        values = [_literal(n, e.args) for n in (template.left, template.comparators[0])]
+        if any(v is ... for v in values):
+            continue
+        a, b = values
+        test = {gast.Is: lambda: a is b, gast.IsNot: lambda: a is not b, gast.Eq: lambda: a == b}
+        test[gast.NotEq] = lambda: a != b
+        op = type(template.ops[0])
+        if op in test:
+            found[e.outs[0]] = bool(test[op]())
+    return found
+
+
+def _literal(node, atoms):
+    """The literal a template node stands for (`...` if not a literal)."""
+    if isinstance(node, gast.Constant) and type(node.value) in _LITERALS:
+        return node.value
+    if isinstance(node, gast.Name) and node.id.startswith(".") and node.id[1:].isdigit():
+        atom = atoms[int(node.id[1:]) - 1]
+        if isinstance(atom, ir.Const) and atom is not ir.UNDEFINED and type(atom.value) in _LITERALS:
+            return atom.value
+    return ...
+
+
+def _fold(block, renamed, tests):
     out = []
     for stmt in block:
         for sub in ir.sub_blocks(stmt):
-            _fold(sub, renamed)
-        if isinstance(stmt, ir.If) and isinstance(stmt.cond, ir.Const) and stmt.cond is not ir.UNDEFINED:
-            taken = bool(stmt.cond.value)
+            _fold(sub, renamed, tests)
+        cond = stmt.cond if isinstance(stmt, ir.If) else None
+        if isinstance(cond, ir.Var) and cond in tests:
+            cond = ir.Const(tests[cond])
+        if isinstance(cond, ir.Const) and cond is not ir.UNDEFINED:
+            taken = bool(cond.value)
             out += stmt.then if taken else stmt.orelse
             for o, a in zip(stmt.outs, stmt.then_outs if taken else stmt.else_outs):
-                renamed[o] = a
+                renamed[o] = renamed.get(a, a)  # (an arm may pass on a value folded before)
             continue
         out.append(stmt)
     block[:] = out

@@ -393,7 +393,9 @@ class Reverse(ControlFlowAdjoints, RuleContext):
         merged = {}
         for v, part in parts:
             node = self.emit.fix_roots(to_node(part))
-            merged[v] = specialise.plus(merged[v], node, self.shapes.known(v), self.numpy_name()) if v in merged else node
+            merged[v] = (
+                specialise.plus(merged[v], node, self.shapes.known(v), self.numpy_name()) if v in merged else node
+            )
         order = sorted(merged, key=lambda v: self.names.adjoint(v) == g_name)
         out = []
         for v in order:
