@@ -95,3 +95,36 @@ def test_an_unused_frozen_distribution_goes():
     for i, g in enumerate(got):
         assert_close(g, numeric_grad(frozen, [X, 0.2, 1.3], i))
     assert "d = " not in df.source and "st.norm(" not in df.source, df.source
+
+
+def lotka(p, y):
+    for _ in range(5):
+        prey, pred = y[0], y[1]
+        dy = np.array([p[0] * prey - p[1] * prey * pred, p[3] * prey * pred - p[2] * pred])
+        y = y + DT * dy
+    return np.sum(y**2)
+
+
+def lotka_written(p, y):
+    q = p.copy()
+    for _ in range(3):
+        y = y + DT * np.array([q[0] * y[0], -q[1] * y[1]])
+        q[0] = q[0] * 0.5  # (a loop that writes: its item reads stay in it)
+    return np.sum(y**2)
+
+
+@pytest.mark.parametrize("f", [lotka, lotka_written])
+def test_items_at_literal_indices_leave_loops_that_write_nothing(f):
+    p, y = np.array([1.1, 0.4, 0.9, 0.3]), np.array([1.0, 0.5])
+    df = sg.grad(f, wrt=(0, 1))
+    for i, g in enumerate(df(p, y)):
+        assert_close(g, numeric_grad(f, [p, y], i))
+    source = _code(df.source_for(p, y))
+    loop = source.index("for ")
+    if f is lotka:
+        for i in range(4):
+            reads = [m.start() for m in re.finditer(rf"\bp\[{i}\]", source)]
+            assert len(reads) == 1 and reads[0] < loop, source
+        assert "shape_of" not in source, source  # (np.array of a list of numbers has a known shape)
+    else:
+        assert source.index("q[0]") > loop, source

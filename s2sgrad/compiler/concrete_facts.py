@@ -40,6 +40,9 @@ def shape_facts(e, known, values):
     if e.kind == "build" and e.payload == "tuple":
         items = [value(a) for a in args]
         return ("value", tuple(items)) if all(type(i) is int for i in items) else None
+    if e.kind == "build" and e.payload == "list" and args:
+        shapes = {known.known(a) for a in args}
+        return ("value", ListOf(len(args), shapes.pop())) if len(shapes) == 1 and None not in shapes else None
     if e.kind == "binop" and e.prim is operator.matmul:
         other = known.known(args[1])
         found = concrete.matmul(shape0, other) if None not in (shape0, other) else None
@@ -65,8 +68,17 @@ def _attribute(attr, shape):
     return None
 
 
+class ListOf:
+    """A list literal of `n` items of one known shape (what `np.array` of it makes)."""
+
+    def __init__(self, n, item):
+        self.n, self.item = n, item
+
+
 def _call(e, known, value, shape0):
     prim, args = e.prim, e.args
+    if prim is np.array and set(e.kwargs) <= {"dtype"} and len(args) == 1 and isinstance(value(args[0]), ListOf):
+        return _made((value(args[0]).n,) + value(args[0]).item)
     if prim is len:
         return ("value", shape0[0]) if shape0 else None
     if any(prim is f for f in _FILLED) and set(e.kwargs) <= {"dtype"} and len(args) == 1:

@@ -9,7 +9,8 @@ after the reverse loop. Equal hoisted equations become one (`DT / 2` written
 three times is computed once).
 
 Only pure operations move: reading a module-level number or array, reading an
-attribute (`self.scale`: differentiated code cannot assign attributes), `-x`,
+attribute (`self.scale`: differentiated code cannot assign attributes), an
+item at a literal index (`p[0]`) in a loop that writes into nothing, `-x`,
 `+x`, `a + b`, `a - b`, `a * b`, a whole non-negative literal power
 (`OMEGA ** 2`), division by a non-zero literal, `math` functions and NumPy
 ufuncs, of values defined before the loop. A loop of zero trips then
@@ -20,6 +21,7 @@ are not touched.
 
 import operator
 
+import gast
 import numpy as np
 
 from . import ir
@@ -56,10 +58,12 @@ def _lift(loop, merged):
     for stmt in ir.walk(loop.body):
         inside.update(stmt.outs)
     lifted, kept, renamed = [], [], {}
+    reads = not any(_writes(s) for s in ir.walk(loop.body))  # (then an item read is the same in every trip)
     for stmt in loop.body:
         if isinstance(stmt, ir.Eqn):
             _rename(stmt, renamed)
-        if not (isinstance(stmt, ir.Eqn) and _cheap(stmt) and not any(a in inside for a in stmt.atoms)):
+        movable = isinstance(stmt, ir.Eqn) and (_cheap(stmt) or (reads and _literal_item(stmt)))
+        if not (movable and not any(a in inside for a in stmt.atoms)):
             kept.append(stmt)
             continue
         key = _key(stmt)
@@ -73,6 +77,17 @@ def _lift(loop, merged):
     if renamed:
         _substitute(loop, renamed)
     return lifted
+
+
+def _writes(stmt):
+    return isinstance(stmt, ir.Eqn) and (
+        stmt.kind in ("setitem", "append", "add_at", "effect") or stmt.overwrites is not None
+    )
+
+
+def _literal_item(e):
+    """`p[0]`, `y[1:]`: an index spelled with literals only."""
+    return e.kind == "getitem" and len(e.args) == 1 and len(e.outs) == 1 and not e.kwargs
 
 
 def _cheap(e):
@@ -120,7 +135,8 @@ def _key(e):
             return ("global", a.path, id(a.value))
         return ("const", type(a.value).__name__, repr(a.value))
 
-    return (e.kind, e.prim, tuple(atom(a) for a in e.args))
+    index = gast.dump(e.payload) if e.kind == "getitem" else None  # (p[0] and p[1] differ)
+    return (e.kind, e.prim, tuple(atom(a) for a in e.args), index)
 
 
 def _rename(e, renamed):
