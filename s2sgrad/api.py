@@ -259,7 +259,7 @@ class Derivative:
             return _shape_like(grads, values[self.wrt[0]])
         if len(self.wrt) == 1:
             grads = (grads,)  # generated code returns one gradient bare
-        return tuple(_shape_like(g, values[i]) for g, i in zip(grads, self.wrt))
+        return tuple([_shape_like(g, values[i]) for g, i in zip(grads, self.wrt)])
 
     def __call__(self, *args, **kwargs):
         # the hot path: plain positional arguments whose specs were seen before

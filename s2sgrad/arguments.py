@@ -99,7 +99,11 @@ def _kinds(values, wrt):
 def _for_code(values, wrt):
     """The arguments as generated code takes them: a differentiated dataclass (or
     registered class) as the dict of its fields, nested ones too."""
-    if not any(trees.is_record(values[i]) for i in wrt):
+    for i in wrt:  # (the hot path: a loop, not a generator; arrays and numbers first)
+        v = values[i]
+        if type(v) is not np.ndarray and type(v) not in _PLAIN and trees.is_record(v):
+            break
+    else:
         return values
     return [trees.as_data(v) if i in wrt else v for i, v in enumerate(values)]
 

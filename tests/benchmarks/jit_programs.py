@@ -8,6 +8,7 @@
 The hand-written gradients are what a person would write: forward sensitivities for
 the two scalar programs (two parameters), a vectorised NumPy adjoint for the grid.
 """
+
 import numpy as np
 
 DT = 0.01

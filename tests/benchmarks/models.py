@@ -23,6 +23,7 @@ Problems
               the LAST step only against ``ys`` (shape ``(batch, n_out)``).
               Gradient with respect to ``(Wx, Wh, b, Wy)``.
 """
+
 import numpy as np
 
 
@@ -30,11 +31,12 @@ import numpy as np
 # 1. Scalar loop: damped oscillator with a clipped force
 # ---------------------------------------------------------------------------
 
+
 def simulate(k, c, x0, n):
     x, v = x0, 0.0
     for _ in range(n):
         a = -k * x - c * v
-        if abs(a) > 10.0:          # data-dependent branch
+        if abs(a) > 10.0:  # data-dependent branch
             a = 10.0 * np.sign(a)
         v = v + 0.01 * a
         x = x + 0.01 * v
@@ -97,6 +99,7 @@ SIMULATE_WRT = (0, 1)
 # 2. Two-layer MLP with softmax cross-entropy
 # ---------------------------------------------------------------------------
 
+
 def mlp_loss(W1, b1, W2, b2, X, Y):
     h = np.maximum(X @ W1 + b1, 0.0)
     z = h @ W2 + b2
@@ -151,6 +154,7 @@ MLP_WRT = (0, 1, 2, 3)
 # 3. tanh RNN, loss on the last step
 # ---------------------------------------------------------------------------
 
+
 def rnn_loss(Wx, Wh, b, Wy, xs, ys):
     h = np.zeros((xs.shape[1], Wh.shape[0]))
     for t in range(xs.shape[0]):
@@ -186,7 +190,7 @@ def rnn_grad_hand(Wx, Wh, b, Wy, xs, ys):
     WhT = Wh.T
     for t in range(T - 1, -1, -1):
         ht = hs[t + 1]
-        da = dh * (1.0 - ht * ht)       # through tanh
+        da = dh * (1.0 - ht * ht)  # through tanh
         dWx += xs[t].T @ da
         dWh += hs[t].T @ da
         db += da.sum(axis=0)
@@ -214,6 +218,7 @@ RNN_WRT = (0, 1, 2, 3)
 # A 30-line function for the transformation (compile time) benchmark
 # ---------------------------------------------------------------------------
 
+
 def thirty_lines(w, b, X, y, lam, n_iter):
     n = X.shape[0]
     z = X @ w + b
@@ -237,9 +242,9 @@ def thirty_lines(w, b, X, y, lam, n_iter):
             u = 1.0 + np.log(u)
     q = np.exp(-0.5 * w * w)
     mix = np.sum(q * w) / (1.0 + np.sum(q))
-    r = np.sqrt(np.sum(w ** 2) + 1.0)
+    r = np.sqrt(np.sum(w**2) + 1.0)
     centered = z - np.mean(z)
-    var = np.mean(centered ** 2)
+    var = np.mean(centered**2)
     total = loss + reg + 0.01 * smooth
     total = total + 0.1 * u * u + mix / r
     total = total + 0.001 * var
@@ -263,18 +268,30 @@ THIRTY_LINES_WRT = (0, 1)
 # ---------------------------------------------------------------------------
 
 PROBLEMS = {
-    "simulate": dict(label="simulate: scalar loop, n=1000", forward=simulate,
-                     hand=simulate_grad_hand, inputs=make_simulate_inputs, wrt=SIMULATE_WRT),
-    "mlp": dict(label="MLP 784-256-10, batch 256", forward=mlp_loss,
-                hand=mlp_grad_hand, inputs=make_mlp_inputs, wrt=MLP_WRT),
-    "rnn": dict(label="RNN tanh, T=50, B=32, 16-64-10", forward=rnn_loss,
-                hand=rnn_grad_hand, inputs=make_rnn_inputs, wrt=RNN_WRT),
+    "simulate": dict(
+        label="simulate: scalar loop, n=1000",
+        forward=simulate,
+        hand=simulate_grad_hand,
+        inputs=make_simulate_inputs,
+        wrt=SIMULATE_WRT,
+    ),
+    "mlp": dict(
+        label="MLP 784-256-10, batch 256", forward=mlp_loss, hand=mlp_grad_hand, inputs=make_mlp_inputs, wrt=MLP_WRT
+    ),
+    "rnn": dict(
+        label="RNN tanh, T=50, B=32, 16-64-10",
+        forward=rnn_loss,
+        hand=rnn_grad_hand,
+        inputs=make_rnn_inputs,
+        wrt=RNN_WRT,
+    ),
 }
 
 
 # ---------------------------------------------------------------------------
 # Transformation-time helpers (shared by test_bench_core.py and report.py)
 # ---------------------------------------------------------------------------
+
 
 def fresh_copy(f):
     """A new function object with ``f``'s code.
@@ -284,6 +301,7 @@ def fresh_copy(f):
     and is transformed and compiled again from its source.
     """
     import types
+
     g = types.FunctionType(f.__code__, f.__globals__, f.__name__, f.__defaults__, f.__closure__)
     g.__qualname__ = f.__qualname__
     g.__module__ = f.__module__
@@ -294,11 +312,14 @@ def transform_once(f, args, wrt=THIRTY_LINES_WRT):
     """Build the gradient of ``f`` and call it once (the first call transforms
     and compiles). Pass a fresh copy of ``f`` each time."""
     import s2sgrad as sg
+
     return sg.grad(f, wrt=wrt)(*args)
 
 
 def fresh_transform_setup(f, args, wrt=THIRTY_LINES_WRT):
     """A ``setup`` for ``benchmark.pedantic``: a fresh copy of ``f`` per round."""
+
     def setup():
         return (fresh_copy(f), args, wrt), {}
+
     return setup

@@ -37,6 +37,9 @@ def problems():
     yield from apps.PROBLEMS.items()
 
 
+CLOCK = [time.perf_counter]  # (--cpu: time.process_time)
+
+
 def table(repeat, min_time):
     print("| problem | forward | s2sgrad grad | hand grad | grad / forward | hand / forward | s2sgrad / hand |")
     print("|---|---:|---:|---:|---:|---:|---:|")
@@ -44,7 +47,9 @@ def table(repeat, min_time):
         args = p["inputs"]()
         f, hand, df = p["forward"], p["hand"], sg.grad(p["forward"], wrt=p["wrt"])
         df(*args)
-        t_f, t_g, t_h = best_times([lambda: f(*args), lambda: df(*args), lambda: hand(*args)], repeat, min_time)
+        t_f, t_g, t_h = best_times(
+            [lambda: f(*args), lambda: df(*args), lambda: hand(*args)], repeat, min_time, CLOCK[0]
+        )
         print(
             f"| {p['label']} | {fmt_time(t_f)} | {fmt_time(t_g)} | {fmt_time(t_h)} "
             f"| {t_g / t_f:.2f} | {t_h / t_f:.2f} | {t_g / t_h:.2f} |"
@@ -86,7 +91,7 @@ def corpus_ratios(repeat):
         try:
             df = sg.grad(f, wrt=wrt)
             df(*args)
-            t_f, t_g = best_times([lambda: f(*args), lambda: df(*args)], repeat, 0.005)
+            t_f, t_g = best_times([lambda: f(*args), lambda: df(*args)], repeat, 0.005, CLOCK[0])
         except Exception:  # (a row that needs its arguments copied per call: left out)
             continue
         ratios.append(t_g / t_f)
@@ -98,25 +103,33 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--min-time", type=float, default=0.05)
     ap.add_argument("--corpus", action="store_true")
+    ap.add_argument("--cpu", action="store_true", help="CPU time of this process (a shared, busy machine)")
+    ap.add_argument("--corpus-only", action="store_true")
     opts = ap.parse_args(argv)
+    if opts.cpu:
+        CLOCK[0] = time.process_time
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(
         f"Python {platform.python_version()}, NumPy {np.__version__}, {os.cpu_count()} CPUs, "
-        f"load average {load}; best of {opts.repeat} interleaved repeats."
+        f"load average {load}; best of {opts.repeat} interleaved repeats" + (", CPU time." if opts.cpu else ".")
     )
     print()
-    table(opts.repeat, opts.min_time)
-    print()
-    print(f"Re-specialisation of the RNN gradient on a new shape: {respecialisation(opts.repeat) * 1e3:.1f} ms")
-    t_call, t_raw = call_overhead(opts.repeat)
-    print(f"Gradient of x * x: {fmt_time(t_call)} per call, the generated function alone {fmt_time(t_raw)}")
-    if opts.corpus:
+    if not opts.corpus_only:
+        table(opts.repeat, opts.min_time)
+        print()
+        print(f"Re-specialisation of the RNN gradient on a new shape: {respecialisation(opts.repeat) * 1e3:.1f} ms")
+        t_call, t_raw = call_overhead(opts.repeat)
+        print(f"Gradient of x * x: {fmt_time(t_call)} per call, the generated function alone {fmt_time(t_raw)}")
+    if opts.corpus or opts.corpus_only:
         ratios = sorted(corpus_ratios(3))
         q = statistics.quantiles(ratios, n=4)
         print(
             f"gradient / forward over {len(ratios)} corpus programs: median {statistics.median(ratios):.2f}, "
             f"quartiles {q[0]:.2f} / {q[2]:.2f}, min {ratios[0]:.2f}, max {ratios[-1]:.2f}"
         )
+        deciles = statistics.quantiles(ratios, n=10)
+        print("deciles: " + " ".join(f"{d:.2f}" for d in deciles))
+        print(f"at most 4: {sum(r <= 4 for r in ratios)} of {len(ratios)}; at most 2: {sum(r <= 2 for r in ratios)}")
 
 
 if __name__ == "__main__":

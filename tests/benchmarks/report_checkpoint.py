@@ -40,6 +40,7 @@ The two claims checked, with the tests stated before measuring:
 BLAS is single-threaded unless OPENBLAS_NUM_THREADS etc. are set. About 3-4
 minutes on a small machine, most of it Lorenz-96.
 """
+
 import argparse
 import os
 import platform
@@ -58,13 +59,20 @@ import numpy as np  # noqa: E402
 from s2sgrad.runtime.schedule import predicted_steps  # noqa: E402
 from tests.benchmarks.report import _loadavg, fmt_time  # noqa: E402
 from tests.benchmarks.test_bench_checkpoint import (  # noqa: E402
-    MODELS, N_STEPS, SNAPSHOTS, make_grad, peak_memory, recorded_schedules, state_bytes)
+    MODELS,
+    N_STEPS,
+    SNAPSHOTS,
+    make_grad,
+    peak_memory,
+    recorded_schedules,
+    state_bytes,
+)
 
 DESCRIPTION = {
     "heat": "1-D heat equation, N = 1000 points, `u[1:-1] = u[1:-1] + r*(u[2:] - 2*u[1:-1] + u[:-2])`, "
-            "gradient w.r.t. (u0, r)",
+    "gradient w.r.t. (u0, r)",
     "lorenz96": "Lorenz-96, 40 variables, RK4 with helper functions and np.roll, loss dt * sum |x_t|^2, "
-                "gradient w.r.t. (x0, F)",
+    "gradient w.r.t. (x0, F)",
 }
 MEMORY_FACTOR = 2.0
 TIME_TOLERANCE = 0.3
@@ -111,8 +119,17 @@ def measure(model, n, repeat, log, memory_steps=0):
         traced = args if k is None else args_of(mem_n)
         peak = peak_memory(df, *traced, fill_freelists=True)
         raw = peak_memory(df, *traced)
-        rows.append(dict(k=k, t=t, steps=steps, step_time=step_time, peak=peak, raw=raw,
-                         predicted=predicted_steps(n, k) if k else None))
+        rows.append(
+            dict(
+                k=k,
+                t=t,
+                steps=steps,
+                step_time=step_time,
+                peak=peak,
+                raw=raw,
+                predicted=predicted_steps(n, k) if k else None,
+            )
+        )
     return dict(model=model, n=n, S=S, F=F, t_fwd=t_fwd, rows=rows, mem_n=mem_n)
 
 
@@ -124,40 +141,55 @@ def report(m):
     print(DESCRIPTION[m["model"]] + ".")
     print(f"State (one snapshot): {fmt_bytes(S)}. Forward only: peak {fmt_bytes(F)}, time {fmt_time(t_fwd)}.")
     if m["mem_n"] != n:
-        print(f"Checkpointed peaks: traced at {m['mem_n']:,} steps (nothing they hold grows with n; "
-              f"`--lorenz-memory-steps 0` traces at {n:,}).")
+        print(
+            f"Checkpointed peaks: traced at {m['mem_n']:,} steps (nothing they hold grows with n; "
+            f"`--lorenz-memory-steps 0` traces at {n:,})."
+        )
     print()
-    print("| k | peak memory | raw peak | k x state | forward-only peak | peak / (k x state + fwd) | time "
-          "| time / stored | predicted time / stored | forward steps (measured) | predicted_steps(n, k) |")
+    print(
+        "| k | peak memory | raw peak | k x state | forward-only peak | peak / (k x state + fwd) | time "
+        "| time / stored | predicted time / stored | forward steps (measured) | predicted_steps(n, k) |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     mem_ok, time_ok = True, True
     for r in m["rows"]:
         k = r["k"]
         if k is None:
-            print(f"| stored | {fmt_bytes(r['peak'])} | {fmt_bytes(r['raw'])} | - | {fmt_bytes(F)} | - | {fmt_time(r['t'])} | 1.00 | 1.00 "
-                  f"| {n:,} (taped) | - |")
+            print(
+                f"| stored | {fmt_bytes(r['peak'])} | {fmt_bytes(r['raw'])} | - | {fmt_bytes(F)} | - | {fmt_time(r['t'])} | 1.00 | 1.00 "
+                f"| {n:,} (taped) | - |"
+            )
             continue
         bound = k * S + F
         ratio = r["peak"] / bound
         mem_ok &= ratio <= MEMORY_FACTOR
         t_pred = stored["t"] + (r["steps"] - n) * r["step_time"]
         time_ok &= abs(r["t"] / t_pred - 1) <= TIME_TOLERANCE
-        print(f"| {k} | {fmt_bytes(r['peak'])} | {fmt_bytes(r['raw'])} | {fmt_bytes(k * S)} | {fmt_bytes(F)} | {ratio:.1f} "
-              f"| {fmt_time(r['t'])} | {r['t'] / stored['t']:.2f} | {t_pred / stored['t']:.2f} "
-              f"| {r['steps']:,} | {r['predicted']:,} |")
+        print(
+            f"| {k} | {fmt_bytes(r['peak'])} | {fmt_bytes(r['raw'])} | {fmt_bytes(k * S)} | {fmt_bytes(F)} | {ratio:.1f} "
+            f"| {fmt_time(r['t'])} | {r['t'] / stored['t']:.2f} | {t_pred / stored['t']:.2f} "
+            f"| {r['steps']:,} | {r['predicted']:,} |"
+        )
     print()
     steps_ok = all(r["steps"] == r["predicted"] for r in m["rows"] if r["k"])
     print(f"- forward steps measured = predicted: **{'yes' if steps_ok else 'NO'}**")
-    print(f"- memory claim (peak <= {MEMORY_FACTOR:g} x (k x state + forward-only peak)): "
-          f"**{'holds' if mem_ok else 'does not hold'}**; with the raw peaks the ratios are "
-          + ", ".join(f"k={r['k']}: {r['raw'] / (r['k'] * S + F):.1f}" for r in m["rows"] if r["k"]) + ".")
-    print(f"- time claim (within {TIME_TOLERANCE:.0%} of t_stored + (P - n) x t_step): "
-          f"**{'holds' if time_ok else 'does not hold'}**. t_step (one step of the first sweep): "
-          + ", ".join(f"k={r['k']}: {fmt_time(r['step_time'])}" for r in m["rows"] if r["k"])
-          + f"; the original function: {fmt_time(t_fwd / n)} per step. Measured cost of one extra step "
-          "(t - t_stored) / (P - n) / t_step: "
-          + ", ".join(f"k={r['k']}: {(r['t'] - stored['t']) / (r['steps'] - n) / r['step_time']:.2f}"
-                      for r in m["rows"] if r["k"]) + ".")
+    print(
+        f"- memory claim (peak <= {MEMORY_FACTOR:g} x (k x state + forward-only peak)): "
+        f"**{'holds' if mem_ok else 'does not hold'}**; with the raw peaks the ratios are "
+        + ", ".join(f"k={r['k']}: {r['raw'] / (r['k'] * S + F):.1f}" for r in m["rows"] if r["k"])
+        + "."
+    )
+    print(
+        f"- time claim (within {TIME_TOLERANCE:.0%} of t_stored + (P - n) x t_step): "
+        f"**{'holds' if time_ok else 'does not hold'}**. t_step (one step of the first sweep): "
+        + ", ".join(f"k={r['k']}: {fmt_time(r['step_time'])}" for r in m["rows"] if r["k"])
+        + f"; the original function: {fmt_time(t_fwd / n)} per step. Measured cost of one extra step "
+        "(t - t_stored) / (P - n) / t_step: "
+        + ", ".join(
+            f"k={r['k']}: {(r['t'] - stored['t']) / (r['steps'] - n) / r['step_time']:.2f}" for r in m["rows"] if r["k"]
+        )
+        + "."
+    )
     print()
     return mem_ok, time_ok
 
@@ -168,8 +200,12 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=3, help="timed calls per row for the heat equation")
     ap.add_argument("--repeat-lorenz", type=int, default=1, help="timed calls per row for Lorenz-96")
     ap.add_argument("--models", default=",".join(MODELS))
-    ap.add_argument("--lorenz-memory-steps", type=int, default=2000,
-                    help="steps of the traced checkpointed Lorenz-96 calls (0: all --steps)")
+    ap.add_argument(
+        "--lorenz-memory-steps",
+        type=int,
+        default=2000,
+        help="steps of the traced checkpointed Lorenz-96 calls (0: all --steps)",
+    )
     ap.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     opts = ap.parse_args(argv)
 
@@ -185,9 +221,11 @@ def main(argv=None):
         memory_steps = opts.lorenz_memory_steps if model == "lorenz96" else 0
         results.append(measure(model, opts.steps, repeat, log, memory_steps))
 
-    print(f"Python {platform.python_version()}, NumPy {np.__version__}, {platform.machine()}, "
-          f"{os.cpu_count()} CPUs, load average {' '.join(_loadavg())}; times are the best of "
-          f"{opts.repeat} calls (Lorenz-96: {opts.repeat_lorenz}); peak memory is tracemalloc's, one traced call.")
+    print(
+        f"Python {platform.python_version()}, NumPy {np.__version__}, {platform.machine()}, "
+        f"{os.cpu_count()} CPUs, load average {' '.join(_loadavg())}; times are the best of "
+        f"{opts.repeat} calls (Lorenz-96: {opts.repeat_lorenz}); peak memory is tracemalloc's, one traced call."
+    )
     print()
     for m in results:
         report(m)

@@ -11,6 +11,7 @@
   `--size` elements in four chunks: building the lazy gradient, computing it, and
   the same gradient on the NumPy array.
 """
+
 import argparse
 import os
 import sys
@@ -31,9 +32,12 @@ def sweep(count):
 
     ks = np.linspace(0.5, 4.0, count)
     rows = []
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
-    ) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         for jit in (False, True):
             df = sg.grad(rk4_spring, wrt=(0, 1), jit=jit)
             df(1.0, 0.3, 0.5, 1000)

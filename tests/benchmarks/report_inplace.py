@@ -9,6 +9,7 @@ is the best of ``--repeat`` repeats; the forward, s2sgrad and hand-written
 timings are interleaved within each repeat. The gradient is built and called
 once before timing (the first call transforms and compiles).
 """
+
 import argparse
 import os
 import platform
@@ -25,7 +26,13 @@ import numpy as np  # noqa: E402
 
 from tests.benchmarks.report import _loadavg, best_times, fmt_time  # noqa: E402
 from tests.benchmarks.test_bench_inplace import (  # noqa: E402
-    A, SIZES, X, make_grad, recurrence, recurrence_grad_hand)
+    A,
+    SIZES,
+    X,
+    make_grad,
+    recurrence,
+    recurrence_grad_hand,
+)
 
 
 def main(argv=None):
@@ -39,25 +46,31 @@ def main(argv=None):
 
     rows = {}
     for n in SIZES:
-        rows[n] = best_times([lambda: recurrence(A, X, n), lambda: df(A, X, n),
-                              lambda: recurrence_grad_hand(A, X, n)], opts.repeat, opts.min_time)
+        rows[n] = best_times(
+            [lambda: recurrence(A, X, n), lambda: df(A, X, n), lambda: recurrence_grad_hand(A, X, n)],
+            opts.repeat,
+            opts.min_time,
+        )
 
-    print(f"Python {platform.python_version()}, NumPy {np.__version__}, "
-          f"{platform.machine()}, {os.cpu_count()} CPUs, "
-          f"load average {' '.join(_loadavg())}; best of {opts.repeat} repeats.")
+    print(
+        f"Python {platform.python_version()}, NumPy {np.__version__}, "
+        f"{platform.machine()}, {os.cpu_count()} CPUs, "
+        f"load average {' '.join(_loadavg())}; best of {opts.repeat} repeats."
+    )
     print()
     print("`u[i] = a * u[i - 1] + np.sin(x * i)` for i in 1..n, loss `sum(u**2) / n`, gradient wrt (a, x).")
     print()
     print("| N | forward | s2sgrad grad | hand grad | s2sgrad grad / forward | s2sgrad / hand |")
     print("|---:|---:|---:|---:|---:|---:|")
     for n, (t_fwd, t_sg, t_hand) in rows.items():
-        print(f"| {n:,} | {fmt_time(t_fwd)} | {fmt_time(t_sg)} | {fmt_time(t_hand)} "
-              f"| {t_sg / t_fwd:.2f} | {t_sg / t_hand:.2f} |")
+        print(
+            f"| {n:,} | {fmt_time(t_fwd)} | {fmt_time(t_sg)} | {fmt_time(t_hand)} "
+            f"| {t_sg / t_fwd:.2f} | {t_sg / t_hand:.2f} |"
+        )
     small, large = SIZES
     growth = rows[large][1] / rows[small][1]
     print()
-    print(f"Gradient time N={large:,} / N={small:,}: **{growth:.2f}** "
-          f"(linear growth gives {large // small}).")
+    print(f"Gradient time N={large:,} / N={small:,}: **{growth:.2f}** (linear growth gives {large // small}).")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ it), interleaved; and the first call (wall-clock) of the jit gradient (generatio
 Numba compilation; Numba itself is imported before, once). The gradients are checked
 against each other before timing.
 """
+
 import argparse
 import os
 import sys
@@ -62,7 +63,9 @@ def main():
     options = parser.parse_args()
     import numba  # noqa: F401  (imported once, outside the first-call timings)
 
-    print("| program | forward | interpreted gradient | jit=True gradient | hand-written | interpreted / jit | first jit call |")
+    print(
+        "| program | forward | interpreted gradient | jit=True gradient | hand-written | interpreted / jit | first jit call |"
+    )
     print("|---|---|---|---|---|---|---|")
     for name in PROGRAMS:
         r = measure(name, options.repeat, options.min_time)

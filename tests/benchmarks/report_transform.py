@@ -12,6 +12,7 @@ collector off: a collection lands in whichever stage happens to allocate when
 one is due (mostly `to_source`), and its cost grows with everything the
 process holds, including every derivative built so far.
 """
+
 import argparse
 import gc
 import os
@@ -76,7 +77,7 @@ def stage_shares(repeat, args):
 
 
 def _timer(f, label, spent):
-    depth = [0]      # Reverse.block is recursive: time the outermost call only
+    depth = [0]  # Reverse.block is recursive: time the outermost call only
 
     def timed_stage(*a, **k):
         depth[0] += 1
@@ -87,6 +88,7 @@ def _timer(f, label, spent):
             depth[0] -= 1
             if not depth[0]:
                 spent[label] = spent.get(label, 0.0) + time.process_time() - start
+
     return timed_stage
 
 
@@ -95,9 +97,10 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=20)
     opts = ap.parse_args(argv)
     args30 = models.make_thirty_lines_inputs()
-    timed(models.thirty_lines, args30, models.THIRTY_LINES_WRT)      # warm imports and rule tables
-    rows = [("`thirty_lines`", [timed(models.thirty_lines, args30, models.THIRTY_LINES_WRT)
-                                for _ in range(opts.repeat)])]
+    timed(models.thirty_lines, args30, models.THIRTY_LINES_WRT)  # warm imports and rule tables
+    rows = [
+        ("`thirty_lines`", [timed(models.thirty_lines, args30, models.THIRTY_LINES_WRT) for _ in range(opts.repeat)])
+    ]
     corpus = [(0.0, 0.0)] * opts.repeat
     for label in sorted(CASES):
         fn, wrt, args = CASES[label]
@@ -108,8 +111,10 @@ def main(argv=None):
     rows.append(("golden corpus, all four", corpus))
 
     load = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
-    print(f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs, "
-          f"load average {load}; {opts.repeat} fresh transforms each, first call included.")
+    print(
+        f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"load average {load}; {opts.repeat} fresh transforms each, first call included."
+    )
     print()
     print("| function | best (wall) | median (wall) | best (CPU) | median (CPU) |")
     print("|---|---:|---:|---:|---:|")
@@ -117,8 +122,10 @@ def main(argv=None):
         print(f"| {label} | {summary(runs)} |")
     print()
     total, spent = stage_shares(opts.repeat, args30)
-    print(f"Stages of `thirty_lines` (CPU time, garbage collector off, mean of {opts.repeat}: "
-          f"{total / opts.repeat * 1e3:.1f} ms):")
+    print(
+        f"Stages of `thirty_lines` (CPU time, garbage collector off, mean of {opts.repeat}: "
+        f"{total / opts.repeat * 1e3:.1f} ms):"
+    )
     print()
     print("| stage | share | mean |")
     print("|---|---:|---:|")

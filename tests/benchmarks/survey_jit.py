@@ -8,6 +8,7 @@ simulation corpus (tests/test_corpus_simulation.py), differentiated w.r.t. its f
 refusal, an S2SGradError naming a line). Prints a Markdown table and a summary of the
 reasons. Slow (one Numba compilation per program): not part of the test run.
 """
+
 import argparse
 import collections
 import os

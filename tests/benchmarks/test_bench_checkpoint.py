@@ -22,6 +22,7 @@ Markdown tables. The tests without ``benchmark`` run in the normal suite: the
 checkpointed gradients equal the stored ones, the step counts equal the
 prediction, and checkpointing cuts the heat gradient's peak memory.
 """
+
 import gc
 import sys
 import time
@@ -35,7 +36,7 @@ import s2sgrad as sg
 from s2sgrad.runtime.schedule import checkpoints, predicted_steps
 
 N_STEPS = 10_000
-SNAPSHOTS = (None, 10, 30, 100)        # None: the stored (tape) gradient
+SNAPSHOTS = (None, 10, 30, 100)  # None: the stored (tape) gradient
 WRT = (0, 1)
 
 HEAT_POINTS = 1000
@@ -48,6 +49,7 @@ L96_DT = 0.01
 # ---------------------------------------------------------------------------
 # the two models
 # ---------------------------------------------------------------------------
+
 
 def heat(u0, r, n):
     """n explicit Euler steps of u_t = u_xx with fixed ends, in place."""
@@ -106,6 +108,7 @@ def state_bytes(state):
 # measuring
 # ---------------------------------------------------------------------------
 
+
 def make_grad(model, k):
     """The gradient with k snapshots (None: stored), compiled and called once."""
     fn, args_of, _ = MODELS[model]
@@ -128,7 +131,7 @@ def recorded_schedules():
         try:
             return forward(plan, step, state)
         finally:
-            plan.sweep_seconds = time.perf_counter() - t0      # the first sweep: n steps
+            plan.sweep_seconds = time.perf_counter() - t0  # the first sweep: n steps
 
     checkpoints.forward = recording
     try:
@@ -161,7 +164,7 @@ def _fill_tuple_freelists():
 def peak_memory(fn, *args, fill_freelists=False):
     """Peak bytes traced by tracemalloc during fn(*args), above what was live before;
     `fill_freelists`: without CPython's small-tuple free lists (see above)."""
-    gc.collect()                       # a full collection also empties the free lists
+    gc.collect()  # a full collection also empties the free lists
     if fill_freelists:
         _fill_tuple_freelists()
     tracemalloc.start()
@@ -177,6 +180,7 @@ def peak_memory(fn, *args, fill_freelists=False):
 # ---------------------------------------------------------------------------
 # tests in the normal run
 # ---------------------------------------------------------------------------
+
 
 def _same(a, b):
     for x, y in zip(a, b):
@@ -232,7 +236,7 @@ def test_checkpointing_cuts_peak_memory():
     args = heat_args(2000)
     stored = peak_memory(make_grad("heat", None), *args)
     checkpointed = peak_memory(make_grad("heat", 10), *args)
-    assert stored > 2000 * 998 * 8                # the tape of overwritten values
+    assert stored > 2000 * 998 * 8  # the tape of overwritten values
     assert checkpointed < stored / 20, (checkpointed, stored)
 
 

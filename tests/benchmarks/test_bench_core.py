@@ -10,6 +10,7 @@ Groups: one per problem (forward / s2sgrad gradient / hand-written gradient)
 and ``transform`` for the compile time of a 30-line function and of each
 program of the golden corpus (``tests/golden_programs.py``).
 """
+
 import pytest
 
 from tests.benchmarks import models
@@ -31,8 +32,9 @@ def test_transform_thirty_lines(benchmark):
     benchmark.group = "transform"
     args = models.make_thirty_lines_inputs()
     transform_once(models.thirty_lines, args)  # warm imports / rule tables
-    benchmark.pedantic(transform_once, setup=fresh_transform_setup(models.thirty_lines, args),
-                       rounds=30, iterations=1, warmup_rounds=1)
+    benchmark.pedantic(
+        transform_once, setup=fresh_transform_setup(models.thirty_lines, args), rounds=30, iterations=1, warmup_rounds=1
+    )
 
 
 @pytest.mark.parametrize("label", sorted(GOLDEN))
@@ -43,5 +45,6 @@ def test_transform_golden(benchmark, label):
     benchmark.group = "transform"
     fn, wrt, args = GOLDEN[label]
     transform_once(fn, args, wrt)
-    benchmark.pedantic(transform_once, setup=fresh_transform_setup(fn, args, wrt),
-                       rounds=30, iterations=1, warmup_rounds=1)
+    benchmark.pedantic(
+        transform_once, setup=fresh_transform_setup(fn, args, wrt), rounds=30, iterations=1, warmup_rounds=1
+    )

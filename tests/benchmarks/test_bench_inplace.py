@@ -15,6 +15,7 @@ Skipped in the normal test run (pyproject adds ``--benchmark-skip``); run with
 
 ``report_inplace.py`` prints the same timings as a Markdown table.
 """
+
 import numpy as np
 import pytest
 
@@ -31,7 +32,7 @@ def recurrence(a, x, n):
     u[0] = x
     for i in range(1, n):
         u[i] = a * u[i - 1] + np.sin(x * i)
-    return np.sum(u ** 2) / n
+    return np.sum(u**2) / n
 
 
 def recurrence_grad_hand(a, x, n):

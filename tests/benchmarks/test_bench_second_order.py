@@ -25,6 +25,7 @@ run: they check that the timed derivatives are right (against each other and
 against central finite differences on small sizes) and that ``mode="auto"``
 chooses the cheaper mode.
 """
+
 import timeit
 
 import numpy as np
@@ -33,17 +34,18 @@ import pytest
 import s2sgrad as sg
 from tests.benchmarks import models
 
-N_WIDE = 1000    # inputs of the wide map
-N_TALL = 1000    # outputs of the tall map
+N_WIDE = 1000  # inputs of the wide map
+N_TALL = 1000  # outputs of the tall map
 
 
 # ---------------------------------------------------------------------------
 # The maps for the Jacobian benchmarks (plain NumPy, as a user writes them)
 # ---------------------------------------------------------------------------
 
+
 def wide(x, w):
     """R^n -> R^3: three reductions of ``x``."""
-    return np.array([np.sum(np.sin(x)), np.sum(x ** 2), x @ w])
+    return np.array([np.sum(np.sin(x)), np.sum(x**2), x @ w])
 
 
 def tall(p, t):
@@ -110,6 +112,7 @@ def make_jacobians(name):
 # Correctness (these run in the normal test run)
 # ---------------------------------------------------------------------------
 
+
 def small_mlp():
     return models.make_mlp_inputs(batch=6, n_in=5, n_hidden=4, n_out=3, seed=2)
 
@@ -136,6 +139,7 @@ def test_hvp_matches_finite_differences_of_the_gradient(which):
         for i, d in zip(idx, vs):
             moved_args[i] = args[i] + sign * eps * d
         return _as_tuple(df(*moved_args))
+
     fd = [(p - m) / (2 * eps) for p, m in zip(moved(1.0), moved(-1.0))]
     got = _as_tuple(hv(*args, v))
     assert len(got) == len(fd)
@@ -191,6 +195,7 @@ def test_auto_mode_chooses_the_cheaper_mode(name, monkeypatch):
     """After a call ``jacobian(...).mode`` is the mode auto chose; this also watches
     which of s2sgrad.jacobians' two Jacobian builders it called."""
     from s2sgrad import jacobians as api
+
     _, f, inputs, cheaper = JACOBIAN_MAPS[name]
     args = inputs()
     called = []
@@ -200,6 +205,7 @@ def test_auto_mode_chooses_the_cheaper_mode(name, monkeypatch):
         def spy(*a, _builder=builder, _mode=mode, **k):
             called.append(_mode)
             return _builder(*a, **k)
+
         monkeypatch.setattr(api, f"_{mode}_jacobian", spy)
     jac = sg.jacobian(f, wrt=0, mode="auto")
     assert jac.mode == "auto"
@@ -222,6 +228,7 @@ def test_the_mode_auto_chooses_is_faster(name):
 # ---------------------------------------------------------------------------
 # Benchmarks
 # ---------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module", params=sorted(HVP_WRT))
 def hvp_case(request):
