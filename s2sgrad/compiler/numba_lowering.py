@@ -5,6 +5,8 @@ thing in the same order:
 - a loop tape that is read backwards, `for ... in reversed(tape)`, becomes an index loop
   (`for k in range(len(tape) - 1, -1, -1)`), which Numba compiles; the tapes stay lists,
   typed by Numba from what the forward loop appends (tuples of numbers and arrays);
+- the tape of a loop inside a loop is one list for all passes, the outer tape keeping
+  where each pass's items start and end (`numba_tapes.py`): no list per pass;
 - the runtime helpers come from `s2sgrad.runtime.numba_helpers`, whose Numba forms are
   chosen by argument types.
 The source is then run as a module (its imports, the user's globals) and its function
@@ -26,6 +28,7 @@ import linecache
 import re
 
 from ..errors import Loc, S2SGradError
+from . import numba_tapes
 from .compile import _sources, origin
 
 _serial = itertools.count(1)
@@ -51,6 +54,8 @@ def rewrite(source):
     """The generated source in the form Numba compiles (see the module's docstring). The
     rewrite is by lines, so that the `# line N:` comments stay where they are."""
     helpers = _numba_helpers()
+    taken = {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)}
+    source = numba_tapes.flatten(source, taken)
     ours, rest, body = [], [], []
     for line in source.splitlines():
         imported = _IMPORT.fullmatch(line)
@@ -61,7 +66,7 @@ def rewrite(source):
             rest += [n for n in names if n.split(" as ")[0] not in helpers]  # (Numba refuses them, by name)
             body.append(None)  # where the imports go
         elif loop:
-            body += _index_loop(*loop.groups())
+            body += _index_loop(*loop.groups(), taken)
         else:
             body.append(line)
     if any("range_length(" in line for line in body if line):
@@ -84,7 +89,7 @@ _IMPORT = re.compile(r"from s2sgrad\.runtime import (.+)")
 _REVERSED = re.compile(r"(\s*)for (.+) in reversed\((.+)\):")
 
 
-def _index_loop(indent, targets, iterable):
+def _index_loop(indent, targets, iterable, taken):
     """The header of `for targets in reversed(iterable):` as an index loop, and the line that
     binds the targets (Numba has no reversed()); `iterable` is a tape (a name), or a range."""
     node = ast.parse(iterable, mode="eval").body
@@ -94,13 +99,13 @@ def _index_loop(indent, targets, iterable):
             return [f"{indent}for {targets} in range({_minus_one(bounds[0])}, -1, -1):"]
         if len(bounds) == 2:
             return [f"{indent}for {targets} in range({_minus_one(bounds[1])}, {_minus_one(bounds[0])}, -1):"]
-        k = _fresh_k(targets)
+        k = _fresh_k(targets, taken)
         start, _, step = bounds
         return [
             f"{indent}for {k} in range(range_length({', '.join(bounds)}) - 1, -1, -1):",
             f"{indent}    {targets} = {start} + {k} * {step}",
         ]
-    k = _fresh_k(iterable if isinstance(node, ast.Name) else targets)
+    k = _fresh_k(iterable if isinstance(node, ast.Name) else targets, taken)
     return [f"{indent}for {k} in range(len({iterable}) - 1, -1, -1):", f"{indent}    {targets} = {iterable}[{k}]"]
 
 
@@ -108,8 +113,8 @@ def _minus_one(expr):
     return str(int(expr) - 1) if re.fullmatch(r"-?\d+", expr) else f"{expr} - 1"
 
 
-def _fresh_k(stem):
-    return re.sub(r"\W", "_", stem.split(",")[0].strip()) + "_k"
+def _fresh_k(stem, taken):
+    return numba_tapes.fresh(re.sub(r"\W", "_", stem.split(",")[0].strip()) + "_k", taken)
 
 
 def _numba_helpers():
@@ -129,6 +134,12 @@ def _load(source, func):
     run with the user's globals and closure values in scope."""
     import numba
 
+    return [numba.njit(f) for f in define(source, func)]
+
+
+def define(source, func):
+    """The functions `source` (rewritten for Numba) defines, as Python runs them, with
+    `func`'s globals and closure values in scope; the source is registered as a file."""
     filename = f"<s2sgrad-jit:{func.__qualname__}:{next(_serial)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     _sources[filename] = func.__code__.co_filename  # (for `origin`: the user's line of a compiled line)
@@ -139,8 +150,7 @@ def _load(source, func):
         except ValueError:
             pass
     exec(compile(source, filename, "exec"), scope)
-    names = [n.name for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)]
-    return [numba.njit(scope[n]) for n in names]
+    return [scope[n.name] for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)]
 
 
 class JitFunction:
@@ -148,18 +158,19 @@ class JitFunction:
     user's line (or, with jit="auto", the interpreted derivative runs)."""
 
     def __init__(self, compiled, interpreted, source, func, mode):
+        import numba
+
         self.compiled, self.interpreted = compiled, interpreted
         self.source, self.func, self.mode = source, func, mode
         self._refused = set()  # argument signatures Numba refused (jit="auto")
+        self._caught = (numba.core.errors.NumbaError, ValueError, TypeError)
 
     def __call__(self, *args):
-        import numba
-
         if self._refused and _signature(args) in self._refused:
             return self.interpreted(*args)
         try:
             return self.compiled(*args)
-        except (numba.core.errors.NumbaError, ValueError, TypeError) as exc:
+        except self._caught as exc:
             untyped = [a for a in args if _untyped(a)]
             if not untyped and not _from_numba(exc):
                 raise

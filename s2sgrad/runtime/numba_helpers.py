@@ -31,6 +31,7 @@ __all__ = [
     "matmul_rhs",
     "owned",
     "not_a_dict",
+    "not_a_view",
     "part",
     "range_length",
     "reduce_count",
@@ -83,6 +84,7 @@ part = _stub("part")
 saved_part = _stub("saved_part")
 add_at = _stub("add_at")
 not_a_dict = _stub("not_a_dict")
+not_a_view = _stub("not_a_view")
 matmul_lhs = _stub("matmul_lhs")
 matmul_rhs = _stub("matmul_rhs")
 dot_lhs = _stub("dot_lhs")
@@ -230,6 +232,13 @@ def _not_a_dict(x, where):
     if not isinstance(x, types.DictType):
         return lambda x, where: None  # (compiled code gets no Python dicts: nothing to check)
     return None
+
+
+@overload(not_a_view)
+def _not_a_view(x, message):
+    if _is_number(x):
+        return lambda x, message: None  # (an element read from an array is a number, never a view)
+    return None  # (compiled arrays do not tell their base: refused, the interpreted mode checks)
 
 
 def _matmul_adjoint(left):
