@@ -13,6 +13,7 @@ default) and the speed by ``tests/benchmarks/report_jit.py``.
 * what Numba refuses is an S2SGradError naming the user's line and the construct and
   suggesting to drop jit=True; ``jit="auto"`` runs the interpreted derivative instead.
 """
+
 import pickle
 
 import numpy as np
@@ -85,7 +86,7 @@ def test_a_scalar_loop_with_a_branch():
     (dispatcher,) = _compiled(df)
     assert len(dispatcher.signatures) == 1  # compiled once for (float, float, float, int)
     source = df.source
-    assert "reversed(" not in source and "for tape_k in range(len(tape) - 1, -1, -1):" in source
+    assert "reversed(" not in source and "for tape_k in range(tape_n - 1, -1, -1):" in source
     assert dispatcher.py_func.__code__.co_filename.startswith("<s2sgrad-jit:")
     assert "".join(__import__("linecache").getlines(dispatcher.py_func.__code__.co_filename)) == source
     assert isinstance(got[0], float)

@@ -101,7 +101,8 @@ def test_nested_tapes_are_one_list_with_bounds():
     df = sg.grad(relax, wrt=(0, 1), jit=True)
     got = df(5.0, 1.5, 40)
     source = df.source
-    assert "tape_lo = len(tape)" in source and "tape_1.append((t_3, tape_lo, len(tape), y))" in source
+    assert "tape_lo = len(tape)" in source and "tape.append((t_4, t_6, t_7, t_9, y_1, y_2))" in source
+    assert "tape_1_2[tape_1_n] = len(tape)" in source  # (the outer tape: arrays, see below)
     assert "for tape_k in range(tape_hi - 1, tape_lo - 1, -1):" in source
     inside = source[source.index("for _ in range(n):") :]
     assert "tape = []" not in inside  # made once, before the outer loop
@@ -127,3 +128,29 @@ def test_a_vjp_carries_the_flat_tape_to_its_backward():
     assert "(tape_1, tape)) " in source.replace("\n", " ") or "(tape_1, tape) = saved" in source
     expected, got = _rewritten(df, (5.0, 1.5, 30))
     assert got == expected
+
+
+def coast(v0, drag, n):
+    """A loop over a range left early: its tape holds fewer items than the range."""
+    x, v = 0.0, v0
+    for _ in range(n):
+        v = v - DT * drag * v * abs(v)
+        x = x + DT * v
+        if v < 0.5:
+            break
+    return x
+
+
+def test_a_range_loop_keeps_its_tape_in_arrays():
+    df = sg.grad(coast, wrt=(0, 1), jit=True)
+    for args in [(3.0, 2.0, 400), (3.0, 2.0, 0), (3.0, 0.1, 50)]:  # left early, no pass, all passes
+        got = df(*args)
+        assert_close(got, sg.grad(coast, wrt=(0, 1))(*args), rtol=1e-13, atol=0)
+    assert_close(df(3.0, 2.0, 400)[1], numeric_grad(coast, (3.0, 2.0, 400), 1), rtol=1e-6)
+    source = df.source
+    assert "tape_size = len(range(n))" in source and "tape_n += 1" in source
+    assert "tape_0 = tape_slot(tape_size, " in source and "tape = []" not in source
+    (dispatcher,) = [df._last.function.compiled]
+    (signature,) = dispatcher.nopython_signatures
+    types = dispatcher.overloads[signature.args].type_annotation.typemap
+    assert str(types["tape_0"]) == "array(float64, 1d, C)"  # (a number's slot: an array)

@@ -55,7 +55,7 @@ def rewrite(source):
     rewrite is by lines, so that the `# line N:` comments stay where they are."""
     helpers = _numba_helpers()
     taken = {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)}
-    source = numba_tapes.flatten(source, taken)
+    source = numba_tapes.preallocate(numba_tapes.flatten(source, taken), taken)
     ours, rest, body = [], [], []
     for line in source.splitlines():
         imported = _IMPORT.fullmatch(line)
@@ -69,8 +69,9 @@ def rewrite(source):
             body += _index_loop(*loop.groups(), taken)
         else:
             body.append(line)
-    if any("range_length(" in line for line in body if line):
-        ours.append("range_length")
+    for helper in ("range_length", "tape_slot"):
+        if any(f"{helper}(" in line for line in body if line):
+            ours.append(helper)
     imports = [f"from {_HELPERS} import {', '.join(sorted(ours))}"] if ours else []
     imports += [f"from s2sgrad.runtime import {', '.join(rest)}"] if rest else []
     if None not in body and imports:  # (after the other imports, or first, before a blank line)

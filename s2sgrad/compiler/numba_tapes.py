@@ -100,6 +100,83 @@ def flatten(source, taken):
     return "\n".join(out) + "\n"
 
 
+def preallocate(source, taken):
+    """`source` with the tapes of loops over a range kept in arrays made for the loop's
+    trip count, one per item of the tape's tuples (a loop of n passes over a tape of
+    (a, b) items):
+
+        tape_n = 0
+        tape_size = len(range(n))
+        for _ in range(n):
+            ...
+            if tape_n == 0:
+                tape_0 = tape_slot(tape_size, a)
+                tape_1 = tape_slot(tape_size, b)
+            tape_0[tape_n] = a
+            tape_1[tape_n] = b
+            tape_n += 1
+        for tape_k in range(tape_n - 1, -1, -1):
+            a = tape_0[tape_k]
+            b = tape_1[tape_k]
+
+    Compiled, `tape_slot` makes an array of the item's own type (Numba's, for this
+    signature) where the item is a number, a list of that many references otherwise;
+    made on the first pass, where the item's type is known (a loop of no passes makes
+    none and reads none). Uncompiled, it is a list: the same values as the list tape.
+    Only a tape that stays in its function and whose loop is the next statement."""
+    tree = ast.parse(source)
+    tapes = [t for t in _Finder(tree).tapes.values() if _counted(t)]
+    if not tapes:
+        return source
+    lines = source.splitlines()
+    edits = {}
+    for tape in tapes:
+        items = tape.append.value.args[0]
+        items = items.elts if isinstance(items, ast.Tuple) else [items]
+        n, size, k = (fresh(f"{tape.name}_{s}", taken) for s in ("n", "size", "k"))
+        slots = [fresh(f"{tape.name}_{j}", taken) for j in range(len(items))]
+        indent = _indent(lines[tape.made.lineno - 1])
+        bounds = ", ".join(map(ast.unparse, tape.following.iter.args))
+        edits[tape.made.lineno] = [f"{indent}{n} = 0", f"{indent}{size} = len(range({bounds}))"]
+        indent = _indent(lines[tape.append.lineno - 1])
+        values = [ast.unparse(item) for item in items]
+        edits[tape.append.lineno] = (
+            [f"{indent}if {n} == 0:"]
+            + [f"{indent}    {slot} = tape_slot({size}, {value})" for slot, value in zip(slots, values)]
+            + [f"{indent}{slot}[{n}] = {value}" for slot, value in zip(slots, values)]
+            + [f"{indent}{n} += 1"]
+        )
+        indent = _indent(lines[tape.reverse.lineno - 1])
+        target = tape.reverse.target
+        targets = target.elts if isinstance(target, ast.Tuple) else [target]
+        edits[tape.reverse.lineno] = [f"{indent}for {k} in range({n} - 1, -1, -1):"] + [
+            f"{indent}    {ast.unparse(t)} = {slot}[{k}]" for t, slot in zip(targets, slots)
+        ]
+    out = []
+    for number, line in enumerate(lines, 1):
+        out += edits.get(number, [line])
+    return "\n".join(out) + "\n"
+
+
+def _counted(tape):
+    """Is `tape` pushed once per pass of a loop over a range that follows its making,
+    read back once and used nowhere else?"""
+    loop = tape.following
+    if tape.count != 3 or tape.uses or tape.reverse is None or loop is None or loop is not tape.append_in:
+        return False
+    if not (isinstance(loop, ast.For) and tape.append in loop.body and isinstance(loop.iter, ast.Call)):
+        return False
+    call = loop.iter
+    if not (isinstance(call.func, ast.Name) and call.func.id == "range" and 1 <= len(call.args) <= 3):
+        return False
+    if call.keywords or not all(isinstance(a, (ast.Name, ast.Constant)) for a in call.args):
+        return False
+    items = tape.append.value.args[0]
+    target = tape.reverse.target
+    arity = len(items.elts) if isinstance(items, ast.Tuple) else 1
+    return arity == (len(target.elts) if isinstance(target, ast.Tuple) else 1) and arity > 0
+
+
 def _put(statement, value, name, nodes):
     """Put `nodes` where the Name node `name` is in `value`: an item of that tuple, or
     the whole value (which becomes a tuple)."""
@@ -155,6 +232,7 @@ class _Tape:
     def __init__(self, name):
         self.name = name
         self.made = self.append = self.reverse = None
+        self.following = None  # the statement after the one that makes it
         self.made_in = self.append_in = None  # the loop whose body holds the statement directly
         self.count = 0  # statements that make, push or read it back (one each, or it is left alone)
         self.uses = []  # its other uses, as _Use
@@ -182,8 +260,10 @@ class _Finder:
             self.tapes.pop(name, None)
 
     def _block(self, statements, loop):
-        for statement in statements:
+        for at, statement in enumerate(statements):
             self._statement(statement, loop)
+            if _is_new_list(statement) and statement.targets[0].id in self.tapes:
+                self.tapes[statement.targets[0].id].following = statements[at + 1] if at + 1 < len(statements) else None
 
     def _statement(self, statement, loop):
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):

@@ -19,6 +19,7 @@ This module imports Numba; only the jit mode imports it.
 import numpy as np
 from numba import njit, types
 from numba.extending import overload, overload_method
+from numba.np import numpy_support
 
 from . import core
 
@@ -37,6 +38,7 @@ __all__ = [
     "reduce_count",
     "saved_part",
     "shape_of",
+    "tape_slot",
     "unbroadcast",
     "unreduce",
     "zeros_like",
@@ -97,6 +99,20 @@ def range_length(start, stop, step):
     if step > 0:
         return max(0, (stop - start + step - 1) // step)
     return max(0, (start - stop - step - 1) // -step)
+
+
+def tape_slot(size, item):
+    """Where a loop of `size` passes keeps one item of its tape (numba_tapes.preallocate):
+    a list here; compiled, an array of the item's type if it is a number."""
+    return [item] * size
+
+
+@overload(tape_slot)
+def _tape_slot(size, item):
+    if _is_number(item):
+        dtype = numpy_support.as_dtype(types.unliteral(item))
+        return lambda size, item: np.empty(size, dtype)
+    return lambda size, item: [item] * size
 
 
 # ... and its compiled forms, by argument types
