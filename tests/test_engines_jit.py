@@ -167,3 +167,42 @@ def test_reversed_loops_become_index_loops(bounds):
     exec(compiled, after)
     tape = [(1, 2), (3, 4), (5, 6)]
     assert after["visits"](tape) == before["visits"](tape) == [*reversed(range(*bounds)), 30, 12, 2]
+
+
+def chain_energy(q, rates, p):
+    """The runtime helpers with compiled forms: adjoints of np.diff, np.cumsum, np.diag,
+    np.linalg.norm, x ** y of a variable exponent; np.concatenate of a list of constants."""
+    stretch = np.diff(q)
+    work = np.cumsum(stretch * rates[:-1])
+    A = np.diag(rates)
+    edges = np.concatenate([np.zeros(1), np.cumsum(np.full(q.shape, 0.5))])
+    return np.sum(work) + np.linalg.norm(q) ** p + np.sum((A @ q) ** 2) + np.sum(np.diff(edges) * q)
+
+
+def euler_path(k, x0, n):
+    """A list built by append and read back (its adjoint undoes each append)."""
+    path = [x0]
+    for _ in range(n):
+        path.append(path[-1] - DT * k * path[-1] ** 3)
+    return path[-1] + 0.5 * path[n // 2]
+
+
+def test_helpers_with_compiled_forms():
+    q, rates = np.array([0.3, -0.4, 1.1, 0.7]), np.array([0.5, 1.5, 0.8, 1.2])
+    df = sg.grad(chain_energy, wrt=(0, 1, 2), jit=True)
+    got = df(q, rates, 1.7)
+    expected = sg.grad(chain_energy, wrt=(0, 1, 2))(q, rates, 1.7)
+    for a, b in zip(got, expected):
+        assert_close(a, b, rtol=1e-12, atol=1e-14)
+    for i in range(3):
+        assert_close(got[i], numeric_grad(chain_energy, (q, rates, 1.7), i), rtol=1e-6)
+    source = df.source
+    for helper in ("undiff", "cumsum_adjoint", "undiag", "norm_adjoint", "power_slope"):
+        assert f"{helper}(" in source
+    assert "np.concatenate((" in source  # (a tuple: Numba takes no list)
+
+    dpath = sg.grad(euler_path, wrt=(0, 1), jit=True)
+    got = dpath(2.0, 0.8, 30)
+    assert "split_last(" in dpath.source
+    assert_close(got, sg.grad(euler_path, wrt=(0, 1))(2.0, 0.8, 30), rtol=1e-12, atol=0)
+    assert_close(got[0], numeric_grad(euler_path, (2.0, 0.8, 30), 0), rtol=1e-6)

@@ -8,6 +8,8 @@ interpreted derivative gives (same operations, same order). A few nested-loop pr
 are then compiled by Numba and checked against central differences.
 """
 
+import math
+
 import numpy as np
 import pytest
 
@@ -154,3 +156,24 @@ def test_a_range_loop_keeps_its_tape_in_arrays():
     (signature,) = dispatcher.nopython_signatures
     types = dispatcher.overloads[signature.args].type_annotation.typemap
     assert str(types["tape_0"]) == "array(float64, 1d, C)"  # (a number's slot: an array)
+
+
+def discounted(x, rate):
+    """A sum started at the int 0: its tape item is an int on the first pass, a float after."""
+    total = 0
+    for i in range(x.shape[0]):
+        total = total * rate + math.sin(x[i])
+    return total
+
+
+def test_a_tape_item_that_changes_type_keeps_a_list():
+    x = np.array([0.3, -1.2, 0.8, 2.0])
+    df = sg.grad(discounted, wrt=(0, 1), jit=True)
+    got = df(x, 0.9)
+    expected = sg.grad(discounted, wrt=(0, 1))(x, 0.9)
+    assert_close(got[0], expected[0], rtol=1e-13, atol=0)
+    assert_close(got[1], expected[1], rtol=1e-13, atol=0)
+    assert_close(got[1], numeric_grad(discounted, (x, 0.9), 1), rtol=1e-6)
+    assert "tape_slot" not in df.source and "reversed(" not in df.source  # (what Numba compiled)
+    (dispatcher,) = [df._last.function.compiled]
+    assert "".join(__import__("linecache").getlines(dispatcher.py_func.__code__.co_filename)) == df.source

@@ -40,22 +40,32 @@ def lower(derived, func, mode):
     """A Derived whose function is the Numba-compiled form of `derived`'s (mode: True or "auto")."""
     from .pipeline import Derived  # (pipeline imports this module only through the API)
 
-    source = rewrite(derived.source)
-    functions = _load(source, func)
     fallback = derived.function
-    if isinstance(fallback, tuple):  # a vjp: its forward and backward
-        function = tuple(JitFunction(f, g, source, func, mode) for f, g in zip(functions, fallback))
-    else:
-        function = JitFunction(functions[0], fallback, source, func, mode)
-    return Derived(source, function, derived.graph)
+    if isinstance(fallback, tuple):  # a vjp: its forward and backward (their tapes pass between them)
+        source = rewrite(derived.source, preallocate=False)
+        made = Derived(source, None, derived.graph)
+        made.function = tuple(
+            JitFunction(f, g, source, func, mode, made) for f, g in zip(_load(source, func), fallback)
+        )
+        return made
+    source = rewrite(derived.source)
+    made = Derived(source, None, derived.graph)
+    lists = rewrite(derived.source, preallocate=False)
+    made.function = JitFunction(
+        _load(source, func)[0], fallback, source, func, mode, made, lists if lists != source else None
+    )
+    return made
 
 
-def rewrite(source):
+def rewrite(source, preallocate=True):
     """The generated source in the form Numba compiles (see the module's docstring). The
-    rewrite is by lines, so that the `# line N:` comments stay where they are."""
+    rewrite is by lines, so that the `# line N:` comments stay where they are.
+    `preallocate`: tapes of loops over a range kept in arrays (else lists)."""
     helpers = _numba_helpers()
     taken = {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)}
-    source = numba_tapes.preallocate(numba_tapes.flatten(source, taken), taken)
+    source = numba_tapes.flatten(_tuple_arguments(source), taken)
+    if preallocate:
+        source = numba_tapes.preallocate(source, taken)
     ours, rest, body = [], [], []
     for line in source.splitlines():
         imported = _IMPORT.fullmatch(line)
@@ -87,6 +97,38 @@ def rewrite(source):
 
 
 _IMPORT = re.compile(r"from s2sgrad\.runtime import (.+)")
+_SEQUENCES = {"concatenate", "stack", "hstack", "vstack", "column_stack"}
+
+
+def _tuple_arguments(source):
+    """`np.concatenate([a, b])` as `np.concatenate((a, b))` (and np.stack, ...): NumPy
+    takes a list or a tuple of arrays, Numba a tuple. Simple statements on one line."""
+    lines = source.splitlines()
+    edits = {}
+    for statement in ast.walk(ast.parse(source)):
+        if not isinstance(statement, (ast.Assign, ast.AugAssign, ast.Expr, ast.Return)):
+            continue
+        calls = [
+            c
+            for c in ast.walk(statement)
+            if isinstance(c, ast.Call)
+            and isinstance(c.func, ast.Attribute)
+            and c.func.attr in _SEQUENCES
+            and isinstance(c.func.value, ast.Name)
+            and c.func.value.id == "np"
+            and c.args
+            and isinstance(c.args[0], ast.List)
+        ]
+        if calls and statement.lineno == statement.end_lineno:
+            for call in calls:
+                call.args[0] = ast.Tuple(call.args[0].elts, ast.Load())
+            line = lines[statement.lineno - 1]
+            edits[statement.lineno] = line[: len(line) - len(line.lstrip())] + ast.unparse(statement)
+    if not edits:
+        return source
+    return "\n".join(edits.get(number, line) for number, line in enumerate(lines, 1)) + "\n"
+
+
 _REVERSED = re.compile(r"(\s*)for (.+) in reversed\((.+)\):")
 
 
@@ -158,22 +200,35 @@ class JitFunction:
     """A Numba-compiled derivative: Numba's refusals become S2SGradErrors naming the
     user's line (or, with jit="auto", the interpreted derivative runs)."""
 
-    def __init__(self, compiled, interpreted, source, func, mode):
+    def __init__(self, compiled, interpreted, source, func, mode, derived, lists=None):
         import numba
 
         self.compiled, self.interpreted = compiled, interpreted
         self.source, self.func, self.mode = source, func, mode
+        self.derived = derived  # (whose .source follows what is compiled)
+        self.lists = lists  # the source with list tapes, if the arrays' is refused
         self._refused = set()  # argument signatures Numba refused (jit="auto")
         self._caught = (numba.core.errors.NumbaError, ValueError, TypeError)
+        self._typing = numba.core.errors.TypingError
 
     def __call__(self, *args):
         if self._refused and _signature(args) in self._refused:
             return self.interpreted(*args)
         try:
             return self.compiled(*args)
-        except self._caught as exc:
+        except Exception as exc:
+            compiling = _while_compiling(exc)  # (else: raised by the compiled code as it ran)
+            if not compiling and not isinstance(exc, self._caught):
+                raise
+            if self.lists is not None and (compiling or isinstance(exc, self._typing)):
+                # A tape's arrays need one type per item; a value that changes type
+                # (a sum started at 0, an int, then a float) does not have one: lists
+                # unify such types, as Numba does for the variable itself.
+                self.source = self.derived.source = self.lists
+                self.compiled, self.lists = _load(self.source, self.func)[0], None
+                return self(*args)
             untyped = [a for a in args if _untyped(a)]
-            if not untyped and not _from_numba(exc):
+            if not untyped and not compiling and not _from_numba(exc):
                 raise
             if self.mode == "auto":
                 self._refused.add(_signature(args))
@@ -193,7 +248,7 @@ class JitFunction:
         construct = _construct(message)
         said = [t.strip() for t in message.splitlines() if t.strip() and not t.lstrip().startswith(_NOISE)]
         detail = construct or (said or [type(exc).__name__])[0][:200]
-        found = re.findall(r'File "(<s2sgrad-jit:[^"]*>)", line (\d+)', message)
+        found = re.findall(r'File "(<s2sgrad-jit:[^"]*>)", line (\d+)', message) or _lowered_at(exc)
         where = origin(found[-1][0], int(found[-1][1])) if found else ""  # "model.py:12: h = W @ h"
         user = re.fullmatch(r"(.*):(\d+): (.*)", where)
         loc = Loc(user.group(1), int(user.group(2)), 0, user.group(3)) if user else None
@@ -225,6 +280,30 @@ def _untyped(value):
         return False
     except ValueError:
         return True
+
+
+def _lowered_at(exc):
+    """[(file, line)] of the statement Numba's lowering was at when it raised (its
+    internal errors name no line in their message), or []."""
+    found = []
+    tb = exc.__traceback__
+    while tb is not None:
+        loc = getattr(tb.tb_frame.f_locals.get("self"), "loc", None)
+        if str(getattr(loc, "filename", "")).startswith("<s2sgrad-jit:"):
+            found.append((loc.filename, str(loc.line)))
+        tb = tb.tb_next
+    return found
+
+
+def _while_compiling(exc):
+    """Was `exc` raised while Numba compiled (its own errors, and the odd internal one:
+    a NotImplementedError of its lowering)?"""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.replace("\\", "/").endswith("numba/core/compiler.py"):
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def _from_numba(exc):

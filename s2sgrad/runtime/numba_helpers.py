@@ -21,25 +21,31 @@ from numba import njit, types
 from numba.extending import overload, overload_method
 from numba.np import numpy_support
 
-from . import core
+from . import core, numpy_adjoints
 
 __all__ = [
     "add_at",
+    "cumsum_adjoint",
     "dot_lhs",
     "dot_rhs",
     "grad_seed",
     "matmul_lhs",
     "matmul_rhs",
+    "norm_adjoint",
     "owned",
     "not_a_dict",
     "not_a_view",
     "part",
+    "power_slope",
     "range_length",
     "reduce_count",
     "saved_part",
     "shape_of",
+    "split_last",
     "tape_slot",
     "unbroadcast",
+    "undiag",
+    "undiff",
     "unreduce",
     "zeros_like",
 ]
@@ -61,10 +67,11 @@ def _is_numbers(t):
     return isinstance(t, types.UniTuple) and _is_number(t.dtype)
 
 
-def _stub(name):
-    """A function of this module standing for core's helper `name`: the same in Python, and
-    its own function object for Numba's overloads (core's belong to the interpreted mode)."""
-    original = getattr(core, name)
+def _stub(name, module=core):
+    """A function of this module standing for the runtime helper `name` (of core.py or
+    `module`): the same in Python, and its own function object for Numba's overloads
+    (the runtime's belong to the interpreted mode)."""
+    original = getattr(module, name)
 
     def helper(*args):
         return original(*args)
@@ -91,6 +98,12 @@ matmul_lhs = _stub("matmul_lhs")
 matmul_rhs = _stub("matmul_rhs")
 dot_lhs = _stub("dot_lhs")
 dot_rhs = _stub("dot_rhs")
+split_last = _stub("split_last")
+power_slope = _stub("power_slope", numpy_adjoints)
+norm_adjoint = _stub("norm_adjoint", numpy_adjoints)
+undiff = _stub("undiff", numpy_adjoints)
+cumsum_adjoint = _stub("cumsum_adjoint", numpy_adjoints)
+undiag = _stub("undiag", numpy_adjoints)
 
 
 @njit(cache=False)
@@ -161,6 +174,10 @@ def _zeros_like(x):
     if _is_numbers(x):
         n = x.count
         return lambda x: np.zeros(n)  # a tuple's adjoint: an array of its items' adjoints
+    if isinstance(x, types.List) and _is_number(x.dtype):
+        return lambda x: [0.0 for _ in x]  # a list's adjoint: a list of its items' adjoints
+    if isinstance(x, types.List) and isinstance(x.dtype, types.Array):
+        return lambda x: [np.zeros(item.shape) for item in x]
     return None
 
 
@@ -211,6 +228,13 @@ def _owned(g):
 def _part(g, index, like):
     if isinstance(g, types.Array) and isinstance(index, types.Integer) and g.ndim == 1:
         return lambda g, index, like: g[index]
+    if (
+        isinstance(g, types.Array)
+        and isinstance(index, types.BaseTuple)
+        and len(index) == g.ndim
+        and all(isinstance(i, types.Integer) for i in index)
+    ):
+        return lambda g, index, like: g[index]  # (an element: a number)
     if isinstance(g, types.Array) and isinstance(index, (types.SliceType, types.BaseTuple)):
 
         def piece(g, index, like):
@@ -234,6 +258,12 @@ def _saved_part(x, index):
 
 @overload(add_at)
 def _add_at(g, index, values):
+    if isinstance(g, types.List) and isinstance(index, types.Integer):
+
+        def add_item(g, index, values):
+            g[index] += values
+
+        return add_item
     if isinstance(g, types.Array) and isinstance(index, (types.Integer, types.SliceType, types.BaseTuple)):
 
         def add(g, index, values):
@@ -279,6 +309,125 @@ overload(matmul_lhs)(_matmul_adjoint(True))
 overload(matmul_rhs)(_matmul_adjoint(False))
 overload(dot_lhs)(_matmul_adjoint(True))
 overload(dot_rhs)(_matmul_adjoint(False))
+
+
+def _absent(t):
+    """An optional argument left out, or passed as None."""
+    return t is None or isinstance(t, (types.NoneType, types.Omitted))
+
+
+@overload(split_last)
+def _split_last(g):
+    """The adjoint of a list's last element and of the rest (undoes an append)."""
+    if isinstance(g, types.List):
+        return lambda g: (g.pop(), g)
+    if isinstance(g, types.Array) and g.ndim == 1:
+        return lambda g: (g[-1], g[:-1])
+    return None
+
+
+@overload(power_slope)
+def _power_slope(x, y, n=1):
+    """d(x ** y)/dx's n-th form (numpy_adjoints.power_slope), for numbers and arrays."""
+
+    def falling(y, n):
+        c = 1
+        for k in range(n):
+            c = c * (y - k)
+        return c
+
+    falling = njit(falling)
+    if _is_number(x) and _is_number(y):
+
+        def number(x, y, n=1):
+            c = falling(y, n)
+            if c == 0:
+                return 0.0
+            if x == 0 and y < n:
+                return c * np.inf
+            return c * x ** (y - n)
+
+        return number
+    if isinstance(x, types.Array) and _is_number(y):
+
+        def array(x, y, n=1):
+            c = falling(y, n)
+            if c == 0:
+                return np.zeros(x.shape)
+            return c * np.power(x * 1.0, y - n)
+
+        return array
+    return None
+
+
+@overload(norm_adjoint)
+def _norm_adjoint(g, x, ans, ord=None, axis=None, keepdims=False, kind=None):
+    """The adjoint of the 2-norm of a whole array (no ord, no axis)."""
+    if not (_absent(ord) and _absent(axis) and _absent(kind) and isinstance(x, types.Array)):
+        return None
+    if not (_is_number(g) and _is_number(ans)):
+        return None
+
+    def whole(g, x, ans, ord=None, axis=None, keepdims=False, kind=None):
+        if ans == 0:
+            return g * np.zeros(x.shape)
+        return g * (x / ans)
+
+    return whole
+
+
+@overload(undiff)
+def _undiff(g, a, n=1, axis=-1, prepend=None, append=None):
+    """The adjoint of np.diff of a vector (no prepend, no append): n transposed differences."""
+    if not (isinstance(g, types.Array) and isinstance(a, types.Array) and g.ndim == 1 and a.ndim == 1):
+        return None
+    if not (_absent(prepend) and _absent(append)):
+        return None
+
+    def vector(g, a, n=1, axis=-1, prepend=None, append=None):
+        out = g.astype(np.float64)
+        for _ in range(n):
+            m = out.shape[0]
+            back = np.empty(m + 1)
+            back[0] = -(out[0] - 0.0)
+            for i in range(1, m):
+                back[i] = -(out[i] - out[i - 1])
+            back[m] = -(0.0 - out[m - 1])
+            out = back
+        return out[: a.shape[0]].copy()
+
+    return vector
+
+
+@overload(cumsum_adjoint)
+def _cumsum_adjoint(g, a, axis=None, include_initial=False):
+    """The adjoint of np.cumsum of a vector: a cumulative sum from the end."""
+    if not (isinstance(g, types.Array) and isinstance(a, types.Array) and g.ndim == 1 and a.ndim == 1):
+        return None
+
+    def vector(g, a, axis=None, include_initial=False):
+        if include_initial:
+            g = g[1:]
+        return np.cumsum(g[::-1])[::-1].copy()
+
+    return vector
+
+
+@overload(undiag)
+def _undiag(g, v, k=0):
+    """The adjoint of np.diag(v, k) of a vector: the k-th diagonal of g."""
+    if not (isinstance(g, types.Array) and isinstance(v, types.Array) and g.ndim == 2 and v.ndim == 1):
+        return None
+
+    def diagonal(g, v, k=0):
+        row, col = max(-k, 0), max(k, 0)
+        n = min(g.shape[0] - row, g.shape[1] - col)
+        out = np.empty(n, g.dtype)
+        for i in range(n):
+            out[i] = g[row + i, col + i]
+        return out
+
+    return diagonal
 
 
 @overload_method(types.Number, "copy")
