@@ -61,7 +61,7 @@ def diffuse(u, kappa, steps):
 def running_sums(x, w):
     total = 0.0
     for _ in range(3):
-        x = np.tanh(np.cumsum(x) * w)
+        x = np.tanh(np.cumprod(x) * w)
         total = total + np.sum(x)
     return total
 
@@ -125,7 +125,7 @@ def test_what_numba_refuses_names_the_line():
         sg.grad(running_sums, jit=True)(x, 0.7)
     message = str(info.value)
     assert f"{__file__}:{running_sums.__code__.co_firstlineno + 3}" in message
-    assert "x = np.tanh(np.cumsum(x) * w)" in message and "cumsum_adjoint" in message
+    assert "x = np.tanh(np.cumprod(x) * w)" in message and "cumprod_adjoint" in message
     assert "drop jit=True" in message
     with pytest.raises(sg.S2SGradError, match="argument of type dict"):
         sg.grad(scaled, jit=True)({"a": 2.0}, 1.5)
@@ -206,3 +206,19 @@ def test_helpers_with_compiled_forms():
     assert "split_last(" in dpath.source
     assert_close(got, sg.grad(euler_path, wrt=(0, 1))(2.0, 0.8, 30), rtol=1e-12, atol=0)
     assert_close(got[0], numeric_grad(euler_path, (2.0, 0.8, 30), 0), rtol=1e-6)
+
+
+def logistic_clipped(r, x0):
+    x = x0
+    for _ in range(20):
+        x = x + DT * r * x * (1.0 - x)
+        x = np.clip(x, 0.0, 1.0)
+    return x
+
+
+def test_a_refusal_in_the_forward_sweep_names_the_line():
+    with pytest.raises(sg.S2SGradError) as info:
+        sg.grad(logistic_clipped, jit=True)(3.0, 0.2)
+    message = str(info.value)
+    assert f"{__file__}:{logistic_clipped.__code__.co_firstlineno + 4}" in message  # np.clip's line
+    assert "x = np.clip(x, 0.0, 1.0)" in message and "the call clip(float64, float64, float64)" in message

@@ -29,7 +29,7 @@ import re
 
 from ..errors import Loc, S2SGradError
 from . import numba_tapes
-from .compile import _sources, origin
+from .compile import _lines, _sources, origin, origin_loc
 
 _serial = itertools.count(1)
 _HELPERS = "s2sgrad.runtime.numba_helpers"
@@ -45,14 +45,14 @@ def lower(derived, func, mode):
         source = rewrite(derived.source, preallocate=False)
         made = Derived(source, None, derived.graph)
         made.function = tuple(
-            JitFunction(f, g, source, func, mode, made) for f, g in zip(_load(source, func), fallback)
+            JitFunction(f, g, source, func, mode, made) for f, g in zip(_load(source, func, fallback), fallback)
         )
         return made
     source = rewrite(derived.source)
     made = Derived(source, None, derived.graph)
     lists = rewrite(derived.source, preallocate=False)
     made.function = JitFunction(
-        _load(source, func)[0], fallback, source, func, mode, made, lists if lists != source else None
+        _load(source, func, fallback)[0], fallback, source, func, mode, made, lists if lists != source else None
     )
     return made
 
@@ -172,20 +172,23 @@ def _runtime_helpers():
     return set(runtime.__all__)
 
 
-def _load(source, func):
+def _load(source, func, interpreted=None):
     """The functions `source` defines, compiled by Numba (lazily: at their first call),
     run with the user's globals and closure values in scope."""
     import numba
 
-    return [numba.njit(f) for f in define(source, func)]
+    return [numba.njit(f) for f in define(source, func, interpreted)]
 
 
-def define(source, func):
+def define(source, func, interpreted=None):
     """The functions `source` (rewritten for Numba) defines, as Python runs them, with
-    `func`'s globals and closure values in scope; the source is registered as a file."""
+    `func`'s globals and closure values in scope; the source is registered as a file
+    whose lines lead to the user's (`interpreted`: the generated code it rewrites)."""
     filename = f"<s2sgrad-jit:{func.__qualname__}:{next(_serial)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     _sources[filename] = func.__code__.co_filename  # (for `origin`: the user's line of a compiled line)
+    if interpreted is not None:
+        _lines[filename] = lambda: _line_origins(source, interpreted)
     scope = dict(func.__globals__)
     for name, cell in zip(func.__code__.co_freevars, func.__closure__ or ()):
         try:
@@ -225,7 +228,7 @@ class JitFunction:
                 # (a sum started at 0, an int, then a float) does not have one: lists
                 # unify such types, as Numba does for the variable itself.
                 self.source = self.derived.source = self.lists
-                self.compiled, self.lists = _load(self.source, self.func)[0], None
+                self.compiled, self.lists = _load(self.source, self.func, self.interpreted)[0], None
                 return self(*args)
             untyped = [a for a in args if _untyped(a)]
             if not untyped and not compiling and not _from_numba(exc):
@@ -295,6 +298,27 @@ def _lowered_at(exc):
     return found
 
 
+def _line_origins(source, interpreted):
+    """{line of `source`: the user's Loc} for the lines it keeps from the generated code
+    it rewrites (the forward sweep's statements: they carry no `# line N:` comment)."""
+    code = getattr(interpreted[0] if isinstance(interpreted, tuple) else interpreted, "__code__", None)
+    if code is None:
+        return {}
+    theirs = [line.strip() for line in linecache.getlines(code.co_filename)]
+    table, at = {}, 0
+    for number, line in enumerate(source.splitlines(), 1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        found = next((i for i in range(at, min(at + 40, len(theirs))) if theirs[i] == text), None)
+        if found is not None:
+            loc = origin_loc(code.co_filename, found + 1)
+            if loc is not None:
+                table[number] = loc
+            at = found + 1
+    return table
+
+
 def _while_compiling(exc):
     """Was `exc` raised while Numba compiled (its own errors, and the odd internal one:
     a NotImplementedError of its lowering)?"""
@@ -325,16 +349,17 @@ def _construct(message):
     for pattern, words in (
         (_NONE.pattern, "a value that is None on some path (an early exit from a loop)"),
         (r"Untyped global name '([^']+)'", "the name '{}' (not compilable by Numba)"),
-        (r"Unknown attribute '([^']+)'", "the attribute '{}'"),
+        (r">>> (\w+\([^)\n]*\))", "the call {} (Numba implements it for other argument types)"),
         (r"No implementation of function Function\(<function (\w+) at", "the call {}(...) with these argument types"),
         (r"No implementation of function Function\(<[^>]*?(\w+)>\)", "the call {}(...) with these argument types"),
         (r"No implementation of function Function\(([^)]+)\)", "the call {} with these argument types"),
+        (r"Unknown attribute '([^']+)'", "the attribute '{}'"),
         (r"Cannot unify (.*)", "a variable holding values of different types ({})"),
         (r"reflected list\(reflected list", "a list of lists"),
         (r"non-precise type (\S+)", "a value of non-precise type {}"),
     ):
         found = re.search(pattern, message)
-        helper = found.groups()[0] if found and found.groups() else None
+        helper = found.groups()[0].split("(")[0] if found and found.groups() else None
         if helper in _numba_helpers():
             return (
                 f"the runtime helper '{helper}' with these argument types (its compiled form takes "
