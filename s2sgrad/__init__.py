@@ -6,6 +6,7 @@ the forward computation and then its reverse sweep (backpropagation).
 
 from .api import Derivative, grad, jvp, show, source, stop_gradient, value_and_grad, vjp
 from .jacobians import hessian, hvp, jacobian
+from .mapping import map_grad
 from .check import GradCheck, check_grad
 from .errors import S2SGradError
 from .trees import register_container
@@ -28,6 +29,7 @@ __all__ = [
     "jacobian",
     "hessian",
     "hvp",
+    "map_grad",
     "source",
     "show",
     "stop_gradient",

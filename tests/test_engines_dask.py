@@ -13,6 +13,7 @@
   ``np.concatenate``, whose adjoint cuts by slicing: Dask has no ``np.split``) and an MLP
   on a chunked batch give lazy Dask gradients equal to the NumPy ones.
 """
+
 import concurrent.futures
 import importlib.util
 import multiprocessing
@@ -145,9 +146,12 @@ def test_a_process_pool_maps_a_gradient():
 @pytest.fixture(scope="module")
 def client():
     distributed = pytest.importorskip("dask.distributed")
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
-    ) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         yield client
 
 
@@ -237,3 +241,15 @@ def test_cupy_arrays_stay_on_the_gpu():
         assert isinstance(du, cp.ndarray)
         expected = sg.grad(f, wrt=(0, 1))(u0, 0.5, 6)
         assert_close(cp.asnumpy(du), expected[0], rtol=1e-10)
+
+
+def test_map_grad_on_a_client_a_pool_and_here(client):
+    df = sg.grad(oscillator, wrt=(0, 1))
+    args_list = [(k, 0.3, 0.5, 60) for k in (1.5, 2.0, 2.5)]
+    expected = [df(*args) for args in args_list]
+    assert sg.map_grad(df, args_list) == expected
+    assert sg.map_grad(df, args_list, client=client) == expected  # (the same code, run on the workers)
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        assert sg.map_grad(df, args_list[:2], client=pool) == expected[:2]
+    assert sg.map_grad(sg.grad(np.sin), [0.5, 1.0]) == [np.cos(0.5), np.cos(1.0)]  # (single arguments)
+    assert_close(expected[0][0], numeric_grad(oscillator, args_list[0], 0), rtol=1e-6)
