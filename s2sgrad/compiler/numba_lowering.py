@@ -189,7 +189,7 @@ def define(source, func, interpreted=None):
     _sources[filename] = func.__code__.co_filename  # (for `origin`: the user's line of a compiled line)
     if interpreted is not None:
         _lines[filename] = lambda: _line_origins(source, interpreted)
-    scope = dict(func.__globals__)
+    scope = {name: _frozen(value) for name, value in func.__globals__.items()}
     for name, cell in zip(func.__code__.co_freevars, func.__closure__ or ()):
         try:
             scope[name] = cell.cell_contents
@@ -296,6 +296,14 @@ def _lowered_at(exc):
             found.append((loc.filename, str(loc.line)))
         tb = tb.tb_next
     return found
+
+
+def _frozen(value):
+    """A module-level list of numbers as a tuple: Numba freezes globals when it compiles,
+    and can freeze a tuple, not a list (the compiled code reads it, as before)."""
+    if type(value) is list and value and len({type(v) for v in value}) == 1 and type(value[0]) in (int, float):
+        return tuple(value)  # (of one type: a tuple of ints and floats is not indexable by a variable)
+    return value
 
 
 def _line_origins(source, interpreted):

@@ -104,9 +104,14 @@ def measure(name, spec, repeat, min_time, with_jax):
         fns["jit"] = lambda: jitted(*args)
     np.testing.assert_allclose(_flat(hand(*args)), _flat(reference), rtol=1e-6, atol=1e-10)
     if with_jax:
+        from tests.benchmarks.jax_programs import VARIANTS
+
         call, row["jax_first"], row["jax_how"], got = jax_row(name, args, wrt)
         np.testing.assert_allclose(_flat(got), _flat(reference), rtol=1e-6, atol=1e-10)
         fns["jax"] = call
+        if name in VARIANTS:
+            fns["jax_variant"], _, _, got = jax_row(VARIANTS[name], args, wrt)
+            np.testing.assert_allclose(_flat(got), _flat(reference), rtol=1e-6, atol=1e-10)
     for label, seconds in zip(fns, cpu_best(list(fns.values()), repeat, min_time)):
         row[label] = seconds
     return row
@@ -143,6 +148,8 @@ def main():
         versus = f"{jit / jax_time:.2f}" if jit and jax_time else ""
         first_jit = f"{r['jit_first']:.2f} s" if "jit_first" in r else ""
         first_jax = f"{r['jax_first']:.2f} s" if "jax_first" in r else ""
+        if "jax_variant" in r:
+            r["jax_how"] += f"; on slices (vectorised): {us(r['jax_variant'])}"
         print(
             f"| {name} | {us(r['forward'])} | {us(r['interpreted'])} | {us(jit)} | {us(r['hand'])} | {us(jax_time)} "
             f"| {ratio} | {versus} | {first_jit} | {first_jax} | {r.get('jax_how', '')} |",
