@@ -29,7 +29,12 @@ def is_record(value):
     """An object differentiated as the dict of its fields (a dataclass instance or a
     registered class's), not a plain dict, list or tuple."""
     cls = type(value)
+    if cls in _PLAIN and cls not in _registered:  # (the common case, on every call: no dataclass check)
+        return False
     return cls in _registered or (dataclasses.is_dataclass(cls) and not isinstance(value, type))
+
+
+_PLAIN = frozenset((float, int, bool, complex, np.ndarray, np.float64, np.float32, list, tuple, dict, type(None)))
 
 
 def is_namedtuple(value):
