@@ -177,3 +177,24 @@ def test_a_tape_item_that_changes_type_keeps_a_list():
     assert "tape_slot" not in df.source and "reversed(" not in df.source  # (what Numba compiled)
     (dispatcher,) = [df._last.function.compiled]
     assert "".join(__import__("linecache").getlines(dispatcher.py_func.__code__.co_filename)) == df.source
+
+
+def bounce(h0, restitution, n):
+    """A branch in a loop whose arms keep different values for the reverse sweep."""
+    h, v = h0, 0.0
+    for _ in range(n):
+        v = v - 9.81 * DT
+        h = h + DT * v
+        if h < 0.0:
+            h = -h * restitution
+            v = -v * restitution
+    return h + 0.1 * v * v
+
+
+def test_a_branch_keeps_each_arm_on_a_list_of_its_own():
+    df = sg.grad(bounce, wrt=(0, 1), jit=True)
+    got = df(1.0, 0.8, 300)
+    source = df.source
+    assert "branch_then.append((" in source and "= branch_then.pop()" in source and "branch = (" not in source
+    assert_close(got, sg.grad(bounce, wrt=(0, 1))(1.0, 0.8, 300), rtol=1e-13, atol=0)
+    assert_close(got[1], numeric_grad(bounce, (1.0, 0.8, 300), 1), rtol=1e-6)

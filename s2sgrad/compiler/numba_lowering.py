@@ -28,7 +28,7 @@ import linecache
 import re
 
 from ..errors import Loc, S2SGradError
-from . import numba_tapes
+from . import numba_branches, numba_tapes
 from .compile import _lines, _sources, origin, origin_loc
 
 _serial = itertools.count(1)
@@ -63,7 +63,7 @@ def rewrite(source, preallocate=True):
     `preallocate`: tapes of loops over a range kept in arrays (else lists)."""
     helpers = _numba_helpers()
     taken = {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)}
-    source = numba_tapes.flatten(_tuple_arguments(source), taken)
+    source = numba_tapes.flatten(numba_branches.split(_tuple_arguments(source), taken), taken)
     if preallocate:
         source = numba_tapes.preallocate(source, taken)
     ours, rest, body = [], [], []

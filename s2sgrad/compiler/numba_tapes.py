@@ -47,7 +47,7 @@ def flatten(source, taken):
     """`source` with its nested tapes flattened; `taken`: the names in use (new names
     are added to it)."""
     tree = ast.parse(source)
-    tapes = _Finder(tree).tapes
+    tapes = Finder(tree).tapes
     nested = [t for t in tapes.values() if _nested_in(t, tapes)]
     roots = {}
     for tape in nested:
@@ -64,12 +64,12 @@ def flatten(source, taken):
     bounds = {}  # a flattened tape's reverse loop -> (tape, lo, hi)
     for root, inner in roots.items():
         made = tapes[root].made
-        indent = _indent(lines[made.lineno - 1])
+        indent = indent_of(lines[made.lineno - 1])
         edits[made.lineno] = [f"{indent}{t.name} = []" for t in inner] + [lines[made.lineno - 1]]
         for tape in inner:
             outer = tapes[tape.outer]
             lo, hi = fresh(f"{tape.name}_lo", taken), fresh(f"{tape.name}_hi", taken)
-            edits[tape.made.lineno] = [f"{_indent(lines[tape.made.lineno - 1])}{lo} = len({tape.name})"]
+            edits[tape.made.lineno] = [f"{indent_of(lines[tape.made.lineno - 1])}{lo} = len({tape.name})"]
             pushed = [_name(lo), ast.Call(_name("len"), [_name(tape.name)], [])]
             _put(outer.append, outer.append.value.args[0], tape.kept, pushed)
             _put(outer.reverse, outer.reverse.target, tape.bound, [_name(lo, 1), _name(hi, 1)])
@@ -81,16 +81,16 @@ def flatten(source, taken):
             regenerate.add(use.statement)
     regenerate.update(bounds)
     for statement in regenerate:
-        indent = _indent(lines[statement.lineno - 1])
+        indent = indent_of(lines[statement.lineno - 1])
         if statement in bounds:
             tape, lo, hi = bounds[statement]
             k = fresh(f"{tape.name}_k", taken)
             text = [
                 f"{indent}for {k} in range({hi} - 1, {lo} - 1, -1):",
-                f"{indent}    {_target(statement.target)} = {tape.name}[{k}]",
+                f"{indent}    {target_text(statement.target)} = {tape.name}[{k}]",
             ]
         elif isinstance(statement, ast.For):  # (its header only)
-            text = [f"{indent}for {_target(statement.target)} in {ast.unparse(statement.iter)}:"]
+            text = [f"{indent}for {target_text(statement.target)} in {ast.unparse(statement.iter)}:"]
         else:
             text = [indent + ast.unparse(statement)]
         edits[statement.lineno] = text
@@ -125,7 +125,7 @@ def preallocate(source, taken):
     none and reads none). Uncompiled, it is a list: the same values as the list tape.
     Only a tape that stays in its function and whose loop is the next statement."""
     tree = ast.parse(source)
-    tapes = [t for t in _Finder(tree).tapes.values() if _counted(t)]
+    tapes = [t for t in Finder(tree).tapes.values() if _counted(t)]
     if not tapes:
         return source
     lines = source.splitlines()
@@ -135,10 +135,10 @@ def preallocate(source, taken):
         items = items.elts if isinstance(items, ast.Tuple) else [items]
         n, size, k = (fresh(f"{tape.name}_{s}", taken) for s in ("n", "size", "k"))
         slots = [fresh(f"{tape.name}_{j}", taken) for j in range(len(items))]
-        indent = _indent(lines[tape.made.lineno - 1])
+        indent = indent_of(lines[tape.made.lineno - 1])
         bounds = ", ".join(map(ast.unparse, tape.following.iter.args))
         edits[tape.made.lineno] = [f"{indent}{n} = 0", f"{indent}{size} = len(range({bounds}))"]
-        indent = _indent(lines[tape.append.lineno - 1])
+        indent = indent_of(lines[tape.append.lineno - 1])
         values = [ast.unparse(item) for item in items]
         edits[tape.append.lineno] = (
             [f"{indent}if {n} == 0:"]
@@ -146,7 +146,7 @@ def preallocate(source, taken):
             + [f"{indent}{slot}[{n}] = {value}" for slot, value in zip(slots, values)]
             + [f"{indent}{n} += 1"]
         )
-        indent = _indent(lines[tape.reverse.lineno - 1])
+        indent = indent_of(lines[tape.reverse.lineno - 1])
         target = tape.reverse.target
         targets = target.elts if isinstance(target, ast.Tuple) else [target]
         edits[tape.reverse.lineno] = [f"{indent}for {k} in range({n} - 1, -1, -1):"] + [
@@ -199,9 +199,11 @@ def _substitute(tree, old, new):
                 return
 
 
-def _target(node):
-    """A loop's target as written: `a, b`, not `(a, b)`."""
-    return ", ".join(map(ast.unparse, node.elts)) if isinstance(node, ast.Tuple) else ast.unparse(node)
+def target_text(node):
+    """A loop's target as written: `a, b`, not `(a, b)` (and `a,` for a tuple of one)."""
+    if not isinstance(node, ast.Tuple):
+        return ast.unparse(node)
+    return ", ".join(map(ast.unparse, node.elts)) + ("," if len(node.elts) == 1 else "")
 
 
 def _name(name, ctx=None):
@@ -217,7 +219,7 @@ def fresh(stem, taken):
     return name
 
 
-def _indent(line):
+def indent_of(line):
     return line[: len(line) - len(line.lstrip())]
 
 
@@ -240,7 +242,7 @@ class _Tape:
         self.kept = self.bound = None  # ... its Name in that tape's push, and in its reverse loop's target
 
 
-class _Finder:
+class Finder:
     """The tapes of a module and the statements that use them."""
 
     def __init__(self, tree):
