@@ -1,12 +1,14 @@
 """Which corpus programs compile under Numba (`jit=True`), and why the others do not.
 
-    python tests/benchmarks/survey_jit.py [--only NAME]
+    python tests/benchmarks/survey_jit.py [--only NAME] [--generic]
 
 For each program of the control-flow corpus (tests/test_control_flow.py) and the
 simulation corpus (tests/test_corpus_simulation.py), differentiated w.r.t. its first
 `wrt`: the gradient with jit=True against the interpreted one (equal to round-off, or a
 refusal, an S2SGradError naming a line). Prints a Markdown table and a summary of the
 reasons. Slow (one Numba compilation per program): not part of the test run.
+`--generic`: the code for any shapes (not specialised on the call's array shapes), to
+see what specialisation adds.
 """
 
 import argparse
@@ -74,7 +76,12 @@ def survey(only=None, report=print):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--only")
+    parser.add_argument("--generic", action="store_true")
     options = parser.parse_args()
+    if options.generic:
+        import s2sgrad.api
+
+        s2sgrad.api.SPECIALISATIONS = 0  # (every call past the limit: the generic code)
     print("| corpus | program | jit=True | detail |\n|---|---|---|---|")
     rows = survey(options.only, lambda line: print(line, flush=True))
     counts = collections.Counter((r[0], r[2]) for r in rows)
