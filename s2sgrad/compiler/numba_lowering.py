@@ -357,7 +357,7 @@ def _construct(message):
     for pattern, words in (
         (_NONE.pattern, "a value that is None on some path (an early exit from a loop)"),
         (r"Untyped global name '([^']+)'", "the name '{}' (not compilable by Numba)"),
-        (r">>> (\w+\([^)\n]*\))", "the call {} (Numba implements it for other argument types)"),
+        (r">>> (\w+\(.*\))", "the call {} (Numba implements it for other argument types)"),
         (r"No implementation of function Function\(<function (\w+) at", "the call {}(...) with these argument types"),
         (r"No implementation of function Function\(<[^>]*?(\w+)>\)", "the call {}(...) with these argument types"),
         (r"No implementation of function Function\(([^)]+)\)", "the call {} with these argument types"),
