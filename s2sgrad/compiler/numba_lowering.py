@@ -63,7 +63,7 @@ def rewrite(source, preallocate=True):
     `preallocate`: tapes of loops over a range kept in arrays (else lists)."""
     helpers = _numba_helpers()
     taken = {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)}
-    source = numba_tapes.flatten(numba_branches.split(_tuple_arguments(source), taken), taken)
+    source = numba_tapes.flatten(numba_branches.split(_numpy_calls(source), taken), taken)
     if preallocate:
         source = numba_tapes.preallocate(source, taken)
     ours, rest, body = [], [], []
@@ -100,33 +100,47 @@ _IMPORT = re.compile(r"from s2sgrad\.runtime import (.+)")
 _SEQUENCES = {"concatenate", "stack", "hstack", "vstack", "column_stack"}
 
 
-def _tuple_arguments(source):
-    """`np.concatenate([a, b])` as `np.concatenate((a, b))` (and np.stack, ...): NumPy
-    takes a list or a tuple of arrays, Numba a tuple. Simple statements on one line."""
+def _numpy_calls(source):
+    """NumPy calls in the form Numba takes, the same for NumPy: `np.concatenate([a, b])`
+    as `np.concatenate((a, b))` (and np.stack, ...: Numba takes a tuple of arrays), and
+    `np.roll(g, s, None)` as `np.roll(g, s)` (Numba's has no axis argument). Simple
+    statements on one line."""
     lines = source.splitlines()
     edits = {}
     for statement in ast.walk(ast.parse(source)):
         if not isinstance(statement, (ast.Assign, ast.AugAssign, ast.Expr, ast.Return)):
             continue
-        calls = [
-            c
-            for c in ast.walk(statement)
-            if isinstance(c, ast.Call)
-            and isinstance(c.func, ast.Attribute)
-            and c.func.attr in _SEQUENCES
-            and isinstance(c.func.value, ast.Name)
-            and c.func.value.id == "np"
-            and c.args
-            and isinstance(c.args[0], ast.List)
-        ]
+        calls = [c for c in ast.walk(statement) if _numpy_call(c) and _fixed(c)]
         if calls and statement.lineno == statement.end_lineno:
-            for call in calls:
-                call.args[0] = ast.Tuple(call.args[0].elts, ast.Load())
             line = lines[statement.lineno - 1]
             edits[statement.lineno] = line[: len(line) - len(line.lstrip())] + ast.unparse(statement)
     if not edits:
         return source
     return "\n".join(edits.get(number, line) for number, line in enumerate(lines, 1)) + "\n"
+
+
+def _numpy_call(node):
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "np"
+    )
+
+
+def _fixed(call):
+    """Edit `call` into Numba's form if it needs it; whether it did."""
+    if call.func.attr in _SEQUENCES and call.args and isinstance(call.args[0], ast.List):
+        call.args[0] = ast.Tuple(call.args[0].elts, ast.Load())
+        return True
+    if call.func.attr == "roll" and len(call.args) == 3 and _is_none(call.args[2]):
+        del call.args[2]
+        return True
+    return False
+
+
+def _is_none(node):
+    return isinstance(node, ast.Constant) and node.value is None
 
 
 _REVERSED = re.compile(r"(\s*)for (.+) in reversed\((.+)\):")
