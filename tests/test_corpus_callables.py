@@ -119,7 +119,92 @@ def spring_sim(s, y0):
     return np.sum(integrate(rhs, y0, 10) ** 2)
 
 
+def euler(f, y, *params, steps=None):
+    """An integrator forwarding extra parameters to the right-hand side, as users write them."""
+    for _ in range(8):
+        y = y + DT * f(y, *params)
+    return y
+
+
+def decay(y, k, c):
+    return -k * y + c
+
+
+def dense(x, w, **opts):
+    z = w * x + opts.get("bias", 0.0)
+    return np.tanh(z) if opts.get("act", "tanh") == "tanh" else z
+
+
+def apply_act(x, act=np.tanh):
+    return act(x)
+
+
+def maml_loss(w, batch):
+    xs, ys = batch
+    adapted = w - 0.1 * sg.grad(lambda v: mse(v, xs, ys))(w)
+    return mse(adapted, xs, ys)
+
+
+def head_tail(x):
+    first, *rest = x
+    return first * np.sum(np.array(rest))
+
+
+def lstsq_fit(M):
+    coef, *_ = np.linalg.lstsq(M, X, rcond=None)
+    return np.sum(coef**2)
+
+
+def ends(x):
+    a, *mid, b = np.split(x, 4)
+    return np.sum(a * b) + np.sum(np.concatenate(mid) ** 2)
+
+
+class State(NamedTuple):
+    x: np.ndarray
+    v: np.ndarray
+
+
+def leapfrog(k, state):
+    for _ in range(5):
+        v = state.v - DT * k * state.x
+        state = state._replace(v=v)
+        state = State(x=state.x + DT * state.v, v=state.v)
+    return np.sum(state.x**2) + np.sum(state.v**2)
+
+
+def parse_order(x):
+    try:
+        order = int(OPTIONS["order"])
+    except (KeyError, ValueError):
+        order = 2
+    return np.sum(np.abs(x) ** order)
+
+
+OPTIONS = {"order": "3"}
+
+
 PROGRAMS = [
+    # Python forms inside the function (issue 12, item 7)
+    ("starred unpack", lambda x: head_tail(x), (X,), 0),
+    ("a, *mid, b", ends, (X,), 0),
+    ("lstsq first, *_", lstsq_fit, (A,), 0),
+    ("varargs rhs", lambda k: np.sum(euler(decay, X, k, 0.1)), (0.4,), 0),
+    ("varargs lambda", lambda w: (lambda *args: mse(*args))(w, DATA, TARGET), (X,), 0),
+    ("kwargs layer", lambda w: np.sum(dense(X, w, bias=0.5)) + np.sum(dense(X, w, act="id")), (X,), 0),
+    ("tuple of array", lambda x: sum(v * i for i, v in enumerate(tuple(np.sin(x)))), (X,), 0),
+    ("sorted list", lambda x: sum(w * v for w, v in zip([1.0, 2.0, 3.0, 4.0], sorted(list(x)))), (X,), 0),
+    ("reversed list", lambda x: np.sum(np.array(list(reversed([x[0], x[1] * 2]))) * X[:2]), (X,), 0),
+    ("dict get", lambda p: p.get("w", 1.0) * np.sum(X) + p.get("b", 2.0), ({"w": 0.3},), 0),
+    ("dict of zip", lambda x: (lambda d: d["a"] * d["b"])(dict(zip("ab", np.cos(x[:2])))), (X,), 0),
+    ("dict update", lambda p: (lambda q: np.sum(q["w"] * q["s"]))({**p, "s": 2.0}), ({"w": X},), 0),
+    ("function default", lambda x: np.sum(apply_act(x)) + np.sum(apply_act(x, act=np.sin)), (X,), 0),
+    ("walrus", lambda x: (n := np.sum(x**2)) * n, (X,), 0),
+    ("try parses an option", parse_order, (X,), 0),
+    # callables inside the function (issue 12, item 3)
+    ("maml lambda", maml_loss, (X, (DATA, TARGET)), 0),
+    ("namedtuple built", leapfrog, (0.7, State(X, X * 0.1)), 0),
+    ("namedtuple state wrt", leapfrog, (0.7, State(X, X * 0.1)), 1),
     # lambdas straight to grad
     ("square", lambda x: np.sum(x**2), (X,), 0),
     ("sin cos", lambda x: np.sum(np.sin(x) * np.cos(2 * x)), (X,), 0),

@@ -837,6 +837,8 @@ IDX = np.array([2, 0, 2, 1])
 
 # (function, arguments, wrt): a scalar result, checked through grad
 GRADS = [
+    (starred_unpack, (R(4),), 0),  # first, *rest = x (reads by position)
+    (walrus, (0.7,), 0),  # (b := ...) in an if test
     (rollaxis_fn, (R(2, 3, 4),), 0),
     (diagflat_fn, (R(2, 2),), 0),
     (np_float64_cast, (0.7,), 0),
@@ -995,9 +997,7 @@ REFUSED = [
     (del_then_read, (0.7,), 0, "'b' may be used before it is assigned on this path"),
     (augmented_alias_array, (R(3), R(3)), 0, "'y' and 'a' name the same value"),
     (fancy_write_repeated, (R(3),), 0, "whose index repeats an element"),
-    (try_block, (0.7,), 0, "'try' cannot be differentiated"),
-    (starred_unpack, (R(4),), 0, "'starred expression' cannot be differentiated"),
-    (walrus, (0.7,), 0, r"'assignment expression \(:=\)' cannot be differentiated"),
+    (try_block, (0.7,), 0, "no derivative rule for the try statement"),
 ]
 
 

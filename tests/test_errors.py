@@ -86,9 +86,12 @@ def uses_import(x):
     return m.sin(x) * x
 
 
-def uses_starred_assignment(x):
-    a, *b = x  # <-- here
-    return a * b[0] + b[1]
+def _total(*parts):
+    return sum(parts)
+
+
+def uses_starred_assignment(x, parts):
+    return _total(*parts)  # <-- here: a tuple argument's length is not known where the code is made
 
 
 def uses_methodcaller(x):
@@ -108,11 +111,6 @@ def uses_comprehension_in_conditional(x, c):
 
 def uses_generator_elsewhere(x):
     return np.prod(list(v * v for v in x)) * np.sum(x)  # <-- here
-
-
-def uses_dict_unpacking(p, x):
-    q = {**p, "x": x}  # <-- here
-    return np.sum(q["w"] * q["x"])
 
 
 def iterates_nested_dict(p, x):
@@ -136,12 +134,11 @@ REFUSED = [
     (uses_del, (1.5,), r"\bdel\b"),
     (uses_async, (1.5,), r"\basync\b|coroutine"),
     (uses_import, (1.5,), r"\bimport\b"),
-    (uses_starred_assignment, (V3,), r"starred|\bstar\b"),
+    (uses_starred_assignment, (V3, (V3, V3)), r"starred|\bstar\b"),
     (uses_methodcaller, (V3,), r"methodcaller"),
     (uses_reduce, (V3,), r"\breduce\b"),
     (uses_comprehension_in_conditional, (V3, 1.0), r"conditional expression"),
     (uses_generator_elsewhere, (V3,), r"generator expression"),
-    (uses_dict_unpacking, ({"w": V3}, V3), r"\*\*mapping|dict unpacking"),
     (iterates_nested_dict, (NESTED, V3), r"loops over a dict"),
 ]
 

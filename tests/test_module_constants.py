@@ -139,7 +139,93 @@ def helper_chain(p):
     return keywords(p=p * SCALE, kk=OMEGA)
 
 
+def _rhs(y, k):
+    return -k * y + 0.1 * np.sin(y)
+
+
+def _decay(k):
+    """A helper whose loop state starts from a module global (the issue's reproducer)."""
+    y = X0
+    for _ in range(N):
+        y = y + DT * _rhs(y, k)
+    return y
+
+
+def state_from_a_global_in_a_helper(k):
+    return np.sum(_decay(k) ** 2)
+
+
+def _decay_keywords(k):
+    y = X0
+    for _ in range(N):
+        y = y + DT * _rhs(k=k, y=y)
+    return y
+
+
+def state_from_a_global_keyword_calls(k):
+    return np.sum(_decay_keywords(k) ** 2)
+
+
+def _rk4_step(f, y, k, dt):
+    k1 = f(y, k)
+    k2 = f(y + dt / 2 * k1, k)
+    k3 = f(y + dt / 2 * k2, k)
+    k4 = f(y + dt * k3, k)
+    return y + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4), dt
+
+
+def _rk4_from_global(k):
+    y, t = X0, 0.0
+    for _ in range(N):
+        y, dt = _rk4_step(_rhs, y, k, DT)
+        t = t + dt
+    return y, t
+
+
+def state_from_a_global_rk4_tuple(k):
+    y, t = _rk4_from_global(k)
+    return np.sum(y**2) + t
+
+
+def _decay_while(k):
+    y = X0
+    i = 0
+    while i < N:
+        y = y + DT * _rhs(y, k)
+        i += 1
+    return y
+
+
+def state_from_a_global_while(k):
+    return np.sum(_decay_while(k) ** 2)
+
+
+def _decay_from(k, y0=X0, f=np.tanh):
+    """A default that is a module array, and one that is a function."""
+    y = y0
+    for _ in range(N):
+        y = y + DT * f(-k * y)
+    return y
+
+
+def global_array_and_function_defaults(k):
+    return np.sum(_decay_from(k)) + np.sum(_decay_from(k, y0=V0, f=np.sin))
+
+
+def global_start_read_again(k):
+    y = X0
+    for _ in range(N):
+        y = y * k + X0
+    return np.sum(y) + np.sum(X0 * k)
+
+
 PROGRAMS = [
+    (state_from_a_global_in_a_helper, [0.3]),
+    (state_from_a_global_keyword_calls, [0.3]),
+    (state_from_a_global_rk4_tuple, [0.3]),
+    (state_from_a_global_while, [0.3]),
+    (global_array_and_function_defaults, [0.3]),
+    (global_start_read_again, [0.3]),
     (keywords, [np.array([1.0, 2.0, -0.5]), 2.0]),
     (positional, [np.array([1.0, 2.0, -0.5]), 2.0]),
     (rk_state_from_constants, [1.3]),

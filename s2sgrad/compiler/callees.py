@@ -55,12 +55,16 @@ def is_distribution(obj):
     )
 
 
+def is_namedtuple(obj):
+    return isinstance(obj, type) and issubclass(obj, tuple) and hasattr(obj, "_fields")
+
+
 def is_user_function(obj):
     """A plain Python function from the user's own files with no rule of its own: inline it."""
     from ..rules import RULES, NONDIFF
 
-    if not inspect.isfunction(obj) or id(obj) in RULES or id(obj) in NONDIFF:
-        return False
+    if not inspect.isfunction(obj) or id(obj) in RULES or id(obj) in NONDIFF or hasattr(obj, "_s2sgrad_try"):
+        return False  # (a try statement's function runs as it is: try_blocks.py)
     return not is_library_function(obj)
 
 

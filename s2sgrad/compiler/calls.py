@@ -9,10 +9,18 @@ import inspect
 import gast
 import numpy as np
 
-from . import ir
-from .callees import is_derivative, is_distribution, is_user_function, is_user_method, is_user_object
+from . import ir, starred
+from .callees import (
+    is_derivative,
+    is_distribution,
+    is_namedtuple,
+    is_user_function,
+    is_user_method,
+    is_user_object,
+)
 from .effects import OTHER, WRITTEN, same_object
 from .local_functions import LocalFunctions, local_function
+from .building import Building
 from ..errors import S2SGradError
 
 
@@ -39,10 +47,12 @@ def _sublist(node):
 _INDEX_TRICKS = {id(np.r_): ("concatenate", "atleast_1d"), id(np.c_): ("column_stack", None)}
 
 
-class Calls(LocalFunctions):
+class Calls(LocalFunctions, Building):
     """The SSA builder's methods that resolve and inline calls (mixed into `ssa._Builder`)."""
 
     def global_atom(self, path, value, root_name, root):
+        if root_name in self.parsed.made:  # a function the lowering made (a try statement's)
+            return ir.Global(value.__name__, value, value, True)
         return ir.Global(path, value, root, self.is_foreign(root_name))
 
     def is_foreign(self, name):
@@ -105,14 +115,19 @@ class Calls(LocalFunctions):
         self.current_env = env  # what a nested def called from here reads
         func = node.func
         sublists = isinstance(func, gast.Attribute) and (self.static_path(func, env) or (None, None))[1] is np.einsum
-        args = [_sublist(a) if sublists and _sublist(a) else self.expr(a, env) for a in node.args]
-        kwargs = {k.arg: self.expr(k.value, env) for k in node.keywords}
+        if starred.in_call(node):
+            args, kwargs = starred.call_arguments(self, node, env)
+        else:
+            args = [_sublist(a) if sublists and _sublist(a) else self.expr(a, env) for a in node.args]
+            kwargs = {k.arg: self.expr(k.value, env) for k in node.keywords}
         if isinstance(func, gast.Attribute):
             path = self.static_path(func, env)
             if path is None:
                 receiver = self.expr(func.value, env)
                 if receiver in self.frozen:
                     return self.frozen_method(node, receiver, func.attr, args, kwargs, hint)
+                if func.attr == "_replace" and is_namedtuple(self.classes.get(receiver, (None, None))[1]):
+                    return self.replaced(node, receiver, kwargs, hint)
                 method = self.method_of(receiver, func.attr, node)
                 if method is not None:
                     return self.inline(node, method[0], method[1] + args, kwargs, env)
@@ -138,6 +153,7 @@ class Calls(LocalFunctions):
         elif isinstance(func, gast.Call) and self.derivative_of(func, env) is not None:
             made = self.derivative_of(func, env)  # sg.grad(g)(x): a derivative made on the spot
             callee = ir.Global("<derivative>", made)
+            args = args + self.local_derivatives.get(id(func), (None, []))[1]  # what a local function read
         else:
             raise self.parsed.error(node, "only calls of named functions can be differentiated", "call")
         if local_function(callee) is not None:
@@ -177,7 +193,13 @@ class Calls(LocalFunctions):
                 ir.Global(path, owner, callee.root, callee.foreign) if path else ir.Global("owner", owner, owner, True)
             )
             return self.inline(node, callee.value.__func__, [receiver] + args, kwargs, env)
+        if is_namedtuple(callee.value):
+            return self.namedtuple(node, callee, args, kwargs, hint)
+        args = [self.as_value(node, a) for a in args]
+        kwargs = {k: self.as_value(node, v) for k, v in kwargs.items()}
         out = self.eqn(node, callee.value, args, "call", kwargs, payload=callee, hint=hint)
+        if callee.value in (list, tuple, sorted):
+            self.sequences.add(out)
         if is_distribution(callee.value):
             self.frozen[out] = (callee, args, kwargs)
         return out
@@ -272,12 +294,7 @@ class Calls(LocalFunctions):
         if isinstance(found, staticmethod):
             return found.__func__, []
         if isinstance(found, classmethod):
-            raise self.parsed.error(
-                node,
-                f"the classmethod {cls.__name__}.{attr} cannot be called inside differentiated code",
-                "classmethod",
-                "make it a staticmethod or a module-level function",
-            )
+            return found.__func__, [ir.Global(cls.__name__, cls, cls, True)]
         if inspect.isfunction(found):
             return found, [receiver]
         return None
@@ -290,15 +307,26 @@ class Calls(LocalFunctions):
         maker = path[1] if path else (self.parsed.resolve(call.func.id) if isinstance(call.func, gast.Name) else None)
         if not getattr(maker, "_s2sgrad_maker", False):
             return None
+        if id(call) in self.local_derivatives:
+            return self.local_derivatives[id(call)][0]
+        first = call.args[0] if call.args else None
+        fn = local_function(self.local_atom(first.id, env)) if isinstance(first, gast.Name) else None
         try:
+            if fn is not None:  # sg.grad(lambda v: loss(v, batch)): the lambda, batch passed after v
+                func, extra = self.as_function(fn, call)
+                args = [func] + [self.static_value(a, env) for a in call.args[1:]]
+                kwargs = {k.arg: self.static_value(k.value, env) for k in call.keywords}
+                self.local_derivatives[id(call)] = (maker(*args, **kwargs), extra)
+                return self.local_derivatives[id(call)][0]
             args = [self.static_value(a, env) for a in call.args]
             kwargs = {k.arg: self.static_value(k.value, env) for k in call.keywords}
         except LookupError:
             raise self.parsed.error(
                 call,
                 "the function and wrt of a derivative made inside differentiated "
-                "code must be fixed (module-level names and constants)",
+                "code must be fixed (module-level names, functions defined in the function and constants)",
                 "derivative",
+                "pass other values as arguments of the function whose derivative is taken",
             ) from None
         return maker(*args, **kwargs)
 
@@ -342,9 +370,6 @@ class Calls(LocalFunctions):
             bound = inspect.signature(func).bind(*args, **kwargs)
         except TypeError as exc:
             raise self.parsed.error(node, f"cannot call {func.__qualname__}: {exc}", "call") from None
-        for p in inspect.signature(func).parameters.values():
-            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-                raise self.parsed.error(node, f"*args/**kwargs of {func.__qualname__} are not supported", "call")
         return self.inline_body(node, parsed, bound, func, func.__qualname__, env_of_call)
 
     def inline_body(self, node, parsed, bound, key, label, env_of_call, enclosing=None):
@@ -353,9 +378,9 @@ class Calls(LocalFunctions):
         names it in errors, `enclosing` is the builder whose names a nested def reads."""
         bound.apply_defaults()
         env = {}
+        params = bound.signature.parameters
         for name_, value in bound.arguments.items():
-            # a default the call left out is a constant
-            env[name_] = value if isinstance(value, (ir.Var, ir.Const, ir.Global)) else ir.Const(value)
+            env[name_] = self.passed_atom(node, params[name_], value)
         passed = dict(env)
         helper = type(self)(parsed, self.main, self.inlining + (key,))
         helper.block = self.block
@@ -364,6 +389,8 @@ class Calls(LocalFunctions):
         helper.frozen = self.frozen
         helper.kinds = self.kinds
         helper.sequences = self.sequences
+        helper.built = self.built
+        helper.fields_read = self.fields_read
         helper.classes = self.classes
         helper.enclosing = enclosing
         ret = parsed.node.body[-1]

@@ -21,8 +21,18 @@ METHOD_HINT = (
 )
 
 
+TRY_HINT = (
+    "a try statement runs as it is written, without a derivative: compute the differentiated values "
+    "outside it (the try can choose between them), or move it into a helper and declare that constant "
+    "with s2sgrad.extend.defnondiff(helper)"
+)
+
+
 def missing_rule_hint(eqn):
-    """What to do about an operation without a rule: a method of an unknown object, or a function."""
+    """What to do about an operation without a rule: a method of an unknown object, a try
+    statement (try_blocks.py), or a function."""
+    if eqn.kind == "call" and hasattr(eqn.prim, "_s2sgrad_try"):
+        return TRY_HINT
     return METHOD_HINT if eqn.kind == "method" else MISSING_RULE_HINT
 
 
@@ -92,6 +102,9 @@ class RuleContext:
         return Sym(self.emit.atom(atom))
 
     def describe(self, eqn):
+        if eqn.kind == "call" and hasattr(eqn.prim, "_s2sgrad_try"):
+            loc, reads = eqn.prim._s2sgrad_try
+            return f"the try statement at line {loc.lineno} (it reads {', '.join(reads)})"
         if eqn.kind == "call":
             library = library_name(eqn.prim)
             if library is not None:

@@ -22,6 +22,7 @@ loop body, which the lowering hoists again, so nested comprehensions nest.
 """
 
 import builtins
+import copy
 
 import gast
 
@@ -38,16 +39,18 @@ def hoist(lowerer, stmt):
         setattr(stmt, field, hoister.visit(getattr(stmt, field)))
         return hoister.done(stmt)
     if isinstance(stmt, gast.While):
-        # its test runs before every pass: only rewrites that need no statements
+        # its test runs before every pass: statements it needs (`while (r := step(x)) > tol`,
+        # a sum over a list) run first in each pass: `while True: r = step(x); if not r > tol: break`
         hoister = _Hoister(lowerer)
-        stmt.test = hoister.visit(stmt.test)
-        if hoister.pre:
-            raise lowerer.parsed.error(
-                stmt.test,
-                "a comprehension, sum, max or min over a sequence cannot be computed in a while condition",
-                "while",
-                "compute it before the loop and again at the end of the loop body",
-            )
+        test = hoister.visit(stmt.test)
+        if not hoister.pre:
+            stmt.test = test
+            return [stmt]
+        if stmt.orelse:
+            return [stmt]  # refused as a loop else
+        leave = copy_loc(gast.If(gast.UnaryOp(gast.Not(), test), [gast.Break()], []), stmt.test)
+        stmt.test = copy_loc(const(True), stmt.test)
+        stmt.body = hoister.done(leave) + stmt.body
         return [stmt]
     if not isinstance(stmt, (gast.Assign, gast.AugAssign, gast.Expr, gast.Return)):
         return [stmt]
@@ -80,6 +83,12 @@ class _Hoister(gast.NodeTransformer):
         self.pre = []
         self.in_place = in_place
         self.conditional = None  # the expression that evaluates this part only sometimes
+        self.root = None  # the expression or statement being rewritten
+
+    def visit(self, node):
+        if self.root is None:
+            self.root = node
+        return super().visit(node)
 
     def done(self, stmt):
         out = self.pre + ([stmt] if stmt is not None else [])
@@ -171,13 +180,58 @@ class _Hoister(gast.NodeTransformer):
             ("max", self.extremum),
             ("min", self.extremum),
             ("dict", self.dict_keywords),
+            ("list", self.unreversed),
+            ("tuple", self.unreversed),
+            ("sorted", self.unreversed),
         ):
             if isinstance(node.func, gast.Name) and node.func.id == func and self.lowerer.is_builtin(func):
                 new = rewrite(node)
                 if new is not None:
                     return new
+        if _is_get(node):
+            return self.get(node)
         self.generic_visit(node)
         return node
+
+    def visit_NamedExpr(self, node):
+        """`(n := e)`: `n = e` just before the statement, then `n` where it stood."""
+        if self.conditional is not None:
+            raise self.lowerer.parsed.error(
+                node,
+                "an assignment expression (:=) inside a conditional expression, `and` or `or` would "
+                "assign only when its part runs",
+                "assignment expression (:=)",
+                "assign in a statement of its own before the expression",
+            )
+        target = node.target.id
+        if _read_before(self.root, node, target):
+            raise self.lowerer.parsed.error(
+                node,
+                f"'{target}' is read before this assignment expression in the same statement",
+                "assignment expression (:=)",
+                f"assign {target} in a statement of its own before it",
+            )
+        self.pre.append(gast.Assign([name(target, True)], self.visit(node.value), None))
+        return name(target)
+
+    def unreversed(self, node):
+        """list(reversed(x)), tuple(reversed(x)), sorted(reversed(x)): of x[::-1]."""
+        arg = node.args[0] if len(node.args) == 1 else None
+        if not (_is_call_to_builtin(self.lowerer, arg, "reversed") and len(arg.args) == 1 and not arg.keywords):
+            return None
+        flipped = gast.Subscript(arg.args[0], gast.Slice(None, None, const(-1)), gast.Load())
+        node.args = [copy_loc(flipped, arg)]
+        self.generic_visit(node)
+        return node
+
+    def get(self, node):
+        """`d.get(k, default)`: `d[k] if k in d else default` (d and k names or literals,
+        read twice; a dict's adjoint then gets the item's, or the default gets it)."""
+        mapping, key = node.func.value, node.args[0]
+        default = node.args[1] if len(node.args) == 2 else const(None)
+        found = gast.Subscript(_reread(mapping), _reread(key), gast.Load())
+        test = gast.Compare(_reread(key), [gast.In()], [_reread(mapping)])
+        return copy_loc(self.visit(gast.IfExp(test, found, default)), node)
 
     def sum(self, node):
         """sum(xs[, start]): `start + x0 + x1 + ...`, as Python adds (never in place)."""
@@ -236,10 +290,79 @@ class _Hoister(gast.NodeTransformer):
         return name(best)
 
     def dict_keywords(self, node):
-        """dict(a=x, b=y) -> {'a': x, 'b': y}."""
-        if node.args or any(k.arg is None for k in node.keywords):
-            return None
-        return gast.Dict([const(k.arg) for k in node.keywords], [self.visit(k.value) for k in node.keywords])
+        """dict(a=x, b=y) -> {'a': x, 'b': y}; with pairs or `**mapping`, a dict filled by
+        loops before the statement: `dict(pairs, **kw, c=z)` -> `made = {}`, `for k, v in
+        pairs: made[k] = v`, `for k, v in kw.items(): made[k] = v`, `made['c'] = z`."""
+        if not node.args and all(k.arg is not None for k in node.keywords):
+            return gast.Dict([const(k.arg) for k in node.keywords], [self.visit(k.value) for k in node.keywords])
+        if len(node.args) > 1 or (len(node.args) == 1 and not node.keywords and self.lowerer.holds_dict(node.args[0])):
+            return None  # dict(mapping): a copy (its own rule)
+        parts = [(None, a, self.lowerer.holds_dict(a)) for a in node.args]
+        parts += [(None if k.arg is None else const(k.arg), k.value, True) for k in node.keywords]
+        return self.filled_dict(node, parts)
+
+    def visit_Dict(self, node):
+        """`{**base, 'k': v}`: a dict filled before the statement, in the order written."""
+        if all(k is not None for k in node.keys):
+            self.generic_visit(node)
+            return node
+        return self.filled_dict(node, [(k, v, True) for k, v in zip(node.keys, node.values)])
+
+    def filled_dict(self, node, parts):
+        """A fresh dict filled by `parts` in order: (key node, value node, _) assigns a key;
+        (None, source, is_mapping) copies a mapping's items or a sequence of pairs."""
+        made = self.result(node, "entries")
+        self.pre.append(assign(made, gast.Dict([], [])))
+        for key_node, source, is_mapping in parts:
+            source = self.visit(source)
+            if key_node is not None:
+                target = gast.Subscript(name(made), self.visit(key_node), gast.Store())
+                self.pre.append(gast.Assign([target], source, None))
+                continue
+            if is_mapping:
+                source = gast.Call(gast.Attribute(source, "items", gast.Load()), [], [])
+            key, value = self.lowerer.fresh("key"), self.lowerer.fresh("value")
+            pair = gast.Tuple([name(key, True), name(value, True)], gast.Store())
+            item = gast.Assign([gast.Subscript(name(made), name(key), gast.Store())], name(value), None)
+            self.pre.append(gast.For(pair, source, [item], [], None))
+        return name(made)
+
+
+def _is_call_to_builtin(lowerer, node, func):
+    return (
+        isinstance(node, gast.Call)
+        and isinstance(node.func, gast.Name)
+        and node.func.id == func
+        and lowerer.is_builtin(func)
+    )
+
+
+def _is_get(node):
+    """`d.get(k)` / `d.get(k, default)` with d a name and k a name or a literal."""
+    return (
+        isinstance(node.func, gast.Attribute)
+        and node.func.attr == "get"
+        and isinstance(node.func.value, gast.Name)
+        and 1 <= len(node.args) <= 2
+        and not node.keywords
+        and isinstance(node.args[0], (gast.Name, gast.Constant))
+    )
+
+
+def _read_before(root, walrus, target):
+    """Does `root` read `target` before the assignment expression `walrus` (in source order)?"""
+    at = (walrus.lineno, walrus.col_offset)
+    return any(
+        isinstance(n, gast.Name)
+        and n.id == target
+        and isinstance(n.ctx, gast.Load)
+        and (getattr(n, "lineno", 0) or 0, getattr(n, "col_offset", 0) or 0) < at
+        for n in gast.walk(root)
+    )
+
+
+def _reread(node):
+    return copy.deepcopy(node)
 
 
 def _accumulate(total, item):

@@ -7,6 +7,7 @@ refers to (closure cell, module global or builtin).
 
 import ast
 import builtins
+import copy
 import inspect
 import linecache
 import textwrap
@@ -27,6 +28,7 @@ class Parsed:
     filename: str
     lines: list  # the file's lines, for error carets
     closure: dict = field(default_factory=dict)
+    made: dict = field(default_factory=dict)  # names the lowering gives functions it makes (try_blocks.py)
 
     def loc(self, node):
         lineno = getattr(node, "lineno", None) or 0
@@ -38,6 +40,8 @@ class Parsed:
 
     def resolve(self, name):
         """The object a free name refers to now, or _MISSING."""
+        if name in self.made:
+            return self.made[name]
         if name in self.closure:
             try:
                 return self.closure[name].cell_contents
@@ -53,6 +57,10 @@ def parse_function(func):
     """Parse `func`'s source into a gast FunctionDef whose line numbers match its file."""
     if not inspect.isfunction(func):
         raise S2SGradError(f"can only differentiate Python functions, got {type(func).__name__} {func!r}")
+    made = getattr(func, "_s2sgrad_parsed", None)
+    if made is not None:  # a function defined inside differentiated code (local_functions.as_function)
+        node, filename, lines, closure = made
+        return Parsed(func, copy.deepcopy(node), filename, lines, closure)
     if func.__name__ == "<lambda>":
         return _parse_lambda(func)
     try:

@@ -18,6 +18,13 @@ def _like_its_argument():
 _LIKE_ITS_ARGUMENT = _like_its_argument()
 
 
+def _makes_a_container(prim):
+    """list(...), tuple(...), dict(...), sorted(...), and a NamedTuple class called in the code."""
+    if prim in (list, tuple, dict, sorted):
+        return True
+    return isinstance(prim, type) and issubclass(prim, tuple) and hasattr(prim, "_fields")
+
+
 def _container_flows(st, found, certain):
     """The values `st` makes that are containers if the values in `found` are (with
     `certain`: that are dicts if those are)."""
@@ -25,7 +32,7 @@ def _container_flows(st, found, certain):
         if certain:
             if (st.kind == "build" and st.payload == "dict") or (st.kind == "call" and st.prim is dict):
                 return st.outs
-        elif st.kind in ("build", "append") or (st.kind == "call" and st.prim in (list, tuple, dict)):
+        elif st.kind in ("build", "append") or (st.kind == "call" and _makes_a_container(st.prim)):
             return st.outs
         if st.kind in ("setitem", "add_at") and st.args[0] in found:
             return st.outs  # the same container, written

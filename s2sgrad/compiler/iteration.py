@@ -158,7 +158,8 @@ class IterationLowering:
         ):
             return False
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and self.is_builtin(node.func.id):
-            return False if node.func.id in ("list", "tuple", "range", "sorted", "len", "float") else None
+            not_dicts = ("list", "tuple", "range", "sorted", "len", "float", "zip", "enumerate", "reversed")
+            return False if node.func.id in not_dicts else None
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute):
             root = node.func
             while isinstance(root, gast.Attribute):

@@ -13,7 +13,10 @@ inlined; anything else (storing it, passing it to a library function) is refused
 import copy
 import inspect
 
+import gast
+
 from . import ir
+from .nodes import compile_function
 
 
 class LocalFunction:
@@ -27,10 +30,16 @@ class LocalFunction:
         return "the lambda" if self.node.name.startswith(".lambda") else f"'{self.node.name}'"
 
     def signature(self):
-        params = [a.id for a in self.node.args.args]
+        args = self.node.args
+        params = [a.id for a in args.args]
         defaults = [inspect.Parameter.empty] * (len(params) - len(self.defaults)) + list(self.defaults)
         kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
-        return inspect.Signature([inspect.Parameter(p, kind, default=d) for p, d in zip(params, defaults)])
+        made = [inspect.Parameter(p, kind, default=d) for p, d in zip(params, defaults)]
+        if args.vararg is not None:
+            made.append(inspect.Parameter(args.vararg.id, inspect.Parameter.VAR_POSITIONAL))
+        if args.kwarg is not None:
+            made.append(inspect.Parameter(args.kwarg.id, inspect.Parameter.VAR_KEYWORD))
+        return inspect.Signature(made)
 
 
 def local_function(atom):
@@ -98,3 +107,44 @@ class LocalFunctions:
                     "local function",
                     "define it at module level to pass it to a library function",
                 )
+
+    def as_value(self, node, atom):
+        """A local function passed to a library function (`sorted(xs, key=lambda p: p[1])`):
+        the function itself, when it reads nothing of the enclosing function (its values
+        are not there when the library calls it)."""
+        fn = local_function(atom)
+        if fn is None:
+            return atom
+        func, extra = self.as_function(fn, node)
+        if extra:
+            self.refuse_function_value(node, [atom], "passed to a library function, and reads values of the function")
+        return ir.Global(func.__name__, func, func, True)
+
+    def as_function(self, fn, node):
+        """A real function for `sg.grad(fn)` inside differentiated code, fn a local
+        function: its free names that are locals of an enclosing scope become parameters
+        after its own (their values, read now, are passed at the call). Returns (function,
+        atoms of those values). The frontend reads the function's tree from
+        `_s2sgrad_parsed`, in the user's file and lines."""
+        if fn.defaults:
+            raise self.parsed.error(
+                node, f"a derivative of {fn.label}, which has default values", "derivative", "define it at module level"
+            )
+        params = {a.id for a in fn.node.args.args}
+        assigned = {n.id for n in gast.walk(fn.node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        free = []
+        for n in gast.walk(fn.node):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id not in params | assigned:
+                if n.id not in free and fn.builder.knows(n.id):
+                    free.append(n.id)
+        atoms = [fn.builder.local_atom(n, fn.builder.current_env or {}) for n in free]
+        self.refuse_function_value(node, atoms, "read by a function whose derivative is taken here")
+        made = copy.deepcopy(fn.node)
+        made.name = "lambda_" if made.name.startswith(".lambda") else made.name
+        made.args.args += [gast.Name(n, gast.Param(), None, None) for n in free]
+        made.args.vararg = made.args.kwarg = None
+        where = fn.builder.parsed
+        func = compile_function(made, where.filename, where.func.__globals__)
+        func._s2sgrad_parsed = (made, where.filename, where.lines, where.closure)
+        func._s2sgrad_made = f"{fn.label.strip(chr(39))} at line {fn.node.lineno}"
+        return func, atoms

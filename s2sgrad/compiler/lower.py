@@ -16,7 +16,7 @@ any other pass sees them.
 
 import gast
 
-from . import desugar
+from . import desugar, starred, try_blocks
 from .iteration import IterationLowering
 from .refusals import _REFUSED, check_delete, refuse_hidden_computation
 from .nodes import (
@@ -64,8 +64,9 @@ class _Lowerer(IterationLowering):
         return desugar.is_builtin_name(self.parsed, self.local_names, func)
 
     def refuse(self, node):
+        expanded = starred.expanded(node)  # f(*xs), [*xs, y]: the SSA builder expands them
         for sub in gast.walk(node):
-            entry = _REFUSED.get(type(sub))
+            entry = _REFUSED.get(type(sub)) if id(sub) not in expanded else None
             if entry:
                 construct, hint = entry
                 raise self.parsed.error(sub, f"'{construct}' cannot be differentiated", construct, hint)
@@ -80,6 +81,7 @@ class _Lowerer(IterationLowering):
     # -- statements -------------------------------------------------------
     def block(self, stmts, loop):
         """Lower a statement list. Returns (stmts, flags that may be set, always exits)."""
+        stmts = [new for stmt in stmts for new in starred.unstar(self, stmt)]
         stmts = [new for stmt in stmts for new in desugar.hoist(self, stmt)]
         stmts = [new for stmt in stmts for new in self.hoist_lambdas(stmt)]
         out, flags = [], set()
@@ -120,13 +122,13 @@ class _Lowerer(IterationLowering):
                 s, "a decorated function inside differentiated code", "decorator", "define it at module level"
             )
         args = s.args
-        if args.vararg or args.kwarg or args.kwonlyargs or getattr(args, "posonlyargs", None):
+        if args.kwonlyargs or getattr(args, "posonlyargs", None):
             raise self.parsed.error(
                 s,
-                f"'{_display(s.name)}' takes *args, **kwargs or keyword-only parameters, which a function "
+                f"'{_display(s.name)}' takes keyword-only or positional-only parameters, which a function "
                 "defined inside differentiated code cannot",
                 "parameters",
-                "give every parameter a plain name",
+                "give every parameter a plain name (or take *args / **kwargs)",
             )
         for default in args.defaults:
             self.refuse(default)
@@ -136,6 +138,8 @@ class _Lowerer(IterationLowering):
         """-> (statements, flags set, always exits, branch that receives the rest or None)."""
         if isinstance(s, gast.FunctionDef):
             return self.nested_def(s)
+        if isinstance(s, gast.Try):
+            return try_blocks.lower_try(self, s), set(), False, None
         self.refuse_shallow(s)
         if isinstance(s, gast.Return):
             value = s.value if s.value is not None else _const(None)

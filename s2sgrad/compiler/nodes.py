@@ -1,6 +1,8 @@
 """Small gast builders shared by the lowering passes (`lower.py`, `desugar.py`)."""
 
+import ast
 import copy
+import types
 
 import gast
 
@@ -94,3 +96,16 @@ def int_constant(node):
         if left is not None and right is not None:
             return {gast.Add: left + right, gast.Sub: left - right, gast.Mult: left * right}[type(node.op)]
     return None
+
+
+def compile_function(node, filename, globals_):
+    """A function object for the gast FunctionDef `node`, compiled with the user's file
+    name and line numbers (tracebacks inside it show the user's lines)."""
+    tree = gast.gast_to_ast(gast.Module([node], []))
+    ast.fix_missing_locations(tree)
+    for sub in ast.walk(tree):  # (nodes made by the compiler have no end positions of their own)
+        if hasattr(sub, "end_lineno"):
+            sub.end_lineno, sub.end_col_offset = sub.lineno, sub.col_offset
+    module = compile(tree, filename, "exec")
+    code = next(c for c in module.co_consts if isinstance(c, types.CodeType))
+    return types.FunctionType(code, globals_, node.name)

@@ -8,10 +8,6 @@ import gast
 
 
 _REFUSED = {
-    gast.Try: (
-        "try",
-        "move the try/except into a helper function marked non-differentiable, or out of the differentiated function",
-    ),
     gast.With: ("with", "move the with-block out of the differentiated function"),
     gast.AsyncWith: ("async with", None),
     gast.AsyncFor: ("async for", None),
@@ -27,7 +23,6 @@ _REFUSED = {
     gast.Import: ("import", "import at module level"),
     gast.ImportFrom: ("import", "import at module level"),
     gast.Starred: ("starred expression", "unpack into a fixed number of names"),
-    gast.NamedExpr: ("assignment expression (:=)", "assign in a separate statement"),
     gast.SetComp: ("set comprehension", None),
     gast.DictComp: ("dict comprehension", "assign it to a name in a statement of its own"),
     gast.GeneratorExp: (

@@ -86,7 +86,12 @@ def names_read(funcs):
 def _home(module):
     """Where generated code imports a helper from: the runtime package re-exports
     its core and NumPy-adjoint modules; the schedule is imported from its own."""
-    if module in ("s2sgrad.runtime.core", "s2sgrad.runtime.numpy_adjoints", "s2sgrad.runtime.scipy_adjoints"):
+    if module in (
+        "s2sgrad.runtime.core",
+        "s2sgrad.runtime.numpy_adjoints",
+        "s2sgrad.runtime.scipy_adjoints",
+        "s2sgrad.runtime.sequences",
+    ):
         return "s2sgrad.runtime"
     return module
 
@@ -97,7 +102,12 @@ def with_imports(source, used, bindings, user_globals=None, closure=None):
     `used` holds the names the source mentions."""
     modules = dict((n, v) for n, v in bindings.items() if isinstance(v, types.ModuleType))
     helpers = {}
+    made = [  # functions made of the user's code (a try statement, a lambda): not importable
+        f"# {n}: {v._s2sgrad_made}" for n, v in bindings.items() if hasattr(v, "_s2sgrad_made")
+    ]
     for n, v in bindings.items():
+        if hasattr(v, "_s2sgrad_made"):
+            continue
         if not isinstance(v, types.ModuleType):
             helpers.setdefault(_home(getattr(v, "__module__", "s2sgrad.runtime")), []).append(n)
     for n in used:
@@ -124,4 +134,5 @@ def with_imports(source, used, bindings, user_globals=None, closure=None):
             n if getattr(bindings[n], "__name__", n) == n else f"{bindings[n].__name__} as {n}" for n in sorted(spelled)
         ]
         lines.append(f"from {home} import {', '.join(items)}")
+    lines += made
     return ("\n".join(lines) + "\n\n" if lines else "") + source

@@ -40,6 +40,9 @@ class _Builder(ExpressionBuilding, ControlFlowBuilding, Calls, InPlaceEffects):
         self.frozen = {}  # Var -> (distribution Global, args, kwargs): `norm(mu, s)` (calls.py)
         self.kinds = {}  # the main function's parameters -> the kinds of their arguments
         self.sequences = set()  # Vars that certainly hold a list or tuple (`+` joins them)
+        self.built = {}  # Var -> (kind, atoms) of a tuple, list or dict built here (starred.py expands them)
+        self.fields_read = set()  # Vars whose NamedTuple field a `p.w` read through their class
+        self.local_derivatives = {}  # id(call) -> (derivative, atoms) for sg.grad(local function)
         self.view_made = main.view_made if main is not None and hasattr(main, "view_made") else set()
         self.classes = {}  # Var -> its class, for parameters that are objects (see pipeline.split_kinds)
 

@@ -56,6 +56,9 @@ class ControlFlowBuilding:
             phis.setdefault((id(pair[0]), id(pair[1])), pair + ([],))[2].append(n)
         phis = list(phis.values())
         outs = [ir.Var(ir.hint_name(group[0])) for _, _, group in phis]
+        for out, (a, b, _) in zip(outs, phis):
+            if a in self.classes and self.classes.get(b) == self.classes[a]:
+                self.classes[out] = self.classes[a]  # (a NamedTuple on both arms)
         self.emit(
             ir.If(
                 cond,
@@ -99,6 +102,7 @@ class ControlFlowBuilding:
         index = ir.Var(ir.hint_name(s.target.id))
         inner = dict(env, **dict(zip(names, carried)))
         inner[s.target.id] = index
+        self.carry_classes(s, [env[n] for n in names], carried)
         loop = ir.For(index=index, bounds=bounds, **self.loop_parts(s, names, carried, inner, body, exit_test, env))
         env = self.after_loop(loop, names, env)
         if not s.target.id.startswith(".") and not keeps:
@@ -111,6 +115,7 @@ class ControlFlowBuilding:
         carried = [ir.Var(ir.hint_name(n)) for n in names]
         inner = dict(env, **dict(zip(names, carried)))
         cond_block = []
+        self.carry_classes(s, [env[n] for n in names], carried)
         cond = self.in_block(cond_block, lambda: self.expr(s.test, inner, ".cond", test=True))
         parts = self.loop_parts(s, names, carried, inner, body, exit_test, env)
         return self.after_loop(ir.While(cond_block=cond_block, cond=cond, **parts), names, env)
@@ -119,12 +124,14 @@ class ControlFlowBuilding:
         """The fields a For and a While share: the body's block (ending in its exit
         test), the values carried in and out (checked for aliasing), the snapshots."""
         block, inner = self.sub_block(body, inner)
+        self.carry_classes(s, [inner[n] for n in names], carried, outs_of=names)
         exit_atom = (
             self.in_block(block, lambda: self.expr(exit_test, inner, ".exit", test=True))
             if exit_test is not None
             else None
         )
         outs = [ir.Var(ir.hint_name(n)) for n in names]
+        self.carry_classes(s, carried, outs)
         inits, body_outs = [env[n] for n in names], [inner[n] for n in names]
         self.check_loop_aliases(s, names, inits, carried, block, body_outs, env)
         return dict(

@@ -10,7 +10,7 @@ import numpy as np
 
 import gast
 
-from . import ir
+from . import ir, starred
 from .nodes import literal_sequence
 
 
@@ -111,15 +111,16 @@ class ExpressionBuilding:
                 return trick
             value = self.expr(node.value, env)
             index, atoms = self.index_template(node.slice, env)
-            return self.eqn(node, "getitem", [value] + atoms, "getitem", payload=index, hint=hint)
+            out = self.eqn(node, "getitem", [value] + atoms, "getitem", payload=index, hint=hint)
+            if value in self.sequences and isinstance(node.slice, gast.Slice):
+                self.sequences.add(out)  # a slice of a list is a list: `rows[1:] + rows[:1]` joins
+            return out
         if isinstance(node, (gast.Tuple, gast.List)):
-            elts = [self.expr(e, env) for e in node.elts]
+            elts = starred.literal_items(self, node, env)
             if isinstance(node, gast.Tuple) and all(isinstance(e, ir.Const) for e in elts):
                 return ir.Const(tuple(e.value for e in elts))  # a literal such as an axes tuple
             kind = "tuple" if isinstance(node, gast.Tuple) else "list"
-            out = self.eqn(node, kind, elts, "build", payload=kind, hint=hint)
-            self.sequences.add(out)
-            return out
+            return self.emit_build(node, elts, kind, hint)
         if isinstance(node, gast.Dict):
             if any(k is None for k in node.keys):
                 raise self.parsed.error(
@@ -130,7 +131,7 @@ class ExpressionBuilding:
                 )
             # keys and values interleaved: dict('w', w, 'b', b)
             items = [self.expr(e, env) for pair in zip(node.keys, node.values) for e in pair]
-            return self.eqn(node, "dict", items, "build", payload="dict", hint=hint)
+            return self.emit_build(node, items, "dict", hint)
         return self.opaque(node, env, hint=hint)
 
     def sequence(self, node, literal, env, hint):
@@ -141,9 +142,7 @@ class ExpressionBuilding:
             if id(item) not in atoms:
                 atoms[id(item)] = self.expr(item, env)
         payload = "tuple" if kind is gast.Tuple else "list"
-        out = self.eqn(node, payload, [atoms[id(i)] for i in items], "build", payload=payload, hint=hint)
-        self.sequences.add(out)
-        return out
+        return self.emit_build(node, [atoms[id(i)] for i in items], payload, hint)
 
     def sequence_op(self, prim, left, right):
         """`a + b` and `a * n` on a list or tuple join and repeat it: their own primitives
@@ -175,6 +174,7 @@ class ExpressionBuilding:
             return self.inline(node, found.fget, [value], {}, env)
         fields = getattr(cls, "_fields", None) if base == "container" else None
         if fields is not None and node.attr in fields:
+            self.fields_read.add(value)
             index = gast.Constant(fields.index(node.attr), None)
             return self.eqn(node, "getitem", [value], "getitem", payload=index, hint=hint)
         if base == "dict":
@@ -199,6 +199,8 @@ class ExpressionBuilding:
     def name(self, node, env):
         if node.id in env and env[node.id] is not ir.UNDEFINED:
             return env[node.id]
+        if getattr(node, "maybe_unbound", False) and node.id in self.locals:
+            return ir.UNDEFINED  # a name a try statement may assign, passed in (try_blocks.py)
         if node.id not in self.locals and self.enclosing is not None and self.enclosing.knows(node.id):
             return self.enclosing.name(node, self.enclosing.current_env or {})  # a closure's free name
         if node.id in self.locals:

@@ -71,7 +71,16 @@ def _runtime_helper(prim):
 
 def _user_facing():
     load_optional(everything=True)  # SciPy's rules, where it is installed
-    return [(key, prim, rule) for key, (prim, rule) in RULES.items() if not _runtime_helper(prim)]
+    return [
+        (key, prim, rule)
+        for key, (prim, rule) in RULES.items()
+        if not _runtime_helper(prim) and not _users_namedtuple(prim)
+    ]
+
+
+def _users_namedtuple(prim):
+    """A NamedTuple class built in differentiated code gets rules then (sequence_rules.defnamedtuple)."""
+    return isinstance(prim, type) and issubclass(prim, tuple) and hasattr(prim, "_fields")
 
 
 def differentiable():

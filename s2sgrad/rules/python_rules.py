@@ -160,5 +160,6 @@ defvjp(["tuple", "list", "dict"], lambda g, ans, *items: None)  # per-item adjoi
 # dict(mapping) is a shallow copy: the adjoint passes through, key by key
 defvjp(builtins.dict, lambda g, ans, mapping: g)
 
+from . import sequence_rules  # noqa: E402,F401  (list(x), tuple(x), sorted(x))
 from . import forward_rules  # noqa: E402,F401  (forward mode: linear primitives and explicit JVPs)
 from . import runtime_rules  # noqa: E402,F401  (generated code is differentiable too)

@@ -98,6 +98,16 @@ def unbroadcast(g, x):
     """Sum `g` down to the shape of `x` (undoing NumPy broadcasting). Adjoints of lists and
     tuples (of a list argument's items) add item by item: they pass as they are."""
     if isinstance(x, (list, tuple, dict)):
+        if isinstance(x, (list, tuple)) and hasattr(g, "__len__") and len(g) != len(x):
+            # `a + b` read as numbers where a and b were lists (a concatenation): never a wrong adjoint
+            from ..errors import S2SGradError
+
+            raise S2SGradError(
+                f"a list or tuple of {len(x)} items was joined with + or * where s2sgrad took it for a number",
+                None,
+                "list concatenation",
+                "build the joined list as a literal ([*a, *b]) or with list(a) + list(b)",
+            )
         return g
     shape = _shape(x)
     if np.shape(g) == shape:
