@@ -345,36 +345,44 @@ class _VJP(Derivative):
         with user_lines():
             value, saved = forward(*_for_code(values, self.wrt))
         kinds = _kinds(values, self.wrt)
+        if self.has_aux:  # (value, pullback, aux), as jax.vjp(..., has_aux=True) gives them
+            value, aux = value
+            return value, _Pullback(self, (kinds, derived.arg_shapes), values, value, saved, backward), aux
         return value, _Pullback(self, (kinds, derived.arg_shapes), values, value, saved, backward)
 
 
 def vjp(
-    f: Optional[Callable] = None, wrt: Wrt = 0, checkpoints: Optional[int] = None, jit: Union[bool, str] = False
+    f: Optional[Callable] = None,
+    wrt: Wrt = 0,
+    checkpoints: Optional[int] = None,
+    jit: Union[bool, str] = False,
+    has_aux: bool = False,
 ) -> Derivative:
     """`vjp(f)(*args)` -> `(value, pullback)`; `pullback(cotangent)` is the vector-Jacobian product.
-    `f` is any callable (see `grad`)."""
+    `f` is any callable (see `grad`). With `has_aux=True`, `f` returns `(value, aux)` and the
+    result is `(value, pullback, aux)`: aux (any structure) is not differentiated."""
     if f is None:
-        return lambda g: _VJP(g, wrt, "vjp", checkpoints, jit)
-    return _VJP(f, wrt, "vjp", checkpoints, jit)
+        return lambda g: _VJP(g, wrt, "vjp", checkpoints, jit, has_aux)
+    return _VJP(f, wrt, "vjp", checkpoints, jit, has_aux)
 
 
 class _JVP(Derivative):
     """Forward mode: `(primals, tangents) -> (value, tangent of the value)`."""
 
-    def __init__(self, func, jit=False):
+    def __init__(self, func, jit=False, has_aux=False):
         target = target_of(func)
-        super().__init__(func, tuple(range(len(target.names))) or 0, "jvp", jit=jit)
+        super().__init__(func, tuple(range(len(target.names))) or 0, "jvp", jit=jit, has_aux=has_aux)
 
     def __reduce__(self):
-        return _JVP, (self.func, self.jit)
+        return _JVP, (self.func, self.jit, self.has_aux)
 
     def _derived(self, kinds, wrt=None, again=False):
         from .compiler.pipeline import derive_forward
 
         func = _plain_function(self.target, kinds)
         jit = False if again else self.jit
-        key = (_code_key(func), wrt, "jvp", kinds, jit)
-        derived = _cached(key, lambda: _compiled(derive_forward(func, wrt, kinds), func, jit))
+        key = (_code_key(func), wrt, "jvp", kinds, jit, self.has_aux)
+        derived = _cached(key, lambda: _compiled(derive_forward(func, wrt, kinds, self.has_aux), func, jit))
         self._last = derived = self._for(func, derived)
         return derived
 
@@ -414,12 +422,17 @@ class _JVP(Derivative):
 
 
 def jvp(
-    f: Callable, primals: Optional[Sequence] = None, tangents: Optional[Sequence] = None, jit: Union[bool, str] = False
+    f: Callable,
+    primals: Optional[Sequence] = None,
+    tangents: Optional[Sequence] = None,
+    jit: Union[bool, str] = False,
+    has_aux: bool = False,
 ) -> Any:
     """Forward mode. `jvp(f, primals, tangents)` -> `(f(*primals), J @ tangents)`;
     `jvp(f)` gives the forward-mode function itself, with its generated `.source`.
-    Arguments that are not floating point (ints, bools) get no tangent."""
-    fn = _JVP(f, jit)
+    Arguments that are not floating point (ints, bools) get no tangent. With
+    `has_aux=True`, `f` returns `(value, aux)` and the result is `(value, tangent, aux)`."""
+    fn = _JVP(f, jit, has_aux)
     if primals is None:
         return fn
     return fn(primals, tangents)

@@ -41,10 +41,12 @@ def _normalize_wrt(func, wrt):
             function = target.function
             raise S2SGradError(
                 f"{target.qualname}: parameter '{spelled}': *args, **kwargs and keyword-only "
-                "parameters are not supported",
+                "parameters of the function handed to s2sgrad are not supported (the derivative's "
+                "parameters must be known when it is made)",
                 _def_loc(function) if inspect.isfunction(function) else None,
                 "parameters",
-                "give every parameter a plain name",
+                "give every parameter a plain name, or hand over a lambda that calls it with the "
+                "arguments spelled out: sg.grad(lambda w, x, y: f(w, x, y)) (inside, *args works)",
             )
     single = not isinstance(wrt, (tuple, list))
     items = [wrt] if single else list(wrt)

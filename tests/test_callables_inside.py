@@ -154,3 +154,38 @@ def test_maml_matches_the_hand_written_second_order_gradient():
     hessian = sg.hessian(loss)(w, DATA)
     expected = outer - LR * hessian @ outer
     assert_close(sg.grad(maml_lambda_of_an_argument)(w, DATA), expected, rtol=1e-10)
+
+
+# -- has_aux for vjp and jvp -------------------------------------------------------------------------
+def _with_aux(x):
+    y = np.sin(x) * 2
+    s = 0.0
+    for i in range(3):
+        s = s + y[i] * x[i]
+    return y * s, {"total": s, "steps": 3}
+
+
+def test_vjp_has_aux():
+    """(value, pullback, aux) as jax.vjp(..., has_aux=True) gives them; aux is not differentiated."""
+    import pickle
+
+    from tests.numeric import numeric_grad
+
+    value, pullback, aux = sg.vjp(_with_aux, has_aux=True)(X)
+    expected_value, expected_aux = _with_aux(X)
+    assert_close(value, expected_value)
+    assert aux["steps"] == 3 and np.isclose(aux["total"], expected_aux["total"])
+    cotangent = np.array([0.3, -1.0, 2.0])
+    want = numeric_grad(lambda x: np.sum(_with_aux(x)[0] * cotangent), [X], 0)
+    assert_close(pullback(cotangent), want, rtol=1e-6)
+    assert_close(pickle.loads(pickle.dumps(pullback))(cotangent), want, rtol=1e-6)
+
+
+def test_jvp_has_aux():
+    tangent = np.array([0.3, -1.0, 2.0])
+    value, out_tangent, aux = sg.jvp(_with_aux, (X,), (tangent,), has_aux=True)
+    eps = 1e-6
+    want = (_with_aux(X + eps * tangent)[0] - _with_aux(X - eps * tangent)[0]) / (2 * eps)
+    assert_close(value, _with_aux(X)[0])
+    assert_close(out_tangent, want, rtol=1e-6)
+    assert aux["steps"] == 3

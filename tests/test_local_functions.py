@@ -158,8 +158,8 @@ def passed_to_a_library_function(x):
     return np.sum(np.apply_along_axis(lambda v: v * 2.0, 0, x))
 
 
-def keyword_only_lambda(x):
-    f = lambda v, *, s: v * s  # noqa: E731
+def positional_only_lambda(x):
+    f = lambda v, /, s: v * s  # noqa: E731
     return np.sum(f(x, s=2.0))
 
 
@@ -169,9 +169,9 @@ def keyword_only_lambda(x):
         (recursive, "recursive call of 'r'"),
         (stored_in_a_list, "can only be called"),
         (passed_to_a_library_function, "no derivative rule for np.apply_along_axis"),
-        (keyword_only_lambda, r"keyword-only"),
+        (positional_only_lambda, r"positional-only"),
     ],
-    ids=["recursion", "stored", "library", "keyword_only"],
+    ids=["recursion", "stored", "library", "positional_only"],
 )
 def test_refused_with_a_reason(f, message):
     with pytest.raises(sg.S2SGradError, match=message):

@@ -77,6 +77,14 @@ def _loss(w, y):
     return np.sum(np.tanh(w) * y)
 
 
+def keyword_only_parameters(x):
+    def f(*ys, scale=1.0):
+        return sum(ys) * scale
+
+    g = lambda v, *, s=2.0: v * s  # noqa: E731
+    return f(x[0], x[1]) + f(x[2], scale=x[0]) + np.sum(g(x, s=x[1])) + np.sum(g(x))
+
+
 def lambda_forwards_args(x):
     f = lambda *args: _loss(*args)  # noqa: E731
     return f(x, x + 1.0)
@@ -276,6 +284,7 @@ PROGRAMS = [
     varargs_helper,
     kwargs_helper,
     lambda_forwards_args,
+    keyword_only_parameters,
     varargs_passed_on,
     star_and_double_star,
     starred_in_a_literal,
@@ -349,8 +358,8 @@ def key_reads_a_local(x):
     return s[0][0]
 
 
-def keyword_only_lambda(x):
-    f = lambda v, *, s: v * s  # noqa: E731
+def positional_only_lambda(x):
+    f = lambda v, /, s: v * s  # noqa: E731
     return np.sum(f(x, s=2.0))
 
 
@@ -361,7 +370,7 @@ def keyword_only_lambda(x):
         (walrus_in_a_conditional, (X,), "inside a conditional expression", "statement of its own"),
         (walrus_after_a_read, (X,), "'n' is read before this assignment expression", "statement of its own"),
         (try_reads_a_differentiated_value, (X,), r"no derivative rule for the try statement at line \d+ \(it reads x\)", "defnondiff"),
-        (keyword_only_lambda, (X,), "keyword-only", "plain name"),
+        (positional_only_lambda, (X,), "positional-only", "drop the '/'"),
         (key_reads_a_local, (X,), "passed to a library function, and reads values of the function", "module level"),
     ],
     ids=lambda v: v.__name__ if callable(v) else None,

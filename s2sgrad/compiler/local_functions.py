@@ -20,9 +20,10 @@ from .nodes import compile_function
 
 
 class LocalFunction:
-    def __init__(self, node, defaults, builder):
+    def __init__(self, node, defaults, builder, keyword_defaults=()):
         self.node = node  # gast FunctionDef as written: lowered afresh at each call
         self.defaults = defaults  # atoms of its default values
+        self.keyword_defaults = list(keyword_defaults)  # of its keyword-only parameters (None: none)
         self.builder = builder  # the builder of the scope that defined it
 
     @property
@@ -37,6 +38,9 @@ class LocalFunction:
         made = [inspect.Parameter(p, kind, default=d) for p, d in zip(params, defaults)]
         if args.vararg is not None:
             made.append(inspect.Parameter(args.vararg.id, inspect.Parameter.VAR_POSITIONAL))
+        for a, d in zip(args.kwonlyargs, self.keyword_defaults):
+            empty = inspect.Parameter.empty
+            made.append(inspect.Parameter(a.id, inspect.Parameter.KEYWORD_ONLY, default=empty if d is None else d))
         if args.kwarg is not None:
             made.append(inspect.Parameter(args.kwarg.id, inspect.Parameter.VAR_KEYWORD))
         return inspect.Signature(made)
@@ -57,7 +61,8 @@ class LocalFunctions:
 
     def define(self, s, env):
         defaults = [self.expr(d, env) for d in s.args.defaults]
-        env[s.name] = ir.Global(s.name, LocalFunction(s, defaults, self), None, False)
+        keyword_defaults = [None if d is None else self.expr(d, env) for d in s.args.kw_defaults]
+        env[s.name] = ir.Global(s.name, LocalFunction(s, defaults, self, keyword_defaults), None, False)
         return env
 
     def knows(self, name):
@@ -126,7 +131,7 @@ class LocalFunctions:
         after its own (their values, read now, are passed at the call). Returns (function,
         atoms of those values). The frontend reads the function's tree from
         `_s2sgrad_parsed`, in the user's file and lines."""
-        if fn.defaults:
+        if fn.defaults or any(d is not None for d in fn.keyword_defaults):
             raise self.parsed.error(
                 node, f"a derivative of {fn.label}, which has default values", "derivative", "define it at module level"
             )

@@ -36,5 +36,6 @@ def head(s, names, emit, body, bounds=None):
     cond = [emit.statement(e) for e in s.cond_block]
     if len(s.cond_block) == 1 and s.cond_block[0].outs == [s.cond]:
         return gast.While(emit.expr(s.cond_block[0]), body or [gast.Pass()], [])
-    test = gast.If(gast.UnaryOp(gast.Not(), emit.atom(s.cond)), [gast.Break()], [])
-    return gast.While(gast.Constant(True, None), cond + [test] + body, [])
+    forever = isinstance(s.cond, ir.Const) and s.cond.value is True  # `while True:` leaves by break only
+    test = [] if forever else [gast.If(gast.UnaryOp(gast.Not(), emit.atom(s.cond)), [gast.Break()], [])]
+    return gast.While(gast.Constant(True, None), cond + test + body, [])

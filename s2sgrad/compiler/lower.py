@@ -122,15 +122,15 @@ class _Lowerer(IterationLowering):
                 s, "a decorated function inside differentiated code", "decorator", "define it at module level"
             )
         args = s.args
-        if args.kwonlyargs or getattr(args, "posonlyargs", None):
+        if getattr(args, "posonlyargs", None):
             raise self.parsed.error(
                 s,
-                f"'{_display(s.name)}' takes keyword-only or positional-only parameters, which a function "
+                f"'{_display(s.name)}' takes positional-only parameters, which a function "
                 "defined inside differentiated code cannot",
                 "parameters",
-                "give every parameter a plain name (or take *args / **kwargs)",
+                "drop the '/'",
             )
-        for default in args.defaults:
+        for default in args.defaults + [d for d in args.kw_defaults if d is not None]:
             self.refuse(default)
         return [s], set(), False, None
 

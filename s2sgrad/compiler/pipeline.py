@@ -211,6 +211,8 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
         fwd_name, bwd_name = names.fresh(f"{base}_forward"), names.fresh(f"{base}_backward")
         in_place = isinstance(result, ir.Var) and result in rev.inplace.buffered
         value_node = rev.owned(result_node) if in_place else result_node  # the sweep restores that array
+        if graph.aux is not None:  # has_aux: the forward function returns ((value, aux), saved)
+            value_node = gast.Tuple([value_node, emitter.atom(graph.aux)], gast.Load())
         fwd_body = fwd + [
             gast.Return(gast.Tuple([value_node, gast.Tuple([name(s) for s in saved], gast.Load())], gast.Load()))
         ]
@@ -311,15 +313,16 @@ def _compile(func, graph, funcs, entry, spell, variant, versions):
     )
 
 
-def derive_forward(func, wrt, arg_kinds):
+def derive_forward(func, wrt, arg_kinds, has_aux=False):
     """Generate the forward-mode (JVP) function of `func` for tangents of parameters `wrt`:
-    `f_jvp(*args, *tangents) -> (value, tangent of the value)`."""
+    `f_jvp(*args, *tangents) -> (value, tangent of the value)` (`(value, tangent, aux)`
+    with has_aux)."""
     with progress.differentiating(func, "jvp"):
-        return _derive_forward(func, wrt, arg_kinds)
+        return _derive_forward(func, wrt, arg_kinds, has_aux)
 
 
-def _derive_forward(func, wrt, arg_kinds):
-    graph = build_graph(func, arg_kinds)
+def _derive_forward(func, wrt, arg_kinds, has_aux):
+    graph = build_graph(func, arg_kinds, has_aux=has_aux)
     arg_kinds = split_kinds(arg_kinds)[0]
     wrt_vars = [graph.params[i] for i in wrt]
     active = analysis.activity(graph, wrt_vars)
@@ -345,7 +348,8 @@ def _derive_forward(func, wrt, arg_kinds):
     body += fwd.block(graph.body)
     result = graph.result
     result_dot = fwd.tangent_or_zero(result) if isinstance(result, ir.Var) else gast.Constant(0.0, None)
-    body.append(gast.Return(gast.Tuple([emitter.atom(result), result_dot], gast.Load())))
+    aux = [emitter.atom(graph.aux)] if graph.aux is not None else []
+    body.append(gast.Return(gast.Tuple([emitter.atom(result), result_dot] + aux, gast.Load())))
     temps = {n for v, n in names.vars.items() if v.hint.startswith(".")}
     temps |= {n for v, n in names.tangents.items() if v not in wrt_vars}
     _tidy(body, temps, [names.var(p) for p in graph.params] + tangent_params)
