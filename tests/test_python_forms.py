@@ -335,6 +335,11 @@ def star_of_an_argument(x, parts):
     return _total(*parts)
 
 
+def lists_of_a_dict_joined(p, x):
+    both = p["a"] + p["b"]  # not known to be lists where the code is made
+    return np.sum(np.array(both) * x)
+
+
 def walrus_in_a_conditional(x):
     return x[0] if x[1] > 0 else (n := x[2]) * n
 
@@ -368,6 +373,12 @@ def positional_only_lambda(x):
     [
         (star_of_an_argument, (X, (X, X)), r"'\*' of a value whose items are not known", "one by one"),
         (walrus_in_a_conditional, (X,), "inside a conditional expression", "statement of its own"),
+        (
+            lists_of_a_dict_joined,
+            ({"a": [0.5, 1.0], "b": [2.0]}, X),
+            r"a list or tuple of 2 items was joined with \+ or \*",
+            "list(a) + list(b)",
+        ),
         (walrus_after_a_read, (X,), "'n' is read before this assignment expression", "statement of its own"),
         (try_reads_a_differentiated_value, (X,), r"no derivative rule for the try statement at line \d+ \(it reads x\)", "defnondiff"),
         (positional_only_lambda, (X,), "positional-only", "drop the '/'"),
@@ -379,3 +390,16 @@ def test_refused_with_what_to_write(f, args, message, hint):
     with pytest.raises(sg.S2SGradError, match=message) as info:
         sg.grad(f, wrt=0)(*args)
     assert hint in (info.value.hint or ""), info.value.hint
+
+
+def test_lists_joined_through_list_calls():
+    """The fix the refusal above suggests: list(a) + list(b) is a concatenation."""
+
+    def joined(p, x):
+        both = list(p["a"]) + list(p["b"])
+        return np.sum(np.array(both) ** 2 * x)
+
+    p = {"a": [0.5, 1.0], "b": [2.0]}
+    got = sg.grad(joined)(p, X)
+    assert set(got) == {"a", "b"} and len(got["a"]) == 2 and len(got["b"]) == 1
+    np.testing.assert_allclose(got["a"] + got["b"], [2 * 0.5 * X[0], 2 * 1.0 * X[1], 2 * 2.0 * X[2]], rtol=1e-12)

@@ -106,7 +106,7 @@ def unbroadcast(g, x):
                 f"a list or tuple of {len(x)} items was joined with + or * where s2sgrad took it for a number",
                 None,
                 "list concatenation",
-                "build the joined list as a literal ([*a, *b]) or with list(a) + list(b)",
+                "write list(a) + list(b), so that s2sgrad reads a concatenation",
             )
         return g
     shape = _shape(x)
