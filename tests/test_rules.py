@@ -434,6 +434,11 @@ SELECT_ROWS = [
     ("list", ["x", "y"], "np.array([x, y * y, x * y])", [1.3, -0.7], WRT_XY),
     ("list-arrays", ["x", "y"], "np.array([x, y * 2.0])", [STRADDLE[0], STRADDLE[1]], WRT_XY),
     ("tuple", ["x", "y"], "np.array((x * y, y))", [1.3, -0.7], WRT_XY),
+    # list(...), tuple(...) of a sequence or an array's rows, sorted(...) of a list (rules/sequence_rules.py)
+    ("list-of-rows", ["x", "y"], "np.sum(np.array(list(np.outer(x, x))) * y)", [STRADDLE[0], STRADDLE[1]], WRT_XY),
+    ("tuple-of-list", ["x", "y"], "tuple([x, y * x])[1] * x", [1.3, -0.7], WRT_XY),
+    ("sorted-list", ["x", "y"], "sorted([x, y * 2.0, x * y])[0] * y + sorted([x, y], reverse=True)[1]",
+     [1.3, -0.7], WRT_XY),
     ("astype", ["x"], "np.sin(x).astype(np.float64)", [STRADDLE], [0]),
     ("real", ["x"], "(x * x).real", [STRADDLE], [0]),
 ]
