@@ -984,14 +984,14 @@ GRADS = [
     (kron_scalar, (0.7, R(2, 2)), (0, 1)),
     (multiple_assign, (0.7,), 0),
     (aug_attr_sub, (R(3, 3),), 0),
+    (and_value, (0.7, 1.3), (0, 1)),  # `and`/`or` on values select an operand, as in Python
+    (or_value, (0.7, 1.3), (0, 1)),
 ]
 
 # (function, arguments, wrt, what the message says)
 REFUSED = [
     (star_args, (0.7, 1.0), 0, "\\*args"),
     (kwonly, (0.7,), 0, "keyword-only"),
-    (and_value, (0.7, 1.3), 0, "and"),
-    (or_value, (0.7, 1.3), 0, "or"),
     (list_append_pop, (R(4),), 0, r"no derivative rule for the method \.pop\(\)"),
     (del_item, (R(3),), 0, "'del' of an item or attribute cannot be differentiated"),
     (del_then_read, (0.7,), 0, "'b' may be used before it is assigned on this path"),

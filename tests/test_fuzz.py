@@ -8,6 +8,7 @@ tests/fuzz/regressions.py. ``python -m tests.fuzz --n 20000`` runs a campaign.
 """
 
 import functools
+import re
 
 import pytest
 
@@ -18,19 +19,8 @@ from tests.fuzz.regressions import ROWS
 SLICE = range(150)
 
 # seed -> why it still fails: the families of docs/testing.md (Known failures) and issue 11
-FAMILY = {
-    'F3': '[crash] F3: x = x, IndexError in desugar (issue 11 item 8)',
-    'F6': '[wrong] F6: NaN derivative of std/norm at an identically zero spread (issue 11 item 5)',
-    'F8': '[inplace] F8: write through a list item that aliases an argument',
-    'F9': '[inplace] F9: vjp disagrees with grad when f writes into its arguments (issue 11 item 9)',
-    'F15': '[crash] F15: jvp of a write into an array made from a constant: read-only destination',
-}
-KNOWN = {
-    61: FAMILY['F9'],
-    160: FAMILY['F6'],
-    163: FAMILY['F8'],
-    194: FAMILY['F3'],
-}
+FAMILY = {}  # "F6": "[wrong] F6: NaN derivative of std/norm at an identically zero spread (issue 11 item 5)"
+KNOWN = {}  # seed: FAMILY[...]
 
 
 @functools.lru_cache(maxsize=None)
@@ -68,3 +58,5 @@ def rows():
 def test_regression_row(row):
     outcome = check_source(row["source"], row["args"], tuple(row["wrt"]))
     assert outcome.status in row["expect"], f"{outcome.status} {outcome.kind} in {outcome.stage}: {outcome.detail}"
+    if outcome.status == "refused":  # a refusal names the user's line
+        assert re.match(r"\S+\.py:\d+: ", outcome.detail), outcome.detail

@@ -14,6 +14,7 @@ from ..errors import S2SGradError
 
 _VIEW_METHODS = {"reshape", "transpose", "ravel", "view", "squeeze", "swapaxes", "diagonal"}
 _VIEW_ATTRS = {"T", "real", "imag", "flat"}
+_SEQ_OPS = ("seq_concat", "seq_repeat", "seq_repeat_r")  # runtime's list joins and repeats
 
 
 def _view_functions():
@@ -84,11 +85,11 @@ def _positions(block, prefix=(), loops=(), out=None):
     return out
 
 
-def unions(graph, augmented=False):
+def unions(graph, augmented=False, items=False):
     """(versions, aliases): `versions.find(v)` names the array v is a version of
     (joined by in-place writes; with `augmented`, also by `x op= y`, which is one
     array in Python though the generated code makes a new one); `aliases.find(v)`
-    the memory v may share."""
+    the memory v may share (with `items`, also a list or dict and the arrays it holds)."""
     stmts = list(ir.walk(graph.body))
     views = _view_functions()
     same, alias = _Union(), _Union()
@@ -97,6 +98,12 @@ def unions(graph, augmented=False):
             if s.kind in ("setitem", "append", "add_at"):
                 same.union(s.outs[0], s.args[0])
                 alias.union(s.outs[0], s.args[0])
+                if items and s.kind == "append" and isinstance(s.args[1], ir.Var):
+                    alias.union(s.outs[0], s.args[1])  # the list holds the array itself
+            elif items and s.kind == "build":
+                for a in s.args:
+                    if isinstance(a, ir.Var):
+                        alias.union(s.outs[0], a)
             elif s.overwrites is not None:
                 alias.union(s.outs[0], s.overwrites)  # Python's x op= y keeps x's array
                 if augmented:
@@ -137,22 +144,36 @@ def _target(write):
     return write.args[0] if write.kind == "setitem" else write.overwrites
 
 
-def check(graph, scalars=()):
-    """Raise for writes another value would see; return {getitem: message} for
-    reads `x[i]` that are safe only if they are numbers, not views (checked at run time).
-    `scalars`: values that are certainly numbers (`x op= y` on one rebinds x only)."""
+def check(graph, scalars=(), containers=()):
+    """Raise for writes another value would see; return {getitem: (message, item)} for
+    reads `x[i]` that are safe only if they are numbers, not views (checked at run time;
+    `item`: x may be a list or dict, whose item is the array itself), and {write:
+    (container, item)} for `lst[k] op= y`, whose other items are checked at run time.
+    `scalars`: values that are certainly numbers (`x op= y` on one rebinds x only);
+    `containers`: the parameters that are lists, tuples or dicts."""
     stmts = list(ir.walk(graph.body))
+    carried_of = {c: (s, k) for s in stmts if ir.is_loop(s) for k, c in enumerate(s.carried)}
+    makers = {o: s for s in stmts for o in s.outs}
+    item_writes = {}  # `lst[k] op= y` -> lst (other items of lst are checked at run time: rt.sole_item)
+    for s in stmts:  # `u[i] op= y` on an array is the setitem's write, not Python's `x op= y`
+        if isinstance(s, ir.Eqn) and s.item_of is not None:
+            if _holds_items(s.item_of, makers, carried_of, containers):
+                item_writes[s] = s.item_of
+            else:
+                s.overwrites = None
+            s.item_of = None
     # (an append adds an element: it changes no memory that another value shares)
     writes = [
         s
         for s in stmts
         if isinstance(s, ir.Eqn) and (s.kind == "setitem" or (s.overwrites is not None and s.overwrites not in scalars))
     ]
-    guards = {}
+    guards = {w: (base, w.overwrites) for w, base in item_writes.items()}
     if not writes:
         return guards
     made_by = {o: s for s in stmts if isinstance(s, ir.Eqn) for o in s.outs}
     same, alias = unions(graph, augmented=True)
+    holds = unions(graph, augmented=True, items=True)[1]
     where = _positions(graph.body)
     defined_at = {o: where[s] for s in stmts for o in s.outs}
     for s in stmts:
@@ -180,20 +201,34 @@ def check(graph, scalars=()):
         for o in list(s.outs) + list(getattr(s, "carried", []))
     }
     branches = {where[s][0] for s in stmts if isinstance(s, ir.If)}
-    carried_of = {c: (s, k) for s in stmts if ir.is_loop(s) for k, c in enumerate(s.carried)}
-    makers = {o: s for s in stmts for o in s.outs}
     for w in writes:
         target = _target(w)
         fresh = _allocation(target, stmts, made_by, same, regions)
         older = _older(target, makers, carried_of) if w.kind != "setitem" else ()
         for v in list(readers):
-            if v is target or alias.find(v) is not alias.find(target):
+            if v is target or holds.find(v) is not holds.find(target):
                 continue
+            if alias.find(v) is not alias.find(target) and w not in item_writes:
+                # a list or dict holding the array (Python's list keeps the array, written or not)
+                if not _holds_items(v, makers, carried_of, containers) or _after_write(v, w, where, defined_at):
+                    continue
             if w.kind == "setitem" and same.find(v) is same.find(target):
                 continue
-            if w.kind != "setitem" and (
-                v in scalars
-                or not (_older(v, makers, carried_of, w) & older - set(scalars) or _holds_view(v, makers, carried_of))
+            if w in item_writes and (
+                v in scalars or v in w.outs or _other_item(v, w, item_writes[w], same, makers, (where, defined_at))
+            ):
+                continue  # (which array the item is, SSA cannot tell: any other value of its memory counts)
+            if (
+                w.kind != "setitem"
+                and w not in item_writes
+                and (
+                    v in scalars
+                    or not (
+                        _older(v, makers, carried_of, w) & older - set(scalars)
+                        or _holds_view(v, makers, carried_of)
+                        or _holds_items(v, makers, carried_of, containers)
+                    )
+                )
             ):
                 continue  # (`x op= y` makes a new array: what holds the new x is right)
             if fresh is not None and _made_before(v, fresh, where, defined_at):
@@ -208,20 +243,22 @@ def check(graph, scalars=()):
                     if maker is not None and maker.kind == "getitem" and not _takes_slices(maker):
                         # x[i] may be a number (a copy) or a row (a view): check when it runs
                         guards[maker] = (
-                            f"{maker.loc}: '{other}'{line} is a view of '{_spell(target)}', which "
+                            f"'{other}'{line} is a view of '{_spell(target)}', which "
                             f"is written at line {w.loc.lineno} before '{other}' is read again; "
-                            f"make a copy: ... = {_spell(target)}[...].copy()"
+                            f"make a copy: ... = {_spell(target)}[...].copy()",
+                            _holds_items(maker.args[0], makers, carried_of, containers),
                         )
                         continue
                     what = "assignment into" if w.kind == "setitem" else "augmented assignment to"
+                    name = _spell_item(target, made_by) if w in item_writes else _spell(target)
                     raise S2SGradError(
-                        f"this {what} '{_spell(target)}' also changes {other}{line}, which shares "
+                        f"this {what} '{name}' also changes {other}{line}, which shares "
                         f"its memory (a view, or the same array on another path) and is read afterwards",
                         w.loc,
                         "aliasing",
                         "make a copy where the second value is made: ... = <that>.copy()"
                         if w.kind == "setitem"
-                        else f"write {_spell(target)} = {_spell(target)} ... (a new array), or copy the other value",
+                        else f"write {name} = {name} ... (a new array), or copy the other value",
                     )
     return guards
 
@@ -241,6 +278,56 @@ def _holds_view(v, made_by, carried_of, seen=()):
     if v in carried_of:
         loop, k = carried_of[v]
         return _holds_view(loop.inits[k], made_by, carried_of, seen)
+    return False
+
+
+def _after_write(v, write, where, defined_at):
+    """Is v made after `write`, outside any loop around it (so it holds what the write made)?"""
+    if v not in defined_at:
+        return False  # an argument
+    (w_path, w_loops), (v_path, v_loops) = where[write], defined_at[v]
+    return v_path > w_path and not set(w_loops) & set(v_loops)
+
+
+def _other_item(v, write, base, same, makers, positions):
+    """For `lst[k] op= y`: v is lst itself (a version of it), or an item read out of it
+    after the write and outside any loop around the write (so it is the new item)."""
+    where, defined_at = positions
+    if same.find(v) is same.find(base):
+        return True
+    maker = makers.get(v)
+    if not (isinstance(maker, ir.Eqn) and maker.kind == "getitem" and same.find(maker.args[0]) is same.find(base)):
+        return False
+    return _after_write(v, write, where, defined_at)
+
+
+def _holds_items(v, made_by, carried_of, containers, seen=()):
+    """May v be a list, tuple or dict (made so, passed in, or a version of one)? Its items
+    are arrays themselves, not copies: Python's `x op= y` on one changes what v holds."""
+    if v in containers:
+        return True
+    if v in seen or not isinstance(v, ir.Var):
+        return False
+    seen += (v,)
+    maker = made_by.get(v)
+    if isinstance(maker, ir.Eqn):
+        if (
+            maker.kind == "build"
+            or maker.prim in (list, tuple, dict)
+            or getattr(maker.prim, "__name__", "") in _SEQ_OPS
+        ):
+            return True
+        return maker.kind in ("setitem", "append") and _holds_items(
+            maker.args[0], made_by, carried_of, containers, seen
+        )
+    if isinstance(maker, ir.If):
+        k = maker.outs.index(v)
+        return any(
+            _holds_items(a, made_by, carried_of, containers, seen) for a in (maker.then_outs[k], maker.else_outs[k])
+        )
+    if ir.is_loop(maker) or v in carried_of:
+        loop, k = carried_of[v] if v in carried_of else (maker, maker.outs.index(v))
+        return any(_holds_items(a, made_by, carried_of, containers, seen) for a in (loop.inits[k], loop.body_outs[k]))
     return False
 
 
@@ -268,6 +355,9 @@ def _older(target, made_by, carried_of, write=None):
         elif v in carried_of:
             loop, k = carried_of[v]
             todo.append(loop.inits[k])
+        elif ir.is_loop(maker):  # after a loop: what it started from, or what a pass made
+            k = maker.outs.index(v)
+            todo += [maker.inits[k], maker.body_outs[k]]
     return found
 
 
@@ -342,6 +432,14 @@ def _line_of(v, stmts):
         if v in s.outs and s.loc:
             return s.loc.lineno
     return None
+
+
+def _spell_item(v, made_by):
+    """`lst[...]` for the item an augmented assignment `lst[k] op= y` changes, else v's name."""
+    maker = made_by.get(v)
+    if maker is not None and maker.kind == "getitem" and isinstance(maker.args[0], ir.Var):
+        return f"{_spell(maker.args[0])}[...]"
+    return _spell(v)
 
 
 def _spell(v):

@@ -57,19 +57,52 @@ def _spell(node):
     return ".".join(reversed(parts))
 
 
-def guard_not_view(value, message, loc):
-    """An effect statement `not_a_view(value, message)`: fails at run time if value is a view."""
-    template = gast.Expr(
-        gast.Call(
-            gast.Name(".rt.not_a_view", gast.Load(), None, None),
-            [gast.Name(".1", gast.Load(), None, None), gast.Constant(message, None)],
-            [],
-        )
-    )
+def guard_not_view(value, message, loc, item=False):
+    """An effect statement `not_a_view(value, message, where)`: fails at run time, naming the
+    user's line `where`, if value is a view (`item`: if it is an array at all, as the item
+    of a list or dict is the array itself, not a copy of a part)."""
+    args = [gast.Name(".1", gast.Load(), None, None), gast.Constant(message, None), gast.Constant(_where(loc), None)]
+    if item:
+        args.append(gast.Constant(True, None))
+    template = gast.Expr(gast.Call(gast.Name(".rt.not_a_view", gast.Load(), None, None), args, []))
     return ir.Eqn([], "effect", [value], {}, loc, "effect", template)
 
 
+def guard_sole_item(container, item, loc):
+    """`sole_item(container, item, where)`: fails at run time if item is an array that
+    another item of container shares (Python's `lst[k] op= y` changes it there too)."""
+    args = [gast.Name(f".{k}", gast.Load(), None, None) for k in (1, 2)] + [gast.Constant(_where(loc), None)]
+    template = gast.Expr(gast.Call(gast.Name(".rt.sole_item", gast.Load(), None, None), args, []))
+    return ir.Eqn([], "effect", [container, item], {}, loc, "effect", template)
+
+
+def _where(loc):
+    """ "file:line" of the user's code for `loc` (through generated code differentiated again)."""
+    from .compile import origin_loc
+
+    if loc is None:
+        return None
+    user = origin_loc(loc.filename, loc.lineno) if loc.filename.startswith("<s2sgrad:") else None
+    return f"{(user or loc).filename}:{(user or loc).lineno}"
+
+
 OTHER, SAME, WRITTEN = "other", "same", "written"
+
+
+def _builds(eqn):
+    return isinstance(eqn, ir.Eqn) and eqn.kind == "build"
+
+
+def _slot(build, index):
+    """The atom a literal list / tuple / dict holds at a constant index, or None."""
+    if not isinstance(index, gast.Constant):
+        return None
+    if build.payload == "dict":
+        keys = build.args[0::2]
+        found = [k for k, key in enumerate(keys) if isinstance(key, ir.Const) and key.value == index.value]
+        return build.args[2 * found[0] + 1] if len(found) == 1 else None
+    k = index.value
+    return build.args[k] if isinstance(k, int) and -len(build.args) <= k < len(build.args) else None
 
 
 def same_object(block, start, end):
@@ -251,6 +284,52 @@ class InPlaceEffects:
             and made.kind in ("binop", "call")
         ):
             made.overwrites = current
+
+    def mark_item_overwrite(self, stmt, value, env):
+        """`lst[k] op= y` where the item is an array changes that array in place (Python runs
+        `t = lst[k]; t op= y; lst[k] = t`): every other holder of it sees the write, while the
+        generated code makes a new array. Nothing to do when the item is a number, or an array
+        made for this one slot of a list literal that nothing else holds; otherwise the write
+        is marked like `x op= y`, and aliasing.py refuses it where another value could see it.
+        (On an array, `u[i] op= y` is a write into u, which the setitem follows: aliasing.py
+        drops the mark where the base cannot hold items.)"""
+        target = stmt.targets[0]
+        base = env.get(target.value.id) if isinstance(target.value, gast.Name) else None
+        made = self.block[-1] if self.block else None
+        if base is None or not isinstance(made, ir.Eqn) or made.kind != "binop" or made.outs != [value]:
+            return
+        maker = self._made_here(base)
+        item = made.args[0]
+        if not isinstance(item, ir.Var) or item in self.immutable:
+            return
+        slot = _slot(maker, target.slice) if _builds(maker) else None
+        if isinstance(slot, ir.Const) or slot in self.immutable:
+            return
+        if isinstance(slot, ir.Var) and self._only_in(slot, maker, base, item, env):
+            if slot in self.view_made:  # a row of another array: fine only if it is a number
+                message = (
+                    "the item changed here is a view of another array, which an augmented assignment "
+                    "would change in place; write lst[k] = lst[k] ... instead"
+                )
+                self.emit(guard_not_view(slot, message, self.parsed.loc(stmt)))
+            return
+        self.mark_overwrite(item, value)
+        made.item_of = base  # (aliasing.py drops the mark where base is an array, else checks it)
+
+    def _made_here(self, atom):
+        return next((s for s in reversed(self.block) if isinstance(s, ir.Eqn) and atom in s.outs), None)
+
+    def _only_in(self, slot, maker, base, item, env):
+        """Is `slot` held by one item of the literal `maker` only, which nothing read out before?"""
+        if maker.args.count(slot) != 1 or any(v is slot for n, v in env.items() if not n.startswith(".")):
+            return False
+        item_read = self._made_here(item)
+        for s in ir.walk(self.block):
+            if s is maker or s is item_read:
+                continue
+            if any(a is slot or a is base for a in ir.reads(s)):
+                return False
+        return True
 
     def check_loop_aliases(self, node, names, inits, carried, block, body_outs, env):
         """A loop that writes into an array in place must not leave another name

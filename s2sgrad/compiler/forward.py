@@ -114,6 +114,8 @@ class Forward(RuleContext):
                     hint=f"write the call with '{k}' as a positional argument",
                 )
         if eqn.kind == "getitem":
+            if not self.tangent.get(eqn.args[0]):
+                return None  # (only the index "moves": an int read from a tape that holds moving values)
             return gast.Subscript(name(self.tangent[eqn.args[0]]), self.emit.index(eqn), gast.Load())
         if eqn.kind == "build" and eqn.payload == "dict":
             keys, values = eqn.args[0::2], eqn.args[1::2]
@@ -221,7 +223,7 @@ class Forward(RuleContext):
             code = list(code)
             self.tangent, saved = held, self.tangent
             pairs = [(p, self.emit.atom(o)) for p, o in zip(phi_names, outs)]
-            pairs += [(self.tname(s.outs[k]), self.tangent_or_zero(outs[k])) for k in phis]
+            pairs += [(self.tname(s.outs[k]), self.phi_tangent(s.outs[k], outs[k])) for k in phis]
             pairs = [(t, v) for t, v in pairs if not (isinstance(v, gast.Name) and v.id == t)]
             if pairs:
                 code.append(assign_many([t for t, _ in pairs], [v for _, v in pairs]))
@@ -231,6 +233,14 @@ class Forward(RuleContext):
             self.tangent[s.outs[k]] = self.tname(s.outs[k])
         orelse = fwd[1] if not (len(fwd[1]) == 1 and isinstance(fwd[1][0], gast.Pass)) else []
         return [gast.If(self.emit.atom(s.cond), fwd[0], orelse)]
+
+    def phi_tangent(self, out, arm_value):
+        """An arm's tangent for a branch result; owned if the result is written in place later
+        (the arm may pass on a tangent the caller gave, or another value's)."""
+        value = self.tangent_or_zero(arm_value)
+        if out in self.inplace.buffered and isinstance(value, gast.Name):
+            value = self.owned(value)
+        return value
 
     def loop(self, s):
         carried = [

@@ -57,13 +57,14 @@ def _lift(loop, merged):
         inside.update(stmt.outs)
     for stmt in ir.walk(loop.body):
         inside.update(stmt.outs)
+    written = _written_in(loop)
     lifted, kept, renamed = [], [], {}
     reads = not any(_writes(s) for s in ir.walk(loop.body))  # (then an item read is the same in every trip)
     for stmt in loop.body:
         if isinstance(stmt, ir.Eqn):
             _rename(stmt, renamed)
         movable = isinstance(stmt, ir.Eqn) and (_cheap(stmt) or (reads and _literal_item(stmt)))
-        if not (movable and not any(a in inside for a in stmt.atoms)):
+        if not (movable and not any(a in inside for a in stmt.atoms) and stmt.outs[0] not in written):
             kept.append(stmt)
             continue
         key = _key(stmt)
@@ -88,6 +89,32 @@ def _writes(stmt):
 def _literal_item(e):
     """`p[0]`, `y[1:]`: an index spelled with literals only."""
     return e.kind == "getitem" and len(e.args) == 1 and len(e.outs) == 1 and not e.kwargs
+
+
+def _written_in(loop):
+    """The values `loop` writes into in place, directly or through a view: made anew on each
+    pass (`x = 0.8 * K; x[:, 1] *= d`), they must stay in the loop."""
+    from .aliasing import is_view
+
+    made_by = {o: s for s in ir.walk(loop.body) for o in s.outs}
+    stmts = [s for s in ir.walk(loop.body) if isinstance(s, ir.Eqn)]
+    todo = [s.args[0] for s in stmts if s.kind in ("setitem", "append", "add_at")]
+    todo += [s.overwrites for s in stmts if s.overwrites is not None]
+    written = set()
+    while todo:
+        v = todo.pop()
+        if isinstance(v, ir.Var) and v not in written:
+            written.add(v)
+            maker = made_by.get(v)
+            if isinstance(maker, ir.Eqn) and is_view(maker):
+                todo.append(maker.args[0])
+            elif isinstance(maker, ir.If):
+                k = maker.outs.index(v)
+                todo += [maker.then_outs[k], maker.else_outs[k]]
+            elif ir.is_loop(maker):
+                k = maker.outs.index(v)
+                todo += [maker.inits[k], maker.body_outs[k]]
+    return written
 
 
 def _cheap(e):

@@ -82,6 +82,7 @@ class Eqn:
     # `x op= y`: the value whose array Python changes in place (the generated code
     # rebinds x to a new array, so what else sees that array is checked: aliasing.py)
     overwrites: Any = None
+    item_of: Any = None  # `lst[k] op= y`: the value whose item it changes (a write if that holds items)
 
     @property
     def atoms(self):

@@ -11,6 +11,7 @@ import gast
 from . import aliasing, analysis, checkpointing, ir, leaves, progress, specialise, ssa
 from ..rules import load_optional
 from .codegen import Emitter, line_origins, assign, comment, free_names, is_line_comment, name, to_source
+from .effects import guard_sole_item
 from .compile import compile_function
 from .frontend import parse_function
 from .hoist import hoist
@@ -68,7 +69,8 @@ def build_graph(func, arg_kinds=(), checkpoints=None, has_aux=False):
     if has_aux:
         ssa.split_aux(graph)
     graph = prune(hoist(fold_constant_branches(graph)))
-    guards = aliasing.check(graph, analysis.kinds(graph, arg_kinds))
+    containers = {p for p, k in zip(graph.params, arg_kinds) if k in ("container", "dict")}
+    guards = aliasing.check(graph, analysis.kinds(graph, arg_kinds), containers)
     if guards:
         _insert_guards(graph.body, guards)
     return _drop_augmented_effects(graph)
@@ -84,14 +86,18 @@ def _drop_augmented_effects(graph):
 
 
 def _insert_guards(block, guards):
-    """After each read x[i] that must not be a view, a run-time check that it is not."""
+    """After each read x[i] that must not be a view, a run-time check that it is not; after
+    `lst[k] op= y`'s new value, that no other item of lst is the array it changes."""
     out = []
     for stmt in block:
         for sub in ir.sub_blocks(stmt):
             _insert_guards(sub, guards)
         out.append(stmt)
-        if stmt in guards:
-            out.append(ssa.guard_not_view(stmt.outs[0], guards[stmt], stmt.loc))
+        if stmt in guards and stmt.kind == "getitem":
+            message, item = guards[stmt]
+            out.append(ssa.guard_not_view(stmt.outs[0], message, stmt.loc, item))
+        elif stmt in guards:  # `lst[k] op= y`: no other item of lst may be that array
+            out.append(guard_sole_item(*guards[stmt], stmt.loc))
     block[:] = out
 
 

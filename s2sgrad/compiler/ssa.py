@@ -105,7 +105,7 @@ class _Builder(ExpressionBuilding, ControlFlowBuilding, Calls, InPlaceEffects):
                     self.emit(
                         guard_not_view(
                             current,
-                            f"{self.parsed.loc(s)}: '{s.targets[0].id}' is a view of "
+                            f"'{s.targets[0].id}' is a view of "
                             "another array, and an augmented assignment would change that array "
                             f"in place; write {s.targets[0].id} = {s.targets[0].id} ... instead",
                             self.parsed.loc(s),
@@ -114,6 +114,8 @@ class _Builder(ExpressionBuilding, ControlFlowBuilding, Calls, InPlaceEffects):
             value = self.expr(s.value, env, hint)
             if getattr(s, "augmented", False) and isinstance(s.targets[0], gast.Name):
                 self.mark_overwrite(env.get(s.targets[0].id), value)
+            elif getattr(s, "augmented", False) and isinstance(s.targets[0], gast.Subscript):
+                self.mark_item_overwrite(s, value, env)
             for target in s.targets:
                 self.bind(target, value, env, s)
             return env
@@ -198,6 +200,9 @@ class _Builder(ExpressionBuilding, ControlFlowBuilding, Calls, InPlaceEffects):
                 f"or work on a local copy: {base.id}_local = {base.id}.copy()",
             )
         index, atoms = self.index_template(target.slice, env)
+        if value is old:  # `x[:] = x`: the adjoint of the value and of the written part are one buffer
+            copy = gast.Call(gast.Attribute(gast.Name(base.id, gast.Load(), None, None), "copy", gast.Load()), [], [])
+            value = self.expr(gast.copy_location(copy, stmt), env)
         new = ir.Var(ir.hint_name(base.id))
         self.emit(ir.Eqn([new], "setitem", [old, value] + atoms, {}, self.parsed.loc(stmt), "setitem", index))
         for name_, v in list(env.items()):

@@ -24,7 +24,7 @@ def assigned_names(stmts):
                 and isinstance(sub.value.func.value, gast.Name)
             ):
                 names.add(sub.value.func.value.id)  # lst.append(v): a new version of lst
-            elif isinstance(sub, gast.Expr) and isinstance(sub.value, gast.Call):
+            elif isinstance(sub, gast.Expr) and isinstance(sub.value, gast.Call) and not _check(sub.value):
                 # a call for its effect may write into its array arguments (add_at, a helper)
                 names.update(a.id for a in sub.value.args if isinstance(a, gast.Name))
             elif isinstance(sub, gast.Assign):
@@ -34,6 +34,11 @@ def assigned_names(stmts):
                     if isinstance(target, gast.Name):
                         names.add(target.id)
     return names
+
+
+def _check(call):
+    """A run-time check the lowering inserted (`.rt.not_a_dict(xs, where)`): it writes nothing."""
+    return isinstance(call.func, gast.Name) and call.func.id.startswith(".rt.")
 
 
 class ControlFlowBuilding:
@@ -98,12 +103,19 @@ class ControlFlowBuilding:
         # an index bound before the loop is carried: with no trips Python keeps its value
         keeps = env.get(s.target.id, ir.UNDEFINED) is not ir.UNDEFINED and not s.target.id.startswith(".")
         names = [n for n in names if n != s.target.id or keeps]
-        carried = [ir.Var(ir.hint_name(n)) for n in names]
-        index = ir.Var(ir.hint_name(s.target.id))
-        inner = dict(env, **dict(zip(names, carried)))
-        inner[s.target.id] = index
-        self.carry_classes(s, [env[n] for n in names], carried)
-        loop = ir.For(index=index, bounds=bounds, **self.loop_parts(s, names, carried, inner, body, exit_test, env))
+        made = []  # the index Var, made once after the first carried ones (stable numbering)
+
+        def build(names):
+            carried = self.carried_vars(names, env)
+            self.carry_classes(s, [env[n] for n in names], carried)
+            made[:] = made or [ir.Var(ir.hint_name(s.target.id))]
+            inner = dict(env, **dict(zip(names, carried)))
+            inner[s.target.id] = made[0]
+            return (carried,) + self.sub_block(body, inner)
+
+        names, (carried, block, inner) = self.loop_body(names, env, build, exclude=s.target.id)
+        index = made[0]
+        loop = ir.For(index=index, bounds=bounds, **self.loop_parts(s, names, carried, block, inner, exit_test, env))
         env = self.after_loop(loop, names, env)
         if not s.target.id.startswith(".") and not keeps:
             env[s.target.id] = index  # Python keeps the last index after the loop
@@ -112,19 +124,50 @@ class ControlFlowBuilding:
     def while_loop(self, s, env):
         body, exit_test = self.loop_exit(s.body)
         names = self.carried_names(body, env)
-        carried = [ir.Var(ir.hint_name(n)) for n in names]
-        inner = dict(env, **dict(zip(names, carried)))
-        cond_block = []
-        self.carry_classes(s, [env[n] for n in names], carried)
-        cond = self.in_block(cond_block, lambda: self.expr(s.test, inner, ".cond", test=True))
-        parts = self.loop_parts(s, names, carried, inner, body, exit_test, env)
+
+        def build(names):
+            carried = self.carried_vars(names, env)
+            inner = dict(env, **dict(zip(names, carried)))
+            cond_block = []
+            self.carry_classes(s, [env[n] for n in names], carried)
+            cond = self.in_block(cond_block, lambda: self.expr(s.test, inner, ".cond", test=True))
+            return (carried, cond_block, cond) + self.sub_block(body, inner)
+
+        names, (carried, cond_block, cond, block, inner) = self.loop_body(names, env, build)
+        if any(isinstance(e, ir.Eqn) and e.kind in ("setitem", "append", "add_at") for e in ir.walk(cond_block)):
+            raise self.parsed.error(
+                s.test,
+                "this while condition changes an array in place (a call that writes into its argument); "
+                "the derivative cannot follow a write in a loop's condition",
+                "aliasing",
+                "call it at the end of the loop body (and once before the loop) and test its result",
+            )
+        parts = self.loop_parts(s, names, carried, block, inner, exit_test, env)
         return self.after_loop(ir.While(cond_block=cond_block, cond=cond, **parts), names, env)
 
-    def loop_parts(self, s, names, carried, inner, body, exit_test, env):
-        """The fields a For and a While share: the body's block (ending in its exit
+    def loop_body(self, names, env, build, exclude=None):
+        """(names, build(names)) for a loop carrying `names`, and also the names the body
+        moved on without assigning them: a helper that writes into an argument in place
+        (`o = step(p=u)` changes u), found by building the body once more."""
+        built = build(names)
+        inner = built[-1]
+        missed = [n for n, v in env.items() if n not in names and n != exclude and inner.get(n) is not v]
+        if missed:
+            names = sorted(set(names) | set(missed))
+            built = build(names)
+        for n in names:  # (a function bound on one path only is no value after the join)
+            built[-1].setdefault(n, ir.UNDEFINED)
+        return names, built
+
+    def carried_vars(self, names, env):
+        """A loop's values of `names`; one that starts as a view may be one (`v op= y` is checked)."""
+        carried = [ir.Var(ir.hint_name(n)) for n in names]
+        self.view_made.update(c for c, n in zip(carried, names) if env.get(n) in self.view_made)
+        return carried
+
+    def loop_parts(self, s, names, carried, block, inner, exit_test, env):
+        """The fields a For and a While share: the body's block (built, ending in its exit
         test), the values carried in and out (checked for aliasing), the snapshots."""
-        block, inner = self.sub_block(body, inner)
-        self.carry_classes(s, [inner[n] for n in names], carried, outs_of=names)
         exit_atom = (
             self.in_block(block, lambda: self.expr(exit_test, inner, ".exit", test=True))
             if exit_test is not None

@@ -72,14 +72,13 @@ class ExpressionBuilding:
             ):
                 return ir.Const(-operand.value)  # a negative literal such as the -1 of u[1:-1]
             return self.eqn(node, UNOPS[type(node.op)], [operand], "unop", payload=type(node.op), hint=hint)
+        if isinstance(node, gast.BoolOp) and not test and not _boolean(node):
+            return self.select(node, env, hint)
+        if isinstance(node, gast.Compare):
+            node, env = self.inline_compared_calls(node, env)
+        elif isinstance(node, gast.BoolOp):
+            self.refuse_writing_calls(node, env)
         if isinstance(node, (gast.Compare, gast.BoolOp)):
-            if isinstance(node, gast.BoolOp) and not test and not _boolean(node):
-                raise self.parsed.error(
-                    node,
-                    "'and'/'or' on values cannot be differentiated",
-                    "and/or",
-                    "use it only in conditions; for values write an if/else",
-                )
             return self.opaque(node, env, hint=hint, boolean=True)
         if isinstance(node, gast.IfExp):
             cond = self.expr(node.test, env, ".cond", test=True)
@@ -134,6 +133,60 @@ class ExpressionBuilding:
             return self.emit_build(node, items, "dict", hint)
         return self.opaque(node, env, hint=hint)
 
+    def inline_compared_calls(self, node, env):
+        """`helper(v, lambda u: ...) <= c`: a call of the user's code compared is inlined (a
+        lambda made here can only be passed to an inlined call); the comparison reads its value."""
+        operands = [node.left] + node.comparators
+        calls = [k for k, o in enumerate(operands) if self.calls_user_code(o, env)]
+        if not calls:
+            return node, env
+        values = {k: self.expr(operands[k], env) for k in calls}  # (its writes into arguments move env on)
+        env, node = dict(env), copy.copy(node)
+        for k, value in values.items():
+            held = f".compared{id(operands[k])}"
+            env[held] = value
+            operands[k] = gast.copy_location(gast.Name(held, gast.Load(), None, None), operands[k])
+        node.left, node.comparators = operands[0], operands[1:]
+        return node, env
+
+    def refuse_writing_calls(self, node, env):
+        """A condition `a and helper(u) > 0` runs as written (its operands may not all run),
+        so a call of the user's code in it must not write into an argument: the derivative
+        would not see the write. Each such call is inlined on the side to find out."""
+        for sub in gast.walk(node):
+            if not self.calls_user_code(sub, env):
+                continue
+            scratch = dict(env)
+            self.in_block([], lambda: self.expr(sub, scratch))
+            moved = [n for n, v in env.items() if scratch.get(n) is not v and not n.startswith(".")]
+            if moved:
+                raise self.parsed.error(
+                    sub,
+                    f"this call changes '{moved[0]}' in place inside an and/or condition, "
+                    "where it may not run; the derivative cannot follow that",
+                    "aliasing",
+                    "call it in a statement of its own before the condition and compare its result",
+                )
+
+    def select(self, node, env, hint):
+        """`a or b` / `a and b` on values, as Python does it: a if a is true (false for
+        `and`), else b, evaluated only then; a branch on a's truth (derivatives flow to the
+        operand it gives)."""
+        first = self.expr(node.values[0], env)
+        rest = (
+            node.values[1] if len(node.values) == 2 else gast.copy_location(gast.BoolOp(node.op, node.values[1:]), node)
+        )
+        held, tmp = f".select{id(node)}", f".selected{id(node)}"
+        keep = [gast.Assign([gast.Name(tmp, gast.Store(), None, None)], gast.Name(held, gast.Load(), None, None), None)]
+        other = [gast.Assign([gast.Name(tmp, gast.Store(), None, None)], rest, None)]
+        for st in keep + other:
+            gast.copy_location(st, node)
+        then, orelse = (keep, other) if isinstance(node.op, gast.Or) else (other, keep)
+        out = self.branch(node, first, then, orelse, dict(env, **{held: first}))[tmp]
+        if isinstance(out, ir.Var) and out.hint.startswith(".select"):
+            out.hint = hint
+        return out
+
     def sequence(self, node, literal, env, hint):
         """`[a, b] + [c]`, `[a] * 3`: one list (or tuple) of the items, each evaluated once."""
         kind, items = literal
@@ -154,13 +207,31 @@ class ExpressionBuilding:
                 return isinstance(atom.value, (list, tuple))
             return atom in self.sequences or self.kinds.get(atom) == "container"
 
-        if prim is operator.add and (certain(left) or certain(right)):
+        if (
+            prim is operator.add
+            and (certain(left) or certain(right))
+            and not (self.numeric(left) or self.numeric(right))
+        ):
             return runtime.seq_concat
-        if prim is operator.mul and certain(left):
+        if prim is operator.mul and certain(left) and not self.numeric(right, counts=False):
             return runtime.seq_repeat
-        if prim is operator.mul and certain(right):
+        if prim is operator.mul and certain(right) and not self.numeric(left, counts=False):
             return runtime.seq_repeat_r
         return prim
+
+    def numeric(self, atom, counts=True):
+        """Is atom certainly a number or an array (`W + np.exp(c)` with W a module list adds)?
+        Without `counts`: a float or an array, never an int (`[0.0] * n` repeats)."""
+        kinds = (int, float, np.ndarray, np.generic) if counts else (float, np.floating, np.ndarray)
+        made = next((s for s in reversed(self.block) if isinstance(s, ir.Eqn) and atom in s.outs), None)
+        if made is not None and made.kind == "opaque" and made.prim == "read":
+            atom = made.args[0]  # a module constant
+        if isinstance(atom, (ir.Const, ir.Global)):
+            return isinstance(atom.value, kinds) and not isinstance(atom.value, bool)
+        if not counts or made is None or made.kind != "call":
+            return False
+        module = getattr(made.prim, "__module__", None) or ""
+        return module == "math" or module.startswith("numpy") or isinstance(made.prim, np.ufunc)
 
     def field(self, node, value, env, hint):
         """`p.w` on a parameter whose class is known: a NamedTuple's field is an item of

@@ -85,6 +85,14 @@ def _power_slope(m, ans, x, y):
     return rt.power_slope(x, y)
 
 
+def times_power_slope(g, x, y):
+    """g * d(x ** y)/dx; where that slope is not a literal's safe form, exactly 0 where g
+    is 0 (a base that does not move brings no inf * 0 = nan: `(x - x) ** 1.5` under hvp)."""
+    if isinstance(y, (int, float)) and not isinstance(y, bool) and (y == 0 or y >= 1 or y < 0):
+        return g * _power_slope(None, None, x, y)
+    return rt.power_slope_dx(g, x, y, 0)
+
+
 # name: (d/dx, d/dy)
 BINARY = {
     "add": (lambda m, ans, x, y: 1, lambda m, ans, x, y: 1),

@@ -18,7 +18,7 @@ import operator
 import numpy as np
 
 from .table import deflinear, defjvp
-from .elementwise import _power_slope, np_ns
+from .elementwise import np_ns, times_power_slope
 from .linalg_rules import _norm_ord
 from .numpy_rules import _COPYING_PAD_MODES, _inside, _no_period, _no_where, _not_nan, unsupported
 from .sym import Sym, rt
@@ -162,7 +162,7 @@ def _power_jvp(tangents, ans, x, y):
     """t_x * y x^(y-1) + t_y * x^y log(x), the second term exactly 0 where t_y is: forward
     mode treats every value read from a tuple that holds a moving one as moving, so an
     integer exponent there has a zero tangent, and 0 * log(negative base) would be nan."""
-    base = tangents[0] * _power_slope(None, ans, x, y) if tangents[0] is not None else None
+    base = times_power_slope(tangents[0], x, y) if tangents[0] is not None else None
     exponent = rt.exponent_tangent(tangents[1], ans, x) if _tangent(tangents, 1) is not None else None
     return _total([base, exponent])
 

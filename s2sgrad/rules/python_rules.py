@@ -8,7 +8,7 @@ import operator
 import numpy as np
 
 from .table import ALWAYS_SCALAR, REDUCTIONS, RULES, _key, defelementwise, defnondiff, defvjp, family
-from .elementwise import BINARY, UNARY, _power_slope, np_ns
+from .elementwise import BINARY, UNARY, np_ns, times_power_slope
 from .numpy_rules import _inside
 from .sym import Sym, rt, where
 from functools import partial
@@ -78,9 +78,9 @@ defvjp(
     keeps_scalars=True,
     elementwise=True,
 )
-defvjp(
-    math.pow,
-    lambda g, ans, x, y: g * _power_slope(None, ans, x, y),
+defvjp(  # (the base's part 0 where its adjoint is: elementwise.times_power_slope)
+    [math.pow, operator.pow, np.power, np.float_power],
+    lambda g, ans, x, y: times_power_slope(g, x, y),
     lambda g, ans, x, y: g * ans * np_ns.log(x),
     keeps_scalars=True,
     elementwise=True,

@@ -53,6 +53,7 @@ def _ones_like(g):
 defnondiff(
     rt_impl.pad_mode,
     rt_impl.not_a_view,
+    rt_impl.sole_item,
     rt_impl.not_a_dict,
     rt_impl.zeros_like,
     rt_impl.grad_seed,
@@ -229,8 +230,17 @@ _jet_rules("multi_dot_tangent", [("arrays", _REQUIRED)], primal=0, adjoint="mult
 # -- the NumPy table's helpers: each linear one with its transpose -------------------------
 defvjp(
     rt_impl.power_slope,
-    lambda g, ans, x, y, n=1: g * rt.power_slope(x, y, n + 1),
+    lambda g, ans, x, y, n=1: rt.power_slope_dx(g, x, y, n),
     lambda g, ans, x, y, n=1: rt.power_slope_dy(g, x, y, n),
+    None,
+    elementwise=True,
+    keeps_scalars=True,
+)
+defvjp(  # g * power_slope(x, y, n + 1), 0 where g is 0: linear in g
+    rt_impl.power_slope_dx,
+    lambda G, ans, g, x, y, n=1: rt.power_slope_dx(G, x, y, n),
+    lambda G, ans, g, x, y, n=1: rt.power_slope_dx(G * g, x, y, n + 1),
+    lambda G, ans, g, x, y, n=1: rt.power_slope_dy(G * g, x, y, n + 1),
     None,
     elementwise=True,
     keeps_scalars=True,
@@ -676,7 +686,9 @@ def _norm_adjoint_jvp(tangents, ans, g, x, r, ord=None, axis=None, keepdims=Fals
         [
             rt.norm_adjoint(tg, x, r, ord, axis, keepdims, kind) if tg is not None else None,
             rt.norm_curvature(g, x, r, tx, ord, axis, keepdims, kind) if tx is not None else None,
-            rt.norm_adjoint(g * rt.norm_ans_factor(x, ord, axis, kind) * tr / r, x, r, ord, axis, keepdims, kind)
+            rt.norm_adjoint(
+                g * rt.norm_ans_factor(x, ord, axis, kind) * rt.divide_or_zero(tr, r), x, r, ord, axis, keepdims, kind
+            )
             if tr is not None
             else None,
         ]
@@ -693,7 +705,9 @@ defvjp(
         g, x, r, G, ord, axis, keepdims, kind
     ),
     lambda G, ans, g, x, r, ord=None, axis=None, keepdims=False, kind=None: (
-        rt.norm_ans_factor(x, ord, axis, kind) * g / r * _norm_weights_dot(G, g, x, r, ord, axis, keepdims, kind)
+        rt.norm_ans_factor(x, ord, axis, kind)
+        * rt.divide_or_zero(g, r)  # (the adjoint at a zero norm is 0: so is its derivative)
+        * _norm_weights_dot(G, g, x, r, ord, axis, keepdims, kind)
     ),
     nograd,
     nograd,

@@ -20,6 +20,7 @@ __all__ = [
     "exponent_tangent",
     "power_slope",
     "power_slope_dy",
+    "power_slope_dx",
     "divide_or_zero",
     "unconcat",
     "reconcat",
@@ -164,6 +165,17 @@ def power_slope(x, y, n=1):
     with np.errstate(divide="ignore", invalid="ignore"):
         term = c * np.power(np.asarray(x, dtype=np.result_type(x, 1.0)), np.subtract(y, n))
     out = np.where(np.asarray(c) == 0, 0.0, term)
+    return out if np.ndim(out) else out[()]
+
+
+def power_slope_dx(g, x, y, n=1):
+    """g times d(power_slope(x, y, n)) / dx, exactly 0 where g is 0: a base that does not
+    move (`(x - x) ** 1.5` is 0 for every x) brings no inf * 0 = nan into a second derivative."""
+    with np.errstate(invalid="ignore"):
+        term = g * power_slope(x, y, n + 1)
+    if _python_numbers(g, term):
+        return 0.0 if g == 0 else term
+    out = np.where(np.asarray(g) == 0, 0.0, term)
     return out if np.ndim(out) else out[()]
 
 

@@ -27,6 +27,21 @@ UNARY = [
     ("heaviside", "{0} * np.heaviside({0}, 0.5)"), ("nan_to_num", "np.nan_to_num({0})"),
 ]
 
+# SciPy functions with rules (the program imports scipy.special / scipy.stats when it uses one)
+SCIPY_UNARY = [
+    ("special.expit", "scipy.special.expit({0})"), ("special.erf", "scipy.special.erf({0})"),
+    ("special.gammaln", "scipy.special.gammaln(1.5 + {0} ** 2)"), ("special.log_expit", "scipy.special.log_expit({0})"),
+    ("special.xlogy", "scipy.special.xlogy(1.5, 1.0 + {0} ** 2)"), ("special.erfc", "scipy.special.erfc({0})"),
+    ("stats.norm.logpdf", "scipy.stats.norm.logpdf({0}, 0.1, 1.3)"), ("stats.norm.cdf", "scipy.stats.norm.cdf({0})"),
+    ("stats.t.logpdf", "scipy.stats.t.logpdf({0}, 3.0)"),
+]
+SCIPY_SHAPED = [
+    ("special.logsumexp", "scipy.special.logsumexp({0})", ("N",), "S", False),
+    ("special.logsumexp", "scipy.special.logsumexp({0}, axis=1)", ("MN",), "M", False),
+    ("special.softmax", "scipy.special.softmax({0})", ("N",), "N", False),
+    ("special.log_softmax", "scipy.special.log_softmax({0}, axis=1)", ("MN",), "MN", False),
+]
+
 # scalar-only spellings (math module, builtins)
 SCALAR_UNARY = [
     ("math.sin", "math.sin({0})"), ("math.exp", "math.exp(-{0} * {0})"), ("math.tanh", "math.tanh({0})"),

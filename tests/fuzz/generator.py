@@ -7,7 +7,9 @@ a list, a tuple), sometimes with an integer step count. Statements: new names,
 rebinding, augmented assignment, indexed and masked writes, aliases and views,
 ``if/elif/else`` on data, ``for`` over ranges, rows, ``enumerate`` and
 ``zip``, ``while`` loops, ``break``/``continue``/early ``return``, lists built
-by ``append`` and comprehensions, local dicts. ``Program.features`` names what
+by ``append`` and comprehensions, local dicts, lambdas (called in ``f`` and passed
+to a helper), a model object's methods, a NamedTuple parameter, SciPy functions
+and module constants as defaults and loop bounds. ``Program.features`` names what
 was used, for the coverage count.
 """
 
@@ -36,6 +38,7 @@ class Scope:
         self.writable = set(parent.writable) if parent else set()
         self.ints = dict(parent.ints) if parent else {}
         self.reads = list(parent.reads) if parent else []  # (text, type): container items, constants
+        self.lambdas = list(parent.lambdas) if parent else []  # names bound to element-wise lambdas
 
 
 class Gen:
@@ -46,6 +49,8 @@ class Gen:
         self.features = set()
         self.counter = 0
         self.helpers = []  # (name, [(param, type, default)], result types)
+        self.needs = set()  # header parts the body uses: "scipy", "model", "apply", "record"
+        self.int_consts = []  # module-level ints used as loop bounds
 
     # ------------------------------------------------------------------ values
     def dim(self, t):
@@ -88,9 +93,14 @@ class Gen:
         return self.fill(template, [self.atom_no_derive(a, sc) for a in argtypes])
 
     def shaped(self, t, sc, depth):
-        opts = [s for s in exprs.SHAPED if self.same(s[3], t) and (not s[4] or self.m == self.n)]
+        table = exprs.SCIPY_SHAPED if self.r.random() < 0.05 else exprs.SHAPED
+        opts = [s for s in table if self.same(s[3], t) and (not s[4] or self.m == self.n)] or [
+            s for s in exprs.SHAPED if self.same(s[3], t) and (not s[4] or self.m == self.n)
+        ]
         name, template, argtypes, _, _ = self.r.choice(opts)
-        self.features.add("np." + name)
+        if name.startswith(("special.", "stats.")):
+            self.needs.add("scipy")
+        self.features.add(("scipy." if name.startswith(("special.", "stats.")) else "np.") + name)
         args = [self.expr(a, sc, depth - 1) if depth > 0 else self.atom_no_derive(a, sc) for a in argtypes]
         return self.fill(template, args)
 
@@ -112,6 +122,27 @@ class Gen:
         if depth <= 0 or roll < 0.2:
             return self.atom(t, sc)
         if roll < 0.45:
+            special = self.r.random()
+            if special < 0.06:
+                name, template = self.r.choice(exprs.SCIPY_UNARY)
+                self.needs.add("scipy")
+                self.features.add("scipy." + name)
+                return self.fill(template, [self.expr(t, sc, depth - 1)])
+            if special < 0.1 and sc.lambdas:
+                self.features.add("lambda call")
+                return f"{self.r.choice(sc.lambdas)}({self.expr(t, sc, depth - 1)})"
+            if special < 0.13:
+                self.needs.add("model")
+                if t == "S" and self.r.random() < 0.5:
+                    self.features.add("method call (keyword)")
+                    return f"MODEL.energy({self.expr(self.r.choice(TYPES), sc, depth - 1)}, k={self.const_or_number(sc)})"
+                self.features.add("method call")
+                return f"MODEL.forward({self.expr(t, sc, depth - 1)})"
+            if special < 0.16:
+                self.needs.add("apply")
+                self.features.add("lambda passed to a helper")
+                body = self.fill(self.r.choice(exprs.UNARY)[1], ["u"])
+                return f"apply_fn(lambda u: {body} * {self.const_or_number(sc)}, {self.expr(t, sc, depth - 1)})"
             if t == "S" and self.r.random() < 0.3:
                 name, template = self.r.choice(exprs.SCALAR_UNARY)
             else:
@@ -127,6 +158,9 @@ class Gen:
                 args.reverse() if not template.startswith(("np.arctan2", "np.power", "np.divide", "{0} /")) else None
             return self.fill(template, args)
         if roll < 0.78 and t == "S":
+            if self.r.random() < 0.25:
+                self.features.add("and/or on values")
+                return f"({self.cond(sc)} and {self.expr('S', sc, depth - 1)} or {self.expr('S', sc, depth - 1)})"
             self.features.add("conditional expression")
             return f"({self.expr('S', sc, depth - 1)} if {self.cond(sc)} else {self.expr('S', sc, depth - 1)})"
         if roll < 0.84 and sc.ints and t == "S":
@@ -137,6 +171,14 @@ class Gen:
                         self.features.add("index read by loop index")
                         return f"{a}[{i}]"
         return self.shaped(t, sc, depth - 1)
+
+    def const_or_number(self, sc):
+        """A scalar module constant where there is one (read in a lambda, a default), else a number."""
+        consts = [k for k, v in sc.reads if v == "S" and k.isupper()]
+        if consts and self.r.random() < 0.6:
+            self.features.add("module constant in a lambda or keyword")
+            return self.r.choice(consts)
+        return repr(round(self.r.uniform(0.2, 1.2), 2))
 
     def cond(self, sc):
         e = self.expr("S", sc, 2)
@@ -196,8 +238,14 @@ class Gen:
             return self.if_stmt(sc, depth, ctx)
         if roll < 0.82 and depth > 0:
             return self.loop(sc, depth, ctx)
-        if roll < 0.90 and self.helpers:
+        if roll < 0.86 and self.helpers:
             return self.call(sc)
+        if roll < 0.90:
+            name = self.fresh("g")
+            sc.lambdas.append(name)
+            self.features.add("lambda")
+            body = self.fill(self.r.choice(exprs.UNARY)[1], ["u"])
+            return [f"{name} = lambda u: {body} + {self.const_or_number(sc)} * u"]
         if roll < 0.94 and ctx.get("loop"):
             kw = self.r.choice(["break", "continue"])
             self.features.add(kw)
@@ -299,6 +347,10 @@ class Gen:
             if ctx.get("steps") and choice < 0.25:
                 bound, k = f"range({ctx['steps']})", 99
                 self.features.add("loop over an int argument")
+            elif self.int_consts and choice < 0.35:
+                const, k = self.r.choice(self.int_consts)
+                bound = f"range({const})"
+                self.features.add("loop over a module constant")
             elif choice < 0.5 and vecs:
                 bound, k = f"range(len({self.r.choice(vecs)}))", self.n
             elif choice < 0.65:
@@ -415,6 +467,11 @@ class Gen:
             lines.append(f"{name} = {self.literal_array(t)}")
             reads.append((name, t))
             self.features.add("module constant")
+        if self.r.random() < 0.3:
+            k = self.r.randint(1, 3)
+            name = f"NSTEPS{self.r.randint(0, 9)}"
+            lines.append(f"{name} = {k}")
+            self.int_consts.append((name, k))
         return lines, reads
 
     def helper(self, k, reads):
@@ -426,7 +483,11 @@ class Gen:
             params.append((f"p{j}", t, None))
             sc.types[f"p{j}"] = t
         if self.r.random() < 0.5:
-            params.append(("k", "S", repr(round(self.r.uniform(0.1, 1.5), 2))))
+            consts = [c for c, t in reads if t == "S"]
+            default = self.r.choice(consts) if consts and self.r.random() < 0.4 else repr(round(self.r.uniform(0.1, 1.5), 2))
+            if default in consts:
+                self.features.add("module constant as a default")
+            params.append(("k", "S", default))
             sc.types["k"] = "S"
         sig = ", ".join(p if d is None else f"{p}={d}" for p, t, d in params)
         body = []
@@ -452,7 +513,7 @@ class Gen:
         sc.reads = list(reads)
         params, args, wrt = [], [], []
         for j in range(self.r.randint(1, 4)):
-            kind = self.r.choice(["S", "N", "N", "MN", "M", "dict", "list", "tuple"])
+            kind = self.r.choice(["S", "N", "N", "MN", "M", "dict", "list", "tuple", "record"])
             pname = "xyzwpq"[j]
             params.append(pname)
             wrt.append(j)
@@ -469,6 +530,11 @@ class Gen:
                 self.features.add("list argument")
                 args.append("[" + self.literal_array("N") + ", " + self.literal_array("N") + "]")
                 sc.reads += [(f"{pname}[0]", "N"), (f"{pname}[1]", "N")]
+            elif kind == "record":
+                self.needs.add("record")
+                self.features.add("NamedTuple argument")
+                args.append(f"Params(w={self.literal_array('N')}, b={self.literal_array('S')})")
+                sc.reads += [(f"{pname}.w", "N"), (f"{pname}.b", "S")]
             else:
                 self.features.add("tuple argument")
                 args.append("(" + self.literal_array("S") + ", " + self.literal_array("N") + ")")
@@ -480,9 +546,29 @@ class Gen:
             ctx["steps"] = "steps"
         body = self.block(sc, 2, ctx, self.r.randint(3, 8))
         body.append(f"return {self.result(sc)}")
-        lines = ["import math", "", "import numpy as np", "", *const_lines, *helper_lines, "",
+        lines = [*self.header(), *const_lines, *self.support(), *helper_lines, "",
                  f"def f({', '.join(params)}):", *self.indent(body), ""]
         return Program(self.seed, "\n".join(lines), "(" + ", ".join(args) + ",)", tuple(wrt), self.features)
+
+
+    def header(self):
+        lines = ["import math"] + (["from typing import NamedTuple"] if "record" in self.needs else [])
+        lines += ["", "import numpy as np"] + (["import scipy.special", "import scipy.stats"] if "scipy" in self.needs else [])
+        return lines + [""]
+
+    def support(self):
+        """The classes and helpers the body uses: a NamedTuple, a model with methods, apply_fn."""
+        lines = []
+        if "record" in self.needs:
+            lines += ["", "", "class Params(NamedTuple):", "    w: np.ndarray", "    b: float"]
+        if "model" in self.needs:
+            lines += ["", "", "class Model:", "    def __init__(self, scale):", "        self.scale = scale", "",
+                      "    def forward(self, v):", "        return np.tanh(self.scale * v) + 0.1 * v", "",
+                      "    def energy(self, v, k=0.5):", "        return k * np.sum(self.forward(v) ** 2)", "", "",
+                      f"MODEL = Model({round(self.r.uniform(0.3, 1.2), 2)})"]
+        if "apply" in self.needs:
+            lines += ["", "", "def apply_fn(fn, v):", "    return fn(v) + 0.5 * v"]
+        return lines
 
 
 def wrap(text):

@@ -23,6 +23,7 @@ import re
 import signal
 import sys
 import tempfile
+import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,7 @@ class Outcome:
     stage: str = ""
     detail: str = ""
     notes: list = field(default_factory=list)  # later-stage refusals of a passing program
+    seconds: dict = field(default_factory=dict)  # stage -> CPU seconds spent (profiling campaigns)
 
     @property
     def signature(self):
@@ -93,11 +95,16 @@ def leaves(tree):
     return [tree]
 
 
+def rebuild(like, items):
+    """A list, tuple or NamedTuple of `like`'s type with these items."""
+    return type(like)(*items) if hasattr(like, "_fields") else type(like)(items)
+
+
 def combine(a, b, fn):
     if isinstance(a, dict):
         return {k: combine(a[k], b[k], fn) for k in a}
     if isinstance(a, (list, tuple)):
-        return type(a)(combine(x, y, fn) for x, y in zip(a, b))
+        return rebuild(a, [combine(x, y, fn) for x, y in zip(a, b)])
     return fn(a, b)
 
 
@@ -109,7 +116,7 @@ def random_like(tree, rng):
     if isinstance(tree, dict):
         return {k: random_like(v, rng) for k, v in tree.items()}
     if isinstance(tree, (list, tuple)):
-        return type(tree)(random_like(v, rng) for v in tree)
+        return rebuild(tree, [random_like(v, rng) for v in tree])
     if isinstance(tree, np.ndarray):
         return rng.standard_normal(tree.shape)
     return float(rng.standard_normal())
@@ -133,6 +140,7 @@ class Checker:
         self.file = module.__file__
         self.rng = np.random.default_rng(seed)
         self.stages = stages
+        self.seconds = {}
 
     def call(self, args, trace=None):
         if trace is None:
@@ -202,6 +210,7 @@ class Checker:
     def run(self, stage, thunk):
         if self.stages is not None and stage not in self.stages and stage != "value_and_grad":
             return None
+        start = time.process_time()
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -216,6 +225,8 @@ class Checker:
         except Exception as exc:
             msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             raise Fail("raw exception", stage, f"{type(exc).__name__}: {msg}"[:300])
+        finally:
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + time.process_time() - start
 
     def wrong(self, stage, what, got, want):
         if self.kink_near():
@@ -223,7 +234,9 @@ class Checker:
         raise Fail("silently wrong", stage, f"{what}: got {got!r}, expected {want!r}")
 
     def check(self):
+        start = time.process_time()
         self.reference()
+        self.seconds["differences"] = time.process_time() - start
         notes = []
         wrt = self.wrt
         vag = sg.value_and_grad(self.f, wrt=wrt)
@@ -233,8 +246,12 @@ class Checker:
         gv = dot(grad, self.v)
         if not math.isfinite(gv) or not close(gv, self.fd, TOL):
             self.wrong("value_and_grad", "gradient . v", gv, self.fd)
-        for stage, fn in (("jvp", self.check_jvp), ("vjp", self.check_vjp), ("checkpoints", self.check_ckpt),
-                          ("hvp", self.check_hvp)):
+        for stage, fn in (
+            ("jvp", self.check_jvp),
+            ("vjp", self.check_vjp),
+            ("checkpoints", self.check_ckpt),
+            ("hvp", self.check_hvp),
+        ):
             try:
                 self.run(stage, lambda: fn(grad, gv, vag))
             except sg.S2SGradError as err:
@@ -243,7 +260,10 @@ class Checker:
 
     def check_jvp(self, grad, gv, vag):
         tangents = tuple(self.v[self.wrt.index(j)] if j in self.wrt else None for j in range(len(self.args)))
+        given = copy.deepcopy(tangents)
         value, tangent = sg.jvp(self.f, copy.deepcopy(self.args), tangents)
+        if any(not np.array_equal(a, b) for a, b in zip(leaves(tangents), leaves(given)) if a is not None):
+            raise Fail("silently wrong", "jvp", "jvp changed the tangents it was given (the caller's arrays)")
         if not close(float(value), self.value, TIGHT):
             raise Fail("silently wrong", "jvp", f"value {float(value)!r} but f gives {self.value!r}")
         tangent = float(tangent)
@@ -255,7 +275,9 @@ class Checker:
         value, pullback = sg.vjp(self.f, wrt=self.wrt)(*copy.deepcopy(self.args))
         ct = pullback(1.75)
         if not close(dot(ct, self.v), 1.75 * gv, TIGHT, scale=1e-3 + abs(gv)):
-            raise Fail("silently wrong", "vjp", f"pullback(1.75) . v = {dot(ct, self.v)!r}, 1.75 * grad . v = {1.75 * gv!r}")
+            raise Fail(
+                "silently wrong", "vjp", f"pullback(1.75) . v = {dot(ct, self.v)!r}, 1.75 * grad . v = {1.75 * gv!r}"
+            )
 
     def check_ckpt(self, grad, gv, vag):
         if not re.search(r"^\s+(for|while) ", self.source, re.M):
@@ -294,21 +316,24 @@ def check_source(source, args_text, wrt, seed=0, stages=None):
         module = load(source, seed)
     except Exception as exc:
         return Outcome("discarded", f"invalid module: {type(exc).__name__}")
+    checker = None
     signal.signal(signal.SIGPROF, _timeout)
     signal.setitimer(signal.ITIMER_PROF, TIMEOUT)
     try:
-        args = eval(args_text, {"np": np})
+        args = eval(args_text, {"np": np, **vars(module)})  # (with the module's classes: Params(...))
         checker = Checker(module, args, wrt, seed, stages)
         checker.source = source
         with np.errstate(all="ignore"):
             notes = checker.check()
-        return Outcome("pass", notes=notes)
+        return Outcome("pass", notes=notes, seconds=checker.seconds)
     except Discard as d:
-        return Outcome("discarded", str(d))
+        return Outcome("discarded", str(d), seconds=_seconds(checker))
     except sg.S2SGradError as err:
-        return Outcome("refused", construct(err), "value_and_grad", str(err).splitlines()[0][:200])
+        return Outcome(
+            "refused", construct(err), "value_and_grad", str(err).splitlines()[0][:200], seconds=_seconds(checker)
+        )
     except Fail as fail:
-        return Outcome("failed", fail.kind, fail.stage, fail.detail)
+        return Outcome("failed", fail.kind, fail.stage, fail.detail, seconds=_seconds(checker))
     except Exception as exc:  # an oracle's own arithmetic on what s2sgrad returned (a wrong structure)
         return Outcome("failed", "raw exception", "oracle", f"{type(exc).__name__}: {exc}"[:300])
     except Timeout:
@@ -317,6 +342,10 @@ def check_source(source, args_text, wrt, seed=0, stages=None):
         signal.setitimer(signal.ITIMER_PROF, 0)
         sys.settrace(None)
         unload(module)
+
+
+def _seconds(checker):
+    return dict(checker.seconds) if checker is not None else {}
 
 
 class Timeout(BaseException):
