@@ -35,6 +35,12 @@ def _view_functions():
         "atleast_1d",
         "atleast_2d",
         "atleast_3d",
+        "flip",
+        "fliplr",
+        "flipud",
+        "rot90",
+        "matrix_transpose",
+        "permute_dims",
         "ascontiguousarray",
         "asfortranarray",
     ]  # (these two return their argument when it fits)

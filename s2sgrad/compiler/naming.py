@@ -133,11 +133,21 @@ def name_values(graph, names, inplace):
         for _, out, made, single in arms:
             if single and out in made:
                 widest.union(out, phi)
+    before = _made_before_branches(graph)
     for phi, arms in phis:
-        if not any(_clobbers(phi, out, arm, made, widest, inplace.versions) for arm, out, made, _ in arms):
-            for _, out, made, single in arms:
-                if single and out in made:
-                    same.union(out, phi)
+        if any(_clobbers(phi, out, arm, made, widest, inplace.versions) for arm, out, made, _ in arms):
+            continue
+        joined = [out for _, out, made, single in arms if single and out in made]
+        outs = [out for _, out, _, _ in arms]
+        # Every arm binds the phi's name as it ends: not a name that holds an array from
+        # before the branch unless each arm gives a version of that array (`if c: h = z`
+        # / `else: h[i] -= x` would lose the old h, which the reverse sweep reads after).
+        roots = {same.find(out) for out in joined}
+        older = [v for v in before[phi] if same.find(v) in roots]
+        if older and any(all(same.find(o) is not same.find(v) for v in older) for o in outs):
+            continue
+        for out in joined:
+            same.union(out, phi)
     order = list(graph.params)
     for stmt in ir.walk(graph.body):
         order += stmt.outs
@@ -160,6 +170,27 @@ def name_values(graph, names, inplace):
             names.share_adjoint(v, first[root])
         else:
             first[root] = v
+
+
+def _made_before_branches(graph):
+    """phi -> the values made before its branch (parameters, and earlier statements')."""
+    from . import ir
+
+    found, seen = {}, list(graph.params)
+
+    def visit(block):
+        for stmt in block:
+            if isinstance(stmt, ir.If):
+                for phi in stmt.outs:
+                    found[phi] = list(seen)
+            for sub in ir.sub_blocks(stmt):
+                visit(sub)
+            seen.extend(stmt.outs)
+            if ir.is_loop(stmt):
+                seen.extend(stmt.carried)
+
+    visit(graph.body)
+    return found
 
 
 def _clobbers(phi, out, arm, made, widest, versions):

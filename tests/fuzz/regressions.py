@@ -1520,4 +1520,115 @@ def f(x, y):
         "expect": ('pass',),
         "open": None,
     },
+    {
+        "id": 'inplace-F28-flip-view-held-in-dict-then-argument-written',
+        "source": """\
+import numpy as np
+
+def f(y, z):
+    z4 = np.cumsum(y, axis=1).copy()
+    d5 = {'a': np.flip(z), 'b': 1.5}
+    z *= z
+    z4[1] *= d5['a']
+    return np.mean(z4 ** 2)
+""",
+        "args": '(np.array([[-1.0012, 0.9116], [0.0535, -0.7507], [-0.4221, 0.5085]]), np.array([0.1218, -0.8248]))',
+        "wrt": [0, 1],
+        "expect": ('refused',),
+        "open": None,
+    },
+    {
+        "id": 'inplace-F28-rot90-view-then-write',
+        "source": """\
+import numpy as np
+
+def f(x):
+    u = x * 2.0
+    r = np.rot90(u)
+    u[0, 0] = 0.0
+    return np.sum(r * x.T)
+""",
+        "args": '(np.array([[0.2, 0.5], [0.3, -0.1]]),)',
+        "wrt": [0],
+        "expect": ('refused',),
+        "open": None,
+    },
+    {
+        "id": 'inplace-F28-flipud-copy-then-write',
+        "source": """\
+import numpy as np
+
+def f(x):
+    u = x * 2.0
+    r = np.flipud(u).copy()
+    u[0, 0] = 0.0
+    return np.sum(r * x) + np.sum(u ** 2)
+""",
+        "args": '(np.array([[0.2, 0.5], [0.3, -0.1]]),)',
+        "wrt": [0],
+        "expect": ('pass',),
+        "open": None,
+    },
+    {
+        "id": 'inplace-F29-branch-rebinds-name-reverse-reads',
+        "source": """\
+import numpy as np
+
+B5 = np.array([1.1025, -0.4333, -1.1879, -0.3279])
+
+def f(x, w, z):
+    h9 = np.hypot(w * w, np.abs(B5) ** 1.5)
+    c11 = h9.copy()
+    if x < 0.28:
+        h9 = np.copysign(B5[1] + x, z)
+    else:
+        h9[h9 > 0.34] -= x
+    for i14 in range(3):
+        h9[h9 > 0.19] *= np.max(c11)
+    return np.sum(np.sin(c11))
+""",
+        "args": '(-0.7721, np.array([0.3836, 0.3417, 0.9439, -0.5332]), np.array([-1.1767, -0.6634, -1.0891, -0.4646]))',
+        "wrt": [0, 1, 2],
+        "expect": ('pass',),
+        "open": None,
+    },
+    {
+        "id": 'inplace-F29-branch-gives-argument',
+        "source": """\
+import numpy as np
+
+def f(x, w, z):
+    h = np.hypot(w * w, 0.5)
+    c = h.copy()
+    if x < 0.28:
+        h = z
+    else:
+        h[0] -= x
+    for i in range(2):
+        h[h > 0.19] *= np.max(c)
+    return np.sum(np.sin(c)) + x
+""",
+        "args": '(-0.7721, np.array([0.3836, 0.3417, 0.9439, -0.5332]), np.array([-1.1767, -0.6634, -1.0891, -0.4646]))',
+        "wrt": [0, 1, 2],
+        "expect": ('pass',),
+        "open": None,
+    },
+    {
+        "id": 'inplace-F29-else-arm-rebinds',
+        "source": """\
+import numpy as np
+
+def f(x, w):
+    h = np.sin(w)
+    if x > 0.0:
+        h[0] = x
+    else:
+        h = w * 3.0
+    return np.sum(h ** 2) + np.sum(np.cos(h))
+""",
+        "args": '(-0.7721, np.array([0.3836, 0.3417, 0.9439]))',
+        "wrt": [0, 1],
+        "expect": ('pass',),
+        "open": None,
+    },
 ]
