@@ -413,12 +413,11 @@ class Calls(LocalFunctions, Building):
             if not isinstance(before, ir.Var) or after is before:
                 continue
             paths = same_object(self.block, before, after)
-            if WRITTEN in paths and OTHER in paths:
+            if WRITTEN in paths and OTHER in paths or WRITTEN not in paths and _written(self.block, before):
                 raise self.parsed.error(
                     node,
-                    f"{label} changes its argument '{name_}' in place on some paths and "
-                    "rebinds it to a new value on others, so which array the caller holds afterwards "
-                    "depends on the path",
+                    f"{label} changes its argument '{name_}' in place and rebinds the name to a new "
+                    "value (on some paths, or afterwards), so the caller's array cannot be followed",
                     "aliasing",
                     f"copy it first in {label} ({name_} = {name_}.copy()) and return the new value",
                 )
@@ -427,3 +426,13 @@ class Calls(LocalFunctions, Building):
                     if v is before:
                         env_of_call[caller_name] = after
         return result
+
+
+def _written(block, value):
+    """Is the object `value` holds written in place in `block` (`p[0] += 1`, then maybe rebound)?"""
+    versions = {value}
+    for e in ir.walk(block):
+        if isinstance(e, ir.Eqn) and e.outs:
+            if (e.kind in ("setitem", "append", "add_at") and e.args[0] in versions) or e.overwrites in versions:
+                versions.add(e.outs[0])
+    return len(versions) > 1
