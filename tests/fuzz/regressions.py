@@ -1631,4 +1631,47 @@ def f(x, w):
         "expect": ('pass',),
         "open": None,
     },
+    {
+        "id": 'inplace-F30-helper-writes-argument-then-rebinds',
+        "source": """\
+import numpy as np
+
+import math
+
+B7 = np.array([[1.0551, 0.0496], [-0.2073, -1.1152], [-0.3502, -1.058]])
+
+def energy_0(p0, p1, k=1.12):
+    p1[0] += np.std(p1)
+    p1 = [k, k]
+
+def f(x, y, z):
+    h8 = x[1]
+    o9 = energy_0(np.clip(B7, -1.0, 1.0 + B7), h8, math.sin(z))
+    return np.mean(h8 ** 2)
+""",
+        "args": '((0.5615, np.array([-0.5759, 0.1546])), np.array([-1.0854, 1.1987, 0.4875]), 1.1211)',
+        "wrt": [0, 1, 2],
+        "expect": ('refused',),
+        "open": None,
+    },
+    {
+        "id": 'inplace-F30-helper-writes-copy-then-rebinds',
+        "source": """\
+import numpy as np
+
+def g(p, k):
+    p = p.copy()
+    p[0] = k
+    p = p * 2.0
+    return p
+
+def f(x, y):
+    u = g(x, y)
+    return np.sum(u * x)
+""",
+        "args": '(np.array([-0.5759, 0.1546]), 0.4)',
+        "wrt": [0, 1],
+        "expect": ('pass',),
+        "open": None,
+    },
 ]
