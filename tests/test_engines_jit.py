@@ -203,7 +203,7 @@ def test_helpers_with_compiled_forms():
     for i in range(3):
         assert_close(got[i], numeric_grad(chain_energy, (q, rates, 1.7), i), rtol=1e-6)
     source = df.source
-    for helper in ("undiff", "cumsum_adjoint", "undiag", "norm_adjoint", "power_slope"):
+    for helper in ("undiff", "cumsum_adjoint", "undiag", "norm_adjoint", "power_slope_dx"):
         assert f"{helper}(" in source
     assert "np.concatenate((" in source  # (a tuple: Numba takes no list)
 

@@ -37,6 +37,7 @@ __all__ = [
     "not_a_view",
     "part",
     "power_slope",
+    "power_slope_dx",
     "range_length",
     "reduce_count",
     "saved_part",
@@ -100,6 +101,7 @@ dot_lhs = _stub("dot_lhs")
 dot_rhs = _stub("dot_rhs")
 split_last = _stub("split_last")
 power_slope = _stub("power_slope", numpy_adjoints)
+power_slope_dx = _stub("power_slope_dx", numpy_adjoints)
 norm_adjoint = _stub("norm_adjoint", numpy_adjoints)
 undiff = _stub("undiff", numpy_adjoints)
 cumsum_adjoint = _stub("cumsum_adjoint", numpy_adjoints)
@@ -355,6 +357,32 @@ def _power_slope(x, y, n=1):
             if c == 0:
                 return np.zeros(x.shape)
             return c * np.power(x * 1.0, y - n)
+
+        return array
+    return None
+
+
+@overload(power_slope_dx)
+def _power_slope_dx(g, x, y, n=1):
+    """g * power_slope(x, y, n + 1), exactly 0 where g is 0 (numpy_adjoints.power_slope_dx)."""
+    if not _is_number(y):
+        return None
+    if _is_number(g) and _is_number(x):
+
+        def numbers(g, x, y, n=1):
+            return 0.0 if g == 0 else g * power_slope(x, y, n + 1)
+
+        return numbers
+    if _is_number(g) and isinstance(x, types.Array):
+
+        def scaled(g, x, y, n=1):
+            return np.zeros(x.shape) if g == 0 else g * power_slope(x, y, n + 1)
+
+        return scaled
+    if isinstance(g, types.Array):
+
+        def array(g, x, y, n=1):
+            return np.where(g == 0, 0.0, g * power_slope(x, y, n + 1))
 
         return array
     return None
