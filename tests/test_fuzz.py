@@ -19,8 +19,10 @@ from tests.fuzz.regressions import ROWS
 SLICE = range(150)
 
 # seed -> why it still fails: the families of docs/testing.md (Known failures) and issue 11
-FAMILY = {}  # "F6": "[wrong] F6: NaN derivative of std/norm at an identically zero spread (issue 11 item 5)"
-KNOWN = {}  # seed: FAMILY[...]
+FAMILY = {
+    "F31": "[crash] F31: x += x[i] in a loop over an argument: generated code writes into a read-only array",
+}
+KNOWN = {67: FAMILY["F31"]}  # seed: FAMILY[...]
 
 
 @functools.lru_cache(maxsize=None)

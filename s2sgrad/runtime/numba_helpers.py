@@ -283,9 +283,10 @@ def _not_a_dict(x, where):
 
 
 @overload(not_a_view)
-def _not_a_view(x, message):
+def _not_a_view(x, message, where=None, item=False):
     if _is_number(x):
-        return lambda x, message: None  # (an element read from an array is a number, never a view)
+        # (an element read from an array is a number, never a view)
+        return lambda x, message, where=None, item=False: None
     return None  # (compiled arrays do not tell their base: refused, the interpreted mode checks)
 
 

@@ -1674,4 +1674,19 @@ def f(x, y):
         "expect": ('pass',),
         "open": None,
     },
+    {
+        "id": "crash-F31-augmented-argument-by-its-item-in-loop",
+        "source": """\
+import numpy as np
+
+def f(x, y):
+    for i15 in range(len(x)):
+        x += x[i15]
+    return np.sum(x)
+""",
+        "args": "(np.array([-0.4173, 0.7184, 1.099]), 0.5)",
+        "wrt": [0, 1],
+        "expect": ("pass", "refused"),
+        "open": "x += x[i] in a loop over an argument: ValueError assignment destination is read-only [raw exception in value_and_grad]",
+    },
 ]
