@@ -136,7 +136,10 @@ class Forward(RuleContext):
             tangents = [
                 Sym(name(self.tangent[a])) if isinstance(a, ir.Var) and self.tangent.get(a) else None for a in eqn.args
             ]
-            return self.emit.fix_roots(to_node(jvp(tangents, ans, *args, **kwargs)))
+            tangent = jvp(tangents, ans, *args, **kwargs)
+            if tangent is None:
+                return None  # only arguments the result does not depend on move (solve_rhs's b: its shape)
+            return self.emit.fix_roots(to_node(tangent))
         if not rule.elementwise:
             raise self.error(
                 eqn,

@@ -32,8 +32,10 @@ from .sym import Sym, rt
 
 
 def _total(terms):
-    """The sum of the tangent terms that are there."""
+    """The sum of the tangent terms that are there (None: none is, the tangent is zero)."""
     terms = [t for t in terms if t is not None]
+    if not terms:
+        return None
     total = terms[0]
     for t in terms[1:]:
         total = total + t

@@ -997,7 +997,7 @@ def f(x):
         "open": None,
     },
     {
-        "id": 'inplace-F9-jvp-writes-the-given-tangent',
+        "id": "inplace-F9-jvp-writes-the-given-tangent",
         "source": """\
 import numpy as np
 
@@ -1008,13 +1008,13 @@ def f(y, z):
     z[0] = 0.3
     return np.sum(y) + np.mean(z ** 2)
 """,
-        "args": '(np.array([0.3235, -0.3899]), np.array([-0.8931, -0.2324]))',
+        "args": "(np.array([0.3235, -0.3899]), np.array([-0.8931, -0.2324]))",
         "wrt": [0, 1],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'inplace-F9-jvp-tangent-through-branch-then-loop',
+        "id": "inplace-F9-jvp-tangent-through-branch-then-loop",
         "source": """\
 import numpy as np
 
@@ -1027,13 +1027,13 @@ def f(y, z):
         z[i] = z[i] * y[1]
     return np.sum(np.sin(z))
 """,
-        "args": '(np.array([-0.3235, -0.3899]), np.array([-0.8931, -0.2324]))',
+        "args": "(np.array([-0.3235, -0.3899]), np.array([-0.8931, -0.2324]))",
         "wrt": [0, 1],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'inplace-F9-jvp-tangent-of-alias-written',
+        "id": "inplace-F9-jvp-tangent-of-alias-written",
         "source": """\
 import numpy as np
 
@@ -1044,13 +1044,13 @@ def f(y, z):
     w[1] = y[0]
     return np.sum(w ** 2)
 """,
-        "args": '(np.array([0.3235, -0.3899]), np.array([-0.8931, -0.2324]))',
+        "args": "(np.array([0.3235, -0.3899]), np.array([-0.8931, -0.2324]))",
         "wrt": [0, 1],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'wrong-F6-hvp-norm-of-zero',
+        "id": "wrong-F6-hvp-norm-of-zero",
         "source": """\
 import numpy as np
 
@@ -1058,13 +1058,13 @@ def f(x, z):
     z = z - z
     return np.linalg.norm(z) + np.sum(x ** 2)
 """,
-        "args": '(np.array([0.3, -0.2]), np.array([0.8601, 0.8115, 0.7621]))',
+        "args": "(np.array([0.3, -0.2]), np.array([0.8601, 0.8115, 0.7621]))",
         "wrt": [0, 1],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'wrong-F6-hvp-norm-of-zero-in-loop',
+        "id": "wrong-F6-hvp-norm-of-zero-in-loop",
         "source": """\
 import numpy as np
 
@@ -1074,13 +1074,13 @@ def f(x, z):
         acc = acc + np.linalg.norm(z * i - z * i) * x[0]
     return acc + np.sum(x ** 2)
 """,
-        "args": '(np.array([0.3, -0.2]), np.array([0.8601, 0.8115, 0.7621]))',
+        "args": "(np.array([0.3, -0.2]), np.array([0.8601, 0.8115, 0.7621]))",
         "wrt": [0, 1],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'wrong-F6-hvp-std-of-equal-rows',
+        "id": "wrong-F6-hvp-std-of-equal-rows",
         "source": """\
 import numpy as np
 
@@ -1088,13 +1088,13 @@ def f(w):
     s = np.std(np.tile(w, (2, 1)), axis=0)
     return np.sum(np.sin(s)) + np.sum(w ** 2)
 """,
-        "args": '(np.array([-0.0141, 0.0114]),)',
+        "args": "(np.array([-0.0141, 0.0114]),)",
         "wrt": [0],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'wrong-F6-hvp-power-of-zero-spread',
+        "id": "wrong-F6-hvp-power-of-zero-spread",
         "source": """\
 import numpy as np
 
@@ -1102,13 +1102,13 @@ def f(v):
     d = np.tile(v, (2, 1)) - v
     return np.sum(np.abs(d) ** 1.5) + np.sum(np.cos(v))
 """,
-        "args": '(np.array([-0.0141, 0.0114]),)',
+        "args": "(np.array([-0.0141, 0.0114]),)",
         "wrt": [0],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'crash-F24-lambda-bound-in-loop-after-exit',
+        "id": "crash-F24-lambda-bound-in-loop-after-exit",
         "source": """\
 import numpy as np
 
@@ -1120,13 +1120,13 @@ def f(x, c):
         g12 = lambda u: u * s3
     return s3 * x[0]
 """,
-        "args": '(np.array([0.2, 0.5]), 0.3)',
+        "args": "(np.array([0.2, 0.5]), 0.3)",
         "wrt": [0, 1],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'crash-F24-lambda-bound-in-loop-then-called',
+        "id": "crash-F24-lambda-bound-in-loop-then-called",
         "source": """\
 import numpy as np
 
@@ -1141,13 +1141,13 @@ def f(x, c):
         acc = acc + g(r)
     return acc
 """,
-        "args": '(np.array([0.2, 0.5]), 0.3)',
+        "args": "(np.array([0.2, 0.5]), 0.3)",
         "wrt": [0, 1],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'crash-F24-lambda-in-while-with-early-return',
+        "id": "crash-F24-lambda-in-while-with-early-return",
         "source": """\
 import numpy as np
 
@@ -1161,13 +1161,13 @@ def f(x, c):
         x = h(x)
     return np.sum(x)
 """,
-        "args": '(np.array([0.2, 0.5]), 0.3)',
+        "args": "(np.array([0.2, 0.5]), 0.3)",
         "wrt": [0, 1],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'wrong-F6-hvp-power-of-zero-scalar',
+        "id": "wrong-F6-hvp-power-of-zero-scalar",
         "source": """\
 import numpy as np
 
@@ -1177,13 +1177,13 @@ def f(x):
     t7, t8 = (math.atan(x + x), np.subtract(x, x) ** 1.5)
     return t8 + t7
 """,
-        "args": '(0.7141,)',
+        "args": "(0.7141,)",
         "wrt": [0],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'hvp-list-append-items-read-after-loop',
+        "id": "hvp-list-append-items-read-after-loop",
         "source": """\
 import numpy as np
 
@@ -1193,13 +1193,13 @@ def f(x, y):
         acc.append(np.sin(x) * i + y)
     return np.sum(acc[0] * acc[2]) + sum(np.sum(a) for a in acc)
 """,
-        "args": '(np.array([0.2, 0.5]), 0.3)',
+        "args": "(np.array([0.2, 0.5]), 0.3)",
         "wrt": [0, 1],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'hvp-list-append-stacked-in-loop',
+        "id": "hvp-list-append-stacked-in-loop",
         "source": """\
 import numpy as np
 
@@ -1211,13 +1211,13 @@ def f(x, y):
         s = np.sum(np.stack(hs) ** 2)
     return s + np.sum(hs[1] * hs[-1])
 """,
-        "args": '(np.array([0.2, 0.5]), 0.3)',
+        "args": "(np.array([0.2, 0.5]), 0.3)",
         "wrt": [0, 1],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'hvp-list-append-len-read',
+        "id": "hvp-list-append-len-read",
         "source": """\
 import numpy as np
 
@@ -1229,13 +1229,13 @@ def f(x, y):
         total = total + np.sum(acc[len(acc) - 1]) * len(acc)
     return total
 """,
-        "args": '(np.array([0.2, 0.5]), 0.3)',
+        "args": "(np.array([0.2, 0.5]), 0.3)",
         "wrt": [0, 1],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'hvp-list-append-then-item-written',
+        "id": "hvp-list-append-then-item-written",
         "source": """\
 import numpy as np
 
@@ -1246,13 +1246,13 @@ def f(x, y):
     acc[0] = acc[0] * y
     return np.sum(acc[0] * acc[1])
 """,
-        "args": '(np.array([0.2, 0.5]), 0.3)',
+        "args": "(np.array([0.2, 0.5]), 0.3)",
         "wrt": [0, 1],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'hvp-or-on-values',
+        "id": "hvp-or-on-values",
         "source": """\
 import numpy as np
 
@@ -1260,13 +1260,13 @@ def f(x, y):
     z = (x > 0.1 and y) or x
     return z * z * x
 """,
-        "args": '(0.3, 0.4)',
+        "args": "(0.3, 0.4)",
         "wrt": [0, 1],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'hvp-or-on-values-falls-through',
+        "id": "hvp-or-on-values-falls-through",
         "source": """\
 import numpy as np
 
@@ -1275,13 +1275,13 @@ def f(x, y):
     w = y and x
     return z * w + (0.0 or y) * x
 """,
-        "args": '(0.3, 0.4)',
+        "args": "(0.3, 0.4)",
         "wrt": [0, 1],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'hvp-or-on-values-chain-in-loop',
+        "id": "hvp-or-on-values-chain-in-loop",
         "source": """\
 import numpy as np
 
@@ -1291,13 +1291,13 @@ def f(x, y):
         s = s + (s > 0.5 and x * y or y * i or x)
     return s * x
 """,
-        "args": '(0.3, 0.4)',
+        "args": "(0.3, 0.4)",
         "wrt": [0, 1],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'hvp-or-with-array-operand',
+        "id": "hvp-or-with-array-operand",
         "source": """\
 import numpy as np
 
@@ -1305,13 +1305,13 @@ def f(x, y):
     v = y < 0.0 or np.sin(x)
     return np.sum(v * x)
 """,
-        "args": '(np.array([0.3, 0.6]), 0.4)',
+        "args": "(np.array([0.3, 0.6]), 0.4)",
         "wrt": [0, 1],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'hvp-loop-exit-break-or-return',
+        "id": "hvp-loop-exit-break-or-return",
         "source": """\
 import numpy as np
 
@@ -1325,13 +1325,13 @@ def f(x, y):
         s = s + np.sum(x ** 2) * y
     return s
 """,
-        "args": '(np.array([0.2, 0.5]), 0.4)',
+        "args": "(np.array([0.2, 0.5]), 0.4)",
         "wrt": [0, 1],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'crash-F25-hvp-index-from-tape-of-moving-values',
+        "id": "crash-F25-hvp-index-from-tape-of-moving-values",
         "source": """\
 import numpy as np
 
@@ -1346,13 +1346,13 @@ def f(x):
         acc8.append(np.deg2rad(0.7 >= -0.34 and s9 or s9))
     return sum(acc8)
 """,
-        "args": '(np.array([0.3, 0.5]),)',
+        "args": "(np.array([0.3, 0.5]),)",
         "wrt": [0],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'callables-lambda-passed-to-helper-in-condition',
+        "id": "callables-lambda-passed-to-helper-in-condition",
         "source": """\
 import numpy as np
 
@@ -1366,13 +1366,13 @@ def f(x, y):
         y = y * 2.0
     return np.sum(np.sin(x)) * y
 """,
-        "args": '(np.array([0.2, 0.5]), 0.3)',
+        "args": "(np.array([0.2, 0.5]), 0.3)",
         "wrt": [0, 1],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'inplace-F26-helper-in-condition-writes-argument',
+        "id": "inplace-F26-helper-in-condition-writes-argument",
         "source": """\
 import numpy as np
 
@@ -1386,13 +1386,13 @@ def f(x, y):
         y = y + 1.0
     return np.sum(np.sin(u)) * y
 """,
-        "args": '(np.array([0.2, 0.5]), 0.3)',
+        "args": "(np.array([0.2, 0.5]), 0.3)",
         "wrt": [0, 1],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'inplace-F26-helper-in-and-condition-writes-argument',
+        "id": "inplace-F26-helper-in-and-condition-writes-argument",
         "source": """\
 import numpy as np
 
@@ -1407,13 +1407,13 @@ def f(x, y):
         k += 1
     return np.sum(u ** 2)
 """,
-        "args": '(np.array([0.2, 0.5]), 0.3)',
+        "args": "(np.array([0.2, 0.5]), 0.3)",
         "wrt": [0, 1],
-        "expect": ('refused',),
+        "expect": ("refused",),
         "open": None,
     },
     {
-        "id": 'inplace-F26-helper-in-while-and-condition',
+        "id": "inplace-F26-helper-in-while-and-condition",
         "source": """\
 import numpy as np
 
@@ -1428,13 +1428,13 @@ def f(x, y):
         k += 1
     return np.sum(u ** 2) + k
 """,
-        "args": '(np.array([0.2, 0.5]), 0.3)',
+        "args": "(np.array([0.2, 0.5]), 0.3)",
         "wrt": [0, 1],
-        "expect": ('refused',),
+        "expect": ("refused",),
         "open": None,
     },
     {
-        "id": 'callables-pure-helper-in-and-condition',
+        "id": "callables-pure-helper-in-and-condition",
         "source": """\
 import numpy as np
 
@@ -1446,13 +1446,13 @@ def f(x, y):
         x = x * y
     return np.sum(np.sin(x))
 """,
-        "args": '(np.array([0.2, 0.5]), 0.3)',
+        "args": "(np.array([0.2, 0.5]), 0.3)",
         "wrt": [0, 1],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'inplace-F26-helper-compared-in-while-test',
+        "id": "inplace-F26-helper-compared-in-while-test",
         "source": """\
 import numpy as np
 
@@ -1467,13 +1467,13 @@ def f(x, y):
         k += 1
     return np.sum(u ** 2) + k
 """,
-        "args": '(np.array([0.2, 0.5]), 0.3)',
+        "args": "(np.array([0.2, 0.5]), 0.3)",
         "wrt": [0, 1],
-        "expect": ('refused',),
+        "expect": ("refused",),
         "open": None,
     },
     {
-        "id": 'crash-F27-loop-over-name-in-loop-reads-it-after',
+        "id": "crash-F27-loop-over-name-in-loop-reads-it-after",
         "source": """\
 import numpy as np
 
@@ -1495,13 +1495,13 @@ def f(z, w):
             z[:, -1] *= MODEL.forward(w)
     return np.sum(np.sin(z))
 """,
-        "args": '(np.array([[-0.4687, 1.0785, -0.8306], [-0.9777, 0.9566, 1.0123], [0.0293, 0.0937, -0.3894]]), np.array([-0.399, -0.8806, -0.8307]))',
+        "args": "(np.array([[-0.4687, 1.0785, -0.8306], [-0.9777, 0.9566, 1.0123], [0.0293, 0.0937, -0.3894]]), np.array([-0.399, -0.8806, -0.8307]))",
         "wrt": [0, 1],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'crash-F27-loop-over-rows-in-while',
+        "id": "crash-F27-loop-over-rows-in-while",
         "source": """\
 import numpy as np
 
@@ -1515,13 +1515,13 @@ def f(x, y):
         k += 1
     return s + np.sum(v ** 2)
 """,
-        "args": '(np.array([[0.2, 0.5], [0.3, -0.1]]), 0.7)',
+        "args": "(np.array([[0.2, 0.5], [0.3, -0.1]]), 0.7)",
         "wrt": [0, 1],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'inplace-F28-flip-view-held-in-dict-then-argument-written',
+        "id": "inplace-F28-flip-view-held-in-dict-then-argument-written",
         "source": """\
 import numpy as np
 
@@ -1532,13 +1532,13 @@ def f(y, z):
     z4[1] *= d5['a']
     return np.mean(z4 ** 2)
 """,
-        "args": '(np.array([[-1.0012, 0.9116], [0.0535, -0.7507], [-0.4221, 0.5085]]), np.array([0.1218, -0.8248]))',
+        "args": "(np.array([[-1.0012, 0.9116], [0.0535, -0.7507], [-0.4221, 0.5085]]), np.array([0.1218, -0.8248]))",
         "wrt": [0, 1],
-        "expect": ('refused',),
+        "expect": ("refused",),
         "open": None,
     },
     {
-        "id": 'inplace-F28-rot90-view-then-write',
+        "id": "inplace-F28-rot90-view-then-write",
         "source": """\
 import numpy as np
 
@@ -1548,13 +1548,13 @@ def f(x):
     u[0, 0] = 0.0
     return np.sum(r * x.T)
 """,
-        "args": '(np.array([[0.2, 0.5], [0.3, -0.1]]),)',
+        "args": "(np.array([[0.2, 0.5], [0.3, -0.1]]),)",
         "wrt": [0],
-        "expect": ('refused',),
+        "expect": ("refused",),
         "open": None,
     },
     {
-        "id": 'inplace-F28-flipud-copy-then-write',
+        "id": "inplace-F28-flipud-copy-then-write",
         "source": """\
 import numpy as np
 
@@ -1564,13 +1564,13 @@ def f(x):
     u[0, 0] = 0.0
     return np.sum(r * x) + np.sum(u ** 2)
 """,
-        "args": '(np.array([[0.2, 0.5], [0.3, -0.1]]),)',
+        "args": "(np.array([[0.2, 0.5], [0.3, -0.1]]),)",
         "wrt": [0],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'inplace-F29-branch-rebinds-name-reverse-reads',
+        "id": "inplace-F29-branch-rebinds-name-reverse-reads",
         "source": """\
 import numpy as np
 
@@ -1587,13 +1587,13 @@ def f(x, w, z):
         h9[h9 > 0.19] *= np.max(c11)
     return np.sum(np.sin(c11))
 """,
-        "args": '(-0.7721, np.array([0.3836, 0.3417, 0.9439, -0.5332]), np.array([-1.1767, -0.6634, -1.0891, -0.4646]))',
+        "args": "(-0.7721, np.array([0.3836, 0.3417, 0.9439, -0.5332]), np.array([-1.1767, -0.6634, -1.0891, -0.4646]))",
         "wrt": [0, 1, 2],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'inplace-F29-branch-gives-argument',
+        "id": "inplace-F29-branch-gives-argument",
         "source": """\
 import numpy as np
 
@@ -1608,13 +1608,13 @@ def f(x, w, z):
         h[h > 0.19] *= np.max(c)
     return np.sum(np.sin(c)) + x
 """,
-        "args": '(-0.7721, np.array([0.3836, 0.3417, 0.9439, -0.5332]), np.array([-1.1767, -0.6634, -1.0891, -0.4646]))',
+        "args": "(-0.7721, np.array([0.3836, 0.3417, 0.9439, -0.5332]), np.array([-1.1767, -0.6634, -1.0891, -0.4646]))",
         "wrt": [0, 1, 2],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'inplace-F29-else-arm-rebinds',
+        "id": "inplace-F29-else-arm-rebinds",
         "source": """\
 import numpy as np
 
@@ -1626,13 +1626,13 @@ def f(x, w):
         h = w * 3.0
     return np.sum(h ** 2) + np.sum(np.cos(h))
 """,
-        "args": '(-0.7721, np.array([0.3836, 0.3417, 0.9439]))',
+        "args": "(-0.7721, np.array([0.3836, 0.3417, 0.9439]))",
         "wrt": [0, 1],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
-        "id": 'inplace-F30-helper-writes-argument-then-rebinds',
+        "id": "inplace-F30-helper-writes-argument-then-rebinds",
         "source": """\
 import numpy as np
 
@@ -1649,13 +1649,13 @@ def f(x, y, z):
     o9 = energy_0(np.clip(B7, -1.0, 1.0 + B7), h8, math.sin(z))
     return np.mean(h8 ** 2)
 """,
-        "args": '((0.5615, np.array([-0.5759, 0.1546])), np.array([-1.0854, 1.1987, 0.4875]), 1.1211)',
+        "args": "((0.5615, np.array([-0.5759, 0.1546])), np.array([-1.0854, 1.1987, 0.4875]), 1.1211)",
         "wrt": [0, 1, 2],
-        "expect": ('refused',),
+        "expect": ("refused",),
         "open": None,
     },
     {
-        "id": 'inplace-F30-helper-writes-copy-then-rebinds',
+        "id": "inplace-F30-helper-writes-copy-then-rebinds",
         "source": """\
 import numpy as np
 
@@ -1669,9 +1669,9 @@ def f(x, y):
     u = g(x, y)
     return np.sum(u * x)
 """,
-        "args": '(np.array([-0.5759, 0.1546]), 0.4)',
+        "args": "(np.array([-0.5759, 0.1546]), 0.4)",
         "wrt": [0, 1],
-        "expect": ('pass',),
+        "expect": ("pass",),
         "open": None,
     },
     {
@@ -1688,5 +1688,39 @@ def f(x, y):
         "wrt": [0, 1],
         "expect": ("pass", "refused"),
         "open": "x += x[i] in a loop over an argument: ValueError assignment destination is read-only [raw exception in value_and_grad]",
+    },
+    {
+        "id": "crash-F32-hvp-solve-of-a-constant-matrix",
+        "source": """\
+import numpy as np
+
+B5 = np.array([[-0.6908, -0.1256], [-0.0399, 0.7343]])
+
+def f(x, y):
+    x = np.linalg.solve((0.81 > B5) + np.eye(2), x)
+    return np.sum(x)
+""",
+        "args": '(np.array([0.4026, 0.1912]), {"w": np.array([[-0.4905, -0.9921], [0.3765, 0.0759]]), "b": np.array([1.0806, -0.3272])})',
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "crash-F32-hvp-solve-neighbours",
+        "source": """\
+import numpy as np
+
+A = np.array([[2.0, 0.3], [0.1, 1.5]])
+
+def f(x, k):
+    y = np.linalg.solve(A, x * k)
+    z = np.linalg.solve(A + k * np.eye(2), np.sin(x))
+    w = np.linalg.solve(A, np.outer(x, x))
+    return np.sum(y ** 2) + np.sum(z * x) + np.sum(np.tanh(w))
+""",
+        "args": "(np.array([0.4, -0.7]), 0.8)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
     },
 ]
