@@ -19,10 +19,8 @@ from tests.fuzz.regressions import ROWS
 SLICE = range(150)
 
 # seed -> why it still fails: the families of docs/testing.md (Known failures) and issue 11
-FAMILY = {
-    "F31": "[crash] F31: x += x[i] in a loop over an argument: generated code writes into a read-only array",
-}
-KNOWN = {67: FAMILY["F31"]}  # seed: FAMILY[...]
+FAMILY = {}
+KNOWN = {}  # seed: FAMILY[...]
 
 
 @functools.lru_cache(maxsize=None)

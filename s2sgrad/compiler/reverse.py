@@ -87,9 +87,15 @@ class Reverse(ControlFlowAdjoints, RuleContext):
     def buffer_names(self):
         return {self.names.adjoint(v) for v in self.inplace.buffered}
 
+    def unowned(self, adjoint_name):
+        """Whether a value whose adjoint is not a buffer of this sweep's also goes by `adjoint_name`
+        (`x = x + x[i]`: the sum's adjoint `dx` may be a read-only broadcast seed, which the
+        indexed read's `dx[i] += ...` must not write into)."""
+        return any(n == adjoint_name and w not in self.inplace.buffered for w, n in self.names.adjoints.items())
+
     def contribute_in_place(self, v, target, current, expr, out):
         """A buffered adjoint is one array this sweep owns: create it once, then add in place."""
-        if isinstance(expr, gast.Name) and expr.id == target:
+        if isinstance(expr, gast.Name) and expr.id == target and not (current is None and self.unowned(target)):
             self.state[v] = target  # another version of the same array
             return
         scatter = isinstance(expr, tuple)
