@@ -97,6 +97,13 @@ def _written_in(loop):
     from .aliasing import is_view
 
     made_by = {o: s for s in ir.walk(loop.body) for o in s.outs}
+    # A loop-carried name written in place is written in what flows into it: the value it
+    # starts from and the one the body hands to the next pass (`x[1] -= c; x = np.tanh(w)`
+    # writes, on the next pass, into that pass's tanh: it is made anew on each pass).
+    flows_into = {}
+    for lp in [loop] + [s for s in ir.walk(loop.body) if ir.is_loop(s)]:
+        for c, i, b in zip(lp.carried, lp.inits, lp.body_outs):
+            flows_into[c] = (i, b)
     stmts = [s for s in ir.walk(loop.body) if isinstance(s, ir.Eqn)]
     todo = [s.args[0] for s in stmts if s.kind in ("setitem", "append", "add_at")]
     todo += [s.overwrites for s in stmts if s.overwrites is not None]
@@ -105,6 +112,7 @@ def _written_in(loop):
         v = todo.pop()
         if isinstance(v, ir.Var) and v not in written:
             written.add(v)
+            todo += list(flows_into.get(v, ()))
             maker = made_by.get(v)
             if isinstance(maker, ir.Eqn) and is_view(maker):
                 todo.append(maker.args[0])

@@ -1759,4 +1759,63 @@ def f(x, y):
         "expect": ("pass",),
         "open": None,
     },
+    {
+        "id": "wrong-F33-write-into-the-next-pass-of-a-hoisted-value",
+        "source": """\
+import numpy as np
+
+def f(x, w):
+    for j in range(2):
+        x[1] -= w[0]
+        x = np.tanh(w[1])
+    return np.sum(x)
+""",
+        "args": "(np.array([-1.0854, -0.6509, -0.5241]), [0.3, np.array([0.2, -0.5, 1.1])])",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F33-nested-while-neighbour",
+        "source": """\
+import numpy as np
+
+SCALE = 0.83
+
+def f(x, w):
+    it = 0
+    while it < 3:
+        it += 1
+        k = 0
+        while k < 2:
+            k += 1
+            x[1] -= np.sum(w[0]) * SCALE
+            x = np.tanh(w[1]) * SCALE
+    return np.sum(x ** 2)
+""",
+        "args": "(np.array([-1.0854, -0.6509, -0.5241]), [np.array([-1.1666, 0.7375, -0.0194]), np.array([0.2702, -0.5929, 1.1383])])",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F33-helper-neighbour",
+        "source": """\
+import numpy as np
+
+def bump(v, c):
+    v[0] += c
+    return v
+
+def f(x, y):
+    for j in range(3):
+        x = bump(x, y)
+        x = np.exp(0.1 * y) * np.ones(3)
+    return np.sum(np.sin(x))
+""",
+        "args": "(np.array([0.4, -0.2, 0.9]), 0.7)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+    },
 ]
