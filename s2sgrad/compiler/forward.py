@@ -44,6 +44,15 @@ class Forward(RuleContext):
             return name(held)
         return self.zeros(atom) if isinstance(atom, ir.Var) else gast.Constant(0.0, None)
 
+    def result_tangent(self, result):
+        """The tangent of what f returns; zero shaped like it where the sweep does not follow it
+        (a tuple of constants, such as a gradient that does not depend on its arguments)."""
+        if isinstance(result, ir.Var):
+            return self.tangent_or_zero(result)
+        if isinstance(getattr(result, "value", None), (bool, int, float)):
+            return gast.Constant(0.0, None)
+        return self.emit.fix_roots(rt.zeros_like(Sym(self.emit.atom(result))).node)
+
     def block(self, block):
         out = []
         for stmt in block:

@@ -353,7 +353,7 @@ def _derive_forward(func, wrt, arg_kinds, has_aux):
     body += inplace.own_arguments(graph, names)
     body += fwd.block(graph.body)
     result = graph.result
-    result_dot = fwd.tangent_or_zero(result) if isinstance(result, ir.Var) else gast.Constant(0.0, None)
+    result_dot = fwd.result_tangent(result)
     aux = [emitter.atom(graph.aux)] if graph.aux is not None else []
     body.append(gast.Return(gast.Tuple([emitter.atom(result), result_dot] + aux, gast.Load())))
     temps = {n for v, n in names.vars.items() if v.hint.startswith(".")}

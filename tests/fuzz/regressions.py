@@ -1818,4 +1818,35 @@ def f(x, y):
         "expect": ("pass",),
         "open": None,
     },
+    {
+        "id": "crash-F34-hvp-of-a-function-of-constants-only",
+        "source": """\
+import numpy as np
+
+X02 = np.array([-0.2162, 0.2605, 0.3025])
+
+def f(x, y):
+    s2 = X02.copy().copy()
+    return np.sum(s2)
+""",
+        "args": "(1.1191, 1.0186)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "crash-F34-neighbour-array-arguments-unused",
+        "source": """\
+import numpy as np
+
+W = np.array([[0.5, -0.2], [0.1, 0.3]])
+
+def f(x, p):
+    return np.sum(np.tanh(W @ W))
+""",
+        "args": "(np.array([0.3, -0.4]), {'a': np.array([1.0, 2.0]), 'b': 0.5})",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+    },
 ]
