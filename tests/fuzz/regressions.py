@@ -1849,4 +1849,49 @@ def f(x, p):
         "expect": ("pass",),
         "open": None,
     },
+    {
+        "id": "wrong-F35-branch-binds-a-module-constant-to-a-written-name",
+        "source": """\
+from typing import NamedTuple
+import numpy as np
+K4 = np.array([0.5153, -1.0889])
+W0 = np.array([-0.0471, 0.4499])
+
+class Params(NamedTuple):
+    w: np.ndarray
+    b: float
+
+def f(x, y, z):
+    h1 = 1.0 + z.w
+    h1[h1 > -0.15] = W0
+    if np.mean(K4) < 0.18:
+        h1 = W0
+    elif z.b > -0.33:
+        pass
+    else:
+        h1[0] = W0
+    return np.mean(h1 ** 2)
+""",
+        "args": '((0.8259, np.array([0.5432, 0.8232])), np.array([[0.2799, -0.1431], [-0.1728, -0.2142], [-0.733, 0.9117]]), Params(w=np.array([0.7803, -0.8099]), b=0.7034),)',
+        "wrt": [0, 1, 2],
+        "expect": ("pass",),
+        "open": "if c: h1 = W0 (a module constant) / else: h1[0] = ... after h1 was written: the reverse sweep restores the old h1 into W0 (value wrong, the global changed) [campaign seed 230008]",
+    },
+    {
+        "id": "wrong-F36-write-through-a-view-of-a-dict-item",
+        "source": """\
+import numpy as np
+ALPHA3 = 0.5172
+
+def f(x, y):
+    d5 = {'a': x, 'b': ALPHA3}
+    y = d5['a'][::1]
+    y[2] -= np.average(np.append(x[1:], ALPHA3))
+    return np.mean(x ** 2)
+""",
+        "args": '(np.array([0.6568, -1.1903, 0.4914]), np.array([-0.4448, -0.6833, 0.0021]),)',
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": "y = d['a'][::1]; y[2] -= c writes into the argument d['a'] holds: the write is missed (value wrong) [campaign seed 230135]",
+    },
 ]
