@@ -119,7 +119,7 @@ def name_values(graph, names, inplace):
     # (its reverse may still need it: the loop's tape keeps names as a pass ends).
     # (a value that feeds two phis can take the name of neither)
     phis = []
-    for stmt in ir.walk(graph.body):
+    for stmt in _inner_first(graph.body):  # (a nested branch's phi is joined before its arm's is judged)
         if isinstance(stmt, ir.If):
             arms = [
                 (arm, outs, {o for st in arm for o in st.outs})
@@ -170,6 +170,16 @@ def name_values(graph, names, inplace):
             names.share_adjoint(v, first[root])
         else:
             first[root] = v
+
+
+def _inner_first(block):
+    """The statements of `block`, each after those of its sub-blocks (post-order)."""
+    from . import ir
+
+    for stmt in block:
+        for sub in ir.sub_blocks(stmt):
+            yield from _inner_first(sub)
+        yield stmt
 
 
 def _made_before_branches(graph):
