@@ -311,7 +311,9 @@ def _compiled(derived, func, jit):
     return numba_lowering.lower(derived, func, jit)
 
 
-def _decorator(variant):
+def _decorator(variant, kind=Derivative):
+    """The public maker of one variant: bare (`@grad`) or with options (`@grad(wrt=1)`)."""
+
     def make(
         f: Optional[Callable] = None,
         wrt: Wrt = 0,
@@ -320,8 +322,8 @@ def _decorator(variant):
         has_aux: bool = False,
     ) -> Derivative:
         if f is None:
-            return lambda g: Derivative(g, wrt, variant, checkpoints, jit, has_aux)
-        return Derivative(f, wrt, variant, checkpoints, jit, has_aux)
+            return lambda g: kind(g, wrt, variant, checkpoints, jit, has_aux)
+        return kind(f, wrt, variant, checkpoints, jit, has_aux)
 
     return make
 
@@ -351,19 +353,10 @@ class _VJP(Derivative):
         return value, _Pullback(self, (kinds, derived.arg_shapes), values, value, saved, backward)
 
 
-def vjp(
-    f: Optional[Callable] = None,
-    wrt: Wrt = 0,
-    checkpoints: Optional[int] = None,
-    jit: Union[bool, str] = False,
-    has_aux: bool = False,
-) -> Derivative:
-    """`vjp(f)(*args)` -> `(value, pullback)`; `pullback(cotangent)` is the vector-Jacobian product.
-    `f` is any callable (see `grad`). With `has_aux=True`, `f` returns `(value, aux)` and the
-    result is `(value, pullback, aux)`: aux (any structure) is not differentiated."""
-    if f is None:
-        return lambda g: _VJP(g, wrt, "vjp", checkpoints, jit, has_aux)
-    return _VJP(f, wrt, "vjp", checkpoints, jit, has_aux)
+vjp = _decorator("vjp", _VJP)
+vjp.__doc__ = """`vjp(f)(*args)` -> `(value, pullback)`; `pullback(cotangent)` is the vector-Jacobian product.
+`f` is any callable (see `grad`). With `has_aux=True`, `f` returns `(value, aux)` and the
+result is `(value, pullback, aux)`: aux (any structure) is not differentiated."""
 
 
 class _JVP(Derivative):
