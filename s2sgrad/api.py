@@ -438,7 +438,7 @@ def source(df: Derivative, *example_args: Any, **example_kwargs: Any) -> str:
     """The generated source of a derivative function. With example arguments: the code
     specialised on them, as a call with them runs it (nothing is run). Without: the
     last call's, or before any call the generic form, valid for arrays of any shape."""
-    if not hasattr(df, "source"):
+    if not hasattr(type(df), "source"):  # (the class: reading .source would build the generic form)
         name = getattr(df, "__name__", type(df).__name__)
         raise S2SGradError(
             f"source() shows a derivative's generated code, and {name} is not a derivative: "

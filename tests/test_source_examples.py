@@ -139,3 +139,26 @@ def test_source_of_something_not_a_derivative_says_what_to_pass(not_a_derivative
         sg.source(not_a_derivative)
     with pytest.raises(sg.S2SGradError, match="not a derivative"):
         sg.show(not_a_derivative, 1.0)
+
+
+class _Scaled:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def step(self, h, w):
+        return np.tanh(self.scale * (h @ w))
+
+    def loss(self, w, x):
+        h = x
+        for _ in range(2):
+            h = h + 0.1 * self.step(h, w)
+        return np.sum(h**2)
+
+
+def test_example_args_of_a_bound_method_give_its_specialised_source():
+    """sg.source(df, *args) never builds the generic form first (a method's object is no array)."""
+    model = _Scaled(1.3)
+    w, x = np.eye(3) * 0.5, np.arange(6.0).reshape(2, 3) / 6
+    text = sg.source(sg.grad(model.loss), w, x)
+    assert "def loss_grad(self, w, x)" in text, text
+    assert_close(sg.grad(model.loss)(w, x), numeric_grad(model.loss, [w, x], 0))
