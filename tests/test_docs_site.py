@@ -184,6 +184,26 @@ def f_prod(x):
     return np.prod(x)
 
 
+def f_np_hypot(x, y):
+    return np.sum(np.hypot(x, y))
+
+
+def f_math_hypot(a, b):
+    return math.hypot(a, b)
+
+
+def f_norm(x):
+    return np.linalg.norm(x)
+
+
+def test_cone_apex_is_zero():
+    dx, dy = sg.grad(f_np_hypot, wrt=(0, 1))(np.array([0.0, 3.0]), np.array([0.0, 4.0]))
+    np.testing.assert_array_equal(dx, [0.0, 0.6])
+    np.testing.assert_array_equal(dy, [0.0, 0.8])
+    assert sg.grad(f_math_hypot, wrt=(0, 1))(0.0, 0.0) == (0.0, 0.0)
+    np.testing.assert_array_equal(sg.grad(f_norm)(np.zeros(3)), np.zeros(3))
+
+
 def test_abs_at_zero():
     assert sg.grad(f_abs)(0.0) == 0.0
     assert sg.grad(f_fabs)(0.0) == 0.0

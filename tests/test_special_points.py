@@ -4,7 +4,8 @@ ZeroDivisionError.
 
 `x ** 0` is 1 everywhere, so its derivative at x = 0 is 0, not `0 * 0 ** -1`; every
 polynomial written as a sum of powers meets it. `np.std` of one element (or of equal
-values) is constant 0 along every direction finite differences take. Each program is
+values) is constant 0 along every direction finite differences take. `np.hypot` at (0, 0)
+is a cone's apex: its least-norm subgradient is 0, as `np.linalg.norm`'s at 0 is. Each program is
 checked against central finite differences in float64 with `grad`, checkpointed
 `grad`, `jvp` and `hvp` (tests/all_modes.py).
 """
@@ -82,6 +83,22 @@ def std_in_a_loop(x):
     return s
 
 
+def hypot_at_the_apex(x):
+    return np.sum(np.hypot(x, 2.0 * x)) + 0.5 * math.hypot(x[0], x[1]) + np.sum(x)
+
+
+def hypot_in_a_loop(x):
+    s = 0.0
+    for i in range(2):
+        s = s + np.sum(np.hypot(x[i:], x[i:] * (i + 1.0)))
+    return s
+
+
+# kinks where the function is continuous but not differentiable: central differences
+# give the least-norm subgradient (0), and so must every first-order mode; there is no
+# second derivative to check
+CONES = {hypot_at_the_apex, hypot_in_a_loop}
+
 ZERO3 = np.zeros(3)
 WITH_ZEROS = np.array([0.0, 1.5, -0.5])
 
@@ -102,6 +119,8 @@ PROGRAMS = [
     ("std-method-and-axis", std_method_and_axis, [np.array([[2.0, 1.0, 3.0]])]),
     ("nanstd-of-one", nanstd_of_one, [np.array([2.0])]),
     ("std-in-a-loop", std_in_a_loop, [np.array([2.0, 1.0, 3.0])]),
+    ("hypot-at-the-apex", hypot_at_the_apex, [np.array([0.0, 0.0, 1.5])]),
+    ("hypot-in-a-loop", hypot_in_a_loop, [WITH_ZEROS]),
 ]
 
 
@@ -111,6 +130,8 @@ PROGRAMS = [
 def test_special_points(f, args, mode):
     if f is std_of_equal_values and mode == "second":
         pytest.skip("std has a kink at equal values (as norm at 0): no second derivative there")
+    if f in CONES and mode == "second":
+        pytest.skip("a cone's apex has no second derivative")
     MODES[mode](f, args)
 
 

@@ -101,7 +101,8 @@ BINARY = {
     "true_divide": (lambda m, ans, x, y: 1 / y, lambda m, ans, x, y: -ans / y),
     "power": (_power_slope, lambda m, ans, x, y: ans * m.log(x)),
     "arctan2": (lambda m, ans, x, y: y / (x**2 + y**2), lambda m, ans, x, y: -x / (x**2 + y**2)),
-    "hypot": (lambda m, ans, x, y: x / ans, lambda m, ans, x, y: y / ans),
+    # at the cone's apex (0, 0) the least-norm subgradient 0, as np.linalg.norm's
+    "hypot": (lambda m, ans, x, y: rt.divide_or_zero(x, ans), lambda m, ans, x, y: rt.divide_or_zero(y, ans)),
     "logaddexp": (lambda m, ans, x, y: m.exp(x - ans), lambda m, ans, x, y: m.exp(y - ans)),
     "remainder": (lambda m, ans, x, y: 1, lambda m, ans, x, y: -m.floor(x / y)),
     "fmod": (lambda m, ans, x, y: 1, lambda m, ans, x, y: -m.trunc(x / y)),

@@ -27,6 +27,7 @@ __all__ = [
     "add_at",
     "cumsum_adjoint",
     "dot_lhs",
+    "divide_or_zero",
     "dot_rhs",
     "grad_seed",
     "matmul_lhs",
@@ -100,6 +101,7 @@ matmul_rhs = _stub("matmul_rhs")
 dot_lhs = _stub("dot_lhs")
 dot_rhs = _stub("dot_rhs")
 split_last = _stub("split_last")
+divide_or_zero = _stub("divide_or_zero", numpy_adjoints)
 power_slope = _stub("power_slope", numpy_adjoints)
 power_slope_dx = _stub("power_slope_dx", numpy_adjoints)
 norm_adjoint = _stub("norm_adjoint", numpy_adjoints)
@@ -361,6 +363,23 @@ def _power_slope(x, y, n=1):
 
         return array
     return None
+
+
+@overload(divide_or_zero)
+def _divide_or_zero(a, b):
+    """a / b, and 0 where b is 0 (numpy_adjoints.divide_or_zero), for numbers and arrays."""
+    if _is_number(a) and _is_number(b):
+
+        def number(a, b):
+            return a / b if b != 0 else 0.0
+
+        return number
+
+    def array(a, b):
+        zero = b == 0
+        return np.where(zero, 0.0, a / np.where(zero, 1.0, b))
+
+    return array
 
 
 @overload(power_slope_dx)
