@@ -5,7 +5,8 @@ ZeroDivisionError.
 `x ** 0` is 1 everywhere, so its derivative at x = 0 is 0, not `0 * 0 ** -1`; every
 polynomial written as a sum of powers meets it. `np.std` of one element (or of equal
 values) is constant 0 along every direction finite differences take. `np.hypot` at (0, 0)
-is a cone's apex: its least-norm subgradient is 0, as `np.linalg.norm`'s at 0 is. Each program is
+is a cone's apex: its least-norm subgradient is 0, as `np.linalg.norm`'s at 0 is. Values
+equal up to rounding (`np.std(np.stack([x] * 3), axis=0)`) count as equal. Each program is
 checked against central finite differences in float64 with `grad`, checkpointed
 `grad`, `jvp` and `hvp` (tests/all_modes.py).
 """
@@ -83,6 +84,11 @@ def std_in_a_loop(x):
     return s
 
 
+def std_of_stacked_copies(x):
+    # the mean of three 0.1s is not 0.1: the spread is rounding noise (1e-17), not 0
+    return np.sum(np.std(np.stack([x] * 3), axis=0)) + np.sum(np.nanstd(np.stack([x, x, np.full(3, np.nan)]), axis=0))
+
+
 def hypot_at_the_apex(x):
     return np.sum(np.hypot(x, 2.0 * x)) + 0.5 * math.hypot(x[0], x[1]) + np.sum(x)
 
@@ -97,7 +103,7 @@ def hypot_in_a_loop(x):
 # kinks where the function is continuous but not differentiable: central differences
 # give the least-norm subgradient (0), and so must every first-order mode; there is no
 # second derivative to check
-CONES = {hypot_at_the_apex, hypot_in_a_loop}
+CONES = {hypot_at_the_apex, hypot_in_a_loop, std_of_stacked_copies}
 
 ZERO3 = np.zeros(3)
 WITH_ZEROS = np.array([0.0, 1.5, -0.5])
@@ -119,6 +125,7 @@ PROGRAMS = [
     ("std-method-and-axis", std_method_and_axis, [np.array([[2.0, 1.0, 3.0]])]),
     ("nanstd-of-one", nanstd_of_one, [np.array([2.0])]),
     ("std-in-a-loop", std_in_a_loop, [np.array([2.0, 1.0, 3.0])]),
+    ("std-of-stacked-copies", std_of_stacked_copies, [np.array([0.1, 0.7, 2.3])]),
     ("hypot-at-the-apex", hypot_at_the_apex, [np.array([0.0, 0.0, 1.5])]),
     ("hypot-in-a-loop", hypot_in_a_loop, [WITH_ZEROS]),
 ]

@@ -263,17 +263,21 @@ def _nanvar_jvp(
 
 for _prim in (np.var, ("method", "var")):
     defjvp(_prim, _var_jvp)
+def _std_jvp(var_jvp):
+    """np.std's tangent from its variance's: divided by 2 std, 0 where the values are
+    equal (or equal up to rounding), as abs'(0) = 0."""
+
+    def jvp(tangents, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+        t = var_jvp(tangents, ans, a, axis, dtype, out, ddof, keepdims, **kwargs)
+        return rt.divide_or_zero(t * rt.spread_resolved(ans, a, axis, keepdims), 2 * ans)
+
+    return jvp
+
+
 for _prim in (np.std, ("method", "std")):
-    defjvp(
-        _prim,
-        lambda tangents, ans, *args, **kwargs: rt.divide_or_zero(_var_jvp(tangents, ans, *args, **kwargs), 2 * ans),
-    )
+    defjvp(_prim, _std_jvp(_var_jvp))
 defjvp(np.nanvar, _nanvar_jvp)
-# (0 where the deviation is 0: of one element, or of equal values, as abs'(0) = 0)
-defjvp(
-    np.nanstd,
-    lambda tangents, ans, *args, **kwargs: rt.divide_or_zero(_nanvar_jvp(tangents, ans, *args, **kwargs), 2 * ans),
-)
+defjvp(np.nanstd, _std_jvp(_nanvar_jvp))
 
 
 def _nan_free(t, a):

@@ -146,8 +146,10 @@ def _std(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, 
     _no_where(where)
     ddof = ddof if correction is None else correction
     centered = a - np.mean(a, axis=axis, keepdims=True)
-    # (0 where the deviation is 0: of one element, or of equal values, as abs'(0) = 0)
-    return rt.unreduce(rt.divide_or_zero(g, ans), a, axis, keepdims) * centered / (rt.reduce_count(a, axis) - ddof)
+    # (0 where the deviation is 0: of one element, or of equal values, as abs'(0) = 0,
+    # also where they are equal up to rounding)
+    slope = rt.divide_or_zero(g * rt.spread_resolved(ans, a, axis, keepdims), ans)
+    return rt.unreduce(slope, a, axis, keepdims) * centered / (rt.reduce_count(a, axis) - ddof)
 
 
 def _not_nan(a, axis, keepdims):
@@ -192,7 +194,9 @@ def _nanstd(
     return np.where(
         np.isnan(a),
         0.0,
-        rt.unreduce(rt.divide_or_zero(g, ans), a, axis, keepdims) * centered / (_not_nan(a, axis, True) - ddof),
+        rt.unreduce(rt.divide_or_zero(g * rt.spread_resolved(ans, a, axis, keepdims), ans), a, axis, keepdims)
+        * centered
+        / (_not_nan(a, axis, True) - ddof),
     )
 
 

@@ -62,6 +62,7 @@ defnondiff(
     rt_impl.reduce_count,
     rt_impl.shape_of,
     rt_impl.extremum_mask,
+    rt_impl.spread_resolved,
 )
 
 # linear in the adjoint they carry; their other arguments give shapes only

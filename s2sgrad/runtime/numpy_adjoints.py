@@ -22,6 +22,7 @@ __all__ = [
     "power_slope_dy",
     "power_slope_dx",
     "divide_or_zero",
+    "spread_resolved",
     "unconcat",
     "reconcat",
     "unsplit",
@@ -200,6 +201,19 @@ def divide_or_zero(a, b):
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.where(zero, 0.0, np.divide(a, np.where(zero, 1.0, b)))
     return out if np.ndim(out) else out[()]
+
+
+def spread_resolved(ans, a, axis=None, keepdims=False):
+    """1.0 where np.std's result `ans` is above the rounding of `a`'s values along the
+    axis, 0.0 where it is not. Values equal up to rounding (the rows of np.stack([y] * 3))
+    have a computed std that is noise, and a slope (a - mean) / std that is noise / noise;
+    the equal-values convention (0, as abs'(0) = 0) holds there too."""
+    a = np.asarray(a)
+    dtype = a.dtype if np.issubdtype(a.dtype, np.inexact) else np.float64
+    size = np.abs(np.where(np.isnan(a), 0.0, a))  # (nanstd's values: the NaNs do not count)
+    floor = 16 * np.finfo(dtype).eps * np.max(size, axis=axis, keepdims=keepdims, initial=0.0)
+    out = (np.asarray(ans) > floor).astype(np.float64)
+    return out if np.ndim(out) else float(out)
 
 
 def sinc_slope(x, n=1):
