@@ -112,7 +112,24 @@ def methods_through_self(x):
     return MODEL.loss(x)
 
 
+def apply_fn(fn, v):
+    return fn(v) + 0.5 * v
+
+
+def lambda_in_an_or_condition(x):
+    if apply_fn(lambda u: u**2, LR) > 0.5 or x[0] > 5.0:
+        x = x * 2.0
+    return np.sum(apply_fn(lambda u: np.sin(u), x))
+
+
+def lambda_in_a_conditional_compared(x):
+    big = (apply_fn(lambda u: np.sum(u**2), x[0]) if x[0] > 0 else 1.0) > 0.3
+    return np.sum(x**3) if big and apply_fn(lambda u: u * LR, x[1]) < 1.0 else np.sum(x)
+
+
 PROGRAMS = [
+    (lambda_in_an_or_condition, (X,)),
+    (lambda_in_a_conditional_compared, (X,)),
     (maml_lambda_of_globals, (X,)),
     (maml_lambda_of_an_argument, (X, DATA)),
     (maml_nested_def_reads_w, (X,)),

@@ -11,6 +11,7 @@ import numpy as np
 import gast
 
 from . import ir, starred
+from .local_functions import local_function
 from .nodes import literal_sequence
 
 
@@ -72,7 +73,11 @@ class ExpressionBuilding:
             ):
                 return ir.Const(-operand.value)  # a negative literal such as the -1 of u[1:-1]
             return self.eqn(node, UNOPS[type(node.op)], [operand], "unop", payload=type(node.op), hint=hint)
-        if isinstance(node, gast.BoolOp) and not test and not _boolean(node):
+        if isinstance(node, gast.BoolOp) and (
+            (not test and not _boolean(node)) or self.passes_local_function(node, env)
+        ):
+            # (a condition kept as written cannot hold a lambda: only an inlined call can take one)
+            self.refuse_writing_calls(node, env)
             return self.select(node, env, hint)
         if isinstance(node, gast.Compare):
             node, env = self.inline_compared_calls(node, env)
@@ -137,7 +142,9 @@ class ExpressionBuilding:
         """`helper(v, lambda u: ...) <= c`: a call of the user's code compared is inlined (a
         lambda made here can only be passed to an inlined call); the comparison reads its value."""
         operands = [node.left] + node.comparators
-        calls = [k for k, o in enumerate(operands) if self.calls_user_code(o, env)]
+        calls = [
+            k for k, o in enumerate(operands) if self.calls_user_code(o, env) or self.passes_local_function(o, env)
+        ]
         if not calls:
             return node, env
         values = {k: self.expr(operands[k], env) for k in calls}  # (its writes into arguments move env on)
@@ -148,6 +155,16 @@ class ExpressionBuilding:
             operands[k] = gast.copy_location(gast.Name(held, gast.Load(), None, None), operands[k])
         node.left, node.comparators = operands[0], operands[1:]
         return node, env
+
+    def passes_local_function(self, node, env):
+        """Whether `node` hands a lambda or a local def to a call (`apply(lambda u: ..., v)`
+        inside a condition): kept as written, the call could not receive it."""
+        for sub in gast.walk(node):
+            if isinstance(sub, gast.Lambda):
+                return True
+            if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load) and local_function(env.get(sub.id)):
+                return True
+        return False
 
     def refuse_writing_calls(self, node, env):
         """A condition `a and helper(u) > 0` runs as written (its operands may not all run),

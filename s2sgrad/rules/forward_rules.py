@@ -263,6 +263,8 @@ def _nanvar_jvp(
 
 for _prim in (np.var, ("method", "var")):
     defjvp(_prim, _var_jvp)
+
+
 def _std_jvp(var_jvp):
     """np.std's tangent from its variance's: divided by 2 std, 0 where the values are
     equal (or equal up to rounding), as abs'(0) = 0."""
