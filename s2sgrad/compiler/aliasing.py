@@ -207,14 +207,18 @@ def check(graph, scalars=(), containers=()):
         for o in list(s.outs) + list(getattr(s, "carried", []))
     }
     branches = {where[s][0] for s in stmts if isinstance(s, ir.If)}
+    item_reads = _item_reads(stmts, alias, makers, carried_of, containers)
     for w in writes:
         target = _target(w)
         fresh = _allocation(target, stmts, made_by, same, regions)
         older = _older(target, makers, carried_of) if w.kind != "setitem" else ()
+        # (an item read out of a list or dict, or a view of one, is that item's array: the
+        # write changes whichever array the container holds, and every value of it)
+        through_item = item_reads.get(alias.find(target))
         for v in list(readers):
             if v is target or holds.find(v) is not holds.find(target):
                 continue
-            if alias.find(v) is not alias.find(target) and w not in item_writes:
+            if alias.find(v) is not alias.find(target) and w not in item_writes and not through_item:
                 # a list or dict holding the array (Python's list keeps the array, written or not)
                 if not _holds_items(v, makers, carried_of, containers) or _after_write(v, w, where, defined_at):
                     continue
@@ -227,6 +231,7 @@ def check(graph, scalars=(), containers=()):
             if (
                 w.kind != "setitem"
                 and w not in item_writes
+                and not through_item
                 and (
                     v in scalars
                     or not (
@@ -244,6 +249,9 @@ def check(graph, scalars=(), containers=()):
                 if r is not w and _after(w, r, v, (where, branches), defined_at, result_reader):
                     made = defined_at.get(v)
                     other = _spell(v) if not v.hint.startswith(".") else "a view of it"
+                    if through_item is not None and alias.find(v) is not alias.find(target):
+                        holder = "a list or dict" if through_item.hint.startswith(".") else f"'{_spell(through_item)}'"
+                        other += f" (which {holder} may hold)"
                     line = f" (made at line {_line_of(v, stmts)})" if made and _line_of(v, stmts) else ""
                     maker = made_by.get(v)
                     if maker is not None and maker.kind == "getitem" and not _takes_slices(maker):
@@ -267,6 +275,18 @@ def check(graph, scalars=(), containers=()):
                         else f"write {name} = {name} ... (a new array), or copy the other value",
                     )
     return guards
+
+
+def _item_reads(stmts, alias, made_by, carried_of, containers):
+    """{alias root: container} for items read out of lists, tuples or dicts (`d["a"]`,
+    `lst[0][::2]`): a write into one changes an array the container holds."""
+    return {
+        alias.find(o): s.args[0]
+        for s in stmts
+        if isinstance(s, ir.Eqn) and s.kind in ("getitem", "unpack") and isinstance(s.args[0], ir.Var)
+        if _holds_items(s.args[0], made_by, carried_of, containers)
+        for o in s.outs
+    }
 
 
 def _holds_view(v, made_by, carried_of, seen=()):

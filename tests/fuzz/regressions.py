@@ -1891,7 +1891,128 @@ def f(x, y):
 """,
         "args": '(np.array([0.6568, -1.1903, 0.4914]), np.array([-0.4448, -0.6833, 0.0021]),)',
         "wrt": [0, 1],
+        "expect": ("refused",),
+        "open": None,
+    },    {
+        "id": "wrong-F36-neighbour-dict-item-written-in-place",
+        "source": """\
+import numpy as np
+
+def f(x, c):
+    d = {"a": x}
+    y = d["a"]
+    y *= c
+    return np.mean(x ** 2)
+""",
+        "args": "(np.array([0.6568, -1.1903, 0.4914]), 0.3)",
+        "wrt": [0, 1],
+        "expect": ("refused",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F36-neighbour-view-of-a-list-item",
+        "source": """\
+import numpy as np
+
+def f(x, z):
+    ps = [x, z]
+    w = ps[1][1:]
+    w[0] -= x[2]
+    return np.sum(ps[1] * x) + np.sum(z)
+""",
+        "args": "(np.array([0.6568, -1.1903, 0.4914]), np.array([0.3, 0.2, 0.1]))",
+        "wrt": [0, 1],
+        "expect": ("refused",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F36-neighbour-helper-writes-a-dict-item-keywords",
+        "source": """\
+import numpy as np
+SCALE = 0.5
+
+def step(state, rate=1.0):
+    u = state["u"]
+    u[0] = rate * u[1]
+    return state
+
+def f(x, z):
+    s = step(state={"u": x, "v": z}, rate=SCALE)
+    return np.sum(x * z)
+""",
+        "args": "(np.array([0.6568, -1.1903, 0.4914]), np.array([0.3, 0.2, 0.1]))",
+        "wrt": [0, 1],
+        "expect": ("refused",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F36-neighbour-dict-item-view-written-in-a-loop",
+        "source": """\
+import numpy as np
+DT = 0.1
+
+def f(x, z):
+    state = {"u": x, "v": z}
+    for k in range(3):
+        u = state["u"][1:]
+        u -= DT * state["v"][:2]
+    return np.sum(x ** 2)
+""",
+        "args": "(np.array([0.6568, -1.1903, 0.4914]), np.array([0.3, 0.2, 0.1]))",
+        "wrt": [0, 1],
+        "expect": ("refused",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F36-neighbour-dict-item-view-written-in-a-branch",
+        "source": """\
+import numpy as np
+
+def f(x, z):
+    d = {"a": x}
+    if np.sum(z) > 0.1:
+        y = d["a"][:2]
+        y *= z[:2]
+    return np.sum(x ** 2)
+""",
+        "args": "(np.array([0.6568, -1.1903, 0.4914]), np.array([0.3, 0.2, 0.1]))",
+        "wrt": [0, 1],
+        "expect": ("refused",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F36-neighbour-new-array-from-an-item-written",
+        "source": """\
+import numpy as np
+
+def f(x, z):
+    d = {"a": x, "b": z}
+    y = d["a"] * 2.0
+    y[0] = z[1]
+    lst = [x, z]
+    v = lst[0][::2].copy()
+    v[0] = z[1]
+    return np.sum(y * x) + np.sum(d["b"]) + np.sum(v ** 2)
+""",
+        "args": "(np.array([0.6568, -1.1903, 0.4914]), np.array([0.3, 0.2, 0.1]))",
+        "wrt": [0, 1],
         "expect": ("pass",),
-        "open": "y = d['a'][::1]; y[2] -= c writes into the argument d['a'] holds: the write is missed (value wrong) [campaign seed 230135]",
+        "open": None,
+    },
+    {
+        "id": "wrong-F36-neighbour-tuple-unpacked-item-written",
+        "source": """\
+import numpy as np
+
+def f(x, z):
+    pair = (x, z)
+    a, b = pair
+    a[0] = b[1] * 2.0
+    return np.sum(x ** 2)
+""",
+        "args": "(np.array([0.6568, -1.1903, 0.4914]), np.array([0.3, 0.2, 0.1]))",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
     },
 ]
