@@ -429,10 +429,19 @@ class Calls(LocalFunctions, Building):
 
 
 def _written(block, value):
-    """Is the object `value` holds written in place in `block` (`p[0] += 1`, then maybe rebound)?"""
-    versions = {value}
-    for e in ir.walk(block):
-        if isinstance(e, ir.Eqn) and e.outs:
-            if (e.kind in ("setitem", "append", "add_at") and e.args[0] in versions) or e.overwrites in versions:
-                versions.add(e.outs[0])
-    return len(versions) > 1
+    """Is the object `value` holds written in place in `block` (`p[0] += 1`, then maybe rebound),
+    also inside loops and branches (where the write changes the value a loop carries)?"""
+    versions, written = {value}, False
+    stmts = list(ir.walk(block))
+    grown = True
+    while grown:
+        size = len(versions)
+        for e in stmts:
+            if isinstance(e, ir.Eqn) and e.outs:
+                if (e.kind in ("setitem", "append", "add_at") and e.args[0] in versions) or e.overwrites in versions:
+                    versions.add(e.outs[0])
+                    written = True
+            elif ir.is_loop(e):  # the value a loop starts from is carried into its passes
+                versions.update(c for c, i in zip(e.carried, e.inits) if i in versions)
+        grown = len(versions) > size
+    return written

@@ -2015,4 +2015,139 @@ def f(x, z):
         "expect": ("pass",),
         "open": None,
     },
+    {
+        "id": "wrong-F37-helper-writes-its-argument-in-a-while-loop-then-rebinds",
+        "source": """\
+import numpy as np
+ALPHA7 = np.array([[-1.1928, -1.0171], [0.3444, 0.3874]])
+W0 = np.array([0.2962, -0.4586])
+
+def update_0(p0):
+    it1 = 0
+    while it1 < 3:
+        it1 += 1
+        p0[1] += 1.02
+    p0 = 0.5 * p0
+    z4 = ALPHA7.min(axis=1)
+    return (np.divide(np.logaddexp2(W0, z4), 1.5 + W0), p0)
+
+def f(x, y):
+    o5, o6 = update_0(p0=x)
+    return np.sum(x) + np.sum(o6)
+""",
+        "args": "(np.array([0.446, 0.7702]), [np.array([-0.669, 0.3493]), np.array([1.1033, -0.76])],)",
+        "wrt": [0, 1],
+        "expect": ("refused",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F37-neighbour-helper-in-a-time-loop-writes-in-a-while-loop",
+        "source": """\
+import numpy as np
+DT = 0.1
+
+def update(p0, rate=1.0):
+    k = 0
+    while k < 2:
+        k += 1
+        p0[0] += DT * rate * p0[1]
+    p0 = p0 * 0.5
+    return p0
+
+def f(x, y):
+    s = 0.0
+    for i in range(3):
+        o = update(p0=x, rate=y)
+        s = s + np.sum(o)
+    return s + np.sum(x ** 2)
+""",
+        "args": "(np.array([0.446, 0.7702]), 0.3)",
+        "wrt": [0, 1],
+        "expect": ("refused",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F37-neighbour-helper-writes-in-a-for-loop-then-rebinds",
+        "source": """\
+import numpy as np
+
+def update_0(p0):
+    for i in range(3):
+        p0[1] += 1.02 * p0[0]
+    p0 = 0.5 * p0
+    return p0
+
+def f(x, y):
+    o6 = update_0(x)
+    return np.sum(x) + np.sum(o6)
+""",
+        "args": "(np.array([0.446, 0.7702]), 0.3)",
+        "wrt": [0, 1],
+        "expect": ("refused",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F37-neighbour-helper-augments-in-a-while-loop-then-rebinds",
+        "source": """\
+import numpy as np
+
+def update(p0, c):
+    k = 0
+    while k < 2:
+        p0 *= c
+        k += 1
+    p0 = p0 + 1.0
+    return p0
+
+def f(x, y):
+    z = update(p0=x, c=y)
+    return np.sum(x ** 2) + np.sum(z)
+""",
+        "args": "(np.array([0.446, 0.7702]), 0.3)",
+        "wrt": [0, 1],
+        "expect": ("refused",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F37-neighbour-helper-writes-in-a-loop-without-rebinding",
+        "source": """\
+import numpy as np
+
+def update(p0, c):
+    it = 0
+    while it < 2:
+        it += 1
+        p0[1] -= c * p0[0]
+    return p0 * c
+
+def f(x, y):
+    z = update(p0=x, c=y)
+    return np.sum(x ** 2) + np.sum(z)
+""",
+        "args": "(np.array([0.446, 0.7702]), 0.3)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F37-neighbour-helper-writes-a-copy-in-a-loop-then-rebinds",
+        "source": """\
+import numpy as np
+
+def update(p0, c):
+    p0 = p0.copy()
+    for i in range(2):
+        p0[1] -= c * p0[0]
+    p0 = p0 * c
+    return p0
+
+def f(x, y):
+    z = update(p0=x, c=y)
+    return np.sum(x ** 2) + np.sum(z)
+""",
+        "args": "(np.array([0.446, 0.7702]), 0.3)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+    },
 ]
