@@ -4,6 +4,7 @@ parse (frontend) -> lower -> SSA (ssa.build, prune) -> analyses (activity,
 scalar kinds, shapes) -> reverse sweep (reverse) -> source (codegen) -> compile.
 """
 
+import builtins
 from dataclasses import dataclass
 
 import gast
@@ -18,7 +19,7 @@ from .hoist import hoist
 from .lower import lower
 from .naming import Names, name_values
 from .prune import fold_constant_branches, prune
-from .renaming import coalesce_versions
+from .renaming import coalesce_versions, drop_self_copies
 from .algebra import simplify_body
 from .cleanup import (
     coalesce_copies,
@@ -212,7 +213,11 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
         funcs = [_funcdef(fname, arguments, body)]
         entry = fname
     else:
-        saved = sorted(free_names(back + [gast.Return(grads_node)]) & (names.taken - set(spell.bindings)) - {seed})
+        # (a builtin the sweep calls, `range`, is read where it is: not saved unless the code binds it)
+        builtin = set(dir(builtins)) - _stored(fwd)
+        saved = sorted(
+            free_names(back + [gast.Return(grads_node)]) & (names.taken - set(spell.bindings)) - {seed} - builtin
+        )
         saved_name = names.fresh("saved")
         fwd_name, bwd_name = names.fresh(f"{base}_forward"), names.fresh(f"{base}_backward")
         in_place = isinstance(result, ir.Var) and result in rev.inplace.buffered
@@ -378,6 +383,7 @@ def _tidy(body, temps, params=(), known=None, np_name=None):
         specialise.fold_broadcasts(body, known, np_name)
     simplify_body(body, np_name)
     release_before(body, temps, checkpointing.is_sweep)
+    drop_self_copies(body)  # (`du = du` carried through a loop that had nothing else to do)
     drop_orphan_comments(body, is_line_comment)
 
 

@@ -61,7 +61,13 @@ def coalesce_versions(func, versions):
     renames = _merge(_families(func, params, versions), clash)
     if renames:
         _rename(func, renames)
-        func.body[:] = _without_self_copies(func.body)
+        drop_self_copies(func.body)
+
+
+def drop_self_copies(body):
+    """Drop `u = u` from generated statements, and a `for` left with nothing to do."""
+    loaded = {n.id for st in body for n in gast.walk(st) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    body[:] = _without_self_copies(body, loaded)
 
 
 class _Interference:
@@ -228,20 +234,37 @@ def _rename(func, renames):
             node.id = renames[node.id]
 
 
-def _without_self_copies(stmts):
+def _without_self_copies(stmts, loaded):
+    """`stmts` without `u = u`; a `for` left with nothing to do goes too, with its comment
+    (a loop of the reverse sweep that only carried an adjoint: `for i in ...: du = du`).
+    `loaded`: the names the function reads (a loop target read elsewhere keeps the loop)."""
     kept = []
     for s in stmts:
         for field in ("body", "orelse"):
             block = getattr(s, field, None)
             if isinstance(block, list) and block:
-                cleaned = _without_self_copies(block)
+                cleaned = _without_self_copies(block, loaded)
+                if all(is_comment(c) for c in cleaned):  # (a comment alone is no statement)
+                    cleaned = []
                 setattr(s, field, cleaned or ([gast.Pass()] if field == "body" else []))
+        if _idle_loop(s, loaded):
+            while kept and is_comment(kept[-1]):
+                kept.pop()
+            continue
         if isinstance(s, gast.Assign) and len(s.targets) == 1 and _same_names(s.targets[0], s.value):
             continue
         if isinstance(s, gast.Assign) and len(s.targets) == 1:
             s = _without_self_items(s)
         kept.append(s)
     return kept
+
+
+def _idle_loop(s, loaded):
+    """A `for` whose body does nothing and whose loop variables nothing reads (its iterable,
+    a range or a tape of generated code, has no effect of its own)."""
+    if not (isinstance(s, gast.For) and not s.orelse and all(isinstance(b, gast.Pass) for b in s.body)):
+        return False
+    return not any(isinstance(n, gast.Name) and n.id in loaded for n in gast.walk(s.target))
 
 
 def _without_self_items(s):

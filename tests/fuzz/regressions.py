@@ -2150,4 +2150,84 @@ def f(x, y):
         "expect": ("pass",),
         "open": None,
     },
+    {
+        "id": "crash-F38-reverse-loop-left-with-nothing-to-do",
+        "source": """\
+import numpy as np
+import scipy.special
+ALPHA4 = 0.2674
+
+def f(x, y):
+    s2 = np.std(scipy.special.xlogy(1.5, 1.0 + np.max(y['w'], axis=0)))
+    z3 = np.prod(1.2 + y['w'], axis=0).copy() > 0.1
+    for i4 in range(len(z3)):
+        for k6, r5 in enumerate(z3):
+            break
+        for i7 in range(len(z3)):
+            s2 -= ALPHA4
+    return s2 + x
+""",
+        "args": "(-0.9307, {'w': np.array([[-1.0437, 0.0991, 1.065], [-0.674, -0.6428, -0.9175], [-0.8331, 0.4036, -0.3895], [0.1577, -0.5066, 0.7824]]), 'b': np.array([-0.7808, 0.4779, 0.4008, 0.9254])},)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "crash-F38-neighbour-constant-steps-in-a-while-in-a-for",
+        "source": """\
+import numpy as np
+DT = 0.1
+
+def f(x, c):
+    s = np.sum(x ** 2) * c
+    for i in range(3):
+        k = 0
+        while k < 2:
+            s = s - DT
+            k += 1
+    return s
+""",
+        "args": "(np.array([0.3, -0.2, 0.5]), 0.7)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "crash-F38-neighbour-helper-with-keywords-shifts-by-a-constant",
+        "source": """\
+import numpy as np
+SHIFT = 0.25
+
+def shift(v, by=1.0):
+    return v - by
+
+def f(x, c):
+    s = np.sum(np.sin(x)) * c
+    for i in range(2):
+        for j in range(2):
+            s = shift(s, by=SHIFT)
+    return s
+""",
+        "args": "(np.array([0.3, -0.2, 0.5]), 0.7)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "crash-F38-neighbour-loop-variable-read-after-the-loop",
+        "source": """\
+import numpy as np
+
+def f(x, c):
+    s = np.sum(x) * c
+    for i in range(3):
+        for r in x:
+            s = s + 1.0
+    return s * i
+""",
+        "args": "(np.array([0.3, -0.2, 0.5]), 0.7)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+    },
 ]
