@@ -174,6 +174,8 @@ class Derivative:
         jit = False if again else self.jit
         generic = (_code_key(func), self.wrt, self.variant, kinds, checkpoints, jit, self.has_aux)
         if arg_shapes is not None and not exact:  # (exact: code for these shapes, as a pullback needs)
+            if generic not in _shape_sets and len(_shape_sets) >= 4 * _Cache.LIMIT:
+                _shape_sets.clear()  # (bounded like the cache: a long session makes many functions)
             seen = _shape_sets.setdefault(generic, set())
             if arg_shapes not in seen and len(seen) >= SPECIALISATIONS:
                 arg_shapes = None  # shapes that vary: the generic code

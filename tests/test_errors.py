@@ -9,6 +9,7 @@ call) whose message names this file, the line of the offending construct (the
 line marked ``# <-- here``; where two lines may fairly be blamed, both are
 marked), the offending source line, and a word for the construct.
 """
+
 import contextlib
 import functools
 import inspect
@@ -68,6 +69,7 @@ uses_nonlocal = _make_nonlocal()
 def uses_nested_class(x):
     class Box:  # <-- here
         scale = 2.0
+
     return x * Box.scale
 
 
@@ -83,6 +85,7 @@ async def uses_async(x):  # <-- here
 
 def uses_import(x):
     import math as m  # <-- here
+
     return m.sin(x) * x
 
 
@@ -159,7 +162,34 @@ def test_refused_construct(fn, args, construct):
     assert "test_errors.py" in message, message
     blamed = [lineno for lineno in marked if re.search(rf"\b{lineno}\b", message)]
     assert blamed, f"message names none of lines {sorted(marked)}:\n{message}"
-    assert any(marked[lineno] in message for lineno in blamed), \
+    assert any(marked[lineno] in message for lineno in blamed), (
         f"message does not show the offending source line:\n{message}"
-    assert re.search(construct, message, re.IGNORECASE), \
+    )
+    assert re.search(construct, message, re.IGNORECASE), (
         f"message does not name the construct ({construct}):\n{message}"
+    )
+
+
+def test_line_tables_live_as_long_as_the_generated_code():
+    """A long session (a fuzz campaign, a notebook) compiles thousands of derivatives: the
+    source and line tables of one go when its code does (they held its syntax trees: a
+    campaign's heap grew until one garbage collection took longer than a program)."""
+    import gc
+    import linecache
+
+    from s2sgrad import api
+    from s2sgrad.compiler import compile as generated
+
+    def scratch(x):
+        return np.sum(np.sin(x) * x)
+
+    df = sg.grad(scratch)
+    x = np.array([0.3, -0.2])
+    assert np.allclose(df(x), np.sin(x) + x * np.cos(x))
+    mine = [name for name in generated._sources if ".scratch." in name]
+    assert mine and all(name in linecache.cache for name in mine)
+    assert generated.origin_loc(mine[0], 3) is not None  # (while it lives: its lines name the user's)
+    del df
+    api._cache.clear()
+    gc.collect()
+    assert not [name for name in list(generated._sources) + list(linecache.cache) if ".scratch." in str(name)]

@@ -12,6 +12,7 @@ import linecache
 import re
 import textwrap
 import types
+import weakref
 
 from ..errors import Loc, S2SGradError
 
@@ -76,11 +77,21 @@ def compile_function(source, funcname, user_func, bindings, tag, lines=None):
     namespace = {}
     exec(compile(wrapper, filename, "exec"), user_func.__globals__, namespace)
     inner = namespace["__s2sgrad_scope__"](*[bindings.get(p) for p in params])
+    # the source and line tables live as long as the code (every function made from it, a
+    # frame of a traceback): a long session compiling thousands of derivatives keeps only
+    # those still in use (the tables hold the generated syntax trees)
+    weakref.finalize(inner.__code__, _forget, filename)
     if not any(n in user_cells for n in inner.__code__.co_freevars):
         return inner
     own = dict(zip(inner.__code__.co_freevars, inner.__closure__ or ()))
     closure = tuple(own[n] if n in bindings else user_cells.get(n, own.get(n)) for n in inner.__code__.co_freevars)
     return types.FunctionType(inner.__code__, inner.__globals__, funcname, None, closure)
+
+
+def _forget(filename):
+    linecache.cache.pop(filename, None)
+    _sources.pop(filename, None)
+    _lines.pop(filename, None)
 
 
 def rebind(function, old, new):
@@ -89,9 +100,10 @@ def rebind(function, old, new):
     same source (a lambda in a training loop): it reuses the code, with its own data."""
     if isinstance(function, tuple):
         return tuple(rebind(f, old, new) for f in function)
-    plan = _plans.get((function, old))
+    plans = _plans.setdefault(function, {})
+    plan = plans.get(old)
     if plan is None:
-        plan = _plans[(function, old)] = _plan(function, old)
+        plan = plans[old] = _plan(function, old)
     if not any(k is not None for k in plan):
         return function
     own, cells = function.__closure__, new.__closure__
@@ -99,7 +111,8 @@ def rebind(function, old, new):
     return types.FunctionType(function.__code__, function.__globals__, function.__name__, None, closure)
 
 
-_plans = {}  # (generated function, user function) -> for each of its cells, the user's cell index or None
+# generated function -> {user function: for each of its cells, the user's cell index or None}
+_plans = weakref.WeakKeyDictionary()
 
 
 def _plan(function, old):

@@ -18,6 +18,7 @@ disagrees is ``silently wrong``.
 
 import copy
 import importlib.util
+import linecache
 import math
 import re
 import signal
@@ -85,6 +86,7 @@ def load(source, seed=0):
 def unload(module):
     sys.modules.pop(module.__name__, None)
     Path(module.__file__).unlink(missing_ok=True)
+    linecache.cache.pop(module.__file__, None)  # (a campaign reads thousands of files)
 
 
 # ------------------------------------------------------------------ trees
