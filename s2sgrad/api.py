@@ -20,6 +20,7 @@ from .callables import target_of
 from .compiler.compile import rebind, user_lines
 from .compiler.pipeline import derive
 from .arguments import (
+    _arg_dtypes,
     _arg_shapes,
     _check_differentiable,
     _differentiable,
@@ -164,34 +165,47 @@ class Derivative:
         wrt = self.wrt[0] if self.single else self.wrt
         return type(self), (self.func, wrt, self.variant, self.checkpoints, self.jit, self.has_aux)
 
-    def _derived(self, kinds, again=False, arg_shapes=None, exact=False):
+    def _derived(self, kinds, again=False, arg_shapes=None, exact=False, arg_dtypes=None):
         """The generated derivative for these argument kinds (and, specialised, these
-        array shapes). `again`: it is itself to be differentiated, so its loops are
+        array shapes and dtypes: `arguments._arg_dtypes`). `again`: it is itself to be differentiated, so its loops are
         stored (no sg.checkpointed, no checkpoints=k): the code of a checkpointed loop is
         not differentiable, the stored one is, and both give the same derivative."""
         func = _plain_function(self.target, kinds)
         checkpoints = False if again else self.checkpoints
         jit = False if again else self.jit
         generic = (_code_key(func), self.wrt, self.variant, kinds, checkpoints, jit, self.has_aux)
-        if arg_shapes is not None and not exact:  # (exact: code for these shapes, as a pullback needs)
+        if arg_shapes is None:
+            arg_dtypes = None  # (the generic code assumes no dtypes either)
+        elif not exact:  # (exact: code for these shapes, as a pullback needs)
             if generic not in _shape_sets and len(_shape_sets) >= 4 * _Cache.LIMIT:
                 _shape_sets.clear()  # (bounded like the cache: a long session makes many functions)
             seen = _shape_sets.setdefault(generic, set())
-            if arg_shapes not in seen and len(seen) >= SPECIALISATIONS:
-                arg_shapes = None  # shapes that vary: the generic code
+            if (arg_shapes, arg_dtypes) not in seen and len(seen) >= SPECIALISATIONS:
+                arg_shapes = arg_dtypes = None  # shapes that vary: the generic code
             else:
-                seen.add(arg_shapes)
+                seen.add((arg_shapes, arg_dtypes))
 
         def make():
             made = _compiled(
-                derive(func, self.wrt, kinds, self.variant, checkpoints, arg_shapes, has_aux=self.has_aux), func, jit
+                derive(
+                    func,
+                    self.wrt,
+                    kinds,
+                    self.variant,
+                    checkpoints,
+                    arg_shapes,
+                    has_aux=self.has_aux,
+                    arg_dtypes=arg_dtypes,
+                ),
+                func,
+                jit,
             )
-            made.arg_shapes = arg_shapes  # (what a pickled pullback asks for again)
+            made.arg_shapes, made.arg_dtypes = arg_shapes, arg_dtypes  # (what a pickled pullback asks for again)
             if arg_shapes is None and "array" in kinds:
                 made.source = GENERIC_NOTE + made.source
             return made
 
-        derived = self._for(func, _cached(generic + (arg_shapes,), make))
+        derived = self._for(func, _cached(generic + (arg_shapes, arg_dtypes), make))
         if not again:
             self._last = derived
         return derived
@@ -207,6 +221,7 @@ class Derivative:
                 rebind(derived.function, derived.user_function, func)
             )
             made.arg_shapes = getattr(derived, "arg_shapes", None)
+            made.arg_dtypes = getattr(derived, "arg_dtypes", None)
         return made
 
     def _inline_kinds(self):
@@ -236,7 +251,9 @@ class Derivative:
         derived = self._by_spec.get(spec)
         if derived is None:
             _check_differentiable(self.target, self.names, values, self.wrt)
-            derived = self._derived(_kinds(values, self.wrt), arg_shapes=_arg_shapes(values))
+            derived = self._derived(
+                _kinds(values, self.wrt), arg_shapes=_arg_shapes(values), arg_dtypes=_arg_dtypes(values)
+            )
             if len(self._by_spec) >= _Cache.LIMIT:
                 self._by_spec.clear()
             self._by_spec[spec] = derived
@@ -275,7 +292,7 @@ class Derivative:
     def _run(self, values, kinds):
         """Call with arguments already bound and their kinds known (check_grad, jacobians)."""
         _check_differentiable(self.target, self.names, values, self.wrt)
-        return self._apply(values, self._derived(kinds, arg_shapes=_arg_shapes(values)))
+        return self._apply(values, self._derived(kinds, arg_shapes=_arg_shapes(values), arg_dtypes=_arg_dtypes(values)))
 
     def _apply(self, values, derived):
         with user_lines():
@@ -351,8 +368,12 @@ class _VJP(Derivative):
         kinds = _kinds(values, self.wrt)
         if self.has_aux:  # (value, pullback, aux), as jax.vjp(..., has_aux=True) gives them
             value, aux = value
-            return value, _Pullback(self, (kinds, derived.arg_shapes), values, value, saved, backward), aux
-        return value, _Pullback(self, (kinds, derived.arg_shapes), values, value, saved, backward)
+            return (
+                value,
+                _Pullback(self, (kinds, derived.arg_shapes, derived.arg_dtypes), values, value, saved, backward),
+                aux,
+            )
+        return value, _Pullback(self, (kinds, derived.arg_shapes, derived.arg_dtypes), values, value, saved, backward)
 
 
 vjp = _decorator("vjp", _VJP)

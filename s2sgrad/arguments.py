@@ -143,6 +143,31 @@ def _arg_shapes(values):
     return shapes if any(s is not None for s in shapes) else None
 
 
+def _arg_dtypes(values):
+    """Each argument's dtype key (specialised code is compiled for these too, see
+    compiler/dtypes.py): an array's or NumPy number's dtype string, a container's
+    leaves' keys, "float"/"int"/"bool" for Python numbers, "none" for None or a
+    string, "?" for anything else."""
+    return tuple([_dtype_key(v) for v in values])
+
+
+def _dtype_key(value):
+    t = type(value)
+    if t is np.ndarray or isinstance(value, np.generic):
+        return value.dtype.str
+    if t is float or t is int or t is bool:
+        return t.__name__
+    if value is None or t is str:
+        return "none"
+    if trees.is_record(value):
+        value = trees.fields(value)
+    if isinstance(value, dict):
+        return tuple(_dtype_key(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return tuple(_dtype_key(v) for v in value)
+    return "?"
+
+
 def _leaves(value):
     return (leaf for _, leaf in trees.leaves(value))
 

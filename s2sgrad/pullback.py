@@ -24,8 +24,8 @@ class _Pullback:
     def __call__(self, cotangent):
         owner = self.owner
         if self._backward is None:
-            kinds, arg_shapes = self.kinds
-            self._backward = owner._derived(kinds, arg_shapes=arg_shapes, exact=True).function[1]
+            kinds, arg_shapes, arg_dtypes = self.kinds
+            self._backward = owner._derived(kinds, arg_shapes=arg_shapes, exact=True, arg_dtypes=arg_dtypes).function[1]
         cotangent = _like(cotangent, self.value, f"the pullback of {owner.target.qualname}", "cotangent", "output")
         with user_lines():
             grads = self._backward(self.saved, cotangent)

@@ -4,11 +4,12 @@ zero is spelled, whether broadcasting must be undone, and error messages."""
 import sys
 
 import gast
+import numpy as np
 
 from . import ir
 from .codegen import name
 from ..errors import S2SGradError
-from ..rules.sym import Sym, rt
+from ..rules.sym import Sym, callable_node, rt, to_node
 
 MISSING_RULE_HINT = (
     "give it a rule with s2sgrad.extend, e.g. s2sgrad.extend.defvjp(f, lambda g, ans, x: g * df(x)) "
@@ -65,6 +66,9 @@ class RuleContext:
     def zeros(self, v):
         if v in self.scalars:
             return gast.Constant(0.0, None)
+        shape = self.shapes.known(v) if self.shapes.precision else None
+        if shape:  # (float64 zeros, as zeros_like makes for a real array: no shape to keep for it)
+            return self.emit.fix_roots(gast.Call(callable_node(np.zeros), [to_node(shape)], []))
         return self.emit.fix_roots(rt.zeros_like(Sym(name(self.names.var(v)))).node)
 
     def owned(self, node):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import gast
 
-from . import aliasing, analysis, checkpointing, ir, leaves, progress, specialise, ssa
+from . import aliasing, analysis, checkpointing, dtypes, ir, leaves, progress, specialise, ssa
 from ..rules import load_optional
 from .codegen import Emitter, line_origins, assign, comment, free_names, is_line_comment, name, to_source
 from .effects import guard_sole_item
@@ -20,6 +20,7 @@ from .lower import lower
 from .naming import Names, name_values
 from .prune import fold_constant_branches, prune
 from .renaming import coalesce_versions, drop_self_copies
+from .accumulate import accumulate_in_place
 from .algebra import simplify_body
 from .cleanup import (
     coalesce_copies,
@@ -102,7 +103,7 @@ def _insert_guards(block, guards):
     block[:] = out
 
 
-def derive(func, wrt, arg_kinds, variant, checkpoints=None, arg_shapes=None, has_aux=False):
+def derive(func, wrt, arg_kinds, variant, checkpoints=None, arg_shapes=None, has_aux=False, arg_dtypes=None):
     """Generate the reverse-mode derivative of `func` w.r.t. parameter indices `wrt`.
 
     variant: 'grad' (returns gradients), 'value_and_grad', or 'vjp' (a forward
@@ -110,12 +111,15 @@ def derive(func, wrt, arg_kinds, variant, checkpoints=None, arg_shapes=None, has
     An internal failure is an S2SGradError naming the line (progress.py).
     arg_shapes: for code specialised on one call's shapes, each array argument's
     shape (None for the others); the code is then valid for those shapes only.
+    arg_dtypes: with arg_shapes, the arguments' dtypes (`arguments._arg_dtypes`), which
+    the code is then valid for (compiler/dtypes.py).
     """
     with progress.differentiating(func, variant):
-        return _derive(func, wrt, arg_kinds, variant, checkpoints, arg_shapes, has_aux)
+        return _derive(func, wrt, arg_kinds, variant, checkpoints, (arg_shapes, arg_dtypes), has_aux)
 
 
-def _derive(func, wrt, arg_kinds, variant, checkpoints, arg_shapes, has_aux):
+def _derive(func, wrt, arg_kinds, variant, checkpoints, specialised, has_aux):
+    arg_shapes, arg_dtypes = specialised
     graph = build_graph(func, arg_kinds, checkpoints, has_aux)
     arg_kinds = split_kinds(arg_kinds)[0]
     split = leaves.split(graph, arg_kinds, arg_shapes)
@@ -126,6 +130,7 @@ def _derive(func, wrt, arg_kinds, variant, checkpoints, arg_shapes, has_aux):
     active = analysis.activity(graph, wrt_vars) - constant_shifts(graph)
     scalars = analysis.kinds(graph, arg_kinds)
     shapes = analyse_shapes(graph, arg_kinds, scalars, arg_shapes)
+    shapes.precision = dtypes.precision(graph, arg_dtypes) if shapes.specialised else None
     # A first sweep finds which old array values the reverse sweep reads; the
     # second saves exactly the overwritten parts those reads need.
     containers = {p for p, k in zip(graph.params, arg_kinds) if k in ("container", "dict")}
@@ -184,6 +189,7 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
     grads_node = grads[0] if len(grads) == 1 else gast.Tuple(grads, gast.Load())
     known = specialise.name_shapes(names, rev.shapes) if rev.shapes.specialised else None
     np_name = rev.numpy_name()
+    precision = rev.shapes.precision
     result_node = emitter.atom(result)
     base = graph.name
     arguments = _arguments([names.var(p) for p in params])
@@ -208,7 +214,8 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
                 result_node = gast.Tuple([result_node, aux_node], gast.Load())
         ret = grads_node if variant == "grad" else gast.Tuple([result_node, grads_node], gast.Load())
         body.append(gast.Return(ret))
-        _tidy(body, _temporaries(graph, names, user, wrt_vars), [names.var(p) for p in params], known, np_name)
+        temps = _temporaries(graph, names, user, wrt_vars)
+        _tidy(body, temps, [names.var(p) for p in params], known, np_name, precision, spell.bindings)
         fname = names.fresh(f"{base}_{variant}")
         funcs = [_funcdef(fname, arguments, body)]
         entry = fname
@@ -242,12 +249,12 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
             unpack.append(assign(seed, rev.owned(name(seed))))  # written in place: not the caller's array
         bwd_body = unpack + back + [gast.Return(grads_node)]
         temps = _temporaries(graph, names, user, wrt_vars)
-        _tidy(fwd_body, temps, [names.var(p) for p in params], known, np_name)
+        _tidy(fwd_body, temps, [names.var(p) for p in params], known, np_name, precision, spell.bindings)
         _bind_on_every_path(fwd_body, [names.var(p) for p in params])
         # the cotangent is a parameter of the backward function: clean-up must not
         # rename it (coalescing `dreg = dtotal` into its uses would leave the seed unread)
         cotangent = seed or names.fresh("dresult")
-        _tidy(bwd_body, temps, [saved_name, cotangent], known, np_name)
+        _tidy(bwd_body, temps, [saved_name, cotangent], known, np_name, precision, spell.bindings)
         funcs = [
             _funcdef(fwd_name, arguments, fwd_body),
             _funcdef(bwd_name, _arguments([saved_name, cotangent]), bwd_body),
@@ -373,15 +380,19 @@ def _stored(stmts):
     return {n.id for s in stmts for n in gast.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
-def _tidy(body, temps, params=(), known=None, np_name=None):
-    """`known`: name -> shape in code specialised on shapes; `np_name`: NumPy's name."""
+def _tidy(body, temps, params=(), known=None, np_name=None, precision=None, bindings=None):
+    """`known`: name -> shape in code specialised on shapes; `np_name`: NumPy's name;
+    `precision`: what specialised code knows of its dtypes (compiler/dtypes.py);
+    `bindings`: what the code's names of helpers are bound to (`Spelling.bindings`)."""
     coalesce_copies(body, set(params), temps)
     read_globals_in_place(body, set(params))
     fold_temporaries(body, temps)
     drop_dead_temporaries(body, _stored(body) - set(params))  # (a user's name nothing reads: x_1 = np.clip(x, ...))
-    if known and np_name:
+    if known and np_name and precision == "float64":
         specialise.fold_broadcasts(body, known, np_name)
     simplify_body(body, np_name)
+    if known and precision:
+        accumulate_in_place(body, known, bindings, np_name)
     release_before(body, temps, checkpointing.is_sweep)
     drop_self_copies(body)  # (`du = du` carried through a loop that had nothing else to do)
     drop_orphan_comments(body, is_line_comment)

@@ -46,6 +46,7 @@ class Shapes:
 
     def __init__(self, terms=None, kinds=None, ints=(), one_axis=(), specialised=False):
         self.specialised = specialised  # some shapes are known (code for one call's shapes)
+        self.precision = None  # with known shapes: "float64", "real" or None (compiler/dtypes.py)
         self.terms = terms or {}
         self.kinds = kinds or {}
         self.ints = ints  # Python ints: loop indices, `i - 1`, len(x)

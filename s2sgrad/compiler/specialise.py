@@ -8,6 +8,8 @@ argument shapes), the call becomes what the helper would do for them:
 contribution is summed with `np.sum(g, axis=0)` instead of `unbroadcast(g, x)`.
 """
 
+import copy
+
 import gast
 import numpy as np
 
@@ -91,9 +93,16 @@ class _Rewrite(gast.NodeTransformer):
             return node
         for side, other in (("left", node.right), ("right", node.left)):
             found = broadcast_of(getattr(node, side), self.np_name)
-            if found is not None and found[1] == self.known(other):
+            if found is None:
+                continue
+            if found[1] == _shape(other, self.shape_of, self.np_name):
                 setattr(node, side, found[0])
-                break
+            elif _shape(other, self.shape_of, self.np_name) == ():  # `np.broadcast_to(1.0, S) / 320`:
+                call = getattr(node, side)  # the quotient broadcast, `np.broadcast_to(1.0 / 320, S)`
+                setattr(node, side, found[0])
+                call.args[0] = node
+                return call
+            break
         return node
 
     def visit_Call(self, node):
@@ -178,11 +187,119 @@ class _Rewrite(gast.NodeTransformer):
 
 def fold_broadcasts(body, shape_of, np_name):
     """In generated statements: `np.broadcast_to(g, S) * x` as `g * x` where the name x
-    holds values of shape S only (`shape_of(name)`, None if unknown)."""
+    holds values of shape S only (`shape_of(name)`, None if unknown). Only where every
+    float is a float64 (compiler/dtypes.py): a Python float g is a weak scalar, which
+    would keep a float32 x in float32 where the broadcast float64 array did not."""
     rewrite = _Rewrite(shape_of, np_name)
     for stmt in body:
         rewrite.visit(stmt)
+    fold_seeds(body, shape_of, np_name)
     return body
+
+
+def fold_seeds(body, shape_of, np_name):
+    """`g = np.broadcast_to(1.0, S)` (the seed of a final `np.sum`), read only as an
+    operand of element-wise arithmetic whose other operand has shape S: each read of
+    g is the number, the broadcast array is never made."""
+    for k, stmt in reversed(list(enumerate(body))):
+        found = _seed(stmt, np_name)
+        if found is None:
+            continue
+        g, value, shape = found
+        uses = _Uses(g)
+        for other in body[k + 1 :]:
+            uses.visit(other)
+        if uses.stores or not uses.reads or any(_shape(o, shape_of, np_name) != shape for o in uses.others):
+            continue
+        replace = _Replace({id(node) for node in uses.reads}, value)
+        for other in body[k + 1 :]:
+            replace.visit(other)
+        del body[k]
+
+
+def _seed(stmt, np_name):
+    """(name, number node, shape) of `g = np.broadcast_to(number, S)`, S of one axis or more."""
+    if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name)):
+        return None
+    found = broadcast_of(stmt.value, np_name)
+    if found is None or not _number(found[0]):
+        return None
+    return (stmt.targets[0].id, found[0], found[1]) if found[1] else None
+
+
+def _number(node):
+    """A number literal, or arithmetic of them (`-1.0 / 4`)."""
+    if isinstance(node, gast.Constant):
+        return type(node.value) in (int, float)
+    if isinstance(node, gast.UnaryOp):
+        return isinstance(node.op, gast.USub) and _number(node.operand)
+    return (
+        isinstance(node, gast.BinOp)
+        and isinstance(node.op, _ELEMENTWISE)
+        and _number(node.left)
+        and _number(node.right)
+    )
+
+
+class _Uses(gast.NodeVisitor):
+    """The reads of `name` and the other operand of each (None if a read is not an
+    operand of element-wise arithmetic), and whether something stores it."""
+
+    def __init__(self, name):
+        self.name, self.reads, self.others, self.stores = name, [], [], False
+        self.parents = {}
+
+    def generic_visit(self, node):
+        for child in gast.iter_child_nodes(node):
+            self.parents[child] = node
+        super().generic_visit(node)
+
+    def visit_Name(self, node):
+        if node.id != self.name:
+            return
+        if not isinstance(node.ctx, gast.Load):
+            self.stores = True
+            return
+        self.reads.append(node)
+        parent = self.parents.get(node)
+        other = None
+        if isinstance(parent, gast.BinOp) and isinstance(parent.op, _ELEMENTWISE):
+            other = parent.right if parent.left is node else parent.left
+        self.others.append(other)
+
+
+class _Replace(gast.NodeTransformer):
+    def __init__(self, nodes, value):
+        self.nodes, self.value = nodes, value
+
+    def visit_Name(self, node):
+        return copy.deepcopy(self.value) if id(node) in self.nodes else node
+
+
+def _shape(node, shape_of, np_name):
+    """The shape of a generated expression made of names of known shapes, numbers,
+    element-wise arithmetic and NumPy ufuncs; None if not known."""
+    if node is None:
+        return None
+    if isinstance(node, gast.Name):
+        return shape_of(node.id)
+    if isinstance(node, gast.Constant):
+        return () if type(node.value) in (int, float) else None
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        return _shape(node.operand, shape_of, np_name)
+    if isinstance(node, gast.BinOp) and isinstance(node.op, _ELEMENTWISE + (gast.Pow,)):
+        parts = [node.left, node.right]
+    elif (
+        isinstance(node, gast.Call)
+        and _is_np_call(node, getattr(node.func, "attr", ""), np_name)
+        and isinstance(getattr(np, node.func.attr, None), np.ufunc)
+        and not node.keywords
+    ):
+        parts = node.args
+    else:
+        return None
+    shapes = [_shape(p, shape_of, np_name) for p in parts]
+    return None if None in shapes else concrete.broadcast(shapes)
 
 
 def name_shapes(names, shapes):

@@ -1,0 +1,116 @@
+"""What specialised code may assume of its values' floating dtypes.
+
+Code specialised on a call's argument shapes is also keyed on their dtypes
+(`arguments._arg_dtypes`: an array's dtype, a container's leaves', Python
+numbers as their own kind). Three clean-ups are exact only under an assumption
+about the dtypes every value of the program has:
+
+- an adjoint accumulated in place (`dW += g`) casts `g` into the buffer's dtype,
+  which `dW = dW + g` would have promoted: exact when no value is complex (the
+  buffers of a real program are float64, `runtime.zeros_like`);
+- `np.zeros(S)` for `zeros_like(t)`: the same (float64 unless t is complex);
+- a seed `np.broadcast_to(1.0, S) * x` read as `1.0 * x`: a Python float is a weak
+  scalar in NumPy 2, so `1.0 * x` keeps a float32 x in float32 where the broadcast
+  float64 array made float64: exact when every float is a float64.
+
+`precision(graph, arg_dtypes)` answers "float64" (every floating value is a
+float64), "real" (no complex value, some floats may be narrower) or None (unknown:
+an argument or a constant is complex, or a call may make complex values). It
+judges the arguments' dtypes and every constant, global and callee the graph reads;
+a callee outside NumPy, math, SciPy's special functions and Python's operators
+makes it None.
+"""
+
+import numpy as np
+
+from . import ir
+
+
+def precision(graph, arg_dtypes):
+    """ "float64", "real" or None (see the module's docstring)."""
+    found = set()
+    if arg_dtypes is None or not all(_collect(key, found) for key in arg_dtypes):
+        return None
+    for stmt in ir.walk(graph.body):
+        atoms = ir.reads(stmt) + [o for outs in ir.region_results(stmt) for o in outs]
+        if isinstance(stmt, ir.Eqn) and stmt.kind == "call":
+            if not _real_callee(stmt.prim):
+                return None
+            atoms.append(ir.Const(stmt.prim))  # (np.float32(x): the callee is a dtype)
+        for atom in atoms:
+            if isinstance(atom, (ir.Const, ir.Global)) and not _floats_of(atom.value, found):
+                return None
+    if found - {"f8", "f4", "f2"}:
+        return None
+    return "float64" if found <= {"f8"} else "real"
+
+
+def _collect(key, found):
+    """Add the floating kinds of an argument's dtype key to `found`; False if unknown."""
+    if isinstance(key, tuple):
+        return all(_collect(k, found) for k in key)
+    if key == "float":
+        found.add("f8")
+    if key in ("float", "int", "bool", "none"):
+        return True
+    return key != "?" and _dtype_floats(np.dtype(key), found)
+
+
+def _dtype_floats(dtype, found):
+    if dtype.kind == "c":
+        found.add("c")
+    elif dtype.kind == "f":
+        found.add(f"f{dtype.itemsize}")
+    elif dtype.kind not in "biu":
+        return False
+    return True
+
+
+def _floats_of(value, found):
+    """Add the floating kinds a constant or global brings; False if it may bring others."""
+    if value is None or value is Ellipsis or isinstance(value, (bool, int, float, str, slice, range)):
+        if isinstance(value, str):
+            return _dtype_name_floats(value, found)
+        return True
+    if isinstance(value, complex):
+        return False
+    if isinstance(value, (np.ndarray, np.generic)):
+        return _dtype_floats(value.dtype, found)
+    if isinstance(value, np.dtype):
+        return _dtype_floats(value, found)
+    if isinstance(value, type):
+        if issubclass(value, (np.generic, complex, float, int)):
+            return _dtype_floats(np.dtype(value), found)
+        return True
+    if isinstance(value, (tuple, list)):
+        return all(_floats_of(v, found) for v in value)
+    if isinstance(value, dict):
+        return all(_floats_of(v, found) for v in value.values())
+    return callable(value) or isinstance(value, type(np))  # (a function, a module: judged as a callee)
+
+
+def _dtype_name_floats(text, found):
+    """A string that names a dtype ('float32', 'f4', 'complex') brings its kind."""
+    try:
+        dtype = np.dtype(text)
+    except (TypeError, ValueError):
+        return True  # not a dtype name ('ij,jk', 'ortho')
+    return _dtype_floats(dtype, found)
+
+
+# callees whose real arguments give real results: NumPy (but for the functions and
+# modules below), math, Python's operators and builtins, SciPy's special functions
+_REAL_MODULES = ("numpy", "math", "_operator", "operator", "builtins", "scipy.special")
+_COMPLEX_MODULES = ("numpy.fft", "numpy.lib.scimath", "numpy.emath")
+_COMPLEX_MAKERS = {
+    id(f) for f in (np.roots, np.linalg.eig, np.linalg.eigvals, np.sort_complex, complex, np.vectorize, np.frompyfunc)
+}
+
+
+def _real_callee(prim):
+    if isinstance(prim, tuple) or isinstance(prim, np.ufunc):
+        return True  # methods and attributes of real values, ufuncs: real
+    if id(prim) in _COMPLEX_MAKERS:
+        return False
+    module = getattr(prim, "__module__", None) or ""
+    return not module.startswith(_COMPLEX_MODULES) and (module == "math" or module.startswith(_REAL_MODULES))
