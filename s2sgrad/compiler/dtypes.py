@@ -99,8 +99,9 @@ def _dtype_name_floats(text, found):
 
 
 # callees whose real arguments give real results: NumPy (but for the functions and
-# modules below), math, Python's operators and builtins, SciPy's special functions
-_REAL_MODULES = ("numpy", "math", "_operator", "operator", "builtins", "scipy.special")
+# modules below), math, Python's operators and builtins, SciPy's special functions, the
+# runtime's helpers (compiler/log_softmax.py puts one in the user's code)
+_REAL_MODULES = ("numpy", "math", "_operator", "operator", "builtins", "scipy.special", "s2sgrad.runtime")
 _COMPLEX_MODULES = ("numpy.fft", "numpy.lib.scimath", "numpy.emath")
 _COMPLEX_MAKERS = {
     id(f) for f in (np.roots, np.linalg.eig, np.linalg.eigvals, np.sort_complex, complex, np.vectorize, np.frompyfunc)

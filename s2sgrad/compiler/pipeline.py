@@ -33,6 +33,7 @@ from .cleanup import (
 from .forward import Forward
 from .inplace import InPlace
 from .invariance import constant_shifts
+from .log_softmax import fuse_log_softmax
 from .reverse import ONE_NAME, Reverse
 from .shapes import analyse as analyse_shapes
 from .spelling import Spelling, names_read, user_names, with_imports
@@ -126,8 +127,10 @@ def _derive(func, wrt, arg_kinds, variant, checkpoints, specialised, has_aux):
     if split:
         hoist(graph)  # (an item read that left a loop may let more go)
     wrt_vars = [graph.params[i] for i in wrt]
-    # (a softmax's max shift has a zero derivative: invariance.py)
-    active = analysis.activity(graph, wrt_vars) - constant_shifts(graph)
+    # (a softmax's max shift has a zero derivative: invariance.py; through log(softmax) too)
+    shifts = constant_shifts(graph)
+    fuse_log_softmax(graph)
+    active = analysis.activity(graph, wrt_vars) - shifts
     scalars = analysis.kinds(graph, arg_kinds)
     shapes = analyse_shapes(graph, arg_kinds, scalars, arg_shapes)
     shapes.precision = dtypes.precision(graph, arg_dtypes) if shapes.specialised else None
@@ -189,7 +192,7 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
     grads_node = grads[0] if len(grads) == 1 else gast.Tuple(grads, gast.Load())
     known = specialise.name_shapes(names, rev.shapes) if rev.shapes.specialised else None
     np_name = rev.numpy_name()
-    precision = rev.shapes.precision
+    special = (rev.shapes.precision, spell.bindings, set(names.adjoints.values()))
     result_node = emitter.atom(result)
     base = graph.name
     arguments = _arguments([names.var(p) for p in params])
@@ -215,7 +218,7 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
         ret = grads_node if variant == "grad" else gast.Tuple([result_node, grads_node], gast.Load())
         body.append(gast.Return(ret))
         temps = _temporaries(graph, names, user, wrt_vars)
-        _tidy(body, temps, [names.var(p) for p in params], known, np_name, precision, spell.bindings)
+        _tidy(body, temps, [names.var(p) for p in params], known, np_name, special)
         fname = names.fresh(f"{base}_{variant}")
         funcs = [_funcdef(fname, arguments, body)]
         entry = fname
@@ -249,12 +252,12 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
             unpack.append(assign(seed, rev.owned(name(seed))))  # written in place: not the caller's array
         bwd_body = unpack + back + [gast.Return(grads_node)]
         temps = _temporaries(graph, names, user, wrt_vars)
-        _tidy(fwd_body, temps, [names.var(p) for p in params], known, np_name, precision, spell.bindings)
+        _tidy(fwd_body, temps, [names.var(p) for p in params], known, np_name, special)
         _bind_on_every_path(fwd_body, [names.var(p) for p in params])
         # the cotangent is a parameter of the backward function: clean-up must not
         # rename it (coalescing `dreg = dtotal` into its uses would leave the seed unread)
         cotangent = seed or names.fresh("dresult")
-        _tidy(bwd_body, temps, [saved_name, cotangent], known, np_name, precision, spell.bindings)
+        _tidy(bwd_body, temps, [saved_name, cotangent], known, np_name, special)
         funcs = [
             _funcdef(fwd_name, arguments, fwd_body),
             _funcdef(bwd_name, _arguments([saved_name, cotangent]), bwd_body),
@@ -380,10 +383,11 @@ def _stored(stmts):
     return {n.id for s in stmts for n in gast.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
-def _tidy(body, temps, params=(), known=None, np_name=None, precision=None, bindings=None):
+def _tidy(body, temps, params=(), known=None, np_name=None, special=(None, None, ())):
     """`known`: name -> shape in code specialised on shapes; `np_name`: NumPy's name;
-    `precision`: what specialised code knows of its dtypes (compiler/dtypes.py);
-    `bindings`: what the code's names of helpers are bound to (`Spelling.bindings`)."""
+    `special`: what specialised code knows of its dtypes (compiler/dtypes.py), what the
+    code's names of helpers are bound to (`Spelling.bindings`), the adjoints' names."""
+    precision, bindings, adjoints = special
     coalesce_copies(body, set(params), temps)
     read_globals_in_place(body, set(params))
     fold_temporaries(body, temps)
@@ -392,7 +396,8 @@ def _tidy(body, temps, params=(), known=None, np_name=None, precision=None, bind
         specialise.fold_broadcasts(body, known, np_name)
     simplify_body(body, np_name)
     if known and precision:
-        accumulate_in_place(body, known, bindings, np_name)
+        chains = adjoints if precision == "float64" else ()
+        accumulate_in_place(body, known, bindings, np_name, chains)
     release_before(body, temps, checkpointing.is_sweep)
     drop_self_copies(body)  # (`du = du` carried through a loop that had nothing else to do)
     drop_orphan_comments(body, is_line_comment)

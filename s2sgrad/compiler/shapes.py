@@ -33,7 +33,7 @@ import gast
 import numpy as np
 
 from . import concrete, ir
-from .. import trees
+from .. import runtime, trees
 from .concrete_facts import shape_facts
 
 SCALAR = ("scalar",)
@@ -81,6 +81,8 @@ class Shapes:
         t = self.term(atom)
         if t and t[0] == "shape":
             return len(t[1]) > 0
+        if t in self.one_axis:
+            return True  # (a vector: np.zeros(n), np.linspace(a, b, n), a slice of one)
         return (
             bool(t)
             and t[0] == "index"
@@ -231,11 +233,14 @@ class _Walk:
             self.item(e, out)
         elif _broadcasts(e):
             self.broadcast(e, out, known)
+        elif e.kind == "call" and e.prim is runtime.log_of_softmax:  # (np.log(p): p's shape)
+            self.set(out, known.term(e.args[1]), known.kind(e.args[1]))
         elif _copies(e) and known.kind(e.args[0]) == "array":
             self.set(out, known.term(e.args[0]), "array")
         elif e.kind == "call" and any(e.prim is f for f in _MAKERS):
             self.set(out, _own(out), "array")
             if _one_axis(e, known):
+                self.set(out, _length_term(e) or _own(out), "array")
                 self.one_axis.add(self.terms[out])
             self.known_facts(e, out, known)
         else:
@@ -305,6 +310,22 @@ def _one_axis(e, known):
     if e.prim in (np.zeros, np.ones, np.empty, np.full):
         return bool(numbers) and numbers[0]
     return e.prim in (np.arange, np.linspace) and bool(numbers) and all(numbers)
+
+
+def _length_term(e):
+    """The term of a vector made with its length given (`np.zeros(n)`, `np.full(n, v)`,
+    `np.linspace(a, b, n)`): vectors made with one length atom have one shape."""
+    if e.prim is np.linspace:
+        size = e.args[2] if len(e.args) > 2 else ir.Const(50)
+    elif e.prim in (np.zeros, np.ones, np.empty, np.full):
+        size = e.args[0]
+    else:
+        return None
+    if isinstance(size, ir.Var):
+        return ("length", size.id)
+    if isinstance(size, ir.Const) and type(size.value) is int:
+        return _concrete((size.value,))
+    return None
 
 
 _LIKE = (np.copy, np.zeros_like, np.ones_like, np.empty_like)

@@ -173,6 +173,10 @@ class _Rewrite(gast.NodeTransformer):
             g = Sym(g)
         return np.broadcast_to(g, shape)
 
+    def _unbroadcast(self, g, x):
+        """`unbroadcast(g, x)` for a number x (a Python float argument): the sum of g."""
+        return np.sum(Sym(g)) if self.known(x) == () else None
+
     def _reduce_count(self, x, axis=None):
         shape, axis = self.known(x), self.literal(axis)
         if shape is None or axis is ...:

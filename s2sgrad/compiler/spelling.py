@@ -106,7 +106,7 @@ def with_imports(source, used, bindings, user_globals=None, closure=None):
         f"# {n}: {v._s2sgrad_made}" for n, v in bindings.items() if hasattr(v, "_s2sgrad_made")
     ]
     for n, v in bindings.items():
-        if hasattr(v, "_s2sgrad_made"):
+        if hasattr(v, "_s2sgrad_made") or n not in used:  # (bound for code a clean-up dropped)
             continue
         if not isinstance(v, types.ModuleType):
             helpers.setdefault(_home(getattr(v, "__module__", "s2sgrad.runtime")), []).append(n)

@@ -255,6 +255,20 @@ defvjp(
     elementwise=True,
     keeps_scalars=True,
 )
+# log(p) for p = softmax(x) (compiler/log_softmax.py): log-softmax's derivative in x; p, made
+# from x, is read as a value (its own derivative is in the one in x)
+defvjp(
+    rt_impl.log_of_softmax,
+    lambda g, ans, x, p, axis: g - p * np.sum(g, axis=axis, keepdims=True),
+    nograd,
+    nograd,
+)
+defjvp(
+    rt_impl.log_of_softmax,
+    lambda tangents, ans, x, p, axis: (
+        None if tangents[0] is None else tangents[0] - np.sum(p * tangents[0], axis=axis, keepdims=True)
+    ),
+)
 defvjp(
     rt_impl.sinc_slope, lambda g, ans, x, n=1: g * rt.sinc_slope(x, n + 1), None, elementwise=True, keeps_scalars=True
 )

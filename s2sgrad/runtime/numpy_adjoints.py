@@ -16,6 +16,7 @@ import numpy as np
 from .core import _float_dtype, _shape, as_array, jet_adjoint_last, prefix_jets, times_jet, unbroadcast, zeros_like
 
 __all__ = [
+    "log_of_softmax",
     "sinc_slope",
     "exponent_tangent",
     "power_slope",
@@ -190,6 +191,13 @@ def power_slope_dy(g, x, y, n=1):
         term = g * power * (_falling_slope(y, n) + _falling(y, n) * np.log(base))
     out = np.where(np.asarray(g) == 0, 0.0, term)
     return out if np.ndim(out) else out[()]
+
+
+def log_of_softmax(x, p, axis):
+    """`np.log(p)` where p is the softmax of x along `axis` (`exp(x)` over its sum, dims
+    kept): what the user's code computes; its derivative in x is log-softmax's
+    (rules/runtime_rules.py), p read as it is (compiler/log_softmax.py)."""
+    return np.log(p)
 
 
 def divide_or_zero(a, b):
