@@ -1,4 +1,4 @@
-"""A softmax's max shift is a constant to the reverse sweep (compiler/invariance.py):
+"""A softmax's max shift (and a log-softmax's) is a constant to the reverse sweep (compiler/invariance.py):
 gradients stay right (finite differences), the mask of the maximum is gone where the
 pattern is exact, and kept where the maximum is read elsewhere."""
 
@@ -56,8 +56,35 @@ def exp_read_elsewhere(z):
     return np.sum(p**2) + np.sum(e)  # e itself depends on the shift
 
 
+def log_softmax_written_out(z, y):
+    shifted = z - z.max(axis=1, keepdims=True)
+    logp = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    return -np.mean(np.sum(y * logp, axis=1))
+
+
+def log_softmax_np_max(z):
+    d = z - np.max(z, axis=-1, keepdims=True)
+    logp = d - np.log(np.sum(np.exp(d), axis=-1, keepdims=True))
+    return np.sum(logp * np.arange(5.0))
+
+
+def log_softmax_shift_read_elsewhere(z):
+    d = z - np.max(z, axis=1, keepdims=True)
+    logp = d - np.log(np.sum(np.exp(d), axis=1, keepdims=True))
+    return np.sum(logp**2) + np.sum(d)  # d itself depends on the shift
+
+
+def log_of_sum_over_other_axis(z):
+    d = z - np.max(z, axis=1, keepdims=True)
+    return np.sum((d - np.log(np.sum(np.exp(d), axis=0, keepdims=True))) ** 2)  # not shift-invariant
+
+
 ROWS = [
     (softmax_ce, (Z, Y), False),
+    (log_softmax_written_out, (Z, Y), False),
+    (log_softmax_np_max, (Z,), False),
+    (log_softmax_shift_read_elsewhere, (Z,), True),
+    (log_of_sum_over_other_axis, (Z,), True),
     (softmax_helper, (Z,), False),
     (softmax_in_loop, (Z, Y), False),
     (max_also_returned, (Z,), True),

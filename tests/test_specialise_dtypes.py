@@ -200,3 +200,44 @@ def _unparse_after(code):
     known = {"dW": (3, 2), "dh": (4, 2), "dv": (3, 2)}.get
     accumulate_in_place(body, known, {"zeros_like": runtime.zeros_like}, "np")
     return ast.unparse(gast.gast_to_ast(tree))
+
+
+# Scalar-argument code: no shape helpers where the values are numbers or vectors of one length.
+def norms_of(x):
+    return np.linalg.norm(x) + np.linalg.norm(x, 3) * np.linalg.norm(x, ord=1)
+
+
+def tuple_items(a, b, c):
+    t = a, b, c
+    return t[1] * t[-1] + t[0]
+
+
+def sampled(omega, dt):
+    ts = np.arange(0.0, 1.0, dt)
+    return np.sum(np.cos(omega * ts) ** 2) * dt
+
+
+def rod(length, t0, n=9):
+    x = np.linspace(0.0, length, n)
+    temperature = np.full(n, t0)
+    return np.sum(temperature * np.exp(-x)) * (x[1] - x[0])
+
+
+SCALAR_ROWS = {
+    "norms": (norms_of, (RNG.standard_normal(4),), (0,)),
+    "tuple items": (tuple_items, (0.7, -1.3, 0.4), (0, 1, 2)),
+    "sampled": (sampled, (2.0, 0.05), (0,)),
+    "rod": (rod, (2.0, 1.5), (0, 1)),
+}
+
+
+@pytest.mark.parametrize("row", sorted(SCALAR_ROWS))
+def test_scalar_code_has_no_shape_helpers(row):
+    f, args, wrt = SCALAR_ROWS[row]
+    df = sg.grad(f, wrt=wrt)
+    got = _leaves(df(*args))
+    for g, i in zip(got, wrt):
+        assert_close(g, numeric_grad(f, list(args), i), rtol=1e-6, atol=1e-8)
+    source = sg.source(df, *args)
+    for helper in ("unbroadcast(", "reduce_count(", "shape_of(") + (("grad_seed(",) if row != "rod" else ()):
+        assert helper not in source, (helper, source)  # (rod: x[1] - x[0] is not known to be a number)

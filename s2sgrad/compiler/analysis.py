@@ -79,6 +79,15 @@ def activity(graph, wrt_vars, rules=lookup):
     return varied(graph, wrt_vars, rules) & useful(graph, rules)
 
 
+def _literal_int(template, args):
+    """The int of an index template `2`, or `.1` where the index atom is a literal (`-1`)."""
+    if isinstance(template, gast.Name) and template.id == ".1" and len(args) == 2 and isinstance(args[1], ir.Const):
+        value = args[1].value
+    else:
+        value = template.value if isinstance(template, gast.Constant) and len(args) == 1 else None
+    return value if type(value) is int else None
+
+
 def _number_item(eqn, module_data):
     """`STRIKES[i]` of a module-level list or tuple of numbers (an item is a number);
     `module_data`: the values read from the module, by the Var they were read into."""
@@ -126,12 +135,27 @@ def kinds(graph, arg_kinds, rules=lookup):
         if isinstance(e, ir.Eqn) and e.kind == "opaque" and e.prim == "read" and isinstance(e.args[0], ir.Global)
     }
 
+    tuples = {
+        e.outs[0]: e.args
+        for e in ir.walk(graph.body)
+        if isinstance(e, ir.Eqn) and e.kind == "build" and e.payload == "tuple" and len(e.outs) == 1
+    }
+
+    def tuple_item(stmt):
+        """`t[0]` of a tuple built in the code: its item (a tuple never changes)."""
+        if not (stmt.kind == "getitem" and stmt.args[0] in tuples):
+            return None
+        index, items = _literal_int(stmt.payload, stmt.args), tuples[stmt.args[0]]
+        return items[index] if type(index) is int and -len(items) <= index < len(items) else None
+
     def holds(stmt):
         """The Vars of `stmt` whose scalar-ness no longer holds."""
         if isinstance(stmt, ir.Eqn):
             reads_number = stmt.kind == "opaque" and stmt.prim == "read"  # a module-level number
             ok = bool(stmt.args) and (reads_number or rules.scalar_out(stmt)) and all(map(is_scalar, stmt.args))
             ok = ok or (_number_item(stmt, module_data) and is_scalar(stmt.args[1]))
+            item = tuple_item(stmt)
+            ok = ok or (item is not None and is_scalar(item))
             ok = (
                 ok
                 or rules.always_scalar(stmt)

@@ -12,7 +12,10 @@ derivative of `p` through the maximum is zero, exactly: its adjoint would be
 a reverse sweep that kept it would build the maximum's mask (`extremum_mask`)
 and add rounding noise on every call. Where a graph computes exactly this
 pattern and the maximum, the shifted value and the sum are read nowhere else,
-the maximum is treated as a constant (taken out of the active values).
+the maximum is treated as a constant (taken out of the active values). So is
+the maximum (`np.max(z, ...)` or `z.max(...)`) of a log-softmax written out,
+`d = z - m; logp = d - np.log(np.sum(np.exp(d), axis=1, keepdims=True))`, which
+is `z - log(sum(exp(z)))` whatever m is.
 """
 
 import operator
@@ -38,9 +41,15 @@ def constant_shifts(graph):
             readers.setdefault(a, []).append(None)
     found = set()
     for e in eqns:
-        if _is_call(e, _MAXIMA) and len(e.args) == 1 and _softmax_of(e, made, readers):
+        if _is_max(e) and _softmax_of(e, made, readers):
             found.add(e.outs[0])
     return found
+
+
+def _is_max(e):
+    """`np.max(z, ...)` or `z.max(...)`."""
+    method = isinstance(e, ir.Eqn) and e.kind == "method" and e.prim == ("method", "max")
+    return (_is_call(e, _MAXIMA) or method) and len(e.args) == 1
 
 
 def _softmax_of(m_eqn, made, readers):
@@ -53,6 +62,8 @@ def _softmax_of(m_eqn, made, readers):
     d = _only_reader(m, readers)
     if not (_is_binop(d, operator.sub) and d.args == [z, m]):
         return False
+    if _log_softmax_of(d.outs[0], axis, readers):
+        return True
     e = _only_reader(d.outs[0], readers)
     if not (e is not None and _is_call(e, (np.exp,)) and len(e.args) == 1 and not e.kwargs):
         return False
@@ -64,6 +75,27 @@ def _softmax_of(m_eqn, made, readers):
     division = next(u for u in users if u is not sums[0])
     s = sums[0].outs[0]
     return _is_binop(division, operator.truediv) and division.args == [out, s] and readers.get(s) == [division]
+
+
+def _log_softmax_of(d, axis, readers):
+    """Is the shifted `d` read only as `d - np.log(np.sum(np.exp(d), axis, keepdims=True))`
+    (a log-softmax, the same for any shift), the exp, the sum and the log read nowhere else?"""
+    users = readers.get(d, [])
+    exps = [u for u in users if _is_call(u, (np.exp,)) and u.args == [d] and not u.kwargs]
+    if len(users) != 2 or len(exps) != 1:
+        return False
+    total = _only_reader(exps[0].outs[0], readers)
+    if not (_is_call(total, (np.sum,)) and _axis(total) == axis and _keeps_dims(total)):
+        return False
+    log = _only_reader(total.outs[0], readers)
+    if not (_is_call(log, (np.log,)) and len(log.args) == 1 and not log.kwargs):
+        return False
+    difference = next(u for u in users if u is not exps[0])
+    return (
+        _is_binop(difference, operator.sub)
+        and difference.args == [d, log.outs[0]]
+        and (readers.get(log.outs[0]) == [difference])
+    )
 
 
 def _only_reader(v, readers):

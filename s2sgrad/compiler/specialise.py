@@ -87,23 +87,36 @@ class _Rewrite(gast.NodeTransformer):
         self.np_name = np_name
 
     def visit_BinOp(self, node):
-        """`np.broadcast_to(g, S) * x` is `g * x` where x's shape is S."""
+        """`np.broadcast_to(g, S) * x` is `g * x` where x's shape is S; so is
+        `np.broadcast_to(g, S) / 320 * x` `g / 320 * x` (the broadcast under arithmetic
+        with numbers). The result stays arithmetic: a new array, as before."""
         self.generic_visit(node)
         if not isinstance(node.op, _ELEMENTWISE):
             return node
         for side, other in (("left", node.right), ("right", node.left)):
-            found = broadcast_of(getattr(node, side), self.np_name)
-            if found is None:
-                continue
-            if found[1] == _shape(other, self.shape_of, self.np_name):
-                setattr(node, side, found[0])
-            elif _shape(other, self.shape_of, self.np_name) == ():  # `np.broadcast_to(1.0, S) / 320`:
-                call = getattr(node, side)  # the quotient broadcast, `np.broadcast_to(1.0 / 320, S)`
-                setattr(node, side, found[0])
-                call.args[0] = node
-                return call
-            break
+            stripped = self.unbroadcast(getattr(node, side), _shape(other, self.shape_of, self.np_name))
+            if stripped is not None:
+                setattr(node, side, stripped)
+                break
         return node
+
+    def unbroadcast(self, node, shape):
+        """`node` without the `np.broadcast_to(., shape)` that gives it `shape`, under
+        element-wise arithmetic with numbers; None if it has none."""
+        if shape is None:
+            return None
+        found = broadcast_of(node, self.np_name)
+        if found is not None:
+            return found[0] if found[1] == shape else None
+        if not (isinstance(node, gast.BinOp) and isinstance(node.op, _ELEMENTWISE)):
+            return None
+        for side, other in (("left", node.right), ("right", node.left)):
+            if _shape(other, self.shape_of, self.np_name) == ():
+                inner = self.unbroadcast(getattr(node, side), shape)
+                if inner is not None:
+                    parts = {"left": node.left, "right": node.right, side: inner}
+                    return gast.BinOp(parts["left"], node.op, parts["right"])
+        return None
 
     def visit_Call(self, node):
         self.generic_visit(node)
@@ -206,7 +219,7 @@ def fold_seeds(body, shape_of, np_name):
     operand of element-wise arithmetic whose other operand has shape S: each read of
     g is the number, the broadcast array is never made."""
     for k, stmt in reversed(list(enumerate(body))):
-        found = _seed(stmt, np_name)
+        found = _seed(stmt, _Rewrite(shape_of, np_name))
         if found is None:
             continue
         g, value, shape = found
@@ -221,14 +234,18 @@ def fold_seeds(body, shape_of, np_name):
         del body[k]
 
 
-def _seed(stmt, np_name):
-    """(name, number node, shape) of `g = np.broadcast_to(number, S)`, S of one axis or more."""
+def _seed(stmt, rewrite):
+    """(name, number node, shape) of `g = np.broadcast_to(number, S)` (or of such a
+    broadcast under arithmetic with numbers: `np.broadcast_to(-1.0, S) / 4`), S of one
+    axis or more."""
     if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name)):
         return None
-    found = broadcast_of(stmt.value, np_name)
-    if found is None or not _number(found[0]):
+    broadcasts = [b for n in gast.walk(stmt.value) if (b := broadcast_of(n, rewrite.np_name)) is not None]
+    if not broadcasts or not broadcasts[0][1]:
         return None
-    return (stmt.targets[0].id, found[0], found[1]) if found[1] else None
+    shape = broadcasts[0][1]
+    value = rewrite.unbroadcast(stmt.value, shape)
+    return (stmt.targets[0].id, value, shape) if value is not None and _number(value) else None
 
 
 def _number(node):

@@ -9,7 +9,7 @@ Conventions: the `family` notes below (docs/supported.md shows them).
 import numpy as np
 
 from .. import runtime
-from .table import ALWAYS_SCALAR, REDUCTIONS, _key, defvjp, family
+from .table import ALWAYS_SCALAR, FULL_WITH_ORDER, REDUCTIONS, _key, defvjp, family
 from .elementwise import np_ns
 from .numpy_rules import as_sym, unsupported
 from .sym import Sym, rt
@@ -192,6 +192,7 @@ defvjp(
 family("Calculus, signals and polynomials", np.convolve, np.correlate)
 ALWAYS_SCALAR.add(_key(np.vdot))
 REDUCTIONS.add(_key(linalg.norm))
+FULL_WITH_ORDER.add(_key(linalg.norm))
 
 
 # -- 1-d signals -------------------------------------------------------------------------

@@ -22,6 +22,7 @@ JVPS = {}  # explicit forward-mode rules: key -> fn(tangents, ans, *args, **kwar
 SCALAR_FUNCS = set()  # primitives that return scalars for scalar arguments
 REDUCTIONS = set()  # reductions: a scalar when called without axis
 ALWAYS_SCALAR = set()  # a scalar whatever the arguments
+FULL_WITH_ORDER = set()  # reductions whose second positional argument is an order, not an axis
 
 # How docs/supported.md groups and spells the rules (rules/listing.py reads these).
 FAMILIES = {}  # key -> family, for rules labelled one by one
@@ -157,6 +158,8 @@ class _Lookup:
         """Is the result a scalar whatever the arguments (a full reduction, len, ndim)?"""
         key = self.key(eqn)
         if key in REDUCTIONS:
+            if key in FULL_WITH_ORDER:  # np.linalg.norm(x, 3), norm(x, ord="fro"): no axis, a number
+                return len(eqn.args) <= 2 and set(eqn.kwargs) <= {"ord"}
             return len(eqn.args) == 1 and not eqn.kwargs  # x.sum() or np.sum(x)
         return key in ALWAYS_SCALAR
 
