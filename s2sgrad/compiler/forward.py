@@ -42,7 +42,13 @@ class Forward(RuleContext):
         held = self.tangent.get(atom) if isinstance(atom, ir.Var) else None
         if held:
             return name(held)
-        return self.zeros(atom) if isinstance(atom, ir.Var) else gast.Constant(0.0, None)
+        if isinstance(atom, ir.Var):
+            return self.zeros(atom)
+        if isinstance(getattr(atom, "value", None), (tuple, list, dict)):
+            # (a constant container, say the state `(0.5, 0.0)` a loop starts from: its
+            # tangent is indexed and unpacked like it)
+            return self.emit.fix_roots(rt.zeros_like(Sym(self.emit.atom(atom))).node)
+        return gast.Constant(0.0, None)
 
     def result_tangent(self, result):
         """The tangent of what f returns; zero shaped like it where the sweep does not follow it
