@@ -12,6 +12,7 @@ import gast
 from . import ir, loop_skeleton, progress
 from .codegen import assign, assign_many, call, name, plus
 from .context import missing_rule_hint, RuleContext
+from .keywords import positional
 from .shapes import Shapes
 from ..errors import S2SGradError
 from ..rules import lookup
@@ -121,6 +122,9 @@ class Forward(RuleContext):
             raise self.error(eqn, exc.reason, exc.hint) from None
 
     def _tangent_expr(self, eqn):
+        moving = [k for k, a in eqn.kwargs.items() if isinstance(a, ir.Var) and self.tangent.get(a)]
+        if moving and eqn.kind == "call":
+            eqn = positional(eqn, moving) or eqn
         for k, a in eqn.kwargs.items():
             if isinstance(a, ir.Var) and self.tangent.get(a):
                 raise self.error(
