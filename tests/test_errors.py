@@ -113,7 +113,7 @@ def uses_comprehension_in_conditional(x, c):
 
 
 def uses_generator_elsewhere(x):
-    return np.prod(list(v * v for v in x)) * np.sum(x)  # <-- here
+    return next(v * v for v in x if v > 0) * np.sum(x)  # <-- here
 
 
 def iterates_nested_dict(p, x):

@@ -13,7 +13,8 @@ In a simple statement, an `if` test or a `for` iterable:
   `best = max(best, item)` from the first item on. Python returns the first of
   equal arguments, and so does each two-argument call, whose rule gives that
   argument the derivative;
-- `dict(k=v, ...)` becomes the literal `{'k': v, ...}`.
+- `dict(k=v, ...)` becomes the literal `{'k': v, ...}`;
+- `list`, `tuple` and `sorted` of a generator expression take the list comprehension.
 
 The loops run just before the statement; the names a comprehension binds are
 renamed so none leaks out (they start with '.', which no user name can). Only
@@ -180,9 +181,9 @@ class _Hoister(gast.NodeTransformer):
             ("max", self.extremum),
             ("min", self.extremum),
             ("dict", self.dict_keywords),
-            ("list", self.unreversed),
-            ("tuple", self.unreversed),
-            ("sorted", self.unreversed),
+            ("list", self.sequence),
+            ("tuple", self.sequence),
+            ("sorted", self.sequence),
         ):
             if isinstance(node.func, gast.Name) and node.func.id == func and self.lowerer.is_builtin(func):
                 new = rewrite(node)
@@ -213,6 +214,16 @@ class _Hoister(gast.NodeTransformer):
             )
         self.pre.append(gast.Assign([name(target, True)], self.visit(node.value), None))
         return name(target)
+
+    def sequence(self, node):
+        """list(e for ...), tuple(...), sorted(...) of a generator: of the list comprehension
+        (the loop runs before the statement, as a comprehension's does); of reversed(x): x[::-1]."""
+        if len(node.args) == 1 and isinstance(node.args[0], gast.GeneratorExp):
+            generator = node.args[0]
+            node.args = [copy_loc(gast.ListComp(generator.elt, generator.generators), generator)]
+            self.generic_visit(node)
+            return node
+        return self.unreversed(node)
 
     def unreversed(self, node):
         """list(reversed(x)), tuple(reversed(x)), sorted(reversed(x)): of x[::-1]."""

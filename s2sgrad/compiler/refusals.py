@@ -27,7 +27,7 @@ _REFUSED = {
     gast.DictComp: ("dict comprehension", "assign it to a name in a statement of its own"),
     gast.GeneratorExp: (
         "generator expression",
-        "a generator expression can be the argument of sum, max or min; "
+        "a generator expression can be the argument of sum, max, min, list, tuple or sorted; "
         "elsewhere write a list comprehension or a for loop",
     ),
     gast.Match: ("match", "use if/elif"),
