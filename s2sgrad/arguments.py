@@ -78,7 +78,20 @@ def _kind(value):
         return "container"
     if isinstance(value, np.ndarray) or hasattr(value, "__array__"):
         return "array"
+    if _is_function(value):
+        return "function"
     return "object"
+
+
+def _is_function(value):
+    """A function passed as an argument (`act=np.tanh`, a helper, a lambda): the code is
+    made for that function, which calls inline or look up the rule of."""
+    return (
+        inspect.isfunction(value)
+        or inspect.isbuiltin(value)
+        or isinstance(value, np.ufunc)
+        or type(value).__name__ == "_ArrayFunctionDispatcher"
+    )
 
 
 def _kinds(values, wrt):
@@ -94,6 +107,8 @@ def _kinds(values, wrt):
             kind = ("dict" if i in wrt else "object", type(value))
         elif kind == "object":
             kind = ("object", type(value))
+        elif kind == "function":
+            kind = ("function", value)
         kinds.append(kind)
     return tuple(kinds)
 
@@ -123,6 +138,8 @@ def _spec(value):
     if trees.is_container(value):  # a NamedTuple, a dataclass: its leaves too
         items = trees.fields(value) if trees.is_record(value) else dict(enumerate(value))
         return (t, tuple(items), tuple(_spec(v) for v in items.values()))
+    if _is_function(value):  # (the code is made for the function itself: see _kinds)
+        return ("function", value)
     return t
 
 

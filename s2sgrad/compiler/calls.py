@@ -139,12 +139,17 @@ class Calls(LocalFunctions, Building):
             callee = self.local_atom(func.id, env)  # a parameter bound to a function: rk4_step(rhs, ...)
             self.current_env = env
         elif isinstance(func, gast.Name):
+            held = self.local_atom(func.id, env) if self.is_local(func.id, env) else None
+            method = self.method_of(held, "__call__", node) if held is not None else None
+            if method is not None:  # model(x) on an object parameter: its __call__, inlined
+                return self.inline(node, method[0], method[1] + args, kwargs, env)
             if self.is_local(func.id, env):
                 raise self.parsed.error(
                     node,
                     f"cannot call '{func.id}', a value computed inside the function",
                     "call",
-                    "call module-level functions by their name",
+                    "call module-level functions by their name; an object of your class made here "
+                    "(model = Model(W)): pass it as an argument, and its methods (__call__ too) are inlined",
                 )
             obj = self.parsed.resolve(func.id)
             if obj is self._missing():
@@ -195,6 +200,9 @@ class Calls(LocalFunctions, Building):
             return self.inline(node, callee.value.__func__, [receiver] + args, kwargs, env)
         if is_namedtuple(callee.value):
             return self.namedtuple(node, callee, args, kwargs, hint)
+        method = self.method_of(callee, "__call__", node) if is_user_object(callee.value) else None
+        if method is not None:  # model(x) on a module-level object of the user's class
+            return self.inline(node, method[0], method[1] + args, kwargs, env)
         args = [self.as_value(node, a) for a in args]
         kwargs = {k: self.as_value(node, v) for k, v in kwargs.items()}
         out = self.eqn(node, callee.value, args, "call", kwargs, payload=callee, hint=hint)

@@ -52,7 +52,7 @@ class Derived:
 
 
 def split_kinds(arg_kinds):
-    """Argument kinds as strings ('scalar', 'array', 'container', 'dict', 'object'), and
+    """Argument kinds as strings ('scalar', 'array', 'container', 'dict', 'object', 'function'), and
     the classes some carry: a kind ('object', Model) is an object of that class (its
     methods are inlined), ('container', Params) a NamedTuple, ('dict', Params) a
     dataclass or registered container passed as the dict of its fields."""

@@ -222,10 +222,14 @@ def build(parsed, scalars=(), kinds=None, classes=None):
     node = parsed.node
     builder = _Builder(parsed)
     params = [ir.Var(a.id) for a in node.args.args]
-    builder.classes = {p: classes[p.hint] for p in params if (classes or {}).get(p.hint)}
+    classes = {p: (classes or {}).get(p.hint) for p in params}
+    builder.classes = {p: c for p, c in classes.items() if c and c[0] != "function"}
     builder.immutable = {p for p in params if p.hint in scalars}
     builder.kinds = {p: kinds[p.hint] for p in params if kinds and p.hint in kinds}
     env = {a.id: p for a, p in zip(node.args.args, params)}
+    for p, c in classes.items():
+        if c and c[0] == "function":  # a function argument (act=np.tanh): called as that function
+            env[p.hint] = ir.Global(p.hint, c[1], c[1], True)
     builder.block = []
     ret = node.body[-1]
     env = builder.statements(node.body[:-1], env)
