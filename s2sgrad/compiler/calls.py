@@ -144,12 +144,15 @@ class Calls(LocalFunctions, Building):
             if method is not None:  # model(x) on an object parameter: its __call__, inlined
                 return self.inline(node, method[0], method[1] + args, kwargs, env)
             if self.is_local(func.id, env):
+                made = any(held in e.outs and isinstance(e.prim, type) for e in self.block if isinstance(e, ir.Eqn))
                 raise self.parsed.error(
                     node,
                     f"cannot call '{func.id}', a value computed inside the function",
                     "call",
-                    "call module-level functions by their name; an object of your class made here "
-                    "(model = Model(W)): pass it as an argument, and its methods (__call__ too) are inlined",
+                    "an object made here (model = Model(W)): pass it as an argument instead, and its "
+                    "methods (__call__ too) are inlined"
+                    if made
+                    else "call module-level functions by their name",
                 )
             obj = self.parsed.resolve(func.id)
             if obj is self._missing():
