@@ -4,7 +4,8 @@
 the forward computation and then its reverse sweep (backpropagation).
 """
 
-from .api import Derivative, grad, jvp, show, source, stop_gradient, value_and_grad, vjp
+from .api import Derivative, grad, show, source, stop_gradient, value_and_grad, vjp
+from .forward_mode import jvp
 from .jacobians import hessian, hvp, jacobian
 from .mapping import map_grad
 from .check import GradCheck, check_grad

@@ -10,7 +10,8 @@ from typing import Callable
 import numpy as np
 
 from . import trees
-from .api import Wrt, Derivative, grad, jvp, vjp
+from .api import Wrt, Derivative, grad, vjp
+from .forward_mode import jvp
 from .arguments import _check_differentiable, _kinds, _normalize_wrt
 from .shaping import _layout, _like
 from .callables import target_of

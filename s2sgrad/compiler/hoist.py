@@ -94,7 +94,7 @@ def _literal_item(e):
 def _written_in(loop):
     """The values `loop` writes into in place, directly or through a view: made anew on each
     pass (`x = 0.8 * K; x[:, 1] *= d`), they must stay in the loop."""
-    from .aliasing import is_view
+    from .sharing import is_view
 
     made_by = {o: s for s in ir.walk(loop.body) for o in s.outs}
     # A loop-carried name written in place is written in what flows into it: the value it

@@ -95,7 +95,7 @@ class InPlace:
     """
 
     def __init__(self, graph, active, value_reads=None, container_params=(), dict_params=()):
-        from .aliasing import unions
+        from .sharing import unions
 
         self.versions, self.aliases = unions(graph)
         stmts = list(ir.walk(graph.body))

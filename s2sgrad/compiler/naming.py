@@ -9,7 +9,7 @@ from its module or builtins are never taken.
 import builtins
 import keyword
 
-from .aliasing import _Union
+from .sharing import _Union
 
 
 class Names:

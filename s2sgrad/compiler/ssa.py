@@ -52,7 +52,7 @@ class _Builder(ExpressionBuilding, ControlFlowBuilding, Calls, InPlaceEffects):
         return stmt
 
     def eqn(self, node, prim, args, kind, kwargs=None, payload=None, hint=".t", boolean=False):
-        from .aliasing import is_view
+        from .sharing import is_view
 
         self.refuse_function_value(node, list(args) + list((kwargs or {}).values()), "used as a value here")
         out = ir.Var(hint)
