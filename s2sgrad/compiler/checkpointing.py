@@ -67,7 +67,7 @@ def loop_code(rev, s, fwd_body, rev_body, carried, active, touched):
     more = None if is_for else names.fresh("more")
     rev.region_defs[s] = [plan, step, taped] + ([more] if more else [])
 
-    fwd = loop_skeleton.assigned(loop_skeleton.carry(names, rev.emit, c_names, [i for c, i, o, y in carried]))
+    fwd = loop_skeleton.inits(s, names, rev.emit)
     trips = call("range", [rev.emit.atom(b) for b in s.bounds]) if is_for else gast.Constant(None, None)
     fwd.append(
         assign(plan, call(rev.emit.spell_root.bind("checkpoints", checkpoints), [trips, rev.emit.atom(s.checkpoint)]))

@@ -296,6 +296,11 @@ class _NodeFields(dict):
 _FIELDS = _NodeFields()
 
 
+def stored_names(stmts):
+    """Names that `stmts` assign (as a whole: not an item or attribute of theirs)."""
+    return {n.id for st in stmts for n in walk(st) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+
 def free_names(stmts):
     """Names that `stmts` read before assigning them (on some path)."""
     free = set()

@@ -10,7 +10,7 @@ loops carry tangents next to their values. No tape: nothing is kept.
 import gast
 
 from . import ir, loop_skeleton, progress
-from .codegen import assign, assign_many, call, name, plus
+from .codegen import assign, assign_many, call, name, plus, stored_names
 from .context import missing_rule_hint, RuleContext
 from .keywords import positional
 from .shapes import Shapes
@@ -29,6 +29,7 @@ class Forward(RuleContext):
         self.emit = emitter
         self.inplace = inplace  # arrays written in place: their tangent is owned and written too
         self.tangent = {}  # Var -> name of its tangent (absent: zero)
+        self.fresh = set()  # tangent names that hold an array this sweep made and no one else holds
         self.value_reads = set()
 
     def written_tangents(self):
@@ -91,6 +92,7 @@ class Forward(RuleContext):
             targets = [self.tname(o) for o in eqn.outs]
             for o, t in zip(eqn.outs, targets):
                 self.tangent[o] = t
+                self.mark_fresh(t, False)
             return [
                 gast.Assign(
                     [gast.Tuple([name(t, True) for t in targets], gast.Store())], name(self.tangent[eqn.args[0]]), None
@@ -111,7 +113,11 @@ class Forward(RuleContext):
             # this array is written in place later: own its tangent (a name, or a call that
             # may give a view or a read-only broadcast: broadcast_like, a reshape, a slice)
             expr = self.owned(expr)
+        self.mark_fresh(target, out in self.inplace.buffered)
         return [assign(target, expr)]
+
+    def mark_fresh(self, target, fresh):
+        (self.fresh.add if fresh else self.fresh.discard)(target)
 
     def tangent_expr(self, eqn):
         try:
@@ -223,17 +229,20 @@ class Forward(RuleContext):
         else:
             code.append(assign(gast.Subscript(name(target), self.emit.index(eqn), gast.Store()), piece))
         self.tangent[new] = target
+        self.mark_fresh(target, held_old is None or held_old != target or target in self.fresh)
         return code
 
     # -- branches and loops ---------------------------------------------------------------
     def branch(self, s):
-        before = dict(self.tangent)
-        arms = []
+        before, fresh = dict(self.tangent), set(self.fresh)
+        arms, fresh_after = [], []
         for blk, outs in ((s.then, s.then_outs), (s.orelse, s.else_outs)):
-            self.tangent = dict(before)
+            self.tangent, self.fresh = dict(before), set(fresh)
             code = self.block(blk)
             arms.append((code, outs, self.tangent))
+            fresh_after.append(self.fresh)
         self.tangent = dict(before)
+        self.fresh = (fresh_after[0] & fresh_after[1]) - {self.names.tangents.get(o) for o in s.outs}
         phis = [
             k
             for k, o in enumerate(s.outs)
@@ -274,19 +283,20 @@ class Forward(RuleContext):
         for c, i, o, y in carried:
             value = self.tangent_or_zero(i)
             if c in self.inplace.buffered and isinstance(value, gast.Name):
-                value = self.owned(value)
+                # (a tangent this sweep just made for the array needs no copy of its own)
+                fresh = value.id == self.tname(c) and value.id in self.fresh
+                value = value if fresh else self.owned(value)
             pairs.append((self.tname(c), value))
         tangents_in = [(t, v) for t, v in pairs if not (isinstance(v, gast.Name) and v.id == t)]
         for c, i, o, y in carried:
             self.tangent[c] = self.tname(c)
+        # in the body, only what a pass makes itself is known fresh (the next pass runs after it)
+        fresh, self.fresh = self.fresh, set()
         body = self.block(s.body)
         back = [(self.tname(c), self.tangent_or_zero(o)) for c, i, o, y in carried]
         back = [(t, v) for t, v in back if not (isinstance(v, gast.Name) and v.id == t)]
-        c_names = [self.names.var(c) for c in s.carried]
-        inits = loop_skeleton.carry(self.names, self.emit, c_names, s.inits)
-        back_primal = loop_skeleton.carry(self.names, self.emit, c_names, s.body_outs)
-        pre = loop_skeleton.assigned(inits) + loop_skeleton.assigned(tangents_in)
-        body += loop_skeleton.assigned(back_primal + back) + loop_skeleton.exit_test(s, self.emit)
+        pre, loop = loop_skeleton.loop(s, self.names, self.emit, body, loop_skeleton.assigned(tangents_in), back)
+        self.fresh = fresh - stored_names(loop.body)
         for c, i, o, y in carried:
             self.tangent[y] = self.tname(c)
-        return pre + [loop_skeleton.head(s, self.names, self.emit, body)]
+        return pre + [loop]

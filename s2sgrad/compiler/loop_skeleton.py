@@ -2,13 +2,32 @@
 carried values set before the loop (those not already in their names), handed
 on at the end of each iteration, the test that ends it early, and the
 `for i in range(...)` or `while` head. The forward sweep of reverse mode
-(`reverse_control.py`), forward mode (`forward.py`) and checkpointed loops
-(`checkpointing.py`) fill it with their own bodies."""
+(`reverse_control.py`) and forward mode (`forward.py`) fill it with their own
+bodies and what they carry besides (a tape, tangents) through `loop`;
+checkpointed loops (`checkpointing.py`) start their step functions from `inits`.
+The bodies themselves are each sweep's own walk: forward mode computes a
+tangent after each value, reverse mode's forward sweep keeps the values its
+reverse reads."""
 
 import gast
 
 from . import ir
 from .codegen import assign_many, call, name
+
+
+def loop(s, names, emit, body, before=(), back=(), bounds=None):
+    """(statements before the loop, the loop): the carried values set, then `before`;
+    `body`, then the carried values handed on (with the `back` pairs: (name, value)
+    the sweep carries besides) and the exit test."""
+    c_names = [names.var(c) for c in s.carried]
+    handed_on = assigned(carry(names, emit, c_names, s.body_outs) + list(back))
+    full = list(body) + handed_on + exit_test(s, emit)
+    return inits(s, names, emit) + list(before), head(s, names, emit, full, bounds)
+
+
+def inits(s, names, emit):
+    """`a, b = a0, b0`: the carried values set before the loop ([] when in their names)."""
+    return assigned(carry(names, emit, [names.var(c) for c in s.carried], s.inits))
 
 
 def carry(names, emit, c_names, atoms):

@@ -90,6 +90,12 @@ class Names:
     def share_tangent(self, v, other):
         self.tangents[v] = self.tangent(other)
 
+    def forget_adjoint(self, v):
+        """Give back the name `adjoint(v)` took (no code came to use it)."""
+        name = self.adjoints.pop(v)
+        self.taken.discard(name)
+        self.versions.pop(name, None)
+
     def share_adjoint(self, v, other):
         self.adjoints[v] = self.adjoint(other)
 

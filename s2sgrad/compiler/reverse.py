@@ -28,6 +28,30 @@ from ..rules.sym import Sym, rt, to_node
 ONE, ONE_NAME = 1.0, "1.0"
 
 
+class Held(dict):
+    """Var -> the Python name holding its adjoint now (absent: zero). Every new holder
+    is also written to `log`, which its copies share: a loop reads the entries its
+    body made to learn which outer adjoints the body adds to."""
+
+    def __init__(self, items=(), log=None):
+        super().__init__(items)
+        self.log = [] if log is None else log
+
+    def __setitem__(self, v, held):
+        self.log.append((v, held))
+        super().__setitem__(v, held)
+
+    def copy(self):
+        return Held(self, self.log)
+
+    def put_back(self, v, held):
+        """Give `v` its earlier holder again (None: none), unlogged."""
+        if held is None:
+            self.pop(v, None)
+        else:
+            super().__setitem__(v, held)
+
+
 class Reverse(ControlFlowAdjoints, RuleContext):
     def __init__(self, graph, active, scalars, names, emitter, inplace, shapes=None):
         self.graph = graph
@@ -37,7 +61,7 @@ class Reverse(ControlFlowAdjoints, RuleContext):
         self.names = names
         self.emit = emitter
         self.inplace = inplace  # InPlace: buffered adjoints, versions of written arrays, restores
-        self.state = {}  # Var -> the Python name holding its adjoint now (absent: zero)
+        self.state = Held()  # Var -> the Python name holding its adjoint now (absent: zero)
         self.region_defs = {}  # region stmt -> extra names it defines (tapes, packs, counters)
         self.saves = {}  # setitem -> name keeping the part it overwrites
         self.value_reads = set()  # Vars whose values the reverse sweep reads

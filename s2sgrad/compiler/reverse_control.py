@@ -11,7 +11,7 @@ loop's code is made by `checkpointing.loop_code`.
 import gast
 
 from . import checkpointing, ir, loop_skeleton
-from .codegen import assign, assign_many, call, free_names, name
+from .codegen import assign, assign_many, call, free_names, name, stored_names
 from ..rules.sym import Sym, rt
 
 
@@ -46,11 +46,11 @@ class ControlFlowAdjoints:
 
     # -- branches -------------------------------------------------------------------------
     def branch(self, s, in_loop):
-        before = dict(self.state)
+        before = self.state.copy()
         inner = {o for blk in (s.then, s.orelse) for st in ir.walk(blk) for o in st.outs}
         arms = []
         for blk, outs in ((s.then, s.then_outs), (s.orelse, s.else_outs)):
-            self.state = dict(before)
+            self.state = before.copy()
             rev = []
             # (one value may feed two phis: its adjoint is their sum, read before either
             # is overwritten, as the two may share one buffer)
@@ -61,7 +61,7 @@ class ControlFlowAdjoints:
                     total = gast.BinOp(total, gast.Add(), name(h))
                 self.contribute(out, total, rev)
             fwd, body_rev = self.block(blk, in_loop)
-            arms.append([fwd, rev + body_rev, dict(self.state)])
+            arms.append([fwd, rev + body_rev, self.state.copy()])
         # Outer adjoints that the arms left in different places meet in one name.
         changed = {
             v for _, _, st in arms for v in st if v not in inner and v not in s.outs and st.get(v) != before.get(v)
@@ -131,32 +131,22 @@ class ControlFlowAdjoints:
         carried = [(c, i, o, y) for c, i, o, y in zip(s.carried, s.inits, s.body_outs, s.outs)]
         active = [(c, i, o, y) for c, i, o, y in carried if c in self.active or y in self.active]
         body_defs = {o for st in ir.walk(s.body) for o in st.outs}
-        inner = (
-            body_defs
-            | set(s.carried)
-            | {o for st in ir.walk(s.cond_block if isinstance(s, ir.While) else []) for o in st.outs}
-        )
-        if isinstance(s, ir.For):
-            inner.add(s.index)
+        inner = body_defs | self.loop_values(s)
+        for st in ir.walk(s.body):
+            inner |= self.loop_values(st)
         for c, i, o, y in active:
             if self.can_coalesce(s, c, o):
                 self.names.share_adjoint(c, y)
 
-        # A dry run finds the outer adjoints the body adds to; they must live in
-        # their own names before the loop so that every iteration accumulates.
-        before, saved = dict(self.state), (self.names.snapshot(), dict(self.region_defs), dict(self.saves))
-        self.reverse_body(s, active, body_defs)
-        touched = [v for v in self.state if v not in inner and self.state.get(v) != before.get(v)]
-        self.state = before
-        self.names.restore(saved[0])
-        self.region_defs, self.saves = saved[1], saved[2]
-        pre = []
+        fwd_body, rev_body, touched, entry = self.reverse_body_once(s, active, body_defs, inner)
+        pre, after = [], self.state
+        self.state = entry
         for v in sorted(touched, key=lambda v: v.id):
             if v not in [y for *_, y in active]:
                 self.materialize(v, pre)
         for c, i, o, y in active:
             self.materialize(y, pre)
-        fwd_body, rev_body = self.reverse_body(s, active, body_defs)
+        self.state = after
         for c, i, o, y in active:
             self.state.pop(c, None)
 
@@ -170,6 +160,19 @@ class ControlFlowAdjoints:
         for c, i, o, y in active:
             self.contribute(i, name(self.names.adjoint(y)), after)
         return fwd, pre + rev_loop + after
+
+    @staticmethod
+    def loop_values(s):
+        """The values a loop statement makes that are no statement's outs: its carried
+        values, its index, the values of its condition."""
+        if not isinstance(s, ir.Loop):
+            return set()
+        found = set(s.carried)
+        if isinstance(s, ir.For):
+            found.add(s.index)
+        else:
+            found.update(o for st in ir.walk(s.cond_block) for o in st.outs)
+        return found
 
     def can_coalesce(self, s, c, o):
         """May the carried value's adjoint share the loop adjoint's name? Only if
@@ -203,6 +206,53 @@ class ControlFlowAdjoints:
             found.update(a for a in outs if isinstance(a, ir.Var))
         return found
 
+    def reverse_body_once(self, s, active, body_defs, inner):
+        """Forward and reverse code of one iteration, the outer values whose adjoints it
+        adds to (or moves), and the adjoints' holders before the loop.
+
+        Those adjoints must live in their own names before the loop, so that every
+        iteration accumulates: the body is reversed with the adjoints of the outer values
+        it reads (and of the loop's results) in their names already, and the ones it did
+        not add to get their earlier holders back. (A body that moves another outer
+        adjoint, one held in a name the body writes, is reversed again with that one in
+        its name too.)"""
+        entry, saved = self.state.copy(), (self.names.snapshot(), dict(self.region_defs), dict(self.saves))
+        ys = {y for *_, y in active}
+        reads = self.outer_reads(s, inner) | ys
+        while True:
+            named = self.names.adjoints
+            preset = {v for v in reads if entry.get(v) is None or entry.get(v) != named.get(v)}
+            new_names = {v for v in preset if v not in named}
+            for v in sorted(preset, key=lambda v: v.id):
+                self.state[v] = self.names.adjoint(v)
+            mark = len(self.state.log)
+            fwd, rev = self.reverse_body(s, active, body_defs)
+            changed = {v for v, _ in self.state.log[mark:] if v not in inner}
+            strays = {v for v in changed - preset if self.state.get(v) != entry.get(v)}
+            if not strays:
+                break
+            reads |= strays
+            self.state = entry.copy()
+            self.names.restore(saved[0])
+            self.region_defs, self.saves = dict(saved[1]), dict(saved[2])
+        # (an outer value held in a name the body writes would have been moved out of it)
+        written = stored_names(rev)
+        touched = {v for v in preset - ys if v in changed or entry.get(v) in written}
+        for v in preset - touched - ys:
+            self.state.put_back(v, entry.get(v))
+            if v in new_names:
+                self.names.forget_adjoint(v)
+        return fwd, rev, touched, entry
+
+    def outer_reads(self, s, inner):
+        """The active values from outside the loop that its body reads or hands on."""
+        found = set(s.body_outs)
+        for st in ir.walk(s.body):
+            found.update(ir.reads(st))
+            for outs in ir.region_results(st):
+                found.update(outs)
+        return {v for v in found if isinstance(v, ir.Var) and v in self.active and v not in inner}
+
     def reverse_body(self, s, active, body_defs):
         """Forward and reverse code of one iteration, with the carried adjoints handed on."""
         start = []
@@ -227,14 +277,14 @@ class ControlFlowAdjoints:
         return fwd, start + rev + end
 
     def loop_code(self, s, fwd_body, rev_body, carried):
+        """The loop of the forward sweep, keeping what the reverse reads (a tape of it,
+        or a count of the passes), and the reversed loop around `rev_body`."""
         names = self.names
         c_names = [names.var(c) for c, *_ in carried]
-        inits = loop_skeleton.carry(names, self.emit, c_names, [i for c, i, o, y in carried])
-        back = loop_skeleton.carry(names, self.emit, c_names, [o for c, i, o, y in carried])
         index = names.var(s.index) if isinstance(s, ir.For) else None
         body_names = self.defined(s.body, c_names + ([index] if index else []))
         needed = sorted(free_names(rev_body) & body_names) if rev_body else []
-        pre, body, rev_head = loop_skeleton.assigned(inits), list(fwd_body), None
+        before, body, rev_head = [], list(fwd_body), None
         bounds = [self.emit.atom(b) for b in s.bounds] if index else None
         if rev_body and index and set(needed) <= {index} and s.exit is None:
             rev_head = gast.For(name(index, True), call("reversed", [call("range", bounds)]), [], [], None)
@@ -242,7 +292,7 @@ class ControlFlowAdjoints:
             tape = names.fresh("tape")
             self.region_defs[s] = [tape]
             keep = needed or [index]
-            pre.append(assign(tape, gast.List([], gast.Load())))
+            before.append(assign(tape, gast.List([], gast.Load())))
             item = self.kept(keep, rev_body)
             body.append(gast.Expr(call(gast.Attribute(name(tape), "append", gast.Load()), [item])))
             target = name(keep[0], True) if len(keep) == 1 else gast.Tuple([name(n, True) for n in keep], gast.Store())
@@ -250,11 +300,10 @@ class ControlFlowAdjoints:
         elif rev_body:
             steps = names.fresh("steps")
             self.region_defs[s] = [steps]
-            pre.append(assign(steps, gast.Constant(0, None)))
+            before.append(assign(steps, gast.Constant(0, None)))
             body.append(gast.AugAssign(name(steps, True), gast.Add(), gast.Constant(1, None)))
             rev_head = gast.For(name("_", True), call("range", [name(steps)]), [], [], None)
-        body += loop_skeleton.assigned(back) + loop_skeleton.exit_test(s, self.emit)
-        loop = loop_skeleton.head(s, names, self.emit, body, bounds)
+        pre, loop = loop_skeleton.loop(s, names, self.emit, body, before, bounds=bounds)
         rev = []
         if rev_head is not None:
             rev_head.body = rev_body
