@@ -274,7 +274,34 @@ def sum_in_while_condition(x):
     return s
 
 
+def _apply(fn, v):
+    return fn(v) + 0.5 * v
+
+
+def _distance(s):
+    if s > 1.0:
+        return s - 1.0
+    return 1.0 - s
+
+
+def helper_with_a_branch_in_while(x):
+    s = x[0] + 2.0
+    while _distance(s) > 0.1:
+        s = s * 0.8 + 0.25 + 0.05 * x[1]
+    return s * x[2]
+
+
+def lambda_in_while_condition(x):
+    s, k = x[0], 0
+    while k < 6 and _apply(lambda u: u * u, s) > 0.05:
+        s = s * 0.7 + 0.01 * x[1]
+        k += 1
+    return s * x[2]
+
+
 PROGRAMS = [
+    helper_with_a_branch_in_while,
+    lambda_in_while_condition,
     star_first_rest,
     star_middle_literal,
     star_lstsq,

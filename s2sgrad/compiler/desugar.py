@@ -28,6 +28,7 @@ import copy
 import gast
 
 from .nodes import assign, call, const, copy_loc, name, rename, subscript
+from ..errors import S2SGradError
 
 _COMPREHENSIONS = (gast.ListComp, gast.DictComp, gast.GeneratorExp)
 
@@ -44,7 +45,7 @@ def hoist(lowerer, stmt):
         # a sum over a list) run first in each pass: `while True: r = step(x); if not r > tol: break`
         hoister = _Hoister(lowerer)
         test = hoister.visit(stmt.test)
-        if not hoister.pre:
+        if not hoister.pre and not _may_branch(lowerer, test):
             stmt.test = test
             return [stmt]
         if stmt.orelse:
@@ -65,6 +66,57 @@ def hoist(lowerer, stmt):
     ):
         return hoister.done(None)  # the loop built the value in the assigned name itself
     return hoister.done(stmt)
+
+
+def _may_branch(lowerer, test):
+    """Whether a loop condition calls code that, inlined, branches or loops (only a loop
+    body can hold that): a lambda or local function handed on or called, a helper or a
+    method of the user's whose body has an if, and/or, a conditional expression or a loop."""
+    for sub in gast.walk(test):
+        if isinstance(sub, gast.Lambda):
+            return True
+        if not isinstance(sub, gast.Call):
+            continue
+        root = sub.func
+        while isinstance(root, gast.Attribute):
+            root = root.value
+        if not isinstance(root, gast.Name):
+            continue
+        if root.id in lowerer.local_names:
+            return True  # a local function (or a method of a local object): not known here
+        obj = lowerer.parsed.resolve(root.id)
+        for attr in _attribute_path(sub.func):
+            obj = getattr(obj, attr, None)
+        if _branching_helper(getattr(obj, "__func__", obj)):
+            return True
+    return False
+
+
+def _attribute_path(func):
+    """['a', 'b'] for a call of x.a.b(...)."""
+    path = []
+    while isinstance(func, gast.Attribute):
+        path.insert(0, func.attr)
+        func = func.value
+    return path
+
+
+def _branching_helper(obj, depth=0):
+    from .callees import is_user_function
+    from .frontend import parse_function
+
+    if not is_user_function(obj):
+        return False
+    try:
+        body = parse_function(obj).node
+    except S2SGradError:
+        return False  # (refused where it is inlined)
+    flow = (gast.If, gast.IfExp, gast.BoolOp, gast.For, gast.While, gast.Try, gast.ListComp, gast.GeneratorExp)
+    if any(isinstance(n, flow) for n in gast.walk(body)):
+        return True
+    called = [n.func.id for n in gast.walk(body) if isinstance(n, gast.Call) and isinstance(n.func, gast.Name)]
+    globals_ = getattr(obj, "__globals__", {})
+    return depth < 3 and any(_branching_helper(globals_.get(name), depth + 1) for name in called)
 
 
 def _built_in_place(stmt):

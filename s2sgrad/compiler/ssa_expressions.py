@@ -62,6 +62,10 @@ class ExpressionBuilding:
             return out
         if isinstance(node, gast.UnaryOp):
             if isinstance(node.op, gast.Not):
+                if self.passes_local_function(node.operand, env):  # `not (a and apply(lambda u: ..., v) > 0)`
+                    held = f".negated{id(node)}"
+                    env = dict(env, **{held: self.expr(node.operand, env, test=True)})
+                    node = gast.copy_location(gast.UnaryOp(gast.Not(), gast.Name(held, gast.Load(), None, None)), node)
                 return self.opaque(node, env, hint=hint, boolean=True)
             operand = self.expr(node.operand, env)
             if isinstance(node.op, gast.UAdd):
