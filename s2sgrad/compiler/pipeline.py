@@ -176,7 +176,8 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
     params = graph.params
     result = graph.result
     seed = None
-    literal_seed = variant != "vjp" and result in scalars
+    # (a number: the seed is the literal 1.0; in specialised code, a value of shape () too)
+    literal_seed = variant != "vjp" and (result in scalars or rev.shapes.known(result) == ())
     if isinstance(result, ir.Var) and result in active:
         seed = names.adjoint(result)
         rev.state[result] = ONE_NAME if literal_seed else seed
