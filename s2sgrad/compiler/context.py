@@ -72,16 +72,11 @@ class RuleContext:
         return self.emit.fix_roots(rt.zeros_like(Sym(name(self.names.var(v)))).node)
 
     def owned(self, node):
-        """`owned(node)`: a float array that no one else holds. Once is enough, and a
-        fresh `x.copy()` needs no copy of its own first: `owned(x)` copies."""
-        from .. import runtime
-
+        """`owned(node)`: a float array that no one else holds (`x.copy()` needs no copy
+        of its own first: `owned(x)` copies)."""
         if isinstance(node, gast.Call) and not node.args and not node.keywords:
             if isinstance(node.func, gast.Attribute) and node.func.attr == "copy":
                 node = node.func.value
-        elif isinstance(node, gast.Call) and isinstance(node.func, gast.Name):
-            if self.emit.spell_root.bindings.get(node.func.id) is runtime.owned:
-                return node
         return self.emit.fix_roots(rt.owned(Sym(node)).node)
 
     def needs_unbroadcast(self, a, eqn):

@@ -16,7 +16,7 @@ import numpy as np
 from . import ir, leaves, progress, specialise
 from .codegen import assign, call, comment, name
 from .context import missing_rule_hint, RuleContext
-from .reverse_control import ControlFlowAdjoints
+from .reverse_control import ControlFlowAdjoints, Held
 from .shapes import SCALAR, Shapes
 from ..errors import S2SGradError
 from ..rules import lookup, nograd
@@ -26,30 +26,6 @@ from ..rules.sym import Sym, rt, to_node
 # The adjoint of a scalar result in `grad` is the literal 1.0: rules see the
 # number (so `g * d` folds to `d`) and generated code spells it `1.0`.
 ONE, ONE_NAME = 1.0, "1.0"
-
-
-class Held(dict):
-    """Var -> the Python name holding its adjoint now (absent: zero). Every new holder
-    is also written to `log`, which its copies share: a loop reads the entries its
-    body made to learn which outer adjoints the body adds to."""
-
-    def __init__(self, items=(), log=None):
-        super().__init__(items)
-        self.log = [] if log is None else log
-
-    def __setitem__(self, v, held):
-        self.log.append((v, held))
-        super().__setitem__(v, held)
-
-    def copy(self):
-        return Held(self, self.log)
-
-    def put_back(self, v, held):
-        """Give `v` its earlier holder again (None: none), unlogged."""
-        if held is None:
-            self.pop(v, None)
-        else:
-            super().__setitem__(v, held)
 
 
 class Reverse(ControlFlowAdjoints, RuleContext):
@@ -66,6 +42,9 @@ class Reverse(ControlFlowAdjoints, RuleContext):
         self.saves = {}  # setitem -> name keeping the part it overwrites
         self.value_reads = set()  # Vars whose values the reverse sweep reads
         self.split = leaves.Adjoints({})  # container arguments split into their items
+        # in a loop body: carried adjoints' names known to hold an array this sweep owns
+        # (copied once before the loop), and those an in-place update relied on
+        self.owned_names, self.owned_used = set(), set()
         self.filename = graph.parsed.filename if graph.parsed else None
 
     # -- adjoint bookkeeping ----------------------------------------------------
@@ -117,9 +96,18 @@ class Reverse(ControlFlowAdjoints, RuleContext):
         indexed read's `dx[i] += ...` must not write into)."""
         return any(n == adjoint_name and w not in self.inplace.buffered for w, n in self.names.adjoints.items())
 
+    def foreign(self, adjoint_name):
+        """May `adjoint_name` hold an array this sweep does not own (see `unowned`), here?"""
+        if not self.unowned(adjoint_name):
+            return False
+        if adjoint_name in self.owned_names:
+            self.owned_used.add(adjoint_name)
+            return False
+        return True
+
     def contribute_in_place(self, v, target, current, expr, out):
         """A buffered adjoint is one array this sweep owns: create it once, then add in place."""
-        if isinstance(expr, gast.Name) and expr.id == target and not (current is None and self.unowned(target)):
+        if isinstance(expr, gast.Name) and expr.id == target and not (current is None and self.foreign(target)):
             self.state[v] = target  # another version of the same array
             return
         scatter = isinstance(expr, tuple)
@@ -247,6 +235,8 @@ class Reverse(ControlFlowAdjoints, RuleContext):
                     out.append(assign(moved, name(target)))
                     moved_to.add(moved)
                 self.state[w] = moved
+        # (a buffered adjoint is written an array this sweep owns: zeros, a sum, a copy)
+        self.owned_names -= moved_to | (set() if v in self.inplace.buffered else {target})
         out.append(assign(target, expr))
         self.state[v] = target
 

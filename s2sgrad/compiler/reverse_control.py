@@ -40,6 +40,30 @@ def shape_only(names, stmts, bindings):
     return {n for n, seen in loads.items() if all(marked.get(i, 0) == count[0] for i, count in seen.items())}
 
 
+class Held(dict):
+    """Var -> the Python name holding its adjoint now (absent: zero). Every new holder
+    is also written to `log`, which its copies share: a loop reads the entries its
+    body made to learn which outer adjoints the body adds to."""
+
+    def __init__(self, items=(), log=None):
+        super().__init__(items)
+        self.log = [] if log is None else log
+
+    def __setitem__(self, v, held):
+        self.log.append((v, held))
+        super().__setitem__(v, held)
+
+    def copy(self):
+        return Held(self, self.log)
+
+    def put_back(self, v, held):
+        """Give `v` its earlier holder again (None: none), unlogged."""
+        if held is None:
+            self.pop(v, None)
+        else:
+            super().__setitem__(v, held)
+
+
 class ControlFlowAdjoints:
     """Branches and loops of `Reverse`: the straight-line adjoints (`contribute`,
     `materialize`, `block`) come from it."""
@@ -138,14 +162,17 @@ class ControlFlowAdjoints:
             if self.can_coalesce(s, c, o):
                 self.names.share_adjoint(c, y)
 
-        fwd_body, rev_body, touched, entry = self.reverse_body_once(s, active, body_defs, inner)
+        fwd_body, rev_body, touched, entry, owned = self.reverse_body_once(s, active, body_defs, inner)
         pre, after = [], self.state
         self.state = entry
         for v in sorted(touched, key=lambda v: v.id):
             if v not in [y for *_, y in active]:
                 self.materialize(v, pre)
         for c, i, o, y in active:
+            made = len(pre)
             self.materialize(y, pre)
+            if self.names.adjoint(y) in owned:
+                self.own_before(self.names.adjoint(y), pre[made:], pre)
         self.state = after
         for c, i, o, y in active:
             self.state.pop(c, None)
@@ -159,7 +186,19 @@ class ControlFlowAdjoints:
         after = []
         for c, i, o, y in active:
             self.contribute(i, name(self.names.adjoint(y)), after)
+        self.owned_names -= stored_names(pre + rev_loop + after)
         return fwd, pre + rev_loop + after
+
+    def own_before(self, d, made, pre):
+        """Make the carried adjoint `d` an array this sweep owns before the loop, once,
+        so that the passes update it in place without a copy each (`made`: the
+        statements that set it before the loop, if any)."""
+        last = made[-1] if made else None
+        if last is not None and isinstance(last, gast.Assign) and isinstance(last.value, gast.Name):
+            last.value = self.owned(last.value)  # (dy = dout: dy = owned(dout))
+        elif last is None:
+            pre.append(assign(d, self.owned(name(d))))
+        # (otherwise it was just made: zeros, or owned already)
 
     @staticmethod
     def loop_values(s):
@@ -219,6 +258,7 @@ class ControlFlowAdjoints:
         entry, saved = self.state.copy(), (self.names.snapshot(), dict(self.region_defs), dict(self.saves))
         ys = {y for *_, y in active}
         reads = self.outer_reads(s, inner) | ys
+        carried = self.carried_buffers(active)
         while True:
             named = self.names.adjoints
             preset = {v for v in reads if entry.get(v) is None or entry.get(v) != named.get(v)}
@@ -226,12 +266,23 @@ class ControlFlowAdjoints:
             for v in sorted(preset, key=lambda v: v.id):
                 self.state[v] = self.names.adjoint(v)
             mark = len(self.state.log)
+            outer = self.owned_names, self.owned_used
+            self.owned_names, self.owned_used = set(carried), set()
             fwd, rev = self.reverse_body(s, active, body_defs)
+            owned, kept = self.owned_used, self.owned_names
+            self.owned_names, self.owned_used = outer
             changed = {v for v, _ in self.state.log[mark:] if v not in inner}
             strays = {v for v in changed - preset if self.state.get(v) != entry.get(v)}
-            if not strays:
+            # (a pass must end with the carried adjoint still owned, in its name)
+            lost = {
+                d
+                for c, i, o, y in active
+                if (d := self.names.adjoint(y)) in owned and not (d in kept and self.state.get(c) in (None, d))
+            }
+            if not strays and not lost:
                 break
             reads |= strays
+            carried -= lost
             self.state = entry.copy()
             self.names.restore(saved[0])
             self.region_defs, self.saves = dict(saved[1]), dict(saved[2])
@@ -242,7 +293,15 @@ class ControlFlowAdjoints:
             self.state.put_back(v, entry.get(v))
             if v in new_names:
                 self.names.forget_adjoint(v)
-        return fwd, rev, touched, entry
+        return fwd, rev, touched, entry, owned
+
+    def carried_buffers(self, active):
+        """The carried adjoints updated in place under the loop result's name (`dy` for
+        y and the y the body makes): copied once before the loop, not on each pass."""
+        held = self.names.adjoints  # (names are not made here: that would renumber others)
+        return {
+            held[y] for c, i, o, y in active if c in self.inplace.buffered and held.get(y) and held.get(c) == held[y]
+        }
 
     def outer_reads(self, s, inner):
         """The active values from outside the loop that its body reads or hands on."""
