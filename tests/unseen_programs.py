@@ -679,3 +679,250 @@ def callable_in_helper(x, act=np.tanh):
 
 def sigmoid(z):
     return 1 / (1 + np.exp(-z))
+
+
+# -- more programs: preallocated outputs, rotations, polynomials, seeded draws, in-place solvers ----------
+SPIN = np.array([0.0, 0.0, 1.0])
+N_SAMPLES = 50
+K_SPRING = 2.0
+STEP = 0.1
+
+
+def prealloc_loop(w, xs):
+    out = np.empty(len(xs))
+    for i, x in enumerate(xs):
+        out[i] = np.tanh(x @ w)
+    return np.sum(out ** 2)
+
+
+def zeros_like_columns(X, a):
+    out = np.zeros_like(X)
+    for t in range(X.shape[1]):
+        out[:, t] = a * X[:, t] + (out[:, t - 1] if t > 0 else 0.0)
+    return np.sum(out ** 2)
+
+
+def list_of_scalars(theta, ts):
+    vals = [math.sin(theta * t) + theta ** 2 for t in ts]
+    v = np.array(vals)
+    return float(np.sum(v * v))
+
+
+def rotation(theta, p):
+    c, s = np.cos(theta), np.sin(theta)
+    R = np.array([[c, -s], [s, c]])
+    q = R @ p
+    return np.sum(q ** 3)
+
+
+def polyfit_loss(coeffs, x, y):
+    return np.mean((np.polyval(coeffs, x) - y) ** 2)
+
+
+def vander_ls(x, y):
+    V = np.vander(x, 3)
+    beta = np.linalg.solve(V.T @ V + 0.1 * np.eye(3), V.T @ y)
+    return np.sum(beta ** 2)
+
+
+def rng_inside(mu, sigma):
+    rng = np.random.default_rng(42)
+    z = rng.standard_normal(N_SAMPLES)
+    x = mu + sigma * z
+    return np.mean(np.maximum(x, 0.0))
+
+
+def assert_and_shape(x, W):
+    assert x.ndim == 2, "batch expected"
+    if x.ndim == 1:
+        x = x[None]
+    n = x.shape[0]
+    h = x @ W
+    return np.sum(h ** 2) / n
+
+
+def rigid_body(r, v, n_steps):
+    for _ in range(n_steps):
+        a = np.cross(SPIN, v) - 0.1 * r
+        v = v + 0.05 * a
+        r = r + 0.05 * v
+    return np.sum(r ** 2)
+
+
+def genexpr_zip_sum(ws, xs):
+    return np.sum(sum(w * x for w, x in zip(ws, xs)) ** 2)
+
+
+def backwards_range(xs, w):
+    h = 0.0
+    for t in range(len(xs) - 1, -1, -1):
+        h = np.tanh(w * h + xs[t])
+    return h
+
+
+def chained_assign(x):
+    a = b = np.zeros(3)
+    a = a + x
+    b = b + 2 * x
+    return np.sum(a * b)
+
+
+def einsum4d(Q, K):
+    s = np.einsum('bhqd,bhkd->bhqk', Q, K) / math.sqrt(Q.shape[-1])
+    s = s - s.max(axis=-1, keepdims=True)
+    p = np.exp(s)
+    p /= p.sum(-1, keepdims=True)
+    return np.sum(p * s)
+
+
+def flatten_ravel(X):
+    return np.sum(X.flatten() ** 2) + np.sum(np.atleast_2d(X.ravel()[:3]) ** 3) + np.logaddexp.reduce(X.ravel())
+
+
+def block_matrix(A, B):
+    M = np.block([[A, B], [B.T, np.eye(2)]])
+    return np.linalg.slogdet(M + 5 * np.eye(4))[1]
+
+
+def meshgrid_field(a, b):
+    xs = np.linspace(-1, 1, 4)
+    X, Y = np.meshgrid(xs * a, xs * b)
+    return np.sum(np.exp(-(X ** 2 + Y ** 2)))
+
+
+def item_float_branch(x):
+    s = float(np.sum(x))
+    if s > 0:
+        y = x * s
+    else:
+        y = x / (1 + s * s)
+    return max(0.0, float(np.sum(y))) + x.sum().item()
+
+
+def print_inside(x):
+    y = np.sin(x)
+    print("debug", y.shape)
+    return np.sum(y)
+
+
+def isotonic_cdf(x):
+    s = np.sort(x)
+    c = np.cumsum(s) / np.arange(1, len(x) + 1)
+    return np.sum(c ** 2) + np.prod(s[:3])
+
+
+def gru_class_params(params, xs):
+    h = np.zeros(params["Uz"].shape[0])
+    for x in xs:
+        z = 1 / (1 + np.exp(-(params["Wz"] @ x + params["Uz"] @ h)))
+        hh = np.tanh(params["Wh"] @ x + params["Uh"] @ (z * h))
+        h = (1 - z) * h + z * hh
+    return np.sum(h)
+
+
+def verlet_inplace(x0, v0, n_steps):
+    x = x0.copy()
+    v = v0.copy()
+    a = -K_SPRING * x
+    for _ in range(n_steps):
+        x += STEP * v + 0.5 * STEP ** 2 * a
+        a_new = -K_SPRING * x - 0.1 * v
+        v += 0.5 * STEP * (a + a_new)
+        a = a_new
+    return np.sum(x ** 2) + np.sum(v ** 2)
+
+
+def jacobi_inplace(b, n_iter):
+    x = np.zeros_like(b)
+    for _ in range(n_iter):
+        x_old = x.copy()
+        x[1:-1] = 0.5 * (x_old[:-2] + x_old[2:] + b[1:-1])
+    return np.sum(x ** 2)
+
+
+def gauss_seidel_inplace(b, n_sweeps):
+    x = np.zeros_like(b)
+    for _ in range(n_sweeps):
+        for i in range(1, len(b) - 1):
+            x[i] = 0.5 * (x[i - 1] + x[i + 1] + b[i])
+    return np.sum(x ** 2)
+
+
+def history_list(x0, w, n_steps):
+    xs = [x0]
+    for t in range(n_steps):
+        xs.append(np.tanh(w * xs[-1]) + 0.1 * xs[max(t - 1, 0)])
+    X = np.array(xs)
+    return np.sum(X[1:] * X[:-1])
+
+
+def adagrad_dict(p, X, y, n_steps):
+    cache = {k: np.zeros_like(v) for k, v in p.items()}
+    for _ in range(n_steps):
+        r = X @ p["w"] + p["b"] - y
+        grads = {"w": X.T @ r, "b": np.sum(r, keepdims=True)}
+        for k in p:
+            cache[k] = cache[k] + grads[k] ** 2
+            p = {**p, k: p[k] - 0.1 * grads[k] / np.sqrt(cache[k] + 1e-8)}
+    return np.sum((X @ p["w"] + p["b"] - y) ** 2)
+
+
+def leaky_branchy(x, alpha):
+    out = x.copy()
+    neg = out < 0
+    out[neg] = alpha * out[neg]
+    if np.mean(out) > 0:
+        out = out * 2
+    else:
+        out -= 1.0
+    return np.sum(out ** 2)
+
+
+def normalize_rows_inplace(X):
+    Y = X.copy()
+    Y /= np.linalg.norm(Y, axis=1, keepdims=True)
+    Y -= Y.mean(axis=0)
+    return np.sum(Y ** 3)
+
+
+def cumulative_reward(rewards, gamma):
+    G = np.zeros_like(rewards)
+    running = 0.0
+    for t in reversed(range(len(rewards))):
+        running = rewards[t] + gamma * running
+        G[t] = running
+    return np.sum(G ** 2)
+
+
+def bounded_newton(x, a, max_iter=20):
+    for it in range(max_iter):
+        f = x ** 3 - a
+        if abs(f) < 1e-12:
+            break
+        x = x - f / (3 * x ** 2)
+    return x
+
+
+def state_tuple_helper(params, y0, n):
+    def step(state, p):
+        pos, vel = state
+        acc = -p["k"] * pos - p["c"] * vel
+        return pos + STEP * vel, vel + STEP * acc
+    state = (y0, 0.0 * y0)
+    for _ in range(n):
+        state = step(state, params)
+    return np.sum(state[0] ** 2)
+
+
+def view_write_through(x):
+    y = x.copy()
+    row = y[0]
+    row *= 2.0
+    y[1] += row
+    return np.sum(y ** 2)
+
+
+def swap_rows(A):
+    B = A.copy()
+    B[[0, 1]] = B[[1, 0]]
+    return np.sum(B * np.arange(B.size).reshape(B.shape))

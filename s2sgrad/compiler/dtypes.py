@@ -21,6 +21,8 @@ a callee outside NumPy, math, SciPy's special functions and Python's operators
 makes it None.
 """
 
+import warnings
+
 import numpy as np
 
 from . import ir
@@ -92,7 +94,9 @@ def _floats_of(value, found):
 def _dtype_name_floats(text, found):
     """A string that names a dtype ('float32', 'f4', 'complex') brings its kind."""
     try:
-        dtype = np.dtype(text)
+        with warnings.catch_warnings():  # (a dict key 'a' is NumPy's deprecated alias of 'S')
+            warnings.simplefilter("ignore")
+            dtype = np.dtype(text)
     except (TypeError, ValueError):
         return True  # not a dtype name ('ij,jk', 'ortho')
     return _dtype_floats(dtype, found)
