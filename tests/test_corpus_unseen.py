@@ -302,3 +302,13 @@ def test_string_constants_give_no_numpy_warning():
         warnings.simplefilter("always")
         sg.grad(P.const_dict_while)(0.7)
     assert not [w for w in caught if "alias" in str(w.message)]
+
+
+@pytest.mark.parametrize("row", ["kalman_dataclass", "sir", "discounted_returns"])
+def test_jit_auto(row):
+    """jit='auto' (Numba where it compiles, NumPy otherwise) gives the same gradients."""
+    pytest.importorskip("numba")
+    _, f, args, wrt = next(r for r in ROWS if r[0] == row)
+    wrt = tuple(i for i in wrt if not isinstance(args[i], int))
+    for i, g in zip(wrt, sg.grad(f, wrt=wrt, jit="auto")(*copy.deepcopy(args))):
+        _compare(g, _numeric(f, args, i))
