@@ -96,6 +96,7 @@ def _rows():
         ("const_dict_while", P.const_dict_while, (0.7,), (0,)),
         ("keywords_that_move", P.keywords_that_move, (np.array([-1.7, 0.3, 1.2]), -1.0, R(5)), (0, 1, 2)),
         ("callable_default_genexpr", P.callable_in_helper, (R(3),), (0,)),
+        ("module_network_attributes", P.module_network, (R(4, 3), R(4, 2)), (0, 1)),
         ("prealloc_enumerate", P.prealloc_loop, (R(3), R(4, 3)), (0, 1)),
         ("zeros_like_columns", P.zeros_like_columns, (R(3, 4), 0.7), (0, 1)),
         ("list_of_math_scalars", P.list_of_scalars, (0.4, np.array([0.1, 0.5, 1.0])), (0, 1)),

@@ -43,6 +43,24 @@ def _sublist(node):
     return None
 
 
+def _held_callable(receiver, attr):
+    """`obj.attr` where obj is a module-level object of the user's (an inlined method's
+    self) and its instance attribute holds a function or an object: that value, or None."""
+    if not (isinstance(receiver, ir.Global) and is_user_object(receiver.value)):
+        return None
+    try:
+        value = inspect.getattr_static(receiver.value, attr)
+    except AttributeError:
+        return None
+    if (
+        not callable(value)
+        or isinstance(value, (type, staticmethod, classmethod))
+        or attr in type(receiver.value).__dict__
+    ):
+        return None
+    return ir.Global(f"{receiver.path}.{attr}", value, receiver.root, receiver.foreign)
+
+
 # np.r_[a, b, ...] and np.c_[a, b, ...] (subscripts of objects): the calls they stand for
 _INDEX_TRICKS = {id(np.r_): ("concatenate", "atleast_1d"), id(np.c_): ("column_stack", None)}
 
@@ -131,10 +149,14 @@ class Calls(LocalFunctions, Building):
                 method = self.method_of(receiver, func.attr, node)
                 if method is not None:
                     return self.inline(node, method[0], method[1] + args, kwargs, env)
-                return self.eqn(
-                    node, ("method", func.attr), [receiver] + args, "method", kwargs, payload=func.attr, hint=hint
-                )
-            callee = self.global_atom(*path)
+                held = _held_callable(receiver, func.attr)
+                if held is None:
+                    return self.eqn(
+                        node, ("method", func.attr), [receiver] + args, "method", kwargs, payload=func.attr, hint=hint
+                    )
+                callee = held  # self.act(x) in a method of a module-level object: act's function
+            else:
+                callee = self.global_atom(*path)
         elif isinstance(func, gast.Name) and _passed_function(self.local_atom(func.id, env)):
             callee = self.local_atom(func.id, env)  # a parameter bound to a function: rk4_step(rhs, ...)
             self.current_env = env
