@@ -9,6 +9,8 @@ import sys
 import sysconfig
 import types
 
+from . import ir
+
 
 def is_derivative(obj):
     """A derivative function made by the public API (`sg.grad(f)`, ...). They are
@@ -82,3 +84,21 @@ def is_user_object(obj):
         "scipy",
         "math",
     )
+
+
+def held_callable(receiver, attr):
+    """`obj.attr` where obj is a module-level object of the user's (an inlined method's
+    self) and its instance attribute holds a function or an object: that value, or None."""
+    if not (isinstance(receiver, ir.Global) and is_user_object(receiver.value)):
+        return None
+    try:
+        value = inspect.getattr_static(receiver.value, attr)
+    except AttributeError:
+        return None
+    if (
+        not callable(value)
+        or isinstance(value, (type, staticmethod, classmethod))
+        or attr in type(receiver.value).__dict__
+    ):
+        return None
+    return ir.Global(f"{receiver.path}.{attr}", value, receiver.root, receiver.foreign)

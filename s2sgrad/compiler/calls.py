@@ -11,6 +11,7 @@ import numpy as np
 
 from . import ir, starred
 from .callees import (
+    held_callable,
     is_derivative,
     is_distribution,
     is_namedtuple,
@@ -41,24 +42,6 @@ def _sublist(node):
     if labels is not None and all(type(v) is int or v is Ellipsis for v in labels):
         return ir.Const(tuple(labels))  # (hashable; np.einsum reads tuples too)
     return None
-
-
-def _held_callable(receiver, attr):
-    """`obj.attr` where obj is a module-level object of the user's (an inlined method's
-    self) and its instance attribute holds a function or an object: that value, or None."""
-    if not (isinstance(receiver, ir.Global) and is_user_object(receiver.value)):
-        return None
-    try:
-        value = inspect.getattr_static(receiver.value, attr)
-    except AttributeError:
-        return None
-    if (
-        not callable(value)
-        or isinstance(value, (type, staticmethod, classmethod))
-        or attr in type(receiver.value).__dict__
-    ):
-        return None
-    return ir.Global(f"{receiver.path}.{attr}", value, receiver.root, receiver.foreign)
 
 
 # np.r_[a, b, ...] and np.c_[a, b, ...] (subscripts of objects): the calls they stand for
@@ -149,7 +132,7 @@ class Calls(LocalFunctions, Building):
                 method = self.method_of(receiver, func.attr, node)
                 if method is not None:
                     return self.inline(node, method[0], method[1] + args, kwargs, env)
-                held = _held_callable(receiver, func.attr)
+                held = held_callable(receiver, func.attr)
                 if held is None:
                     return self.eqn(
                         node, ("method", func.attr), [receiver] + args, "method", kwargs, payload=func.attr, hint=hint
