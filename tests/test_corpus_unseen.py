@@ -97,6 +97,16 @@ def _rows():
         ("keywords_that_move", P.keywords_that_move, (np.array([-1.7, 0.3, 1.2]), -1.0, R(5)), (0, 1, 2)),
         ("callable_default_genexpr", P.callable_in_helper, (R(3),), (0,)),
         ("module_network_attributes", P.module_network, (R(4, 3), R(4, 2)), (0, 1)),
+        ("bayes_logpost_loc_scale", P.bayes_logpost, (np.array([0.3, -0.2]), R(6)), (0,)),
+        ("norms_spectral_nuclear", P.spectral, (R(3, 4),), (0,)),
+        ("lstsq_starred", P.lstsq_resid, (R(5, 3), R(5)), (0, 1)),
+        ("argmax_pick", P.argmax_pick, (R(3, 4), R(5, 3)), (0,)),
+        ("dirichlet_gammaln", P.dirichlet_ll, (1 + rng.random(3), np.array([0.2, 0.3, 0.5])), (0,)),
+        ("student_t_df_keyword", P.student_t, (3.5, R(5)), (0, 1)),
+        ("conv2d_dynamic_slices", P.conv2d_valid, (R(5, 5), R(2, 2)), (0, 1)),
+        ("kl_gauss", P.kl_gauss, (R(4), R(4)), (0, 1)),
+        ("cosine_schedule", P.cosine_schedule, (R(3), 0.5 * R(5, 3), R(5), 3), (0, 1)),
+        ("triplet_margin", P.triplet, (R(4, 3), R(4, 3), R(4, 3)), (0, 1, 2)),
         ("prealloc_enumerate", P.prealloc_loop, (R(3), R(4, 3)), (0, 1)),
         ("zeros_like_columns", P.zeros_like_columns, (R(3, 4), 0.7), (0, 1)),
         ("list_of_math_scalars", P.list_of_scalars, (0.4, np.array([0.1, 0.5, 1.0])), (0, 1)),
@@ -291,7 +301,7 @@ def test_function_arguments_key_the_code():
 
 
 def test_corpus_size():
-    assert len(ROWS) >= 90 and len(REFUSED) >= 11
+    assert len(ROWS) >= 100 and len(REFUSED) >= 11
 
 
 def test_string_constants_give_no_numpy_warning():

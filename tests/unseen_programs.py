@@ -950,3 +950,64 @@ NET = TwoLayer()
 
 def module_network(x, y):
     return np.sum((NET(x) - y) ** 2) + np.sum(NET.first.act(x))
+
+
+# -- statistics, linear algebra, convolution, schedules -----------------------------------------------------
+PRIOR = {"mu": 0.0, "sd": 2.0}
+
+
+def bayes_logpost(theta, x):
+    mu, log_sd = theta[0], theta[1]
+    lp = scipy.stats.norm.logpdf(mu, PRIOR["mu"], PRIOR["sd"]) + scipy.stats.norm.logpdf(log_sd, 0, 1)
+    ll = np.sum(scipy.stats.norm.logpdf(x, loc=mu, scale=np.exp(log_sd)))
+    return -(lp + ll)
+
+
+def spectral(A):
+    return np.linalg.norm(A, ord=2) + np.linalg.norm(A, "fro") + np.linalg.norm(A, ord="nuc")
+
+
+def lstsq_resid(A, b):
+    x, *_ = np.linalg.lstsq(A, b, rcond=None)
+    return np.sum((A @ x - b) ** 2) + np.sum(x ** 2)
+
+
+def argmax_pick(W, X):
+    s = X @ W
+    best = np.argmax(s, axis=1)
+    return np.sum(s[np.arange(len(best)), best]) + np.exp(s).mean(axis=(0, 1))
+
+
+def dirichlet_ll(alpha, p):
+    return np.sum(scipy.special.gammaln(alpha)) - scipy.special.gammaln(np.sum(alpha)) - np.sum((alpha - 1) * np.log(p))
+
+
+def student_t(nu, x):
+    return -np.sum(scipy.stats.t.logpdf(x, df=nu))
+
+
+def conv2d_valid(img, k):
+    H, W = img.shape
+    kh, kw = k.shape
+    out = np.zeros((H - kh + 1, W - kw + 1))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = np.sum(img[i:i + kh, j:j + kw] * k)
+    return np.sum(np.maximum(out, 0) ** 2)
+
+
+def kl_gauss(mu, logvar):
+    return 0.5 * np.sum(np.exp(logvar) + mu ** 2 - 1.0 - logvar)
+
+
+def cosine_schedule(w, X, y, n_steps):
+    for t in range(n_steps):
+        lr = 0.5 * 0.1 * (1 + np.cos(np.pi * t / n_steps))
+        w = w - lr * X.T @ (X @ w - y)
+    return np.sum((X @ w - y) ** 2)
+
+
+def triplet(a, p, n, margin=0.5):
+    dp = np.sum((a - p) ** 2, axis=1)
+    dn = np.sum((a - n) ** 2, axis=1)
+    return np.mean(np.maximum(dp - dn + margin, 0.0))

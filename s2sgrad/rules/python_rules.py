@@ -72,6 +72,8 @@ defnondiff(
     math.factorial,
     keeps_scalars=True,
 )
+# (generated code builds the index of `x[i:i + k]` with slice(i, t): forward over reverse)
+defnondiff(builtins.slice)
 defvjp(
     math.log,
     lambda g, ans, x, base=None: g / x if base is None else g / (x * np_ns.log(base)),
