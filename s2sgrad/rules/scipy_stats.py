@@ -29,9 +29,9 @@ family(
     "SciPy stats",
     module=__name__,
     notes=[
-        "Module-function form `scipy.stats.norm.logpdf(x, loc, scale)`, by position or keyword (forward mode: "
-        "by position); a distribution frozen in the function (`d = norm(mu, s)`, then `d.logpdf(x)`) is read "
-        "as that form.",
+        "Module-function form `scipy.stats.norm.logpdf(x, loc, scale)`, by position or keyword (forward mode "
+        "too: `loc=`, `scale=` and shape parameters such as `df=` are placed by position); a distribution "
+        "frozen in the function (`d = norm(mu, s)`, then `d.logpdf(x)`) is read as that form.",
         "Derivatives inside the support: expon below loc, and gamma and beta at the ends, are not covered; "
         "laplace at x = loc has slope 0 (sign(0)).",
         "cdf, logcdf, sf, logsf have no derivative in the shape parameters (df of t, a of gamma, a and b of "
