@@ -9,6 +9,8 @@ or a phi / loop value that is one array on some paths and another on others.
 and raises if such a value is read after the write.
 """
 
+import numpy as np
+
 from . import ir
 from .sharing import is_view, unions
 from ..errors import S2SGradError
@@ -93,6 +95,7 @@ def check(graph, scalars=(), containers=()):
     item_reads = _item_reads(stmts, alias, makers, carried_of, containers)
     for w in writes:
         target = _target(w)
+        _refuse_module_write(w, target, makers, carried_of)
         fresh = _allocation(target, stmts, made_by, same, regions)
         older = _older(target, makers, carried_of) if w.kind != "setitem" else ()
         # (an item read out of a list or dict, or a view of one, is that item's array: the
@@ -158,6 +161,59 @@ def check(graph, scalars=(), containers=()):
                         else f"write {name} = {name} ... (a new array), or copy the other value",
                     )
     return guards
+
+
+def _module_array(target, made_by, carried_of):
+    """The module-level name (`K = np.array(...)`, `MODEL.w`, a module list) whose memory
+    `target` may be on some path -- that array, a view or an item of it -- or None.
+    (`depth`: how many item reads the walk went back through: a list built here holds
+    the arrays it was built from only for an item read out of it.)"""
+    todo, seen = [(target, 0)], set()
+    while todo:
+        v, depth = todo.pop()
+        if not isinstance(v, ir.Var) or (v, depth) in seen:
+            continue
+        seen.add((v, depth))
+        maker = made_by.get(v)
+        if v in carried_of or ir.is_loop(maker):
+            loop, k = carried_of[v] if v in carried_of else (maker, maker.outs.index(v))
+            todo += [(loop.inits[k], depth), (loop.body_outs[k], depth)]
+        elif isinstance(maker, ir.If):
+            k = maker.outs.index(v)
+            todo += [(maker.then_outs[k], depth), (maker.else_outs[k], depth)]
+        elif not isinstance(maker, ir.Eqn):
+            continue
+        elif maker.kind == "opaque" and maker.prim == "read" and isinstance(maker.args[0], ir.Global):
+            if isinstance(maker.args[0].value, (np.ndarray, list, dict)):
+                return maker.args[0].path
+        elif maker.kind in ("setitem", "append", "add_at") or maker.overwrites is not None:
+            todo.append((maker.args[0] if maker.overwrites is None else maker.overwrites, depth))
+        elif maker.kind in ("getitem", "unpack"):
+            todo.append((maker.args[0], depth + 1))
+        elif maker.kind == "build":
+            todo += [(a, depth - 1) for a in maker.args] if depth > 0 else []
+        elif is_view(maker):
+            todo.append((maker.args[0], depth))
+    return None
+
+
+def _refuse_module_write(write, target, made_by, carried_of):
+    """A write into a module-level array (through its name, a view, an item or a helper's
+    parameter) changes module state: the next call would differ, and the derivative
+    cannot follow it."""
+    found = _module_array(target, made_by, carried_of)
+    if found is None:
+        return
+    what = "assignment" if write.kind == "setitem" else "augmented assignment"
+    if not target.hint.startswith("."):
+        what += f" {'into' if write.kind == 'setitem' else 'to'} '{_spell(target)}'"
+    raise S2SGradError(
+        f"this {what} changes the module-level '{found}' in place "
+        "(the derivative cannot follow changes to module-level state)",
+        write.loc,
+        "module state",
+        f"work on a local copy: ... = {found}.copy()",
+    )
 
 
 def _item_reads(stmts, alias, made_by, carried_of, containers):

@@ -190,12 +190,14 @@ class Checker:
             base = []
             with np.errstate(divide="raise", over="raise", invalid="raise", under="ignore"):
                 self.value = self.scalar(self.args, base)  # no inf or nan on the way either
-            if self.scalar(self.args) != self.value:
-                raise Discard("impure program")
+            impure = self.scalar(self.args) != self.value
         except Discard:
             raise
         except Exception as exc:  # the program itself fails: the generator made something Python rejects
             raise Discard(f"invalid program: {type(exc).__name__}")
+        if impure:  # (it changes module state: s2sgrad must refuse it, else it is not judged)
+            self.run("value_and_grad", lambda: sg.value_and_grad(self.f, wrt=self.wrt)(*copy.deepcopy(self.args)))
+            raise Discard("impure program")
         self.v = tuple(random_like(self.args[j], self.rng) for j in self.wrt)
         traces = []
         big = self.richardson(self.scalar, H_BIG, traces)

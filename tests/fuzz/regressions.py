@@ -1872,7 +1872,7 @@ def f(x, y, z):
         h1[0] = W0
     return np.mean(h1 ** 2)
 """,
-        "args": '((0.8259, np.array([0.5432, 0.8232])), np.array([[0.2799, -0.1431], [-0.1728, -0.2142], [-0.733, 0.9117]]), Params(w=np.array([0.7803, -0.8099]), b=0.7034),)',
+        "args": "((0.8259, np.array([0.5432, 0.8232])), np.array([[0.2799, -0.1431], [-0.1728, -0.2142], [-0.733, 0.9117]]), Params(w=np.array([0.7803, -0.8099]), b=0.7034),)",
         "wrt": [0, 1, 2],
         "expect": ("pass",),
         "open": None,
@@ -1889,11 +1889,12 @@ def f(x, y):
     y[2] -= np.average(np.append(x[1:], ALPHA3))
     return np.mean(x ** 2)
 """,
-        "args": '(np.array([0.6568, -1.1903, 0.4914]), np.array([-0.4448, -0.6833, 0.0021]),)',
+        "args": "(np.array([0.6568, -1.1903, 0.4914]), np.array([-0.4448, -0.6833, 0.0021]),)",
         "wrt": [0, 1],
         "expect": ("refused",),
         "open": None,
-    },    {
+    },
+    {
         "id": "wrong-F36-neighbour-dict-item-written-in-place",
         "source": """\
 import numpy as np
@@ -2227,6 +2228,153 @@ def f(x, c):
 """,
         "args": "(np.array([0.3, -0.2, 0.5]), 0.7)",
         "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "impure-F39-helper-writes-a-module-constant-through-a-parameter",
+        "source": """\
+import math
+import numpy as np
+K6 = np.array([0.7843, -0.2661, 0.8119])
+
+def mix_0(p0, p1):
+    acc6 = []
+    for r4, q5 in zip(p1, p0):
+        p1[2] = math.erf(q5)
+        acc6.append(p1 * p0)
+    return sum(acc6)
+
+def f(x, y, z):
+    x = np.log(1.0 + K6 ** 2) + 0.5 * x
+    o19 = mix_0(p0=z, p1=K6)
+    return np.mean(o19 ** 2) + np.sum(np.sin(z)) + np.sum(y) + np.sum(x)
+""",
+        "args": "(np.array([1.0569, 0.8323, -0.3967]), np.array([[0.069, 1.0122, 0.7312], [-0.1666, 0.7576, 0.4001]]), np.array([0.5063, -0.1559, 0.5467]),)",
+        "wrt": [0, 1, 2],
+        "expect": ("refused",),
+        "open": None,
+    },
+    {
+        "id": "impure-F39-neighbour-alias-of-a-module-constant-written-in-a-branch",
+        "source": """\
+import numpy as np
+K6 = np.array([0.7843, -0.2661, 0.8119])
+
+def f(z):
+    k = K6
+    if np.sum(z) > 0.0:
+        k[1] = 0.5
+    return np.sum(k * z)
+""",
+        "args": "(np.array([0.5063, -0.1559, 0.5467]),)",
+        "wrt": [0],
+        "expect": ("refused",),
+        "open": None,
+    },
+    {
+        "id": "impure-F39-neighbour-view-of-a-module-constant-augmented",
+        "source": """\
+import numpy as np
+K6 = np.array([0.7843, -0.2661, 0.8119])
+
+def f(z):
+    k = K6[1:]
+    k *= 2.0
+    return np.sum(K6 * z)
+""",
+        "args": "(np.array([0.5063, -0.1559, 0.5467]),)",
+        "wrt": [0],
+        "expect": ("refused",),
+        "open": None,
+    },
+    {
+        "id": "impure-F39-neighbour-time-loop-helper-writes-module-state-keywords",
+        "source": """\
+import numpy as np
+DT = 0.1
+STATE = np.zeros(3)
+
+def step(u, s, dt=1.0):
+    s[:] = u
+    return u + dt * s
+
+def f(z):
+    u = z
+    for i in range(3):
+        u = step(u, s=STATE, dt=DT)
+    return np.sum(u ** 2)
+""",
+        "args": "(np.array([0.5063, -0.1559, 0.5467]),)",
+        "wrt": [0],
+        "expect": ("refused",),
+        "open": None,
+    },
+    {
+        "id": "impure-F39-neighbour-item-of-a-module-list-or-a-local-dict-written",
+        "source": """\
+import numpy as np
+L = [np.array([0.7843, -0.2661, 0.8119])]
+K6 = np.array([0.7843, -0.2661, 0.8119])
+
+def f(z):
+    d = {"k": K6, "z": z}
+    w = d["k"]
+    w[0] = np.sum(z)
+    a = L[0]
+    a[1] = 0.0
+    return np.sum(d["z"] * z) + np.sum(a * z)
+""",
+        "args": "(np.array([0.5063, -0.1559, 0.5467]),)",
+        "wrt": [0],
+        "expect": ("refused",),
+        "open": None,
+    },
+    {
+        "id": "impure-F39-neighbour-model-attribute-written",
+        "source": """\
+import numpy as np
+
+class M:
+    def __init__(self):
+        self.w = np.array([0.7843, -0.2661, 0.8119])
+
+MODEL = M()
+
+def f(z):
+    w = MODEL.w
+    w[0] = np.sum(z)
+    return np.sum(w * z)
+""",
+        "args": "(np.array([0.5063, -0.1559, 0.5467]),)",
+        "wrt": [0],
+        "expect": ("refused",),
+        "open": None,
+    },
+    {
+        "id": "impure-F39-neighbour-module-constants-read-only-and-copied",
+        "source": """\
+import numpy as np
+K6 = np.array([0.7843, -0.2661, 0.8119])
+WS = [np.array([0.1, 0.2, 0.3]), np.array([0.5, -0.5, 0.25])]
+
+def layer(v, w=K6, scale=1.0):
+    return np.tanh(w * v) * scale
+
+def f(z):
+    h = z
+    for w in WS:
+        h = layer(h, w=w, scale=0.5)
+    k = K6 + 0.0
+    k[0] = h[1]
+    c = K6.copy()
+    c[2] = h[0]
+    acc = np.zeros(3)
+    acc += layer(h, scale=2.0)
+    return np.sum(k * h) + np.sum(acc) + np.sum(c * z)
+""",
+        "args": "(np.array([0.5063, -0.1559, 0.5467]),)",
+        "wrt": [0],
         "expect": ("pass",),
         "open": None,
     },
