@@ -12,7 +12,7 @@ and raises if such a value is read after the write.
 import numpy as np
 
 from . import ir
-from .sharing import is_view, unions
+from .sharing import _VIEW_METHODS, is_view, unions
 from ..errors import S2SGradError
 
 _SEQ_OPS = ("seq_concat", "seq_repeat", "seq_repeat_r")  # runtime's list joins and repeats
@@ -186,6 +186,9 @@ def _module_array(target, made_by, carried_of):
         elif maker.kind == "opaque" and maker.prim == "read" and isinstance(maker.args[0], ir.Global):
             if isinstance(maker.args[0].value, (np.ndarray, list, dict)):
                 return maker.args[0].path
+        elif maker.kind == "call" and isinstance(getattr(maker.prim, "__self__", None), np.ndarray):
+            if maker.prim.__name__ in _VIEW_METHODS:  # `K.ravel()`: a method of a module array
+                return str(maker.payload).rsplit(".", 1)[0]
         elif maker.kind in ("setitem", "append", "add_at") or maker.overwrites is not None:
             todo.append((maker.args[0] if maker.overwrites is None else maker.overwrites, depth))
         elif maker.kind in ("getitem", "unpack"):

@@ -195,9 +195,9 @@ class Checker:
             raise
         except Exception as exc:  # the program itself fails: the generator made something Python rejects
             raise Discard(f"invalid program: {type(exc).__name__}")
-        if impure:  # (it changes module state: s2sgrad must refuse it, else it is not judged)
+        if impure:  # it changes module state, which s2sgrad must refuse (S2SGradError: refused)
             self.run("value_and_grad", lambda: sg.value_and_grad(self.f, wrt=self.wrt)(*copy.deepcopy(self.args)))
-            raise Discard("impure program")
+            raise Fail("silently wrong", "value_and_grad", "a program that changes module state was differentiated")
         self.v = tuple(random_like(self.args[j], self.rng) for j in self.wrt)
         traces = []
         big = self.richardson(self.scalar, H_BIG, traces)

@@ -2378,4 +2378,21 @@ def f(z):
         "expect": ("pass",),
         "open": None,
     },
+    {
+        "id": "impure-F39-neighbour-view-method-of-a-module-constant-written",
+        "source": """\
+import numpy as np
+K6 = np.array([[-1.0726, -0.9734], [0.1338, 0.2275]])
+
+def f(x, z):
+    z9 = K6.ravel().reshape(2, 2)
+    z9[1, -1] = K6[1, 0]
+    z9[-1] *= z
+    return np.sum(x) + np.sum(z9)
+""",
+        "args": "(np.array([-0.8006, 0.0523]), np.array([-0.647, 1.1034]),)",
+        "wrt": [0, 1],
+        "expect": ("refused",),
+        "open": None,
+    },
 ]
