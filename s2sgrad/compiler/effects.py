@@ -118,9 +118,9 @@ def same_object(block, start, end):
         if st is None or v in seen:
             return {OTHER}
         seen += (v,)
-        if isinstance(st, ir.Eqn) and (st.kind == "setitem" or st.overwrites is not None):
-            # (x op= y: Python keeps x's array)
-            before = paths(st.args[0] if st.kind == "setitem" else st.overwrites, start, seen)
+        if isinstance(st, ir.Eqn) and (st.kind in ("setitem", "append", "add_at") or st.overwrites is not None):
+            # (x op= y: Python keeps x's array; lst.append(v) keeps the list)
+            before = paths(st.args[0] if st.overwrites is None else st.overwrites, start, seen)
             return {OTHER if p == OTHER else WRITTEN for p in before}
         if not isinstance(st, (ir.If, ir.For, ir.While)):
             return {OTHER}

@@ -2395,4 +2395,63 @@ def f(x, z):
         "expect": ("refused",),
         "open": None,
     },
+    {
+        "id": "wrong-F40-second-name-of-a-list-appended-in-a-loop",
+        "source": """\
+import numpy as np
+
+def f(x, c):
+    lst = []
+    a = lst
+    for i in range(2):
+        lst.append(x * (i + c))
+    return np.sum(sum(a))
+""",
+        "args": "(np.array([0.3, -0.2, 0.5]), 0.7)",
+        "wrt": [0, 1],
+        "expect": ("refused",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F40-neighbour-helper-appends-to-its-argument-in-a-loop",
+        "source": """\
+import numpy as np
+
+def record(log, v):
+    log.append(v ** 2)
+
+def f(x, c):
+    hist = []
+    u = x
+    for i in range(3):
+        u = np.cos(u) * c
+        record(hist, v=u)
+    return np.sum(hist[0] + hist[-1])
+""",
+        "args": "(np.array([0.3, -0.2, 0.5]), 0.7)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F40-neighbour-helper-appends-and-returns-the-list-keywords",
+        "source": """\
+import numpy as np
+W = np.array([0.5, -0.3, 0.2])
+
+def push(lst, v, scale=1.0):
+    lst.append(v * scale)
+    return lst
+
+def f(x, c):
+    out = []
+    for i in range(2):
+        out = push(out, v=np.exp(x * W), scale=c)
+    return np.sum(out[0] * out[1]) + len(out)
+""",
+        "args": "(np.array([0.3, -0.2, 0.5]), 0.7)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+    },
 ]
