@@ -2454,4 +2454,69 @@ def f(x, c):
         "expect": ("pass",),
         "open": None,
     },
+    {
+        "id": "crash-F41-while-condition-and-hands-a-lambda-to-a-helper",
+        "source": """\
+import math
+import numpy as np
+
+def apply_fn(fn, v):
+    return fn(v) + 0.5 * v
+
+def f(x, y):
+    it7 = 0
+    while it7 < 4 and (math.tanh(apply_fn(lambda u: np.sinh(0.5 * u) * 0.9, -0.22)) > 0.5 and y.sum() < 0.51):
+        it7 += 1
+        x = x * 1.1
+    return np.sum(x ** 2) + np.sum(y)
+""",
+        "args": "(np.array([0.3, 0.4]), np.array([0.1, 0.2]))",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "crash-F41-neighbour-while-and-taken-lambda-to-a-helper",
+        "source": """\
+import numpy as np
+
+def apply_fn(fn, v):
+    return fn(v) + 0.5 * v
+
+def f(x):
+    it = 0
+    while it < 2 and (apply_fn(lambda u: u * 0.9, x[0]) > 0.1 and x[1] < 5.0):
+        it += 1
+        x = x * 1.1
+    return np.sum(x ** 2)
+""",
+        "args": "(np.array([0.3, 0.4]),)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "crash-F41-neighbour-while-or-lambda-module-constant-keyword-break",
+        "source": """\
+import numpy as np
+TOL = 0.5
+
+def apply_fn(fn, v, scale=1.0):
+    return fn(v) * scale
+
+def f(x):
+    k = 0
+    s = x
+    while k < 1 or apply_fn(lambda u: np.sum(u ** 2), s, scale=2.0) > TOL:
+        s = 0.5 * s + 0.01 * np.sin(s)
+        k += 1
+        if k > 6:
+            break
+    return np.sum(s * x)
+""",
+        "args": "(np.array([0.3, 0.4]),)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+    },
 ]
