@@ -286,6 +286,8 @@ class _Uses(gast.NodeVisitor):
         other = None
         if isinstance(parent, gast.BinOp) and isinstance(parent.op, _ELEMENTWISE):
             other = parent.right if parent.left is node else parent.left
+            if isinstance(other, gast.Name) and other.id == self.name:
+                other = None  # `g + g`: nothing else gives the sum its shape
         self.others.append(other)
 
 

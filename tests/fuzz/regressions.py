@@ -2519,4 +2519,92 @@ def f(x):
         "expect": ("pass",),
         "open": None,
     },
+    {
+        "id": "wrong-F42-hypot-at-the-apex",
+        "source": """\
+import numpy as np
+
+def f(x, y, z):
+    x[:] = np.heaviside(np.array([-0.5895, -0.89]) @ np.array([[-0.1074, 1.1606, 0.5884], [0.4066, -0.4418, 0.2159]]), 0.5)
+    for i7 in range(len(x)):
+        x[1:] -= y * x[:1]
+    a10 = np.pad(x * np.tile(x, (2, 1)), 1)[1:-1, 1:-1]
+    a10[:, -1] = np.hypot(a10[:, 1], np.einsum('ij,j->i', a10, x))
+    return np.sum(np.sin(a10))
+""",
+        "args": "(np.array([-0.7861, 0.7537, -1.0556]), -0.3284, -1.1306,)",
+        "wrt": [0, 1, 2],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F43-std-of-values-equal-up-to-rounding",
+        "source": """\
+import numpy as np
+
+def f(x, y):
+    z = np.std(np.stack([y] * 3), axis=0)
+    return np.sum(np.sin(z)) + np.sum(x * y)
+""",
+        "args": "(np.array([1.1184, 0.401, 0.9113]), np.array([0.1, 0.7, 2.3]),)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F43-neighbour-std-of-tiled-rows-in-a-loop",
+        "source": """\
+import numpy as np
+
+SCALE = 0.1
+
+def f(x):
+    s = 0.0
+    for i in range(2):
+        rows = np.tile(x * SCALE, (3, 1))
+        s = s + np.sum(rows.std(axis=0)) + np.sum(x ** 2)
+    return s
+""",
+        "args": "(np.array([0.1, 0.7, 2.3]),)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "crash-F44-sum-seed-read-twice-folded-to-a-number",
+        "source": """\
+import math
+import numpy as np
+
+def f(x, steps):
+    x[x > 0.05] -= 0.06
+    x += x
+    return np.sum(x)
+""",
+        "args": "(np.array([0.7011, -1.0022]), 1,)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "crash-F44-neighbour-doubled-state-written-through-a-mask-in-a-loop",
+        "source": """\
+import numpy as np
+
+CAP = 0.5
+
+def clip_high(v, cap=CAP):
+    v[v > cap] = cap
+    return v
+
+def f(x, y):
+    for i in range(2):
+        x = clip_high(x + x, cap=CAP) * y
+    return np.sum(x + x)
+""",
+        "args": "(np.array([0.7011, -1.0022, 0.2]), 1.3,)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+    },
 ]
