@@ -15,6 +15,7 @@ SMALL = {
     "lorenz96": lambda: apps.make_lorenz96_inputs(n_vars=8, n=25, seed=1),
     "newton": lambda: apps.make_newton_inputs(n=7, seed=1),
     "gru": lambda: apps.make_gru_inputs(steps=3, batch=2, vocab=4, hidden=3, seed=1),
+    "cnn": lambda: apps.make_cnn_inputs(batch=3, channels=2, size=6, filters=2, classes=3, seed=1),
 }
 
 

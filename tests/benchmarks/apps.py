@@ -14,6 +14,10 @@ converged.
 ``gru``       GRU language model (T = 20, batch 16, vocabulary 30, hidden 48)
               with a softmax cross-entropy at every step; gradient with
               respect to all seven weight matrices.
+``cnn``       a 2-D CNN (batch 32, 3 x 16 x 16 images, eight 3 x 3 filters)
+              written with im2col, ReLU, a 2 x 2 max-pool and a dense softmax
+              classifier; gradient with respect to the filters and the dense
+              weights.
 ``newton``    elementwise Newton solve of ``x**3 + a*x = b`` (N = 1000) in a
               ``while`` loop until converged; gradient of ``sum(x**2)``
               with respect to ``(a, b)`` through the iterations.
@@ -329,6 +333,69 @@ def make_gru_inputs(steps=20, batch=16, vocab=30, hidden=48, seed=0):
     return weights + (onehot[:-1], onehot[1:])
 
 
+# ---------------------------------------------------------------------------
+# A 2-D CNN: im2col convolution, ReLU, 2x2 max-pool, dense softmax classifier
+# ---------------------------------------------------------------------------
+
+KERNEL = 3
+POOL = 2
+
+
+def im2col(x, k=KERNEL):
+    """(B, C, H, W) images -> (B * oh * ow, C * k * k) patches, oh = H - k + 1."""
+    b, c, h, w = x.shape
+    oh, ow = h - k + 1, w - k + 1
+    patches = [x[:, :, i : i + oh, j : j + ow] for i in range(k) for j in range(k)]
+    cols = np.stack(patches, axis=-1)  # (B, C, oh, ow, k * k)
+    return cols.transpose(0, 2, 3, 1, 4).reshape(b * oh * ow, c * k * k)
+
+
+def cnn_loss(W, Wd, images, labels):
+    """W: (C * k * k, F) filters, Wd: (F * ph * pw, classes); labels one-hot."""
+    b, _, h, w = images.shape
+    oh, ow = h - KERNEL + 1, w - KERNEL + 1
+    conv = (im2col(images) @ W).reshape(b, oh, ow, W.shape[1])
+    act = np.maximum(conv, 0.0)
+    pooled = act.reshape(b, oh // POOL, POOL, ow // POOL, POOL, W.shape[1]).max(axis=(2, 4))
+    logits = pooled.reshape(b, -1) @ Wd
+    shifted = logits - np.max(logits, axis=1, keepdims=True)
+    log_p = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    return -np.sum(labels * log_p) / b
+
+
+def cnn_loss_grad_hand(W, Wd, images, labels):
+    b, _, h, w = images.shape
+    oh, ow, f = h - KERNEL + 1, w - KERNEL + 1, W.shape[1]
+    cols = im2col(images)
+    conv = (cols @ W).reshape(b, oh, ow, f)
+    act = np.maximum(conv, 0.0)
+    windows = act.reshape(b, oh // POOL, POOL, ow // POOL, POOL, f)
+    pooled = windows.max(axis=(2, 4))
+    flat = pooled.reshape(b, -1)
+    logits = flat @ Wd
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    glogits = (p * labels.sum(axis=1, keepdims=True) - labels) / b
+    gWd = flat.T @ glogits
+    gpooled = (glogits @ Wd.T).reshape(pooled.shape)
+    # (ties inside a window are ReLU zeros, which the ReLU mask below discards)
+    hit = windows == pooled[:, :, None, :, None, :]
+    gact = (hit * gpooled[:, :, None, :, None, :]).reshape(b, oh, ow, f)
+    gconv = np.where(conv > 0.0, gact, 0.0).reshape(b * oh * ow, f)
+    gW = cols.T @ gconv
+    return gW, gWd
+
+
+def make_cnn_inputs(batch=32, channels=3, size=16, filters=8, classes=10, seed=0):
+    rng = np.random.default_rng(seed)
+    W = rng.standard_normal((channels * KERNEL * KERNEL, filters)) / KERNEL
+    pooled = (size - KERNEL + 1) // POOL
+    Wd = rng.standard_normal((filters * pooled * pooled, classes)) / np.sqrt(filters * pooled * pooled)
+    images = rng.standard_normal((batch, channels, size, size))
+    labels = np.eye(classes)[rng.integers(0, classes, size=batch)]
+    return W, Wd, images, labels
+
+
 PROBLEMS = {
     "rk4": dict(
         label="RK4 on floats, helper rhs, n=1000", forward=rk4, hand=rk4_grad_hand, inputs=make_rk4_inputs, wrt=(0, 1)
@@ -360,5 +427,12 @@ PROBLEMS = {
         hand=gru_lm_grad_hand,
         inputs=make_gru_inputs,
         wrt=(0, 1, 2, 3, 4, 5, 6),
+    ),
+    "cnn": dict(
+        label="2-D CNN: im2col, ReLU, 2x2 max-pool, softmax",
+        forward=cnn_loss,
+        hand=cnn_loss_grad_hand,
+        inputs=make_cnn_inputs,
+        wrt=(0, 1),
     ),
 }
