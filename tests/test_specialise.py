@@ -17,7 +17,7 @@ import s2sgrad as sg
 from s2sgrad import api
 from tests import test_corpus_classic, test_corpus_ml, test_corpus_simulation
 from tests.benchmarks import apps, models
-from tests.numeric import assert_close
+from tests.numeric import assert_close, numeric_grad
 
 _ROWS = (
     [pytest.param(f, a, w, id=f"classic-{i}") for i, (f, a, w) in enumerate(test_corpus_classic.GRADS)]
@@ -103,6 +103,22 @@ def test_integer_and_float_arguments_are_told_apart():
     assert df(2.0, 1.5) == 1.5
     with pytest.raises(sg.S2SGradError, match="integer"):
         df(2, 3)
+
+
+def _sizes_unpacked(x, W):
+    batch, n_in = x.shape
+    n_out = W.shape[1]
+    pairs = (x @ W).reshape(batch * n_out // 2, 2)  # sizes computed from unpacked ones
+    return np.sum(np.tanh(pairs) ** 2) + np.sum(x.reshape(n_in, batch) ** 3 * 0.5)
+
+
+def test_sizes_unpacked_from_a_shape_are_followed():
+    x, W = np.linspace(-1.0, 1.0, 12).reshape(4, 3), np.linspace(0.5, -0.5, 6).reshape(3, 2)
+    df = sg.grad(_sizes_unpacked, wrt=(0, 1))
+    source = df.source_for(x, W)
+    assert "unreduce(" not in source and "shape_of(" not in source, source
+    for i, g in enumerate(df(x, W)):
+        assert_close(g, numeric_grad(_sizes_unpacked, [x, W], i), rtol=1e-7, atol=1e-9)
 
 
 @pytest.mark.parametrize(

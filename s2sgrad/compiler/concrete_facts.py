@@ -1,6 +1,8 @@
 """Which equations have a shape (or make a shape value) that specialised code
 knows at compile time: `x.shape`, `x.shape[0]`, `len(x)`, `np.zeros((n, m))`,
-`a @ b`, reductions over literal axes, `x.T`, `x.reshape(...)`.
+`a @ b`, reductions over literal axes, `x.T`, `x.reshape(...)`, integer arithmetic of
+sizes known here (`h - 3 + 1`) and the items of a shape unpacked (`b, c = x.shape`,
+in `shapes.py`).
 
 `shape_facts(eqn, known, values)` answers with one of
   ("value", v)   the result is the Python value v (a shape, an int of one);
@@ -18,6 +20,7 @@ from . import concrete, ir
 _REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.amax, np.amin, np.var, np.std}
 _REDUCE_METHODS = {"sum", "mean", "max", "min", "prod", "var", "std"}
 _FILLED = (np.zeros, np.ones, np.empty)
+_INT_ARITHMETIC = (operator.add, operator.sub, operator.mul, operator.floordiv)
 
 
 def shape_facts(e, known, values):
@@ -43,6 +46,11 @@ def shape_facts(e, known, values):
     if e.kind == "build" and e.payload == "list" and args:
         shapes = {known.known(a) for a in args}
         return ("value", ListOf(len(args), shapes.pop())) if len(shapes) == 1 and None not in shapes else None
+    if e.kind == "binop" and e.prim in _INT_ARITHMETIC:
+        operands = [value(a) for a in args]  # `h - 3 + 1` of a size known here
+        if not all(type(v) is int for v in operands) or (e.prim is operator.floordiv and operands[1] == 0):
+            return None
+        return "value", e.prim(*operands)
     if e.kind == "binop" and e.prim is operator.matmul:
         other = known.known(args[1])
         found = concrete.matmul(shape0, other) if None not in (shape0, other) else None

@@ -220,6 +220,8 @@ class _Walk:
     def eqn(self, e):
         for o in e.outs:
             self.set(o, _own(o), None)
+        if e.kind == "unpack":
+            self.unpack(e)
         if len(e.outs) != 1:
             return
         out, known = e.outs[0], self.shapes()
@@ -233,6 +235,8 @@ class _Walk:
             self.item(e, out)
         elif _broadcasts(e):
             self.broadcast(e, out, known)
+            if e.kind == "binop":
+                self.known_facts(e, out, known)  # (`h - 3 + 1` of sizes known here: a size too)
         elif e.kind == "call" and e.prim is runtime.log_of_softmax:  # (np.log(p): p's shape)
             self.set(out, known.term(e.args[1]), known.kind(e.args[1]))
         elif _copies(e) and known.kind(e.args[0]) == "array":
@@ -245,6 +249,13 @@ class _Walk:
             self.known_facts(e, out, known)
         else:
             self.known_facts(e, out, known)
+
+    def unpack(self, e):
+        """`b, c, h, w = images.shape`: each name holds its item of a shape known here."""
+        whole = e.args[0].value if isinstance(e.args[0], ir.Const) else self.values.get(e.args[0])
+        if isinstance(whole, tuple) and len(whole) == len(e.outs) and all(type(v) is int for v in whole):
+            for out, v in zip(e.outs, whole):
+                self.values[out] = v
 
     def known_facts(self, e, out, known):
         """What shapes known at compile time tell about `e` (specialised code)."""
