@@ -2607,4 +2607,39 @@ def f(x, y):
         "expect": ("pass",),
         "open": None,
     },
+    {
+        "id": "crash-F45-checkpointed-step-reads-an-invariant-a-later-loop-rebinds",
+        "source": """\
+import numpy as np
+import scipy.special
+
+X08 = 0.6252
+
+def rhs_0(p0, p1, k=0.53):
+    s2 = p0
+    s2[s2 > -0.42] -= k
+
+def f(x, steps):
+    s3 = X08
+    for i4 in range(steps):
+        s7 = 0.59
+        o8 = x[1]
+        if s3 > 0.15:
+            pass
+        else:
+            o10 = rhs_0(np.arctan2(o8, 1.5 + o8), x[0] < 0.45 and s7 or s7)
+    for i12 in range(3):
+        s3 /= scipy.special.logsumexp(x[0])
+        for i13 in range(1, 2):
+            return s3
+""",
+        "args": "([np.array([-0.2536, 0.8037]), np.array([0.3501, 1.1836])], 3,)",
+        "wrt": [0],
+        "expect": ("pass", "refused"),
+        "open": (
+            "checkpointed: the step functions read the invariant s3 (X08's copy, renamed to s3 after they were "
+            "made) when the schedule re-runs them in the reverse sweep, after the second loop's reverse rebound "
+            "s3 to a taped Shape: raw TypeError (campaign seed 602086)"
+        ),
+    },
 ]
