@@ -2642,4 +2642,29 @@ def f(x, steps):
             "s3 to a taped Shape: raw TypeError (campaign seed 602086)"
         ),
     },
+    {
+        "id": "wrong-F46-checkpointed-while-writes-an-argument-then-rebinds-it",
+        "source": """\
+import numpy as np
+
+X03 = np.array([[-0.6346, -1.1739], [-0.5933, -0.705]])
+
+def f(x, y, steps):
+    y -= np.max(x)
+    it9 = 0
+    while it9 < 1:
+        it9 += 1
+        for i10 in range(1):
+            x[1] = 1.23
+            x = X03.min(axis=1)
+    return np.sum(np.sin(y))
+""",
+        "args": "(np.array([-1.0443, 1.1382]), np.array([-1.1465, -0.3647]), 1,)",
+        "wrt": [0, 1],
+        "expect": ("pass", "refused"),
+        "open": (
+            "checkpointed only: a loop that writes into an argument in place (x[1] = 1.23) and then rebinds it "
+            "gives a checkpointed gradient that differs from the stored one (silently wrong, campaign seed 603296)"
+        ),
+    },
 ]
