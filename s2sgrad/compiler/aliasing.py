@@ -163,6 +163,9 @@ def check(graph, scalars=(), containers=()):
     return guards
 
 
+_DEEPEST = 8  # item reads followed back; beyond, every path is followed as this deep (more refusals, never fewer)
+
+
 def _module_array(target, made_by, carried_of):
     """The module-level name (`K = np.array(...)`, `MODEL.w`, a module list) whose memory
     `target` may be on some path -- that array, a view or an item of it -- or None.
@@ -171,6 +174,7 @@ def _module_array(target, made_by, carried_of):
     todo, seen = [(target, 0)], set()
     while todo:
         v, depth = todo.pop()
+        depth = min(depth, _DEEPEST)  # (a loop reading items of its own state would go deeper forever)
         if not isinstance(v, ir.Var) or (v, depth) in seen:
             continue
         seen.add((v, depth))

@@ -2667,4 +2667,20 @@ def f(x, y, steps):
             "gives a checkpointed gradient that differs from the stored one (silently wrong, campaign seed 603296)"
         ),
     },
+    {
+        "id": "crash-F47-loop-rebinds-a-slice-of-itself-then-a-write-hangs-the-module-check",
+        "source": """\
+import numpy as np
+
+def f(x):
+    for i in range(3):
+        x = x[::-1][::-1]
+    x[x > 0.14] -= 0.67
+    return np.sum(np.sin(x))
+""",
+        "args": "(np.array([0.2004, -0.4879, 0.0647, 1.1548]),)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+    },
 ]
