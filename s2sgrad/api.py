@@ -117,6 +117,15 @@ def _identity(value):
 _DATA = (int, float, complex, bool, str, type(None), np.ndarray, np.generic, list, tuple, dict)
 
 
+def _holds(assumed):
+    """Do the module constants specialised code assumed still have their values?"""
+    for home, name, value in assumed:
+        now = home.get(name)
+        if type(now) is not type(value) or now != value:
+            return False
+    return True
+
+
 def _cached(key, make):
     """The cache entry for `key`, made once (under the lock) when missing."""
     derived = _cache.get(key)
@@ -185,29 +194,49 @@ class Derivative:
                 seen.add((arg_shapes, arg_dtypes))
 
         def make():
-            made = _compiled(
-                derive(
-                    func,
-                    self.wrt,
-                    kinds,
-                    self.variant,
-                    checkpoints,
-                    arg_shapes,
-                    has_aux=self.has_aux,
-                    arg_dtypes=arg_dtypes,
-                ),
+            derived = derive(
                 func,
-                jit,
+                self.wrt,
+                kinds,
+                self.variant,
+                checkpoints,
+                arg_shapes,
+                has_aux=self.has_aux,
+                arg_dtypes=arg_dtypes,
             )
+            assumed = derived.assumed  # (module constants it was specialised on)
+            made = _compiled(derived, func, jit)
             made.arg_shapes, made.arg_dtypes = arg_shapes, arg_dtypes  # (what a pickled pullback asks for again)
+            made.assumed = assumed
             if arg_shapes is None and "array" in kinds:
                 made.source = GENERIC_NOTE + made.source
             return made
 
-        derived = self._for(func, _cached(generic + (arg_shapes, arg_dtypes), make))
+        derived = _cached(generic + (arg_shapes, arg_dtypes), make)
+        if derived.assumed and not _holds(derived.assumed):
+            derived = self._constants_changed(generic, (arg_shapes, arg_dtypes), derived, make, exact)
+            if derived is None:
+                return self._derived(kinds, again)
+        derived = self._for(func, derived)
         if not again:
             self._last = derived
         return derived
+
+    @staticmethod
+    def _constants_changed(generic, specialised, derived, make, exact):
+        """A module constant the code was specialised on (`KERNEL = 3`, shapes.py) has
+        another value now: the code specialised on the new values, or None past
+        SPECIALISATIONS variants (then the generic code, which assumes none, runs)."""
+        seen = _shape_sets.setdefault(generic, set())
+        for _ in range(3):  # (code for new values may assume one constant more: look again)
+            now = specialised + (tuple((name, _identity(home.get(name))) for home, name, _ in derived.assumed),)
+            if not exact and now not in seen and len(seen) >= SPECIALISATIONS:
+                return None
+            seen.add(now)
+            derived = _cached(generic + now, make)
+            if _holds(derived.assumed):
+                return derived
+        return make()
 
     def _for(self, func, derived):
         """`derived` reading `func`'s closure cells (it may have been compiled for an
@@ -248,7 +277,7 @@ class Derivative:
         if self._epoch != _cache.epoch:
             self._by_spec, self._epoch = {}, _cache.epoch
         derived = self._by_spec.get(spec)
-        if derived is None:
+        if derived is None or (derived.assumed and not _holds(derived.assumed)):
             _check_differentiable(self.target, self.names, values, self.wrt)
             derived = self._derived(
                 _kinds(values, self.wrt), arg_shapes=_arg_shapes(values), arg_dtypes=_arg_dtypes(values)
@@ -283,7 +312,7 @@ class Derivative:
         # the hot path: plain positional arguments whose specs were seen before
         values = self._values(args, kwargs)
         derived = self._by_spec.get(_specs(values)) if self._epoch == _cache.epoch else None
-        if derived is None:
+        if derived is None or (derived.assumed and not _holds(derived.assumed)):
             derived = self._specialised(values)
         self._last = derived
         return self._apply(values, derived)

@@ -94,6 +94,8 @@ def _call(e, known, value, shape0):
     if prim is np.full and not e.kwargs and len(args) == 2 and known.known(args[1]) == ():
         return _made(value(args[0]))
     if shape0 is None:
+        if prim is np.reshape and len(args) == 2 and not e.kwargs:
+            return _made(value(args[1]))  # (a full shape: that, or it raises)
         return None
     if prim in (np.matmul, np.dot) and len(args) == 2 and not e.kwargs:
         other = known.known(args[1])
@@ -114,6 +116,9 @@ def _call(e, known, value, shape0):
 def _method(e, value, shape0):
     name = e.prim[1] if isinstance(e.prim, tuple) else None
     if shape0 is None:
+        if name == "reshape" and len(e.args) > 1 and not e.kwargs:
+            new = [value(a) for a in e.args[1:]]
+            return _made(new[0] if len(new) == 1 else tuple(new))  # (a full shape: that, or it raises)
         return None
     rest = [value(a) for a in e.args[1:]]
     if name in _REDUCE_METHODS:

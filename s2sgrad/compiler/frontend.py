@@ -52,6 +52,12 @@ class Parsed:
             return g[name]
         return getattr(builtins, name, _MISSING)
 
+    def home(self, name):
+        """The module dict a free name is read from (None: a closure cell, a builtin)."""
+        if name in self.made or name in self.closure or name not in self.func.__globals__:
+            return None
+        return self.func.__globals__
+
 
 def parse_function(func):
     """Parse `func`'s source into a gast FunctionDef whose line numbers match its file."""

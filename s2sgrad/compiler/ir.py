@@ -58,12 +58,15 @@ class Global:
     """A free name of the user's code: `path` is how to spell it (e.g. 'np.pi').
 
     `foreign` marks a name read by an inlined helper from its own module or
-    closure; codegen binds `root` (the object the path starts from) for it."""
+    closure; codegen binds `root` (the object the path starts from) for it.
+    `home`: for a plain name found in a module's globals, that dict (specialised
+    code may assume an int constant's value: it checks the dict on each call)."""
 
     path: str
     value: Any = field(compare=False, hash=False)
     root: Any = field(default=None, compare=False, hash=False)
     foreign: bool = field(default=False, compare=False, hash=False)
+    home: Any = field(default=None, compare=False, hash=False, repr=False)
 
     def __repr__(self):
         return self.path

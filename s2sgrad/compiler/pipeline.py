@@ -45,10 +45,12 @@ class Derived:
     function: object
     graph: object
     user_function: object = None  # the function it was generated from (its closure cells are read)
+    # module constants the code was specialised on: ((module dict, name, value), ...) (shapes.py)
+    assumed: tuple = ()
 
     def with_function(self, function):
         """The same derivative running `function` (the generated code bound to another closure)."""
-        return Derived(self.source, function, self.graph, self.user_function)
+        return Derived(self.source, function, self.graph, self.user_function, self.assumed)
 
 
 def split_kinds(arg_kinds):
@@ -142,7 +144,9 @@ def _derive(func, wrt, arg_kinds, variant, checkpoints, specialised, has_aux):
     if inplace.writes:
         probe = _Generation(func, graph, wrt_vars, active, (scalars, shapes, split), inplace, variant, probe=True)
         inplace = InPlace(graph, active, probe.reverse.value_reads, containers, dicts)
-    return _Generation(func, graph, wrt_vars, active, (scalars, shapes, split), inplace, variant).derived()
+    made = _Generation(func, graph, wrt_vars, active, (scalars, shapes, split), inplace, variant).derived()
+    made.assumed = shapes.assumed
+    return made
 
 
 class _Generation:

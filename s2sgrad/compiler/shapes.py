@@ -35,6 +35,7 @@ import numpy as np
 from . import concrete, ir
 from .. import runtime, trees
 from .concrete_facts import shape_facts
+from .index_keys import index_key
 
 SCALAR = ("scalar",)
 
@@ -44,8 +45,10 @@ _NUMBER_TYPES = (int, float, complex, bool, np.number, np.bool_)
 class Shapes:
     """The result: `same(a, b)` and `kind(a)` for atoms of one graph."""
 
-    def __init__(self, terms=None, kinds=None, ints=(), one_axis=(), specialised=False):
+    def __init__(self, terms=None, kinds=None, ints=(), one_axis=(), specialised=False, values=None):
         self.specialised = specialised  # some shapes are known (code for one call's shapes)
+        self.values = values or {}  # Var -> a Python int (or tuple of ints) it certainly holds
+        self.assumed = ()  # module constants that code relies on: ((module dict, name, value), ...)
         self.precision = None  # with known shapes: "float64", "real" or None (compiler/dtypes.py)
         self.terms = terms or {}
         self.kinds = kinds or {}
@@ -94,7 +97,7 @@ class Shapes:
         base, value = eqn.args[0], eqn.args[1]
         if self.kind(base) is None or self.term(base) is None:
             return False
-        written = self.index_term(self.term(base), index_key(eqn.payload, eqn.args[2:], self.ints))
+        written = self.index_term(self.term(base), index_key(eqn.payload, eqn.args[2:], self.ints, self.values))
         return written is not None and written == self.term(value)
 
     def index_term(self, base, key):
@@ -126,7 +129,13 @@ def analyse(graph, arg_kinds, scalars, arg_shapes=None):
                 walk.trees[p] = shape
         walk.block(graph.body)
         if not walk.revised:
-            return walk.shapes()
+            found = walk.shapes()
+            found.assumed = tuple(walk.assumed.values())
+            return found
+
+
+def _int_constant(v):
+    return type(v) is int or (type(v) is tuple and all(type(i) is int for i in v))
 
 
 def _param_kind(p, k, scalars):
@@ -160,7 +169,8 @@ class _Walk:
         self.seen = seen  # loop-carried Var -> the kinds its value had so far, joined
         self.ints = ints
         self.specialised = False
-        self.values = {}  # Var -> its value where it is a known shape, or an int of one (x.shape[0])
+        self.values = {}  # Var -> its value where it is a known shape, an int of one (x.shape[0]), a constant
+        self.assumed = {}  # (id of module dict, name) -> (dict, name, value): constants read as known values
         self.trees = {}  # Var -> the shape tree of a container argument (or of an item of one)
         self.one_axis = set()
         self.terms, self.kinds = {}, {}
@@ -172,7 +182,7 @@ class _Walk:
         self.terms[v], self.kinds[v] = term, kind
 
     def shapes(self):
-        return Shapes(self.terms, self.kinds, self.ints, self.one_axis, self.specialised)
+        return Shapes(self.terms, self.kinds, self.ints, self.one_axis, self.specialised, self.values)
 
     def block(self, stmts):
         for stmt in stmts:
@@ -222,6 +232,8 @@ class _Walk:
             self.set(o, _own(o), None)
         if e.kind == "unpack":
             self.unpack(e)
+        elif e.kind == "opaque" and e.prim == "read" and self.specialised:
+            self.constant(e)
         if len(e.outs) != 1:
             return
         out, known = e.outs[0], self.shapes()
@@ -256,6 +268,16 @@ class _Walk:
         if isinstance(whole, tuple) and len(whole) == len(e.outs) and all(type(v) is int for v in whole):
             for out, v in zip(e.outs, whole):
                 self.values[out] = v
+                self.set(out, SCALAR, "scalar")
+
+    def constant(self, e):
+        """`oh = h - KERNEL + 1`: a module-level int (or tuple of ints) is a known value in
+        specialised code, which then holds only while the module keeps that value (the
+        derivative checks it on each call and specialises again if it changed: api.py)."""
+        g = e.args[0]
+        if isinstance(g, ir.Global) and g.home is not None and _int_constant(g.value):
+            self.values[e.outs[0]] = g.value
+            self.assumed[(id(g.home), g.path)] = (g.home, g.path, g.value)
 
     def known_facts(self, e, out, known):
         """What shapes known at compile time tell about `e` (specialised code)."""
@@ -265,6 +287,8 @@ class _Walk:
         what, value = found
         if what == "value":
             self.values[out] = value
+            if type(value) is int:
+                self.set(out, SCALAR, "scalar")  # (a size, an int: a number)
         elif known.kind(e.args[0]) == "array" or what == "made":
             self.set(out, _concrete(value), "array")
 
@@ -283,7 +307,7 @@ class _Walk:
             self.set(out, _concrete(found), "array")
 
     def index(self, e, out, known):
-        key = index_key(e.payload, e.args[1:], self.ints)
+        key = index_key(e.payload, e.args[1:], self.ints, self.values)
         term = known.index_term(known.term(e.args[0]), key)
         self.set(out, term if term is not None else _own(out), "array")
         if (
@@ -391,64 +415,3 @@ def _simple_comparison(template):
             for n in (template.left, template.comparators[0])
         )
     )  # (a module's name is no atom)
-
-
-# -- index keys -------------------------------------------------------------------------
-
-
-def index_key(template, atoms, ints):
-    """A hashable key for an index template (`ssa.index_template`): equal keys on arrays of
-    one shape give results of one shape. None when the index is not understood."""
-
-    def value(node):
-        if isinstance(node, gast.Name) and node.id.startswith("."):
-            return atoms[int(node.id[1:]) - 1]
-        if isinstance(node, gast.Constant):
-            return ir.Const(node.value)
-        return None
-
-    def key(atom):
-        if isinstance(atom, ir.Const):
-            v = atom.value
-            if v is None or v is Ellipsis:
-                return repr(v)
-            if isinstance(v, int) and not isinstance(v, bool):
-                return "int"  # every valid integer index drops its axis
-            return ("const", type(v).__name__, repr(v))
-        if isinstance(atom, ir.Global):
-            return "None" if atom.value is None else ("global", atom.path)
-        if isinstance(atom, ir.Var):
-            return "int" if atom in ints else ("var", atom.id)
-        return None
-
-    def bound(node):
-        if node is None:
-            return None
-        atom = value(node)
-        if isinstance(atom, ir.Const) and isinstance(atom.value, int) and not isinstance(atom.value, bool):
-            return atom.value
-        if isinstance(atom, ir.Var):
-            return ("var", atom.id)  # (not "int": two loop indices differ)
-        return key(atom) if atom is not None else ("?",)
-
-    def element(node):
-        if isinstance(node, gast.Slice):
-            lo, hi, step = bound(node.lower), bound(node.upper), bound(node.step)
-            if (
-                step in (None, 1)
-                and (lo is None or (isinstance(lo, int) and lo >= 0))
-                and (hi is None or (isinstance(hi, int) and hi < 0))
-            ):
-                # `a:-b` keeps max(0, n - a - b) of n elements: only a + b matters
-                return ("cut", (lo or 0) - (hi or 0))
-            if ("?",) in (lo, hi, step):
-                return None
-            return ("slice", lo, hi, step)
-        if isinstance(node, (gast.List, gast.Tuple)) and node is not template:
-            return None
-        atom = value(node)
-        return key(atom) if atom is not None else None
-
-    parts = template.elts if isinstance(template, gast.Tuple) else [template]
-    keys = tuple(element(p) for p in parts)
-    return None if None in keys else keys

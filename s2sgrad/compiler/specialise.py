@@ -121,6 +121,9 @@ class _Rewrite(gast.NodeTransformer):
     def visit_Call(self, node):
         self.generic_visit(node)
         func = node.func
+        if _is_np_call(node, "shape", self.np_name) and len(node.args) == 1 and not node.keywords:
+            shape = self.known(node.args[0])  # (np.reshape(g, np.shape(x)) of a rule: x's shape written out)
+            return to_node(shape) if shape is not None else node
         if not (isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and func.value.id == ".rt") or (
             node.keywords
         ):
@@ -154,6 +157,8 @@ class _Rewrite(gast.NodeTransformer):
         g, b = Sym(g), Sym(b)
         if len(sa) == 2 and len(sb) == 2:
             return g @ b.T
+        if len(sa) == 2 and len(sb) == 1:
+            return np.outer(g, b)
         if len(sa) == 1 and len(sb) == 2:
             return b @ g
         if len(sa) == 1 and len(sb) == 1:

@@ -3,6 +3,7 @@ operation per `Eqn` (A-normal form); module-level data read into a local where i
 is used; an expression kept as written (`opaque`) takes its free names as args."""
 
 import copy
+import dataclasses
 import operator
 import types
 
@@ -305,7 +306,9 @@ class ExpressionBuilding:
         value = self.parsed.resolve(node.id)
         if value is self._missing():  # (frontend's marker for a name found nowhere)
             raise self.parsed.error(node, f"name '{node.id}' is not defined", "name")
-        return self.global_atom(node.id, value, node.id, value)
+        atom = self.global_atom(node.id, value, node.id, value)
+        home = self.parsed.home(node.id)
+        return dataclasses.replace(atom, home=home) if home is not None else atom
 
     def capture(self, node, atom):
         """A module-level number or array is read into a local where it is used, so

@@ -205,8 +205,11 @@ def matmul_rhs(g, a, b):
 
 def extremum_mask(x, ans, axis=None, keepdims=False):
     """Where `x` attains its max/min along `axis`, as weights that split ties equally."""
-    hit = (x == unreduce(ans, x, axis, keepdims)).astype(np.result_type(x, np.float64))
-    return hit / unreduce(np.sum(hit, axis=axis, keepdims=keepdims), x, axis, keepdims)
+    hit = x == unreduce(ans, x, axis, keepdims)
+    weights = hit.astype(np.result_type(x, np.float64))
+    if np.count_nonzero(hit) == np.size(ans) and not np.isnan(ans).any():
+        return weights  # one extremum in each window (each has one, none is NaN): no ties to split
+    return weights / unreduce(np.sum(weights, axis=axis, keepdims=keepdims), x, axis, keepdims)
 
 
 def scatter(g, x, index):

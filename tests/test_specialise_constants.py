@@ -1,0 +1,183 @@
+"""Specialised code that follows module-level int constants (`KERNEL = 3`, then
+`oh = h - KERNEL + 1`), slices with computed bounds (`x[:, :n - CUT]`), and reshapes
+to sizes known at compile time (compiler/shapes.py, index_keys.py, concrete_facts.py).
+
+The constants' values are part of what the code is specialised on: a derivative
+checks them on each call and specialises again when one changed (api.py). Each
+row: the specialised code has no shape bookkeeping, it agrees with the generic
+code, and both match central finite differences.
+"""
+
+import sys
+
+import numpy as np
+import pytest
+
+import s2sgrad as sg
+from s2sgrad import api
+from s2sgrad.runtime import extremum_mask
+from tests.numeric import assert_close, numeric_grad
+
+KERNEL = 3
+POOL = 2
+CUT = 2
+SHAPE = (4, 6)
+THIS = sys.modules[__name__]
+
+_HELPERS = ("unreduce(", "unbroadcast(", "shape_of(", "matmul_lhs(", "matmul_rhs(", "np.shape(")
+
+
+def _windows(x, k=KERNEL):
+    n = x.shape[1]
+    cols = [x[:, i : i + n - k + 1] for i in range(k)]
+    return np.stack(cols, axis=-1).reshape(x.shape[0] * (n - KERNEL + 1), KERNEL)
+
+
+def conv_pool(x, w, v):
+    """1-D convolution by windows (module constants in the helper and here), ReLU, max-pool."""
+    b, n = x.shape
+    out = n - KERNEL + 1
+    conv = (_windows(x) @ w).reshape(b, out)
+    act = np.maximum(conv, 0.0)
+    pooled = act.reshape(b, out // POOL, POOL).max(axis=2)
+    return np.sum(np.tanh(pooled @ v) ** 2)
+
+
+def trimmed(x, w):
+    """A slice whose bound is computed from a size and a constant."""
+    n = x.shape[1]
+    y = x[:, : n - CUT] * w[: n - CUT]
+    return np.sum(np.sin(y) * y[:, ::-1])
+
+
+def stencil(u, k):
+    """Interior slices with computed bounds: u[1:n - 1] and friends."""
+    n = len(u)
+    lap = u[: n - 2] - 2.0 * u[1 : n - 1] + u[2:n]
+    return np.sum((k * lap) ** 2) + np.sum(u[1 : n - 1] ** 3)
+
+
+def reshaped(x, w):
+    """x.reshape of a tuple constant: a shape known without x's."""
+    return np.sum(np.cos(x.reshape(SHAPE) @ w))
+
+
+def _inputs(name):
+    rng = np.random.default_rng(len(name))
+    return {
+        "conv_pool": (rng.standard_normal((3, 10)), rng.standard_normal(KERNEL), rng.standard_normal(4)),
+        "trimmed": (rng.standard_normal((3, 7)), rng.standard_normal(7)),
+        "stencil": (rng.standard_normal(8), 0.7),
+        "reshaped": (rng.standard_normal(24), rng.standard_normal((6, 2))),
+    }[name]
+
+
+_ROWS = [
+    # (the shape of a list of slices stacked is not followed: np.shape(cols) stays in dx's sweep)
+    pytest.param(conv_pool, (0, 1, 2), _HELPERS[:-1], id="conv_pool"),
+    pytest.param(trimmed, (0, 1), _HELPERS, id="trimmed"),
+    pytest.param(stencil, (0, 1), _HELPERS, id="stencil"),
+    pytest.param(reshaped, (0, 1), _HELPERS, id="reshaped"),
+]
+
+
+def _check(f, args, wrt, grads):
+    for i, g in zip(wrt, grads):
+        assert_close(g, numeric_grad(f, list(args), i), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("f, wrt, helpers", _ROWS)
+def test_specialised_code_follows_constants_and_computed_bounds(f, wrt, helpers):
+    args = _inputs(f.__name__)
+    df = sg.grad(f, wrt=wrt)
+    source = df.source_for(*args)
+    assert not [h for h in helpers if h in source], source
+    specialised = df(*args)
+    values, kinds = df._bind(list(args), {})
+    generic = df._shape(df._derived(kinds).function(*values), values)
+    assert "unbroadcast(" in df._derived(kinds).source or "unreduce(" in df._derived(kinds).source
+    for a, b in zip(specialised, generic):
+        assert_close(a, b, rtol=1e-12, atol=1e-14)
+    _check(f, args, wrt, specialised)
+    _check(f, args, wrt, generic)
+
+
+def test_a_changed_constant_specialises_again(monkeypatch):
+    calls = []
+    real = api.derive
+
+    def counting(*a, **k):
+        calls.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setattr(api, "derive", counting)
+    monkeypatch.setattr(api, "_cache", api._Cache())
+    monkeypatch.setattr(api, "_shape_sets", {})
+    x, w = _inputs("trimmed")
+    df = sg.grad(trimmed, wrt=(0, 1))
+    for cut, compiled in ((2, 1), (2, 1), (1, 2), (4, 3), (2, 3), (1, 3)):
+        monkeypatch.setattr(THIS, "CUT", cut)
+        grads = df(x, w)
+        assert len(calls) == compiled
+        assert f"[:, :{7 - cut}]" in df.source or "n - CUT" in df.source
+        _check(trimmed, (x, w), (0, 1), grads)
+        assert np.count_nonzero(grads[1]) == 7 - cut  # (the rows the slice reads)
+
+
+def test_a_changed_constant_in_a_helper_specialises_again(monkeypatch):
+    x, w, v = _inputs("conv_pool")
+    df = sg.grad(conv_pool, wrt=(0, 1, 2))
+    _check(conv_pool, (x, w, v), (0, 1, 2), df(x, w, v))
+    monkeypatch.setattr(THIS, "POOL", 4)  # (10 - 3 + 1 = 8 outputs: two windows)
+    _check(conv_pool, (x, w, v[:2]), (0, 1, 2), df(x, w, v[:2]))
+    monkeypatch.setattr(THIS, "POOL", 4.0)  # (not an int: // gives a float, reshape refuses it)
+    with pytest.raises(TypeError):
+        conv_pool(x, w, v[:2])
+    with pytest.raises(TypeError):
+        df(x, w, v[:2])
+
+
+def test_a_constant_that_keeps_changing_falls_back_to_generic_code(monkeypatch):
+    monkeypatch.setattr(api, "SPECIALISATIONS", 3)
+    monkeypatch.setattr(api, "_shape_sets", {})
+    x, w = _inputs("trimmed")
+    df = sg.grad(trimmed, wrt=(0, 1))
+    for cut in (1, 2, 3, 4, 5):
+        monkeypatch.setattr(THIS, "CUT", cut)
+        _check(trimmed, (x, w), (0, 1), df(x, w))
+    assert "unbroadcast(" in df.source or "unreduce(" in df.source or "shape_of(" in df.source
+
+
+def test_a_pullback_made_before_a_constant_changed_keeps_its_code(monkeypatch):
+    x, w = _inputs("trimmed")
+    expected = [numeric_grad(trimmed, [x, w], i) for i in (0, 1)]
+    value, pullback = sg.vjp(trimmed, wrt=(0, 1))(x, w)
+    monkeypatch.setattr(THIS, "CUT", 3)  # (the pullback is the derivative where it was made)
+    for g, e in zip(pullback(1.0), expected):
+        assert_close(g, e, rtol=1e-6, atol=1e-8)
+
+
+def _tie_split(x, ans, axis, keepdims):
+    """The definition: weights 1 / (number of extrema) where x attains ans."""
+    full = ans if keepdims or axis is None else np.expand_dims(ans, axis)
+    hit = (x == full).astype(float)
+    return hit / np.sum(hit, axis=axis, keepdims=True)
+
+
+@pytest.mark.parametrize(
+    "x, axis",
+    [
+        (np.array([[1.0, 3.0, 2.0], [0.5, -1.0, 4.0]]), 1),  # no ties: the fast path
+        (np.array([[1.0, 3.0, 3.0], [0.0, 0.0, 0.0]]), 1),  # ties
+        (np.array([[np.nan, 3.0, 3.0], [2.0, 0.0, 0.0]]), 1),  # a NaN window beside a tie
+        (np.array([[np.nan, 3.0, 1.0], [2.0, 2.0, 0.0]]), 1),  # a NaN window and a tie: as many hits as windows
+        (np.maximum(np.arange(-8.0, 16.0).reshape(2, 2, 3, 2), 0.0), (1, 3)),  # ReLU zeros tie in a pool
+        (np.array([5.0, 1.0, 5.0]), None),
+    ],
+)
+def test_extremum_mask_splits_ties_and_keeps_nan(x, axis):
+    ans = np.max(x, axis=axis)
+    with np.errstate(invalid="ignore"):
+        expected = _tie_split(x, ans, axis, False)
+        got = extremum_mask(x, ans, axis, False)
+    np.testing.assert_array_equal(got, expected)
