@@ -34,10 +34,9 @@ import numpy as np
 
 from . import concrete, ir
 from .. import runtime, trees
-from .concrete_facts import shape_facts
 from .index_keys import index_key
+from .shape_items import SCALAR, Items, concrete as _concrete
 
-SCALAR = ("scalar",)
 
 _NUMBER_TYPES = (int, float, complex, bool, np.number, np.bool_)
 
@@ -134,10 +133,6 @@ def analyse(graph, arg_kinds, scalars, arg_shapes=None):
             return found
 
 
-def _int_constant(v):
-    return type(v) is int or (type(v) is tuple and all(type(i) is int for i in v))
-
-
 def _param_kind(p, k, scalars):
     if p in scalars:
         return "scalar"
@@ -148,19 +143,13 @@ def _own(v):
     return ("own", v.id)
 
 
-def _concrete(shape):
-    """The term of a value whose shape is known (specialised code): equal shapes, equal terms;
-    an element of an array (shape ()) is a number."""
-    return SCALAR if shape == () else ("shape", tuple(shape))
-
-
 def _join_kind(a, b):
     if a == b:
         return a
     return "array" if {a, b} == {"array", "scalar"} else None
 
 
-class _Walk:
+class _Walk(Items):
     """One pass over the graph under the current loop assumptions."""
 
     def __init__(self, scalars, moving, seen, ints):
@@ -172,6 +161,7 @@ class _Walk:
         self.values = {}  # Var -> its value where it is a known shape, an int of one (x.shape[0]), a constant
         self.assumed = {}  # (id of module dict, name) -> (dict, name, value): constants read as known values
         self.trees = {}  # Var -> the shape tree of a container argument (or of an item of one)
+        self.items = {}  # Var -> {key: (term, kind)}: a dict built here with literal keys (shape_items.py)
         self.one_axis = set()
         self.terms, self.kinds = {}, {}
         self.revised = False  # an assumption about a loop-carried value did not hold
@@ -200,12 +190,15 @@ class _Walk:
         for o, a, b in zip(s.outs, s.then_outs, s.else_outs):
             term = known.term(a) if known.same(a, b) else _own(o)
             self.set(o, term, _join_kind(known.kind(a), known.kind(b)))
+            if a in self.items and self.items[a] == self.items.get(b):
+                self.items[o] = self.items[a]
 
     def loop(self, s):
         """Carried values are assumed to keep the initial value's term (unless an earlier
         pass saw the body change it: then a term of their own, valid in one iteration)
         and the kinds seen so far; a body that breaks an assumption asks for another pass."""
         known, start = self.shapes(), {}
+        items = self.carried_items(s, dict(self.items))
         for c, i in zip(s.carried, s.inits):
             term = None if c in self.moving else known.term(i)
             kind = _join_kind(known.kind(i), self.seen.get(c, known.kind(i)))
@@ -226,6 +219,7 @@ class _Walk:
                 self.seen[c] = _join_kind(kind, known.kind(b))
                 self.revised = True
             self.set(o, term if term is not None else _own(o), kind)
+        self.settle_items(s, items)
 
     def eqn(self, e):
         for o in e.outs:
@@ -241,10 +235,15 @@ class _Walk:
             self.ints.add(out)
         if e.kind in ("setitem", "add_at"):
             self.set(out, known.term(e.args[0]), known.kind(e.args[0]))
+            self.dict_write(e, out, known)
+        elif e.kind == "build" and e.payload == "dict":
+            self.built_dict(e, out, known)
         elif e.kind == "getitem" and known.kind(e.args[0]) is not None:
             self.index(e, out, known)
         elif e.kind == "getitem" and e.args[0] in self.trees:
             self.item(e, out)
+        elif e.kind == "getitem" and e.args[0] in self.items:
+            self.dict_item(e, out)
         elif _broadcasts(e):
             self.broadcast(e, out, known)
             if e.kind == "binop":
@@ -261,50 +260,6 @@ class _Walk:
             self.known_facts(e, out, known)
         else:
             self.known_facts(e, out, known)
-
-    def unpack(self, e):
-        """`b, c, h, w = images.shape`: each name holds its item of a shape known here."""
-        whole = e.args[0].value if isinstance(e.args[0], ir.Const) else self.values.get(e.args[0])
-        if isinstance(whole, tuple) and len(whole) == len(e.outs) and all(type(v) is int for v in whole):
-            for out, v in zip(e.outs, whole):
-                self.values[out] = v
-                self.set(out, SCALAR, "scalar")
-
-    def constant(self, e):
-        """`oh = h - KERNEL + 1`: a module-level int (or tuple of ints) is a known value in
-        specialised code, which then holds only while the module keeps that value (the
-        derivative checks it on each call and specialises again if it changed: api.py)."""
-        g = e.args[0]
-        if isinstance(g, ir.Global) and g.home is not None and _int_constant(g.value):
-            self.values[e.outs[0]] = g.value
-            self.assumed[(id(g.home), g.path)] = (g.home, g.path, g.value)
-
-    def known_facts(self, e, out, known):
-        """What shapes known at compile time tell about `e` (specialised code)."""
-        found = shape_facts(e, known, self.values)
-        if found is None:
-            return
-        what, value = found
-        if what == "value":
-            self.values[out] = value
-            if type(value) is int:
-                self.set(out, SCALAR, "scalar")  # (a size, an int: a number)
-        elif known.kind(e.args[0]) == "array" or what == "made":
-            self.set(out, _concrete(value), "array")
-
-    def item(self, e, out):
-        """`p["W"]`, `p[0]` of a container argument whose leaves' shapes the call showed;
-        `p[i]` of a list whose items all have one structure."""
-        if len(e.args) == 1 and isinstance(e.payload, gast.Constant):
-            found = trees.subtree(self.trees[e.args[0]], e.payload.value)
-        elif len(e.args) == 2 and isinstance(e.payload, gast.Name) and e.args[1] in self.ints:
-            found = trees.common_item(self.trees[e.args[0]])
-        else:
-            return
-        if trees.is_shape_tree(found):
-            self.trees[out] = found
-        elif isinstance(found, tuple):
-            self.set(out, _concrete(found), "array")
 
     def index(self, e, out, known):
         key = index_key(e.payload, e.args[1:], self.ints, self.values)
