@@ -92,6 +92,24 @@ def dict_shrinks(W, x):
     return np.sum(np.cos(p["w"]) * x[: len(p["w"])])
 
 
+def windows(x, w):
+    """x[i:i + KERNEL] for i in range(n - KERNEL + 1): every window has KERNEL items."""
+    n = len(x)
+    acc = 0.0
+    for i in range(n - KERNEL + 1):
+        acc = acc + np.tanh(np.sum(x[i : i + KERNEL] * w))
+    return acc
+
+
+def ragged_windows(x, w):
+    """x[i:i + KERNEL] for i in range(n): the last windows are shorter (not one shape)."""
+    acc = 0.0
+    for i in range(len(x)):
+        piece = x[i : i + KERNEL]
+        acc = acc + np.sum(piece * w[: len(piece)]) ** 2
+    return acc
+
+
 def _inputs(name):
     rng = np.random.default_rng(len(name))
     return {
@@ -99,6 +117,8 @@ def _inputs(name):
         "trimmed": (rng.standard_normal((3, 7)), rng.standard_normal(7)),
         "stencil": (rng.standard_normal(8), 0.7),
         "reshaped": (rng.standard_normal(24), rng.standard_normal((6, 2))),
+        "windows": (rng.standard_normal(8), rng.standard_normal(KERNEL)),
+        "ragged_windows": (rng.standard_normal(6), rng.standard_normal(KERNEL)),
         "local_dict": (rng.standard_normal((4, 3)), rng.standard_normal((5, 4))),
         "dict_alias": (rng.standard_normal((4, 3)), rng.standard_normal((5, 4))),
         "dict_branch": (rng.standard_normal((4, 3)), rng.standard_normal((4, 3)) + 0.5),
@@ -113,6 +133,8 @@ _ROWS = [
     pytest.param(stencil, (0, 1), _HELPERS, id="stencil"),
     pytest.param(reshaped, (0, 1), _HELPERS, id="reshaped"),
     # (the item rebound in the loop tapes its shape for the dict's adjoint: part(dp, "w", shape))
+    pytest.param(windows, (0, 1), _HELPERS, id="windows"),
+    pytest.param(ragged_windows, (0, 1), (), id="ragged_windows"),
     pytest.param(local_dict, (0, 1), tuple(h for h in _HELPERS if h != "shape_of("), id="local_dict"),
     pytest.param(dict_alias, (0, 1), (), id="dict_alias"),
     pytest.param(dict_branch, (0, 1), (), id="dict_branch"),

@@ -39,8 +39,20 @@ def matmul(a, b):
 def index(shape, key):
     """The shape of x[index] for x of `shape`, the index given by its key
     (shapes.index_key); None unless every part of the key is static."""
+    first = [(slice(k[3], k[3] + k[2]) if isinstance(k, tuple) and k[0] == "window" else k) for k in key]
+    last = [(slice(k[4], k[4] + k[2]) if isinstance(k, tuple) and k[0] == "window" else k) for k in key]
+    if first != list(key):  # x[i:i + c] for i in a known range: one shape if the first and last windows agree
+        a, b = _index(shape, first), _index(shape, last)
+        return a if a == b else None
+    return _index(shape, key)
+
+
+def _index(shape, key):
     parts = []
     for k in key:
+        if isinstance(k, slice):
+            parts.append(k)
+            continue
         if k == "int":
             parts.append(0)  # (any valid integer drops its axis)
         elif k == "None":

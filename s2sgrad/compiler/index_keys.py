@@ -8,12 +8,23 @@ import gast
 from . import ir
 
 
-def index_key(template, atoms, ints, values=None):
+def index_key(template, atoms, ints, values=None, spans=None):
     """A hashable key for an index template (`ssa.index_template`): equal keys on arrays of
     one shape give results of one shape. None when the index is not understood.
     `values`: Vars that certainly hold a known int (`n - 1` of a known size, a module
-    constant in specialised code) count as that int (`x[:, :n - 1]`, `u[K:]`)."""
+    constant in specialised code) count as that int (`x[:, :n - 1]`, `u[K:]`).
+    `spans`: (offsets, ranges): `t = i + c` as {t: (i, c)}, a loop index's known
+    (first, last) values as {i: (lo, hi)}; `x[i:i + c]` is then a window
+    ("window", i, c, lo, hi), whose shape concrete.index tells when every window fits."""
     values = values or {}
+    offsets, ranges = spans or ({}, {})
+
+    def window(node):
+        lo = atoms[int(node.lower.id[1:]) - 1] if isinstance(node.lower, gast.Name) else None
+        hi = atoms[int(node.upper.id[1:]) - 1] if isinstance(node.upper, gast.Name) else None
+        if node.step is None and lo in ranges and offsets.get(hi, (None,))[0] is lo:
+            return ("window", lo.id, offsets[hi][1]) + ranges[lo]
+        return None
 
     def known_int(atom):
         v = values.get(atom) if isinstance(atom, ir.Var) else None
@@ -52,6 +63,8 @@ def index_key(template, atoms, ints, values=None):
 
     def element(node):
         if isinstance(node, gast.Slice):
+            if window(node) is not None:
+                return window(node)
             lo, hi, step = bound(node.lower), bound(node.upper), bound(node.step)
             if (
                 step in (None, 1)

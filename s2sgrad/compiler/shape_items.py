@@ -4,6 +4,8 @@ shapes._Walk): sizes and module constants known at compile time (`b, c = x.shape
 function builds with literal keys (`p = {"w": W.copy()}`, `p["w"] = p["w"] * 0.9`).
 """
 
+import operator
+
 import gast
 
 from . import ir
@@ -106,6 +108,25 @@ class Items:
                 self.revised = True
             elif c in start:
                 self.items[o] = start[c]
+
+    def index_range(self, s):
+        """`for i in range(n)` (or range(a, b)) with known ints: i's first and last values."""
+        bounds = [b.value if isinstance(b, ir.Const) else self.values.get(b) for b in s.bounds]
+        if not all(type(b) is int for b in bounds) or not 1 <= len(bounds) <= 2:
+            return
+        first, end = (0, bounds[0]) if len(bounds) == 1 else bounds
+        if 0 <= first < end:
+            self.spans[1][s.index] = (first, end - 1)
+
+    def offset(self, e, out):
+        """`t = i + c` (or c + i) of a loop index i and a known int c."""
+        if e.kind != "binop" or len(e.args) != 2 or e.prim is not operator.add:
+            return
+        for i, c in (e.args, e.args[::-1]):
+            c = c.value if isinstance(c, ir.Const) else self.values.get(c)
+            if i in self.spans[1] and type(c) is int:
+                self.spans[0][out] = (i, c)
+                return
 
 
 def _literal_key(payload):

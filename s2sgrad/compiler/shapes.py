@@ -48,6 +48,7 @@ class Shapes:
         self.specialised = specialised  # some shapes are known (code for one call's shapes)
         self.values = values or {}  # Var -> a Python int (or tuple of ints) it certainly holds
         self.assumed = ()  # module constants that code relies on: ((module dict, name, value), ...)
+        self.spans = None  # what index keys know of loop windows (`x[i:i + k]`, index_keys.py)
         self.precision = None  # with known shapes: "float64", "real" or None (compiler/dtypes.py)
         self.terms = terms or {}
         self.kinds = kinds or {}
@@ -96,7 +97,8 @@ class Shapes:
         base, value = eqn.args[0], eqn.args[1]
         if self.kind(base) is None or self.term(base) is None:
             return False
-        written = self.index_term(self.term(base), index_key(eqn.payload, eqn.args[2:], self.ints, self.values))
+        key = index_key(eqn.payload, eqn.args[2:], self.ints, self.values, self.spans)
+        written = self.index_term(self.term(base), key)
         return written is not None and written == self.term(value)
 
     def index_term(self, base, key):
@@ -162,6 +164,7 @@ class _Walk(Items):
         self.assumed = {}  # (id of module dict, name) -> (dict, name, value): constants read as known values
         self.trees = {}  # Var -> the shape tree of a container argument (or of an item of one)
         self.items = {}  # Var -> {key: (term, kind)}: a dict built here with literal keys (shape_items.py)
+        self.spans = ({}, {})  # `t = i + c`: {t: (i, c)}; a loop index's known {i: (first, last)}
         self.one_axis = set()
         self.terms, self.kinds = {}, {}
         self.revised = False  # an assumption about a loop-carried value did not hold
@@ -172,7 +175,9 @@ class _Walk(Items):
         self.terms[v], self.kinds[v] = term, kind
 
     def shapes(self):
-        return Shapes(self.terms, self.kinds, self.ints, self.one_axis, self.specialised, self.values)
+        found = Shapes(self.terms, self.kinds, self.ints, self.one_axis, self.specialised, self.values)
+        found.spans = self.spans
+        return found
 
     def block(self, stmts):
         for stmt in stmts:
@@ -206,6 +211,7 @@ class _Walk(Items):
             self.set(c, term if term is not None else _own(c), kind)
         if isinstance(s, ir.For):
             self.set(s.index, SCALAR, "scalar")
+            self.index_range(s)
         else:
             self.block(s.cond_block)
         self.block(s.body)
@@ -233,6 +239,7 @@ class _Walk(Items):
         out, known = e.outs[0], self.shapes()
         if _integer(e, self.ints):
             self.ints.add(out)
+        self.offset(e, out)
         if e.kind in ("setitem", "add_at"):
             self.set(out, known.term(e.args[0]), known.kind(e.args[0]))
             self.dict_write(e, out, known)
@@ -262,7 +269,7 @@ class _Walk(Items):
             self.known_facts(e, out, known)
 
     def index(self, e, out, known):
-        key = index_key(e.payload, e.args[1:], self.ints, self.values)
+        key = index_key(e.payload, e.args[1:], self.ints, self.values, self.spans)
         term = known.index_term(known.term(e.args[0]), key)
         self.set(out, term if term is not None else _own(out), "array")
         if (
