@@ -224,20 +224,30 @@ def _tie_split(x, ans, axis, keepdims):
     return hit / np.sum(hit, axis=axis, keepdims=True)
 
 
+_POOLED = np.maximum(np.arange(-8.0, 16.0).reshape(2, 2, 3, 2), 0.0)  # (ReLU zeros tie in a pool)
+
+
 @pytest.mark.parametrize(
-    "x, axis",
+    "x, axis, keepdims",
     [
-        (np.array([[1.0, 3.0, 2.0], [0.5, -1.0, 4.0]]), 1),  # no ties: the fast path
-        (np.array([[1.0, 3.0, 3.0], [0.0, 0.0, 0.0]]), 1),  # ties
-        (np.array([[np.nan, 3.0, 3.0], [2.0, 0.0, 0.0]]), 1),  # a NaN window beside a tie
-        (np.array([[np.nan, 3.0, 1.0], [2.0, 2.0, 0.0]]), 1),  # a NaN window and a tie: as many hits as windows
-        (np.maximum(np.arange(-8.0, 16.0).reshape(2, 2, 3, 2), 0.0), (1, 3)),  # ReLU zeros tie in a pool
-        (np.array([5.0, 1.0, 5.0]), None),
+        (np.array([[1.0, 3.0, 2.0], [0.5, -1.0, 4.0]]), 1, False),  # no ties: the fast path
+        (np.array([[1.0, 3.0, 3.0], [0.0, 0.0, 0.0]]), 1, False),  # ties
+        (np.array([[1.0, 3.0, 3.0], [0.0, 0.0, 0.0]]), -1, True),
+        (np.array([[np.nan, 3.0, 3.0], [2.0, 0.0, 0.0]]), 1, False),  # a NaN window beside a tie
+        (np.array([[np.nan, 3.0, 1.0], [2.0, 2.0, 0.0]]), 1, False),  # NaN and a tie: as many hits as windows
+        (_POOLED, (1, 3), False),  # small windows: added up from views
+        (_POOLED, (1, 3), True),
+        (_POOLED, (-3, 0), False),
+        (_POOLED, 2, False),
+        (np.zeros((3, 10, 2)), (1, 2), False),  # a window of 20: NumPy's sum
+        (np.array([5.0, 1.0, 5.0]), None, False),
+        (np.array([5.0, 1.0, 5.0], dtype=np.float32), 0, True),
     ],
 )
-def test_extremum_mask_splits_ties_and_keeps_nan(x, axis):
-    ans = np.max(x, axis=axis)
+def test_extremum_mask_splits_ties_and_keeps_nan(x, axis, keepdims):
+    ans = np.max(x, axis=axis, keepdims=keepdims)
     with np.errstate(invalid="ignore"):
-        expected = _tie_split(x, ans, axis, False)
-        got = extremum_mask(x, ans, axis, False)
+        expected = _tie_split(x, ans, axis, keepdims)
+        got = extremum_mask(x, ans, axis, keepdims)
+    assert got.dtype == np.float64
     np.testing.assert_array_equal(got, expected)
