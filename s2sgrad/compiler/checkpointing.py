@@ -30,19 +30,10 @@ def _tuple(names, store=False):
     return gast.Tuple([name(n, store) if isinstance(n, str) else n for n in names], ctx)
 
 
-def _def(fname, params, body, bound=()):
-    """`def fname(*params, b=b, ...)`: the names in `bound` it reads are taken when it is
-    defined, not when it runs."""
-    frozen = sorted(set(bound) & (free_names(body) - set(params)))
-    args = gast.arguments(
-        [gast.Name(p, gast.Param(), None, None) for p in list(params) + frozen],
-        [],
-        None,
-        [],
-        [],
-        None,
-        [name(b) for b in frozen],
-    )
+def _def(fname, params, body):
+    """`def fname(*params): body` (freeze_late_rebinds adds, at the end, the names it
+    reads that the code around binds again)."""
+    args = gast.arguments([gast.Name(p, gast.Param(), None, None) for p in params], [], None, [], [], None, [])
     return gast.FunctionDef(fname, args, body, [], None, None, [])
 
 
@@ -86,7 +77,7 @@ def loop_code(rev, s, fwd_body, rev_body, carried, active, touched):
     back_def = _def(back, [index, item] + adjoints, unpack + list(rev_body) + [gast.Return(_tuple(adjoints))])
     result = _method(plan, "reverse", [name(step), name(taped), name(back), _tuple(adjoints)])
     reverse = [back_def, assign(_tuple(adjoints, True), result)]
-    if _changed_in_place(rev, carried):
+    if _changed_in_place(rev, s, carried):
         reverse.append(gast.Expr(_method(plan, "rewind", [])))
     return fwd, reverse
 
@@ -126,44 +117,25 @@ def _step_functions(rev, s, fwd_body, rev_body, c_names, outs, index, spelled):
     once) and, for a while loop, `more` (its condition)."""
     step, taped, more = spelled
     kept = rev.kept(_needed(rev, s, rev_body, c_names, index), rev_body, as_tuple=True)
-    rebound = _rebound_around(rev, s)
     body = list(fwd_body)
     if more is not None:
         cond = [rev.emit.statement(e) for e in s.cond_block]
         if free_names(body) & rev.defined(s.cond_block):
             body = cond + body  # the body reads values of the condition: recompute them
-    defs = [
-        _def(taped, [index] + c_names, body + [gast.Return(gast.Tuple([_tuple(outs), kept], gast.Load()))], rebound)
-    ]
+    defs = [_def(taped, [index] + c_names, body + [gast.Return(gast.Tuple([_tuple(outs), kept], gast.Load()))])]
     values_only = gast.Subscript(
         call(name(taped), [name(index)] + [name(n) for n in c_names]), gast.Constant(0, None), gast.Load()
     )
-    defs.append(_def(step, [index] + c_names, [gast.Return(values_only)], rebound))
+    defs.append(_def(step, [index] + c_names, [gast.Return(values_only)]))
     if more is not None:
         defs.append(
             _def(
                 more,
                 c_names,
                 [rev.emit.statement(e) for e in s.cond_block] + [gast.Return(rev.emit.atom(s.cond))],
-                rebound,
             )
         )
     return defs
-
-
-def _rebound_around(rev, s):
-    """Names that a loop around `s` assigns again on its next iteration. The step
-    functions are kept on that loop's tape and run again in its reverse sweep, after
-    the names have moved on, so they take these values when they are defined (a
-    closure would see the last iteration's)."""
-    names = set()
-    for loop in ir.walk(rev.graph.body):
-        if isinstance(loop, (ir.For, ir.While)) and loop is not s and any(st is s for st in ir.walk(loop.body)):
-            block = list(ir.walk(loop.body)) + list(ir.walk(getattr(loop, "cond_block", [])))
-            names |= rev.defined(block, [rev.names.var(c) for c in loop.carried])
-            if isinstance(loop, ir.For):
-                names.add(rev.names.var(loop.index))
-    return names
 
 
 def _adjoints_through(rev, s, active, touched, rev_body):
@@ -190,8 +162,68 @@ def _adjoints_through(rev, s, active, touched, rev_body):
     return adjoints + outer
 
 
-def _changed_in_place(rev, carried):
-    """Does the loop write a carried array in place (so the schedule must put it back)?"""
+def _changed_in_place(rev, s, carried):
+    """May the loop write a carried array in place (so the schedule must put it back)?
+    Any write inside counts: a nested loop's carried value starts as the outer one's
+    buffer, and the versions do not always join them (F46)."""
     plan = rev.inplace
+    inside = {id(st) for st in ir.walk(s.body)}
+    if any(id(w) in inside for w in plan.writes):
+        return True
     written = {plan.versions.find(w.outs[0]) for w in plan.writes}
     return any(c in plan.buffered or plan.versions.find(c) in written for c, *_ in carried)
+
+
+def freeze_late_rebinds(function):
+    """Make the names a nested step function reads, and that the code around it binds
+    again after its def (or on a later lap of a loop around the def), default
+    arguments taken when it is defined. The schedule runs the steps again in the
+    reverse sweep, where a closure would see the later values: a later loop's reverse
+    rebinding the name to a taped shape, say (F45). Runs on the finished function,
+    after every clean-up has renamed what it will."""
+    _freeze_in(function.body, {a.id for a in function.args.args})
+
+
+def _freeze_in(body, params):
+    events = list(_events(body, ()))
+    for k, (kind, what, loops) in enumerate(events):
+        if kind != "def":
+            continue
+        own = {a.id for a in what.args.args}
+        late = set()
+        for n in free_names(what.body) - own:
+            stores = [(j, at) for j, (kd, name_, at) in enumerate(events) if kd == "store" and name_ == n]
+            bound = n in params or any(j < k for j, _ in stores)
+            again = any(j > k or set(loops) & set(at) for j, at in stores)
+            if bound and again:
+                late.add(n)
+        frozen = sorted(late)
+        what.args.args += [gast.Name(n, gast.Param(), None, None) for n in frozen]
+        what.args.defaults += [name(n) for n in frozen]
+        _freeze_in(what.body, own | late)
+
+
+def _events(stmts, loops):
+    """("store", name, loops) and ("def", FunctionDef, loops) in the order the code runs
+    them, `loops` the loop statements around each (not looking into nested defs)."""
+    for s in stmts:
+        if isinstance(s, gast.FunctionDef):
+            yield ("def", s, loops)
+            yield ("store", s.name, loops)
+        elif isinstance(s, (gast.For, gast.While)):
+            inner = loops + (id(s),)
+            if isinstance(s, gast.For):
+                yield from _stores(s.target, inner)
+            yield from _events(s.body, inner)
+            yield from _events(s.orelse, loops)
+        elif isinstance(s, gast.If):
+            yield from _events(s.body, loops)
+            yield from _events(s.orelse, loops)
+        else:
+            yield from _stores(s, loops)
+
+
+def _stores(node, loops):
+    for n in gast.walk(node):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+            yield ("store", n.id, loops)

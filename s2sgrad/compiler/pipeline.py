@@ -318,6 +318,7 @@ def _function_defs(stmts):
 def _compile(func, graph, funcs, entry, spell, variant, versions):
     for f in funcs:
         coalesce_versions(f, versions)  # x_1 is x again wherever x is not needed at the same time
+        checkpointing.freeze_late_rebinds(f)
     # each function is unparsed once; the whole source is the texts one blank line apart, as
     # ast.unparse spaces top-level functions
     texts = [to_source([f]) for f in funcs]

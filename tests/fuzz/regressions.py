@@ -2636,11 +2636,52 @@ def f(x, steps):
         "args": "([np.array([-0.2536, 0.8037]), np.array([0.3501, 1.1836])], 3,)",
         "wrt": [0],
         "expect": ("pass", "refused"),
-        "open": (
-            "checkpointed: the step functions read the invariant s3 (X08's copy, renamed to s3 after they were "
-            "made) when the schedule re-runs them in the reverse sweep, after the second loop's reverse rebound "
-            "s3 to a taped Shape: raw TypeError (campaign seed 602086)"
-        ),
+        "open": None,
+    },
+    {
+        # F45 as a user writes it: a checkpointed loop reads a weight that a later
+        # loop, which may return early, divides in place
+        "id": "pass-F45-checkpointed-step-reads-a-weight-a-later-loop-divides",
+        "source": """\
+import numpy as np
+
+def f(x, steps):
+    w = 0.7
+    for t in range(steps):
+        if w > 0.5:
+            x = x * w
+        else:
+            x = x - w
+    for j in range(3):
+        w /= np.sum(np.exp(x))
+        if w < 0.01:
+            return w
+    return w + np.sum(x)
+""",
+        "args": "(np.array([0.3, -0.7, 0.2]), 4,)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "pass-F45-checkpointed-step-reads-a-rate-a-later-loop-carries",
+        "source": """\
+import numpy as np
+
+DT = 0.05
+
+def f(x, steps):
+    k = DT
+    for t in range(steps):
+        x = x + k * np.sin(x)
+    for j in range(3):
+        k = k * 0.5 + np.sum(x) * 0.01
+    return np.sum(x ** 2) + k
+""",
+        "args": "(np.array([0.3, -0.7, 0.2]), 4,)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
     },
     {
         "id": "wrong-F46-checkpointed-while-writes-an-argument-then-rebinds-it",
@@ -2662,10 +2703,50 @@ def f(x, y, steps):
         "args": "(np.array([-1.0443, 1.1382]), np.array([-1.1465, -0.3647]), 1,)",
         "wrt": [0, 1],
         "expect": ("pass", "refused"),
-        "open": (
-            "checkpointed only: a loop that writes into an argument in place (x[1] = 1.23) and then rebinds it "
-            "gives a checkpointed gradient that differs from the stored one (silently wrong, campaign seed 603296)"
-        ),
+        "open": None,
+    },
+    {
+        # F46 in a for loop: the nested loop's write into the outer loop's state was
+        # not seen as a change of the carried array, so the schedule did not put the
+        # argument back before np.max(u) was differentiated
+        "id": "wrong-F46-checkpointed-for-writes-an-argument-then-rebinds-it",
+        "source": """\
+import numpy as np
+
+X0 = np.array([0.3, -0.2, 0.5])
+
+def f(u, v, steps):
+    v -= np.max(u)
+    for t in range(steps):
+        for j in range(1):
+            u[0] = 1.5
+            u = X0 * t
+    return np.sum(np.sin(v)) + np.sum(u)
+""",
+        "args": "(np.array([0.3, -0.7, 0.2]), np.array([0.1, 0.4, -0.3]), 3,)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "pass-F46-checkpointed-sweep-writes-the-state-then-replaces-it",
+        "source": """\
+import numpy as np
+
+DT = 0.1
+
+def f(u, steps):
+    total = np.max(u)
+    for t in range(steps):
+        for j in range(1, 3):
+            u[j] = 0.5 * (u[j] + u[j - 1])
+        u = np.tanh(u) + DT
+    return total + np.sum(u ** 2)
+""",
+        "args": "(np.array([0.3, -0.7, 0.2]), 4,)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
     },
     {
         "id": "crash-F47-loop-rebinds-a-slice-of-itself-then-a-write-hangs-the-module-check",
