@@ -224,6 +224,8 @@ def _events(stmts, loops):
 
 
 def _stores(node, loops):
+    # (`del t`, which release_before writes once the code seems done with t, counts:
+    # the steps may still read t)
     for n in gast.walk(node):
-        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del)):
             yield ("store", n.id, loops)

@@ -107,6 +107,14 @@ class Forward(RuleContext):
                 self.tangent[out] = expr.id  # the same tangent passes through: no code
                 return []
             expr = self.owned(expr)  # (that tangent is written in place later: not this value's)
+        elif (
+            out not in self.inplace.buffered
+            and not isinstance(expr, (gast.BinOp, gast.UnaryOp))
+            and self._reads_written(expr)
+        ):
+            # broadcast_like, a reshape or a slice may give back the very buffer a later
+            # write changes in place (t_dot = broadcast_like(y_dot, t); y_dot[:, 0] = ...)
+            expr = self.owned(expr)
         target = self.tname(out)
         self.tangent[out] = target
         if out in self.inplace.buffered and not isinstance(expr, (gast.BinOp, gast.UnaryOp)):
@@ -115,6 +123,10 @@ class Forward(RuleContext):
             expr = self.owned(expr)
         self.mark_fresh(target, out in self.inplace.buffered)
         return [assign(target, expr)]
+
+    def _reads_written(self, expr):
+        written = self.written_tangents()
+        return any(isinstance(n, gast.Name) and n.id in written for n in gast.walk(expr))
 
     def mark_fresh(self, target, fresh):
         (self.fresh.add if fresh else self.fresh.discard)(target)

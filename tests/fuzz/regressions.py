@@ -2764,4 +2764,120 @@ def f(x):
         "expect": ("pass",),
         "open": None,
     },
+    {
+        # F48: release_before wrote `del t` once the code seemed done with t, before the
+        # reverse of a checkpointed loop in a branch, whose steps still read t
+        "id": "crash-F48-checkpointed-step-in-a-branch-reads-a-released-name",
+        "source": """\
+import numpy as np
+
+def f(x, y, z):
+    if 1.2 > 0.14:
+        it1 = 0
+        while it1 < 4:
+            it1 += 1
+            x[:, 0] = y['b']
+    else:
+        pass
+    for i4 in range(1, 3):
+        pass
+    u11 = z['w'][0]
+    return np.sum(u11)
+""",
+        "args": (
+            "(np.array([[-0.3514, 0.1204, 1.1794], [0.7527, -0.8422, -0.6659], [0.0775, 1.1025, 0.5837]]), "
+            "{'w': np.array([[0.3354, -0.3342, 0.3558], [-0.6819, -0.5835, -0.0681], [0.1199, 1.154, 0.9302]]), "
+            "'b': np.array([-0.6272, 0.1481, 0.6063])}, "
+            "{'w': np.array([[-1.0045, 1.1571, 0.7723], [0.1972, -0.0238, 0.3644], [0.9358, -1.1992, 0.9589]]), "
+            "'b': np.array([0.2194, -1.0712, -1.1071])},)"
+        ),
+        "wrt": [0, 1, 2],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "pass-F48-checkpointed-while-in-a-branch-reads-a-parameter-item",
+        "source": """\
+import numpy as np
+
+def f(u, b, steps):
+    total = 0.0
+    if steps > 1:
+        k = 0
+        while k < steps:
+            k += 1
+            total = total + np.sum(b["w"] * np.sin(u))
+            u = u * 0.9
+    for i in range(2):
+        u = u + 0.1
+    return total + np.sum(u ** 2)
+""",
+        "args": "(np.array([0.3, -0.7, 0.2]), {'w': np.array([0.4, 1.1, -0.6])}, 3,)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        # F49: forward mode gave `t_dot = broadcast_like(y_dot, t)` (the same buffer when
+        # the shapes agree), then wrote y_dot[:, 0] in place for y[:, 0] = W7: the
+        # tangent of y + I changed with it (hvp silently wrong, campaign seed 700062)
+        "id": "wrong-F49-hvp-tangent-shared-with-an-array-written-later",
+        "source": """\
+import numpy as np
+
+W7 = np.array([0.1742, 0.5896, 0.2769])
+
+def apply_fn(fn, v):
+    return v
+
+def f(x, y):
+    t2, t3 = (np.linalg.det(y + np.eye(3)), apply_fn(lambda u: 0.9, x[0]))
+    if t3 >= -0.51:
+        return t3
+    y[:, 0] = W7
+    return t2
+""",
+        "args": (
+            "((-0.8293, np.array([0.3453, -0.3221, 0.3514])), "
+            "np.array([[0.4409, -0.4298, 0.1513], [0.7689, 0.7734, -0.3384], [0.7816, -0.6882, -0.4595]]),)"
+        ),
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        # jvp of the user's own function: the same sharing (wrong on the old code)
+        "id": "wrong-F49-jvp-log-det-then-reset-a-column",
+        "source": """\
+import numpy as np
+
+W0 = np.array([0.1742, 0.5896, 0.2769])
+EYE = np.eye(3)
+
+def f(y):
+    a = y + EYE
+    y[:, 0] = W0
+    return np.log(np.abs(np.linalg.det(a))) + np.sum(y ** 2)
+""",
+        "args": "(np.array([[0.44, -0.43, 0.15], [0.77, 0.77, -0.34], [0.78, -0.69, -0.46]]),)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F49-jvp-transposed-reshape-then-write-a-row",
+        "source": """\
+import numpy as np
+
+def f(y):
+    a = y.reshape(3, 3) + 0.0
+    b = a.T
+    y[0] = 1.0
+    return np.sum(np.sin(b)) * np.sum(y)
+""",
+        "args": "(np.array([[0.44, -0.43, 0.15], [0.77, 0.77, -0.34], [0.78, -0.69, -0.46]]),)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+    },
 ]
