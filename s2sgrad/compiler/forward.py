@@ -14,6 +14,7 @@ from .codegen import assign, assign_many, call, name, plus, stored_names
 from .context import missing_rule_hint, RuleContext
 from .keywords import positional
 from .shapes import Shapes
+from .sharing import VIEW_SPELLINGS
 from ..errors import S2SGradError
 from ..rules import lookup
 from ..rules.sym import Sym, rt, to_node
@@ -107,11 +108,7 @@ class Forward(RuleContext):
                 self.tangent[out] = expr.id  # the same tangent passes through: no code
                 return []
             expr = self.owned(expr)  # (that tangent is written in place later: not this value's)
-        elif (
-            out not in self.inplace.buffered
-            and not isinstance(expr, (gast.BinOp, gast.UnaryOp))
-            and self._reads_written(expr)
-        ):
+        elif out not in self.inplace.buffered and _may_share(expr) and self._reads_written(expr):
             # broadcast_like, a reshape or a slice may give back the very buffer a later
             # write changes in place (t_dot = broadcast_like(y_dot, t); y_dot[:, 0] = ...)
             expr = self.owned(expr)
@@ -312,3 +309,14 @@ class Forward(RuleContext):
         for c, i, o, y in carried:
             self.tangent[y] = self.tname(c)
         return pre + [loop]
+
+
+def _may_share(expr):
+    """May this tangent expression give back (a view of) a tangent it reads?"""
+    if isinstance(expr, (gast.Subscript, gast.Attribute)):
+        return True
+    if not isinstance(expr, gast.Call):
+        return False
+    func = expr.func
+    spelled = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", "")
+    return spelled.rsplit(".", 1)[-1] in VIEW_SPELLINGS

@@ -10,34 +10,40 @@ _VIEW_METHODS = {"reshape", "transpose", "ravel", "view", "squeeze", "swapaxes",
 _VIEW_ATTRS = {"T", "real", "imag", "flat"}
 
 
+_VIEW_FUNCTIONS = [
+    "reshape",
+    "transpose",
+    "ravel",
+    "asarray",
+    "asanyarray",
+    "squeeze",
+    "expand_dims",
+    "swapaxes",
+    "moveaxis",
+    "broadcast_to",
+    "diagonal",
+    "atleast_1d",
+    "atleast_2d",
+    "atleast_3d",
+    "flip",
+    "fliplr",
+    "flipud",
+    "rot90",
+    "matrix_transpose",
+    "permute_dims",
+    "ascontiguousarray",
+    "asfortranarray",
+]  # (these two return their argument when it fits)
+
+# spelled names of what may give back (a view of) its argument, for tangent code:
+# forward mode's broadcast_like returns the tangent itself when the shapes agree
+VIEW_SPELLINGS = frozenset(_VIEW_FUNCTIONS) | _VIEW_METHODS | {"broadcast_like"}
+
+
 def _view_functions():
     import numpy as np
 
-    names = [
-        "reshape",
-        "transpose",
-        "ravel",
-        "asarray",
-        "asanyarray",
-        "squeeze",
-        "expand_dims",
-        "swapaxes",
-        "moveaxis",
-        "broadcast_to",
-        "diagonal",
-        "atleast_1d",
-        "atleast_2d",
-        "atleast_3d",
-        "flip",
-        "fliplr",
-        "flipud",
-        "rot90",
-        "matrix_transpose",
-        "permute_dims",
-        "ascontiguousarray",
-        "asfortranarray",
-    ]  # (these two return their argument when it fits)
-    return {id(getattr(np, n)) for n in names if hasattr(np, n)}
+    return {id(getattr(np, n)) for n in _VIEW_FUNCTIONS if hasattr(np, n)}
 
 
 def is_view(eqn):
