@@ -14,7 +14,7 @@ from .codegen import assign, assign_many, call, name, plus, stored_names
 from .context import missing_rule_hint, RuleContext
 from .keywords import positional
 from .shapes import Shapes
-from .sharing import VIEW_SPELLINGS
+from .sharing import VIEW_SPELLINGS, is_view
 from ..errors import S2SGradError
 from ..rules import lookup
 from ..rules.sym import Sym, rt, to_node
@@ -32,6 +32,7 @@ class Forward(RuleContext):
         self.tangent = {}  # Var -> name of its tangent (absent: zero)
         self.fresh = set()  # tangent names that hold an array this sweep made and no one else holds
         self.value_reads = set()
+        self.sharing = set()  # tangent names that are views of tangents written in place
 
     def written_tangents(self):
         """The names of tangents that writes change in place (those of arrays written in place)."""
@@ -104,14 +105,18 @@ class Forward(RuleContext):
         if expr is None:
             return []
         if isinstance(expr, gast.Name) and out not in self.inplace.buffered:
-            if expr.id not in self.written_tangents():
+            if not self._reads_written(expr):
                 self.tangent[out] = expr.id  # the same tangent passes through: no code
                 return []
             expr = self.owned(expr)  # (that tangent is written in place later: not this value's)
         elif out not in self.inplace.buffered and _may_share(expr) and self._reads_written(expr):
-            # broadcast_like, a reshape or a slice may give back the very buffer a later
-            # write changes in place (t_dot = broadcast_like(y_dot, t); y_dot[:, 0] = ...)
-            expr = self.owned(expr)
+            if is_view(eqn):
+                # a view's tangent is a view as the value is (the aliasing check guards both)
+                self.sharing.add(self.tname(out))
+            else:
+                # a new array (y + I) whose tangent may be the very buffer a later write
+                # changes in place (broadcast_like(y_dot, t) is y_dot; then y_dot[:, 0] = ...)
+                expr = self.owned(expr)
         target = self.tname(out)
         self.tangent[out] = target
         if out in self.inplace.buffered and not isinstance(expr, (gast.BinOp, gast.UnaryOp)):
@@ -122,7 +127,8 @@ class Forward(RuleContext):
         return [assign(target, expr)]
 
     def _reads_written(self, expr):
-        written = self.written_tangents()
+        """Does `expr` read a tangent that a later write changes in place, or a view of one?"""
+        written = self.written_tangents() | self.sharing
         return any(isinstance(n, gast.Name) and n.id in written for n in gast.walk(expr))
 
     def mark_fresh(self, target, fresh):

@@ -31,24 +31,26 @@ _CHEAP = (operator.neg, operator.pos, operator.add, operator.sub, operator.mul)
 
 def hoist(graph):
     """Move loop-invariant cheap equations of every loop in `graph` before the loop."""
-    _block(graph.body, {})
+    from .sharing import unions
+
+    _block(graph.body, {}, unions(graph)[1])
     return graph
 
 
-def _block(block, merged):
+def _block(block, merged, aliases):
     """Hoist in the loops of `block` (innermost first); `merged` maps a hoisted
     equation's key to its out, for equations met again in the same block."""
     out = []
     for stmt in block:
         for sub in ir.sub_blocks(stmt):
-            _block(sub, {})
+            _block(sub, {}, aliases)
         if ir.is_loop(stmt):
-            out += _lift(stmt, merged)
+            out += _lift(stmt, merged, aliases)
         out.append(stmt)
     block[:] = out
 
 
-def _lift(loop, merged):
+def _lift(loop, merged, aliases):
     """The equations of `loop`'s body that move before it (removed from the body)."""
     inside = set(loop.carried)
     if isinstance(loop, ir.For):
@@ -58,13 +60,20 @@ def _lift(loop, merged):
     for stmt in ir.walk(loop.body):
         inside.update(stmt.outs)
     written = _written_in(loop)
+    # (a value made before the loop that shares memory with an array the loop writes
+    # into, `row = u[:2]` before `u[i] = ...`, changes from pass to pass)
+    changing = {aliases.find(v) for v in written}
     lifted, kept, renamed = [], [], {}
     reads = not any(_writes(s) for s in ir.walk(loop.body))  # (then an item read is the same in every trip)
     for stmt in loop.body:
         if isinstance(stmt, ir.Eqn):
             _rename(stmt, renamed)
         movable = isinstance(stmt, ir.Eqn) and (_cheap(stmt) or (reads and _literal_item(stmt)))
-        if not (movable and not any(a in inside for a in stmt.atoms) and stmt.outs[0] not in written):
+        if not (
+            movable
+            and not any(a in inside or isinstance(a, ir.Var) and aliases.find(a) in changing for a in stmt.atoms)
+            and stmt.outs[0] not in written
+        ):
             kept.append(stmt)
             continue
         key = _key(stmt)

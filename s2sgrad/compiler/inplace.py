@@ -85,16 +85,85 @@ def _certain_dicts(stmts, params, maybe):
     return found
 
 
+def read_out_numbers(graph, shapes):
+    """Elements read out of an array by one integer per axis (`u[i - 1]`, `A[i, j]`), in
+    code specialised on shapes: NumPy numbers, which share memory with nothing."""
+    found = set()
+    for e in ir.walk(graph.body):
+        if isinstance(e, ir.Eqn) and e.kind == "getitem":
+            axes = _axes(shapes, e.args[0])
+            if axes and _integer_positions(e.payload, e.args[1:], shapes.ints) == axes:
+                found.add(e.outs[0])
+    return found
+
+
+def _axes(shapes, atom):
+    """How many axes the array `atom` certainly has (None if not known, or not an array)."""
+    known = shapes.known(atom)
+    if known is not None:
+        return len(known)
+    return 1 if shapes.term(atom) in shapes.one_axis else None
+
+
+def _integer_positions(template, atoms, ints):
+    """How many integers the index template holds, if it holds nothing else."""
+    entries = template.elts if isinstance(template, gast.Tuple) else [template]
+    for node in entries:
+        if isinstance(node, gast.Name) and node.id.startswith("."):
+            atom = atoms[int(node.id[1:]) - 1]
+            if isinstance(atom, ir.Var) and atom in ints:
+                continue
+            node = gast.Constant(getattr(atom, "value", None), None)
+        if not (isinstance(node, gast.Constant) and type(node.value) is int):
+            return None
+    return len(entries)
+
+
+_BEFORE_ALL = (-1, ())  # where the parameters are made
+
+
+def _program_order(block):
+    """(value -> where it is made, write -> where it runs): a position in program order
+    and the loops around. A loop's or branch's results are made at its end; a loop's
+    carried values at its head, inside it."""
+    made_at, written_at, counter = {}, {}, iter(range(1 << 62))
+
+    def visit(block, loops):
+        for st in block:
+            at = (next(counter), loops)
+            if isinstance(st, ir.Eqn):
+                written_at[id(st)] = at
+                made_at.update((o, at) for o in st.outs)
+                continue
+            inner = loops + (id(st),) if ir.is_loop(st) else loops
+            made_at.update((c, (at[0], inner)) for c in getattr(st, "carried", ()))
+            for sub in ir.sub_blocks(st):
+                visit(sub, inner)
+            made_at.update((o, (next(counter), loops)) for o in st.outs)
+
+    visit(block, ())
+    return made_at, written_at
+
+
+def _may_run_after(write_at, made_at):
+    """May the write run after the value was made (later in the code, or on a later lap
+    of a loop around both)? If not, the value is read intact whenever it is read."""
+    (w, write_loops), (m, made_loops) = write_at, made_at
+    return w > m or bool(set(write_loops) & set(made_loops))
+
+
 class InPlace:
     """What in-place writes ask of the sweep.
 
     `buffered`: values whose adjoint is one array updated in place (arrays
     written in place, and arrays read by index), so that a write or an indexed
     read costs the size of the part, not of the array. `restore`: the arrays
-    whose overwritten parts must be saved, because the sweep reads old values.
+    whose overwritten parts must be saved, because the sweep reads old values
+    (a value made after every write that may change it, or a number, needs none).
+    `numbers`: values that share memory with no array.
     """
 
-    def __init__(self, graph, active, value_reads=None, container_params=(), dict_params=()):
+    def __init__(self, graph, active, value_reads=None, container_params=(), dict_params=(), numbers=()):
         from .sharing import unions
 
         self.versions, self.aliases = unions(graph)
@@ -125,12 +194,16 @@ class InPlace:
                     if isinstance(a, ir.Var) and self.versions.find(a) in written:
                         overwritten.add(a)
         self.restore = set()
+        made_at, written_at = _program_order(graph.body)
         for r in value_reads or ():
             for w in self.writes:
                 group = self.versions.find(w.args[0])
+                if not _may_run_after(written_at[id(w)], made_at.get(r, _BEFORE_ALL)):
+                    continue  # (the sweep reads r before it undoes any write made after r)
                 # (a write into a dict replaces an item: the items read before stay as they were)
                 if (self.versions.find(r) is group and r in overwritten) or (
                     self.versions.find(r) is not group
+                    and r not in numbers  # (an element read out, u[i - 1], is a copy)
                     and self.aliases.find(r) is self.aliases.find(w.args[0])
                     and w.args[0] not in dicts
                 ):

@@ -31,7 +31,7 @@ from .cleanup import (
     release_before,
 )
 from .forward import Forward
-from .inplace import InPlace
+from .inplace import InPlace, read_out_numbers
 from .invariance import constant_shifts
 from .log_softmax import fuse_log_softmax
 from .reverse import ONE_NAME, Reverse
@@ -143,7 +143,8 @@ def _derive(func, wrt, arg_kinds, variant, checkpoints, specialised, has_aux):
     inplace = InPlace(graph, active, container_params=containers, dict_params=dicts)
     if inplace.writes:
         probe = _Generation(func, graph, wrt_vars, active, (scalars, shapes, split), inplace, variant, probe=True)
-        inplace = InPlace(graph, active, probe.reverse.value_reads, containers, dicts)
+        numbers = scalars | read_out_numbers(graph, shapes)
+        inplace = InPlace(graph, active, probe.reverse.value_reads, containers, dicts, numbers)
     made = _Generation(func, graph, wrt_vars, active, (scalars, shapes, split), inplace, variant).derived()
     made.assumed = shapes.assumed
     return made

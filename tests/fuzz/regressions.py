@@ -2880,4 +2880,49 @@ def f(y):
         "expect": ("pass",),
         "open": None,
     },
+    {
+        # F50: hoisting took `row ** 2` out of the loop as invariant, though `row` is a
+        # view of u and the loop writes u[i]: value and gradient silently wrong (found
+        # writing tests for the restores the sweep can skip); now refused with the line
+        "id": "wrong-F50-hoisted-read-of-a-view-the-loop-writes-through",
+        "source": """\
+import numpy as np
+
+DT = 0.1
+
+def f(x, a):
+    u = x * 1.0
+    row = u[:2]
+    total = 0.0
+    for i in range(1, 3):
+        u[i] = a * u[i - 1] + DT
+        total = total + np.sum(row ** 2)
+    return total
+""",
+        "args": "(np.array([0.3, -0.2, 0.5, 0.1]), 0.8,)",
+        "wrt": [0, 1],
+        "expect": ("refused",),
+        "open": None,
+    },
+    {
+        "id": "pass-F50-invariant-of-an-array-the-loop-does-not-write-still-hoisted",
+        "source": """\
+import numpy as np
+
+DT = 0.1
+
+def f(x, a):
+    u = x * 1.0
+    w = x[:2]
+    total = 0.0
+    for i in range(1, 3):
+        u[i] = a * u[i - 1] + DT
+        total = total + np.sum(w ** 2) * u[i]
+    return total
+""",
+        "args": "(np.array([0.3, -0.2, 0.5, 0.1]), 0.8,)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+    },
 ]
