@@ -214,7 +214,8 @@ class Emitter:
             node = gast.Tuple if eqn.payload == "tuple" else gast.List
             return node(args, gast.Load())
         if kind in ("opaque", "effect"):
-            return self.fill(eqn.payload, args)
+            # (a template may call a runtime helper: `.rt.holds_array(.1)`, compiler/calls.py)
+            return self.fix_roots(self.fill(eqn.payload, args))
         raise AssertionError(kind)
 
     def index(self, eqn):

@@ -56,6 +56,7 @@ defnondiff(
     rt_impl.pad_mode,
     rt_impl.not_a_view,
     rt_impl.sole_item,
+    rt_impl.holds_array,
     rt_impl.not_a_dict,
     rt_impl.zeros_like,
     rt_impl.grad_seed,

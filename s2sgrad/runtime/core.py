@@ -21,6 +21,7 @@ __all__ = [
     "seq_tile",
     "not_a_view",
     "sole_item",
+    "holds_array",
     "not_a_dict",
     "unbroadcast",
     "zeros_like",
@@ -368,6 +369,12 @@ def not_a_dict(x, where):
             "dict iteration",
             "write for k in d.keys(), for k, v in d.items() or for v in d.values()",
         )
+
+
+def holds_array(value):
+    """Is `value` something `x op= y` changes in place (an array, a list), not a number?
+    (A helper's augmented assignment to its argument: compiler/calls.py.)"""
+    return not isinstance(value, (int, float, complex, np.number, np.bool_))
 
 
 def _user_loc(where):

@@ -36,6 +36,7 @@ __all__ = [
     "owned",
     "not_a_dict",
     "not_a_view",
+    "holds_array",
     "part",
     "power_slope",
     "power_slope_dx",
@@ -96,6 +97,7 @@ saved_part = _stub("saved_part")
 add_at = _stub("add_at")
 not_a_dict = _stub("not_a_dict")
 not_a_view = _stub("not_a_view")
+holds_array = _stub("holds_array")
 matmul_lhs = _stub("matmul_lhs")
 matmul_rhs = _stub("matmul_rhs")
 dot_lhs = _stub("dot_lhs")
@@ -290,6 +292,12 @@ def _not_a_view(x, message, where=None, item=False):
         # (an element read from an array is a number, never a view)
         return lambda x, message, where=None, item=False: None
     return None  # (compiled arrays do not tell their base: refused, the interpreted mode checks)
+
+
+@overload(holds_array)
+def _holds_array(x):
+    arrays = isinstance(x, (types.Array, types.List))
+    return lambda x: arrays
 
 
 def _matmul_adjoint(left):

@@ -2925,4 +2925,94 @@ def f(x, a):
         "expect": ("pass",),
         "open": None,
     },
+    {
+        # F51: a helper's `k -= ...` in a loop, on an argument the caller passed a number
+        # in (s4 = np.vdot(...)), was followed as a change of the caller's array: the
+        # caller's s4 became the helper's k (value_and_grad's value silently wrong,
+        # campaign seed 711000). A number now only rebinds the helper's name; where the
+        # code cannot tell, the caller takes `k if holds_array(s4) else s4`
+        "id": "wrong-F51-helper-augments-a-number-argument-in-a-loop",
+        "source": """\
+import math
+import numpy as np
+import scipy.special
+import scipy.stats
+
+def step_0(p0, p1, p2, k=0.73):
+    z1 = p1
+    for i2 in range(len(z1)):
+        k -= np.nansum(z1)
+    return (np.stack([p1] * 4), np.where(4 > 0.1, np.array([[1.0852, 1.033, 0.0376], [0.7989, 0.694, -0.2256], [-0.7599, 0.5917, -0.3968], [-0.5377, -0.0559, -0.8686]]).ravel().reshape(4, 3), 0.5 * 4))
+
+def f(x):
+    s4 = np.vdot(np.log(np.sum(np.exp(x), axis=1)), x[:, 1])
+    o5, o6 = step_0(np.var(x, axis=1), np.max(x, axis=0), np.reciprocal(1.5 + 0.02), s4)
+    return s4""",
+        "args": "(np.array([[1.1001, -1.1248, -0.5413], [-1.1361, -0.2855, 0.2162], [-0.6794, -0.0937, -0.816], [-0.1549, 0.8434, -0.8911]]),)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F51-helper-settles-a-step-size-read-out-of-the-weights",
+        "source": """\
+import numpy as np
+
+def settle(k, v, n=2):
+    for _ in range(n):
+        k -= 0.1 * np.sum(v)
+    return k * v
+
+def f(w):
+    lr = w[0]
+    step = settle(lr, w)
+    return np.sum(step) + lr * 3.0
+""",
+        "args": "(np.array([0.3, -0.7, 0.4]),)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F51-helper-settles-a-mean-step-size",
+        "source": """\
+import numpy as np
+
+def settle(k, v, n=2):
+    for _ in range(n):
+        k -= 0.1 * np.sum(v)
+    return k * v
+
+def f(w):
+    lr = np.mean(w)
+    step = settle(lr, w)
+    return np.sum(step ** 2) + lr
+""",
+        "args": "(np.array([0.3, -0.7, 0.4]),)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        # an array: the helper's loop changes the caller's array in place, which the
+        # caller reads after; refused, as the same write outside a loop is
+        "id": "refused-F51-helper-augments-an-array-argument-in-a-loop",
+        "source": """\
+import numpy as np
+
+def settle(k, v, n=2):
+    for _ in range(n):
+        k -= 0.1 * np.sum(v)
+    return k * v
+
+def f(w):
+    r = w[0] * 1.0
+    step = settle(r, w[1])
+    return np.sum(step) + np.sum(r ** 2)
+""",
+        "args": "(np.array([[0.3, -0.7], [0.1, 0.2]]),)",
+        "wrt": [0],
+        "expect": ("refused",),
+        "open": None,
+    },
 ]
