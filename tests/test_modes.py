@@ -50,9 +50,6 @@ pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 # Rows whose second order is refused today (SECOND_ORDER_LIMIT): strict xfails, so that a fix
 # shows up as a failure asking to remove the row from this list (tests/conftest.py applies them).
 STRICT_XFAILS = {
-    "test_hvp_matches_fd_of_grad[cf-nested_comprehension-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[cf-triangular_comprehension-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[cf-comprehension_with_condition-wrt0]": SECOND_ORDER_LIMIT,
     "test_hvp_matches_fd_of_grad[ip-jacobi_sweeps-0-wrt0]": SECOND_ORDER_LIMIT,
     "test_hvp_matches_fd_of_grad[ip-leapfrog_buffers-1-wrt0]": SECOND_ORDER_LIMIT,
     "test_hvp_matches_fd_of_grad[ip-fresh_in_while-2-wrt0]": SECOND_ORDER_LIMIT,
@@ -64,7 +61,6 @@ STRICT_XFAILS = {
     "test_hvp_matches_fd_of_grad[ip-aug_div_slice-23-wrt0]": SECOND_ORDER_LIMIT,
     "test_hvp_matches_fd_of_grad[ip-aug_pow_slice-24-wrt0]": SECOND_ORDER_LIMIT,
     "test_hvp_matches_fd_of_grad[ip-aug_slice_2d-26-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-fill_empty_loop-28-wrt0]": SECOND_ORDER_LIMIT,
     "test_hvp_matches_fd_of_grad[ip-fill_zeros_like-30-wrt0]": SECOND_ORDER_LIMIT,
     "test_hvp_matches_fd_of_grad[ip-recurrence_copy-31-wrt0]": SECOND_ORDER_LIMIT,
     "test_hvp_matches_fd_of_grad[ip-stencil_2d-32-wrt0]": SECOND_ORDER_LIMIT,
@@ -85,13 +81,10 @@ STRICT_XFAILS = {
     "test_hvp_matches_fd_of_grad[ip-loop_then_branch_write-48-wrt0]": SECOND_ORDER_LIMIT,
     "test_hvp_matches_fd_of_grad[ip-swap_elements-50-wrt0]": SECOND_ORDER_LIMIT,
     "test_hvp_matches_fd_of_grad[ip-read_written_array-15-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-append_then_loop-1-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-append_arrays-3-wrt0]": SECOND_ORDER_LIMIT,
     "test_hvp_matches_fd_of_grad[ip-append_index_loop-4-wrt0]": SECOND_ORDER_LIMIT,
     "test_hessian_symmetric_and_equal_to_stacked_hvps[heat-5]": SECOND_ORDER_LIMIT,
     "test_hessian_symmetric_and_equal_to_stacked_hvps[recurrence_copy-6]": SECOND_ORDER_LIMIT,
     "test_hessian_symmetric_and_equal_to_stacked_hvps[stencil_2d-7]": SECOND_ORDER_LIMIT,
-    "test_grad_of_grad_reduced[r_append-args5-4.0]": SECOND_ORDER_LIMIT,
     "test_hvp_reduced[r_slice_augmented-None]": SECOND_ORDER_LIMIT,
 }
 

@@ -9,13 +9,15 @@ import gast
 from . import ir
 
 
-def _like_its_argument():
+def _runtime_helpers():
     from .. import runtime
 
-    return (runtime.zeros_like, runtime.owned)
+    # (like their argument: an adjoint of a container is one; split_last gives a list's
+    # last adjoint and the rest, a list: generated code differentiated again)
+    return (runtime.zeros_like, runtime.owned), (runtime.split_last, runtime.join_last)
 
 
-_LIKE_ITS_ARGUMENT = _like_its_argument()
+_LIKE_ITS_ARGUMENT, _LIST_HELPERS = _runtime_helpers()
 
 
 def _makes_a_container(prim):
@@ -32,7 +34,9 @@ def _container_flows(st, found, certain):
         if certain:
             if (st.kind == "build" and st.payload == "dict") or (st.kind == "call" and st.prim is dict):
                 return st.outs
-        elif st.kind in ("build", "append") or (st.kind == "call" and _makes_a_container(st.prim)):
+        elif st.kind in ("build", "append") or (
+            st.kind == "call" and (_makes_a_container(st.prim) or st.prim in _LIST_HELPERS)
+        ):
             return st.outs
         if st.kind in ("setitem", "add_at") and st.args[0] in found:
             return st.outs  # the same container, written
