@@ -17,7 +17,7 @@ import numpy as np
 
 from .errors import S2SGradError
 from .callables import target_of
-from .compiler.compile import rebind, user_lines
+from .compiler.compile import locate, rebind, user_lines
 from .compiler.pipeline import derive
 from .arguments import (
     _arg_dtypes,
@@ -323,8 +323,11 @@ class Derivative:
         return self._apply(values, self._derived(kinds, arg_shapes=_arg_shapes(values), arg_dtypes=_arg_dtypes(values)))
 
     def _apply(self, values, derived):
-        with user_lines():
+        try:
             out = derived.function(*_for_code(values, self.wrt))
+        except BaseException as exc:
+            locate(exc)  # (errors point at the user's line, as `with user_lines()` does)
+            raise
         if self.variant == "grad":
             # (with has_aux the generated function returns (gradient, aux), as grad does)
             return (self._shape(out[0], values), out[1]) if self.has_aux else self._shape(out, values)

@@ -133,18 +133,28 @@ class user_lines:
         return self
 
     def __exit__(self, kind, exc, tb):
-        if exc is None or (isinstance(exc, S2SGradError) and exc.loc is not None):
-            return False
-        frame_line = None
-        while tb is not None:
-            if tb.tb_frame.f_code.co_filename.startswith("<s2sgrad:"):
-                frame_line = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
-            tb = tb.tb_next
-        loc = origin_loc(*frame_line) if frame_line else None
-        if loc is None:
-            return False
-        if isinstance(exc, S2SGradError):
-            raise S2SGradError(exc.reason, loc, exc.construct, exc.hint) from None
-        if isinstance(exc, Exception) and hasattr(exc, "add_note"):
-            exc.add_note(f"in the derivative of {loc}: {loc.line.strip()}")
+        if exc is not None:
+            locate(exc, tb)
         return False
+
+
+def locate(exc, tb=None):
+    """What `user_lines` does with an exception raised by generated code (`tb`: its
+    traceback, else the exception's own): an S2SGradError raised again with the user's
+    line, a note on any other. A derivative call's hot path calls it from an `except`
+    (no context manager to make and enter on every call)."""
+    if isinstance(exc, S2SGradError) and exc.loc is not None:
+        return
+    tb = exc.__traceback__ if tb is None else tb
+    frame_line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.startswith("<s2sgrad:"):
+            frame_line = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    loc = origin_loc(*frame_line) if frame_line else None
+    if loc is None:
+        return
+    if isinstance(exc, S2SGradError):
+        raise S2SGradError(exc.reason, loc, exc.construct, exc.hint) from None
+    if isinstance(exc, Exception) and hasattr(exc, "add_note"):
+        exc.add_note(f"in the derivative of {loc}: {loc.line.strip()}")
