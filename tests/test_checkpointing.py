@@ -980,7 +980,7 @@ def test_marked_while_loop(monkeypatch, t_end):
     got = d(x, t_end)
     (plan,) = rec.plans
     assert plan.snapshots == 3 and plan.peak_snapshots <= 3
-    assert "checkpoints(None, 3)" in d.source and "def more(" in d.source
+    assert "checkpoints(None, 3, copies=False)" in d.source and "def more(" in d.source
     assert_same(got, sg.grad(while_plain)(x, t_end))
     np.testing.assert_allclose(got, numeric_grad(while_plain, (x, t_end), 0), rtol=1e-6, atol=1e-9)
 

@@ -17,11 +17,14 @@ The adjoints handed through are the carried values' and those of outer values
 the iteration adds to (dk above).
 """
 
+import copy
+
 import gast
 
 from . import ir, loop_skeleton
 from .codegen import assign, call, free_names, name
 from ..errors import S2SGradError
+from .. import runtime as rt
 from ..runtime.schedule import checkpoints
 
 
@@ -60,9 +63,9 @@ def loop_code(rev, s, fwd_body, rev_body, carried, active, touched):
 
     fwd = loop_skeleton.inits(s, names, rev.emit)
     trips = call("range", [rev.emit.atom(b) for b in s.bounds]) if is_for else gast.Constant(None, None)
-    fwd.append(
-        assign(plan, call(rev.emit.spell_root.bind("checkpoints", checkpoints), [trips, rev.emit.atom(s.checkpoint)]))
-    )
+    held = [] if _writes_in_place(rev.graph) else [("copies", gast.Constant(False, None))]
+    made = call(rev.emit.spell_root.bind("checkpoints", checkpoints), [trips, rev.emit.atom(s.checkpoint)], held)
+    fwd.append(assign(plan, made))
     outs = [rev.emit.atom(o) for _, _, o, _ in carried]
     fwd += _step_functions(rev, s, fwd_body, rev_body, c_names, outs, index, (step, taped, more))
     run = [name(step), _tuple(c_names)] + ([name(more)] if more else [])
@@ -136,6 +139,28 @@ def _step_functions(rev, s, fwd_body, rev_body, c_names, outs, index, spelled):
             )
         )
     return defs
+
+
+def _writes_in_place(graph):
+    """May anything in the function change an array or container in place (so the
+    schedule copies the states it holds)? Writes anywhere count: one after the loop may
+    change the start state's array, one in an outer loop the states of a later lap;
+    so do calls in statements kept as written (which might write into their arguments)."""
+    return any(
+        isinstance(st, ir.Eqn)
+        and (st.kind in ("setitem", "append", "add_at") or st.overwrites is not None or _calls_as_written(st))
+        for st in ir.walk(graph.body)
+    )
+
+
+def _calls_as_written(eqn):
+    """Does an effect or opaque expression call anything but the runtime's checks?"""
+    if eqn.kind not in ("effect", "opaque") or not isinstance(eqn.payload, gast.AST):
+        return eqn.kind == "effect"
+    return any(
+        isinstance(n, gast.Call) and not (isinstance(n.func, gast.Name) and n.func.id.startswith(".rt."))
+        for n in gast.walk(eqn.payload)
+    )
 
 
 def _adjoints_through(rev, s, active, touched, rev_body):
@@ -229,3 +254,73 @@ def _stores(node, loops):
     for n in gast.walk(node):
         if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del)):
             yield ("store", n.id, loops)
+
+
+def values_only_steps(function, bindings):
+    """Give each `step` that is `return step_taped(...)[0]` the taped step's body without
+    what only the tape needs (`saved_part` copies of parts a write overwrites, the
+    `shape_of`s it keeps), so that a step the schedule re-runs costs no more than the
+    original one. Where the tape costs nothing to build (names only, nothing to drop)
+    the body stays in one place. Runs on the finished function (after the clean-ups
+    have folded the body), before `freeze_late_rebinds`."""
+    tape_only = {n for n, v in bindings.items() if v is rt.saved_part or v is rt.shape_of}
+    for node in list(gast.walk(function)):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if isinstance(block, list):
+                defs = {st.name: st for st in block if isinstance(st, gast.FunctionDef)}
+                for st in block:
+                    taped = defs.get(_values_of(st))
+                    if taped is not None:
+                        st.body = _untaped(taped, tape_only) or st.body
+
+
+def _values_of(stmt):
+    """`step_taped` for `def step(i, *state): return step_taped(i, *state)[0]`, else None."""
+    if not (isinstance(stmt, gast.FunctionDef) and len(stmt.body) == 1 and isinstance(stmt.body[0], gast.Return)):
+        return None
+    value = stmt.body[0].value
+    if not (isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Constant) and value.slice.value == 0):
+        return None
+    inner = value.value
+    params = [a.id for a in stmt.args.args]
+    if isinstance(inner, gast.Call) and isinstance(inner.func, gast.Name) and not inner.keywords:
+        if [a.id if isinstance(a, gast.Name) else None for a in inner.args] == params:
+            return inner.func.id
+    return None
+
+
+def _untaped(taped, tape_only):
+    """The statements of `taped` that make its values, returning them; None when that
+    is no cheaper than calling it."""
+    *body, ret = taped.body
+    if not (
+        isinstance(ret, gast.Return)
+        and isinstance(ret.value, gast.Tuple)
+        and len(ret.value.elts) == 2
+        and isinstance(ret.value.elts[1], gast.Tuple)
+    ):
+        return None
+    values, tape = ret.value.elts
+    live = {n.id for n in gast.walk(values) if isinstance(n, gast.Name)}
+    kept = []
+    for stmt in reversed(body):
+        if _taping(stmt, tape_only) and stmt.targets[0].id not in live:
+            continue
+        kept.append(stmt)
+        live |= {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    if len(kept) == len(body) and not any(isinstance(item, gast.Call) for item in tape.elts):
+        return None
+    return copy.deepcopy(kept[::-1]) + [gast.Return(copy.deepcopy(values))]
+
+
+def _taping(stmt, tape_only):
+    """`name = saved_part(...)` or `name = shape_of(...)`."""
+    return (
+        isinstance(stmt, gast.Assign)
+        and len(stmt.targets) == 1
+        and isinstance(stmt.targets[0], gast.Name)
+        and isinstance(stmt.value, gast.Call)
+        and isinstance(stmt.value.func, gast.Name)
+        and stmt.value.func.id in tape_only
+    )

@@ -319,6 +319,7 @@ def _function_defs(stmts):
 def _compile(func, graph, funcs, entry, spell, variant, versions):
     for f in funcs:
         coalesce_versions(f, versions)  # x_1 is x again wherever x is not needed at the same time
+        checkpointing.values_only_steps(f, spell.bindings)
         checkpointing.freeze_late_rebinds(f)
     # each function is unparsed once; the whole source is the texts one blank line apart, as
     # ast.unparse spaces top-level functions

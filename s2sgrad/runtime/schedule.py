@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import Iterable, Optional
 
 import copy
+from functools import lru_cache
 from math import comb
 
 import numpy as np
@@ -49,6 +50,7 @@ def _repetitions(n, s):
     return t
 
 
+@lru_cache(maxsize=1 << 14)  # the recursion asks the same few (n, s) thousands of times
 def _split(n, s):
     """Where to store the next state in a segment of n > 1 steps reversed with s > 1
     states (its start included): the offset that minimises recomputation, by the
@@ -83,16 +85,29 @@ def predicted_steps(n, k, trip_count_known=True):
     return plan.forward_steps
 
 
+# values no step can change: held as they are
+_IMMUTABLE = (float, int, complex, bool, str, bytes, type(None), np.generic)
+
+
 def _copied(state):
-    return tuple(x.copy() if isinstance(x, np.ndarray) else copy.deepcopy(x) for x in state)
+    return tuple(
+        x.copy() if isinstance(x, np.ndarray) else x if isinstance(x, _IMMUTABLE) else copy.deepcopy(x) for x in state
+    )
+
+
+def _same(state):
+    return state
 
 
 class checkpoints:
     """The schedule of one checkpointed loop: over `steps` (a range), or a while loop
-    (`steps=None`), holding at most `snapshots` states."""
+    (`steps=None`), holding at most `snapshots` states. `copies=False`: nothing in the
+    function changes an array or container in place (the compiler says so), so a state
+    is held as the step made it, never copied."""
 
-    def __init__(self, steps, snapshots=None):
+    def __init__(self, steps, snapshots=None, copies=True):
         self.indices = steps if steps is None or isinstance(steps, range) else list(steps)
+        self._held = _copied if copies else _same
         if snapshots:
             self.snapshots = max(1, int(snapshots))
         elif steps is None:
@@ -116,11 +131,14 @@ class checkpoints:
             lo += _split(n - lo, s)
             wanted.add(lo)
             s -= 1
-        for k, i in enumerate(self.indices):
-            if k in wanted:
-                self._store(k, state)
-            state = step(i, *state)
-            self.forward_steps += 1
+        done = 0
+        for position in sorted(wanted) + [n]:
+            for i in self.indices[done:position]:
+                state = step(i, *state)
+            if position < n:
+                self._store(position, state)
+            done = position
+        self.forward_steps += n
         return state
 
     def _forward_while(self, step, state, more):
@@ -147,7 +165,7 @@ class checkpoints:
         return state
 
     def _store(self, position, state):
-        self.saved[position] = _copied(state)
+        self.saved[position] = self._held(state)
         self.peak_snapshots = max(self.peak_snapshots, len(self.saved))
 
     # -- the reverse sweep -------------------------------------------------------------
@@ -166,10 +184,11 @@ class checkpoints:
         return self._adjoints
 
     def _advance(self, lo, hi, state):
-        state = _copied(state)
-        for k in range(lo, hi):
-            state = self._step(self.indices[k], *state)
-            self.forward_steps += 1
+        step = self._step
+        state = self._held(state)
+        for i in self.indices[lo:hi]:
+            state = step(i, *state)
+        self.forward_steps += hi - lo
         return state
 
     def _reverse(self, lo, hi, state, s, owned):
@@ -181,7 +200,7 @@ class checkpoints:
         while hi > lo:
             n = hi - lo
             if n == 1:
-                _, item = self._taped(self.indices[lo], *(state if owned else _copied(state)))
+                _, item = self._taped(self.indices[lo], *(state if owned else self._held(state)))
                 self.forward_steps += 1
                 self._adjoints = tuple(self._back(self.indices[lo], item, *self._adjoints))
                 return
