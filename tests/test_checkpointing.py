@@ -23,7 +23,8 @@ derivative must be the stored loop's derivative to round-off. Checked here:
   held; with a known trip count the step count is the optimum (a dynamic
   program over all schedules), for a while loop within 35% of it for short
   loops and 15% for the benchmark's;
-* the generated source holds the loop body once and calls ``schedule.reverse``;
+* the generated source holds the loop body in ``step_taped`` and in the values-only
+  loop ``steps``, its reverse once, and calls ``schedule.reverse``;
 * refused: ``break`` / ``return`` in a loop marked ``sg.checkpointed`` and
   ``sg.checkpointed`` over a non-range are ``S2SGradError`` naming the line;
   with ``checkpoints=k`` such loops stay stored;
@@ -141,16 +142,23 @@ class Recorder:
                 return fn(i, *args)
             return run
 
+        def counted_steps(plan, fn):
+            def run(indices, *args):
+                for i in indices:
+                    plan.calls[i] += 1
+                return fn(indices, *args)
+            return run
+
         def rec_forward(plan, step, state, *more):
             plan.calls, plan.back_order = Counter(), []
             recorder.plans.append(plan)
-            return forward(plan, counted(plan, step), state, *more)
+            return forward(plan, counted_steps(plan, step), state, *more)
 
         def rec_reverse(plan, step, step_taped, step_back, adjoints):
             def back(i, item, *adj):
                 plan.back_order.append(i)
                 return step_back(i, item, *adj)
-            return reverse(plan, counted(plan, step), counted(plan, step_taped), back, adjoints)
+            return reverse(plan, counted_steps(plan, step), counted(plan, step_taped), back, adjoints)
 
         monkeypatch.setattr(checkpoints, "forward", rec_forward)
         monkeypatch.setattr(checkpoints, "reverse", rec_reverse)
@@ -702,10 +710,12 @@ def _dummy_run(n, k, known=True):
     plan = checkpoints(range(n) if known else None, k)
     calls, order = Counter(), []
 
-    def step(i, x):
-        assert x == i, "a step ran from the wrong state"
-        calls[i] += 1
-        return (x + 1,)
+    def step(indices, x):
+        for i in indices:
+            assert x == i, "a step ran from the wrong state"
+            calls[i] += 1
+            x += 1
+        return (x,)
 
     def taped(i, x):
         assert x == i, "a taped step ran from the wrong state"
@@ -847,12 +857,16 @@ def distinctive(x, n):
     return s
 
 
-def test_source_has_the_body_once():
+def test_source_has_the_body_in_the_taped_step_and_the_loop():
+    """The body twice: in `step_taped` and in the values-only loop `steps` (so a re-run
+    step is no call of step_taped and builds no tape); its reverse once."""
     d = sg.grad(distinctive, checkpoints=3)
     d(0.4, 10)
     src = d.source
     code = [line for line in src.splitlines() if not line.strip().startswith("#")]
-    assert sum("np.arctan(" in line for line in code) == 1, src
+    assert sum("np.arctan(" in line for line in code) == 2, src
+    steps = src.split("def steps(", 1)[1].split("schedule.forward(", 1)[0]
+    assert "for i in indices:" in steps and "np.arctan(" in steps and "step_taped" not in steps, src
     assert src.count("def step_taped(") == 1 and src.count("def step_back(") == 1
     assert src.count("schedule.reverse(") == 1 and src.count("schedule.forward(") == 1
     assert "tape.append" not in src and "reversed(tape)" not in src

@@ -3,15 +3,19 @@ schedule (s2sgrad.schedule.checkpoints) decides what to store and recompute.
 
     schedule = checkpoints(range(n), 10)            # checkpoints(None, 10) for a while loop
     def step_taped(i, x, v): ...one iteration...; return ((x_1, v_1), (cond, t, v, x))
-    def step(i, x, v): return step_taped(i, x, v)[0]
+    def steps(indices, x, v):                       # the loop itself, values only
+        for i in indices:
+            ...one iteration, without what only the tape needs...
+            x, v = x_1, v_1
+        return (x, v)
     def more(x, v): return <the while condition>    # while loops only
-    x, v = schedule.forward(step, (x, v))           # (step, (x, v), more) for a while loop
+    x, v = schedule.forward(steps, (x, v))          # (steps, (x, v), more) for a while loop
     ...
     def step_back(i, item, dx, dv, dk):
         cond, t, v, x = item
         ...that iteration's reverse...
         return (dx, dv, dk)
-    dx, dv, dk = schedule.reverse(step, step_taped, step_back, (dx, dv, dk))
+    dx, dv, dk = schedule.reverse(steps, step_taped, step_back, (dx, dv, dk))
 
 The adjoints handed through are the carried values' and those of outer values
 the iteration adds to (dk above).
@@ -22,7 +26,7 @@ import copy
 import gast
 
 from . import ir, loop_skeleton
-from .codegen import assign, call, free_names, name
+from .codegen import assign, assign_many, call, free_names, name
 from ..errors import S2SGradError
 from .. import runtime as rt
 from ..runtime.schedule import checkpoints
@@ -57,7 +61,7 @@ def loop_code(rev, s, fwd_body, rev_body, carried, active, touched):
     is_for = isinstance(s, ir.For)
     index = names.var(s.index) if is_for else names.fresh("iteration")
     c_names = [names.var(c) for c, *_ in carried]
-    plan, step, taped, back = (names.fresh(n) for n in ("schedule", "step", "step_taped", "step_back"))
+    plan, step, taped, back = (names.fresh(n) for n in ("schedule", "steps", "step_taped", "step_back"))
     more = None if is_for else names.fresh("more")
     rev.region_defs[s] = [plan, step, taped] + ([more] if more else [])
 
@@ -116,8 +120,9 @@ def _needed(rev, s, rev_body, c_names, index):
 
 
 def _step_functions(rev, s, fwd_body, rev_body, c_names, outs, index, spelled):
-    """`step_taped`, `step` (the taped step without its tape item: the body appears
-    once) and, for a while loop, `more` (its condition)."""
+    """`step_taped`, `steps` (a loop of `step_taped(...)[0]`, given the body without the
+    tape by `values_only_steps` once the clean-ups are done) and, for a while loop,
+    `more` (its condition)."""
     step, taped, more = spelled
     kept = rev.kept(_needed(rev, s, rev_body, c_names, index), rev_body, as_tuple=True)
     body = list(fwd_body)
@@ -129,7 +134,9 @@ def _step_functions(rev, s, fwd_body, rev_body, c_names, outs, index, spelled):
     values_only = gast.Subscript(
         call(name(taped), [name(index)] + [name(n) for n in c_names]), gast.Constant(0, None), gast.Load()
     )
-    defs.append(_def(step, [index] + c_names, [gast.Return(values_only)]))
+    indices = rev.names.fresh("indices")
+    loop = gast.For(name(index, True), name(indices), [assign(_tuple(c_names, True), values_only)], [], None)
+    defs.append(_def(step, [indices] + c_names, [loop, gast.Return(_tuple(c_names))]))
     if more is not None:
         defs.append(
             _def(
@@ -257,12 +264,12 @@ def _stores(node, loops):
 
 
 def values_only_steps(function, bindings):
-    """Give each `step` that is `return step_taped(...)[0]` the taped step's body without
-    what only the tape needs (`saved_part` copies of parts a write overwrites, the
-    `shape_of`s it keeps), so that a step the schedule re-runs costs no more than the
-    original one. Where the tape costs nothing to build (names only, nothing to drop)
-    the body stays in one place. Runs on the finished function (after the clean-ups
-    have folded the body), before `freeze_late_rebinds`."""
+    """Give each `steps` loop the taped step's body in place of its `step_taped(...)[0]`
+    call, without what only the tape needs (`saved_part` copies of parts a write
+    overwrites, the `shape_of`s the tape keeps): the loop then reads like the user's, and
+    a step the schedule re-runs costs what the original step does, not a call and a
+    tape more. Runs on the finished function (the clean-ups have folded the body),
+    before `freeze_late_rebinds`."""
     tape_only = {n for n, v in bindings.items() if v is rt.saved_part or v is rt.shape_of}
     for node in list(gast.walk(function)):
         for field in ("body", "orelse"):
@@ -270,38 +277,48 @@ def values_only_steps(function, bindings):
             if isinstance(block, list):
                 defs = {st.name: st for st in block if isinstance(st, gast.FunctionDef)}
                 for st in block:
-                    taped = defs.get(_values_of(st))
-                    if taped is not None:
-                        st.body = _untaped(taped, tape_only) or st.body
+                    loop, taped = _values_loop(st) or (None, None)
+                    if taped in defs and [a.id for a in defs[taped].args.args] == _loop_names(st):
+                        loop.body = _untaped(defs[taped], loop.body[0].targets[0], tape_only) or loop.body
 
 
-def _values_of(stmt):
-    """`step_taped` for `def step(i, *state): return step_taped(i, *state)[0]`, else None."""
-    if not (isinstance(stmt, gast.FunctionDef) and len(stmt.body) == 1 and isinstance(stmt.body[0], gast.Return)):
+def _values_loop(stmt):
+    """(the loop, the taped step's name) of `def steps(indices, *state): for i in indices:
+    state = step_taped(i, *state)[0]; return state`, else None."""
+    if not (isinstance(stmt, gast.FunctionDef) and len(stmt.body) == 2 and isinstance(stmt.body[0], gast.For)):
         return None
-    value = stmt.body[0].value
+    loop = stmt.body[0]
+    if len(loop.body) != 1 or not isinstance(loop.body[0], gast.Assign) or not isinstance(loop.target, gast.Name):
+        return None
+    value = loop.body[0].value
     if not (isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Constant) and value.slice.value == 0):
         return None
     inner = value.value
-    params = [a.id for a in stmt.args.args]
     if isinstance(inner, gast.Call) and isinstance(inner.func, gast.Name) and not inner.keywords:
-        if [a.id if isinstance(a, gast.Name) else None for a in inner.args] == params:
-            return inner.func.id
+        if [a.id if isinstance(a, gast.Name) else None for a in inner.args] == _loop_names(stmt):
+            return loop, inner.func.id
     return None
 
 
-def _untaped(taped, tape_only):
-    """The statements of `taped` that make its values, returning them; None when that
-    is no cheaper than calling it."""
+def _loop_names(steps):
+    """The index and state names of a `steps` function: what its loop hands `step_taped`."""
+    return [steps.body[0].target.id] + [a.id for a in steps.args.args[1:]]
+
+
+def _untaped(taped, target, tape_only):
+    """The statements of `taped` that make its values, then `target = <its values>`
+    (left out where they are the target's names already); None if `taped` is not a
+    step function's shape."""
     *body, ret = taped.body
     if not (
         isinstance(ret, gast.Return)
         and isinstance(ret.value, gast.Tuple)
         and len(ret.value.elts) == 2
-        and isinstance(ret.value.elts[1], gast.Tuple)
+        and isinstance(ret.value.elts[0], gast.Tuple)
+        and isinstance(target, gast.Tuple)
     ):
         return None
-    values, tape = ret.value.elts
+    values = ret.value.elts[0]
     live = {n.id for n in gast.walk(values) if isinstance(n, gast.Name)}
     kept = []
     for stmt in reversed(body):
@@ -309,9 +326,13 @@ def _untaped(taped, tape_only):
             continue
         kept.append(stmt)
         live |= {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
-    if len(kept) == len(body) and not any(isinstance(item, gast.Call) for item in tape.elts):
-        return None
-    return copy.deepcopy(kept[::-1]) + [gast.Return(copy.deepcopy(values))]
+    pairs = [
+        (t, v)
+        for t, v in zip(target.elts, values.elts)
+        if not (isinstance(t, gast.Name) and isinstance(v, gast.Name) and t.id == v.id)
+    ]
+    carry = [assign_many([t.id for t, _ in pairs], [copy.deepcopy(v) for _, v in pairs])] if pairs else []
+    return copy.deepcopy(kept[::-1]) + carry or [gast.Pass()]
 
 
 def _taping(stmt, tape_only):

@@ -3,7 +3,8 @@ reverse sweep of a loop, so that memory holds k states of the loop instead of
 every iteration's tape.
 
 Generated code hands a `checkpoints` schedule three functions made from the
-loop body: `step(i, *state) -> state` (one iteration, values only),
+loop body: `steps(indices, *state) -> state` (the iterations over `indices`, values
+only: the loop itself, run for a segment),
 `step_taped(i, *state) -> (state, item)` (one iteration keeping what its
 reverse needs) and `step_back(i, item, *adjoints) -> adjoints` (that
 iteration's reverse). `snapshots=k` is the number of loop states held at once,
@@ -78,10 +79,10 @@ def predicted_steps(n, k, trip_count_known=True):
     `trip_count_known=False` for a while loop."""
     plan = checkpoints(range(n) if trip_count_known else None, k)
     if trip_count_known:
-        plan.forward(lambda i: (), ())
+        plan.forward(lambda indices: (), ())
     else:
-        plan.forward(lambda i, count: (count + 1,), (0,), lambda count: count < n)
-    plan.reverse(lambda i, *s: s, lambda i, *s: (s, None), lambda i, item: (), ())
+        plan.forward(lambda indices, count: (count + len(indices),), (0,), lambda count: count < n)
+    plan.reverse(lambda indices, *s: s, lambda i, *s: (s, None), lambda i, item: (), ())
     return plan.forward_steps
 
 
@@ -119,12 +120,12 @@ class checkpoints:
         self.peak_snapshots = 0  # most states held at once
 
     # -- the first sweep ---------------------------------------------------------------
-    def forward(self, step, state, more=None):
+    def forward(self, steps, state, more=None):
         """Run the loop (while `more(*state)` for a while loop), storing states."""
         self.start_objects = state
         self._store(0, state)
         if self.indices is None:
-            return self._forward_while(step, state, more)
+            return self._forward_while(steps, state, more)
         n = len(self.indices)
         wanted, lo, s = set(), 0, self.snapshots
         while n - lo > 1 and s > 1:
@@ -133,15 +134,14 @@ class checkpoints:
             s -= 1
         done = 0
         for position in sorted(wanted) + [n]:
-            for i in self.indices[done:position]:
-                state = step(i, *state)
+            state = steps(self.indices[done:position], *state)
             if position < n:
                 self._store(position, state)
             done = position
         self.forward_steps += n
         return state
 
-    def _forward_while(self, step, state, more):
+    def _forward_while(self, steps, state, more):
         # States are kept at multiples of `interval`: at first every state, up to k;
         # whenever the budget is full, every other one is dropped and the interval
         # doubles. After the first thinning the budget is k / 2, so that the reverse of
@@ -158,7 +158,7 @@ class checkpoints:
                         del self.saved[position]
                 if count % interval == 0:
                     self._store(count, state)
-            state = step(count, *state)
+            state = steps(range(count, count + 1), *state)
             count += 1
             self.forward_steps += 1
         self.indices = range(count)
@@ -169,9 +169,9 @@ class checkpoints:
         self.peak_snapshots = max(self.peak_snapshots, len(self.saved))
 
     # -- the reverse sweep -------------------------------------------------------------
-    def reverse(self, step, step_taped, step_back, adjoints):
+    def reverse(self, steps, step_taped, step_back, adjoints):
         """Run the reverse of every iteration, last first; returns the adjoints."""
-        self._step, self._taped, self._back = step, step_taped, step_back
+        self._steps, self._taped, self._back = steps, step_taped, step_back
         self._adjoints = tuple(adjoints)
         positions = sorted(self.saved)
         ends = positions[1:] + [len(self.indices)]
@@ -184,12 +184,8 @@ class checkpoints:
         return self._adjoints
 
     def _advance(self, lo, hi, state):
-        step = self._step
-        state = self._held(state)
-        for i in self.indices[lo:hi]:
-            state = step(i, *state)
         self.forward_steps += hi - lo
-        return state
+        return self._steps(self.indices[lo:hi], *self._held(state))
 
     def _reverse(self, lo, hi, state, s, owned):
         """Reverse steps lo..hi-1 from `state` (the state at lo) with s states, that one

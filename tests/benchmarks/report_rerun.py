@@ -4,9 +4,9 @@
 
 For each model of ``test_bench_rerun.py``: the original function's time per step,
 the time per re-run step (``rerun_seconds``: the schedule's ``_advance``, the copy of
-the state included, timed with ``perf_counter`` less what the timing costs) at k = 10,
-30 and 100, and the gradient's time, stored and checkpointed. The other times are
-CPU times (``time.process_time``) of this process, the
+the state included, in the thread's CPU time less what reading that clock costs) at
+k = 10, 30 and 100, and the gradient's time, stored and checkpointed. The other
+times are CPU times (``time.process_time``) of this process, the
 configurations interleaved within each repeat, and the best of ``--repeat``: the
 machine these ran on is shared. BLAS is single-threaded unless the environment says
 otherwise.
