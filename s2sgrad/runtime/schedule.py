@@ -96,10 +96,6 @@ def _copied(state):
     )
 
 
-def _same(state):
-    return state
-
-
 class checkpoints:
     """The schedule of one checkpointed loop: over `steps` (a range), or a while loop
     (`steps=None`), holding at most `snapshots` states. `copies=False`: nothing in the
@@ -108,7 +104,7 @@ class checkpoints:
 
     def __init__(self, steps, snapshots=None, copies=True):
         self.indices = steps if steps is None or isinstance(steps, range) else list(steps)
-        self._held = _copied if copies else _same
+        self.copies = copies
         if snapshots:
             self.snapshots = max(1, int(snapshots))
         elif steps is None:
@@ -165,7 +161,7 @@ class checkpoints:
         return state
 
     def _store(self, position, state):
-        self.saved[position] = self._held(state)
+        self.saved[position] = _copied(state) if self.copies else state
         self.peak_snapshots = max(self.peak_snapshots, len(self.saved))
 
     # -- the reverse sweep -------------------------------------------------------------
@@ -185,7 +181,7 @@ class checkpoints:
 
     def _advance(self, lo, hi, state):
         self.forward_steps += hi - lo
-        return self._steps(self.indices[lo:hi], *self._held(state))
+        return self._steps(self.indices[lo:hi], *(_copied(state) if self.copies else state))
 
     def _reverse(self, lo, hi, state, s, owned):
         """Reverse steps lo..hi-1 from `state` (the state at lo) with s states, that one
@@ -196,7 +192,7 @@ class checkpoints:
         while hi > lo:
             n = hi - lo
             if n == 1:
-                _, item = self._taped(self.indices[lo], *(state if owned else self._held(state)))
+                _, item = self._taped(self.indices[lo], *(_copied(state) if self.copies and not owned else state))
                 self.forward_steps += 1
                 self._adjoints = tuple(self._back(self.indices[lo], item, *self._adjoints))
                 return
