@@ -87,7 +87,7 @@ def predicted_steps(n, k, trip_count_known=True):
 
 
 # values no step can change: held as they are
-_IMMUTABLE = (float, int, complex, bool, str, bytes, type(None), np.generic)
+_IMMUTABLE = (float, int, complex, bool, str, bytes, type(None), np.number, np.bool_)
 
 
 def _copied(state):
