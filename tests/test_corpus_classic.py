@@ -1037,10 +1037,11 @@ def test_refused(f, args, wrt, message):
 # second order: hvp against central differences of the gradient
 # ---------------------------------------------------------------------------
 
-# Second order through code that writes in place: the generated gradient restores
-# what the function overwrote, and differentiating that again is refused (the
-# message names the generated gradient's line and the user's line behind it).
-HVP_REFUSED = {"index_write", "rnn_rows", "list_elem_aug", "aug_attr_sub"}
+# Rows whose second order is refused (the message names the generated gradient's line
+# and the user's line behind it). Writes in place are no reason any more: the gradient
+# differentiated again is generated in its functional flavour (docs/internals.md), and
+# index_write, rnn_rows, list_elem_aug and aug_attr_sub, refused before, are checked below.
+HVP_REFUSED = set()
 
 
 def _first_float_wrt(row):

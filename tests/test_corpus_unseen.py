@@ -153,15 +153,10 @@ REFUSED = [
      "this loops over a dict"),
     ("augmented_view", P.view_write_through, (np.ones((3, 3)),), "is a view of another array"),
 ]
-_OPEN_SECOND = (
-    "hvp: forward mode over a gradient whose loop restores an array written in place (the "
-    "gradient's tape holds the buffer) or pops a list is refused (issue 11, hvp coverage)"
-)
-STRICT_XFAILS = {
-    f"test_unseen[{row}-second]": _OPEN_SECOND
-    for row in ("fem_1d", "dict_state", "heat_dirichlet", "sgd_dict_inplace", "list_grow", "zeros_like_columns",
-                "jacobi_inplace", "gauss_seidel", "history_list")
-}
+# (second order of fem_1d, dict_state, heat_dirichlet, sgd_dict_inplace, list_grow,
+# zeros_like_columns, jacobi_inplace, gauss_seidel and history_list was refused while the
+# gradient it differentiates restored arrays in place and popped lists: no longer)
+STRICT_XFAILS = {}
 
 
 def _is_float(leaf):

@@ -37,56 +37,13 @@ from tests import test_control_flow as cf
 from tests import test_inplace as ip
 from tests.numeric import assert_close, numeric_grad
 
-# Known limit (an S2SGradError, never a wrong number): second order through a gradient
-# whose code writes in place -- in-place updates, list appends, loops that stop early --
-# is refused by the aliasing check, which sees the gradient's own restores of
-# overwritten values. Anything else (a wrong value, a crash) still fails these tests.
-SECOND_ORDER_LIMIT = ("second order through in-place writes, appends or early loop exits is refused "
-                      "(S2SGradError from the aliasing check on the generated gradient)")
-
-
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
-# Rows whose second order is refused today (SECOND_ORDER_LIMIT): strict xfails, so that a fix
-# shows up as a failure asking to remove the row from this list (tests/conftest.py applies them).
-STRICT_XFAILS = {
-    "test_hvp_matches_fd_of_grad[ip-jacobi_sweeps-0-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-leapfrog_buffers-1-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-fresh_in_while-2-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-set_row_2d-5-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-set_step_slice-7-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-aug_add_slice-20-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-aug_sub_slice-21-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-aug_mul_slice-22-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-aug_div_slice-23-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-aug_pow_slice-24-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-aug_slice_2d-26-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-fill_zeros_like-30-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-recurrence_copy-31-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-stencil_2d-32-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-stencil_2d_slices-33-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-heat-34-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-clip_positive-35-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-branch_write-36-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-branch_write-37-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-nested_loops-38-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-triangular_nested-39-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-while_write-40-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-read_before_after_slice-42-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-read_before_after_loop-43-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-overwrite_many_times-44-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-recurrence_last-45-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-loop_then_write-46-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-loop_then_branch_write-47-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-loop_then_branch_write-48-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-swap_elements-50-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-read_written_array-15-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hvp_matches_fd_of_grad[ip-append_index_loop-4-wrt0]": SECOND_ORDER_LIMIT,
-    "test_hessian_symmetric_and_equal_to_stacked_hvps[heat-5]": SECOND_ORDER_LIMIT,
-    "test_hessian_symmetric_and_equal_to_stacked_hvps[recurrence_copy-6]": SECOND_ORDER_LIMIT,
-    "test_hessian_symmetric_and_equal_to_stacked_hvps[stencil_2d-7]": SECOND_ORDER_LIMIT,
-    "test_hvp_reduced[r_slice_augmented-None]": SECOND_ORDER_LIMIT,
-}
+# Rows that fail today: strict xfails, so that a fix shows up as a failure asking to
+# remove the row (tests/conftest.py applies them). Second order through in-place writes,
+# appends and early loop exits is no longer refused: the gradient it differentiates is
+# generated in its functional flavour (docs/internals.md).
+STRICT_XFAILS = {}
 
 EPS = 1e-6
 

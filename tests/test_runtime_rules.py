@@ -37,7 +37,8 @@ MISSING = {
     # A statement that puts back what `d[key] = v` overwrote in a dict (or removes the new
     # key); differentiating a derivative that calls it is refused (S2SGradError).
     "restore_part",
-    # Called only by vjp backward functions, which are never differentiated again.
+    # Called only by vjp backward functions and forward-mode code (a list's tangent copied
+    # before a write), which are never differentiated again.
     "fresh_copy",
     # Called only by forward-mode code (the power rule's JVP, lstsq's residuals), which is never
     # differentiated again.

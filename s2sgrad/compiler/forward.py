@@ -108,7 +108,7 @@ class Forward(RuleContext):
             if not self._reads_written(expr):
                 self.tangent[out] = expr.id  # the same tangent passes through: no code
                 return []
-            expr = self.owned(expr)  # (that tangent is written in place later: not this value's)
+            expr = self.own(expr, out)  # (that tangent is written in place later: not this value's)
         elif out not in self.inplace.buffered and _may_share(expr) and self._reads_written(expr):
             if is_view(eqn):
                 # a view's tangent is a view as the value is (the aliasing check guards both)
@@ -122,7 +122,7 @@ class Forward(RuleContext):
         if out in self.inplace.buffered and not isinstance(expr, (gast.BinOp, gast.UnaryOp)):
             # this array is written in place later: own its tangent (a name, or a call that
             # may give a view or a read-only broadcast: broadcast_like, a reshape, a slice)
-            expr = self.owned(expr)
+            expr = self.own(expr, out)
         self.mark_fresh(target, out in self.inplace.buffered)
         return [assign(target, expr)]
 
@@ -130,6 +130,13 @@ class Forward(RuleContext):
         """Does `expr` read a tangent that a later write changes in place, or a view of one?"""
         written = self.written_tangents() | self.sharing
         return any(isinstance(n, gast.Name) and n.id in written for n in gast.walk(expr))
+
+    def own(self, node, v):
+        """A copy of the tangent `node` of `v` that no one else holds. A list's tangent stays
+        a list (`owned` makes the adjoints' `Items`, which NumPy functions do not take)."""
+        if v in self.inplace.containers:
+            return self.emit.fix_roots(rt.fresh_copy(Sym(node)).node)
+        return self.owned(node)
 
     def mark_fresh(self, target, fresh):
         (self.fresh.add if fresh else self.fresh.discard)(target)
@@ -234,7 +241,7 @@ class Forward(RuleContext):
         if not held_old:
             code.append(assign(target, self.zeros(old)))
         elif held_old != target:
-            code.append(assign(target, self.owned(name(held_old))))
+            code.append(assign(target, self.own(name(held_old), new)))
         piece = name(held_value) if held_value else self.tangent_or_zero(value)
         if eqn.kind == "add_at":
             helper = self.emit.fix_roots(gast.Name(".rt.add_at", gast.Load(), None, None))
@@ -285,7 +292,7 @@ class Forward(RuleContext):
         (the arm may pass on a tangent the caller gave, or another value's)."""
         value = self.tangent_or_zero(arm_value)
         if out in self.inplace.buffered and isinstance(value, gast.Name):
-            value = self.owned(value)
+            value = self.own(value, out)
         return value
 
     def loop(self, s):
@@ -300,7 +307,7 @@ class Forward(RuleContext):
             if c in self.inplace.buffered and isinstance(value, gast.Name):
                 # (a tangent this sweep just made for the array needs no copy of its own)
                 fresh = value.id == self.tname(c) and value.id in self.fresh
-                value = value if fresh else self.owned(value)
+                value = value if fresh else self.own(value, c)
             pairs.append((self.tname(c), value))
         tangents_in = [(t, v) for t, v in pairs if not (isinstance(v, gast.Name) and v.id == t)]
         for c, i, o, y in carried:

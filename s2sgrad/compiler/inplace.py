@@ -20,6 +20,15 @@ def _runtime_helpers():
 _LIKE_ITS_ARGUMENT, _LIST_HELPERS = _runtime_helpers()
 
 
+def _splits():
+    from .. import runtime
+
+    return (runtime.split_last, runtime.split_off_last)
+
+
+_SPLITS = _splits()  # (last, rest) of a list's adjoint, in generated code: a tuple holding a list
+
+
 def _makes_a_container(prim):
     """list(...), tuple(...), dict(...), sorted(...), and a NamedTuple class called in the code."""
     if prim in (list, tuple, dict, sorted):
@@ -42,6 +51,10 @@ def _container_flows(st, found, certain):
             return st.outs  # the same container, written
         if st.kind == "call" and st.prim in _LIKE_ITS_ARGUMENT and st.args and st.args[0] in found:
             return st.outs  # an adjoint of a container (in generated code)
+        if st.kind == "call" and st.prim in _SPLITS and not certain:
+            return st.outs
+        if st.kind == "method" and st.payload == "copy" and st.args and st.args[0] in found:
+            return st.outs  # (the functional flavour's copy before a write: reverse.copy_before)
         if st.kind in ("getitem", "unpack") and st.args[0] in found and not certain:
             return st.outs  # an item may itself be a container (a tape entry)
         return []
@@ -167,13 +180,20 @@ class InPlace:
     `numbers`: values that share memory with no array.
     """
 
-    def __init__(self, graph, active, value_reads=None, container_params=(), dict_params=(), numbers=()):
+    def __init__(
+        self, graph, active, value_reads=None, container_params=(), dict_params=(), numbers=(), functional=False
+    ):
         from .sharing import unions
+
+        # The functional flavour, for a gradient that is differentiated again: every write
+        # goes into a copy (`copies`), the sweep rebinds a name to the old array instead
+        # of restoring parts in place, so correctness never depends on sharing a buffer.
+        self.functional = functional
 
         self.versions, self.aliases = unions(graph)
         stmts = list(ir.walk(graph.body))
         self.containers = _maybe_containers(stmts, container_params)
-        dicts = _certain_dicts(stmts, dict_params, self.containers)
+        self.dicts = dicts = _certain_dicts(stmts, dict_params, self.containers)
         self.writes = [e for e in stmts if isinstance(e, ir.Eqn) and e.kind in ("setitem", "append", "add_at")]
         written = {self.versions.find(w.outs[0]) for w in self.writes}
         every = {v for st in stmts for v in st.outs} | set(graph.params)
@@ -218,12 +238,18 @@ class InPlace:
         never changes the caller's data (docs/language.md), and sees what f sees."""
         from .codegen import assign, call, name
 
+        if self.functional:
+            return []  # (every write copies first)
         written = {self.versions.find(w.outs[0]) for w in self.writes}
         return [
             assign(names.var(p), call(gast.Attribute(name(names.var(p)), "copy", gast.Load()), []))
             for p in graph.params
             if self.versions.find(p) in written
         ]
+
+    def copies(self, write):
+        """Whether the forward sweep copies the array before this write (functional flavour)."""
+        return self.functional and write.kind in ("setitem", "add_at", "append") and isinstance(write.args[0], ir.Var)
 
     def needs_restore(self, write):
         return self.versions.find(write.args[0]) in self.restore

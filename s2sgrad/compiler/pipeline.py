@@ -31,6 +31,7 @@ from .cleanup import (
     release_before,
 )
 from .forward import Forward
+from .functional import drop_repeated_copies
 from .inplace import InPlace, read_out_numbers
 from .invariance import constant_shifts
 from .log_softmax import fuse_log_softmax
@@ -140,11 +141,12 @@ def _derive(func, wrt, arg_kinds, variant, checkpoints, specialised, has_aux):
     # second saves exactly the overwritten parts those reads need.
     containers = {p for p, k in zip(graph.params, arg_kinds) if k in ("container", "dict")}
     dicts = {p for p, k in zip(graph.params, arg_kinds) if k == "dict"}
-    inplace = InPlace(graph, active, container_params=containers, dict_params=dicts)
+    functional = checkpoints is False  # (a gradient to be differentiated again: api.Derivative._derived)
+    inplace = InPlace(graph, active, container_params=containers, dict_params=dicts, functional=functional)
     if inplace.writes:
         probe = _Generation(func, graph, wrt_vars, active, (scalars, shapes, split), inplace, variant, probe=True)
         numbers = scalars | read_out_numbers(graph, shapes)
-        inplace = InPlace(graph, active, probe.reverse.value_reads, containers, dicts, numbers)
+        inplace = InPlace(graph, active, probe.reverse.value_reads, containers, dicts, numbers, functional)
     made = _Generation(func, graph, wrt_vars, active, (scalars, shapes, split), inplace, variant).derived()
     made.assumed = shapes.assumed
     return made
@@ -224,7 +226,8 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
         ret = grads_node if variant == "grad" else gast.Tuple([result_node, grads_node], gast.Load())
         body.append(gast.Return(ret))
         temps = _temporaries(graph, names, user, wrt_vars)
-        _tidy(body, temps, [names.var(p) for p in params], known, np_name, special)
+        copier = rev.owned(name("_")).func.id if rev.inplace.functional else None
+        _tidy(body, temps, [names.var(p) for p in params], known, np_name, special, copier)
         fname = names.fresh(f"{base}_{variant}")
         funcs = [_funcdef(fname, arguments, body)]
         entry = fname
@@ -391,10 +394,11 @@ def _stored(stmts):
     return {n.id for s in stmts for n in gast.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
-def _tidy(body, temps, params=(), known=None, np_name=None, special=(None, None, ())):
+def _tidy(body, temps, params=(), known=None, np_name=None, special=(None, None, ()), copier=None):
     """`known`: name -> shape in code specialised on shapes; `np_name`: NumPy's name;
     `special`: what specialised code knows of its dtypes (compiler/dtypes.py), what the
-    code's names of helpers are bound to (`Spelling.bindings`), the adjoints' names."""
+    code's names of helpers are bound to (`Spelling.bindings`), the adjoints' names;
+    `copier`: in the functional flavour (`InPlace.functional`), how `owned` is spelled."""
     precision, bindings, adjoints = special
     coalesce_copies(body, set(params), temps)
     read_globals_in_place(body, set(params))
@@ -403,11 +407,13 @@ def _tidy(body, temps, params=(), known=None, np_name=None, special=(None, None,
     if known and np_name and precision == "float64":
         specialise.fold_broadcasts(body, known, np_name)
     simplify_body(body, np_name)
-    if known and precision:
+    if known and precision and not copier:  # (the functional flavour adds out of place)
         chains = adjoints if precision == "float64" else ()
         accumulate_in_place(body, known, bindings, np_name, chains)
     release_before(body, temps, checkpointing.is_sweep)
     drop_self_copies(body)  # (`du = du` carried through a loop that had nothing else to do)
+    if copier:
+        drop_repeated_copies(body, copier)
     drop_orphan_comments(body, is_line_comment)
 
 

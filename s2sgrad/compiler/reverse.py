@@ -16,6 +16,7 @@ import numpy as np
 from . import ir, leaves, progress, specialise
 from .codegen import assign, call, comment, name
 from .context import missing_rule_hint, RuleContext
+from .functional import FunctionalWrites
 from .reverse_control import ControlFlowAdjoints, Held
 from .shapes import SCALAR, Shapes
 from ..errors import S2SGradError
@@ -28,7 +29,7 @@ from ..rules.sym import Sym, rt, to_node
 ONE, ONE_NAME = 1.0, "1.0"
 
 
-class Reverse(ControlFlowAdjoints, RuleContext):
+class Reverse(ControlFlowAdjoints, FunctionalWrites, RuleContext):
     def __init__(self, graph, active, scalars, names, emitter, inplace, shapes=None):
         self.graph = graph
         self.active = active
@@ -68,6 +69,8 @@ class Reverse(ControlFlowAdjoints, RuleContext):
                 self.state[v] = expr.id
                 return
             self.write(v, target, expr, out)
+        elif v in self.inplace.dicts:  # (key by key: `+` fails on dicts)
+            self.write(v, target, self.emit.fix_roots(rt.add_values(Sym(name(current)), Sym(expr)).node), out)
         elif isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.USub):
             self.write(v, target, gast.BinOp(name(current), gast.Sub(), expr.operand), out)
         else:
@@ -124,9 +127,12 @@ class Reverse(ControlFlowAdjoints, RuleContext):
         container = v in self.inplace.containers
         if scatter:
             g, index, index_value, basic = expr[1:]
+            out += self.adjoint_copy(target)
             out.append(self.add_at(target, g, index, index_value, basic and not container))
         elif container:
             out.append(assign(target, self.emit.fix_roots(rt.add_values(Sym(name(target)), Sym(expr)).node)))
+        elif self.inplace.functional:  # (no name that held the old sum sees the new one)
+            out.append(assign(target, gast.BinOp(name(target), gast.Add(), expr)))
         else:
             out.append(gast.AugAssign(name(target, True), gast.Add(), expr))
 
@@ -152,7 +158,8 @@ class Reverse(ControlFlowAdjoints, RuleContext):
         new, old, value = eqn.outs[0], eqn.args[0], eqn.args[1]
         buffer = self.state.get(new)
         if buffer:
-            split = self.emit.fix_roots(rt.split_last(Sym(name(buffer))).node)
+            split_last = rt.split_off_last if self.inplace.functional else rt.split_last
+            split = self.emit.fix_roots(split_last(Sym(name(buffer))).node)
             wanted = isinstance(value, ir.Var) and value in self.active
             if wanted and self.state.get(value) is None and value not in self.inplace.buffered:
                 piece = self.names.adjoint(value)
@@ -163,7 +170,9 @@ class Reverse(ControlFlowAdjoints, RuleContext):
             if wanted and self.state.get(value) != piece:
                 self.contribute(value, name(piece), code)
             self.state[old] = buffer
-        if self.inplace.needs_restore(eqn):
+        if self.inplace.needs_restore(eqn) and self.inplace.functional:
+            code.append(self.take_back(eqn))
+        elif self.inplace.needs_restore(eqn):
             code.append(gast.Expr(call(gast.Attribute(self.emit.atom(old), "pop", gast.Load()), [])))
         return code
 
@@ -178,7 +187,9 @@ class Reverse(ControlFlowAdjoints, RuleContext):
                 gathered = Sym(gast.Subscript(name(buffer), self.emit.atom(eqn.args[2]), gast.Load()))
                 self.contribute(value, self.emit.fix_roots(rt.unbroadcast(gathered, self.shape_sym(value)).node), code)
             self.state[old] = buffer
-        if self.inplace.needs_restore(eqn):
+        if self.inplace.needs_restore(eqn) and self.inplace.functional:
+            code.append(self.take_back(eqn))
+        elif self.inplace.needs_restore(eqn):
             saved = self.saves.get(eqn) or self.names.fresh("saved")
             self.saves[eqn] = saved
             code.append(
@@ -195,12 +206,15 @@ class Reverse(ControlFlowAdjoints, RuleContext):
         if buffer:
             if isinstance(value, ir.Var) and value in self.active:
                 self.contribute(value, self.written_part(eqn, buffer, value), code)
+            code += self.adjoint_copy(buffer)
             code.append(
                 assign(gast.Subscript(name(buffer), self.emit.index(eqn), gast.Store()), gast.Constant(0.0, None))
             )
             self.state[old] = buffer
         saved = None
-        if self.inplace.needs_restore(eqn):
+        if self.inplace.needs_restore(eqn) and self.inplace.functional:
+            code.append(self.take_back(eqn))
+        elif self.inplace.needs_restore(eqn):
             saved = self.saves.get(eqn) or self.names.fresh("saved")
             self.saves[eqn] = saved
         if saved and old in self.inplace.containers:
@@ -278,6 +292,8 @@ class Reverse(ControlFlowAdjoints, RuleContext):
 
     def save_before(self, eqn):
         """Keep the part of an array a write overwrites, if the sweep reads the old values."""
+        if self.inplace.copies(eqn):
+            return self.copy_before(eqn)
         if eqn.kind not in ("setitem", "add_at") or not self.inplace.needs_restore(eqn):  # (append: pop)
             return []
         saved = self.saves[eqn]

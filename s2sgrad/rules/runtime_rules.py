@@ -77,6 +77,7 @@ deflinear(
     rt_impl.scatter,
     rt_impl.broadcast_like,
     rt_impl.split_last,
+    rt_impl.split_off_last,
     rt_impl.reduce_like,
     args=(0,),
 )
@@ -123,6 +124,7 @@ defvjp(
 defvjp(rt_impl.saved_part, lambda G, ans, x, index: rt.scatter(G, x, index), nograd)
 defvjp(rt_impl.scatter, lambda G, ans, g, x, index: G[index], nograd, nograd)
 defvjp(rt_impl.split_last, lambda G, ans, g: rt.join_last(G[0], G[1]))
+defvjp(rt_impl.split_off_last, lambda G, ans, g: rt.join_last(G[0], G[1]))
 defjvp(rt_impl.join_last, _jointly_linear(rt.join_last))
 defvjp(
     rt_impl.join_last, lambda G, ans, last, rest: rt.split_last(G)[0], lambda G, ans, last, rest: rt.split_last(G)[1]

@@ -43,6 +43,7 @@ __all__ = [
     "dot_rhs",
     "shape_of",
     "split_last",
+    "split_off_last",
     "join_last",
     "broadcast_like",
     "reduce_like",
@@ -470,7 +471,8 @@ def restore_part(x, index, saved):
 
 
 def fresh_copy(saved):
-    """A copy of what a vjp's forward saved, for one run of its backward, which restores
+    """(Forward mode also copies a list's tangent with it: a list stays a list.)
+    A copy of what a vjp's forward saved, for one run of its backward, which restores
     overwritten array parts and pops appended items in place (so that a pullback can run
     again). Arrays are copied, and a view stays a view of its base's copy: the backward
     reads views after restoring their base. Lists, tuples and dicts are rebuilt with the
@@ -518,7 +520,10 @@ def add_at(g, index, values):
     """g[index] += values, adding up repeated indices."""
     if isinstance(g, (dict, list)):
         g[index] = add_values(g[index], values)
-    elif _is_basic(index):
+        return
+    if isinstance(values, Items):  # (a list's adjoint into an array's: `np.stack(hs)` and `hs[1:]`)
+        values = list(values)
+    if _is_basic(index):
         g[index] += values
     else:
         np.add.at(g, index, values)
@@ -549,6 +554,14 @@ def split_last(g):
     """(adjoint of a list's last element, adjoint of the rest): undoes an append."""
     if isinstance(g, list):
         return g.pop(), g
+    return g[-1], g[:-1]
+
+
+def split_off_last(g):
+    """`split_last` that leaves g as it is: the functional flavour of a gradient (one to be
+    differentiated again) never shortens a list that another name may still hold."""
+    if isinstance(g, list):
+        return g[-1], type(g)(g[:-1])  # (a list of adjoints stays `Items`)
     return g[-1], g[:-1]
 
 

@@ -6,6 +6,9 @@ still fails (a strict xfail in tests/test_fuzz.py: when the bug is fixed the
 row passes and the mark must go). Rows are written by ``python -m tests.fuzz``
 (``--out``) minimisation and kept here by hand; an id starts with the family
 (``inplace``, ``crash``, ``wrong``) and the finding's number (F1, F2, ...).
+``second_order``: the row's ``hvp`` must not be refused either (rows ``hvp-...``:
+programs whose second order was refused before the gradient it differentiates was
+generated in its functional flavour, docs/internals.md).
 """
 
 ROWS = [
@@ -3014,5 +3017,107 @@ def f(w):
         "wrt": [0],
         "expect": ("refused",),
         "open": None,
+    },
+    {
+        "id": "hvp-heat-equation-step-writes-the-interior",
+        "source": """\
+import numpy as np
+
+DT = 0.05
+
+def f(u0, k):
+    u = u0 * 1.0
+    for _ in range(4):
+        u[1:-1] += DT * k * (u[2:] - 2.0 * u[1:-1] + u[:-2])
+    return np.sum(u ** 2) + np.sum(np.sin(u))
+""",
+        "args": "(np.array([0.0, 0.3, 0.9, 0.4, 0.1, 0.0]), 0.7,)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+        "second_order": True,
+    },
+    {
+        "id": "hvp-loop-writes-a-slice-of-its-state",
+        "source": """\
+import numpy as np
+
+def f(x, w):
+    state = np.zeros(6)
+    state[:3] = x
+    for i in range(3):
+        state[i + 1:i + 4] = np.tanh(w * state[i:i + 3]) + 0.1 * state[i + 1:i + 4]
+    return np.sum(state ** 2)
+""",
+        "args": "(np.array([0.4, -0.2, 0.7]), 1.3,)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+        "second_order": True,
+    },
+    {
+        "id": "hvp-softmax-in-a-loop-fills-rows",
+        "source": """\
+import numpy as np
+
+def softmax(z):
+    e = np.exp(z - np.max(z))
+    return e / np.sum(e)
+
+def f(h, W):
+    probs = np.zeros((3, 4))
+    for t in range(3):
+        probs[t] = softmax(W @ h)
+        h = np.tanh(h + probs[t])
+    return np.sum(np.log(probs[:, 0])) + np.sum(h ** 2)
+""",
+        "args": "(np.array([0.2, -0.5, 0.9, 0.1]), np.array([[0.5, -0.3, 0.2, 0.1], [0.0, 0.4, -0.6, 0.3], [0.7, 0.1, 0.2, -0.4], [-0.2, 0.3, 0.5, 0.6]]),)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+        "second_order": True,
+    },
+    {
+        "id": "hvp-helper-writes-into-its-argument",
+        "source": """\
+import numpy as np
+
+DAMPING = 0.9
+
+def damp(v, c=0.5):
+    v[0] *= c
+    v[-1] *= c
+
+def f(x, c):
+    y = np.sin(x) * c
+    for _ in range(2):
+        damp(y, c=DAMPING)
+        y = y + 0.1 * np.cos(y)
+    return np.sum(y ** 3)
+""",
+        "args": "(np.array([0.3, 1.1, -0.4, 0.8]), 1.2,)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+        "second_order": True,
+    },
+    {
+        "id": "hvp-list-built-by-append-and-read-back",
+        "source": """\
+import numpy as np
+
+def f(x):
+    history = []
+    y = x
+    for i in range(4):
+        y = np.tanh(y * (i + 1.0))
+        history.append(y)
+    return sum(np.sum(h ** 2) for h in history) + np.sum(history[-1] * history[0])
+""",
+        "args": "(np.array([0.3, -0.6, 0.9]),)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+        "second_order": True,
     },
 ]
