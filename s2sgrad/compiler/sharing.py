@@ -22,6 +22,10 @@ _VIEW_FUNCTIONS = [
     "moveaxis",
     "broadcast_to",
     "diagonal",
+    "diag",  # (of a 2-D array: a read-only view of its diagonal)
+    "real",
+    "imag",
+    "trim_zeros",
     "atleast_1d",
     "atleast_2d",
     "atleast_3d",

@@ -3120,4 +3120,71 @@ def f(x):
         "open": None,
         "second_order": True,
     },
+    {
+        # F52: np.diag of a 2-D array is a (read-only) view of its diagonal, which
+        # sharing.py did not know: a write into w changed x = np.diag(w), read after it
+        # (gradient silently wrong, campaign seed 731115); now refused with the line
+        "id": "wrong-F52-write-into-an-array-whose-diag-is-read-after",
+        "source": """\
+import numpy as np
+
+def f(x, w):
+    for i7 in range(1, 3):
+        x = np.diag(w)
+    w[:, 2] *= x[::1]
+    return np.sum(x)
+""",
+        "args": (
+            "(np.array([0.52, 0.0823, -0.8123]), "
+            "np.array([[0.9151, -0.9969, -1.1425], [-0.2928, 1.1461, -0.146], [-0.2387, -0.8975, -0.7735]]),)"
+        ),
+        "wrt": [0, 1],
+        "expect": ("refused",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F52-diagonal-kept-then-a-corner-set",
+        "source": """\
+import numpy as np
+
+def f(w, v):
+    d = np.diag(w)
+    w[0, 0] = v
+    return np.sum(d ** 2)
+""",
+        "args": "(np.array([[0.9, -0.9, -1.1], [-0.3, 1.1, -0.1], [-0.2, -0.9, -0.7]]), 0.5,)",
+        "wrt": [0, 1],
+        "expect": ("refused",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F52-real-part-kept-then-a-row-scaled",
+        "source": """\
+import numpy as np
+
+def f(w):
+    d = np.real(w)
+    w[1] *= 2.0
+    return np.sum(d)
+""",
+        "args": "(np.array([[0.9, -0.9, -1.1], [-0.3, 1.1, -0.1]]),)",
+        "wrt": [0],
+        "expect": ("refused",),
+        "open": None,
+    },
+    {
+        "id": "pass-F52-diag-of-a-vector-is-a-new-matrix",
+        "source": """\
+import numpy as np
+
+def f(v, s):
+    D = np.diag(v) + s
+    D[0, 1] = s * 2.0
+    return np.sum(np.tanh(D))
+""",
+        "args": "(np.array([0.3, -0.4, 0.8]), 0.7,)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+    },
 ]
