@@ -327,10 +327,21 @@ def _older(target, made_by, carried_of, write=None):
         elif v in carried_of:
             loop, k = carried_of[v]
             todo.append(loop.inits[k])
+            # (a pass that hands on an array made before the loop, `s = x`, makes the next
+            # pass's `s op= y` a write into x)
+            if _from_before_loop(loop.body_outs[k], loop):
+                todo.append(loop.body_outs[k])
         elif ir.is_loop(maker):  # after a loop: what it started from, or what a pass made
             k = maker.outs.index(v)
             todo += [maker.inits[k], maker.body_outs[k]]
     return found
+
+
+def _from_before_loop(v, loop):
+    """Is `v` a value from before `loop` (not made in its body, nor carried by it)?"""
+    if not isinstance(v, ir.Var) or v in loop.carried:
+        return False
+    return all(v not in st.outs and v not in getattr(st, "carried", ()) for st in ir.walk(loop.body))
 
 
 def _allocation(target, stmts, made_by, same, regions):

@@ -3187,4 +3187,59 @@ def f(v, s):
         "expect": ("pass",),
         "open": None,
     },
+    {
+        # F53: `s2 /= 1.5` on a value a loop carries: on the first pass a number, on the
+        # next the argument x the pass handed on (`s2 = x`), which Python divides in
+        # place; the check followed only the loop's initial value (value and gradient
+        # silently wrong, campaign seed 733228); now refused with the line
+        "id": "wrong-F53-augmented-assignment-on-a-carried-name-that-becomes-the-argument",
+        "source": """\
+import numpy as np
+
+def f(x):
+    s2 = 0.8
+    for r3 in x:
+        s2 /= 1.5
+        s2 = x
+    return np.mean(x ** 2)
+""",
+        "args": "(np.array([-1.0004, 0.8864, -0.1644]),)",
+        "wrt": [0],
+        "expect": ("refused",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F53-scale-a-carried-name-then-hand-on-the-weights",
+        "source": """\
+import numpy as np
+
+def f(x):
+    s = 0.8
+    for i in range(3):
+        s *= 2.0
+        s = x
+    return np.sum(x ** 2)
+""",
+        "args": "(np.array([-1.0004, 0.8864, -0.1644]),)",
+        "wrt": [0],
+        "expect": ("refused",),
+        "open": None,
+    },
+    {
+        "id": "pass-F53-rebinding-a-carried-name-to-the-argument",
+        "source": """\
+import numpy as np
+
+def f(x):
+    s = 0.8
+    for i in range(3):
+        s = s * 2.0
+        s = x
+    return np.sum(x ** 2) + np.sum(s)
+""",
+        "args": "(np.array([-1.0004, 0.8864, -0.1644]),)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+    },
 ]
