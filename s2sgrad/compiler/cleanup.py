@@ -320,6 +320,8 @@ def coalesce_copies(body, params, temps=()):
         for target, source in pairs:
             if source in params or target in params or source not in bound or sources.count(source) > 1:
                 continue
+            if _reads(stmt, source) > 1:
+                continue  # (`a, b = (x, owned(x))`: the other item reads x too)
             if any(source in m for m in mentions[i + 1 :]):
                 continue
             if any(target in m for m in mentions[:i]):
@@ -345,6 +347,10 @@ def coalesce_copies(body, params, temps=()):
             continue
         i += 1
     return body
+
+
+def _reads(stmt, name_):
+    return sum(1 for n in walk(stmt) if isinstance(n, gast.Name) and n.id == name_ and isinstance(n.ctx, gast.Load))
 
 
 def _names(stmt):

@@ -3242,4 +3242,52 @@ def f(x):
         "expect": ("pass",),
         "open": None,
     },
+    {
+        # F54: clean-up merged the copy `a1_1_dot = a1_dot` of a tuple assignment whose
+        # other item read a1_dot too (`a1_1_dot, w2_dot = (a1_dot, owned(a1_dot))`): raw
+        # NameError in jvp and hvp (campaign seeds 802725, 802720)
+        "id": "crash-F54-tuple-copy-merged-while-another-item-reads-the-source",
+        "source": """\
+import numpy as np
+
+def f(x):
+    a1 = np.stack([x[1]] * 3).reshape(2, 3).T.copy()
+    w2 = a1
+    for r3 in a1:
+        if x[0] <= -0.65:
+            a1 = w2[:, 1]
+        else:
+            w2 = 30.0
+    return np.mean(a1 ** 2)
+""",
+        "args": "((-0.2553, np.array([0.565, 0.3651])),)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "crash-F55-hvp-loop-returns-early-after-a-masked-write",
+        "source": """\
+import numpy as np
+import scipy.special
+
+def f(x, y, z):
+    h5 = np.reciprocal(1.5 + x[0])
+    for i6 in range(3):
+        if scipy.special.logsumexp(z) > -0.71:
+            return np.sum(h5)
+        h5[h5 > -0.18] -= y[0]
+""",
+        "args": (
+            "([np.array([0.3089, -1.0763]), np.array([-0.41, 0.0282])], (0.3947, np.array([-1.109, -1.0297])), "
+            "np.array([-0.8547, -1.0261]),)"
+        ),
+        "wrt": [0, 1, 2],
+        "expect": ("pass",),
+        "open": (
+            "hvp only (the functional flavour of the gradient): the reverse loop takes h5 back by rebinding it "
+            "to what the tape holds for the pass that returned, which is only its shape; the reciprocal's "
+            "adjoint after the loop then reads a Shape (raw TypeError, campaign seed 805322)"
+        ),
+    },
 ]
