@@ -3290,4 +3290,79 @@ def f(x, y, z):
             "adjoint after the loop then reads a Shape (raw TypeError, campaign seed 805322)"
         ),
     },
+    {
+        "id": "wrong-F56-in-place-writes-through-a-view-a-helper-returns",
+        "source": """\
+import numpy as np
+
+def rhs_0(p0, k=0.29):
+    return p0[-1, :]
+
+def f(x, y, z):
+    o7 = rhs_0(z)
+    o7 *= o7
+    z += y[1].sum()
+    return np.mean(o7 ** 2)
+""",
+        "args": (
+            "(np.array([[0.6331, -1.0573, -0.1488], [0.6121, -1.0757, 0.3212], [0.4442, 0.8872, 0.8491]]), "
+            "(0.1984, np.array([0.2778, -0.9942, -0.0637])), "
+            "np.array([[0.1519, 0.259, -0.6505], [-0.8649, 1.0301, -1.1873], [-0.1653, 0.6544, 0.9624]]),)"
+        ),
+        "wrt": [0, 1, 2],
+        "expect": ("pass", "refused"),
+        "open": (
+            "a helper returns a view of its argument (p0[-1, :]); the caller writes through it (o7 *= o7) and "
+            "then into the argument (z += c), which changes o7 again before it is read: value and gradient "
+            "silently wrong (campaign seed 811430)"
+        ),
+    },
+    {
+        "id": "crash-F57-hvp-early-return-after-a-row-reduced-by-logsumexp",
+        "source": """\
+import numpy as np
+import scipy.special
+
+def f(x, y, z):
+    for i5 in range(len(z)):
+        a6 = scipy.special.logsumexp(np.tril(y['w']), axis=1)
+        for i7 in range(2):
+            if -0.2 < 0.16:
+                return np.sum(a6)
+            a6[i7] = y['w'] <= -0.23
+""",
+        "args": (
+            "([np.array([-0.259, -0.2438]), np.array([-0.8989, 0.7798])], "
+            "{'w': np.array([[-0.4426, -0.6752], [-0.3789, 0.4564], [0.7078, -0.9326]]), "
+            "'b': np.array([-0.7557, 0.0407, -0.7947])}, np.array([0.4315, 0.9259]),)"
+        ),
+        "wrt": [0, 1, 2],
+        "expect": ("pass", "refused"),
+        "open": (
+            "hvp only: nested loops returning early around a write into a logsumexp result; the functional "
+            "flavour's code raises AxisError (campaign seed 815884)"
+        ),
+    },
+    {
+        "id": "wrong-F58-loop-writes-an-item-of-an-argument-read-by-an-outer-product",
+        "source": """\
+import numpy as np
+
+def f(x, y, z, w, steps):
+    for i5 in range(steps):
+        y[2] -= x
+        w -= np.sum(np.outer(z[1], y))
+    return w
+""",
+        "args": (
+            "(-0.1681, np.array([0.4162, 0.3321, -0.4801]), "
+            "[np.array([-0.1971, 0.8577, 0.2665]), np.array([-0.8226, 0.4483, 1.1242])], -0.8385, 2,)"
+        ),
+        "wrt": [0, 1, 2, 3],
+        "expect": ("pass", "refused"),
+        "open": (
+            "a loop writes y[2] -= x into an argument and reads y through np.outer in the same pass: the "
+            "gradient differs from central differences (silently wrong, campaign seed 816061)"
+        ),
+    },
 ]
