@@ -408,6 +408,7 @@ class Calls(LocalFunctions, Building):
         helper.built = self.built
         helper.fields_read = self.fields_read
         helper.classes = self.classes
+        helper.view_made = self.view_made  # (a helper may return a view of its argument: `p[-1, :]`)
         helper.enclosing = enclosing
         ret = parsed.node.body[-1]
         stem = "." + (key.__name__ if hasattr(key, "__name__") else key.name.lstrip("."))

@@ -210,9 +210,10 @@ class InPlace:
         overwritten = {w.args[0] for w in self.writes}
         for st in stmts:
             if ir.is_loop(st):
-                for c, i in zip(st.carried, st.inits):
+                for c, i, b in zip(st.carried, st.inits, st.body_outs):
                     if self.versions.find(c) in written:
-                        overwritten |= {c} | ({i} if isinstance(i, ir.Var) else set())
+                        # (what a pass leaves is the next pass's carried value, written again)
+                        overwritten |= {c} | {a for a in (i, b) if isinstance(a, ir.Var)}
             elif isinstance(st, ir.If):
                 for a in st.then_outs + st.else_outs:
                     if isinstance(a, ir.Var) and self.versions.find(a) in written:

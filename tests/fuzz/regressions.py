@@ -3311,11 +3311,7 @@ def f(x, y, z):
         ),
         "wrt": [0, 1, 2],
         "expect": ("pass", "refused"),
-        "open": (
-            "a helper returns a view of its argument (p0[-1, :]); the caller writes through it (o7 *= o7) and "
-            "then into the argument (z += c), which changes o7 again before it is read: value and gradient "
-            "silently wrong (campaign seed 811430)"
-        ),
+        "open": None,
     },
     {
         "id": "crash-F57-hvp-early-return-after-a-row-reduced-by-logsumexp",
@@ -3359,10 +3355,403 @@ def f(x, y, z, w, steps):
             "[np.array([-0.1971, 0.8577, 0.2665]), np.array([-0.8226, 0.4483, 1.1242])], -0.8385, 2,)"
         ),
         "wrt": [0, 1, 2, 3],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        # F56: a helper's result that is a view of its argument (`p[:, 1]`, `p.T`, `p.reshape(-1)`, `p[1:]`, a
+        # chain of helpers, one item of a returned tuple) was not known as a view in the caller, so
+        # `c *= s` there was taken for a rebinding while Python scaled the argument (value and gradient
+        # silently wrong); now refused with the line like a view made in the caller
+        "id": "wrong-F56-helper-returns-a-column-the-caller-scales",
+        "source": """\
+import numpy as np
+
+def col(p):
+    return p[:, 1]
+
+def f(a, s):
+    c = col(a)
+    c *= s
+    return np.sum(np.sin(a))
+""",
+        "args": "(np.array([[0.6, -1.05, -0.14], [0.61, -1.07, 0.32], [0.44, 0.88, 0.84]]), 0.37,)",
+        "wrt": [0, 1],
         "expect": ("pass", "refused"),
-        "open": (
-            "a loop writes y[2] -= x into an argument and reads y through np.outer in the same pass: the "
-            "gradient differs from central differences (silently wrong, campaign seed 816061)"
+        "open": None,
+    },
+    {
+        "id": "wrong-F56-helper-returns-the-transpose-the-caller-shifts",
+        "source": """\
+import numpy as np
+
+def tr(p):
+    return p.T
+
+def f(a, s):
+    t = tr(a)
+    t -= s * a[0, 1]
+    return np.sum(a * a)
+""",
+        "args": "(np.array([[0.6, -1.05, -0.14], [0.61, -1.07, 0.32], [0.44, 0.88, 0.84]]), 0.37,)",
+        "wrt": [0, 1],
+        "expect": ("pass", "refused"),
+        "open": None,
+    },
+    {
+        "id": "wrong-F56-helper-returns-a-reshaped-view-the-caller-scales",
+        "source": """\
+import numpy as np
+
+def flat(p):
+    return p.reshape(-1)
+
+def f(a, s):
+    v = flat(a)
+    v *= s
+    return np.sum(np.tanh(a))
+""",
+        "args": "(np.array([[0.6, -1.05, -0.14], [0.61, -1.07, 0.32], [0.44, 0.88, 0.84]]), 0.37,)",
+        "wrt": [0, 1],
+        "expect": ("pass", "refused"),
+        "open": None,
+    },
+    {
+        "id": "wrong-F56-helper-returns-a-tail-slice-the-caller-shifts",
+        "source": """\
+import numpy as np
+
+def tail(p):
+    return p[1:]
+
+def f(x, s):
+    v = tail(x)
+    v += s
+    return np.sum(x ** 2)
+""",
+        "args": "(np.array([0.41, 0.33, -0.48]), 0.37,)",
+        "wrt": [0, 1],
+        "expect": ("pass", "refused"),
+        "open": None,
+    },
+    {
+        "id": "wrong-F56-chained-helpers-return-a-reversed-slice",
+        "source": """\
+import numpy as np
+
+def inner(p):
+    return p[::-1]
+
+def outer(q):
+    return inner(q)[1:]
+
+def f(x, s):
+    v = outer(x)
+    v *= s
+    return np.sum(np.exp(x))
+""",
+        "args": "(np.array([0.41, 0.33, -0.48]), 0.37,)",
+        "wrt": [0, 1],
+        "expect": ("pass", "refused"),
+        "open": None,
+    },
+    {
+        "id": "wrong-F56-helper-view-scaled-in-a-loop",
+        "source": """\
+import numpy as np
+
+def tail(p):
+    return p[1:]
+
+def f(x, s):
+    for i in range(2):
+        v = tail(x)
+        v *= s
+    return np.sum(x ** 2)
+""",
+        "args": "(np.array([0.41, 0.33, -0.48]), 0.37,)",
+        "wrt": [0, 1],
+        "expect": ("pass", "refused"),
+        "open": None,
+    },
+    {
+        "id": "wrong-F56-helper-view-of-a-local-array",
+        "source": """\
+import numpy as np
+
+def tail(p):
+    return p[1:]
+
+def f(x, s):
+    u = x * 2.0
+    v = tail(u)
+    v *= s
+    return np.sum(u ** 2)
+""",
+        "args": "(np.array([0.41, 0.33, -0.48]), 0.37,)",
+        "wrt": [0, 1],
+        "expect": ("pass", "refused"),
+        "open": None,
+    },
+    {
+        "id": "wrong-F56-helper-returns-a-number-and-a-view",
+        "source": """\
+import numpy as np
+
+def split(p):
+    return p[0], p[1:]
+
+def f(x, s):
+    a, b = split(x)
+    b *= s
+    return np.sum(x ** 2) + a
+""",
+        "args": "(np.array([0.41, 0.33, -0.48]), 0.37,)",
+        "wrt": [0, 1],
+        "expect": ("pass", "refused"),
+        "open": None,
+    },
+    {
+        "id": "pass-F56-helper-returns-a-copy-the-caller-scales",
+        "source": """\
+import numpy as np
+
+def tail(p):
+    return p[1:].copy()
+
+def f(x, s):
+    v = tail(x)
+    v *= s
+    return np.sum(x ** 2) + np.sum(v)
+""",
+        "args": "(np.array([0.41, 0.33, -0.48]), 0.37,)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "pass-F56-helper-returns-a-new-array-the-caller-scales",
+        "source": """\
+import numpy as np
+
+def sq(p):
+    return p * p
+
+def f(x, s):
+    v = sq(x)
+    v *= s
+    return np.sum(x ** 2) + np.sum(v)
+""",
+        "args": "(np.array([0.41, 0.33, -0.48]), 0.37,)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        # F58: a loop writes into an array and the reverse sweep reads what the pass left (`y[2] -= x`
+        # then np.dot / @ / einsum / outer of y): the tape held that array, which the next pass
+        # writes again, so every pass read the last one's values (gradient silently wrong). What a
+        # pass leaves is the next pass's carried value: its overwritten parts are now saved
+        "id": "wrong-F58-loop-writes-an-item-then-dots-the-array",
+        "source": """\
+import numpy as np
+
+def f(x, y, z, w, steps):
+    for i in range(steps):
+        y[2] -= x
+        w = w + np.dot(z[1], y)
+    return w
+""",
+        "args": (
+            "(-0.1681, np.array([0.4162, 0.3321, -0.4801]), "
+            "[np.array([-0.19, 0.85, 0.26]), np.array([-0.82, 0.44, 1.12])], -0.8385, 3,)"
         ),
+        "wrt": [0, 1, 2, 3],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F58-loop-scales-an-item-then-matmuls",
+        "source": """\
+import numpy as np
+
+def f(x, y, z, w, steps):
+    for i in range(steps):
+        y[0] *= x
+        w = w + z[0] @ y
+    return w
+""",
+        "args": (
+            "(-0.1681, np.array([0.4162, 0.3321, -0.4801]), "
+            "[np.array([-0.19, 0.85, 0.26]), np.array([-0.82, 0.44, 1.12])], -0.8385, 3,)"
+        ),
+        "wrt": [0, 1, 2, 3],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F58-loop-writes-an-item-then-einsum-outer",
+        "source": """\
+import numpy as np
+
+def f(x, y, z, w, steps):
+    for i in range(steps):
+        y[1] += x * y[0]
+        w -= np.sum(np.einsum('i,j->ij', z[1], y))
+    return w
+""",
+        "args": (
+            "(-0.1681, np.array([0.4162, 0.3321, -0.4801]), "
+            "[np.array([-0.19, 0.85, 0.26]), np.array([-0.82, 0.44, 1.12])], -0.8385, 3,)"
+        ),
+        "wrt": [0, 1, 2, 3],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F58-loop-writes-item-i-then-reads-the-whole-array",
+        "source": """\
+import numpy as np
+
+def f(x, y, z, w, steps):
+    for i in range(steps):
+        y[i] = y[i] * x + 1.0
+        w = w + np.sum(np.sin(y) * z[0])
+    return w
+""",
+        "args": (
+            "(-0.1681, np.array([0.4162, 0.3321, -0.4801]), "
+            "[np.array([-0.19, 0.85, 0.26]), np.array([-0.82, 0.44, 1.12])], -0.8385, 3,)"
+        ),
+        "wrt": [0, 1, 2, 3],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F58-loop-fills-a-local-array-and-dots-it",
+        "source": """\
+import numpy as np
+
+def f(x, y, z, w, steps):
+    u = np.zeros(3)
+    for i in range(steps):
+        u[i] = x * y[i]
+        w = w + np.dot(u, z[1]) ** 2
+    return w
+""",
+        "args": (
+            "(-0.1681, np.array([0.4162, 0.3321, -0.4801]), "
+            "[np.array([-0.19, 0.85, 0.26]), np.array([-0.82, 0.44, 1.12])], -0.8385, 3,)"
+        ),
+        "wrt": [0, 1, 2, 3],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F58-while-loop-writes-an-item-read-by-outer",
+        "source": """\
+import numpy as np
+
+def f(x, y, z, w, steps):
+    k = 0
+    while k < steps:
+        y[2] -= x
+        w -= np.sum(np.outer(z[1], y))
+        k += 1
+    return w
+""",
+        "args": (
+            "(-0.1681, np.array([0.4162, 0.3321, -0.4801]), "
+            "[np.array([-0.19, 0.85, 0.26]), np.array([-0.82, 0.44, 1.12])], -0.8385, 3,)"
+        ),
+        "wrt": [0, 1, 2, 3],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F58-nested-loops-write-items-read-by-outer",
+        "source": """\
+import numpy as np
+
+def f(x, y, z, w, steps):
+    for i in range(steps):
+        for j in range(2):
+            y[j] -= x * y[2]
+            w = w + np.sum(np.outer(z[j], y) ** 2)
+    return w
+""",
+        "args": (
+            "(-0.1681, np.array([0.4162, 0.3321, -0.4801]), "
+            "[np.array([-0.19, 0.85, 0.26]), np.array([-0.82, 0.44, 1.12])], -0.8385, 3,)"
+        ),
+        "wrt": [0, 1, 2, 3],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F58-loop-helper-writes-its-argument-read-by-outer",
+        "source": """\
+import numpy as np
+
+def step(v, x):
+    v[2] -= x
+    return v
+
+def f(x, y, z, w, steps):
+    for i in range(steps):
+        y = step(y, x)
+        w -= np.sum(np.outer(z[1], y))
+    return w
+""",
+        "args": (
+            "(-0.1681, np.array([0.4162, 0.3321, -0.4801]), "
+            "[np.array([-0.19, 0.85, 0.26]), np.array([-0.82, 0.44, 1.12])], -0.8385, 3,)"
+        ),
+        "wrt": [0, 1, 2, 3],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F58-loop-writes-in-either-arm-then-reads",
+        "source": """\
+import numpy as np
+
+def f(x, y, z, w, steps):
+    for i in range(steps):
+        if i % 2 == 0:
+            y[2] -= x
+        else:
+            y[0] *= x
+        w -= np.sum(np.outer(z[1], y) ** 2)
+    return w
+""",
+        "args": (
+            "(-0.1681, np.array([0.4162, 0.3321, -0.4801]), "
+            "[np.array([-0.19, 0.85, 0.26]), np.array([-0.82, 0.44, 1.12])], -0.8385, 3,)"
+        ),
+        "wrt": [0, 1, 2, 3],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F58-loop-step-with-a-module-constant",
+        "source": """\
+import numpy as np
+
+DT = 0.1
+
+def f(x, y, z, w, steps):
+    for i in range(steps):
+        y[2] -= DT * x
+        w = w + DT * np.tanh(np.sum(np.outer(z[1], y)))
+    return w
+""",
+        "args": (
+            "(-0.1681, np.array([0.4162, 0.3321, -0.4801]), "
+            "[np.array([-0.19, 0.85, 0.26]), np.array([-0.82, 0.44, 1.12])], -0.8385, 3,)"
+        ),
+        "wrt": [0, 1, 2, 3],
+        "expect": ("pass",),
+        "open": None,
     },
 ]
