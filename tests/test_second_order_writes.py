@@ -9,6 +9,7 @@ import copy
 
 import numpy as np
 import pytest
+from scipy.special import logsumexp
 from hypothesis import given, settings, strategies as st
 
 import s2sgrad as sg
@@ -78,6 +79,44 @@ def table_entries(x):
     return np.sum(table["a"] * table["b"])
 
 
+def early_exit(x, y):
+    """F55: the first pass returns before its masked write (the reciprocal reads h after)."""
+    h = np.reciprocal(1.5 + x)
+    k = 0
+    while k < 3:
+        if np.sum(y) > -1.0:
+            return np.mean(h)
+        h[h > 0.5] -= y[0]
+        k += 1
+    return np.sum(h)
+
+
+def clip_large(v, c=DAMPING):
+    v[v > 0.4] *= c
+
+
+def damped_energy(x, y):
+    """F55: a helper writes from the second pass on; the passes read h only for its shape."""
+    h = np.exp(x * y)
+    energy = 0.0
+    for i in range(3):
+        energy = energy + y * np.sum(h)
+        if i >= 1:
+            clip_large(h, c=0.7)
+    return energy + np.sum(h * x)
+
+
+def lse_rows(W, b):
+    """F57: nested loops returning early around item writes into logsumexp rows."""
+    for epoch in range(2):
+        r = logsumexp(W + b, axis=1)
+        for j in range(3):
+            if j == epoch:
+                return np.sum(r)
+            r[j] = r[j] - np.mean(b)
+    return 0.0
+
+
 W4 = np.array([[0.5, -0.3, 0.2, 0.1], [0.0, 0.4, -0.6, 0.3], [0.7, 0.1, 0.2, -0.4], [-0.2, 0.3, 0.5, 0.6]])
 
 CASES = [
@@ -87,6 +126,9 @@ CASES = [
     (damped, (np.array([0.3, 1.1, -0.4, 0.8]), 1.2)),
     (history, (np.array([0.3, -0.6, 0.9]),)),
     (table_entries, (np.array([0.3, -0.6, 0.9]),)),
+    (early_exit, (np.array([0.3, -0.8, 0.9]), np.array([0.4, -0.2, 0.1]))),
+    (damped_energy, (np.array([0.3, -0.8, 0.9]), 1.2)),
+    (lse_rows, (np.array([[0.2, -0.4, 0.5], [0.7, 0.1, -0.3], [-0.6, 0.9, 0.2]]), np.array([0.5, -1.2, 0.8]))),
 ]
 
 
@@ -130,6 +172,17 @@ def test_hvp_of_every_argument_matches_differences(fn, args):
         assert_close(g, (np.asarray(p) - np.asarray(m)) / (2 * EPS), rtol=1e-5, atol=1e-7)
 
 
+@pytest.mark.parametrize("fn, args", CASES[-3:], ids=lambda v: getattr(v, "__name__", None))
+def test_jvp_of_the_gradient_matches_differences(fn, args):
+    """Forward over reverse by hand: jvp of grad(f) along v for the first argument."""
+    v = np.linspace(-1.0, 1.0, np.size(args[0])).reshape(np.shape(args[0]))
+    df = sg.grad(fn)
+    zeros = tuple(np.zeros_like(np.asarray(a, dtype=float)) for a in args[1:])
+    _, got = sg.jvp(df, copy.deepcopy(args), (v,) + zeros)
+    rest = args[1:]
+    assert_close(got, (df(args[0] + EPS * v, *rest) - df(args[0] - EPS * v, *rest)) / (2 * EPS), rtol=1e-5, atol=1e-7)
+
+
 def _heat_scalar(k):
     return heat(np.array([0.0, 0.3, 0.9, 0.4, 0.1, 0.0]), k)
 
@@ -155,9 +208,7 @@ def maml(w, x):
 def test_grad_inside_differentiated_code_that_writes():
     w, x = np.array([0.4, -0.3, 0.8]), np.array([1.0, 0.5, -0.7])
     got = sg.grad(maml)(w, x)
-    expected = np.array(
-        [(maml(w + EPS * e, x) - maml(w - EPS * e, x)) / (2 * EPS) for e in np.eye(3)]
-    )
+    expected = np.array([(maml(w + EPS * e, x) - maml(w - EPS * e, x)) / (2 * EPS) for e in np.eye(3)])
     assert_close(got, expected, rtol=1e-5, atol=1e-8)
 
 

@@ -136,11 +136,23 @@ class ControlFlowAdjoints:
                 rev_code = [gast.If(self.emit.atom(s.cond), then, orelse)]
         return fwd_code, rev_code
 
-    def kept(self, keep, rev_code, as_tuple=False):
-        """What a tape or branch pack holds for `keep`: the value, or just its shape."""
-        shapes = shape_only(set(keep), rev_code, self.emit.spell_root.bindings)
+    def kept(self, keep, rev_code, as_tuple=False, values=()):
+        """What a tape or branch pack holds for `keep`: the value, or just its shape
+        (`values`: names kept as values whatever the reverse code reads of them)."""
+        shapes = shape_only(set(keep) - set(values), rev_code, self.emit.spell_root.bindings)
         items = [self.emit.fix_roots(rt.shape_of(Sym(name(n))).node) if n in shapes else name(n) for n in keep]
         return items[0] if len(items) == 1 and not as_tuple else gast.Tuple(items, gast.Load())
+
+    def outer_names(self, carried):
+        """The carried names a loop's initial values have too (an array written in place,
+        or into a copy in the functional flavour): the reversed loop binds them pass by
+        pass, and what runs after it (the sweep of the code before the loop) reads the
+        value the first pass began with. A pass that leaves such a name alone (returns
+        early, skips its write) hands that value on from the tape, so the tape keeps the
+        value, not only its shape (F55)."""
+        return {self.names.var(i) for _, i, *_ in carried if isinstance(i, ir.Var)} & {
+            self.names.var(c) for c, *_ in carried
+        }
 
     @staticmethod
     def unpack(names, source):
@@ -352,7 +364,7 @@ class ControlFlowAdjoints:
             self.region_defs[s] = [tape]
             keep = needed or [index]
             before.append(assign(tape, gast.List([], gast.Load())))
-            item = self.kept(keep, rev_body)
+            item = self.kept(keep, rev_body, values=self.outer_names(carried))
             body.append(gast.Expr(call(gast.Attribute(name(tape), "append", gast.Load()), [item])))
             target = name(keep[0], True) if len(keep) == 1 else gast.Tuple([name(n, True) for n in keep], gast.Store())
             rev_head = gast.For(target, call("reversed", [name(tape)]), [], [], None)
