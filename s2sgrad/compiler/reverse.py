@@ -182,7 +182,9 @@ class Reverse(ControlFlowAdjoints, FunctionalWrites, RuleContext):
         code = []
         new, old, value = eqn.outs[0], eqn.args[0], eqn.args[1]
         buffer = self.state.get(new)
-        if buffer:
+        # (an array with no derivative before the write hands no adjoint on: nothing to zero,
+        # and the buffer may be one this sweep does not own, such as a broadcast seed)
+        if buffer and (old in self.active or value in self.active):
             if isinstance(value, ir.Var) and value in self.active:
                 gathered = Sym(gast.Subscript(name(buffer), self.emit.atom(eqn.args[2]), gast.Load()))
                 self.contribute(value, self.emit.fix_roots(rt.unbroadcast(gathered, self.shape_sym(value)).node), code)
@@ -203,9 +205,11 @@ class Reverse(ControlFlowAdjoints, FunctionalWrites, RuleContext):
         code = []
         new, old, value = eqn.outs[0], eqn.args[0], eqn.args[1]
         buffer = self.state.get(new)
-        if buffer:
-            if isinstance(value, ir.Var) and value in self.active:
-                self.contribute(value, self.written_part(eqn, buffer, value), code)
+        if buffer and isinstance(value, ir.Var) and value in self.active:
+            self.contribute(value, self.written_part(eqn, buffer, value), code)
+        # (an array with no derivative before the write hands no adjoint on: nothing to zero,
+        # and the buffer may be one this sweep does not own, such as a broadcast seed)
+        if buffer and old in self.active:
             code += self.adjoint_copy(buffer)
             code.append(
                 assign(gast.Subscript(name(buffer), self.emit.index(eqn), gast.Store()), gast.Constant(0.0, None))

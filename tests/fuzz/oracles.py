@@ -125,6 +125,26 @@ def random_like(tree, rng):
     return float(rng.standard_normal())
 
 
+def module_state(module):
+    """Copies of the module's arrays and containers: a program that writes into them is impure,
+    even when its result does not show it (`s2 -= s2`)."""
+    return {
+        k: copy.deepcopy(v)
+        for k, v in vars(module).items()
+        if isinstance(v, (np.ndarray, list, dict)) and not k.startswith("__")
+    }
+
+
+def same_tree(a, b):
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_tree(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(same_tree(x, y) for x, y in zip(a, b))
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.array_equal(a, b, equal_nan=True)
+    return a is b or a == b
+
+
 def shifted(args, wrt, direction, h):
     out = list(copy.deepcopy(args))
     for j, d in zip(wrt, direction):
@@ -141,6 +161,7 @@ class Checker:
     def __init__(self, module, args, wrt, seed, stages=None):
         self.f, self.args, self.wrt = module.f, args, tuple(wrt)
         self.file = module.__file__
+        self.module = module
         self.rng = np.random.default_rng(seed)
         self.stages = stages
         self.seconds = {}
@@ -178,8 +199,13 @@ class Checker:
         at = self.args if at is None else at
 
         def d(step):
-            plus = fn(shifted(at, self.wrt, self.v, step), traces)
-            minus = fn(shifted(at, self.wrt, self.v, -step), traces)
+            try:
+                plus = fn(shifted(at, self.wrt, self.v, step), traces)
+                minus = fn(shifted(at, self.wrt, self.v, -step), traces)
+            except Discard:
+                raise
+            except Exception as exc:  # (math.log of a number that a step made negative, say)
+                raise Discard(f"the program fails near the point: {type(exc).__name__}") from exc
             return (plus - minus) / (2 * step)
 
         return (4 * d(h / 2) - d(h)) / 3
@@ -190,7 +216,8 @@ class Checker:
             base = []
             with np.errstate(divide="raise", over="raise", invalid="raise", under="ignore"):
                 self.value = self.scalar(self.args, base)  # no inf or nan on the way either
-            impure = self.scalar(self.args) != self.value
+            before = module_state(self.module)
+            impure = self.scalar(self.args) != self.value or not same_tree(module_state(self.module), before)
         except Discard:
             raise
         except Exception as exc:  # the program itself fails: the generator made something Python rejects

@@ -3266,6 +3266,113 @@ def f(x):
         "open": None,
     },
     {
+        "id": "crash-F59-loop-writes-into-a-fresh-constant-array-its-result-replaces",
+        "source": """\
+import numpy as np
+
+W0 = np.array([[-0.6676, -1.1482], [-0.9907, 0.4871]])
+W9 = 1.1628
+
+def f(x, steps):
+    z1 = x
+    it2 = 0
+    while it2 < 2:
+        it2 += 1
+        z1 = W0.sum(axis=1)
+        z1[1:] += W9
+    return np.sum(z1)
+""",
+        "args": "(np.array([[-0.9964, 0.6997], [-0.3279, 0.7017]]), 3,)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+        # (raw ValueError on the old main: the reverse of the write zeroed part of the loop's
+        # adjoint, a read-only broadcast seed, though the array before the write is a constant)
+    },
+    {
+        "id": "crash-F59-for-loop-resets-state-to-a-module-constant-then-writes-a-slice",
+        "source": """\
+import numpy as np
+
+X0 = np.array([1.0, -0.5, 0.25])
+DT = 0.1
+
+def step(u, dt=DT):
+    return u + dt * np.tanh(u)
+
+def f(x, steps):
+    u = step(x)
+    for i in range(steps):
+        u = X0 * 1.0
+        u[0] -= DT
+    return np.sum(u)
+""",
+        "args": "(np.array([0.3, -0.2, 0.9]), 3,)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+        # (raw ValueError on the old main)
+    },
+    {
+        "id": "crash-F59-neighbour-constant-array-then-a-written-active-item",
+        "source": """\
+import numpy as np
+
+W0 = np.array([[-0.6676, -1.1482], [-0.9907, 0.4871]])
+
+def f(x, steps):
+    z1 = x[0] * 2.0
+    for i in range(steps):
+        z1 = W0.sum(axis=1)
+        z1[1:] = x[1, 1] * z1[0]
+        z1 = z1 * x[0]
+    return np.sum(z1 ** 2)
+""",
+        "args": "(np.array([[-0.9964, 0.6997], [-0.3279, 0.7017]]), 3,)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "refused-module-constant-written-by-a-helper-though-the-result-hides-it",
+        "source": """\
+import math
+import numpy as np
+
+DT6 = np.array([0.0152, 0.6787, -0.1167])
+
+def energy(p0, p2):
+    p0[0] += np.log(np.sum(np.exp(p0)))
+    return np.clip(p2, -1.0, 1.0)
+
+def f(x, y):
+    s2 = np.dot(DT6, DT6)
+    o6 = energy(DT6, p2=DT6)
+    s2 += math.cos(np.exp(0.5 * s2)) + np.sum(x * o6)
+    s2 -= s2
+    return s2
+""",
+        "args": "(np.array([0.2, 0.4, 0.1]), 1.5,)",
+        "wrt": [0, 1],
+        "expect": ("refused",),
+        "open": None,
+        # (campaign seed 816572: the result is always 0, so only the module's own arrays show that
+        # the program changes DT6; the oracle's differences then overflowed: a false failure)
+    },
+    {
+        "id": "discarded-program-fails-at-a-shifted-point",
+        "source": """\
+import math
+
+def f(x):
+    return math.sqrt(x - 1.0) + x
+""",
+        "args": "(1.0 + 1e-9,)",
+        "wrt": [0],
+        "expect": ("discarded",),
+        "open": None,
+    },
+    {
         # F55 and F57: the reversed loop binds a carried array pass by pass from the tape,
         # which kept only its shape when the loop's sweep reads no more; a first pass that
         # leaves the array alone (returns early, skips its write) handed that shape to the
