@@ -28,6 +28,14 @@ def test_hand_gradient_matches_finite_differences(name):
         assert_close(g, numeric_grad(p["forward"], args, i), rtol=1e-5, atol=1e-7)
 
 
+@pytest.mark.parametrize("name", sorted(n for n, p in apps.PROBLEMS.items() if "adjoint" in p))
+def test_hand_adjoint_matches_finite_differences(name):
+    p = apps.PROBLEMS[name]
+    args = SMALL[name]()
+    for g, i in zip(p["adjoint"](*args), p["wrt"]):
+        assert_close(g, numeric_grad(p["forward"], args, i), rtol=1e-5, atol=1e-7)
+
+
 @pytest.mark.parametrize("name", sorted(apps.PROBLEMS))
 def test_s2sgrad_matches_hand_gradient(name):
     p = apps.PROBLEMS[name]
