@@ -134,9 +134,14 @@ class Calls(LocalFunctions, Building):
                     return self.inline(node, method[0], method[1] + args, kwargs, env)
                 held = held_callable(receiver, func.attr)
                 if held is None:
-                    return self.eqn(
+                    out = self.eqn(
                         node, ("method", func.attr), [receiver] + args, "method", kwargs, payload=func.attr, hint=hint
                     )
+                    if not hasattr(np.ndarray, func.attr):
+                        # (a method of an object made here, not inlined: what it returns may be a
+                        # view of an array the object holds, `m.first()` giving `self.w[0]`)
+                        self.view_made.add(out)
+                    return out
                 callee = held  # self.act(x) in a method of a module-level object: act's function
             else:
                 callee = self.global_atom(*path)

@@ -4055,4 +4055,30 @@ def f(x, y, z, w, steps):
         "expect": ("pass",),
         "open": None,
     },
+    {
+        # F56: a method of an object made in the function is not inlined; what `m.first()` returns
+        # may be a view of an array the object holds (`self.w[0]`), so `r += s` on it now gets the
+        # run-time view check (it changed `a` behind the derivative's back: value silently wrong)
+        "id": "wrong-F56-method-of-an-object-made-here-returns-a-row",
+        "source": """\
+import numpy as np
+
+class Model:
+    def __init__(self, w):
+        self.w = w
+
+    def first(self):
+        return self.w[0]
+
+def f(a, s):
+    m = Model(a)
+    r = m.first()
+    r += s
+    return np.sum(a ** 2)
+""",
+        "args": "(np.array([[0.6, -1.05, -0.14], [0.61, -1.07, 0.32], [0.44, 0.88, 0.84]]), 0.37,)",
+        "wrt": [0, 1],
+        "expect": ("pass", "refused"),
+        "open": None,
+    },
 ]
