@@ -354,7 +354,9 @@ class ExpressionBuilding:
             if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load) and not sub.id.startswith(".rt."):
                 atom = self.name(sub, env)  # undefined names fail here, at compile time
                 self.refuse_function_value(node, [atom], "used as a value here")
-                if not isinstance(atom, ir.Global) or atom.foreign:
+                # (a module name stays as written; one bound to another name, `self` of an
+                # inlined method called on a module-level object, is spelled by its path)
+                if not isinstance(atom, ir.Global) or atom.foreign or atom.path != sub.id:
                     atoms.append(atom)
                     sub.id = f".{len(atoms)}"
         if effect:

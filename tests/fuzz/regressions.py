@@ -3641,6 +3641,146 @@ def f(x, w):
         "second_order": True,
     },
     {
+        # F55 neighbour (raw exception from hvp on 3db72ed): the first pass leaves the array
+        # alone; the reversed loop bound it to a taped shape
+        "id": "crash-F55-hvp-branch-reads-the-shape-in-the-arm-that-skips-the-write",
+        "source": """\
+import numpy as np
+
+def f(x, y):
+    h = np.tanh(x * y[1])
+    acc = 0.0
+    for i in range(3):
+        if y[0] > 0.0 and i == 0:
+            acc = acc + np.mean(h)
+        else:
+            h[1] = h[1] * y[2]
+            acc = acc + np.sum(h)
+    return acc
+""",
+        "args": "(np.array([0.3, -0.8, 0.9]), np.array([0.4, -0.2, 0.1]),)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+        "second_order": True,
+    },
+    {
+        # F55 neighbour (raw exception from hvp on 3db72ed): the first pass leaves the array
+        # alone; the reversed loop bound it to a taped shape
+        "id": "crash-F55-hvp-while-loop-returns-a-mean-of-logsumexp-rows",
+        "source": """\
+import numpy as np
+from scipy.special import logsumexp
+
+def f(W, x):
+    r = logsumexp(W * x, axis=1)
+    n = 0
+    while n < 5:
+        if np.sum(x) > 0.0:
+            return np.mean(r)
+        r[r > 0.9] -= 0.1 * x[0]
+        n += 1
+    return np.mean(r)
+""",
+        "args": "(np.array([[0.2, -0.4, 0.5], [0.7, 0.1, -0.3], [-0.6, 0.9, 0.2]]), np.array([0.5, -1.2, 0.8]),)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+        "second_order": True,
+    },
+    {
+        # F55 neighbour (raw exception from hvp on 3db72ed): the first pass leaves the array
+        # alone; the reversed loop bound it to a taped shape
+        "id": "crash-F55-hvp-nested-loop-writes-on-its-second-pass",
+        "source": """\
+import numpy as np
+
+def f(x, w):
+    h = np.sqrt(1.0 + x * x)
+    total = 0.0
+    for i in range(2):
+        for j in range(2):
+            total = total + w * np.sum(h)
+            if j == 1:
+                h[j] = h[j] * w
+    return total
+""",
+        "args": "(np.array([0.3, -0.8, 0.9]), 1.2,)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+        "second_order": True,
+    },
+    {
+        # F55 neighbour (raw exception from hvp on 3db72ed): the first pass leaves the array
+        # alone; the reversed loop bound it to a taped shape
+        "id": "crash-F55-hvp-helper-step-writes-a-slice-from-the-second-pass-on",
+        "source": """\
+import numpy as np
+
+DT = 0.1
+
+def step(u, k):
+    return u + DT * k * np.tanh(u), k
+
+def f(u0, k):
+    u = np.exp(u0)
+    e = 0.0
+    for n in range(3):
+        e = e + np.sum(u)
+        if n > 0:
+            u[1:], k = step(u[1:], k=k)
+    return e
+""",
+        "args": "(np.array([0.3, -0.8, 0.9]), 1.2,)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+        "second_order": True,
+    },
+    {
+        # F55 neighbour (passed before): the arm's take-back restores the array
+        "id": "crash-F55-hvp-write-after-the-shape-read-in-the-same-arm",
+        "source": """\
+import numpy as np
+
+def f(x, y):
+    h = np.reciprocal(1.5 + x)
+    acc = 0.0
+    for i in range(3):
+        if i > 0:
+            h[h > 0.5] -= y[0]
+            acc = acc + np.sum(h)
+    return acc
+""",
+        "args": "(np.array([0.3, -0.8, 0.9]), np.array([0.4, -0.2, 0.1]),)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+        "second_order": True,
+    },
+    {
+        # F55 neighbour (passed before): a dict item rebound, not written in place
+        "id": "crash-F55-hvp-dict-item-rebound-from-the-second-pass-on",
+        "source": """\
+import numpy as np
+
+def f(x, w):
+    state = {'h': np.exp(x * w), 'c': w}
+    total = 0.0
+    for i in range(3):
+        total = total + np.sum(state['h'])
+        if i >= 1:
+            state['h'] = state['h'] * w
+    return total
+""",
+        "args": "(np.array([0.3, -0.8, 0.9]), 1.2,)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+        "second_order": True,
+    },
+    {
         "id": "wrong-F58-loop-writes-an-item-of-an-argument-read-by-an-outer-product",
         "source": """\
 import numpy as np
@@ -4080,5 +4220,184 @@ def f(a, s):
         "wrt": [0, 1],
         "expect": ("pass", "refused"),
         "open": None,
+    },
+    {
+        # F59 (found hunting F55's neighbours; raw NameError in value_and_grad on 3db72ed): an
+        # expression kept as written (a condition, `is`) read a name of an inlined helper bound
+        # to a module-level object (`self` of MODEL.loss(x), a parameter given np.tanh), and
+        # kept the helper's name for it; now spelled by the object's path (`MODEL.scale > 0.5`)
+        "id": "crash-F59-method-of-a-module-level-object-reads-self-in-a-condition",
+        "source": """\
+import numpy as np
+
+class Model:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def loss(self, x):
+        if self.scale > 0.5:
+            return np.sum(x)
+        return np.sum(x * x)
+
+MODEL = Model(0.9)
+
+def f(x):
+    return MODEL.loss(x)
+""",
+        "args": "(np.array([0.3, -0.8, 0.9]),)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+        "second_order": True,
+    },
+    {
+        # F59 neighbour (raw NameError on 3db72ed)
+        "id": "crash-F59-method-of-a-module-level-object-and-condition-in-a-loop",
+        "source": """\
+import numpy as np
+
+class Model:
+    def __init__(self, scale, steps):
+        self.scale = scale
+        self.steps = steps
+
+    def loss(self, x):
+        h = np.tanh(x)
+        for epoch in range(self.steps):
+            if epoch == 0 and self.scale > 0.5:
+                h = h * self.scale
+            h = np.sin(h) + x
+        return np.sum(h ** 2)
+
+MODEL = Model(0.9, 3)
+
+def f(x):
+    return MODEL.loss(x)
+""",
+        "args": "(np.array([0.3, -0.8, 0.9]),)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+        "second_order": True,
+    },
+    {
+        # F59 neighbour (raw NameError on 3db72ed)
+        "id": "crash-F59-method-of-a-module-level-object-while-condition",
+        "source": """\
+import numpy as np
+
+class Damper:
+    def __init__(self, limit):
+        self.limit = limit
+
+    def run(self, v, c):
+        n = 0
+        while n < 3 and self.limit > 0.1:
+            v = v * c + 0.1 * np.cos(v)
+            n += 1
+        return np.sum(v)
+
+DAMPER = Damper(0.5)
+
+def f(x, c):
+    return DAMPER.run(x, c=c)
+""",
+        "args": "(np.array([0.3, -0.8, 0.9]), 0.7,)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+        "second_order": True,
+    },
+    {
+        # F59 neighbour (raw NameError on 3db72ed)
+        "id": "crash-F59-helper-parameter-given-a-module-function-compared-with-is",
+        "source": """\
+import numpy as np
+
+def layer(v, fn):
+    if fn is np.tanh:
+        return fn(v) * 2.0
+    return fn(v)
+
+def f(x):
+    return np.sum(layer(x, np.tanh) * x)
+""",
+        "args": "(np.array([0.3, -0.8, 0.9]),)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+        "second_order": True,
+    },
+    {
+        # F59 and F55 neighbour (raw NameError on 3db72ed)
+        "id": "crash-F59-method-of-a-module-level-object-returns-early-after-a-masked-write",
+        "source": """\
+import numpy as np
+from scipy.special import logsumexp
+
+class Scorer:
+    def __init__(self, temperature):
+        self.temperature = temperature
+
+    def score(self, W, x):
+        lp = np.exp(W @ x / self.temperature - logsumexp(W @ x / self.temperature))
+        for step in range(3):
+            if step == 0 and self.temperature > 0.5:
+                return np.mean(lp) + np.sum(lp * x)
+            lp[lp < 0.2] *= 0.5
+        return np.sum(lp)
+
+SCORER = Scorer(0.9)
+
+def f(W, x):
+    return SCORER.score(W, x)
+""",
+        "args": "(np.array([[0.2, -0.4, 0.5], [0.7, 0.1, -0.3], [-0.6, 0.9, 0.2]]), np.array([0.5, -1.2, 0.8]),)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+        "second_order": True,
+    },
+    {
+        # F59 neighbour (passed before: a number is a value, not a name)
+        "id": "crash-F59-module-constant-passed-to-a-helper-condition",
+        "source": """\
+import numpy as np
+
+LIMIT = 0.4
+
+def clip_step(v, limit):
+    if limit > 0.3:
+        return np.tanh(v) * limit
+    return v
+
+def f(x):
+    return np.sum(clip_step(x, LIMIT) ** 2)
+""",
+        "args": "(np.array([0.3, -0.8, 0.9]),)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+        "second_order": True,
+    },
+    {
+        # F59 neighbour (passed before)
+        "id": "crash-F59-module-constant-keyword-in-a-conditional-expression",
+        "source": """\
+import numpy as np
+
+MODE = 2
+
+def act(v, mode=1):
+    return np.tanh(v) if mode == 2 else np.sin(v)
+
+def f(x):
+    return np.sum(act(x, mode=MODE) * x)
+""",
+        "args": "(np.array([0.3, -0.8, 0.9]),)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+        "second_order": True,
     },
 ]
