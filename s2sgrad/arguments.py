@@ -131,6 +131,8 @@ def _spec(value):
     t = type(value)
     if t is np.ndarray:
         return (value.shape, value.dtype)
+    if t in _PLAIN:  # (a container's numbers: no tests for containers and functions)
+        return t
     if t is dict:
         return (dict, tuple(value), tuple(_spec(v) for v in value.values()))
     if t is list or t is tuple:

@@ -12,12 +12,14 @@ from .runtime.core import is_array
 
 def _shape_like(grad, arg):
     """Give a gradient the structure, shape and dtype kind of its argument."""
-    if type(arg) is float and type(grad) is float:
-        return grad
+    if type(arg) is float and (type(grad) is float or type(grad) is np.float64):
+        return float(grad)
     if type(grad) is np.ndarray and type(arg) is np.ndarray and grad.shape == arg.shape and grad.dtype == arg.dtype:
         return grad if arg.dtype.kind in "fc" else grad.astype(np.float64)
     if trees.is_record(arg):
         return trees.rebuild(arg, _shape_like(grad, trees.fields(arg)))
+    if type(grad) is dict and type(arg) is dict:  # (generated code's dict of gradients: no lookups that may fail)
+        return {k: _shape_like(grad.get(k, 0.0), v) for k, v in arg.items()}
     if isinstance(arg, dict):
         return {k: _shape_like(grad[k] if _has(grad, k) else 0.0, v) for k, v in arg.items()}
     if isinstance(arg, (list, tuple)):

@@ -344,3 +344,91 @@ def test_fresh_lambda_each_step_reuses_the_generated_code(monkeypatch):
         assert_close(step, numeric_grad(loss, (w, batch), 0))
         w = w - 0.01 * step
     assert len(api._cache) - before == 1
+
+
+def _with_defaults(x, k=0.5, steps=4):
+    for _ in range(steps):
+        x = x - k * x**2
+    return np.sum(x)
+
+
+# (id, function, args, kwargs, wrt, the differentiated arguments' values, the function of
+# them): arguments bound by the derivative as Python binds them (defaults, keywords,
+# a partial's and a method's values)
+MODEL = Model(np.array([0.4, -0.2, 0.9]), 0.3)
+BINDINGS = [
+    ("defaults", _with_defaults, (X,), {}, 0, (X,), lambda x: _with_defaults(x)),
+    ("keyword", _with_defaults, (X,), {"steps": 2}, 0, (X,), lambda x: _with_defaults(x, 0.5, 2)),
+    ("keyword wrt", _with_defaults, (X,), {"k": 0.25}, (0, 1), (X, 0.25), lambda x, k: _with_defaults(x, k)),
+    (
+        "all by keyword",
+        _with_defaults,
+        (),
+        {"x": X, "k": 0.1, "steps": 3},
+        (0, 1),
+        (X, 0.1),
+        lambda x, k: _with_defaults(x, k, 3),
+    ),
+    (
+        "partial keyword",
+        functools.partial(_with_defaults, steps=2),
+        (X,),
+        {},
+        0,
+        (X,),
+        lambda x: _with_defaults(x, 0.5, 2),
+    ),
+    (
+        "partial keyword overridden",
+        functools.partial(_with_defaults, steps=2),
+        (X,),
+        {"steps": 5},
+        0,
+        (X,),
+        lambda x: _with_defaults(x, 0.5, 5),
+    ),
+    ("bound method", MODEL.loss, (X,), {}, 0, (X,), lambda x: MODEL.loss(x)),
+]
+
+
+@pytest.mark.parametrize("f, args, kwargs, wrt, at, plain", [r[1:] for r in BINDINGS], ids=[r[0] for r in BINDINGS])
+def test_arguments_bind_as_python_binds_them(f, args, kwargs, wrt, at, plain):
+    got = sg.grad(f, wrt=wrt)(*args, **kwargs)
+    got = got if isinstance(wrt, tuple) else (got,)
+    assert len(got) == len(at)
+    for k, g in enumerate(got):
+        assert np.shape(g) == np.shape(at[k])
+        assert_close(g, numeric_grad(plain, at, k))
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, fragment",
+    [
+        ((), {}, "missing a required argument: 'x'"),
+        ((X, 0.5, 4, 9), {}, "too many positional arguments"),
+        ((X,), {"x": X}, "multiple values for argument 'x'"),
+        ((X,), {"rate": 0.1}, "got an unexpected keyword argument 'rate'"),
+    ],
+)
+def test_a_wrong_call_names_what_is_wrong(args, kwargs, fragment):
+    with pytest.raises(sg.S2SGradError, match=f"cannot call _with_defaults: {fragment}"):
+        sg.grad(_with_defaults)(*args, **kwargs)
+
+
+WEIGHTS = np.array([1.0, 2.0, 3.0])
+
+
+def _weighted(x, c=WEIGHTS):
+    return np.sum(c * x)
+
+
+def test_a_default_is_the_functions_own_object():
+    """A default is read at each call from the function's own default (an array
+    changed in place since is seen, as by a Python call)."""
+    df = sg.grad(_weighted)
+    assert_close(df(X), [1.0, 2.0, 3.0])
+    WEIGHTS[:] = [-1.0, 0.5, 4.0]
+    try:
+        assert_close(df(X), [-1.0, 0.5, 4.0])
+    finally:
+        WEIGHTS[:] = [1.0, 2.0, 3.0]
