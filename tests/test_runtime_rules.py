@@ -177,6 +177,8 @@ ROWS = [
     ("var", ["x"], "np.var(x)", [X23]),
     ("mean", ["x"], "np.mean(x ** 2, axis=0)", [X23]),
     ("max", ["x"], "np.max(x ** 2, axis=1)", [X23]),
+    ("max-pool", ["x"], "np.max(np.maximum(x, 0.0).reshape(2, 2, 2, 2) ** 2, axis=(1, 3))", [draw((4, 4))]),
+    ("min-keepdims-tie", ["x"], "np.min(np.maximum(x, 0.0) ** 2 + x, axis=0, keepdims=True)", [X23]),
     ("ptp", ["x"], "np.ptp(x ** 2, axis=0)", [X23]),
     ("nanstd", ["x"], "np.nanstd(x, axis=1)", [WITH_NAN]),
     ("nanvar", ["x"], "np.nanvar(x)", [WITH_NAN]),

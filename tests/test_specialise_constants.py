@@ -16,7 +16,7 @@ import pytest
 
 import s2sgrad as sg
 from s2sgrad import api
-from s2sgrad.runtime import extremum_mask
+from s2sgrad.runtime import extremum_mask, times_extremum_mask, unreduce
 from tests.numeric import assert_close, numeric_grad
 
 KERNEL = 3
@@ -227,23 +227,24 @@ def _tie_split(x, ans, axis, keepdims):
 _POOLED = np.maximum(np.arange(-8.0, 16.0).reshape(2, 2, 3, 2), 0.0)  # (ReLU zeros tie in a pool)
 
 
-@pytest.mark.parametrize(
-    "x, axis, keepdims",
-    [
-        (np.array([[1.0, 3.0, 2.0], [0.5, -1.0, 4.0]]), 1, False),  # no ties: the fast path
-        (np.array([[1.0, 3.0, 3.0], [0.0, 0.0, 0.0]]), 1, False),  # ties
-        (np.array([[1.0, 3.0, 3.0], [0.0, 0.0, 0.0]]), -1, True),
-        (np.array([[np.nan, 3.0, 3.0], [2.0, 0.0, 0.0]]), 1, False),  # a NaN window beside a tie
-        (np.array([[np.nan, 3.0, 1.0], [2.0, 2.0, 0.0]]), 1, False),  # NaN and a tie: as many hits as windows
-        (_POOLED, (1, 3), False),  # small windows: added up from views
-        (_POOLED, (1, 3), True),
-        (_POOLED, (-3, 0), False),
-        (_POOLED, 2, False),
-        (np.zeros((3, 10, 2)), (1, 2), False),  # a window of 20: NumPy's sum
-        (np.array([5.0, 1.0, 5.0]), None, False),
-        (np.array([5.0, 1.0, 5.0], dtype=np.float32), 0, True),
-    ],
-)
+# (x, axis, keepdims): windows with and without ties and NaN, small and large
+_WINDOWS = [
+    (np.array([[1.0, 3.0, 2.0], [0.5, -1.0, 4.0]]), 1, False),  # no ties: the fast path
+    (np.array([[1.0, 3.0, 3.0], [0.0, 0.0, 0.0]]), 1, False),  # ties
+    (np.array([[1.0, 3.0, 3.0], [0.0, 0.0, 0.0]]), -1, True),
+    (np.array([[np.nan, 3.0, 3.0], [2.0, 0.0, 0.0]]), 1, False),  # a NaN window beside a tie
+    (np.array([[np.nan, 3.0, 1.0], [2.0, 2.0, 0.0]]), 1, False),  # NaN and a tie: as many hits as windows
+    (_POOLED, (1, 3), False),  # small windows: added up from views
+    (_POOLED, (1, 3), True),
+    (_POOLED, (-3, 0), False),
+    (_POOLED, 2, False),
+    (np.zeros((3, 10, 2)), (1, 2), False),  # a window of 20: NumPy's sum
+    (np.array([5.0, 1.0, 5.0]), None, False),
+    (np.array([5.0, 1.0, 5.0], dtype=np.float32), 0, True),
+]
+
+
+@pytest.mark.parametrize("x, axis, keepdims", _WINDOWS)
 def test_extremum_mask_splits_ties_and_keeps_nan(x, axis, keepdims):
     ans = np.max(x, axis=axis, keepdims=keepdims)
     with np.errstate(invalid="ignore"):
@@ -251,3 +252,41 @@ def test_extremum_mask_splits_ties_and_keeps_nan(x, axis, keepdims):
         got = extremum_mask(x, ans, axis, keepdims)
     assert got.dtype == np.float64
     np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("x, axis, keepdims", _WINDOWS)
+def test_times_extremum_mask_is_the_adjoint_times_the_mask(x, axis, keepdims):
+    """The max/min reduction's adjoint splits ties on the small adjoint (divided by each
+    window's count of maxima) where the mask divides all of x: the same numbers (ties
+    of 2, 4: exactly; of 3: to a rounding), the same NaN, the same dtype."""
+    ans = np.max(x, axis=axis, keepdims=keepdims)
+    g = np.linspace(-1.5, 2.0, np.size(ans)).reshape(np.shape(ans))
+    for adjoint in (g, g.astype(np.float32)) + ((1.0,) if axis is None else ()):  # (a float: a full reduction's seed)
+        with np.errstate(invalid="ignore"):
+            expected = unreduce(adjoint, x, axis, keepdims) * extremum_mask(x, ans, axis, keepdims)
+            got = times_extremum_mask(adjoint, x, ans, axis, keepdims)
+        assert got.dtype == expected.dtype and got.shape == x.shape
+        np.testing.assert_allclose(got, expected, rtol=1e-15, atol=0)
+
+
+def _patches_loss(x, w):
+    cols = np.stack([x[:, i : i + 60] for i in range(5)], axis=-1)  # (64, 60, 5): 150 KB
+    flat = cols.transpose(0, 2, 1).reshape(x.shape[0] * 5, 60)
+    h = np.tanh(flat @ w)
+    return np.sum(h**2)
+
+
+def test_a_large_array_is_released_after_its_last_read():
+    """compiler/release.py: the 150 KB stack of patches is deleted once reshaped (its
+    size known through the reshape), before the rest runs; the gradient is unchanged;
+    an array of 15 KB is not released."""
+    rng = np.random.default_rng(5)
+    x, w = rng.standard_normal((64, 64)), rng.standard_normal((60, 3)) / 8
+    df = sg.grad(_patches_loss, wrt=1)
+    got = df(x, w)
+    source = df.source
+    assert "    del cols\n" in source and source.index("del cols") < source.index("np.tanh"), source
+    assert_close(got, numeric_grad(_patches_loss, (x, w), 1))
+    small = sg.grad(_patches_loss, wrt=1)
+    assert_close(small(x[:8], w), numeric_grad(_patches_loss, (x[:8], w), 1))
+    assert "del " not in small.source and "del " in sg.grad(_patches_loss, wrt=1).source_for(x, w)

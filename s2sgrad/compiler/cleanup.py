@@ -227,33 +227,6 @@ def drop_dead_temporaries(body, temps, counts=None):
     return body
 
 
-def release_before(body, temps, is_sweep):
-    """Before each top-level statement `is_sweep` picks (a checkpointed reverse
-    sweep, which runs long and allocates), `del` the temporaries nothing reads any
-    more, so their arrays are not held through it.
-
-    Only names bound by plain top-level assignments before the sweep qualify (so
-    every path has bound them), and a name read by any local function counts as
-    read: the sweep calls those functions."""
-    in_functions = {n.id for stmt in body if isinstance(stmt, gast.FunctionDef) for n in _loads(stmt)}
-    for i in range(len(body) - 1, -1, -1):
-        if not is_sweep(body[i]):
-            continue
-        bound = [
-            t.id
-            for stmt in body[:i]
-            if isinstance(stmt, gast.Assign)
-            for target in stmt.targets
-            for t in gast.walk(target)
-            if isinstance(t, gast.Name) and isinstance(t.ctx, gast.Store)
-        ]
-        _, later = _counts(body[i:])
-        dead = sorted({n for n in bound if n in temps and n not in later and n not in in_functions})
-        if dead:
-            body.insert(i, gast.Delete([gast.Name(n, gast.Del(), None, None) for n in dead]))
-    return body
-
-
 def fill_empty_blocks(body):
     """Give emptied compound statements a body again; drop `if c: pass` entirely."""
 

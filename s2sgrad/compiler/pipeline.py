@@ -5,6 +5,7 @@ scalar kinds, shapes) -> reverse sweep (reverse) -> source (codegen) -> compile.
 """
 
 import builtins
+import math
 from dataclasses import dataclass
 
 import gast
@@ -28,8 +29,8 @@ from .cleanup import (
     drop_orphan_comments,
     fold_temporaries,
     read_globals_in_place,
-    release_before,
 )
+from .release import release_before, release_dead_arrays
 from .forward import Forward
 from .functional import drop_repeated_copies
 from .inplace import InPlace, read_out_numbers
@@ -411,10 +412,17 @@ def _tidy(body, temps, params=(), known=None, np_name=None, special=(None, None,
         chains = adjoints if precision == "float64" else ()
         accumulate_in_place(body, known, bindings, np_name, chains)
     release_before(body, temps, checkpointing.is_sweep)
+    if known:
+        release_dead_arrays(body, set(params), lambda n: _large(known(n)))
     drop_self_copies(body)  # (`du = du` carried through a loop that had nothing else to do)
     if copier:
         drop_repeated_copies(body, copier)
     drop_orphan_comments(body, is_line_comment)
+
+
+def _large(shape, elements=1 << 14):
+    """An array shape of `elements` or more (128 KB of float64: what glibc maps afresh)."""
+    return isinstance(shape, tuple) and all(type(d) is int for d in shape) and math.prod(shape) >= elements
 
 
 def _temporaries(graph, names, user, wrt_vars):

@@ -127,7 +127,7 @@ def _prod(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
 
 
 def _extremum(g, ans, a, axis=None, out=None, keepdims=False):
-    return rt.unreduce(g, a, axis, keepdims) * rt.extremum_mask(a, ans, axis, keepdims)
+    return rt.times_extremum_mask(g, a, ans, axis, keepdims)
 
 
 def _no_where(where):

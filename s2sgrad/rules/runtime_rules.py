@@ -79,6 +79,7 @@ deflinear(
     rt_impl.split_last,
     rt_impl.split_off_last,
     rt_impl.reduce_like,
+    rt_impl.times_extremum_mask,
     args=(0,),
 )
 # bilinear: lhs(g, a, b) = g b^T depends on g and b (a gives its shape), rhs(g, a, b) = a^T g on g and a
@@ -103,6 +104,16 @@ defvjp(
     nograd,
 )
 defvjp(rt_impl.owned, lambda G, ans, g: G)
+defvjp(
+    rt_impl.times_extremum_mask,
+    lambda G, out, g, x, ans, axis=None, keepdims=False: rt.reduce_like(
+        G * rt.extremum_mask(x, ans, axis, keepdims), g, axis, keepdims
+    ),
+    nograd,
+    nograd,
+    nograd,
+    nograd,
+)
 
 
 def _jointly_linear(helper):

@@ -32,6 +32,7 @@ __all__ = [
     "matmul_lhs",
     "matmul_rhs",
     "extremum_mask",
+    "times_extremum_mask",
     "scatter",
     "prod_others",
     "owned",
@@ -216,6 +217,24 @@ def extremum_mask(x, ans, axis=None, keepdims=False):
     return weights / _window_count(hit, axis)
 
 
+def times_extremum_mask(g, x, ans, axis=None, keepdims=False):
+    """`unreduce(g, x, axis, keepdims) * extremum_mask(x, ans, axis, keepdims)`, the
+    adjoint of a max/min reduction (ties split equally), with the split made on `g`,
+    of the reduction's shape: each window's `g` divided by its count of extrema,
+    where the mask divides all of `x` (four times the elements for a 2 x 2 pool)."""
+    hit = x == unreduce(ans, x, axis, keepdims)
+    dtype = np.result_type(g, x, np.float64)  # (the product with the mask's float weights had it)
+    if np.count_nonzero(hit) != np.size(ans) or np.isnan(ans).any():
+        counts = _window_count(hit, axis)  # (0 in a window whose extremum is NaN: NaN there, as the mask gives)
+        if axis is not None and not keepdims:
+            counts = np.squeeze(counts, axis=tuple(sorted({a % np.ndim(x) for a in np.atleast_1d(axis).tolist()})))
+        elif axis is None:
+            counts = np.reshape(counts, np.shape(ans))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.multiply(unreduce(np.true_divide(g, counts, dtype=dtype), x, axis, keepdims), hit, dtype=dtype)
+    return np.multiply(unreduce(g, x, axis, keepdims), hit, dtype=dtype)
+
+
 def _window_count(hit, axis):
     """How many elements of each window (the axes `axis` of `hit`) are true, kept as
     size-1 axes. Small windows (a 2 x 2 pool) are added up from their views: NumPy's
@@ -232,7 +251,7 @@ def _window_count(hit, axis):
         for a, k in zip(axes, place):
             index[a] = slice(k, k + 1)
         piece = hit[tuple(index)]
-        total = piece.astype(np.intp) if total is None else np.add(total, piece, out=total)
+        total = piece.astype(np.uint8) if total is None else np.add(total, piece.view(np.uint8), out=total)
     return total
 
 
