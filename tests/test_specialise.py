@@ -149,3 +149,48 @@ def test_a_pickled_pullback_runs_the_backward_of_its_forward(monkeypatch, budget
     again = pickle.loads(pickle.dumps(pullback))
     for a, b in zip(again(1.0), apps.lorenz96_grad_hand(x0, forcing, n)):
         assert_close(a, b, rtol=1e-10)
+
+
+def _rolled_cube(x):
+    return np.sum(np.rollaxis(x, 1) ** 3)
+
+
+def _rolled_tanh(x):
+    return np.sum(np.tanh(np.rollaxis(x, 1)) ** 2)
+
+
+def _rolled_times_row(x, y):
+    return np.sum(np.rollaxis(x, 1) ** 2 * y)  # y (2,) broadcasts: not x's shape
+
+
+def _rolled_scaled(x, k):
+    return np.sum(np.exp(np.rollaxis(x, 1) * 0.5)) * k
+
+
+# (function, args, wrt, whether the seed's unreduce is folded): compiler/specialise.fold_seed_products
+SEED_PRODUCTS = [
+    (_rolled_cube, (np.arange(6.0).reshape(2, 3) / 5,), 0, True),
+    (_rolled_tanh, (np.arange(6.0).reshape(2, 3) / 5,), 0, True),
+    (_rolled_times_row, (np.arange(6.0).reshape(2, 3) / 5, np.array([0.5, -2.0])), (0, 1), False),
+    (_rolled_scaled, (np.arange(6.0).reshape(2, 3) / 5, 1.5), (0, 1), False),  # the seed is k, not a number
+    (_rolled_cube, (np.arange(6.0, dtype=np.float32).reshape(2, 3) / 5,), 0, False),  # float32: kept
+]
+
+
+@pytest.mark.parametrize("f, args, wrt, folded", SEED_PRODUCTS, ids=lambda v: getattr(v, "__name__", None))
+def test_a_sum_seed_times_a_value_of_its_shape_is_a_number(f, args, wrt, folded):
+    """`unreduce(1.0, x, None, False) * e` is `1.0 * e` where e has x's shape (the shapes
+    analysis does not follow np.rollaxis, but x and e are element-wise in the same
+    value); the gradient is unchanged (against differences, and the generic code)."""
+    df = sg.grad(f, wrt=wrt)
+    got = df(*args)
+    assert ("unreduce(" not in df.source) == folded, df.source
+    got = got if isinstance(wrt, tuple) else (got,)
+    for k, i in enumerate(wrt if isinstance(wrt, tuple) else (wrt,)):
+        if args[i].dtype == np.float64 if isinstance(args[i], np.ndarray) else True:
+            assert_close(got[k], numeric_grad(f, args, i))
+    values, kinds = df._bind(list(args), {})
+    generic = df._shape(df._derived(kinds).function(*values), values)
+    for a, b in zip(got, generic if isinstance(wrt, tuple) else (generic,)):
+        assert np.shape(a) == np.shape(b) and np.asarray(a).dtype == np.asarray(b).dtype
+        assert_close(a, b, rtol=1e-6, atol=1e-7)

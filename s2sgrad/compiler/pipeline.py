@@ -407,6 +407,8 @@ def _tidy(body, temps, params=(), known=None, np_name=None, special=(None, None,
     drop_dead_temporaries(body, _stored(body) - set(params))  # (a user's name nothing reads: x_1 = np.clip(x, ...))
     if known and np_name and precision == "float64":
         specialise.fold_broadcasts(body, known, np_name)
+    if known and precision == "float64" and specialise.fold_seed_products(body, bindings):
+        drop_dead_temporaries(body, _stored(body) - set(params))  # (x of the seed's unreduce(1.0, x, ...))
     simplify_body(body, np_name)
     if known and precision and not copier:  # (the functional flavour adds out of place)
         chains = adjoints if precision == "float64" else ()

@@ -339,3 +339,85 @@ def name_shapes(names, shapes):
             shape = shapes.known(v)
             found[spelled] = shape if found.get(spelled, shape) == shape else None
     return found.get
+
+
+def fold_seed_products(body, bindings):
+    """`unreduce(c, x, None, False) * e` (the seed of a sum broadcast to x's shape) as
+    `c * e` for a number c where `e` has x's shape, though the shapes analysis does not
+    know it (x = t ** 3 after np.rollaxis, e = 3 * t ** 2): both are element-wise
+    arithmetic and ufuncs of the same names bound once and numbers (`_Alike`). Only
+    where every float is a float64 (the broadcast array was float64; a Python float
+    keeps a float32 e in float32). True if it folded one."""
+    alike, folded = _Alike(body, bindings), False
+    for node in [n for stmt in body for n in gast.walk(stmt)]:
+        if not (isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult)):
+            continue
+        for side, other in (("left", node.right), ("right", node.left)):
+            seed = getattr(node, side)
+            if alike.seed_of(seed) is not None and alike.root(seed.args[1]) not in (None, _NUMBER):
+                if alike.root(seed.args[1]) == alike.root(other):
+                    setattr(node, side, seed.args[0])
+                    folded = True
+                    break
+    return folded
+
+
+_NUMBER = ("number",)
+
+
+class _Alike:
+    """Which expressions surely have the shape of which name: `root(node)` is the name
+    (bound once in the function, or a parameter never rebound) whose shape element-wise
+    arithmetic with numbers and NumPy ufuncs of it keep, `_NUMBER` for numbers, None
+    if not known."""
+
+    def __init__(self, body, bindings):
+        self.bindings = bindings
+        stores = {}
+        for stmt in body:
+            for n in gast.walk(stmt):
+                if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load):
+                    stores[n.id] = stores.get(n.id, 0) + 1
+        self.unstable = {n for n, k in stores.items() if k > 1}
+        self.roots = {}
+        for stmt in body:
+            if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name):
+                target = stmt.targets[0].id
+                found = self.root(stmt.value) if target not in self.unstable else None
+                self.roots[target] = found if found is not None else target
+
+    def root(self, node):
+        if isinstance(node, gast.Name):
+            if node.id in self.unstable or node.id in self.bindings:
+                return None
+            return self.roots.get(node.id, node.id)
+        if isinstance(node, gast.Constant):
+            return _NUMBER if type(node.value) in (int, float) else None
+        if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+            return self.root(node.operand)
+        if isinstance(node, gast.BinOp) and isinstance(node.op, _ELEMENTWISE + (gast.Pow,)):
+            parts = [node.left, node.right]
+        elif isinstance(node, gast.Call) and isinstance(self._callee(node.func), np.ufunc) and not node.keywords:
+            parts = node.args
+        else:
+            return None
+        roots = {self.root(p) for p in parts} - {_NUMBER}
+        if None in roots or len(roots) > 1:
+            return None
+        return roots.pop() if roots else _NUMBER
+
+    def _callee(self, func):
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
+            return getattr(self.bindings.get(func.value.id), func.attr, None)
+        return self.bindings.get(func.id) if isinstance(func, gast.Name) else None
+
+    def seed_of(self, node):
+        """c of `unreduce(c, x, None, False)` for a number c, else None."""
+        if not (isinstance(node, gast.Call) and len(node.args) == 4 and not node.keywords):
+            return None
+        callee = self._callee(node.func)
+        if getattr(callee, "__name__", None) != "unreduce" or not callee.__module__.startswith("s2sgrad.runtime"):
+            return None
+        c, _, axis, keep = node.args
+        plain = all(isinstance(a, gast.Constant) for a in (axis, keep)) and axis.value is None and keep.value is False
+        return c if plain and _number(c) else None
