@@ -378,6 +378,8 @@ class _Alike:
             for n in gast.walk(stmt):
                 if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load):
                     stores[n.id] = stores.get(n.id, 0) + 1
+                elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
+                    stores[n.target.id] = 2  # (`xs += [v]` on a list, or a parameter's rebinding)
         self.unstable = {n for n, k in stores.items() if k > 1}
         self.roots = {}
         for stmt in body:
