@@ -228,3 +228,22 @@ def test_a_refusal_in_the_forward_sweep_names_the_line():
     message = str(info.value)
     assert f"{__file__}:{logistic_clipped.__code__.co_firstlineno + 4}" in message  # np.clip's line
     assert "x = np.clip(x, 0.0, 1.0)" in message and "the call clip(float64, float64, float64)" in message
+
+
+def _squashed(x, w):
+    y = np.tanh(x * 2.0)
+    z = np.exp(y) * 0.5
+    return np.sum(z * w)
+
+
+def test_arrays_released_early_compile():
+    """Specialised code `del`s a large array after its last read (compiler/release.py);
+    Numba refuses `del`, so the compiled form keeps it (and compiles)."""
+    x = np.random.default_rng(3).standard_normal((200, 100))  # 160 KB arrays
+    plain = sg.grad(_squashed, wrt=1)
+    expected = plain(x, 1.5)
+    assert "    del y\n" in plain.source
+    df = sg.grad(_squashed, wrt=1, jit=True)
+    assert_close(df(x, 1.5), expected, rtol=1e-12)
+    (dispatcher,) = _compiled(df)
+    assert len(dispatcher.signatures) == 1 and "del " not in df.source  # (compiled, not the fallback)

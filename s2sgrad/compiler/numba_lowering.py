@@ -77,6 +77,8 @@ def rewrite(source, preallocate=True):
             body.append(None)  # where the imports go
         elif loop:
             body += _index_loop(*loop.groups(), taken)
+        elif _DEL.fullmatch(line):
+            continue  # (Numba refuses `del`; compiled code holds its arrays to the end anyway: release.py)
         else:
             body.append(line)
     for helper in ("range_length", "tape_slot"):
@@ -97,6 +99,7 @@ def rewrite(source, preallocate=True):
 
 
 _IMPORT = re.compile(r"from s2sgrad\.runtime import (.+)")
+_DEL = re.compile(r"\s+del \w+(, \w+)*")
 _SEQUENCES = {"concatenate", "stack", "hstack", "vstack", "column_stack"}
 
 
