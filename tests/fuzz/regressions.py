@@ -4400,4 +4400,101 @@ def f(x):
         "open": None,
         "second_order": True,
     },
+    {
+        # F59 neighbour (raw NameError on 3db72ed): a statement kept as written
+        "id": "crash-F59-method-of-a-module-level-object-prints-self-in-a-branch",
+        "source": """\
+import numpy as np
+
+class Model:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def loss(self, x):
+        if self.scale > 2.0:
+            print("scale", self.scale)
+        return np.sum(np.sin(x) * self.scale)
+
+MODEL = Model(0.9)
+
+def f(x):
+    return MODEL.loss(x)
+""",
+        "args": "(np.array([0.3, -0.8, 0.9]),)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+        "second_order": True,
+    },
+    {
+        # F59 neighbour (raw NameError on 3db72ed)
+        "id": "crash-F59-method-of-a-module-level-object-isinstance-of-self",
+        "source": """\
+import numpy as np
+
+class Model:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def loss(self, x):
+        if isinstance(self.scale, float) and not self.scale == 0.0:
+            return np.sum(np.tanh(x) * self.scale)
+        return np.sum(x)
+
+MODEL = Model(0.9)
+
+def f(x):
+    return MODEL.loss(x)
+""",
+        "args": "(np.array([0.3, -0.8, 0.9]),)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+        "second_order": True,
+    },
+    {
+        # F59 neighbour (raw NameError on 3db72ed)
+        "id": "crash-F59-method-of-a-module-level-object-asserts-on-self",
+        "source": """\
+import numpy as np
+
+class Model:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def loss(self, x):
+        assert self.scale > 0.0, "scale must be positive"
+        return np.sum(np.sin(x) * self.scale)
+
+MODEL = Model(0.9)
+
+def f(x):
+    return MODEL.loss(x)
+""",
+        "args": "(np.array([0.3, -0.8, 0.9]),)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+        "second_order": True,
+    },
+    {
+        # F59 neighbour (raw NameError on 3db72ed): a default bound to np.tanh
+        "id": "crash-F59-helper-default-module-function-compared-with-is-not",
+        "source": """\
+import numpy as np
+
+def layer(v, act=np.tanh):
+    if act is not None:
+        v = act(v)
+    return v
+
+def f(x):
+    return np.sum(layer(x) * x) + np.sum(layer(x, act=np.sin))
+""",
+        "args": "(np.array([0.3, -0.8, 0.9]),)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+        "second_order": True,
+    },
 ]
