@@ -48,6 +48,24 @@ def _method(obj, method, args):
     return call(gast.Attribute(name(obj), method, gast.Load()), args)
 
 
+def _read_from_outside(s):
+    """The Vars a loop's condition and body read that were made before the loop."""
+    found, inner = {a for outs in ir.region_results(s) for a in outs}, set(s.carried)
+    if isinstance(s, ir.For):
+        inner.add(s.index)
+    for sub in ir.sub_blocks(s):
+        for st in ir.walk(sub):
+            found.update(ir.reads(st))
+            for outs in ir.region_results(st):
+                found.update(outs)
+            inner.update(st.outs)
+            if ir.is_loop(st):
+                inner.update(st.carried)
+                if isinstance(st, ir.For):
+                    inner.add(st.index)
+    return {v for v in found if isinstance(v, ir.Var) and v not in inner}
+
+
 def loop_code(rev, s, fwd_body, rev_body, carried, active, touched):
     """(forward statements, reverse statements) of a checkpointed loop."""
     if s.exit is not None:
@@ -77,6 +95,9 @@ def loop_code(rev, s, fwd_body, rev_body, carried, active, touched):
     if is_for and _read_after(rev.graph, s, s.index):
         fwd.append(assign(index, _method(plan, "last", [])))  # Python keeps the last index
 
+    # the schedule runs the body again inside the reverse sweep: what it reads from before
+    # the loop must then be as it was, so a write after the loop is undone before (y[1:] += x)
+    rev.value_reads |= _read_from_outside(s)
     adjoints = _adjoints_through(rev, s, active, touched, rev_body)
     needed = _needed(rev, s, rev_body, c_names, index)
     item = names.fresh("item")

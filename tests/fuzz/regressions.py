@@ -3266,6 +3266,66 @@ def f(x):
         "open": None,
     },
     {
+        "id": "wrong-F60-checkpointed-loop-reads-an-array-written-after-it",
+        "source": """\
+import numpy as np
+
+def f(x, y):
+    while x >= 0.67:
+        for k3, r2 in enumerate(y):
+            x /= 1.5 + np.cos(float(np.copysign(r2, -0.77)))
+    y[1:] += x
+    return x
+""",
+        "args": "(0.8169, np.array([-0.4401, 1.0288]),)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+        # (campaign seed 1101030: checkpoints only; the schedule ran the loop again after
+        # y[1:] += x had changed y, which nothing undid: the sweep read no old y by itself)
+    },
+    {
+        "id": "wrong-F60-checkpointed-for-loop-over-rows-of-a-matrix-written-after",
+        "source": """\
+import numpy as np
+
+DT = 0.1
+
+def f(x, w, steps):
+    for i in range(steps):
+        for row in w:
+            x = x * 0.9 + np.sum(row) * DT
+    w[1:] += x
+    return x + np.sum(w)
+""",
+        "args": "(0.3, np.array([[0.5, -0.1, 0.2], [0.3, 0.4, -0.6], [0.1, 0.2, 0.3]]), 4,)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F60-checkpointed-loop-then-a-helper-writes-into-what-it-read",
+        "source": """\
+import numpy as np
+
+def damp(v, rate=0.5):
+    v[:] = v * rate
+    return v
+
+def f(x, y):
+    for t in range(3):
+        for k, r in enumerate(y):
+            x = np.sin(x) + r * k
+    damp(y, rate=0.25)
+    return x
+""",
+        "args": "(0.7, np.array([0.2, -0.4, 0.9]),)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+        # (wrong on the old main: the helper's write after the loop was not undone before re-runs)
+    },
+    {
         "id": "crash-F59-loop-writes-into-a-fresh-constant-array-its-result-replaces",
         "source": """\
 import numpy as np
