@@ -4282,11 +4282,11 @@ def f(a, s):
         "open": None,
     },
     {
-        # F59 (found hunting F55's neighbours; raw NameError in value_and_grad on 3db72ed): an
+        # F61 (found hunting F55's neighbours; raw NameError in value_and_grad on 3db72ed): an
         # expression kept as written (a condition, `is`) read a name of an inlined helper bound
         # to a module-level object (`self` of MODEL.loss(x), a parameter given np.tanh), and
         # kept the helper's name for it; now spelled by the object's path (`MODEL.scale > 0.5`)
-        "id": "crash-F59-method-of-a-module-level-object-reads-self-in-a-condition",
+        "id": "crash-F61-method-of-a-module-level-object-reads-self-in-a-condition",
         "source": """\
 import numpy as np
 
@@ -4311,8 +4311,8 @@ def f(x):
         "second_order": True,
     },
     {
-        # F59 neighbour (raw NameError on 3db72ed)
-        "id": "crash-F59-method-of-a-module-level-object-and-condition-in-a-loop",
+        # F61 neighbour (raw NameError on 3db72ed)
+        "id": "crash-F61-method-of-a-module-level-object-and-condition-in-a-loop",
         "source": """\
 import numpy as np
 
@@ -4341,8 +4341,8 @@ def f(x):
         "second_order": True,
     },
     {
-        # F59 neighbour (raw NameError on 3db72ed)
-        "id": "crash-F59-method-of-a-module-level-object-while-condition",
+        # F61 neighbour (raw NameError on 3db72ed)
+        "id": "crash-F61-method-of-a-module-level-object-while-condition",
         "source": """\
 import numpy as np
 
@@ -4369,8 +4369,8 @@ def f(x, c):
         "second_order": True,
     },
     {
-        # F59 neighbour (raw NameError on 3db72ed)
-        "id": "crash-F59-helper-parameter-given-a-module-function-compared-with-is",
+        # F61 neighbour (raw NameError on 3db72ed)
+        "id": "crash-F61-helper-parameter-given-a-module-function-compared-with-is",
         "source": """\
 import numpy as np
 
@@ -4389,8 +4389,8 @@ def f(x):
         "second_order": True,
     },
     {
-        # F59 and F55 neighbour (raw NameError on 3db72ed)
-        "id": "crash-F59-method-of-a-module-level-object-returns-early-after-a-masked-write",
+        # F61 and F55 neighbour (raw NameError on 3db72ed)
+        "id": "crash-F61-method-of-a-module-level-object-returns-early-after-a-masked-write",
         "source": """\
 import numpy as np
 from scipy.special import logsumexp
@@ -4419,8 +4419,8 @@ def f(W, x):
         "second_order": True,
     },
     {
-        # F59 neighbour (passed before: a number is a value, not a name)
-        "id": "crash-F59-module-constant-passed-to-a-helper-condition",
+        # F61 neighbour (passed before: a number is a value, not a name)
+        "id": "crash-F61-module-constant-passed-to-a-helper-condition",
         "source": """\
 import numpy as np
 
@@ -4441,8 +4441,8 @@ def f(x):
         "second_order": True,
     },
     {
-        # F59 neighbour (passed before)
-        "id": "crash-F59-module-constant-keyword-in-a-conditional-expression",
+        # F61 neighbour (passed before)
+        "id": "crash-F61-module-constant-keyword-in-a-conditional-expression",
         "source": """\
 import numpy as np
 
