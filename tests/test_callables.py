@@ -432,3 +432,26 @@ def test_a_default_is_the_functions_own_object():
         assert_close(df(X), [-1.0, 0.5, 4.0])
     finally:
         WEIGHTS[:] = [1.0, 2.0, 3.0]
+
+
+# -- positional-only parameters -------------------------------------------------------
+
+
+def scaled(v, /, k=2.0):
+    return v * k
+
+
+def bilinear(x, y, /, k=2.0):
+    return np.sum(scaled(x, k=k) * np.tanh(y)) * k
+
+
+def test_positional_only_parameters_of_the_function_and_its_helpers():
+    x, y = np.array([1.0, 2.0, -0.5]), np.array([0.3, -0.2, 0.7])
+    gx, gy = sg.grad(bilinear, wrt=(0, 1))(x, y)
+    assert_close(gx, numeric_grad(bilinear, (x, y), 0))
+    assert_close(gy, numeric_grad(bilinear, (x, y), 1))
+    assert_close(sg.grad(bilinear)(x, y, k=1.5), numeric_grad(lambda a, b: bilinear(a, b, k=1.5), (x, y), 0))
+    value, tangent = sg.jvp(bilinear, (x, y), (y, x))
+    assert_close(tangent, np.dot(gx, y) + np.dot(gy, x))
+    with pytest.raises(sg.S2SGradError, match="positional only"):
+        sg.grad(bilinear)(x=x, y=y)  # (as Python refuses it)

@@ -93,6 +93,9 @@ def parse_function(func):
             f"{func.__qualname__} is not defined by a def statement (a lambda?)", hint="write it as a def in a file"
         )
     node.decorator_list = []
+    # (positional-only parameters are plain positional ones to the compiler; the calls
+    # bind arguments as Python does, so they stay positional-only to the caller)
+    node.args.args, node.args.posonlyargs = list(node.args.posonlyargs or []) + node.args.args, []
     all_lines = linecache.getlines(filename) if filename.startswith("<") else None  # generated code
     if not all_lines:
         try:
