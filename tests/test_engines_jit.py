@@ -247,3 +247,18 @@ def test_arrays_released_early_compile():
     assert_close(df(x, 1.5), expected, rtol=1e-12)
     (dispatcher,) = _compiled(df)
     assert len(dispatcher.signatures) == 1 and "del " not in df.source  # (compiled, not the fallback)
+
+
+def _flattened_transpose(x):
+    z = np.tanh(x * 2.0).T.reshape(16)
+    return np.sum(z**2 * np.arange(16.0))
+
+
+def test_numba_run_time_limits_fall_back_or_are_refused():
+    """Numba reshapes only contiguous arrays and raises NotImplementedError ("incompatible
+    shape for array") as the compiled code runs: jit="auto" runs the interpreted derivative,
+    jit=True says so in an S2SGradError (found by helper perf3; a raw exception before)."""
+    x = np.random.default_rng(5).standard_normal((4, 4))
+    assert_close(sg.grad(_flattened_transpose, jit="auto")(x), numeric_grad(_flattened_transpose, (x,), 0))
+    with pytest.raises(sg.S2SGradError, match="jit=True: Numba cannot compile .*incompatible shape"):
+        sg.grad(_flattened_transpose, jit=True)(x)

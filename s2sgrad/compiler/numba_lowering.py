@@ -228,7 +228,9 @@ class JitFunction:
         self.derived = derived  # (whose .source follows what is compiled)
         self.lists = lists  # the source with list tapes, if the arrays' is refused
         self._refused = set()  # argument signatures Numba refused (jit="auto")
-        self._caught = (numba.core.errors.NumbaError, ValueError, TypeError)
+        # (NotImplementedError: what compiled code raises where Numba's NumPy differs from
+        # NumPy's as it runs, e.g. reshaping a transposed array: "incompatible shape")
+        self._caught = (numba.core.errors.NumbaError, ValueError, TypeError, NotImplementedError)
         self._typing = numba.core.errors.TypingError
 
     def __call__(self, *args):
@@ -358,7 +360,7 @@ def _while_compiling(exc):
 def _from_numba(exc):
     import numba
 
-    if isinstance(exc, numba.core.errors.NumbaError) or _NONE.search(str(exc)):
+    if isinstance(exc, (numba.core.errors.NumbaError, NotImplementedError)) or _NONE.search(str(exc)):
         return True
     from ..runtime.numba_helpers import JitBroadcastError
 
