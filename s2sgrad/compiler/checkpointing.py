@@ -341,6 +341,7 @@ def _untaped(taped, target, tape_only):
         return None
     values = ret.value.elts[0]
     live = {n.id for n in gast.walk(values) if isinstance(n, gast.Name)}
+    body = _without_inner_tapes(copy.deepcopy(body), live)
     kept = []
     for stmt in reversed(body):
         if _taping(stmt, tape_only) and stmt.targets[0].id not in live:
@@ -354,6 +355,65 @@ def _untaped(taped, target, tape_only):
     ]
     carry = [assign_many([t.id for t, _ in pairs], [copy.deepcopy(v) for _, v in pairs])] if pairs else []
     return copy.deepcopy(kept[::-1]) + carry or [gast.Pass()]
+
+
+def _without_inner_tapes(body, live):
+    """The body without the tapes of loops nested in it (`tape = []`, `tape.append(...)`):
+    only the taped step's own tape entry reads them. `live`: the names the step hands on."""
+    uses, filled = {}, set()
+    for node in gast.walk(gast.Module(body, [])):
+        if isinstance(node, gast.Name):
+            uses[node.id] = uses.get(node.id, 0) + 1
+    for node in gast.walk(gast.Module(body, [])):
+        if _new_list(node):
+            filled.add(node.targets[0].id)
+    tapes = {n for n in filled - live if uses[n] == _count(body, n)}
+
+    def strip(block):
+        kept = [st for st in block if not (_new_list(st) or _appended(st)) or _target(st) not in tapes]
+        for st in kept:
+            for field in ("body", "orelse"):
+                inner = getattr(st, field, None)
+                if isinstance(inner, list) and inner:
+                    setattr(st, field, strip(inner) or [gast.Pass()])
+        return kept
+
+    return strip(body) if tapes else body
+
+
+def _new_list(st):
+    """`name = []`."""
+    return (
+        isinstance(st, gast.Assign)
+        and len(st.targets) == 1
+        and isinstance(st.targets[0], gast.Name)
+        and isinstance(st.value, gast.List)
+        and not st.value.elts
+    )
+
+
+def _appended(st):
+    """`name.append(...)` as a statement."""
+    return (
+        isinstance(st, gast.Expr)
+        and isinstance(st.value, gast.Call)
+        and isinstance(st.value.func, gast.Attribute)
+        and st.value.func.attr == "append"
+        and isinstance(st.value.func.value, gast.Name)
+    )
+
+
+def _target(st):
+    return st.targets[0].id if isinstance(st, gast.Assign) else st.value.func.value.id
+
+
+def _count(body, list_name):
+    """How often `list_name` is made empty or appended to in body (at any depth)."""
+    return sum(
+        1
+        for node in gast.walk(gast.Module(body, []))
+        if (_new_list(node) or _appended(node)) and _target(node) == list_name
+    )
 
 
 def _taping(stmt, tape_only):
