@@ -4461,8 +4461,8 @@ def f(x):
         "second_order": True,
     },
     {
-        # F59 neighbour (raw NameError on 3db72ed): a statement kept as written
-        "id": "crash-F59-method-of-a-module-level-object-prints-self-in-a-branch",
+        # F61 neighbour (raw NameError on 3db72ed): a statement kept as written
+        "id": "crash-F61-method-of-a-module-level-object-prints-self-in-a-branch",
         "source": """\
 import numpy as np
 
@@ -4487,8 +4487,8 @@ def f(x):
         "second_order": True,
     },
     {
-        # F59 neighbour (raw NameError on 3db72ed)
-        "id": "crash-F59-method-of-a-module-level-object-isinstance-of-self",
+        # F61 neighbour (raw NameError on 3db72ed)
+        "id": "crash-F61-method-of-a-module-level-object-isinstance-of-self",
         "source": """\
 import numpy as np
 
@@ -4513,8 +4513,8 @@ def f(x):
         "second_order": True,
     },
     {
-        # F59 neighbour (raw NameError on 3db72ed)
-        "id": "crash-F59-method-of-a-module-level-object-asserts-on-self",
+        # F61 neighbour (raw NameError on 3db72ed)
+        "id": "crash-F61-method-of-a-module-level-object-asserts-on-self",
         "source": """\
 import numpy as np
 
@@ -4538,8 +4538,8 @@ def f(x):
         "second_order": True,
     },
     {
-        # F59 neighbour (raw NameError on 3db72ed): a default bound to np.tanh
-        "id": "crash-F59-helper-default-module-function-compared-with-is-not",
+        # F61 neighbour (raw NameError on 3db72ed): a default bound to np.tanh
+        "id": "crash-F61-helper-default-module-function-compared-with-is-not",
         "source": """\
 import numpy as np
 
