@@ -199,11 +199,11 @@ def _made_before_branches(graph):
             if isinstance(stmt, ir.If):
                 for phi in stmt.outs:
                     found[phi] = list(seen)
+            if ir.is_loop(stmt):  # (a pass's carried values are made before its body)
+                seen.extend(stmt.carried)
             for sub in ir.sub_blocks(stmt):
                 visit(sub)
             seen.extend(stmt.outs)
-            if ir.is_loop(stmt):
-                seen.extend(stmt.carried)
 
     visit(graph.body)
     return found

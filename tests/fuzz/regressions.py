@@ -3266,6 +3266,103 @@ def f(x):
         "open": None,
     },
     {
+        "id": "wrong-F62-loop-branch-rebinds-to-a-number-the-array-the-other-arm-writes",
+        "source": """\
+import numpy as np
+
+def step_0(p0, p1):
+    p1[:, 1] -= p1[:, 1]
+
+def f(x):
+    c6 = x.copy()
+    for i11 in range(3):
+        c6 = x * c6
+        if np.average(np.array([-1.1048, 0.5285, 0.5184])) > 0.12:
+            o12, o13 = step_0(c6, x)
+        else:
+            x = 1.0
+    return np.sum(c6)
+""",
+        "args": "(np.array([[-0.4328, -0.003], [0.4107, 0.218], [-1.199, 0.8451]]),)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+        # (campaign seed 2009536, silently wrong on 0793603: the else arm's x = 1.0 took the name
+        # of the carried x, which the pass's tape entry reads after the branch: every pass's
+        # reverse read x as 1.0)
+    },
+    {
+        "id": "wrong-F62-loop-state-written-in-place-on-even-passes-rebound-on-odd",
+        "source": """\
+import numpy as np
+
+DT = 0.5
+
+def f(x, w):
+    h = x.copy()
+    for t in range(4):
+        y = np.tanh(w * h)
+        if t % 2 == 0:
+            h[0] += y[1]
+        else:
+            h = y * DT
+    return np.sum(h ** 2)
+""",
+        "args": "(np.array([0.3, -0.7, 0.2]), np.array([0.9, 1.3, -0.4]),)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F62-while-loop-state-reset-to-a-constant-or-damped-in-place",
+        "source": """\
+import numpy as np
+
+X0 = np.array([0.1, 0.2, 0.3])
+
+def damp(v, rate=0.5):
+    v[1:] *= rate
+    return v
+
+def f(x):
+    h = x * 1.0
+    s = 0.0
+    k = 0
+    while k < 4:
+        s = s + np.sum(h * x)
+        if k == 2:
+            h = X0 * 2.0
+        else:
+            h = damp(h, rate=0.5)
+        k += 1
+    return s
+""",
+        "args": "(np.array([0.4, -0.6, 1.1]),)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
+        "id": "wrong-F62-loop-arm-rebinds-the-written-array-to-a-number-when-taken",
+        "source": """\
+import numpy as np
+
+def f(x, y):
+    c = x.copy()
+    for i in range(3):
+        c = y * c
+        if i == 0:
+            y[0] -= y[1]
+        else:
+            y = 0.5
+    return np.sum(c)
+""",
+        "args": "(np.array([0.4, -0.6, 1.1]), np.array([0.7, 0.2, -0.3]),)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+    },
+    {
         "id": "wrong-F60-checkpointed-loop-reads-an-array-written-after-it",
         "source": """\
 import numpy as np
