@@ -229,5 +229,6 @@ class checkpoints:
         """Put arrays the loop changed in place back as they were before it (the
         reverse sweep of earlier statements reads them)."""
         for obj, before in zip(self.start_objects, self.saved[0]):
-            if isinstance(obj, np.ndarray) and obj.shape == np.shape(before):
+            # (a read-only array, a view np.diag gives, say, cannot have been written)
+            if isinstance(obj, np.ndarray) and obj.flags.writeable and obj.shape == np.shape(before):
                 obj[...] = before

@@ -3266,6 +3266,63 @@ def f(x):
         "open": None,
     },
     {
+        "id": "crash-F63-checkpointed-while-rewinds-a-read-only-diagonal",
+        "source": """\
+import numpy as np
+
+DT0 = 0.3558
+
+class Model:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def energy(self, v, k=0.5):
+        return k * self.scale
+
+MODEL = Model(1.1)
+
+def f(x, w, steps):
+    s1 = np.diag(w[:, None] * w)
+    it2 = 0
+    while it2 < 3:
+        it2 += 1
+        if MODEL.energy(w, k=DT0) <= -0.56:
+            s1[0] = 0.0
+    return np.sum(s1) + np.sum(x)
+""",
+        "args": "(np.array([0.6769, -1.0382]), np.array([0.1767, -0.1056]), 3,)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+        # (campaign seed 2107388, checkpoints only, raw ValueError on d814a0f: the schedule put the
+        # carried array back after the loop by writing into it, and np.diag gave a read-only view)
+    },
+    {
+        "id": "wrong-F64-loop-over-a-name-the-body-rebinds-and-zips-again",
+        "source": """\
+import numpy as np
+
+def f(x):
+    u1 = np.tile(x, (3, 1))
+    u4 = u1.min(axis=1)
+    for r8 in u4:
+        for r9, q10 in zip(u4, u4):
+            x[0] *= r9
+        u4 = u4
+        x -= r8
+    return np.sum(x)
+""",
+        "args": "(np.array([-0.3829, -1.028, -1.1197, 0.0336]),)",
+        "wrt": [0],
+        "expect": ("pass", "refused"),
+        "open": (
+            "a loop iterates over u4 and its body reads u4 again and rebinds it (u4 = u4): the adjoint of "
+            "the array iterated over and of the carried u4 share one name, so the sweep adds the carried "
+            "adjoint to itself after the loop (du4 += u4_bar with du4 is u4_bar): gradient silently wrong "
+            "(campaign seed 2108962)"
+        ),
+    },
+    {
         "id": "wrong-F62-loop-branch-rebinds-to-a-number-the-array-the-other-arm-writes",
         "source": """\
 import numpy as np
