@@ -26,7 +26,7 @@ import copy
 import gast
 
 from . import ir, loop_skeleton
-from .codegen import assign, assign_many, call, free_names, name
+from .codegen import appended_to, assign, assign_many, call, free_names, name
 from ..errors import S2SGradError
 from .. import runtime as rt
 from ..runtime.schedule import checkpoints
@@ -370,7 +370,7 @@ def _without_inner_tapes(body, live):
     tapes = {n for n in filled - live if uses[n] == _count(body, n)}
 
     def strip(block):
-        kept = [st for st in block if not (_new_list(st) or _appended(st)) or _target(st) not in tapes]
+        kept = [st for st in block if not (_new_list(st) or appended_to(st)) or _target(st) not in tapes]
         for st in kept:
             for field in ("body", "orelse"):
                 inner = getattr(st, field, None)
@@ -392,19 +392,8 @@ def _new_list(st):
     )
 
 
-def _appended(st):
-    """`name.append(...)` as a statement."""
-    return (
-        isinstance(st, gast.Expr)
-        and isinstance(st.value, gast.Call)
-        and isinstance(st.value.func, gast.Attribute)
-        and st.value.func.attr == "append"
-        and isinstance(st.value.func.value, gast.Name)
-    )
-
-
 def _target(st):
-    return st.targets[0].id if isinstance(st, gast.Assign) else st.value.func.value.id
+    return st.targets[0].id if isinstance(st, gast.Assign) else appended_to(st)
 
 
 def _count(body, list_name):
@@ -412,7 +401,7 @@ def _count(body, list_name):
     return sum(
         1
         for node in gast.walk(gast.Module(body, []))
-        if (_new_list(node) or _appended(node)) and _target(node) == list_name
+        if (_new_list(node) or appended_to(node)) and _target(node) == list_name
     )
 
 

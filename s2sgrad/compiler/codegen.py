@@ -56,6 +56,19 @@ def dotted(path):
     return node
 
 
+def appended_to(stmt):
+    """The name of the list `name.append(item)` (a statement) appends to, else None."""
+    if (
+        isinstance(stmt, gast.Expr)
+        and isinstance(stmt.value, gast.Call)
+        and isinstance(stmt.value.func, gast.Attribute)
+        and stmt.value.func.attr == "append"
+        and isinstance(stmt.value.func.value, gast.Name)
+    ):
+        return stmt.value.func.value.id
+    return None
+
+
 def comment(text):
     """A statement that prints as `# text`."""
     return gast.Expr(name(_COMMENT + _encode(text)))

@@ -6,7 +6,7 @@ assigns (or writes into) and that is defined before it, and ends early on the
 import gast
 
 from . import ir
-from .codegen import walk
+from .codegen import appended_to, walk
 
 
 def assigned_names(stmts):
@@ -16,14 +16,8 @@ def assigned_names(stmts):
         for sub in walk(stmt):
             if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Store):
                 names.add(sub.id)
-            elif (
-                isinstance(sub, gast.Expr)
-                and isinstance(sub.value, gast.Call)
-                and isinstance(sub.value.func, gast.Attribute)
-                and sub.value.func.attr == "append"
-                and isinstance(sub.value.func.value, gast.Name)
-            ):
-                names.add(sub.value.func.value.id)  # lst.append(v): a new version of lst
+            elif appended_to(sub):
+                names.add(appended_to(sub))  # lst.append(v): a new version of lst
             elif isinstance(sub, gast.Expr) and isinstance(sub.value, gast.Call) and not _check(sub.value):
                 # a call for its effect may write into its array arguments (add_at, a helper)
                 names.update(a.id for a in sub.value.args if isinstance(a, gast.Name))
