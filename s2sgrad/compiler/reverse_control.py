@@ -173,6 +173,11 @@ class ControlFlowAdjoints:
         for c, i, o, y in active:
             if self.can_coalesce(s, c, o):
                 self.names.share_adjoint(c, y)
+            elif self.names.adjoints.get(c) and self.names.adjoints.get(c) == self.names.adjoints.get(i):
+                # (the carried value is the initial one's buffer, so the pass's items read
+                # from the initial value already add into it: the result's adjoint is that
+                # buffer too, not a second one added to it after the loop (F64))
+                self.names.share_adjoint(y, c)
 
         fwd_body, rev_body, touched, entry, owned = self.reverse_body_once(s, active, body_defs, inner)
         pre, after = [], self.state

@@ -3314,13 +3314,92 @@ def f(x):
 """,
         "args": "(np.array([-0.3829, -1.028, -1.1197, 0.0336]),)",
         "wrt": [0],
-        "expect": ("pass", "refused"),
-        "open": (
-            "a loop iterates over u4 and its body reads u4 again and rebinds it (u4 = u4): the adjoint of "
-            "the array iterated over and of the carried u4 share one name, so the sweep adds the carried "
-            "adjoint to itself after the loop (du4 += u4_bar with du4 is u4_bar): gradient silently wrong "
-            "(campaign seed 2108962)"
-        ),
+        "expect": ("pass",),
+        "open": None,
+        # (campaign seed 2108962, silently wrong on 17ab097: the carried u4 shares the initial value's adjoint buffer, and the loop result's adjoint was a second name added to it after the loop)
+    },
+    {
+        "id": "F64-neighbour-result-read-after-the-loop",
+        "source": """\
+import numpy as np
+
+def f(x):
+    u = np.sin(x) * 2.0
+    acc = 0.0
+    for r in u:
+        acc = acc + r * np.sum(u)
+        u = u
+    return acc + np.sum(u ** 2)
+""",
+        "args": "(np.array([0.3, -0.7, 1.1]),)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+        # (F64's neighbour: the loop's result u is read after the loop, so its adjoint is not zero when the reversed loop starts)
+    },
+    {
+        "id": "F64-neighbour-state-kept-in-a-branch",
+        "source": """\
+import numpy as np
+
+SCALE = 0.5
+
+def f(x, w):
+    u = x * w
+    total = 0.0
+    for r in u:
+        if r > 0.0:
+            u = u
+        else:
+            total = total + SCALE * r
+        total = total + np.dot(u, w) * r
+    return total
+""",
+        "args": "(np.array([0.4, -0.9, 1.3]), np.array([1.2, 0.8, -0.6]))",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+        # (F64's neighbour: one arm hands the iterated array on unchanged, the other leaves it alone)
+    },
+    {
+        "id": "F64-neighbour-while-over-indices-keeps-the-state",
+        "source": """\
+import numpy as np
+
+def f(x):
+    u = np.tanh(x)
+    k = 0
+    s = 0.0
+    while k < 3:
+        s = s + u[k] * np.max(u)
+        u = u
+        k += 1
+    return s + np.sum(u)
+""",
+        "args": "(np.array([0.2, -0.5, 0.9, 0.1]),)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+        # (F64's neighbour: a while loop reads the carried array by index and hands it on unchanged)
+    },
+    {
+        "id": "F64-neighbour-iterate-and-write-another-array",
+        "source": """\
+import numpy as np
+
+def f(x, y):
+    u = np.exp(x)
+    for r in u:
+        for a, b in zip(u, y):
+            y = y + a * b * r
+        u = u
+    return np.sum(y) + np.sum(u)
+""",
+        "args": "(np.array([0.1, -0.4]), np.array([0.7, 0.2]))",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+        # (F64's neighbour: nested loops zip the iterated array with a second carried one)
     },
     {
         "id": "wrong-F62-loop-branch-rebinds-to-a-number-the-array-the-other-arm-writes",
