@@ -10,7 +10,7 @@ import numpy as np
 from . import trees
 from .callables import Target, target_of
 from .errors import Loc, S2SGradError
-from .runtime.core import is_array
+from .runtime.shapes import is_array
 
 
 def _def_loc(func):

@@ -7,7 +7,7 @@ import numpy as np
 
 from . import trees
 from .errors import S2SGradError
-from .runtime.core import is_array
+from .runtime.shapes import is_array
 
 
 def _shape_like(grad, arg):

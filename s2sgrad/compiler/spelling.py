@@ -83,17 +83,17 @@ def names_read(funcs):
     return {n.id for f in funcs for n in walk(f) if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Param)}
 
 
+_FROM_THE_PACKAGE = {m.__name__ for m in runtime.REEXPORTED} | {
+    "s2sgrad.runtime.numpy_adjoints",
+    "s2sgrad.runtime.scipy_adjoints",
+    "s2sgrad.runtime.sequences",
+}
+
+
 def _home(module):
     """Where generated code imports a helper from: the runtime package re-exports
-    its core and NumPy-adjoint modules; the schedule is imported from its own."""
-    if module in (
-        "s2sgrad.runtime.core",
-        "s2sgrad.runtime.numpy_adjoints",
-        "s2sgrad.runtime.scipy_adjoints",
-        "s2sgrad.runtime.sequences",
-    ):
-        return "s2sgrad.runtime"
-    return module
+    its engine's and NumPy-adjoint modules; the schedule is imported from its own."""
+    return "s2sgrad.runtime" if module in _FROM_THE_PACKAGE else module
 
 
 def with_imports(source, used, bindings, user_globals=None, closure=None):

@@ -1,11 +1,11 @@
 """The runtime helpers in the form Numba compiles: what code generated with `jit=True` imports.
 
-Each helper is the plain one of `core.py` when called from Python (so the compiled source
-also runs uncompiled), and has a Numba implementation chosen by the types of its
-arguments when compiled (`numba.extending.overload`): a number, a NumPy array, a tuple of
-numbers. Only what scalar and element loops need is here; a helper missing (a matmul
-adjoint, a dict of gradients) makes Numba refuse the function, which `jit=True` reports
-as an S2SGradError naming the line.
+Each helper is the plain one of the runtime (`shapes.py`, `indexing.py`, ...) when called
+from Python (so the compiled source also runs uncompiled), and has a Numba implementation
+chosen by the types of its arguments when compiled (`numba.extending.overload`): a number,
+a NumPy array, a tuple of numbers. Only what scalar and element loops need is here; a
+helper missing (a matmul adjoint, a dict of gradients) makes Numba refuse the function,
+which `jit=True` reports as an S2SGradError naming the line.
 
 Two differences from the interpreted helpers, both invisible in results:
 - `shape_of(array)` keeps the array itself (a reference, not a copy): Numba has no
@@ -21,7 +21,7 @@ from numba import njit, types
 from numba.extending import overload, overload_method
 from numba.np import numpy_support
 
-from . import core, numpy_adjoints
+from . import containers, guards, indexing, numpy_adjoints, ownership, products, shapes
 
 __all__ = [
     "add_at",
@@ -70,10 +70,10 @@ def _is_numbers(t):
     return isinstance(t, types.UniTuple) and _is_number(t.dtype)
 
 
-def _stub(name, module=core):
-    """A function of this module standing for the runtime helper `name` (of core.py or
-    `module`): the same in Python, and its own function object for Numba's overloads
-    (the runtime's belong to the interpreted mode)."""
+def _stub(name, module):
+    """A function of this module standing for the runtime helper `name` of `module`: the
+    same in Python, and its own function object for Numba's overloads (the runtime's
+    belong to the interpreted mode)."""
     original = getattr(module, name)
 
     def helper(*args):
@@ -85,24 +85,24 @@ def _stub(name, module=core):
     return helper
 
 
-shape_of = _stub("shape_of")
-unbroadcast = _stub("unbroadcast")
-zeros_like = _stub("zeros_like")
-grad_seed = _stub("grad_seed")
-unreduce = _stub("unreduce")
-reduce_count = _stub("reduce_count")
-owned = _stub("owned")
-part = _stub("part")
-saved_part = _stub("saved_part")
-add_at = _stub("add_at")
-not_a_dict = _stub("not_a_dict")
-not_a_view = _stub("not_a_view")
-holds_array = _stub("holds_array")
-matmul_lhs = _stub("matmul_lhs")
-matmul_rhs = _stub("matmul_rhs")
-dot_lhs = _stub("dot_lhs")
-dot_rhs = _stub("dot_rhs")
-split_last = _stub("split_last")
+shape_of = _stub("shape_of", shapes)
+unbroadcast = _stub("unbroadcast", shapes)
+zeros_like = _stub("zeros_like", shapes)
+grad_seed = _stub("grad_seed", shapes)
+unreduce = _stub("unreduce", shapes)
+reduce_count = _stub("reduce_count", shapes)
+owned = _stub("owned", ownership)
+part = _stub("part", indexing)
+saved_part = _stub("saved_part", ownership)
+add_at = _stub("add_at", indexing)
+not_a_dict = _stub("not_a_dict", guards)
+not_a_view = _stub("not_a_view", guards)
+holds_array = _stub("holds_array", guards)
+matmul_lhs = _stub("matmul_lhs", products)
+matmul_rhs = _stub("matmul_rhs", products)
+dot_lhs = _stub("dot_lhs", products)
+dot_rhs = _stub("dot_rhs", products)
+split_last = _stub("split_last", containers)
 divide_or_zero = _stub("divide_or_zero", numpy_adjoints)
 power_slope = _stub("power_slope", numpy_adjoints)
 power_slope_dx = _stub("power_slope_dx", numpy_adjoints)
@@ -302,7 +302,7 @@ def _holds_array(x):
 
 def _matmul_adjoint(left):
     """The compiled adjoint of `a` (left) or `b` in `a @ b` (and np.dot) for 1-D and 2-D
-    arrays: the cases of core.matmul_lhs / matmul_rhs without batch dimensions."""
+    arrays: the cases of products.matmul_lhs / matmul_rhs without batch dimensions."""
 
     def typer(g, a, b):
         if not (isinstance(a, types.Array) and isinstance(b, types.Array) and a.ndim in (1, 2) and b.ndim in (1, 2)):

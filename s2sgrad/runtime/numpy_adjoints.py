@@ -13,7 +13,8 @@ import math
 
 import numpy as np
 
-from .core import _float_dtype, _shape, as_array, jet_adjoint_last, prefix_jets, times_jet, unbroadcast, zeros_like
+from .jets import jet_adjoint_last, prefix_jets, times_jet
+from .shapes import _float_dtype, _shape, as_array, unbroadcast, zeros_like
 
 __all__ = [
     "log_of_softmax",

@@ -4,7 +4,7 @@ matrices (toeplitz, circulant, block_diag), LU pivots, and a shape check."""
 
 import numpy as np
 
-from .core import _shape
+from .shapes import _shape
 from .numpy_adjoints import Parts, _not_differentiable
 
 __all__ = ["diagonal_offsets", "block_diag_index", "pivot_permutation", "square_matrix", "pair_adjoint"]

@@ -1,20 +1,21 @@
 """Adjoints of Python's sequence builtins: `list(x)`, `tuple(x)` and `sorted(x)`.
 
-The adjoint of a list or tuple is the list of its items' adjoints (core.zeros_like);
+The adjoint of a list or tuple is the list of its items' adjoints (shapes.zeros_like);
 these helpers move such a list back into the structure of the argument it was
 made from: the rows of an array, the items of a list or tuple.
 """
 
 import numpy as np
 
-from .core import Items, as_array, zeros_like
+from .containers import Items
+from .shapes import as_array, zeros_like
 
 __all__ = ["unlist", "sort_order", "unsort", "sort_like"]
 
 
 def unlist(g, x):
     """The adjoint of `list(x)` / `tuple(x)` (`g`: its items' adjoints) for `x`: the
-    items' adjoints (core.Items) for a list or tuple, the rows stacked for an array, zeros for a dict (`list(d)`
+    items' adjoints (containers.Items) for a list or tuple, the rows stacked for an array, zeros for a dict (`list(d)`
     holds its keys)."""
     if isinstance(x, dict):
         return zeros_like(x)
