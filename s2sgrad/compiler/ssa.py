@@ -44,6 +44,7 @@ class _Builder(ExpressionBuilding, ControlFlowBuilding, Calls, InPlaceEffects):
         self.fields_read = set()  # Vars whose NamedTuple field a `p.w` read through their class
         self.local_derivatives = {}  # id(call) -> (derivative, atoms) for sg.grad(local function)
         self.view_made = main.view_made if main is not None and hasattr(main, "view_made") else set()
+        self.loop_views = set()  # names a loop being built carries that a pass leaves holding a view
         self.classes = {}  # Var -> its class, for parameters that are objects (see pipeline.split_kinds)
 
     # -- helpers ------------------------------------------------------------

@@ -58,6 +58,8 @@ class ControlFlowBuilding:
         for out, (a, b, _) in zip(outs, phis):
             if a in self.classes and self.classes.get(b) == self.classes[a]:
                 self.classes[out] = self.classes[a]  # (a NamedTuple on both arms)
+            if a in self.view_made or b in self.view_made:
+                self.view_made.add(out)  # (a view on one path: `v op= y` is checked, F65)
         self.emit(
             ir.If(
                 cond,
@@ -146,9 +148,15 @@ class ControlFlowBuilding:
         built = build(names)
         inner = built[-1]
         missed = [n for n, v in env.items() if n not in names and n != exclude and inner.get(n) is not v]
-        if missed:
+        # (a name a pass leaves holding a view holds one on the next pass: `v op= y` is checked)
+        views = {n for n in names if inner.get(n) in self.view_made} - self.loop_views
+        if missed or views:
             names = sorted(set(names) | set(missed))
-            built = build(names)
+            saved, self.loop_views = self.loop_views, self.loop_views | views
+            try:
+                built = build(names)
+            finally:
+                self.loop_views = saved
         for n in names:  # (a function bound on one path only is no value after the join)
             built[-1].setdefault(n, ir.UNDEFINED)
         return names, built
@@ -156,7 +164,7 @@ class ControlFlowBuilding:
     def carried_vars(self, names, env):
         """A loop's values of `names`; one that starts as a view may be one (`v op= y` is checked)."""
         carried = [ir.Var(ir.hint_name(n)) for n in names]
-        self.view_made.update(c for c, n in zip(carried, names) if env.get(n) in self.view_made)
+        self.view_made.update(c for c, n in zip(carried, names) if env.get(n) in self.view_made or n in self.loop_views)
         return carried
 
     def loop_parts(self, s, names, carried, block, inner, exit_test, env):
@@ -185,6 +193,9 @@ class ControlFlowBuilding:
     def after_loop(self, loop, names, env):
         """Emit the loop; the environment after it holds its outs."""
         self.emit(loop)
+        self.view_made.update(
+            y for c, b, y in zip(loop.carried, loop.body_outs, loop.outs) if c in self.view_made or b in self.view_made
+        )
         env = dict(env)
         env.update(zip(names, loop.outs))
         return env

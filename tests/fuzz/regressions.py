@@ -3298,6 +3298,122 @@ def f(x, w, steps):
         # carried array back after the loop by writing into it, and np.diag gave a read-only view)
     },
     {
+        "id": "wrong-F65-op-assign-on-a-branch-result-that-may-be-a-view",
+        "source": """\
+import numpy as np
+
+def f(x, y, z, steps):
+    row8 = y[1]
+    if np.linalg.norm(z[0]) <= -0.0:
+        for r9 in y:
+            row8 = 0.09
+    row8 *= 0.97
+    return np.sum(np.sin(y))
+""",
+        "args": "([np.array([-0.0906, -0.2783]), np.array([0.4865, 0.5567])], np.array([[-0.7492, 1.0226], [-0.9328, -0.9034]]), [np.array([-0.4794, 0.9699]), np.array([-0.8485, 0.8937])], 2,)",
+        "wrt": [0, 1, 2],
+        "expect": ("pass", "refused"),
+        "open": None,
+        # (campaign seed 5002678, silently wrong value and gradient on 17ab097: a branch result that is a view of y on the path taken was written by row8 *= 0.97 as if it were a rebinding; now refused at run time on the path where it is a view)
+    },
+    {
+        "id": "F65-neighbour-else-arm-keeps-the-view",
+        "source": """\
+import numpy as np
+
+GAIN = 0.97
+
+def f(y, c):
+    row = y[1]
+    if c > 0.0:
+        row = 0.09
+    row *= GAIN
+    return np.sum(np.sin(y))
+""",
+        "args": "(np.array([[0.3, -0.2], [0.5, 0.8]]), -1.0)",
+        "wrt": [0],
+        "expect": ("pass", "refused"),
+        "open": None,
+        # (F65's neighbour: the arm not taken rebinds the view to a number)
+    },
+    {
+        "id": "F65-neighbour-rebinding-arm-taken-passes",
+        "source": """\
+import numpy as np
+
+def f(y, c):
+    row = y[1]
+    if c > 0.0:
+        row = row * 2.0
+    row *= 0.5
+    return np.sum(np.sin(y)) + np.sum(row)
+""",
+        "args": "(np.array([[0.3, -0.2], [0.5, 0.8]]), 1.0)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+        # (F65's neighbour: the arm taken makes a new array, so the write changes no argument and the gradient is right)
+    },
+    {
+        "id": "F65-neighbour-a-pass-leaves-a-view-for-the-next",
+        "source": """\
+import numpy as np
+
+def f(y):
+    row = np.ones(2)
+    for i in range(2):
+        row *= 0.5
+        row = y[i]
+    return np.sum(np.sin(y)) + np.sum(row)
+""",
+        "args": "(np.array([[0.3, -0.2], [0.5, 0.8]]),)",
+        "wrt": [0],
+        "expect": ("pass", "refused"),
+        "open": None,
+        # (F65's neighbour: the first pass leaves a row of y in the carried name, which the second pass's row *= 0.5 writes through)
+    },
+    {
+        "id": "F65-neighbour-view-after-the-loop",
+        "source": """\
+import numpy as np
+
+def f(y, w):
+    row = w
+    for i in range(2):
+        if y[i, 0] > 0.0:
+            row = y[i]
+    row *= 2.0
+    return np.sum(np.cos(y)) + np.sum(row * w)
+""",
+        "args": "(np.array([[0.3, -0.2], [0.5, 0.8]]), np.array([1.5, -0.5]))",
+        "wrt": [0, 1],
+        "expect": ("pass", "refused"),
+        "open": None,
+        # (F65's neighbour: a loop's result that is a row of y on the passes taken, written after the loop)
+    },
+    {
+        "id": "F65-neighbour-helper-returns-a-row-in-one-arm",
+        "source": """\
+import numpy as np
+
+def pick(a, k):
+    return a[k]
+
+def f(y, c):
+    if c > 0.0:
+        r = np.zeros(2)
+    else:
+        r = pick(y, k=0)
+    r += 1.5
+    return np.sum(y ** 2) + np.sum(r)
+""",
+        "args": "(np.array([[0.3, -0.2], [0.5, 0.8]]), -2.0)",
+        "wrt": [0],
+        "expect": ("pass", "refused"),
+        "open": None,
+        # (F65's neighbour: a helper's row of y on the path taken, written by +=)
+    },
+    {
         "id": "wrong-F64-loop-over-a-name-the-body-rebinds-and-zips-again",
         "source": """\
 import numpy as np
