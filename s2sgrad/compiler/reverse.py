@@ -68,6 +68,9 @@ class Reverse(ControlFlowAdjoints, FunctionalWrites, RuleContext):
             if isinstance(expr, gast.Name):
                 self.state[v] = expr.id
                 return
+            if self.unit_seed and isinstance(expr, gast.Constant) and expr.value == ONE:
+                self.state[v] = ONE_NAME  # (the seed handed on: rules see the number)
+                return
             self.write(v, target, expr, out)
         elif v in self.inplace.dicts:  # (key by key: `+` fails on dicts)
             self.write(v, target, self.emit.fix_roots(rt.add_values(Sym(name(current)), Sym(expr)).node), out)

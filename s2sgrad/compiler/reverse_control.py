@@ -10,7 +10,7 @@ loop's code is made by `checkpointing.loop_code`.
 
 import gast
 
-from . import checkpointing, ir, loop_skeleton
+from . import checkpointing, ir, loop_skeleton, sum_loops
 from .codegen import assign, assign_many, call, free_names, name, stored_names
 from ..rules.sym import Sym, rt
 
@@ -68,6 +68,12 @@ class ControlFlowAdjoints:
     """Branches and loops of `Reverse`: the straight-line adjoints (`contribute`,
     `materialize`, `block`) come from it."""
 
+    loop_depth = 0  # how many loops the statement being reversed is in, itself included
+    # a sum loop's body reversed with the seed 1.0 (sum_loops.py), and whether it
+    # reached the accumulator unchanged
+    unit_seed, seed_through = None, False
+    arm_reads = frozenset()  # (the values its branches' reverse reads, made in the arms)
+
     # -- branches -------------------------------------------------------------------------
     def branch(self, s, in_loop):
         before = self.state.copy()
@@ -104,7 +110,10 @@ class ControlFlowAdjoints:
         pack = None
         needed = []
         for (fwd, rev, _), blk in zip(arms, (s.then, s.orelse)):
-            needed.append(sorted(free_names(rev) & self.defined(blk)) if in_loop else [])
+            kept = sorted(free_names(rev) & self.defined(blk))
+            needed.append(kept if in_loop else [])
+            if self.unit_seed:  # (read after the pass's forward, unpacked: sum_loops checks them)
+                self.arm_reads.update(kept)
         if any(needed):
             pack = self.names.fresh("branch")
             self.region_defs[s] = [pack]
@@ -164,6 +173,13 @@ class ControlFlowAdjoints:
 
     # -- loops ------------------------------------------------------------------------------
     def loop(self, s):
+        self.loop_depth += 1
+        try:
+            return self.loop_in_place(s)
+        finally:
+            self.loop_depth -= 1
+
+    def loop_in_place(self, s):
         carried = [(c, i, o, y) for c, i, o, y in zip(s.carried, s.inits, s.body_outs, s.outs)]
         active = [(c, i, o, y) for c, i, o, y in carried if c in self.active or y in self.active]
         body_defs = {o for st in ir.walk(s.body) for o in st.outs}
@@ -178,6 +194,9 @@ class ControlFlowAdjoints:
                 # from the initial value already add into it: the result's adjoint is that
                 # buffer too, not a second one added to it after the loop (F64))
                 self.names.share_adjoint(y, c)
+        fused = sum_loops.fused(self, s, active, body_defs, inner)
+        if fused is not None:
+            return fused
 
         fwd_body, rev_body, touched, entry, owned = self.reverse_body_once(s, active, body_defs, inner)
         pre, after = [], self.state
@@ -334,18 +353,24 @@ class ControlFlowAdjoints:
         start = []
         for c, i, o, y in active:
             d = self.names.adjoint(y)
-            if isinstance(o, ir.Var) and o in body_defs and o not in self.state:
+            if self.unit_seed:  # (the one sum of a sum loop: no carried adjoint to hand on)
+                self.state[o] = self.unit_seed
+            elif isinstance(o, ir.Var) and o in body_defs and o not in self.state:
                 if o in self.inplace.buffered and self.inplace.versions.find(o) is not self.inplace.versions.find(c):
                     # a new array each pass, written in place: its adjoint is updated in place too
                     start.append(assign(d, self.owned(name(d))))
                 self.state[o] = d
             else:
                 self.contribute(o, name(d), start)
-        fwd, rev = self.block(s.body, True)
+        # (a sum loop's reverse runs at the end of the same pass: its branches keep no pack)
+        fwd, rev = self.block(s.body, not self.unit_seed)
         targets, values = [], []
         for c, i, o, y in active:
             d = self.names.adjoint(y)
             current = self.state.get(c)
+            if self.unit_seed:
+                self.seed_through = current == self.unit_seed
+                continue
             if current != d:
                 targets.append(d)
                 values.append(name(current) if current else self.zeros(c))
