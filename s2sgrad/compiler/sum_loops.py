@@ -105,7 +105,7 @@ def fused(rev, s, active, body_defs, inner):
     # carried name may hold the next pass's value already)
     carried_names = {rev.names.var(v) for v in s.carried}
     unsafe = (mentioned & outer) - set(sums) or rev.arm_reads & carried_names
-    if not rev.seed_through or not touched or unsafe:
+    if not rev.seed_through or not touched or unsafe or not all(_plain(rev, v) for v in touched):
         rev.state, snap, rev.region_defs, rev.saves = before
         rev.names.restore(snap)
         rev.value_reads, rev.owned_names, rev.owned_used = more
@@ -127,6 +127,14 @@ def fused(rev, s, active, body_defs, inner):
     rev.contribute(i, name(seed), back)
     rev.owned_names -= stored_names(back)
     return pre + [loop], back
+
+
+def _plain(rev, v):
+    """Is `v`'s adjoint a number or an array of known shape (one a seed can scale), not a
+    container's?"""
+    if v in rev.inplace.containers or v in rev.inplace.dicts or v in rev.split.found:
+        return False
+    return v in rev.scalars or rev.shapes.known(v) is not None
 
 
 def _rename(stmts, renamed):
