@@ -227,6 +227,42 @@ def drop_dead_temporaries(body, temps, counts=None):
     return body
 
 
+def drop_dead_sums(body, temps):
+    """Remove values that nothing reads but their own updates: `total = 0.0` and the
+    loop's `total_1 = total + t; total = total_1` in a function that returns only
+    gradients (the loop reads the names, so `drop_dead_temporaries` never finds them
+    unread). The names kept are those some other statement reads, and the names
+    their values are made from, until nothing changes."""
+    stores, loads = _counts(body)
+    sites = {}
+    for block in _blocks(body):
+        for stmt in block:
+            target = stmt.targets[0] if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 else None
+            target = stmt.target if isinstance(stmt, gast.AugAssign) else target
+            if isinstance(target, gast.Name) and target.id in temps:
+                sites.setdefault(target.id, []).append(stmt)
+    dead = {x for x, found in sites.items() if stores.get(x) == len(found)}
+    while dead:
+        inside = {}
+        for x in dead:
+            for stmt in sites[x]:
+                for n in _loads(stmt.value):
+                    inside[n.id] = inside.get(n.id, 0) + 1
+                if isinstance(stmt, gast.AugAssign):
+                    inside[x] = inside.get(x, 0) + 1
+        kept = {x for x in dead if inside.get(x, 0) != loads.get(x, 0)}
+        if not kept:
+            break
+        dead -= kept
+    dead = {x for x in dead if loads.get(x)}  # (the unread ones are drop_dead_temporaries')
+    if dead:
+        gone = {id(stmt) for x in dead for stmt in sites[x]}
+        for block in list(_blocks(body)):
+            block[:] = [stmt for stmt in block if id(stmt) not in gone]
+        fill_empty_blocks(body)
+    return body
+
+
 def fill_empty_blocks(body):
     """Give emptied compound statements a body again; drop `if c: pass` entirely."""
 

@@ -27,6 +27,18 @@ from ..rules.sym import Sym, rt, to_node
 # The adjoint of a scalar result in `grad` is the literal 1.0: rules see the
 # number (so `g * d` folds to `d`) and generated code spells it `1.0`.
 ONE, ONE_NAME = 1.0, "1.0"
+UNITS = {ONE_NAME: ONE, "-1.0": -ONE}  # (a sum loop's body hands on -1.0 too: sum_loops.py)
+
+
+def _unit(expr):
+    """The name in UNITS of an expression 1.0 or -1.0, else None."""
+    sign = ""
+    if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.USub):
+        sign, expr = "-", expr.operand
+    if isinstance(expr, gast.Constant) and type(expr.value) is float and abs(expr.value) == ONE:
+        value = -expr.value if sign else expr.value
+        return ONE_NAME if value == ONE else "-1.0"
+    return None
 
 
 class Reverse(ControlFlowAdjoints, FunctionalWrites, RuleContext):
@@ -68,8 +80,8 @@ class Reverse(ControlFlowAdjoints, FunctionalWrites, RuleContext):
             if isinstance(expr, gast.Name):
                 self.state[v] = expr.id
                 return
-            if self.unit_seed and isinstance(expr, gast.Constant) and expr.value == ONE:
-                self.state[v] = ONE_NAME  # (the seed handed on: rules see the number)
+            if self.unit_seed and _unit(expr):  # (the seed handed on, or its negation: rules see the number)
+                self.state[v] = _unit(expr)
                 return
             self.write(v, target, expr, out)
         elif v in self.inplace.dicts:  # (key by key: `+` fails on dicts)
@@ -332,7 +344,7 @@ class Reverse(ControlFlowAdjoints, FunctionalWrites, RuleContext):
         varied = [a for a in eqn.atoms if isinstance(a, ir.Var) and a in self.active]
         if not varied:
             return []
-        g = (ONE if gs[0] == ONE_NAME else Sym(name(gs[0]))) if len(gs) == 1 else None
+        g = (UNITS[gs[0]] if gs[0] in UNITS else Sym(name(gs[0]))) if len(gs) == 1 else None
         if eqn.kind == "getitem":
             x = eqn.args[0]  # (an index is discrete: it carries no derivative)
             if x in self.inplace.buffered:

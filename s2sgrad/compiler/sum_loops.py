@@ -113,9 +113,7 @@ def fused(rev, s, active, body_defs, inner):
     renamed = {d: rev.names.fresh(f"{d}_sum") for d in sorted(sums)}
     _rename(rev_body, renamed)
     starts = [assign(renamed[d], rev.zeros(sums[d])) for d in sorted(sums)]
-    why = comment(
-        f"reverse of this pass (the adjoint of {rev.names.var(c)} is the same on every pass: no tape)"
-    )
+    why = comment(f"reverse of this pass (the adjoint of {rev.names.var(c)} is the same on every pass: no tape)")
     pre, loop = loop_skeleton.loop(s, rev.names, rev.emit, list(fwd_body) + [why] + rev_body, starts)
     # at the loop's place in the reverse sweep: the sums, scaled by the accumulator's adjoint
     rev.state = entry

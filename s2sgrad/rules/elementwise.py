@@ -69,8 +69,8 @@ UNARY = {
     "positive": lambda m, ans, x: 1,
     "conjugate": lambda m, ans, x: 1,
     "sinc": lambda m, ans, x: rt.sinc_slope(x),
-    "erf": lambda m, ans, x: 2 / math.sqrt(math.pi) * m.exp(-(x**2)),
-    "erfc": lambda m, ans, x: -2 / math.sqrt(math.pi) * m.exp(-(x**2)),
+    "erf": lambda m, ans, x: 2 / math.sqrt(math.pi) * m.exp(-(x * x)),  # (x * x: a float power is slower)
+    "erfc": lambda m, ans, x: -2 / math.sqrt(math.pi) * m.exp(-(x * x)),
 }
 
 
