@@ -144,7 +144,49 @@ def reads_carried_before_it_changes(w):
     return total
 
 
+def value_read_twice(w):
+    total = 0.0
+    for x in XS:
+        total = total + math.sin(w * x)
+    return -total * total + 3.0 * total
+
+
+def started_from_a_parameter(w, b):
+    total = b * b
+    for x in XS:
+        total += math.exp(w * x)
+    return total
+
+
+def two_loops(w):
+    a = 0.0
+    for x in XS:
+        a = a + w * x  # (its reverse finds dw in its name already)
+    b = 0.0
+    for x in XS:
+        b = b + a * x * w
+    return a * b
+
+
+def loop_in_a_branch(w, flag):
+    if flag > 0:
+        total = 0.0
+        for x in XS:
+            total = total + math.cos(w * x)
+    else:
+        total = w
+    return total * w
+
+
 # near misses: the tape stays
+def condition_reads_the_sum(w):
+    total, k = 0.0, 0
+    while total < 3.0 and k < len(XS):
+        total = total + (w * XS[k]) ** 2
+        k += 1
+    return total
+
+
 def reads_accumulator(w):
     total = 0.0
     for x in XS:
@@ -218,6 +260,11 @@ ROWS = [
     (log_sum_exp_rows, (W33,), 0, True),
     (branch_sets_carried, (0.7,), 0, True),
     (reads_carried_before_it_changes, (0.7,), 0, True),
+    (value_read_twice, (0.7,), 0, True),
+    (started_from_a_parameter, (0.7, 1.3), (0, 1), True),
+    (two_loops, (0.7,), 0, True),
+    (loop_in_a_branch, (0.7, 1.0), 0, True),
+    (condition_reads_the_sum, (0.7,), 0, False),
     (reads_accumulator, (0.6,), 0, False),
     (decaying, (0.6,), 0, False),
     (writes_outer_array, (0.6,), 0, False),

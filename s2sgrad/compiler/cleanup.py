@@ -227,12 +227,26 @@ def drop_dead_temporaries(body, temps, counts=None):
     return body
 
 
-def drop_dead_sums(body, temps):
+def _pure_calls(node, modules):
+    """Are the calls in `node` only to NumPy's and math's functions (no random draws)?"""
+    for n in walk(node):
+        if isinstance(n, gast.Call):
+            chain, f = [], n.func
+            while isinstance(f, gast.Attribute):
+                chain.append(f.attr)
+                f = f.value
+            if not (isinstance(f, gast.Name) and f.id in modules and chain and "random" not in chain):
+                return False
+    return True
+
+
+def drop_dead_sums(body, temps, modules=("math",)):
     """Remove values that nothing reads but their own updates: `total = 0.0` and the
     loop's `total_1 = total + t; total = total_1` in a function that returns only
     gradients (the loop reads the names, so `drop_dead_temporaries` never finds them
     unread). The names kept are those some other statement reads, and the names
-    their values are made from, until nothing changes."""
+    their values are made from, until nothing changes. `modules`: the names of the
+    modules whose functions have no effects (a dropped call must not be a draw)."""
     stores, loads = _counts(body)
     sites = {}
     for block in _blocks(body):
@@ -241,19 +255,30 @@ def drop_dead_sums(body, temps):
             target = stmt.target if isinstance(stmt, gast.AugAssign) else target
             if isinstance(target, gast.Name) and target.id in temps:
                 sites.setdefault(target.id, []).append(stmt)
-    dead = {x for x, found in sites.items() if stores.get(x) == len(found)}
-    while dead:
-        inside = {}
-        for x in dead:
-            for stmt in sites[x]:
-                for n in _loads(stmt.value):
-                    inside[n.id] = inside.get(n.id, 0) + 1
-                if isinstance(stmt, gast.AugAssign):
-                    inside[x] = inside.get(x, 0) + 1
-        kept = {x for x in dead if inside.get(x, 0) != loads.get(x, 0)}
-        if not kept:
-            break
-        dead -= kept
+    dead = {
+        x
+        for x, found in sites.items()
+        if stores.get(x) == len(found) and all(_pure_calls(st.value, modules) for st in found)
+    }
+    reads = {x: {} for x in dead}  # name -> the names its assignments read, counted
+    for x in dead:
+        for stmt in sites[x]:
+            for n in _loads(stmt.value) + ([stmt.target] if isinstance(stmt, gast.AugAssign) else []):
+                reads[x][n.id] = reads[x].get(n.id, 0) + 1
+    inside = {}
+    for found in reads.values():
+        for y, k in found.items():
+            inside[y] = inside.get(y, 0) + k
+    todo = [x for x in dead if inside.get(x, 0) != loads.get(x, 0)]
+    while todo:  # (a name read elsewhere is live, and so is what its value is made from)
+        x = todo.pop()
+        if x not in dead:
+            continue
+        dead.discard(x)
+        for y, k in reads[x].items():
+            inside[y] -= k
+            if y in dead:
+                todo.append(y)
     dead = {x for x in dead if loads.get(x)}  # (the unread ones are drop_dead_temporaries')
     if dead:
         gone = {id(stmt) for x in dead for stmt in sites[x]}

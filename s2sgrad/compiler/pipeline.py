@@ -405,7 +405,7 @@ def _tidy(body, temps, params=(), known=None, np_name=None, special=(None, None,
     coalesce_copies(body, set(params), temps)
     read_globals_in_place(body, set(params))
     fold_temporaries(body, temps)
-    drop_dead_sums(body, _stored(body) - set(params))  # (a loop's sum that only the forward returned)
+    drop_dead_sums(body, _stored(body) - set(params), {"math", np_name})  # (a loop's sum only the value needed)
     drop_dead_temporaries(body, _stored(body) - set(params))  # (a user's name nothing reads: x_1 = np.clip(x, ...))
     if known and np_name and precision == "float64":
         specialise.fold_broadcasts(body, known, np_name)

@@ -95,17 +95,14 @@ def fused(rev, s, active, body_defs, inner):
     more = (set(rev.value_reads), set(rev.owned_names), set(rev.owned_used))
     rev.unit_seed, rev.seed_through, rev.arm_reads = ONE, False, set()
     try:
-        fwd_body, rev_body, touched, entry, _ = rev.reverse_body_once(s, active, body_defs, inner)
+        fwd_body, rev_body, _, entry, _ = rev.reverse_body_once(s, active, body_defs, inner)
     finally:
         rev.unit_seed = None
-    sums = {rev.names.adjoint(v): v for v in touched}
-    outer = {n for v, n in rev.names.adjoints.items() if v not in inner and v not in body_defs}
-    mentioned = free_names(rev_body) | stored_names(rev_body)
+    sums = _sums(rev, s, inner | body_defs, free_names(rev_body) | stored_names(rev_body))
     # (a branch's reverse reads its arm's values at the end of the pass, where a
     # carried name may hold the next pass's value already)
-    carried_names = {rev.names.var(v) for v in s.carried}
-    unsafe = (mentioned & outer) - set(sums) or rev.arm_reads & carried_names
-    if not rev.seed_through or not touched or unsafe or not all(_plain(rev, v) for v in touched):
+    unsafe = rev.arm_reads & {rev.names.var(v) for v in s.carried}
+    if not rev.seed_through or not sums or unsafe or not all(_plain(rev, v) for v in sums.values()):
         rev.state, snap, rev.region_defs, rev.saves = before
         rev.names.restore(snap)
         rev.value_reads, rev.owned_names, rev.owned_used = more
@@ -125,6 +122,21 @@ def fused(rev, s, active, body_defs, inner):
     rev.contribute(i, name(seed), back)
     rev.owned_names -= stored_names(back)
     return pre + [loop], back
+
+
+def _sums(rev, s, inner, mentioned):
+    """Adjoint name -> the outer value whose adjoint the reversed body adds to under
+    it (those already in their names before the loop too), or {} if the body
+    mentions another outer adjoint (the accumulator's, one of two values that share
+    a name, one the body does not read)."""
+    holders = {}
+    for v, n in rev.names.adjoints.items():
+        if v not in inner and n in mentioned:
+            holders.setdefault(n, []).append(v)
+    reads = rev.outer_reads(s, inner)
+    if not all(len(vs) == 1 and vs[0] in reads for vs in holders.values()):
+        return {}
+    return {n: vs[0] for n, vs in holders.items()}
 
 
 def _plain(rev, v):
