@@ -175,11 +175,11 @@ class ControlFlowAdjoints:
     def loop(self, s):
         self.loop_depth += 1
         try:
-            return self.loop_in_place(s)
+            return self.loop_adjoint(s)
         finally:
             self.loop_depth -= 1
 
-    def loop_in_place(self, s):
+    def loop_adjoint(self, s):
         carried = [(c, i, o, y) for c, i, o, y in zip(s.carried, s.inits, s.body_outs, s.outs)]
         active = [(c, i, o, y) for c, i, o, y in carried if c in self.active or y in self.active]
         body_defs = {o for st in ir.walk(s.body) for o in st.outs}

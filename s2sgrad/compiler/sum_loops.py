@@ -10,11 +10,13 @@ reversed loop disappear, as in a careful hand-written adjoint.
 Applied only where that is certainly right, and otherwise the loop is taped as
 usual: first-order reverse mode (not the functional flavour a second
 derivative differentiates), not checkpointed, not inside another loop; exactly
-one active carried value, a number (shape ()), made by one `+` or `-` that
-is the body's only read of it; a body of equations and branches that writes no
-array or list in place and does not leave early. The reversed body must also
-show it: the seed reaches the accumulator unchanged, and the body reads or
-writes no adjoint from outside the loop but the sums'.
+one active carried value, a number (shape ()), made by a chain of `+` and `-`
+steps (`total + a - b`) that no other statement reads; a body of equations and
+branches that writes no array, list or dict in place, has no nested loop and
+does not leave early; outer adjoints that are numbers or arrays of known
+shape. The reversed body must also show it: the seed reaches the accumulator
+unchanged, and the body reads or writes no adjoint from outside the loop but
+those of the outer values it reads.
 """
 
 import operator
