@@ -23,6 +23,7 @@ class Names:
         # later versions of a name -> the name (x_1 -> x, dx_1 -> dx): renaming.py gives
         # them the name back where their lifetimes allow
         self.versions = {}
+        self.sums = {}  # a sum loop's sums of the passes' adjoints: name -> the value (sum_loops.py)
 
     def fresh(self, stem):
         stem = stem or "t"

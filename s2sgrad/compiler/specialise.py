@@ -334,10 +334,10 @@ def name_shapes(names, shapes):
     """name -> the one shape every value (and adjoint) spelled with it has, for the
     names of values whose shapes the specialised analysis knows."""
     found = {}
-    for table in (names.vars, names.adjoints):
-        for v, spelled in table.items():
-            shape = shapes.known(v)
-            found[spelled] = shape if found.get(spelled, shape) == shape else None
+    pairs = [(v, spelled) for table in (names.vars, names.adjoints) for v, spelled in table.items()]
+    for v, spelled in pairs + [(v, spelled) for spelled, v in names.sums.items()]:
+        shape = shapes.known(v)
+        found[spelled] = shape if found.get(spelled, shape) == shape else None
     return found.get
 
 

@@ -110,6 +110,7 @@ def fused(rev, s, active, body_defs, inner):
         rev.value_reads, rev.owned_names, rev.owned_used = more
         return None
     renamed = {d: rev.names.fresh(f"{d}_sum") for d in sorted(sums)}
+    rev.names.sums.update((renamed[d], v) for d, v in sums.items())  # (known shapes: summed in place)
     _rename(rev_body, renamed)
     starts = [assign(renamed[d], rev.zeros(sums[d])) for d in sorted(sums)]
     why = comment(f"reverse of this pass (the adjoint of {rev.names.var(c)} is the same on every pass: no tape)")
