@@ -120,8 +120,11 @@ def fused(rev, s, active, body_defs, inner):
     seed = entry.get(y)
     back = []
     for d in sorted(sums):
-        total = name(renamed[d])
-        rev.contribute(sums[d], total if seed == ONE else gast.BinOp(name(seed), gast.Mult(), total), back)
+        v, total = sums[d], name(renamed[d])
+        if seed == ONE and rev.state.get(v) is None:
+            rev.state[v] = renamed[d]  # (the sum is an array no one else holds: no copy, even of a buffer)
+        else:
+            rev.contribute(v, total if seed == ONE else gast.BinOp(name(seed), gast.Mult(), total), back)
     rev.contribute(i, name(seed), back)
     rev.owned_names -= stored_names(back)
     return pre + [loop], back
