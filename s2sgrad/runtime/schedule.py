@@ -20,6 +20,13 @@ the start state included, as in Revolve.
   one is dropped), so they stay evenly spread; the reverse then takes the
   segments between them last first, each with the binomial recursion and the
   states not held for earlier segments.
+* Held entries: where the recursion's left part is a single step, that step is
+  run taped at once and its entry held while the steps after it are reversed,
+  instead of being run plain now and taped later (one run fewer). The entry
+  counts against the k states by its size, in whole states (the bytes of its
+  arrays that the states do not hold, measured at run time): the steps after it
+  are reversed with that many states fewer, and the entry is held only where
+  that costs no more re-runs than it saves.
 """
 
 from __future__ import annotations
@@ -74,10 +81,24 @@ def _split(n, s):
     return max(1, offset)
 
 
-def predicted_steps(n, k, trip_count_known=True):
+def _reruns(n, s):
+    """The fewest re-run steps that reverse n steps from a held state with s states,
+    that one included (Griewank's closed form: t n - C(s + t, t - 1))."""
+    if n <= 1:
+        return 0
+    if s <= 1:
+        return n * (n - 1) // 2
+    t = _repetitions(n, s)
+    return t * n - comb(s + t, t - 1)
+
+
+def predicted_steps(n, k, trip_count_known=True, entry_states=None, copies=True):
     """Forward steps (the first sweep included) the schedule runs for n steps and k states;
-    `trip_count_known=False` for a while loop."""
-    plan = checkpoints(range(n) if trip_count_known else None, k)
+    `trip_count_known=False` for a while loop; `entry_states`: the size of a tape entry
+    in whole states (None: as for a state without arrays, UNMEASURED_ENTRY); `copies`:
+    as the schedule's (False: nothing writes in place)."""
+    plan = checkpoints(range(n) if trip_count_known else None, k, copies)
+    plan.entry_states = UNMEASURED_ENTRY if entry_states is None else entry_states
     if trip_count_known:
         plan.forward(lambda indices: (), ())
     else:
@@ -88,6 +109,43 @@ def predicted_steps(n, k, trip_count_known=True):
 
 # values no step can change: held as they are
 _IMMUTABLE = (float, int, complex, bool, str, bytes, type(None), np.number, np.bool_)
+
+# A tape entry's size in states where the state has no arrays to measure it by (a loop
+# over numbers): about one state more than the states before and after its step.
+UNMEASURED_ENTRY = 1
+
+
+def _arrays(value, found):
+    """The NumPy arrays in `value` (tuples, lists and dicts looked into), by id."""
+    if isinstance(value, np.ndarray):
+        found[id(value)] = value
+    elif isinstance(value, (tuple, list)):
+        for v in value:
+            _arrays(v, found)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _arrays(v, found)
+    return found
+
+
+def _root(a):
+    """The array owning a's memory."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
+
+def _nbytes(value):
+    return sum(a.nbytes for a in _arrays(value, {}).values())
+
+
+def _extra_bytes(item, *states):
+    """The bytes of the arrays in a tape entry that the `states` (before and after its
+    step) do not hold. A view counts its own bytes: more than a row of an input array
+    adds, less than a slice of a temporary may keep alive."""
+    arrays = _arrays(states, {})
+    shared = set(arrays) | {id(_root(a)) for a in arrays.values()}
+    return sum(a.nbytes for i, a in _arrays(item, {}).items() if i not in shared and id(_root(a)) not in shared)
 
 
 def _copied(state):
@@ -113,12 +171,18 @@ class checkpoints:
             self.snapshots = max(1, int(np.ceil(np.sqrt(len(self.indices)))))
         self.saved = {}  # position -> the loop state there
         self.forward_steps = 0  # iterations run forward in all (a measure of the cost)
-        self.peak_snapshots = 0  # most states held at once
+        self.peak_snapshots = 0  # most states held at once (held tape entries by their size)
+        self.state_bytes = 0  # the start state's arrays (0: none, entries are not measured)
+        self.entry_states = None  # a tape entry's size in whole states, as last measured
+        self.held_states = 0  # what the tape entries held now count
 
     # -- the first sweep ---------------------------------------------------------------
     def forward(self, steps, state, more=None):
         """Run the loop (while `more(*state)` for a while loop), storing states."""
         self.start_objects = state
+        self.state_bytes = _nbytes(state)
+        if self.entry_states is None:  # (0 until measured: the first chance to hold one measures it)
+            self.entry_states = 0 if self.state_bytes else UNMEASURED_ENTRY
         self._store(0, state)
         if self.indices is None:
             return self._forward_while(steps, state, more)
@@ -161,55 +225,98 @@ class checkpoints:
         return state
 
     def _store(self, position, state):
-        self.saved[position] = _copied(state) if self.copies else state
-        self.peak_snapshots = max(self.peak_snapshots, len(self.saved))
+        self._hold(position, _copied(state) if self.copies else state)
+
+    def _hold(self, position, state):
+        self.saved[position] = state
+        self.peak_snapshots = max(self.peak_snapshots, len(self.saved) + self.held_states)
 
     # -- the reverse sweep -------------------------------------------------------------
     def reverse(self, steps, step_taped, step_back, adjoints):
         """Run the reverse of every iteration, last first; returns the adjoints."""
-        self._steps, self._taped, self._back = steps, step_taped, step_back
+        self._steps, self._taped, self._back_step = steps, step_taped, step_back
         self._adjoints = tuple(adjoints)
         positions = sorted(self.saved)
         ends = positions[1:] + [len(self.indices)]
         # segments last first; the states of the earlier ones stay held meanwhile
         for j in range(len(positions) - 1, -1, -1):
             lo = positions[j]
-            self._reverse(lo, ends[j], self.saved[lo], self.snapshots - j, owned=lo != 0)
+            self._reverse(lo, ends[j], self.snapshots - j, owned=lo != 0)
             if lo != 0:
-                del self.saved[lo]
+                self.saved.pop(lo, None)  # (a held entry took its place)
         return self._adjoints
 
     def _advance(self, lo, hi, state):
         self.forward_steps += hi - lo
         return self._steps(self.indices[lo:hi], *(_copied(state) if self.copies else state))
 
-    def _reverse(self, lo, hi, state, s, owned):
-        """Reverse steps lo..hi-1 from `state` (the state at lo) with s states, that one
-        included. `owned`: the caller no longer needs `state`, so the last step may run
-        on it in place instead of on a copy."""
+    def _back(self, lo, state, owned):
+        """Run step lo taped from `state` and reverse it at once."""
+        _, item = self._taped(self.indices[lo], *(_copied(state) if self.copies and not owned else state))
+        self.forward_steps += 1
+        self._adjoints = tuple(self._back_step(self.indices[lo], item, *self._adjoints))
+
+    def _reverse(self, lo, hi, s, owned):
+        """Reverse steps lo..hi-1 from the state held at lo with s states, that one
+        included. `owned`: no one else needs that state (the caller drops it after),
+        so the last step may run on it in place instead of on a copy, and a held entry
+        may take its place."""
         # the right part recurses with one state fewer (depth <= s); the left part is
         # a loop, so long segments do not deepen the recursion
+        state = self.saved[lo]
         while hi > lo:
             n = hi - lo
             if n == 1:
-                _, item = self._taped(self.indices[lo], *(_copied(state) if self.copies and not owned else state))
-                self.forward_steps += 1
-                self._adjoints = tuple(self._back(self.indices[lo], item, *self._adjoints))
-                return
+                return self._back(lo, state, owned)
             if s <= 1:  # only the state at lo: re-run from it for every step
                 for k in range(hi - 1, lo, -1):
-                    self._reverse(k, k + 1, self._advance(lo, k, state), 1, owned=True)
+                    self._back(k, self._advance(lo, k, state), owned=True)
                 hi = lo + 1
                 continue
             m = lo + _split(n, s)
-            mid = self.saved.get(m)
-            if mid is None:
-                mid = self._advance(lo, m, state)
-                self.saved[m] = mid
-                self.peak_snapshots = max(self.peak_snapshots, len(self.saved))
-            self._reverse(m, hi, mid, s - 1, owned=True)
-            del self.saved[m]
+            if m == lo + 1 and owned and self._pays(n, s, self.entry_states):
+                del state  # (the entry may take its place)
+                if self._held_entry(lo, hi, s):
+                    return
+                state = self.saved[lo]
+            if m not in self.saved:
+                self._hold(m, self._advance(lo, m, state))
+            self._reverse(m, hi, s - 1, owned=True)
+            self.saved.pop(m, None)  # (a held entry took its place)
             hi = m
+
+    def _pays(self, n, s, entry):
+        """Does holding step lo's tape entry (`entry` states) while the n - 1 steps after
+        it are reversed cost no more re-runs than the one it saves? Those steps get the
+        states that the state at lo and the entry leave."""
+        left = s - 1 - entry
+        return left >= 1 and _reruns(n - 1, left) <= _reruns(n - 1, s - 1)
+
+    def _held_entry(self, lo, hi, s):
+        """Run step lo taped now and hold its entry while lo+1..hi-1 are reversed, if
+        the entry, measured, still pays its way; True if it did. Otherwise its state
+        after the step is stored as a re-run would have stored it (no step is lost).
+        The state at lo is the caller's to let go (`owned`): the entry takes its place."""
+        run = _copied(self.saved[lo]) if self.copies else self.saved[lo]
+        mid, item = self._taped(self.indices[lo], *run)
+        self.forward_steps += 1
+        if self.state_bytes:  # (what the entry shares with the states before and after the step is theirs)
+            self.entry_states = -(-_extra_bytes(item, run, mid) // self.state_bytes)
+        size = self.entry_states
+        if not self._pays(hi - lo, s, size):
+            self._hold(lo + 1, mid)
+            return False
+        del self.saved[lo], run  # (the entry may keep what it holds of the state at lo: one state at most)
+        self.held_states += 1 + size
+        self._hold(lo + 1, mid)
+        # The entry may hold the state at lo + 1. Where steps write in place, the steps after
+        # it must neither change that state nor let it go (an entry there would hold a copy
+        # of it); elsewhere an entry there takes its place as this one took lo's.
+        self._reverse(lo + 1, hi, s - 1 - size, owned=not self.copies)
+        self.saved.pop(lo + 1, None)  # (a held entry may have taken its place)
+        self.held_states -= 1 + size
+        self._adjoints = tuple(self._back_step(self.indices[lo], item, *self._adjoints))
+        return True
 
     def copied(self, copy):
         """This schedule for another reverse sweep (a pullback called again: the sweep
