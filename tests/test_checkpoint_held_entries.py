@@ -174,7 +174,7 @@ def test_peak_memory_does_not_grow_with_n(name):
 
 
 def _array_run(n, k, entry_size):
-    """The schedule on a state of 8 floats counting the steps; step i's entry holds
+    """The schedule on a state of 800 floats counting the steps; step i's entry holds
     entry_size(i) floats beyond it. Checks every step starts from the right state and
     the reverse visits each once, last first; returns the schedule and its peak of
     entry and state floats held at a step's reverse."""
@@ -201,7 +201,7 @@ def _array_run(n, k, entry_size):
         order.append(i)
         return (total + i,)
 
-    assert plan.forward(steps, (np.zeros(8),))[0][0] == n
+    assert plan.forward(steps, (np.zeros(800),))[0][0] == n
     assert plan.reverse(steps, taped, back, (0,)) == (n * (n - 1) // 2,)
     assert order == list(range(n - 1, -1, -1))
     return plan, held["peak"]
@@ -212,15 +212,15 @@ def _array_run(n, k, entry_size):
 def test_held_entries_stay_within_k_states(k, sizes):
     entry_size = {
         "none": lambda i: 0,
-        "small": lambda i: 3,
-        "state": lambda i: 8,
-        "large": lambda i: 60,
-        "changing": lambda i: 60 if i % 7 == 3 else 2,
+        "small": lambda i: 300,
+        "state": lambda i: 800,
+        "large": lambda i: 6000,
+        "changing": lambda i: 6000 if i % 7 == 3 else 200,
     }[sizes]
     for n in (1, 2, 9, 40, 200):
         plan, peak = _array_run(n, k, entry_size)
         assert plan.peak_snapshots <= k
         # the states held and the entries whose steps are not reversed yet, within k states
         # and the one entry being reversed
-        assert peak <= 8 * k + max(entry_size(i) for i in range(n)), (n, peak)
+        assert peak <= 800 * k + max(entry_size(i) for i in range(n)), (n, peak)
         assert plan.forward_steps <= predicted_steps(n, k, entry_states=n)
