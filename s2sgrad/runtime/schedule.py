@@ -39,6 +39,8 @@ from math import comb
 
 import numpy as np
 
+from .sizes import entry_bytes, state_bytes
+
 __all__ = ["checkpoints", "checkpointed", "predicted_steps"]
 
 WHILE_SNAPSHOTS = 32  # the default for a loop whose trip count is unknown
@@ -115,39 +117,6 @@ _IMMUTABLE = (float, int, complex, bool, str, bytes, type(None), np.number, np.b
 UNMEASURED_ENTRY = 1
 
 
-def _arrays(value, found):
-    """The NumPy arrays in `value` (tuples, lists and dicts looked into), by id."""
-    if isinstance(value, np.ndarray):
-        found[id(value)] = value
-    elif isinstance(value, (tuple, list)):
-        for v in value:
-            _arrays(v, found)
-    elif isinstance(value, dict):
-        for v in value.values():
-            _arrays(v, found)
-    return found
-
-
-def _root(a):
-    """The array owning a's memory."""
-    while isinstance(a.base, np.ndarray):
-        a = a.base
-    return a
-
-
-def _nbytes(value):
-    return sum(a.nbytes for a in _arrays(value, {}).values())
-
-
-def _extra_bytes(item, *states):
-    """The bytes of the arrays in a tape entry that the `states` (before and after its
-    step) do not hold. A view counts its own bytes: more than a row of an input array
-    adds, less than a slice of a temporary may keep alive."""
-    arrays = _arrays(states, {})
-    shared = set(arrays) | {id(_root(a)) for a in arrays.values()}
-    return sum(a.nbytes for i, a in _arrays(item, {}).items() if i not in shared and id(_root(a)) not in shared)
-
-
 def _copied(state):
     return tuple(
         x.copy() if isinstance(x, np.ndarray) else x if isinstance(x, _IMMUTABLE) else copy.deepcopy(x) for x in state
@@ -175,12 +144,13 @@ class checkpoints:
         self.state_bytes = 0  # the start state's arrays (0: none, entries are not measured)
         self.entry_states = None  # a tape entry's size in whole states, as last measured
         self.held_states = 0  # what the tape entries held now count
+        self._view_owners, self._probes = {}, 2  # (see sizes.entry_bytes)
 
     # -- the first sweep ---------------------------------------------------------------
     def forward(self, steps, state, more=None):
         """Run the loop (while `more(*state)` for a while loop), storing states."""
         self.start_objects = state
-        self.state_bytes = _nbytes(state)
+        self.state_bytes = state_bytes(state)
         if self.entry_states is None:  # (0 until measured: the first chance to hold one measures it)
             self.entry_states = 0 if self.state_bytes else UNMEASURED_ENTRY
         self._store(0, state)
@@ -252,9 +222,21 @@ class checkpoints:
 
     def _back(self, lo, state, owned):
         """Run step lo taped from `state` and reverse it at once."""
-        _, item = self._taped(self.indices[lo], *(_copied(state) if self.copies and not owned else state))
+        run = _copied(state) if self.copies and not owned else state
+        after, item = self._taped(self.indices[lo], *run)
         self.forward_steps += 1
+        if self._probes and self.state_bytes:
+            # the first entries (the loop's last steps, reversed before any entry may be
+            # held) give the entries' size, and the arrays that their views share
+            self._probes -= 1
+            self._measure(item, run, after)
+        del run, after
         self._adjoints = tuple(self._back_step(self.indices[lo], item, *self._adjoints))
+
+    def _measure(self, item, before, after):
+        """The entry's size in whole states, beyond the states before and after its step."""
+        extra, self._view_owners = entry_bytes(item, (before, after), self._view_owners, self.state_bytes)
+        self.entry_states = -(-extra // self.state_bytes)
 
     def _reverse(self, lo, hi, s, owned):
         """Reverse steps lo..hi-1 from the state held at lo with s states, that one
@@ -300,8 +282,8 @@ class checkpoints:
         run = _copied(self.saved[lo]) if self.copies else self.saved[lo]
         mid, item = self._taped(self.indices[lo], *run)
         self.forward_steps += 1
-        if self.state_bytes:  # (what the entry shares with the states before and after the step is theirs)
-            self.entry_states = -(-_extra_bytes(item, run, mid) // self.state_bytes)
+        if self.state_bytes:
+            self._measure(item, run, mid)
         size = self.entry_states
         if not self._pays(hi - lo, s, size):
             self._hold(lo + 1, mid)

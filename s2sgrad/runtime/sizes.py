@@ -1,0 +1,74 @@
+"""What a checkpointed loop's state and a tape entry hold in memory, for the
+schedule's budget of k states (schedule.py): the bytes of their arrays (header and
+data) and other objects (a Shape, a float); of a tape entry, only what the states
+around its step do not hold."""
+
+import sys
+import weakref
+
+import numpy as np
+
+_SINGLETONS = (bool, np.bool_, type(None))  # (no memory of their own)
+
+
+def _leaves(value):
+    """The objects in `value`, tuples, lists and dicts looked into (without building
+    a collection of them: the schedule measures at its peak of memory)."""
+    stack = [value]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (tuple, list)):
+            stack.extend(x)
+        elif isinstance(x, dict):
+            stack.extend(x.values())
+        elif not isinstance(x, _SINGLETONS):
+            yield x
+
+
+def _root(a):
+    """The array owning a's memory."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
+
+def _bytes(x):
+    if isinstance(x, np.ndarray):  # (an array owning its data counts it in its size; a view its header)
+        return sys.getsizeof(x) + (x.nbytes if x.base is not None else 0)
+    dims = getattr(x, "dims", None)  # a Shape a tape keeps
+    return sys.getsizeof(x) + (sys.getsizeof(dims) if isinstance(dims, tuple) else 0)
+
+
+def state_bytes(state):
+    """A loop state's bytes (an object it holds twice counted twice); 0 for a state
+    without arrays (a loop over numbers), whose entries the schedule does not measure."""
+    if not any(isinstance(x, np.ndarray) for x in _leaves(state)):
+        return 0
+    return sum(_bytes(x) for x in _leaves(state))
+
+
+def entry_bytes(item, states, older, large):
+    """(bytes, owners): the bytes of what a tape entry holds that the `states` (before
+    and after its step) do not (an object it holds twice counted twice), and the arrays
+    of `large` bytes or more owning the memory of its views. A view counts its own bytes
+    (less than a slice of a temporary may keep alive), none if it is of an array in
+    `older`, the large owners of an earlier step's views: an array two steps read was
+    made before them (`xs[t]`, a row of an input). (Small owners are not remembered:
+    a view of one is small.)"""
+    shared = set()
+    for x in _leaves(states):
+        shared.add(id(x))
+        if isinstance(x, np.ndarray):
+            shared.add(id(_root(x)))
+    total, owners = 0, {}
+    for x in _leaves(item):
+        root = _root(x) if isinstance(x, np.ndarray) else x
+        if id(x) in shared or id(root) in shared:
+            continue
+        if root is not x and root.nbytes >= large:
+            owners[id(root)] = weakref.ref(root)
+            seen = older.get(id(root))
+            if seen is not None and seen() is root:
+                continue
+        total += _bytes(x)
+    return total, owners
