@@ -47,6 +47,28 @@ def state_bytes(state):
     return sum(_bytes(x) for x in _leaves(state))
 
 
+def _held_ids(states):
+    """The ids of what the states hold: their objects and the arrays owning their arrays' memory."""
+    ids = set()
+    stack = list(states)
+    while stack:
+        x = stack.pop()
+        kind = type(x)
+        if kind is tuple or kind is list:
+            stack.extend(x)
+            continue
+        ids.add(id(x))
+        if kind is np.ndarray and x.base is None:
+            continue
+        if isinstance(x, np.ndarray):
+            ids.add(id(_root(x)))
+        elif isinstance(x, (tuple, list)):
+            stack.extend(x)
+        elif isinstance(x, dict):
+            stack.extend(x.values())
+    return ids
+
+
 def entry_bytes(item, states, older, large):
     """(bytes, owners): the bytes of what a tape entry holds that the `states` (before
     and after its step) do not (an object it holds twice counted twice), and the arrays
@@ -54,21 +76,38 @@ def entry_bytes(item, states, older, large):
     (less than a slice of a temporary may keep alive), none if it is of an array in
     `older`, the large owners of an earlier step's views: an array two steps read was
     made before them (`xs[t]`, a row of an input). (Small owners are not remembered:
-    a view of one is small.)"""
-    shared = set()
-    for x in _leaves(states):
-        shared.add(id(x))
-        if isinstance(x, np.ndarray):
-            shared.add(id(_root(x)))
+    a view of one is small.) Runs once per held entry, so plain arrays, the common
+    case, take a short way."""
+    shared = _held_ids(states)
     total, owners = 0, {}
-    for x in _leaves(item):
-        root = _root(x) if isinstance(x, np.ndarray) else x
-        if id(x) in shared or id(root) in shared:
+    stack = [item]
+    while stack:
+        x = stack.pop()
+        kind = type(x)
+        if kind is tuple or kind is list:
+            stack.extend(x)
+        elif kind is np.ndarray and x.base is None:  # an array owning its data
+            if id(x) not in shared:
+                total += _HEADER + x.nbytes
+        elif isinstance(x, (tuple, list)):
+            stack.extend(x)
+        elif isinstance(x, dict):
+            stack.extend(x.values())
+        elif id(x) in shared or isinstance(x, _SINGLETONS):
             continue
-        if root is not x and root.nbytes >= large:
-            owners[id(root)] = weakref.ref(root)
-            seen = older.get(id(root))
-            if seen is not None and seen() is root:
+        elif isinstance(x, np.ndarray):
+            root = _root(x)
+            if id(root) in shared:
                 continue
-        total += _bytes(x)
+            if root.nbytes >= large:
+                owners[id(root)] = weakref.ref(root)
+                seen = older.get(id(root))
+                if seen is not None and seen() is root:
+                    continue
+            total += _bytes(x)
+        else:
+            total += _bytes(x)
     return total, owners
+
+
+_HEADER = sys.getsizeof(np.empty(0))  # an array's own object, without its data
