@@ -83,7 +83,6 @@ def _split(n, s):
     return max(1, offset)
 
 
-@lru_cache(maxsize=1 << 14)  # (asked at every single-step split of the recursion)
 def _reruns(n, s):
     """The fewest re-run steps that reverse n steps from a held state with s states,
     that one included (Griewank's closed form: t n - C(s + t, t - 1))."""
