@@ -228,7 +228,8 @@ def drop_dead_temporaries(body, temps, counts=None):
 
 
 def _pure_calls(node, modules):
-    """Are the calls in `node` only to NumPy's and math's functions (no random draws)?"""
+    """Are the calls in `node` only to NumPy's and math's functions (no random draws, no
+    `out=`)?"""
     for n in walk(node):
         if isinstance(n, gast.Call):
             chain, f = [], n.func
@@ -236,6 +237,8 @@ def _pure_calls(node, modules):
                 chain.append(f.attr)
                 f = f.value
             if not (isinstance(f, gast.Name) and f.id in modules and chain and "random" not in chain):
+                return False
+            if any(k.arg == "out" for k in n.keywords):  # (np.add(a, b, out=a) writes into a)
                 return False
     return True
 
@@ -251,8 +254,8 @@ def drop_dead_sums(body, temps, modules=("math",)):
     sites = {}
     for block in _blocks(body):
         for stmt in block:
+            # (not `x += e`: on an array it writes into what another name may hold too)
             target = stmt.targets[0] if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 else None
-            target = stmt.target if isinstance(stmt, gast.AugAssign) else target
             if isinstance(target, gast.Name) and target.id in temps:
                 sites.setdefault(target.id, []).append(stmt)
     dead = {
@@ -263,7 +266,7 @@ def drop_dead_sums(body, temps, modules=("math",)):
     reads = {x: {} for x in dead}  # name -> the names its assignments read, counted
     for x in dead:
         for stmt in sites[x]:
-            for n in _loads(stmt.value) + ([stmt.target] if isinstance(stmt, gast.AugAssign) else []):
+            for n in _loads(stmt.value):
                 reads[x][n.id] = reads[x].get(n.id, 0) + 1
     inside = {}
     for found in reads.values():
