@@ -33,11 +33,21 @@ def grid_recurrence(a, x):
 
 
 def smoothing_reads_old_row(u0, r):
-    # reads a slice (a view) and then overwrites it: the sweep needs the old values
+    # reads a slice (a view) and then overwrites it, but only sums and differences of it
+    # and a product of r with a new array: the sweep reads no old value of u
     u = u0.copy()
     for _ in range(3):
         mid = u[1:-1]
         u[1:-1] = mid + r * (u[2:] - 2 * mid + u[:-2])
+    return np.sum(u**3)
+
+
+def damping_reads_old_row(u0, r):
+    # the product mid * (...) reads the old row in the sweep: its part is saved
+    u = u0.copy()
+    for _ in range(3):
+        mid = u[1:-1]
+        u[1:-1] = mid * (1.0 + r * (u[2:] - 2 * mid + u[:-2]))
     return np.sum(u**3)
 
 
@@ -61,7 +71,8 @@ def element_loop_with_view(x, a):
 CASES = [
     ("recurrence", recurrence, (0.9, 0.3, 40), (0, 1), False),
     ("grid_recurrence", grid_recurrence, (0.8, 0.4), (0, 1), False),
-    ("smoothing_reads_old_row", smoothing_reads_old_row, (np.array([0.1, 0.5, -0.3, 0.8, 0.2]), 0.2), (0, 1), True),
+    ("smoothing_reads_old_row", smoothing_reads_old_row, (np.array([0.1, 0.5, -0.3, 0.8, 0.2]), 0.2), (0, 1), False),
+    ("damping_reads_old_row", damping_reads_old_row, (np.array([0.1, 0.5, -0.3, 0.8, 0.2]), 0.2), (0, 1), True),
     ("reads_before_later_write", reads_before_later_write, (np.array([0.3, -0.4, 0.9]), 0.7), (0, 1), True),
 ]
 

@@ -212,11 +212,20 @@ def test_grad_inside_differentiated_code_that_writes():
     assert_close(got, expected, rtol=1e-5, atol=1e-8)
 
 
+def reaction(u0, k):
+    """The heat equation with a reaction term: the update's product reads the old row."""
+    u = u0 * 1.0
+    for _ in range(4):
+        u[1:-1] += DT * k * u[1:-1] * (u[2:] - 2.0 * u[1:-1] + u[:-2])
+    return np.sum(u**2) + np.sum(np.sin(u))
+
+
 def test_the_functional_flavour_restores_nothing_in_place():
     """The gradient made to be differentiated again keeps old arrays by name; the
-    first-order gradient still saves and restores overwritten parts."""
+    first-order gradient still saves and restores the overwritten parts its sweep reads."""
     args = (np.array([0.0, 0.3, 0.9, 0.4, 0.1, 0.0]), 0.7)
-    df = sg.grad(heat, wrt=(0, 1))
+    df = sg.grad(reaction, wrt=(0, 1))
+    assert_close(df(*args)[1], (reaction(args[0], 0.7 + EPS) - reaction(args[0], 0.7 - EPS)) / (2 * EPS))
     first = sg.source(df, *args)
     again = df._derived(_kinds(args, df.wrt), again=True).source
     assert "saved_part" in first and "u[1:-1] = saved" in first

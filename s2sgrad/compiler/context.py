@@ -93,16 +93,17 @@ class RuleContext:
             for b in others
         )
 
-    def value(self, atom):
+    def value(self, atom, mark=True):
         if isinstance(atom, ir.Const):
             return atom.value
         if isinstance(atom, ir.Global) and isinstance(atom.value, (int, float, bool, str, type(None), tuple)):
             return atom.value
-        return self.sym(atom)
+        return self.sym(atom, mark)
 
-    def sym(self, atom):
-        """An atom as a rule sees it; the sweep will read its value."""
-        if isinstance(atom, ir.Var):
+    def sym(self, atom, mark=True):
+        """An atom as a rule sees it; the sweep will read its value (`mark`: say so now,
+        else the caller marks what the code made from it reads)."""
+        if mark and isinstance(atom, ir.Var):
             self.value_reads.add(atom)
         return Sym(self.emit.atom(atom))
 

@@ -377,9 +377,11 @@ class Reverse(ControlFlowAdjoints, FunctionalWrites, RuleContext):
                 f"no derivative rule for {self.describe(eqn)}",
                 hint=missing_rule_hint(eqn),
             )
-        args = [self.value(a) for a in eqn.args]
-        kwargs = {k: self.value(v) for k, v in eqn.kwargs.items()}
-        ans = self.sym(eqn.outs[0])
+        # (the values the rule's adjoints name are marked read below, not every argument:
+        # a write into an array no adjoint reads needs no saved part to put back)
+        args = [self.value(a, mark=False) for a in eqn.args]
+        kwargs = {k: self.value(v, mark=False) for k, v in eqn.kwargs.items()}
+        ans = self.sym(eqn.outs[0], mark=False)
         try:
             bound = rule.signature.bind(*args, **kwargs)
         except TypeError as exc:
@@ -412,7 +414,13 @@ class Reverse(ControlFlowAdjoints, FunctionalWrites, RuleContext):
                 if rule.elementwise and self.needs_unbroadcast(a, eqn):
                     part = self.unbroadcast(part, a, eqn.outs[0], g is not ONE)
                 parts.append((a, part))
+        self.mark_reads(parts, eqn.atoms + eqn.outs[:1])
         return parts
+
+    def mark_reads(self, parts, atoms):
+        """Add to `value_reads` the atoms whose names the adjoint parts read."""
+        read = {n.id for _, p in parts for n in gast.walk(to_node(p)) if isinstance(n, gast.Name)}
+        self.value_reads.update(a for a in atoms if isinstance(a, ir.Var) and self.names.var(a) in read)
 
     def known_shapes(self, eqn):
         """name -> shape of the equation's values that the (specialised) shapes analysis knows."""
