@@ -23,6 +23,12 @@ ROWS = [
     ("x - (-g).reshape((5,)) * u", "x + g.reshape((5,)) * u"),
     ("-g * u + x", "x - g * u"),
     ("(-g) * (-u)", "g * u"),
+    # two constant factors in a row fold where one is a power of two (scaling by it is exact)
+    ("g * 0.5 * 1.1283791670955126", "g * 0.5641895835477563"),
+    ("g * 3.0 * 0.25", "g * 0.75"),
+    ("-g * 0.5 * 1.1283791670955126 * u / x", "-g * 0.5641895835477563 * u / x"),
+    ("g * 0.5 * (2 * u)", "g * u"),  # the adjoint of u ** 2 under a mean's 0.5
+    ("g * 0.25 * (2 * u)", "g * 0.5 * u"),
     # not rewritten: calls may cost or have effects; different terms stay
     ("f(u) + f(u)", "f(u) + f(u)"),
     ("g * u + u * g", "g * u + u * g"),
@@ -30,6 +36,9 @@ ROWS = [
     ("-g * u", "-g * u"),  # one negation: left where it is (a number's is cheaper)
     ("-(g * u)", "-(g * u)"),
     ("f(-g) * -u", "f(-g) * -u"),
+    ("g * 3.0 * 1.1", "g * 3.0 * 1.1"),  # neither a power of two: the product would round differently
+    ("g * 0.5 * u", "g * 0.5 * u"),
+    ("g * 0.5 * (3 * u)", "g * 0.5 * (3 * u)"),  # 3 * u rounds: not folded
 ]
 
 

@@ -12,7 +12,14 @@ and a reshape (IEEE arithmetic is symmetric in the sign), so negations in one
 such chain cancel in pairs (`g * (s / t) * e`), and one left over is taken by
 an enclosing `+` or `-` (`a + np.sum(-x)` is `a - np.sum(x)`). A rewrite never
 adds a negation: it removes them or leaves the expression as it was.
+
+Two constant factors in a row fold into one where either is a power of two
+(`g * 0.5 * 1.1283791670955126` is `g * 0.5641895835477563`, the normal CDF's
+0.5 meeting erf's slope): scaling by a power of two is exact, so both sides
+round once, at the same product.
 """
+
+import math
 
 import gast
 
@@ -130,7 +137,46 @@ def simplify(node, np_name=None):
         return gast.BinOp(node.left, gast.Add(), node.right.operand)  # a - -b  ->  a + b
     if _negated(node) and _negated(node.operand):
         return node.operand.operand  # -(-a)  ->  a
-    return node
+    folded = _folded_scales(node)
+    return folded if folded is not None else node
+
+
+def _scale(node):
+    """The value of a positive number written in the code, or None."""
+    if isinstance(node, gast.Constant) and type(node.value) in (int, float) and node.value > 0:
+        return node.value
+    return None
+
+
+def _is_scaled(node, side):
+    """Is `node` a product whose `side` operand is a positive number (`x * 0.5`, `2 * y`)?"""
+    return isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult) and _scale(getattr(node, side)) is not None
+
+
+def _power_of_two(c):
+    return math.isfinite(c) and math.frexp(c)[0] == 0.5
+
+
+def _folded_scales(node):
+    """`x * c1 * c2` as `x * c`, c = c1 * c2, where c1 or c2 is a power of two;
+    `x * c1 * (c2 * y)` as `x * c * y` (`x * y` for c = 1) where both are; else None."""
+    if not (isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult)):
+        return None
+    inner = node.left
+    if _is_scaled(inner, "right") and _is_scaled(node.right, "left"):
+        c1, c2 = _scale(inner.right), _scale(node.right.left)
+        if _power_of_two(c1) and _power_of_two(c2) and math.isfinite(c1 * c2):
+            left = inner.left if c1 * c2 == 1 else gast.BinOp(inner.left, gast.Mult(), gast.Constant(c1 * c2, None))
+            return gast.BinOp(left, gast.Mult(), node.right.right)
+    if not (isinstance(inner, gast.BinOp) and isinstance(inner.op, gast.Mult)):
+        return None
+    c1, c2 = _scale(inner.right), _scale(node.right)
+    if c1 is None or c2 is None or not (_power_of_two(c1) or _power_of_two(c2)):
+        return None
+    product = c1 * c2
+    if not (math.isfinite(product) and product > 0):
+        return None
+    return gast.BinOp(inner.left, gast.Mult(), gast.Constant(product, None))
 
 
 def simplify_body(body, np_name=None):

@@ -325,16 +325,23 @@ def _is_pass(stmts):
 
 
 def drop_orphan_comments(body, is_comment):
-    """A comment whose code was folded away is followed by another comment or nothing."""
+    """A comment whose code was folded away is followed by another comment or nothing;
+    one that repeats the comment above it (the same line, its code interleaved with
+    an inlined helper's) says nothing new."""
     for block in list(_blocks(body)):
-        keep = []
+        keep, last = [], None
         for i, stmt in enumerate(block):
             nxt = block[i + 1] if i + 1 < len(block) else None
-            if is_comment(stmt) and (nxt is None or is_comment(nxt)):
+            if is_comment(stmt) and (nxt is None or is_comment(nxt) or _same_comment(stmt, last)):
                 continue
             keep.append(stmt)
+            last = stmt if is_comment(stmt) else last
         block[:] = keep
     return fill_empty_blocks(body)
+
+
+def _same_comment(stmt, last):
+    return last is not None and stmt.value.id == last.value.id
 
 
 def coalesce_copies(body, params, temps=()):

@@ -5,14 +5,13 @@ scalar kinds, shapes) -> reverse sweep (reverse) -> source (codegen) -> compile.
 """
 
 import builtins
-import math
 from dataclasses import dataclass
 
 import gast
 
 from . import aliasing, analysis, checkpointing, dtypes, ir, leaves, progress, specialise, ssa
 from ..rules import load_optional
-from .codegen import Emitter, line_origins, assign, comment, free_names, is_line_comment, name, to_source
+from .codegen import Emitter, line_origins, assign, comment, free_names, name, to_source
 from .effects import guard_sole_item
 from .compile import compile_function
 from .frontend import parse_function
@@ -20,20 +19,9 @@ from .hoist import hoist
 from .lower import lower
 from .naming import Names, name_values
 from .prune import fold_constant_branches, prune
-from .renaming import coalesce_versions, drop_self_copies
-from .accumulate import accumulate_in_place
-from .algebra import simplify_body
-from .cleanup import (
-    coalesce_copies,
-    drop_dead_sums,
-    drop_dead_temporaries,
-    drop_orphan_comments,
-    fold_temporaries,
-    read_globals_in_place,
-)
-from .release import release_before, release_dead_arrays
+from .renaming import coalesce_versions
+from .tidy import module_sequence, tidy
 from .forward import Forward
-from .functional import drop_repeated_copies
 from .inplace import InPlace, read_out_numbers
 from .invariance import constant_shifts
 from .log_softmax import fuse_log_softmax
@@ -229,7 +217,7 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
         body.append(gast.Return(ret))
         temps = _temporaries(graph, names, user, wrt_vars)
         copier = rev.owned(name("_")).func.id if rev.inplace.functional else None
-        _tidy(body, temps, [names.var(p) for p in params], known, np_name, special, copier)
+        tidy(body, temps, [names.var(p) for p in params], known, np_name, special, copier, module_sequence(func))
         fname = names.fresh(f"{base}_{variant}")
         funcs = [_funcdef(fname, arguments, body)]
         entry = fname
@@ -263,12 +251,12 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
             unpack.append(assign(seed, rev.owned(name(seed))))  # written in place: not the caller's array
         bwd_body = unpack + back + [gast.Return(grads_node)]
         temps = _temporaries(graph, names, user, wrt_vars)
-        _tidy(fwd_body, temps, [names.var(p) for p in params], known, np_name, special)
+        tidy(fwd_body, temps, [names.var(p) for p in params], known, np_name, special, None, module_sequence(func))
         _bind_on_every_path(fwd_body, [names.var(p) for p in params])
         # the cotangent is a parameter of the backward function: clean-up must not
         # rename it (coalescing `dreg = dtotal` into its uses would leave the seed unread)
         cotangent = seed or names.fresh("dresult")
-        _tidy(bwd_body, temps, [saved_name, cotangent], known, np_name, special)
+        tidy(bwd_body, temps, [saved_name, cotangent], known, np_name, special)
         funcs = [
             _funcdef(fwd_name, arguments, fwd_body),
             _funcdef(bwd_name, _arguments([saved_name, cotangent]), bwd_body),
@@ -386,7 +374,7 @@ def _derive_forward(func, wrt, arg_kinds, has_aux):
     body.append(gast.Return(gast.Tuple([emitter.atom(result), result_dot] + aux, gast.Load())))
     temps = {n for v, n in names.vars.items() if v.hint.startswith(".")}
     temps |= {n for v, n in names.tangents.items() if v not in wrt_vars}
-    _tidy(body, temps, [names.var(p) for p in graph.params] + tangent_params)
+    tidy(body, temps, [names.var(p) for p in graph.params] + tangent_params, sequence=module_sequence(func))
     fname = names.fresh(f"{graph.name}_jvp")
     funcs = [_funcdef(fname, _arguments([names.var(p) for p in graph.params] + tangent_params), body)]
     return _compile(func, graph, funcs, fname, spell, "jvp", names.versions)
@@ -394,39 +382,6 @@ def _derive_forward(func, wrt, arg_kinds, has_aux):
 
 def _stored(stmts):
     return {n.id for s in stmts for n in gast.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-
-
-def _tidy(body, temps, params=(), known=None, np_name=None, special=(None, None, ()), copier=None):
-    """`known`: name -> shape in code specialised on shapes; `np_name`: NumPy's name;
-    `special`: what specialised code knows of its dtypes (compiler/dtypes.py), what the
-    code's names of helpers are bound to (`Spelling.bindings`), the adjoints' names;
-    `copier`: in the functional flavour (`InPlace.functional`), how `owned` is spelled."""
-    precision, bindings, adjoints = special
-    coalesce_copies(body, set(params), temps)
-    read_globals_in_place(body, set(params))
-    fold_temporaries(body, temps)
-    drop_dead_sums(body, _stored(body) - set(params), {"math", np_name})  # (a loop's sum only the value needed)
-    drop_dead_temporaries(body, _stored(body) - set(params))  # (a user's name nothing reads: x_1 = np.clip(x, ...))
-    if known and np_name and precision == "float64":
-        specialise.fold_broadcasts(body, known, np_name)
-    if known and precision == "float64" and specialise.fold_seed_products(body, bindings):
-        drop_dead_temporaries(body, _stored(body) - set(params))  # (x of the seed's unreduce(1.0, x, ...))
-    simplify_body(body, np_name)
-    if known and precision and not copier:  # (the functional flavour adds out of place)
-        chains = adjoints if precision == "float64" else ()
-        accumulate_in_place(body, known, bindings, np_name, chains)
-    release_before(body, temps, checkpointing.is_sweep)
-    if known:
-        release_dead_arrays(body, set(params), lambda n: _large(known(n)))
-    drop_self_copies(body)  # (`du = du` carried through a loop that had nothing else to do)
-    if copier:
-        drop_repeated_copies(body, copier)
-    drop_orphan_comments(body, is_line_comment)
-
-
-def _large(shape, elements=1 << 14):
-    """An array shape of `elements` or more (128 KB of float64: what glibc maps afresh)."""
-    return isinstance(shape, tuple) and all(type(d) is int for d in shape) and math.prod(shape) >= elements
 
 
 def _temporaries(graph, names, user, wrt_vars):

@@ -126,6 +126,38 @@ def callable_node(func):
     return _name(external(func, name))
 
 
+def times_slope(g, d):
+    """`g * d`, an element-wise rule's adjoint, spelled so that `g` meets the slope's
+    constant factor first and is divided by the slope's denominator first:
+    `g * 1.128 * np.exp(-(x * x))` for erf (a power-of-two scale already on `g`, as
+    the 0.5 of a normal CDF, then folds into the constant: compiler/algebra.py), and
+    `g / y * ans` for `x / y` (the same `g / y` as x's adjoint, which clean-up then
+    reuses), `g * 0.5 / ans` for sqrt. Each is the same product rounded in another
+    order."""
+    if not (isinstance(g, Sym) and isinstance(d, Sym) and isinstance(d.node, gast.BinOp)):
+        return g * d
+    node = d.node
+    if isinstance(node.op, gast.Mult) and _is_constant(node.left):
+        return (g * Sym(node.left)) * Sym(node.right)
+    if _is_reciprocal(node):
+        return g * d  # (`g / y`: Sym's product knows it)
+    if isinstance(node.op, gast.Div) and _is_constant(node.left):
+        return (g * Sym(node.left)) / Sym(node.right)  # (sqrt: `g * 0.5 / ans`)
+    if isinstance(node.op, gast.Div):
+        top = node.left
+        if isinstance(top, gast.UnaryOp) and isinstance(top.op, gast.USub):
+            return -((g / Sym(node.right)) * Sym(top.operand))
+        return (g / Sym(node.right)) * Sym(top)
+    return g * d
+
+
+def _is_constant(node):
+    """A number written in the code: `2`, `1.5`, `-0.5`."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        node = node.operand
+    return isinstance(node, gast.Constant) and type(node.value) in (int, float)
+
+
 class Sym:
     """A value in generated code: an expression that rules compose."""
 

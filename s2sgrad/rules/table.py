@@ -6,6 +6,8 @@ import inspect
 import types
 from dataclasses import dataclass
 
+from .sym import times_slope
+
 
 @dataclass
 class Rule:
@@ -66,7 +68,7 @@ def defelementwise(prims, *derivatives, keeps_scalars=True):
         params = list(inspect.signature(d).parameters.values())  # with their defaults
 
         def vjp(g, ans, *args, **kwargs):
-            return g * d(ans, *args, **kwargs)
+            return times_slope(g, d(ans, *args, **kwargs))
 
         vjp.__module__ = getattr(d, "func", d).__module__  # its family: the module that states it
         vjp.__signature__ = inspect.Signature(

@@ -49,7 +49,7 @@ def summary(runs):
 STAGES = [  # (object, attribute, label)
     (transform, "build_graph", "parse, lower, SSA build and prune (`build_graph`)"),
     (reverse.Reverse, "block", "reverse sweep (`Reverse.block`)"),
-    (transform, "_tidy", "clean-up passes (`_tidy`)"),
+    (transform, "tidy", "clean-up passes (`tidy`)"),
     (transform, "to_source", "AST to source (`to_source`)"),
     (analysis, "activity", "activity and kind analyses"),
     (analysis, "kinds", "activity and kind analyses"),
