@@ -127,7 +127,8 @@ def test_gradient_is_the_stored_one_and_the_bound_holds(name, k):
     for a, b in zip(got, stored):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-13)
     assert plan.peak_snapshots <= k
-    assert plan.forward_steps == predicted_steps(n, k, entry_states=plan.entry_states, copies=plan.copies)
+    measured = dict(entry_states=plan.entry_states, copies=plan.copies, entry_shares=plan.entry_shares)
+    assert plan.forward_steps == predicted_steps(n, k, **measured)
     assert plan.forward_steps <= predicted_steps(n, k, entry_states=n)  # (n: never held)
 
 
@@ -142,17 +143,47 @@ def test_gradient_against_central_differences(name):
 
 def test_entries_are_held_where_they_pay():
     """The RNN's entry holds nothing but the states before and after its step (h and
-    tanh's result): held, it saves a run at every single-step split (11%, 14% and 31%
-    of the steps at k = 10, 30 and 100); an RK4 step's entry is two states more than
-    its states, held only where the steps after it do not run more for it."""
+    tanh's result): one state beyond the state after it, that is, the state at lo it
+    takes the place of. Held, it saves a run at every single-step split (11%, 14% and
+    31% of the steps at k = 10, 30 and 100); an RK4 step's entry is two states, held
+    only where the steps after it do not run more for it."""
     for k, fewer in ((10, 0.9), (30, 0.9), (100, 0.7)):
         _, plan = _run("rnn", k, 1000)
-        assert plan.entry_states == 0
-        assert not plan.copies and plan.forward_steps == predicted_steps(1000, k, entry_states=0, copies=False)
+        assert plan.entry_states == 1
+        assert not plan.copies and plan.forward_steps == predicted_steps(1000, k, entry_states=1, copies=False)
         assert plan.forward_steps < fewer * predicted_steps(1000, k, entry_states=1000)
-    _, plan = _run("pendulums", 10, 500)  # (sin q of three stages: two states more)
+    _, plan = _run("pendulums", 10, 500)  # (q, and sin q of three stages)
     assert plan.entry_states == 2
     assert plan.forward_steps == predicted_steps(500, 10, entry_states=2, copies=False)
+
+
+def test_an_in_place_step_whose_entry_holds_none_of_its_result():
+    """The heat equation writes u in place, and its entry keeps the stencil and the
+    overwritten part (J's sum reads u after the step: the entry holds that state, so
+    the steps after it must leave it alone). Without J, the entry (the stencil) holds
+    nothing of the state after its step: the steps after it may write that state in
+    place and hold entries of their own, and run fewer steps for it."""
+    _, plan = _run("heat", 10, 480)
+    assert plan.copies and plan.entry_shares and plan.entry_states == 2
+
+    def heat_end(u0, r, n):
+        u = u0.copy()
+        for t in range(n):
+            u[1:-1] = u[1:-1] + r * (u[2:] - 2 * u[1:-1] + u[:-2])
+        return np.sum(u * u * u0)
+
+    args = _heat_args(480)
+    for k in (3, 10, 30):
+        with recorded_schedules() as plans:
+            got = sg.grad(heat_end, wrt=(0, 1), checkpoints=k)(*args)
+        (plan,) = plans
+        for a, b in zip(got, sg.grad(heat_end, wrt=(0, 1))(*args)):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-13)
+        assert plan.copies and not plan.entry_shares and plan.entry_states == 1
+        assert plan.peak_snapshots <= k
+        assert plan.forward_steps == predicted_steps(480, k, entry_states=1, entry_shares=False)
+        if k > 3:  # (with 3 states an entry leaves the steps after it too few to hold more)
+            assert plan.forward_steps < predicted_steps(480, k, entry_states=1, entry_shares=True)
 
 
 @pytest.mark.parametrize("name", LOOPS)
@@ -162,7 +193,7 @@ def test_peak_memory_does_not_grow_with_n(name):
     states, and the sweep adds an outer product to it)."""
     fn, args_of, wrt, nbytes = LOOPS[name]
     df = sg.grad(fn, wrt=wrt, checkpoints=10)
-    df(*args_of(3))
+    df(*args_of(480))  # (the schedule's memo of splits is the process's, not the call's)
     short, long = (peak_memory(df, *args_of(n), fill_freelists=True) for n in (60, 480))
     assert abs(long / short - 1) < 0.1, (short, long)
     forward = peak_memory(fn, *args_of(480), fill_freelists=True)

@@ -823,7 +823,8 @@ def test_schedule_in_a_real_gradient(monkeypatch, fn, known, n, k):
     got = sg.grad(fn, wrt=(0, 1), checkpoints=k)(X4, 0.9, n)
     assert_same(got, ref)
     (plan,) = rec.plans
-    assert plan.forward_steps == sum(plan.calls.values()) == predicted_steps(n, k, known)
+    measured = dict(entry_states=plan.entry_states, copies=plan.copies, entry_shares=plan.entry_shares)
+    assert plan.forward_steps == sum(plan.calls.values()) == predicted_steps(n, k, known, **measured)
     assert plan.back_order == list(range(n - 1, -1, -1))
     assert plan.peak_snapshots <= k
     if known:   # Revolve's bound on re-runs; the while loop's thinning can exceed it

@@ -94,13 +94,15 @@ def _reruns(n, s):
     return t * n - comb(s + t, t - 1)
 
 
-def predicted_steps(n, k, trip_count_known=True, entry_states=None, copies=True):
+def predicted_steps(n, k, trip_count_known=True, entry_states=None, copies=True, entry_shares=True):
     """Forward steps (the first sweep included) the schedule runs for n steps and k states;
     `trip_count_known=False` for a while loop; `entry_states`: the size of a tape entry
     in whole states (None: as for a state without arrays, UNMEASURED_ENTRY); `copies`:
-    as the schedule's (False: nothing writes in place)."""
+    as the schedule's (False: nothing writes in place); `entry_shares`: may an entry
+    hold some of the state after its step (as the schedule measured)?"""
     plan = checkpoints(range(n) if trip_count_known else None, k, copies)
-    plan.entry_states = UNMEASURED_ENTRY if entry_states is None else entry_states
+    plan.entry_states = UNMEASURED_ENTRY if entry_states is None else max(1, entry_states)
+    plan.entry_shares = entry_shares
     if trip_count_known:
         plan.forward(lambda indices: (), ())
     else:
@@ -143,6 +145,7 @@ class checkpoints:
         self.peak_snapshots = 0  # most states held at once (held tape entries by their size)
         self.state_bytes = 0  # the start state's arrays (0: none, entries are not measured)
         self.entry_states = None  # a tape entry's size in whole states, as last measured
+        self.entry_shares = True  # may an entry hold some of the state after its step (as last measured)?
         self.held_states = 0  # what the tape entries held now count
         self._view_owners, self._probes = {}, 2  # (see sizes.entry_bytes)
 
@@ -151,8 +154,8 @@ class checkpoints:
         """Run the loop (while `more(*state)` for a while loop), storing states."""
         self.start_objects = state
         self.state_bytes = state_bytes(state)
-        if self.entry_states is None:  # (0 until measured: the first chance to hold one measures it)
-            self.entry_states = 0 if self.state_bytes else UNMEASURED_ENTRY
+        if self.entry_states is None:  # (the least until measured: the first chance to hold one measures it)
+            self.entry_states = UNMEASURED_ENTRY
         self._store(0, state)
         if self.indices is None:
             return self._forward_while(steps, state, more)
@@ -229,14 +232,16 @@ class checkpoints:
             # the first entries (the loop's last steps, reversed before any entry may be
             # held) give the entries' size, and the arrays that their views share
             self._probes -= 1
-            self._measure(item, run, after)
+            self._measure(item, after)
         del run, after
         self._adjoints = tuple(self._back_step(self.indices[lo], item, *self._adjoints))
 
-    def _measure(self, item, before, after):
-        """The entry's size in whole states, beyond the states before and after its step."""
-        extra, self._view_owners = entry_bytes(item, (before, after), self._view_owners, self.state_bytes)
-        self.entry_states = -(-extra // self.state_bytes)
+    def _measure(self, item, after):
+        """The entry's size in whole states: what it holds beyond the state after its step
+        (the state before it counts where the entry keeps that), at least one state; and
+        whether it holds anything of the state after it."""
+        extra, self._view_owners, self.entry_shares = entry_bytes(item, (after,), self._view_owners, self.state_bytes)
+        self.entry_states = max(1, -(-extra // self.state_bytes))
 
     def _reverse(self, lo, hi, s, owned):
         """Reverse steps lo..hi-1 from the state held at lo with s states, that one
@@ -271,7 +276,7 @@ class checkpoints:
         """Does holding step lo's tape entry (`entry` states) while the n - 1 steps after
         it are reversed cost no more re-runs than the one it saves? Those steps get the
         states that the state at lo and the entry leave."""
-        left = s - 1 - entry
+        left = s - entry
         return left >= 1 and _reruns(n - 1, left) <= _reruns(n - 1, s - 1)
 
     def _held_entry(self, lo, hi, s):
@@ -283,20 +288,21 @@ class checkpoints:
         mid, item = self._taped(self.indices[lo], *run)
         self.forward_steps += 1
         if self.state_bytes:
-            self._measure(item, run, mid)
-        size = self.entry_states
+            self._measure(item, mid)
+        size, shares = self.entry_states, self.entry_shares
         if not self._pays(hi - lo, s, size):
             self._hold(lo + 1, mid)
             return False
         del self.saved[lo], run  # (the entry may keep what it holds of the state at lo: one state at most)
-        self.held_states += 1 + size
+        self.held_states += size
         self._hold(lo + 1, mid)
-        # The entry may hold the state at lo + 1. Where steps write in place, the steps after
-        # it must neither change that state nor let it go (an entry there would hold a copy
-        # of it); elsewhere an entry there takes its place as this one took lo's.
-        self._reverse(lo + 1, hi, s - 1 - size, owned=not self.copies)
+        del mid  # (the steps after may let it go)
+        # Where steps write in place and the entry holds some of the state at lo + 1, the
+        # steps after it must neither change that state nor let it go (an entry there would
+        # hold a copy of it); elsewhere an entry there takes its place as this one took lo's.
+        self._reverse(lo + 1, hi, s - size, owned=not (self.copies and shares))
         self.saved.pop(lo + 1, None)  # (a held entry may have taken its place)
-        self.held_states -= 1 + size
+        self.held_states -= size
         self._adjoints = tuple(self._back_step(self.indices[lo], item, *self._adjoints))
         return True
 

@@ -8,7 +8,11 @@ import weakref
 
 import numpy as np
 
+from .shapes import Shape
+
 _SINGLETONS = (bool, np.bool_, type(None))  # (no memory of their own)
+# objects an entry holds that hold no array: numbers, strings, the Shapes a tape keeps
+_OPAQUE_FREE = (int, float, complex, str, bytes, np.number, Shape)
 
 
 def _leaves(value):
@@ -70,16 +74,17 @@ def _held_ids(states):
 
 
 def entry_bytes(item, states, older, large):
-    """(bytes, owners): the bytes of what a tape entry holds that the `states` (before
-    and after its step) do not (an object it holds twice counted twice), and the arrays
-    of `large` bytes or more owning the memory of its views. A view counts its own bytes
+    """(bytes, owners, shares): the bytes of what a tape entry holds that the `states`
+    do not (an object it holds twice counted twice), the arrays of `large` bytes or
+    more owning the memory of its views, and whether it holds anything of the states
+    (or an object it does not look into, which might). A view counts its own bytes
     (less than a slice of a temporary may keep alive), none if it is of an array in
     `older`, the large owners of an earlier step's views: an array two steps read was
     made before them (`xs[t]`, a row of an input). (Small owners are not remembered:
     a view of one is small.) Runs once per held entry, so plain arrays, the common
     case, take a short way."""
     shared = _held_ids(states)
-    total, owners = 0, {}
+    total, owners, shares = 0, {}, False
     stack = [item]
     while stack:
         x = stack.pop()
@@ -89,15 +94,20 @@ def entry_bytes(item, states, older, large):
         elif kind is np.ndarray and x.base is None:  # an array owning its data
             if id(x) not in shared:
                 total += _HEADER + x.nbytes
+            else:
+                shares = True
         elif isinstance(x, (tuple, list)):
             stack.extend(x)
         elif isinstance(x, dict):
             stack.extend(x.values())
-        elif id(x) in shared or isinstance(x, _SINGLETONS):
+        elif isinstance(x, _SINGLETONS):
             continue
+        elif id(x) in shared:
+            shares = True
         elif isinstance(x, np.ndarray):
             root = _root(x)
             if id(root) in shared:
+                shares = True
                 continue
             if root.nbytes >= large:
                 owners[id(root)] = weakref.ref(root)
@@ -106,8 +116,9 @@ def entry_bytes(item, states, older, large):
                     continue
             total += _bytes(x)
         else:
+            shares = shares or not isinstance(x, _OPAQUE_FREE)
             total += _bytes(x)
-    return total, owners
+    return total, owners, shares
 
 
 _HEADER = sys.getsizeof(np.empty(0))  # an array's own object, without its data
