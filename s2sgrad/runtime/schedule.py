@@ -23,10 +23,14 @@ the start state included, as in Revolve.
 * Held entries: where the recursion's left part is a single step, that step is
   run taped at once and its entry held while the steps after it are reversed,
   instead of being run plain now and taped later (one run fewer). The entry
-  counts against the k states by its size, in whole states (the bytes of its
-  arrays that the states do not hold, measured at run time): the steps after it
-  are reversed with that many states fewer, and the entry is held only where
-  that costs no more re-runs than it saves.
+  takes the place of the state before its step and counts against the k states
+  by its size, in whole states, at least one (the bytes of its arrays that the
+  state after its step does not hold, measured at run time: the state before it
+  counts where the entry keeps it): the steps after it are reversed with that
+  many states, and the entry is held only where that costs no more re-runs than
+  it saves. Where steps write in place, the steps after it may write the state
+  after it, and hold entries of their own, only if the entry holds none of that
+  state.
 """
 
 from __future__ import annotations
@@ -83,6 +87,7 @@ def _split(n, s):
     return max(1, offset)
 
 
+@lru_cache(maxsize=1 << 14)  # (asked at each single-step split, as _split is)
 def _reruns(n, s):
     """The fewest re-run steps that reverse n steps from a held state with s states,
     that one included (Griewank's closed form: t n - C(s + t, t - 1))."""
@@ -115,14 +120,21 @@ def predicted_steps(n, k, trip_count_known=True, entry_states=None, copies=True,
 _IMMUTABLE = (float, int, complex, bool, str, bytes, type(None), np.number, np.bool_)
 
 # A tape entry's size in states where the state has no arrays to measure it by (a loop
-# over numbers): about one state more than the states before and after its step.
-UNMEASURED_ENTRY = 1
+# over numbers): the state before its step and about one more.
+UNMEASURED_ENTRY = 2
+
+
+_PLAIN = frozenset({float, int, complex, bool, str, bytes, type(None)})
 
 
 def _copied(state):
-    return tuple(
-        x.copy() if isinstance(x, np.ndarray) else x if isinstance(x, _IMMUTABLE) else copy.deepcopy(x) for x in state
-    )
+    """A state the steps may write in place without changing `state`. (Runs once a
+    re-run segment, on states of an array or two: the common types are asked first.)"""
+    return tuple([x.copy() if type(x) is np.ndarray else x if type(x) in _PLAIN else _copied_item(x) for x in state])
+
+
+def _copied_item(x):
+    return x.copy() if isinstance(x, np.ndarray) else x if isinstance(x, _IMMUTABLE) else copy.deepcopy(x)
 
 
 class checkpoints:
@@ -155,7 +167,7 @@ class checkpoints:
         self.start_objects = state
         self.state_bytes = state_bytes(state)
         if self.entry_states is None:  # (the least until measured: the first chance to hold one measures it)
-            self.entry_states = UNMEASURED_ENTRY
+            self.entry_states = 1 if self.state_bytes else UNMEASURED_ENTRY
         self._store(0, state)
         if self.indices is None:
             return self._forward_while(steps, state, more)
@@ -274,8 +286,8 @@ class checkpoints:
 
     def _pays(self, n, s, entry):
         """Does holding step lo's tape entry (`entry` states) while the n - 1 steps after
-        it are reversed cost no more re-runs than the one it saves? Those steps get the
-        states that the state at lo and the entry leave."""
+        it are reversed cost no more re-runs than the one it saves? The entry takes the
+        place of the state at lo; those steps get the states it leaves."""
         left = s - entry
         return left >= 1 and _reruns(n - 1, left) <= _reruns(n - 1, s - 1)
 
@@ -293,7 +305,7 @@ class checkpoints:
         if not self._pays(hi - lo, s, size):
             self._hold(lo + 1, mid)
             return False
-        del self.saved[lo], run  # (the entry may keep what it holds of the state at lo: one state at most)
+        del self.saved[lo], run  # (what the entry keeps of the state at lo is in its size)
         self.held_states += size
         self._hold(lo + 1, mid)
         del mid  # (the steps after may let it go)

@@ -13,6 +13,7 @@ from .shapes import Shape
 _SINGLETONS = (bool, np.bool_, type(None))  # (no memory of their own)
 # objects an entry holds that hold no array: numbers, strings, the Shapes a tape keeps
 _OPAQUE_FREE = (int, float, complex, str, bytes, np.number, Shape)
+_NUMBERS = frozenset({int, float, complex, np.float64})  # (asked first: a state's usual non-arrays)
 
 
 def _leaves(value):
@@ -62,7 +63,7 @@ def _held_ids(states):
             stack.extend(x)
             continue
         ids.add(id(x))
-        if kind is np.ndarray and x.base is None:
+        if kind is np.ndarray and x.base is None or kind in _NUMBERS:
             continue
         if isinstance(x, np.ndarray):
             ids.add(id(_root(x)))
@@ -102,18 +103,19 @@ def entry_bytes(item, states, older, large):
             stack.extend(x.values())
         elif isinstance(x, _SINGLETONS):
             continue
-        elif id(x) in shared:
-            shares = True
+        elif id(x) in shared:  # (a number both hold: nothing a step could change)
+            shares = shares or not isinstance(x, _OPAQUE_FREE)
         elif isinstance(x, np.ndarray):
             root = _root(x)
             if id(root) in shared:
                 shares = True
                 continue
             if root.nbytes >= large:
-                owners[id(root)] = weakref.ref(root)
                 seen = older.get(id(root))
                 if seen is not None and seen() is root:
+                    owners[id(root)] = seen
                     continue
+                owners[id(root)] = weakref.ref(root)
             total += _bytes(x)
         else:
             shares = shares or not isinstance(x, _OPAQUE_FREE)
