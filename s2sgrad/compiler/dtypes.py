@@ -31,7 +31,15 @@ from . import ir
 def precision(graph, arg_dtypes):
     """ "float64", "real" or None (see the module's docstring)."""
     found = set()
-    if arg_dtypes is None or not all(_collect(key, found) for key in arg_dtypes):
+    if arg_dtypes is None:
+        return None
+    read = set()
+    for stmt in ir.walk(graph.body):
+        read.update(id(a) for a in ir.reads(stmt) + [o for outs in ir.region_results(stmt) for o in outs])
+    read.update(id(v) for v in (graph.result, graph.aux))
+    # (an argument nothing reads brings no value: a method's `self` whose attributes it does not use)
+    unread = [id(p) not in read for p in graph.params] if len(graph.params) == len(arg_dtypes) else []
+    if not all(_collect(key, found) or k < len(unread) and unread[k] for k, key in enumerate(arg_dtypes)):
         return None
     for stmt in ir.walk(graph.body):
         atoms = ir.reads(stmt) + [o for outs in ir.region_results(stmt) for o in outs]

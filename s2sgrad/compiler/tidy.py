@@ -1,8 +1,8 @@
 """The clean-up of a generated function, pass by pass, in the order that lets each
 use what the one before it left: copies merged and temporaries folded, dead code
 dropped, broadcasts and seeds folded where shapes are known, exact algebra, values
-reused, adjoints summed in place, arrays released, loops iterating their sequence,
-orphan comments dropped. Each pass is its own module's job; this one only orders them."""
+reused, adjoints summed in place (a loop's weight products batched), arrays
+released, loops iterating their sequence, orphan comments dropped. Each pass is its own module's job; this one only orders them."""
 
 import math
 
@@ -11,6 +11,7 @@ import numpy as np
 from . import checkpointing, specialise
 from .accumulate import accumulate_in_place
 from .algebra import simplify_body
+from .batch_products import batch_products
 from .cleanup import (
     coalesce_copies,
     drop_dead_sums,
@@ -56,6 +57,8 @@ def tidy(body, temps, params=(), known=None, np_name=None, special=(None, None, 
     if known and precision and not copier:  # (the functional flavour adds out of place)
         chains = adjoints if precision == "float64" else ()
         accumulate_in_place(body, known, bindings, np_name, chains)
+        if precision == "float64":
+            batch_products(body, known, np_name, adjoints)  # (reads the `dW += term` made above)
     merge_additions(body)  # (`dd1 = a + dd2` for `dd1 = a; dd1 = dd1 + dd2`)
     release_before(body, temps, checkpointing.is_sweep)
     if known:
