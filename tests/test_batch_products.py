@@ -153,7 +153,7 @@ def test_rnn_method_with_softmax_in_the_loop_is_batched_and_right(batch, per_ste
     p, xs, ys = rnn_inputs(batch=batch)
     text = sg.source(sg.grad(model.loss), p, xs, ys)
     assert BATCHED in text, text
-    assert "for step, (" in text and "in enumerate(reversed(tape))" in text, text
+    assert "step = steps\n    for h, " in text and "step -= 1" in text, text
     assert "_steps.reshape(-1, 6).T @ " in text and "np.sum(" in text, text
     got = sg.grad(model.loss)(p, xs, ys)
     _check_leaves(model.loss, p, (xs, ys), got)
@@ -207,6 +207,19 @@ def test_a_single_sequence_of_vectors_is_batched(per_step):
     for i in range(3):
         assert_close(got[i], numeric_grad(rnn_vectors, args, i))
     _same(got, per_step(lambda: sg.grad(rnn_vectors, wrt=(0, 1, 2))(*args)))
+
+
+def test_jit_compiles_the_batched_loop():
+    """jit=True rewrites the reversed loop's header as it does any (the slots count
+    down inside the body), and Numba compiles the buffers."""
+    pytest.importorskip("numba")
+    from tests.benchmarks import models
+
+    args = models.make_rnn_inputs(steps=4, batch=1, n_in=3, n_hidden=4, n_out=2)
+    df = sg.grad(models.rnn_loss, wrt=(0, 1, 2, 3), jit=True)
+    got = df(*args)
+    assert BATCHED in df._specialised(df._values(args, {})).source
+    _same(got, models.rnn_grad_hand(*args))
 
 
 def test_a_loop_of_no_steps_gives_zeros():

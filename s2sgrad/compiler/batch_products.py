@@ -217,13 +217,14 @@ def _batched(loop, sites, known, np_name, taken):
     for b in made:
         dims = gast.Tuple([name(steps)] + [gast.Constant(d, None) for d in shapes[b]], gast.Load())
         before.append(assign(b, gast.Call(gast.Attribute(name(np_name), "empty", gast.Load()), [dims], [])))
-    body = []
+    # the slot of a step is its place on the tape (the loop reads the tape backwards), so
+    # the header stays `for ... in reversed(tape)`, which jit=True rewrites as it is
+    before.append(assign(step, name(steps)))
+    body = [gast.AugAssign(name(step, True), gast.Sub(), gast.Constant(1, None))]
     for k, stmt in enumerate(loop.body):
         body += stores.get(k, [stmt])
-    target = gast.Tuple([name(step, True), loop.target], gast.Store())
-    iterate = gast.Call(name("enumerate"), [loop.iter], [])
     after = [_product(d, [buffers[(o, k)] for o in operands], shapes, np_name) for k, d, operands in sites]
-    return before + [gast.For(target, iterate, body, [], None)] + after
+    return before + [gast.For(loop.target, loop.iter, body, [], None)] + after
 
 
 def _row_count(shape):
