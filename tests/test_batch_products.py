@@ -374,3 +374,59 @@ def test_hvp_of_a_batched_gradient_is_right():
 
     expected = numeric_grad(lambda s: along(s), [0.0], 0)
     assert_close(np.sum(got * v), expected, rtol=1e-5)
+
+
+# ---------------------------------------------------------------------------
+# the pass on generated code written out: an operand changed between two sites
+# ---------------------------------------------------------------------------
+
+ALIASED = """
+def f(xs, ys):
+    tape = []
+    for t in range(xs.shape[0]):
+        tape.append((xs[t], ys[t]))
+    dW1 = np.zeros((3, 4))
+    dW2 = np.zeros((3, 4))
+    for x, y in reversed(tape):
+        dh = y * 2.0
+        g = dh[:, :]
+        dW1 += x.T @ g
+        dh += y
+        dW2 += x.T @ g
+    return dW1, dW2
+"""
+
+
+def _rewritten(source, shapes, adjoints):
+    import gast
+
+    from s2sgrad.compiler.codegen import to_source
+
+    tree = gast.parse(source)
+    batch_products.batch_products(tree.body[0].body, shapes.get, "np", adjoints)
+    return to_source(tree.body)
+
+
+def _run(source):
+    space = {"np": np}
+    exec(source, space)
+    rng = np.random.default_rng(6)
+    return space["f"](rng.standard_normal((5, 2, 3)), rng.standard_normal((5, 2, 4)))
+
+
+def test_an_operand_a_write_may_change_between_two_sites_is_stored_twice():
+    """`g` views `dh`, which `dh += y` changes between the two sums: the second sum
+    reads the changed values, so `g` gets a slot at each site."""
+    shapes = {"x": (2, 3), "y": (2, 4), "g": (2, 4), "dh": (2, 4), "dW1": (3, 4), "dW2": (3, 4)}
+    text = _rewritten(ALIASED, shapes, {"g", "dh", "dW1", "dW2"})
+    assert "g_steps[step] = g" in text and "g_steps_1[step] = g" in text, text
+    assert "x_steps_1" not in text, text  # (a tape entry: its one slot serves both)
+    _same(_run(text), _run(ALIASED))
+
+
+def test_an_operand_made_afresh_is_stored_once():
+    source = ALIASED.replace("g = dh[:, :]", "g = dh * 1.0")
+    shapes = {"x": (2, 3), "y": (2, 4), "g": (2, 4), "dh": (2, 4), "dW1": (3, 4), "dW2": (3, 4)}
+    text = _rewritten(source, shapes, {"g", "dh", "dW1", "dW2"})
+    assert "g_steps_1" not in text and BATCHED in text, text
+    _same(_run(text), _run(source))

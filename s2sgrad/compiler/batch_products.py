@@ -195,7 +195,7 @@ def _batched(loop, sites, known, np_name, taken):
     for k, _, operands in sites:
         stores[k] = []
         for o in operands:
-            earlier = _stored_unchanged(loop.body, buffers, o, k, {j for j, _, _ in sites})
+            earlier = _stored_unchanged(loop, buffers, o, k, {j for j, _, _ in sites})
             if earlier:
                 buffers[(o, k)] = earlier
                 continue
@@ -235,14 +235,17 @@ def _rows(n):
     return "1 row" if n == 1 else f"{n} rows"
 
 
-def _stored_unchanged(body, buffers, operand, k, sites):
+def _stored_unchanged(loop, buffers, operand, k, sites):
     """The buffer an earlier site stored `operand` into, if nothing between that site
-    and site `k` may have changed its value (a rebinding, or an in-place write that
-    is not to an array made afresh in this pass; the sites' own sums, which go, write
-    only adjoints nothing else mentions)."""
+    and site `k` may have changed its value: no rebinding, no in-place write but to an
+    array made afresh in this pass, and `operand` an object of its own (a tape entry,
+    or made afresh too), so no such write changes it. The sites' own sums, which go,
+    write only adjoints nothing else mentions."""
+    body = loop.body
     for (o, j), b in buffers.items():
         between = [s for i, s in enumerate(body[j + 1 : k], j + 1) if i not in sites]
-        if o == operand and all(_leaves_alone(body, s, operand) for s in between):
+        own = _mentions(loop.target, operand) or _made_afresh(body, body[j], operand)
+        if o == operand and own and all(_leaves_alone(body, s, operand) for s in between):
             return b
     return None
 
@@ -255,13 +258,13 @@ def _leaves_alone(body, stmt, operand):
     if any(isinstance(n, gast.Subscript) and not isinstance(n.ctx, gast.Load) for n in walk(stmt)):
         return False
     if isinstance(stmt, gast.AugAssign):
-        return isinstance(stmt.target, gast.Name) and _made_afresh(body, stmt)
+        return isinstance(stmt.target, gast.Name) and _made_afresh(body, stmt, stmt.target.id)
     return True
 
 
-def _made_afresh(body, stmt):
-    """Is the AugAssign's target last bound, before it in `body`, by arithmetic (a new array)?"""
-    target = stmt.target.id
+def _made_afresh(body, stmt, target):
+    """Is `target` last bound, before `stmt` in `body`, by arithmetic (a new array, no
+    view of another)?"""
     for s in reversed(body[: body.index(stmt)]):
         if isinstance(s, gast.Assign) and [getattr(t, "id", None) for t in s.targets] == [target]:
             return isinstance(s.value, (gast.BinOp, gast.UnaryOp))
