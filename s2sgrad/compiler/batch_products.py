@@ -34,6 +34,7 @@ adjoint nothing else in the loop mentions; at least one product per loop.
 import gast
 
 from .codegen import assign, comment, name, walk
+from .numba_tapes import fresh as _fresh
 
 ROWS = 8  # rows of a step's operands at most (measured: see the docstring)
 
@@ -306,12 +307,3 @@ def _mentions(node, id_, stores_only=False):
         for n in walk(node)
         if isinstance(n, gast.Name) and n.id == id_ and (not stores_only or not isinstance(n.ctx, gast.Load))
     )
-
-
-def _fresh(base, taken):
-    found, k = base, 0
-    while found in taken:
-        k += 1
-        found = f"{base}_{k}"
-    taken.add(found)
-    return found
