@@ -2,7 +2,8 @@
 use what the one before it left: copies merged and temporaries folded, dead code
 dropped, broadcasts and seeds folded where shapes are known, exact algebra, values
 reused, adjoints summed in place (a loop's weight products batched), arrays
-released, loops iterating their sequence, orphan comments dropped. Each pass is its own module's job; this one only orders them."""
+released, loops iterating their sequence, orphan comments dropped. Each pass is its
+own module's job; this one only orders them."""
 
 import math
 
