@@ -329,12 +329,26 @@ def _older(target, made_by, carried_of, write=None):
             todo.append(loop.inits[k])
             # (a pass that hands on an array made before the loop, `s = x`, makes the next
             # pass's `s op= y` a write into x)
-            if _from_before_loop(loop.body_outs[k], loop):
-                todo.append(loop.body_outs[k])
+            todo += _handed_on(loop.body_outs[k], loop, made_by)
         elif ir.is_loop(maker):  # after a loop: what it started from, or what a pass made
             k = maker.outs.index(v)
             todo += [maker.inits[k], maker.body_outs[k]]
     return found
+
+
+def _handed_on(v, loop, made_by):
+    """The values from before `loop` that `v`, handed on to its next pass, may be: `v`
+    itself, or, where a branch in the body hands on its result, those its arms hand on
+    (`if ...: return ... else: c = x` makes the next pass's `c op= y` a write into x)."""
+    if not isinstance(v, ir.Var) or v in loop.carried:
+        return []
+    if _from_before_loop(v, loop):
+        return [v]
+    maker = made_by.get(v)
+    if isinstance(maker, ir.If):
+        k = maker.outs.index(v)
+        return _handed_on(maker.then_outs[k], loop, made_by) + _handed_on(maker.else_outs[k], loop, made_by)
+    return []
 
 
 def _from_before_loop(v, loop):

@@ -4906,4 +4906,98 @@ def f(x):
         "open": None,
         "second_order": True,
     },
+    {
+        "id": "wrong-F66-op-assign-on-a-carried-array-a-branch-in-the-loop-hands-on",
+        "source": """\
+import numpy as np
+
+ALPHA = np.array([-0.5621, 0.3649, 0.1905])
+DT = 0.5752
+
+def f(x, y):
+    c = x.copy()
+    for k in range(3):
+        if DT ** 2 >= 0.57:
+            return np.sum(c)
+        c *= ALPHA[:, None]
+        c = x
+    return np.sum(x) + np.mean(c ** 2)
+""",
+        "args": "(np.array([[0.1, 0.2, 0.3, 0.4], [0.5, 0.6, 0.7, 0.8], [0.9, 1.0, 1.1, 1.2]]), np.ones((3, 4)))",
+        "wrt": [0, 1],
+        "expect": ("refused",),
+        "open": None,
+        # (campaign seed 7000758, silently wrong value and gradient on 8e4e00d and 0b0101d: the loop's
+        # early return made the pass hand `c` on through a branch whose arm is x, so from the second
+        # pass on `c *= ...` wrote into x; the aliasing check followed only a value handed on as it
+        # is, not one a branch in the body hands on. Now refused at the write's line.)
+    },
+    {
+        "id": "F66-neighbour-branch-hands-on-the-argument-or-a-new-array",
+        "source": """\
+import numpy as np
+
+def f(x, w):
+    c = x * w
+    for k in range(4):
+        c *= 0.5
+        if k % 2 == 0:
+            c = x
+        else:
+            c = c + w
+    return np.sum(c * x)
+""",
+        "args": "(np.array([0.3, -0.8, 0.9]), np.array([1.1, 0.4, -0.2]))",
+        "wrt": [0, 1],
+        "expect": ("refused",),
+        "open": None,
+        # (F66's neighbour without an early return: on the pass after an even k, `c *= 0.5` writes into x)
+    },
+    {
+        "id": "F66-neighbour-branch-hands-on-a-copy-passes",
+        "source": """\
+import numpy as np
+
+DT = 0.5752
+
+def f(x, y):
+    c = x.copy()
+    for k in range(3):
+        if DT ** 2 >= 0.57:
+            return np.sum(c)
+        c *= y
+        c = x.copy()
+    return np.sum(x) + np.mean(c ** 2)
+""",
+        "args": "(np.array([0.3, -0.8, 0.9]), np.array([1.1, 0.4, -0.2]))",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+        # (F66's neighbour: every pass hands on a copy, so the write changes no argument)
+    },
+    {
+        "id": "F66-neighbour-helper-hands-on-its-argument-in-one-arm",
+        "source": """\
+import numpy as np
+
+LIMIT = 10.0
+
+def keep_or_shrink(v, x):
+    if np.max(v) > LIMIT:
+        return 0.5 * v
+    return x
+
+def f(x, y):
+    c = x + y
+    for k in range(3):
+        c *= 1.1
+        c = keep_or_shrink(c, x)
+    return np.sum(c) + np.sum(x * y)
+""",
+        "args": "(np.array([0.3, -0.8, 0.9]), np.array([1.1, 0.4, -0.2]))",
+        "wrt": [0, 1],
+        "expect": ("refused",),
+        "open": None,
+        # (F66's neighbour: an inlined helper's branch hands x on to the next pass)
+    },
 ]
