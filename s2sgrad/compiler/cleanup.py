@@ -27,11 +27,11 @@ def _note_store(n, found):
         found.update(a.id for a in n.value.args if isinstance(a, gast.Name))
 
 
-def _loads(node):
+def loads_in(node):
     return [n for n in walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
 
 
-def _counts(body):
+def name_counts(body):
     stores, loads = {}, {}
     for stmt in body:
         _count_into(stmt, stores, loads, 1)
@@ -53,9 +53,9 @@ def read_globals_in_place(body, params=()):
     by an inlined helper): the local goes and its reads read `DT`, where nothing in
     the function binds `DT` (so it is the module's, the same object at every read) and
     only this statement binds `DT_1`."""
-    stores, _ = _counts(body)
+    stores, _ = name_counts(body)
     renamed = {}
-    for block in _blocks(body):
+    for block in blocks(body):
         for stmt in list(block):
             if (
                 isinstance(stmt, gast.Assign)
@@ -77,13 +77,13 @@ def read_globals_in_place(body, params=()):
     return body
 
 
-def _blocks(body):
+def blocks(body):
     yield body
     for stmt in body:
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
-                yield from _blocks(inner)
+                yield from blocks(inner)
 
 
 _LOOPS = (gast.For, gast.While, gast.FunctionDef)
@@ -134,7 +134,7 @@ def fold_temporaries(body, temps):
     """`inline_temporaries`, then `drop_dead_temporaries`, on one count of the
     names (folding changes only the folded temporary's counts, which
     `inline_temporaries` keeps up to date)."""
-    counts = _counts(body)
+    counts = name_counts(body)
     inline_temporaries(body, temps, counts)
     return drop_dead_temporaries(body, temps, counts)
 
@@ -145,7 +145,7 @@ def inline_temporaries(body, temps, counts=None):
 
     One backward pass per block: folding moves an expression's reads from one
     statement to another, so no other name's counts change."""
-    stores, loads = counts or _counts(body)
+    stores, loads = counts or name_counts(body)
     facts = {}
 
     def of(stmt):
@@ -154,7 +154,7 @@ def inline_temporaries(body, temps, counts=None):
             found = facts[id(stmt)] = (_Facts(stmt), stmt)
         return found[0]
 
-    for block in list(_blocks(body)):
+    for block in list(blocks(body)):
         for i in range(len(block) - 1, -1, -1):
             stmt = block[i]
             if not (
@@ -164,7 +164,7 @@ def inline_temporaries(body, temps, counts=None):
             temp = stmt.targets[0].id
             if temp not in temps or stores.get(temp) != 1 or loads.get(temp) != 1:
                 continue
-            reads = {n.id for n in _loads(stmt.value)}
+            reads = {n.id for n in loads_in(stmt.value)}
             for j in range(i + 1, len(block)):
                 there = of(block[j])
                 if temp in there.loaded:
@@ -200,7 +200,7 @@ def drop_dead_temporaries(body, temps, counts=None):
     Removing one can leave another unread, so the load counts are kept up to
     date as statements go and the blocks are swept until nothing changes
     (without counting the whole function again each sweep)."""
-    _, loads = counts or _counts(body)
+    _, loads = counts or name_counts(body)
 
     def dead(stmt):
         return (
@@ -214,7 +214,7 @@ def drop_dead_temporaries(body, temps, counts=None):
     changed = True
     while changed:
         changed = False
-        for block in _blocks(body):
+        for block in blocks(body):
             keep = []
             for stmt in block:
                 if dead(stmt):
@@ -224,70 +224,6 @@ def drop_dead_temporaries(body, temps, counts=None):
                     keep.append(stmt)
             if len(keep) != len(block):
                 block[:] = keep
-    return body
-
-
-def _pure_calls(node, modules):
-    """Are the calls in `node` only to NumPy's and math's functions (no random draws, no
-    `out=`)?"""
-    for n in walk(node):
-        if isinstance(n, gast.Call):
-            chain, f = [], n.func
-            while isinstance(f, gast.Attribute):
-                chain.append(f.attr)
-                f = f.value
-            if not (isinstance(f, gast.Name) and f.id in modules and chain and "random" not in chain):
-                return False
-            if any(k.arg == "out" for k in n.keywords):  # (np.add(a, b, out=a) writes into a)
-                return False
-    return True
-
-
-def drop_dead_sums(body, temps, modules=("math",)):
-    """Remove values that nothing reads but their own updates: `total = 0.0` and the
-    loop's `total_1 = total + t; total = total_1` in a function that returns only
-    gradients (the loop reads the names, so `drop_dead_temporaries` never finds them
-    unread). The names kept are those some other statement reads, and the names
-    their values are made from, until nothing changes. `modules`: the names of the
-    modules whose functions have no effects (a dropped call must not be a draw)."""
-    stores, loads = _counts(body)
-    sites = {}
-    for block in _blocks(body):
-        for stmt in block:
-            # (not `x += e`: on an array it writes into what another name may hold too)
-            target = stmt.targets[0] if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 else None
-            if isinstance(target, gast.Name) and target.id in temps:
-                sites.setdefault(target.id, []).append(stmt)
-    dead = {
-        x
-        for x, found in sites.items()
-        if stores.get(x) == len(found) and all(_pure_calls(st.value, modules) for st in found)
-    }
-    reads = {x: {} for x in dead}  # name -> the names its assignments read, counted
-    for x in dead:
-        for stmt in sites[x]:
-            for n in _loads(stmt.value):
-                reads[x][n.id] = reads[x].get(n.id, 0) + 1
-    inside = {}
-    for found in reads.values():
-        for y, k in found.items():
-            inside[y] = inside.get(y, 0) + k
-    todo = [x for x in dead if inside.get(x, 0) != loads.get(x, 0)]
-    while todo:  # (a name read elsewhere is live, and so is what its value is made from)
-        x = todo.pop()
-        if x not in dead:
-            continue
-        dead.discard(x)
-        for y, k in reads[x].items():
-            inside[y] -= k
-            if y in dead:
-                todo.append(y)
-    dead = {x for x in dead if loads.get(x)}  # (the unread ones are drop_dead_temporaries')
-    if dead:
-        gone = {id(stmt) for x in dead for stmt in sites[x]}
-        for block in list(_blocks(body)):
-            block[:] = [stmt for stmt in block if id(stmt) not in gone]
-        fill_empty_blocks(body)
     return body
 
 
@@ -328,7 +264,7 @@ def drop_orphan_comments(body, is_comment):
     """A comment whose code was folded away is followed by another comment or nothing;
     one that repeats the comment above it (the same line, its code interleaved with
     an inlined helper's) says nothing new."""
-    for block in list(_blocks(body)):
+    for block in list(blocks(body)):
         keep, last = [], None
         for i, stmt in enumerate(block):
             nxt = block[i + 1] if i + 1 < len(block) else None

@@ -8,7 +8,7 @@ instead of fresh pages from the allocator.
 
 import gast
 
-from .cleanup import _counts, _loads
+from .cleanup import loads_in, name_counts
 from .codegen import is_comment, walk
 
 
@@ -20,7 +20,7 @@ def release_before(body, temps, is_sweep):
     Only names bound by plain top-level assignments before the sweep qualify (so
     every path has bound them), and a name read by any local function counts as
     read: the sweep calls those functions."""
-    in_functions = {n.id for stmt in body if isinstance(stmt, gast.FunctionDef) for n in _loads(stmt)}
+    in_functions = {n.id for stmt in body if isinstance(stmt, gast.FunctionDef) for n in loads_in(stmt)}
     for i in range(len(body) - 1, -1, -1):
         if not is_sweep(body[i]):
             continue
@@ -32,7 +32,7 @@ def release_before(body, temps, is_sweep):
             for t in gast.walk(target)
             if isinstance(t, gast.Name) and isinstance(t.ctx, gast.Store)
         ]
-        _, later = _counts(body[i:])
+        _, later = name_counts(body[i:])
         dead = sorted({n for n in bound if n in temps and n not in later and n not in in_functions})
         if dead:
             body.insert(i, gast.Delete([gast.Name(n, gast.Del(), None, None) for n in dead]))
@@ -52,9 +52,9 @@ def release_dead_arrays(body, params, is_large):
     function (the sweep may call it later) are released; not where the last read
     likely makes a view of it (`y = x.reshape(...)`: y holds the memory), nor where
     only the return follows."""
-    stores, _ = _counts(body)
+    stores, _ = name_counts(body)
     functions = [n for stmt in body for n in walk(stmt) if isinstance(n, (gast.FunctionDef, gast.Lambda))]
-    in_functions = {n.id for f in functions for n in _loads(f)}  # (called later, maybe from a branch)
+    in_functions = {n.id for f in functions for n in loads_in(f)}  # (called later, maybe from a branch)
     bound_at, last_read, same_size = {}, {}, {}
     for i, stmt in enumerate(body):
         if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name):

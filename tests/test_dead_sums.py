@@ -1,0 +1,106 @@
+"""Values nothing reads but their own updates (`compiler/dead_sums.py`): a gradient
+that does not return the loss does not compute it. A loop that carries the loss beside
+its state hands both on in one statement (`h, loss = (h_2, loss_1)`); only the loss's
+part of it goes. Runtime helpers without effects (`log_of_softmax`) may go with it;
+anything else that might have an effect stays."""
+
+import re
+
+import gast
+import numpy as np
+import pytest
+
+import s2sgrad as sg
+from s2sgrad.compiler.dead_sums import drop_dead_sums
+from tests.numeric import assert_close, numeric_grad
+
+
+def _dropped(source, temps, functions=()):
+    body = gast.parse(source).body
+    drop_dead_sums(body, set(temps), {"np", "math"}, set(functions))
+    return gast.unparse(gast.Module(body, [])).strip()
+
+
+ROWS = [
+    # source, names that may go, pure helpers, what is left
+    (
+        "loss = 0.0\nfor t in range(3):\n    loss_1 = loss - np.sum(y * np.log(p))\n    h, loss = (h_2, loss_1)\nr = h",
+        {"loss", "loss_1", "h"},
+        (),
+        "for t in range(3):\n    h = h_2\nr = h",
+    ),
+    (
+        "s = 0.0\nfor t in range(3):\n    s_1 = s + log_of_softmax(z, p, axis=1)\n    a, b, s = (b, a, s_1)\nr = a + b",
+        {"s", "s_1", "a", "b"},
+        {"log_of_softmax"},
+        "for t in range(3):\n    a, b = (b, a)\nr = a + b",
+    ),
+    # a call that might have an effect keeps the sum
+    (
+        "s = 0.0\nfor t in range(3):\n    s_1 = s + draw(z)\n    h, s = (h_2, s_1)\nr = h",
+        {"s", "s_1", "h"},
+        {"log_of_softmax"},
+        "s = 0.0\nfor t in range(3):\n    s_1 = s + draw(z)\n    h, s = (h_2, s_1)\nr = h",
+    ),
+    # read after the loop: kept
+    (
+        "s = 0.0\nfor t in range(3):\n    s_1 = s + np.sum(z)\n    h, s = (h_2, s_1)\nr = h + s",
+        {"s", "s_1", "h"},
+        (),
+        "s = 0.0\nfor t in range(3):\n    s_1 = s + np.sum(z)\n    h, s = (h_2, s_1)\nr = h + s",
+    ),
+]
+
+
+@pytest.mark.parametrize("source, temps, functions, expected", ROWS)
+def test_drop_dead_sums(source, temps, functions, expected):
+    assert _dropped(source, temps, functions) == expected
+
+
+def softmax(z):
+    e = np.exp(z - np.max(z, axis=1, keepdims=True))
+    return e / np.sum(e, axis=1, keepdims=True)
+
+
+STEPS = 4
+
+
+def rnn_step(h, x, W, U):
+    return np.tanh(x @ W + h @ U)
+
+
+def char_model_loss(W, U, V, xs, ys):
+    """A character model as users write it: a helper called with keywords, a module
+    constant for the steps, a softmax cross-entropy summed at every step."""
+    h = np.zeros((xs.shape[1], U.shape[0]))
+    total = 0.0
+    for t in range(STEPS):
+        h = rnn_step(h, xs[t], W=W, U=U)
+        p = softmax(h @ V)
+        total = total - np.sum(ys[t] * np.log(p))
+    return total / STEPS
+
+
+def _inputs(seed=3):
+    rng = np.random.default_rng(seed)
+    W, U, V = rng.normal(size=(5, 6)) * 0.4, rng.normal(size=(6, 6)) * 0.3, rng.normal(size=(6, 5)) * 0.5
+    xs = np.eye(5)[rng.integers(0, 5, size=(STEPS, 3))]
+    ys = np.eye(5)[rng.integers(0, 5, size=(STEPS, 3))]
+    return W, U, V, xs, ys
+
+
+def test_a_gradient_does_not_compute_the_loss_it_does_not_return():
+    args = _inputs()
+    df = sg.grad(char_model_loss, wrt=(0, 1, 2))
+    code = "\n".join(line for line in sg.source(df, *args).splitlines() if not line.strip().startswith("#"))
+    assert "log_of_softmax" not in code and "np.log(" not in code and not re.search(r"\btotal\b", code), code
+    for k, g in enumerate(df(*args)):
+        assert_close(g, numeric_grad(char_model_loss, list(args), k), rtol=1e-6)
+
+
+def test_value_and_grad_keeps_the_loss():
+    args = _inputs(4)
+    value, grads = sg.value_and_grad(char_model_loss, wrt=(0, 1, 2))(*args)
+    assert value == pytest.approx(char_model_loss(*args), rel=1e-12)
+    for k, g in enumerate(grads):
+        assert_close(g, numeric_grad(char_model_loss, list(args), k), rtol=1e-6)
