@@ -226,3 +226,82 @@ def test_black_scholes_adjoint_reads_like_a_careful_one():
     assert "0.5641895835477563" in code and "1.1283791670955126" not in code
     divisions = [line for line in code.splitlines() if "/ sq" in line and not line.strip().startswith("#")]
     assert len(divisions) == 2, code  # d1's forward and its adjoint, once each
+
+
+# ---------------------------------------------------------------------------
+# a slope reads what the code already computed (compiler/siblings.py)
+# ---------------------------------------------------------------------------
+
+ECCENTRIC_STEPS = 12
+GRAVITY, LENGTH, DT = 9.81, 1.3, 0.02
+
+
+def kepler_anomaly(mean_anomaly, ecc):
+    E = mean_anomaly
+    for _ in range(ECCENTRIC_STEPS):
+        s, c = math.sin(E), math.cos(E)
+        E = E - (E - ecc * s - mean_anomaly) / (1.0 - ecc * c)
+    return math.cos(E) * (1.0 + ecc)
+
+
+def pendulum_rate(theta, omega, damping):
+    return omega, -GRAVITY / LENGTH * math.sin(theta) - damping * omega
+
+
+def pendulum_energy(theta, omega, damping=0.1):
+    for _ in range(40):
+        dtheta, domega = pendulum_rate(theta, omega, damping=damping)
+        theta, omega = theta + DT * dtheta, omega + DT * domega
+    return 0.5 * omega**2 + GRAVITY / LENGTH * (1.0 - math.cos(theta))
+
+
+def rotated_path(x, y, turn):
+    for k in range(6):
+        angle = turn * (k + 1)
+        c, s = math.cos(angle), math.sin(angle)
+        x, y = c * x - s * y, s * x + c * y
+    return x * x + 3.0 * y
+
+
+def spin_arrays(v, turn):
+    c, s = np.cos(v * turn), np.sin(v * turn)  # arrays: their slopes are computed again
+    return np.sum(c * s + np.sin(v * turn) ** 2)
+
+
+def cosine_before_the_loop(a, b):
+    c = math.cos(a)  # not of the loop's block: the loop's sine slope calls cos again
+    total = c
+    for _ in range(3):
+        total = total + math.sin(a) * b
+    return total
+
+
+SIBLING_PROGRAMS = [
+    (kepler_anomaly, (1.1, 0.3), 1),
+    (pendulum_energy, (0.7, -0.2), None),  # (its code takes no cosine of the angle in the loop)
+    (rotated_path, (1.0, 0.5, 0.3), 2),
+    (spin_arrays, (np.array([0.3, 1.1, -0.4]), 0.8), None),
+    (cosine_before_the_loop, (0.6, 1.7), None),
+]
+
+
+@pytest.mark.parametrize("f, args, calls", SIBLING_PROGRAMS, ids=lambda p: getattr(p, "__name__", None))
+def test_slopes_read_the_values_the_code_made(f, args, calls):
+    wrt = tuple(range(len(args)))
+    df = sg.grad(f, wrt=wrt)
+    got = df(*args)
+    for k in wrt:
+        assert_close(got[k], numeric_grad(f, args, k), rtol=1e-6)
+    if calls is not None:
+        # the reverse sweep (after its first line) calls no sin or cos of a loop value
+        code = sg.source(df, *args)
+        lines = [line for line in code.splitlines() if not line.strip().startswith("#")]
+        sweep = "\n".join(lines[next(i for i, line in enumerate(lines) if "reversed(tape)" in line) :])
+        assert "math.sin(" not in sweep and "math.cos(" not in sweep, code
+
+
+def test_a_sibling_on_the_tape_replaces_its_argument():
+    """Kepler's loop no longer tapes E only to take its sine and cosine again."""
+    code = sg.source(sg.grad(kepler_anomaly, wrt=(0, 1)), 1.1, 0.3)
+    tape_line = next(line for line in code.splitlines() if "tape.append" in line)
+    assert "E," not in tape_line and "(E" not in tape_line, code

@@ -19,6 +19,7 @@ from .context import missing_rule_hint, RuleContext
 from .functional import FunctionalWrites
 from .reverse_control import ControlFlowAdjoints, Held
 from .shapes import SCALAR, Shapes
+from .siblings import Siblings
 from ..errors import S2SGradError
 from ..rules import lookup, nograd
 from ..rules.sym import Sym, rt, to_node
@@ -54,6 +55,7 @@ class Reverse(ControlFlowAdjoints, FunctionalWrites, RuleContext):
         self.region_defs = {}  # region stmt -> extra names it defines (tapes, packs, counters)
         self.saves = {}  # setitem -> name keeping the part it overwrites
         self.value_reads = set()  # Vars whose values the reverse sweep reads
+        self.siblings = None  # values f(x) a slope's f(x) may read (siblings.py), made at first need
         self.split = leaves.Adjoints({})  # container arguments split into their items
         # in a loop body: carried adjoints' names known to hold an array this sweep owns
         # (copied once before the loop), and those an in-place update relied on
@@ -414,7 +416,10 @@ class Reverse(ControlFlowAdjoints, FunctionalWrites, RuleContext):
                 if rule.elementwise and self.needs_unbroadcast(a, eqn):
                     part = self.unbroadcast(part, a, eqn.outs[0], g is not ONE)
                 parts.append((a, part))
-        self.mark_reads(parts, eqn.atoms + eqn.outs[:1])
+        if self.siblings is None:
+            self.siblings = Siblings(self.graph, self.scalars, self.names)
+        parts, made = self.siblings.reuse(parts, eqn)  # (cos(x) read where the code made it)
+        self.mark_reads(parts, eqn.atoms + eqn.outs[:1] + made)
         return parts
 
     def mark_reads(self, parts, atoms):
