@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import s2sgrad as sg
+from s2sgrad.compiler.cleanup import drop_dead_temporaries
 from s2sgrad.compiler.dead_sums import drop_dead_sums
 from tests.numeric import assert_close, numeric_grad
 
@@ -18,6 +19,7 @@ from tests.numeric import assert_close, numeric_grad
 def _dropped(source, temps, functions=()):
     body = gast.parse(source).body
     drop_dead_sums(body, set(temps), {"np", "math"}, set(functions))
+    drop_dead_temporaries(body, set(temps))  # (what runs next in compiler/tidy.py)
     return gast.unparse(gast.Module(body, [])).strip()
 
 
@@ -34,6 +36,13 @@ ROWS = [
         {"s", "s_1", "a", "b"},
         {"log_of_softmax"},
         "for t in range(3):\n    a, b = (b, a)\nr = a + b",
+    ),
+    # an unread item of a tuple binding reads a dropped value: it goes too
+    (
+        "d = 0.0\nfor t in range(3):\n    d_1 = d + 1.0\n    h, d = (h_2, d_1)\nr, r_dot = (h, d)\nuse(r)",
+        {"d", "d_1", "h", "r", "r_dot"},
+        (),
+        "for t in range(3):\n    h = h_2\nr = h\nuse(r)",
     ),
     # a call that might have an effect keeps the sum
     (

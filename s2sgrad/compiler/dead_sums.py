@@ -42,20 +42,20 @@ def drop_dead_sums(body, temps, modules=("math",), functions=()):
     modules whose functions have no effects (a dropped call must not be a draw);
     `functions`: names of other functions without effects."""
     stores, loads = name_counts(body)
-    sites = {}  # name -> (statement, the value it is bound to there)
+    sites = {}  # name -> (statement, which of its bindings, the value bound)
     for block in blocks(body):
         for stmt in block:
-            for target, value in _bindings(stmt):
+            for k, (target, value) in enumerate(_bindings(stmt)):
                 if target.id in temps:
-                    sites.setdefault(target.id, []).append((stmt, value))
+                    sites.setdefault(target.id, []).append((stmt, k, value))
     dead = {
         x
         for x, found in sites.items()
-        if stores.get(x) == len(found) and all(_pure_calls(value, modules, functions) for _, value in found)
+        if stores.get(x) == len(found) and all(_pure_calls(value, modules, functions) for _, _, value in found)
     }
     reads = {x: {} for x in dead}  # name -> the names its assignments read, counted
     for x in dead:
-        for _, value in sites[x]:
+        for _, _, value in sites[x]:
             for n in loads_in(value):
                 reads[x][n.id] = reads[x].get(n.id, 0) + 1
     inside = {}
@@ -72,9 +72,11 @@ def drop_dead_sums(body, temps, modules=("math",), functions=()):
             inside[y] -= k
             if y in dead:
                 todo.append(y)
-    dead = {x for x in dead if loads.get(x)}  # (the unread ones are drop_dead_temporaries')
+    # (the unread ones are drop_dead_temporaries', but for an item of a tuple binding, which
+    # it cannot take out: `r, r_dot = (result, result_dot)` read a dropped value)
+    dead = {x for x in dead if loads.get(x) or any(isinstance(st.targets[0], gast.Tuple) for st, _, _ in sites[x])}
     if dead:
-        gone = {id(value) for x in dead for _, value in sites[x]}
+        gone = {(id(stmt), k) for x in dead for stmt, k, _ in sites[x]}  # (nodes may be shared)
         for block in list(blocks(body)):
             block[:] = [kept for stmt in block for kept in _without(stmt, gone)]
         fill_empty_blocks(body)
@@ -101,11 +103,11 @@ def _bindings(stmt):
 
 
 def _without(stmt, gone):
-    """`stmt` without the bindings whose values are in `gone` (ids): [] if none is left."""
+    """`stmt` without its bindings in `gone` ((id of statement, position)): [] if none is left."""
     pairs = _bindings(stmt)
-    if not any(id(value) in gone for _, value in pairs):
+    left = [(t, v) for k, (t, v) in enumerate(pairs) if (id(stmt), k) not in gone]
+    if len(left) == len(pairs):
         return [stmt]
-    left = [(t, v) for t, v in pairs if id(v) not in gone]
     if not left:
         return []
     if len(left) == 1:
