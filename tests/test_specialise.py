@@ -127,8 +127,9 @@ def test_sizes_unpacked_from_a_shape_are_followed():
         (apps.rk4, apps.make_rk4_inputs(20), (0, 1)),
         (models.rnn_loss, models.make_rnn_inputs(steps=3, batch=2, n_in=2, n_hidden=3, n_out=2), (0, 1, 2, 3)),
         (test_corpus_simulation.heat_1d, (np.linspace(0.0, 1.0, 9), 0.2), (0, 1)),
+        (apps.lorenz96, apps.make_lorenz96_inputs(n_vars=6, n=4), (0, 1)),  # (np.roll keeps the shape)
     ],
-    ids=["rk4", "rnn", "heat"],
+    ids=["rk4", "rnn", "heat", "lorenz96"],
 )
 def test_benchmark_code_has_no_shape_bookkeeping(f, args, wrt):
     source = sg.grad(f, wrt=wrt).source_for(*args)

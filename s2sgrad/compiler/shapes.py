@@ -9,8 +9,8 @@ shapes are equal on every run:
 - a number (Python or NumPy scalar, a full reduction) has the term `SCALAR`;
 - an element-wise operation (operators, ufuncs, `np.where(c, a, b)`, `np.clip`,
   `a < b`) on NumPy operands whose terms, numbers aside, are one term T has T;
-- `x.copy()`, `np.copy(x)`, `np.zeros_like(x)` have x's term, an in-place write
-  `u[i] = v` keeps u's;
+- `x.copy()`, `np.copy(x)`, `np.zeros_like(x)`, `np.roll(x, s)`, `np.flip(x)` have
+  x's term, an in-place write `u[i] = v` keeps u's;
 - an element `u[i]` of a vector (`np.zeros(n)`, a slice of one) is a number;
 - `x[index]` has the term (x's term, the index), the index spelled so that equal
   index values give equal keys (`u[2:]`, `u[1:-1]` and `u[:-2]` all cut two
@@ -257,7 +257,7 @@ class _Walk(Items):
                 self.known_facts(e, out, known)  # (`h - 3 + 1` of sizes known here: a size too)
         elif e.kind == "call" and e.prim is runtime.log_of_softmax:  # (np.log(p): p's shape)
             self.set(out, known.term(e.args[1]), known.kind(e.args[1]))
-        elif _copies(e) and known.kind(e.args[0]) == "array":
+        elif (_copies(e) or _moves_elements(e)) and known.kind(e.args[0]) == "array":
             self.set(out, known.term(e.args[0]), "array")
         elif e.kind == "call" and any(e.prim is f for f in _MAKERS):
             self.set(out, _own(out), "array")
@@ -336,6 +336,12 @@ def _copies(e):
     if e.kind != "call" or set(e.kwargs) - {"dtype"}:
         return False
     return (any(e.prim is f for f in _LIKE) and len(e.args) == 1) or (e.prim is np.full_like and len(e.args) == 2)
+
+
+def _moves_elements(e):
+    """np.roll(x, shift), np.flip(x): x's elements moved, in an array of x's shape (np.roll
+    without an axis rolls the flattened array and gives it x's shape back)."""
+    return e.kind == "call" and e.args and (e.prim is np.roll or e.prim is np.flip)
 
 
 def _integer(e, ints):
