@@ -217,8 +217,9 @@ def test_gradient_against_finite_differences(model):
 def test_forward_steps_are_predicted(model, k):
     """The count predicted for the size of the loop's tape entries (in states), which
     the schedule measures where it may hold one: 1 for the heat equation (the stencil:
-    its sweep reads no old value of u, so no overwritten part is saved), 13 for
-    Lorenz-96's RK4 stages (never held at k = 10). The heat equation's entry holds
+    its sweep reads no old value of u, so no overwritten part is saved), 8 for
+    Lorenz-96's RK4 stages (held at a few splits at k = 10; 13 states, never held there,
+    while its tape kept `shape_of`s, before the shapes analysis followed np.roll). The heat equation's entry holds
     nothing of the state after its step, so the steps after it write that state in
     place and hold entries of their own (a chain, as where nothing writes in place)."""
     n = 500
@@ -232,8 +233,8 @@ def test_forward_steps_are_predicted(model, k):
     )
     assert plan.forward_steps == predicted <= never_held
     if k == 10:
-        assert plan.entry_states == {"heat": 1, "lorenz96": 13}[model]
-        assert (plan.forward_steps < never_held) == (model == "heat")
+        assert plan.entry_states == {"heat": 1, "lorenz96": 8}[model]
+        assert plan.forward_steps < never_held
     if model == "heat":
         assert plan.copies and not plan.entry_shares
         assert plan.forward_steps < predicted_steps(n, k, entry_states=1, entry_shares=True)
