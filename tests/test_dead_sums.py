@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import s2sgrad as sg
-from s2sgrad.compiler.cleanup import drop_dead_temporaries
+from s2sgrad.compiler.cleanup import drop_dead_temporaries, drop_empty_range_loops
 from s2sgrad.compiler.dead_sums import drop_dead_sums
 from tests.numeric import assert_close, numeric_grad
 
@@ -113,3 +113,39 @@ def test_value_and_grad_keeps_the_loss():
     assert value == pytest.approx(char_model_loss(*args), rel=1e-12)
     for k, g in enumerate(grads):
         assert_close(g, numeric_grad(char_model_loss, list(args), k), rtol=1e-6)
+
+
+EMPTY_LOOP_ROWS = [
+    ("for i in range(n - 1, -1, -1):\n    pass\nfor i in range(n):\n    use(i)", "for i in range(n):\n    use(i)"),
+    # the index read after the loop (its last value), or a range with a call in it: kept
+    ("for i in range(n):\n    pass\nuse(i)", "for i in range(n):\n    pass\nuse(i)"),
+    ("for i in range(f(n)):\n    pass", "for i in range(f(n)):\n    pass"),
+]
+
+
+@pytest.mark.parametrize("source, expected", EMPTY_LOOP_ROWS)
+def test_empty_range_loops(source, expected):
+    body = gast.parse(source).body
+    drop_empty_range_loops(body)
+    assert gast.unparse(gast.Module(body, [])).strip() == expected
+
+
+DECAY = 0.5
+
+
+def halving_sums(x):
+    """Two loops over one array, the second a decaying sum the gradient reads only backwards."""
+    s = 0.0
+    for i in range(0, x.shape[0], 2):
+        s = s + x[i] * (i + 1)
+    for i in range(x.shape[0] - 1, -1, -1):
+        s = s * DECAY + x[i]
+    return s
+
+
+def test_a_forward_loop_left_with_nothing_to_do_goes():
+    x = np.array([0.3, -1.2, 0.8, 2.0, -0.4])
+    df = sg.grad(halving_sums)
+    code = sg.source(df, x)
+    assert not any(line.strip() == "pass" for line in code.splitlines()), code
+    assert_close(df(x), numeric_grad(halving_sums, [x], 0), rtol=1e-7)

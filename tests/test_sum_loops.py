@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 import s2sgrad as sg
+from tests.benchmarks.apps import call_price  # (the benchmark's pricer, its module constants)
 from tests.numeric import assert_close, numeric_grad
 
 RNG = np.random.default_rng(14)
-MATURITY = 0.75
 STRIKES = [80.0 + 5.0 * i for i in range(8)]
 X = RNG.normal(size=(6, 3))
 Y = RNG.normal(size=(6, 2))
@@ -23,17 +23,6 @@ XS = [0.3, -1.2, 0.8, 2.0, -0.4]
 YS = [1.0, -0.5, 0.7, 2.5, 0.1]
 DECAY = 0.9
 FUSED = "is the same on every pass"  # (the comment the fused loop carries)
-
-
-def norm_cdf(z):
-    return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
-
-
-def call_price(spot, strike, vol, rate):
-    sq = vol * math.sqrt(MATURITY)
-    d1 = (math.log(spot / strike) + (rate + 0.5 * vol * vol) * MATURITY) / sq
-    d2 = d1 - sq
-    return spot * norm_cdf(d1) - strike * math.exp(-rate * MATURITY) * norm_cdf(d2)
 
 
 def book(spot, vol, rate):

@@ -256,6 +256,66 @@ def fill_empty_blocks(body):
     return body
 
 
+def drop_empty_range_loops(body):
+    """`for i in range(...): pass`, a forward loop whose body clean-up emptied (a sum
+    the gradient does not return): it runs nothing, and goes where nothing reads its
+    index but loops that bind it again."""
+    for block in list(blocks(body)):
+        block[:] = [st for st in block if not (_empty_range_loop(st) and not _reads_index(body, st.target.id))]
+    return fill_empty_blocks(body)
+
+
+def _empty_range_loop(st):
+    return (
+        isinstance(st, gast.For)
+        and isinstance(st.target, gast.Name)
+        and not st.orelse
+        and _is_pass(st.body)
+        and isinstance(st.iter, gast.Call)
+        and isinstance(st.iter.func, gast.Name)
+        and st.iter.func.id == "range"
+        and all(_plain_arithmetic(a) for a in st.iter.args)
+    )
+
+
+_ARITHMETIC = (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp, gast.Attribute, gast.Subscript)
+
+
+def _plain_arithmetic(node):
+    """Names, numbers, attributes, items and arithmetic: nothing a call could do."""
+    parts = (gast.expr_context, gast.operator, gast.unaryop)
+    return all(isinstance(n, _ARITHMETIC + parts) for n in walk(node))
+
+
+def _reads_index(stmts, ident):
+    """Does code outside the loops that bind `ident` read it?"""
+    for st in stmts:
+        if isinstance(st, gast.For) and isinstance(st.target, gast.Name) and st.target.id == ident:
+            if _loads_name(st.iter, ident) or _reads_index(st.orelse, ident):
+                return True
+            continue
+        for field, value in gast.iter_fields(st):
+            if field in _BLOCKS:
+                if _reads_index(value, ident):
+                    return True
+            elif _loads_name(value, ident):
+                return True
+    return False
+
+
+_BLOCKS = ("body", "orelse", "finalbody", "handlers")
+
+
+def _loads_name(value, ident):
+    nodes = value if isinstance(value, list) else [value]
+    return any(
+        isinstance(n, gast.Name) and n.id == ident and isinstance(n.ctx, gast.Load)
+        for node in nodes
+        if isinstance(node, gast.AST)
+        for n in walk(node)
+    )
+
+
 def _is_pass(stmts):
     return all(isinstance(s, gast.Pass) for s in stmts) and bool(stmts) or not stmts
 

@@ -17,6 +17,7 @@ from .batch_products import batch_products
 from .cleanup import (
     coalesce_copies,
     drop_dead_temporaries,
+    drop_empty_range_loops,
     drop_orphan_comments,
     fold_temporaries,
     read_globals_in_place,
@@ -71,6 +72,7 @@ def tidy(body, temps, params=(), known=None, np_name=None, special=(None, None, 
     if known:
         release_dead_arrays(body, set(params), lambda n: _large(known(n)))
     drop_self_copies(body)  # (`du = du` carried through a loop that had nothing else to do)
+    drop_empty_range_loops(body)  # (a forward loop whose only work was a sum nothing reads)
     if sequence is not None:  # (`for strike in STRIKES` again where the index is read nowhere else)
         iterate_directly(body, lambda n: n not in params and sequence(n))
     if copier:
