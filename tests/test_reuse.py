@@ -16,6 +16,7 @@ import s2sgrad as sg
 from s2sgrad.compiler.direct_iteration import iterate_directly
 from s2sgrad.compiler.reuse import merge_additions, reuse_computed
 from tests.numeric import assert_close, numeric_grad
+from tests.test_containers import dict_int_keys_in_loop as layers_by_index  # (a dict read by index)
 
 
 def _rewritten(source, rewrite):
@@ -162,17 +163,6 @@ def polar_energy(x, y):
         e = e + math.atan2(x, y) * r + k * y / x
         x = x * 0.9 + 0.1 * y
     return e
-
-
-def layers_by_index(ws, x):
-    """A dict with keys 0, 1, ... read in a range loop (iterating it gives keys)."""
-    layers = {}
-    for i, w in enumerate(ws):
-        layers[i] = w * 1.5
-    h = x
-    for i in range(len(layers)):
-        h = np.tanh(layers[i] @ h)
-    return np.sum(h * h)
 
 
 LAYERS = {0: np.eye(3) * 0.7, 1: np.ones((3, 3)) * 0.2}
