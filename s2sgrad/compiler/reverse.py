@@ -129,6 +129,10 @@ class Reverse(ControlFlowAdjoints, FunctionalWrites, RuleContext):
         """A buffered adjoint is one array this sweep owns: create it once, then add in place."""
         if isinstance(expr, gast.Name) and expr.id == target and not (current is None and self.foreign(target)):
             self.state[v] = target  # another version of the same array
+            if current is not None and current != target:
+                # (the value already has an adjoint under another name, `dz` of `z = z3` beside
+                # z3's own: their sum, in a new array, since the two names may hold one; F67)
+                out.append(assign(target, gast.BinOp(name(target), gast.Add(), name(current))))
             return
         scatter = isinstance(expr, tuple)
         if current is None:
@@ -148,10 +152,15 @@ class Reverse(ControlFlowAdjoints, FunctionalWrites, RuleContext):
             out.append(self.add_at(target, g, index, index_value, basic and not container))
         elif container:
             out.append(assign(target, self.emit.fix_roots(rt.add_values(Sym(name(target)), Sym(expr)).node)))
-        elif self.inplace.functional:  # (no name that held the old sum sees the new one)
-            out.append(assign(target, gast.BinOp(name(target), gast.Add(), expr)))
         else:
-            out.append(gast.AugAssign(name(target, True), gast.Add(), expr))
+            out.append(self.added_in_place(target, expr))
+
+    def added_in_place(self, target, expr):
+        """`target += expr`; `target = target + expr` in the functional flavour (no name that
+        held the old sum sees the new one)."""
+        if self.inplace.functional:
+            return assign(target, gast.BinOp(name(target), gast.Add(), expr))
+        return gast.AugAssign(name(target, True), gast.Add(), expr)
 
     def add_at(self, target, g, index, index_value, basic):
         """`dx[index] += g`, or np.add.at when the index may repeat entries."""

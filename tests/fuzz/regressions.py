@@ -5000,4 +5000,70 @@ def f(x, y):
         "open": None,
         # (F66's neighbour: an inlined helper's branch hands x on to the next pass)
     },
+    {
+        "id": "wrong-F67-two-carried-names-handed-on-one-array-written-in-place",
+        "source": """\
+import numpy as np
+
+K = np.array([0.3, -0.5, 0.8])
+
+def f(z, w):
+    z3 = K.copy()
+    for i in range(2):
+        z3[2] += (1.0 + z.sum() ** 2) * w
+        z = z3
+    z3 = 0.5 * z3
+    return np.sum(z ** 2) + np.sum(z3 ** 2)
+""",
+        "args": "(np.array([0.37, -0.78, 0.03]), 0.6)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+        # (campaign seed 7204677, silently wrong gradient on 8e4e00d and cd066d7: a pass hands z3,
+        # written in place, on as both z and z3; the adjoint of the array took z3's name and dropped
+        # the one z's result had brought, `dz`, instead of adding it)
+    },
+    {
+        "id": "F67-neighbour-two-names-one-array-module-constant-and-helper",
+        "source": """\
+import numpy as np
+
+RATE = 0.25
+
+def bump(v, w):
+    v[0] += RATE * np.tanh(w * v[1])
+    return v
+
+def f(x, w):
+    state = x.copy()
+    prev = x
+    for _ in range(3):
+        prev = bump(state, w=w)
+        state = prev
+    return np.sum(prev * prev) + 2.0 * np.sum(np.sin(state))
+""",
+        "args": "(np.array([0.4, -0.3, 0.9]), 1.3)",
+        "wrt": [0, 1],
+        "expect": ("pass", "refused"),
+        "open": None,
+        # (F67's neighbour: a helper writes into the carried array and both names hand it on)
+    },
+    {
+        "id": "F67-neighbour-two-names-one-new-array",
+        "source": """\
+import numpy as np
+
+def f(z, w):
+    z3 = z * 1.0
+    for i in range(3):
+        z3 = z3 + (1.0 + z.sum() ** 2) * w
+        z = z3
+    return np.sum(z ** 2) + np.sum((0.5 * z3) ** 2)
+""",
+        "args": "(np.array([0.37, -0.78, 0.03]), 0.6)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+        # (F67's neighbour without the in-place write: a new array each pass, both names hand it on)
+    },
 ]
