@@ -55,7 +55,7 @@ class Reverse(ControlFlowAdjoints, FunctionalWrites, RuleContext):
         self.region_defs = {}  # region stmt -> extra names it defines (tapes, packs, counters)
         self.saves = {}  # setitem -> name keeping the part it overwrites
         self.value_reads = set()  # Vars whose values the reverse sweep reads
-        self.siblings = None  # values f(x) a slope's f(x) may read (siblings.py), made at first need
+        self.siblings = Siblings(graph, scalars, names)  # values f(x) a slope's f(x) may read
         self.split = leaves.Adjoints({})  # container arguments split into their items
         # in a loop body: carried adjoints' names known to hold an array this sweep owns
         # (copied once before the loop), and those an in-place update relied on
@@ -152,15 +152,10 @@ class Reverse(ControlFlowAdjoints, FunctionalWrites, RuleContext):
             out.append(self.add_at(target, g, index, index_value, basic and not container))
         elif container:
             out.append(assign(target, self.emit.fix_roots(rt.add_values(Sym(name(target)), Sym(expr)).node)))
+        elif self.inplace.functional:  # (no name that held the old sum sees the new one)
+            out.append(assign(target, gast.BinOp(name(target), gast.Add(), expr)))
         else:
-            out.append(self.added_in_place(target, expr))
-
-    def added_in_place(self, target, expr):
-        """`target += expr`; `target = target + expr` in the functional flavour (no name that
-        held the old sum sees the new one)."""
-        if self.inplace.functional:
-            return assign(target, gast.BinOp(name(target), gast.Add(), expr))
-        return gast.AugAssign(name(target, True), gast.Add(), expr)
+            out.append(gast.AugAssign(name(target, True), gast.Add(), expr))
 
     def add_at(self, target, g, index, index_value, basic):
         """`dx[index] += g`, or np.add.at when the index may repeat entries."""
@@ -425,8 +420,6 @@ class Reverse(ControlFlowAdjoints, FunctionalWrites, RuleContext):
                 if rule.elementwise and self.needs_unbroadcast(a, eqn):
                     part = self.unbroadcast(part, a, eqn.outs[0], g is not ONE)
                 parts.append((a, part))
-        if self.siblings is None:
-            self.siblings = Siblings(self.graph, self.scalars, self.names)
         parts, made = self.siblings.reuse(parts, eqn)  # (cos(x) read where the code made it)
         self.mark_reads(parts, eqn.atoms + eqn.outs[:1] + made)
         return parts
