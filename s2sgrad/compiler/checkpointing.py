@@ -26,7 +26,8 @@ import copy
 import gast
 
 from . import ir, loop_skeleton
-from .codegen import appended_to, assign, assign_many, call, free_names, name
+from .cleanup import inline_temporaries
+from .codegen import appended_to, assign, assign_many, call, free_names, name, stored_names
 from ..errors import S2SGradError
 from .. import runtime as rt
 from ..runtime.schedule import checkpoints
@@ -300,7 +301,17 @@ def values_only_steps(function, bindings):
                 for st in block:
                     loop, taped = _values_loop(st) or (None, None)
                     if taped in defs and [a.id for a in defs[taped].args.args] == _loop_names(st):
-                        loop.body = _untaped(defs[taped], loop.body[0].targets[0], tape_only) or loop.body
+                        untaped = _untaped(defs[taped], loop.body[0].targets[0], tape_only)
+                        if untaped:
+                            loop.body = folded(untaped, _loop_names(st))
+
+
+def folded(body, carried):
+    """A values-only loop body with its single-use temporaries folded back into the
+    expressions that read them (`h = np.tanh(h @ W + xs[t] @ U + b)`, as the user wrote
+    it): the names it binds but the `carried` ones (the index and the state, which the
+    next pass and the return read)."""
+    return inline_temporaries(body, stored_names(body) - set(carried))
 
 
 def _values_loop(stmt):

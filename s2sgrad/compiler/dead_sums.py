@@ -9,13 +9,29 @@ a call with a possible effect (a random draw, `out=`, an unknown function) makes
 kept.
 """
 
-import gast
+import math
 
+import gast
+import numpy as np
+
+from .. import runtime
 from .cleanup import blocks, fill_empty_blocks, loads_in, name_counts
 from .codegen import walk
 
+# runtime helpers that forward code calls for a user's value, with no effect: a sum of
+# them nothing reads goes (the GRU's loss, `log_of_softmax` at every step, in its gradient)
+EFFECT_FREE_HELPERS = (runtime.log_of_softmax, runtime.divide_or_zero)
 
-def _pure_calls(node, modules, functions=()):
+
+def effect_free(bindings):
+    """(the names of NumPy and math, the names of `EFFECT_FREE_HELPERS`) among the names
+    generated code binds (`Spelling.bindings`): what `pure_calls` takes."""
+    modules = {n for n, v in bindings.items() if v is np or v is math}
+    helpers = {n for n, v in bindings.items() if any(v is f for f in EFFECT_FREE_HELPERS)}
+    return modules, helpers
+
+
+def pure_calls(node, modules, functions=()):
     """Are the calls in `node` only to NumPy's and math's functions (no random draws, no
     `out=`), or to the named `functions`?"""
     for n in walk(node):
@@ -45,13 +61,13 @@ def drop_dead_sums(body, temps, modules=("math",), functions=()):
     sites = {}  # name -> (statement, which of its bindings, the value bound)
     for block in blocks(body):
         for stmt in block:
-            for k, (target, value) in enumerate(_bindings(stmt)):
+            for k, (target, value) in enumerate(name_bindings(stmt)):
                 if target.id in temps:
                     sites.setdefault(target.id, []).append((stmt, k, value))
     dead = {
         x
         for x, found in sites.items()
-        if stores.get(x) == len(found) and all(_pure_calls(value, modules, functions) for _, _, value in found)
+        if stores.get(x) == len(found) and all(pure_calls(value, modules, functions) for _, _, value in found)
     }
     reads = {x: {} for x in dead}  # name -> the names its assignments read, counted
     for x in dead:
@@ -78,12 +94,12 @@ def drop_dead_sums(body, temps, modules=("math",), functions=()):
     if dead:
         gone = {(id(stmt), k) for x in dead for stmt, k, _ in sites[x]}  # (nodes may be shared)
         for block in list(blocks(body)):
-            block[:] = [kept for stmt in block for kept in _without(stmt, gone)]
+            block[:] = [kept for stmt in block for kept in without_bindings(stmt, gone)]
         fill_empty_blocks(body)
     return body
 
 
-def _bindings(stmt):
+def name_bindings(stmt):
     """(name, value) pairs `stmt` binds: `x = v`, and each item of `a, b = (u, v)` (the
     carried values handed on at the end of a loop's pass). Not `x += e`: on an array it
     writes into what another name may hold too."""
@@ -102,9 +118,9 @@ def _bindings(stmt):
     return []
 
 
-def _without(stmt, gone):
+def without_bindings(stmt, gone):
     """`stmt` without its bindings in `gone` ((id of statement, position)): [] if none is left."""
-    pairs = _bindings(stmt)
+    pairs = name_bindings(stmt)
     left = [(t, v) for k, (t, v) in enumerate(pairs) if (id(stmt), k) not in gone]
     if len(left) == len(pairs):
         return [stmt]

@@ -20,6 +20,7 @@ from .lower import lower
 from .naming import Names, name_values
 from .prune import fold_constant_branches, prune
 from .renaming import coalesce_versions
+from .rerun_steps import lighten_reruns
 from .tidy import module_sequence, tidy
 from .forward import Forward
 from .inplace import InPlace, read_out_numbers
@@ -313,6 +314,7 @@ def _compile(func, graph, funcs, entry, spell, variant, versions):
     for f in funcs:
         coalesce_versions(f, versions)  # x_1 is x again wherever x is not needed at the same time
         checkpointing.values_only_steps(f, spell.bindings)
+        lighten_reruns(f, spell.bindings)
         checkpointing.freeze_late_rebinds(f)
     # each function is unparsed once; the whole source is the texts one blank line apart, as
     # ast.unparse spaces top-level functions

@@ -9,7 +9,6 @@ import math
 
 import numpy as np
 
-from .. import runtime
 from . import checkpointing, specialise
 from .accumulate import accumulate_in_place
 from .algebra import simplify_body
@@ -23,16 +22,12 @@ from .cleanup import (
     read_globals_in_place,
 )
 from .codegen import is_line_comment, stored_names
-from .dead_sums import drop_dead_sums
+from .dead_sums import drop_dead_sums, effect_free
 from .direct_iteration import iterate_directly
 from .functional import drop_repeated_copies
 from .release import release_before, release_dead_arrays
 from .renaming import drop_self_copies
 from .reuse import merge_additions, reuse_computed
-
-# runtime helpers that forward code calls for a user's value, with no effect: a sum of
-# them nothing reads goes (the GRU's loss, `log_of_softmax` at every step, in its gradient)
-_PURE_HELPERS = (runtime.log_of_softmax, runtime.divide_or_zero)
 
 
 def module_sequence(func):
@@ -53,7 +48,7 @@ def tidy(body, temps, params=(), known=None, np_name=None, special=(None, None, 
     coalesce_copies(body, set(params), temps)
     read_globals_in_place(body, set(params))
     fold_temporaries(body, temps)
-    pure = {n for n, v in (bindings or {}).items() if any(v is f for f in _PURE_HELPERS)}
+    _, pure = effect_free(bindings or {})
     drop_dead_sums(body, stored_names(body) - set(params), {"math", np_name}, pure)  # (a loop's sum: the value)
     drop_dead_temporaries(body, stored_names(body) - set(params))  # (a user name nothing reads: x_1 = np.clip(x))
     if known and np_name and precision == "float64":
