@@ -163,7 +163,16 @@ class _Lookup:
             if key in FULL_WITH_ORDER:  # np.linalg.norm(x, 3), norm(x, ord="fro"): no axis, a number
                 return len(eqn.args) <= 2 and set(eqn.kwargs) <= {"ord"}
             return len(eqn.args) == 1 and not eqn.kwargs  # x.sum() or np.sum(x)
-        return key in ALWAYS_SCALAR
+        return key in ALWAYS_SCALAR or _math_number(eqn.prim)
+
+
+# The math module's functions give a Python number whatever their arguments (an array of
+# one element is read as its number, anything else raises); these give a bool instead.
+_MATH_BOOLS = ("isclose", "isfinite", "isinf", "isnan")
+
+
+def _math_number(prim):
+    return getattr(prim, "__module__", None) == "math" and getattr(prim, "__name__", None) not in _MATH_BOOLS
 
 
 lookup = _Lookup()
