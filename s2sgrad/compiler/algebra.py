@@ -16,7 +16,9 @@ adds a negation: it removes them or leaves the expression as it was.
 Two constant factors in a row fold into one where either is a power of two
 (`g * 0.5 * 1.1283791670955126` is `g * 0.5641895835477563`, the normal CDF's
 0.5 meeting erf's slope): scaling by a power of two is exact, so both sides
-round once, at the same product.
+round once, at the same product. Two numbers multiplied first in a product
+(`1.0 * 0.5 * LENGTH * c`, a seed meeting a rule's constant) are one number: Python
+would compute the same product when the line runs.
 """
 
 import math
@@ -55,6 +57,8 @@ def _doubled(term):
     """`2 * term`, spelled so that a product keeps reading left to right: 2 * g * u."""
     if isinstance(term, gast.BinOp) and isinstance(term.op, gast.Mult):
         return gast.BinOp(_doubled(term.left), gast.Mult(), term.right)
+    if _number(term) is not None:
+        return gast.Constant(2 * _number(term), None)  # (2 * 1.0 is 2.0)
     return gast.BinOp(gast.Constant(2, None), gast.Mult(), term)
 
 
@@ -128,6 +132,9 @@ def simplify(node, np_name=None):
             setattr(node, field, [simplify(v, np_name) if isinstance(v, gast.AST) else v for v in value])
     if isinstance(node, gast.expr):
         node = _signs(node, np_name)
+    product = _numbers_product(node)
+    if product is not None:
+        return gast.Constant(product, None)
     if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Add):
         if _same(node.left, node.right) and _pure(node.left):
             return _doubled(node.left)  # g * u + g * u  ->  2 * g * u
@@ -151,6 +158,26 @@ def _scale(node):
 def _is_scaled(node, side):
     """Is `node` a product whose `side` operand is a positive number (`x * 0.5`, `2 * y`)?"""
     return isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult) and _scale(getattr(node, side)) is not None
+
+
+# the seeds 1.0 and -1.0, which the reverse sweep spells as names (reverse.UNITS)
+_UNITS = {"1.0": 1.0, "-1.0": -1.0}
+
+
+def _number(node):
+    """The literal number (not a bool) `node` is, or None."""
+    if isinstance(node, gast.Constant) and type(node.value) in (int, float):
+        return node.value
+    return _UNITS.get(node.id) if isinstance(node, gast.Name) else None
+
+
+def _numbers_product(node):
+    """The product of `1.0 * 0.5`, two literal numbers multiplied, if finite; else None."""
+    if not (isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult)):
+        return None
+    a, b = _number(node.left), _number(node.right)
+    product = a * b if a is not None and b is not None else None
+    return product if product is not None and math.isfinite(product) else None
 
 
 def _power_of_two(c):
