@@ -29,6 +29,10 @@ ROWS = [
     ("-g * 0.5 * 1.1283791670955126 * u / x", "-g * 0.5641895835477563 * u / x"),
     ("g * 0.5 * (2 * u)", "g * u"),  # the adjoint of u ** 2 under a mean's 0.5
     ("g * 0.25 * (2 * u)", "g * 0.5 * u"),
+    # two numbers multiplied first are one (Python computes the same product when the line runs)
+    ("1.5 * 0.3 * g", "0.44999999999999996 * g"),
+    ("3 * 2 * g * u", "6 * g * u"),
+    ("x + 1.5 * 0.3 * u + 1.5 * 0.3 * u", "x + 0.44999999999999996 * u + 0.44999999999999996 * u"),
     # not rewritten: calls may cost or have effects; different terms stay
     ("f(u) + f(u)", "f(u) + f(u)"),
     ("g * u + u * g", "g * u + u * g"),
@@ -60,3 +64,14 @@ def test_rewrite_is_exact(source, expected):
     env["x"] = rng.normal(size=(5,))
     before, after = eval(source, {"np": np}, env), eval(expected, {"np": np}, env)
     assert np.array_equal(before, after)
+
+
+def test_the_seed_meets_a_constant():
+    """The reverse sweep spells the seed 1.0 as a name (reverse.ONE_NAME): `1.0 * 0.5 * u` is
+    `0.5 * u`, and doubled, `2 * 1.0 * u` is `2.0 * u` (a float, as 2 * 1.0 is)."""
+    seed = gast.Name("1.0", gast.Load(), None, None)
+    product = gast.BinOp(gast.BinOp(seed, gast.Mult(), gast.Constant(0.5, None)), gast.Mult(), _expr("u"))
+    assert gast.unparse(simplify(product, "np")).strip() == "0.5 * u"
+    term = gast.BinOp(gast.Name("1.0", gast.Load(), None, None), gast.Mult(), _expr("u"))
+    doubled = gast.BinOp(term, gast.Add(), gast.BinOp(gast.Name("1.0", gast.Load(), None, None), gast.Mult(), _expr("u")))
+    assert gast.unparse(simplify(doubled, "np")).strip() == "2.0 * u"
