@@ -9,6 +9,7 @@ or a phi / loop value that is one array on some paths and another on others.
 and raises if such a value is read after the write.
 """
 
+import gast
 import numpy as np
 
 from . import ir
@@ -104,7 +105,11 @@ def check(graph, scalars=(), containers=()):
         for v in list(readers):
             if v is target or holds.find(v) is not holds.find(target):
                 continue
-            if alias.find(v) is not alias.find(target) and w not in item_writes and not through_item:
+            # (an item read out of a list or dict that may hold the written array, or a view of
+            # one, may be that array itself: `p = d["a"]; x[0] = ...` changes p when d["a"] is x)
+            held = _may_hold(item_reads.reads.get(alias.find(v), ()), target, alias, (makers, carried_of, containers))
+            held = held and not _after_write(v, w, where, defined_at)
+            if alias.find(v) is not alias.find(target) and w not in item_writes and not through_item and not held:
                 # a list or dict holding the array (Python's list keeps the array, written or not)
                 if not _holds_items(v, makers, carried_of, containers) or _after_write(v, w, where, defined_at):
                     continue
@@ -142,10 +147,14 @@ def check(graph, scalars=(), containers=()):
                     maker = made_by.get(v)
                     if maker is not None and maker.kind == "getitem" and not _takes_slices(maker):
                         # x[i] may be a number (a copy) or a row (a view): check when it runs
+                        relation, source = f"is a view of '{_spell(target)}'", _spell(target)
+                        if held and alias.find(v) is not alias.find(target):
+                            holder = _spell(item_reads[alias.find(v)])
+                            relation, source = f"is an item of '{holder}', which may hold '{_spell(target)}'", holder
                         guards[maker] = (
-                            f"'{other}'{line} is a view of '{_spell(target)}', which "
+                            f"'{other}'{line} {relation}, which "
                             f"is written at line {w.loc.lineno} before '{other}' is read again; "
-                            f"make a copy: ... = {_spell(target)}[...].copy()",
+                            f"make a copy: ... = {source}[...].copy()",
                             _holds_items(maker.args[0], makers, carried_of, containers),
                         )
                         continue
@@ -223,16 +232,61 @@ def _refuse_module_write(write, target, made_by, carried_of):
     )
 
 
-def _item_reads(stmts, alias, made_by, carried_of, containers):
+class _ItemReads(dict):
     """{alias root: container} for items read out of lists, tuples or dicts (`d["a"]`,
-    `lst[0][::2]`): a write into one changes an array the container holds."""
-    return {
-        alias.find(o): s.args[0]
-        for s in stmts
-        if isinstance(s, ir.Eqn) and s.kind in ("getitem", "unpack") and isinstance(s.args[0], ir.Var)
-        if _holds_items(s.args[0], made_by, carried_of, containers)
-        for o in s.outs
-    }
+    `lst[0][::2]`): a write into one changes an array the container holds. `reads[root]`
+    keeps every read of that root: (the getitem, the item it certainly is or None)."""
+
+    def __init__(self):
+        super().__init__()
+        self.reads = {}
+
+
+def _item_reads(stmts, alias, made_by, carried_of, containers):
+    found = _ItemReads()
+    for s in stmts:
+        if isinstance(s, ir.Eqn) and s.kind in ("getitem", "unpack") and isinstance(s.args[0], ir.Var):
+            if _holds_items(s.args[0], made_by, carried_of, containers):
+                for k, o in enumerate(s.outs):
+                    found[alias.find(o)] = s.args[0]
+                    found.reads.setdefault(alias.find(o), []).append(_built_item(s, k, made_by))
+    return found
+
+
+def _may_hold(items, target, alias, known):
+    """May one of `items` (what reads out of containers certainly gave, None where
+    unknown) be the written array: unknown, that array, or a container itself?"""
+    makers, carried_of, containers = known
+    return any(
+        item is None
+        or (
+            isinstance(item, ir.Var)
+            and (alias.find(item) is alias.find(target) or _holds_items(item, makers, carried_of, containers))
+        )
+        for item in items
+    )
+
+
+def _built_item(read, k, made_by):
+    """The atom that `read` (out k of a getitem or unpack) certainly gives: an item, by a
+    literal key or index, of a dict, list or tuple built in the code and not changed
+    since (`{"a": x, "b": y}["b"]` is y); None if unknown."""
+    built = made_by.get(read.args[0])
+    if not (isinstance(built, ir.Eqn) and built.kind == "build"):
+        return None
+    if read.kind == "unpack":
+        return built.args[k] if built.payload in ("tuple", "list") and len(built.args) == len(read.outs) else None
+    key = read.payload
+    if len(read.args) != 1 or not isinstance(key, gast.Constant):
+        return None
+    if built.payload == "dict":
+        keys = built.args[0::2]
+        if all(isinstance(c, ir.Const) and type(c.value) in (str, int) for c in keys):
+            values = {c.value: v for c, v in zip(keys, built.args[1::2])}
+            return values.get(key.value) if type(key.value) in (str, int) else None
+        return None
+    in_range = type(key.value) is int and -len(built.args) <= key.value < len(built.args)
+    return built.args[key.value] if built.payload in ("tuple", "list") and in_range else None
 
 
 def _holds_view(v, made_by, carried_of, seen=()):

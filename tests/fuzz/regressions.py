@@ -5066,4 +5066,118 @@ def f(z, w):
         "open": None,
         # (F67's neighbour without the in-place write: a new array each pass, both names hand it on)
     },
+    {
+        "id": "wrong-F68-item-of-a-dict-holding-the-argument-a-helper-writes",
+        "source": """\
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+X05 = np.array([0.2647, 0.9871, 0.7233, -0.736])
+NSTEPS3 = 1
+
+
+class Params(NamedTuple):
+    w: np.ndarray
+    b: float
+
+def layer_0(p0, p1):
+    p0[0] += np.array([[-1.0674, 1.036, 0.4446, -0.3134], [-0.1276, 0.5972, 0.1532, 0.3197], [-0.0698, 1.1002, 0.2025, -0.0488]]).mean()
+    p0[:] += np.sqrt(np.tanh(X05) ** 2 + 0.5)
+    d1 = {"a": np.sinh(0.5 * p1), "b": np.log1p(1.03 ** 2)}
+    for i2 in range(NSTEPS3):
+        g3 = lambda u: np.positive(u) + 0.6 * u
+    return np.logaddexp2(d1["a"], np.roll(p0, 1))
+
+
+def f(x, y, z):
+    d4 = {"a": x, "b": y}
+    if y < -0.44:
+        return np.mean(x ** 2) + y
+    if z.b >= -0.56:
+        return np.sum(np.sin(x)) + y
+    y = ((z.w @ X05) * d4["b"]) + 0.5 * y
+    c5 = x.copy()
+    o6 = layer_0(p0=x, p1=d4["a"])
+    return np.mean(c5 ** 2) + np.sum(o6) + y
+""",
+        "args": "(np.array([-1.0723, -0.575, 0.9999, 0.8964]), 1.1583, Params(w=np.array([-1.0006, 0.7624, -0.9422, -0.7733]), b=-0.8747),)",
+        "wrt": [0, 1, 2],
+        "expect": ("refused",),
+        "open": None,
+        # (campaign seed 7501181, silently wrong gradient and hvp on 1a7b04e: `d4 = {"a": x, ...}`,
+        # then `layer_0(p0=x, p1=d4["a"])` writes into p0, which is x, and reads p1, which is x too;
+        # an item read out of a container holding the written array was not followed to it)
+    },
+    {
+        "id": "wrong-F68-minimal-item-read-before-the-write",
+        "source": """\
+import numpy as np
+
+def f(x):
+    d = {"a": x}
+    p1 = d["a"]
+    x[:] += np.tanh(x)
+    return np.sum(np.sinh(p1))
+""",
+        "args": "(np.array([-1.07, -0.57, 0.99, 0.89]),)",
+        "wrt": [0],
+        "expect": ("refused",),
+        "open": None,
+        # (F68 without the helper: silently wrong on 1a7b04e)
+    },
+    {
+        "id": "wrong-F68-neighbour-list-item",
+        "source": """\
+import numpy as np
+
+SCALE = 0.5
+
+def f(x, w):
+    pair = [x, w * x]
+    first = pair[0]
+    x[1:] += SCALE * np.cos(w * x[:-1])
+    return np.sum(first * first) + w * np.sum(x)
+""",
+        "args": "(np.array([0.4, -0.3, 0.9]), 1.3)",
+        "wrt": [0, 1],
+        "expect": ("refused",),
+        "open": None,
+        # (F68 through a list: silently wrong on 1a7b04e)
+    },
+    {
+        "id": "F68-neighbour-item-copied-before-the-write",
+        "source": """\
+import numpy as np
+
+def f(x):
+    d = {"a": x}
+    p1 = d["a"].copy()
+    x[:] += np.tanh(x)
+    return np.sum(np.sinh(p1) * x)
+""",
+        "args": "(np.array([-1.07, -0.57, 0.99, 0.89]),)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+        # (F68's neighbour: a copy of the item is its own array)
+    },
+    {
+        "id": "F68-neighbour-another-item-of-the-dict",
+        "source": """\
+import numpy as np
+
+def f(x, w):
+    params = {"x": x, "w": w * x, "n": 2}
+    other, n = params["w"], params["n"]
+    x[:] += np.tanh(x)
+    return np.sum(np.sinh(other) * x) * n
+""",
+        "args": "(np.array([-1.07, -0.57, 0.99, 0.89]), 0.7)",
+        "wrt": [0, 1],
+        "expect": ("pass",),
+        "open": None,
+        # (F68's neighbour: the item read is certainly another array than the one written)
+    },
 ]
