@@ -220,6 +220,7 @@ class InPlace:
                         overwritten.add(a)
         self.restore = set()
         made_at, written_at = _program_order(graph.body)
+        shares = self._sharing(graph, stmts)
         for r in value_reads or ():
             for w in self.writes:
                 group = self.versions.find(w.args[0])
@@ -229,10 +230,31 @@ class InPlace:
                 if (self.versions.find(r) is group and r in overwritten) or (
                     self.versions.find(r) is not group
                     and r not in numbers  # (an element read out, u[i - 1], is a copy)
-                    and self.aliases.find(r) is self.aliases.find(w.args[0])
+                    and shares(r, w.args[0])
                     and w.args[0] not in dicts
                 ):
                     self.restore.add(group)
+
+    def _sharing(self, graph, stmts):
+        """May two values be one array's memory: one memory (`aliases`), or one of them is
+        an item read out of a list or dict that may hold the other (`v = d["a"]` where
+        `d = {"a": t}`: a write into v changes t, F68)?"""
+        from .sharing import unions
+
+        holds = unions(graph, items=True)[1]
+        items = {
+            self.aliases.find(o)
+            for e in stmts
+            if isinstance(e, ir.Eqn) and e.kind in ("getitem", "unpack") and e.args and e.args[0] in self.containers
+            for o in e.outs
+        }
+
+        def shares(a, b):
+            if self.aliases.find(a) is self.aliases.find(b):
+                return True
+            return bool({self.aliases.find(a), self.aliases.find(b)} & items) and holds.find(a) is holds.find(b)
+
+        return shares
 
     def own_arguments(self, graph, names):
         """`x = x.copy()` first for each argument the function writes into: a derivative

@@ -5180,4 +5180,82 @@ def f(x, w):
         "open": None,
         # (F68's neighbour: the item read is certainly another array than the one written)
     },
+    {
+        "id": "wrong-F69-write-into-an-item-of-a-dict-whose-array-the-reverse-reads",
+        "source": """\
+import math
+
+import numpy as np
+import scipy.special
+import scipy.stats
+
+B8 = np.array([0.0281, -0.0996])
+K2 = -0.3371
+
+def rhs_0(p0, p1):
+    p1[0] += K2
+    p0[1] = np.sinh(0.5 * np.log10(2.0 + np.sin(p1)))
+    acc2 = []
+    for i1 in range(1, 3):
+        p1 = np.tanh(np.nan_to_num(np.where(p1 > p1, p1, p1 * 0.5)))
+        p1 = np.log(1.0 + p1 ** 2)
+        acc2.append(p1)
+    t3 = 0.5 * sum(acc2) + p1
+    return scipy.special.softmax(p1)
+
+
+def f(x, y, z):
+    d4 = {"a": np.logaddexp2((y * y), (K2 - y)), "b": np.cosh(0.5 * np.fmax(0.85, 1.0))}
+    x *= np.roll(x, 1, axis=1)
+    v5 = d4["a"]
+    v5[1] -= d4["b"]
+    x = np.log2(0.5 + np.abs(x) ** 2) + 0.5 * x
+    vt6 = x.T
+    return np.mean(vt6 ** 2) + np.mean(v5 ** 2) + np.mean(z ** 2)
+""",
+        "args": "(np.array([[0.2741, -0.7102], [0.9359, -0.0256]]), np.array([-0.6153, -1.1496]), np.array([0.1159, -0.0994]),)",
+        "wrt": [0, 1, 2],
+        "expect": ("pass",),
+        "open": None,
+        # (campaign seed 7503507, silently wrong gradient on 1a7b04e: `v5 = d4["a"]; v5[1] -= ...`
+        # writes into the array np.logaddexp2 made, whose reverse reads it; the in-place plan did
+        # not see that the item read out of the dict is that array, and saved nothing)
+    },
+    {
+        "id": "wrong-F69-minimal-item-written-the-reverse-reads-the-array",
+        "source": """\
+import numpy as np
+
+def f(y):
+    d = {"a": np.exp(y), "b": 1.5}
+    v = d["a"]
+    v[1] -= d["b"]
+    return np.mean(v ** 2)
+""",
+        "args": "(np.array([-0.62, -1.15]),)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+        # (F69 without the rest: silently wrong on 1a7b04e, exp's adjoint read the written array)
+    },
+    {
+        "id": "F69-neighbour-list-item-written-in-a-loop",
+        "source": """\
+import numpy as np
+
+RATE = 0.3
+
+def f(y, w):
+    states = [np.tanh(w * y), y * 1.0]
+    for k in range(2):
+        s = states[0]
+        s[k] += RATE * np.cos(states[1][k])
+    return np.sum(states[0] ** 2)
+""",
+        "args": "(np.array([-0.62, -1.15]), 0.8)",
+        "wrt": [0, 1],
+        "expect": ("pass", "refused"),
+        "open": None,
+        # (F69's neighbour: a list's item written in a loop, tanh's adjoint reads the array)
+    },
 ]
