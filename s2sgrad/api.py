@@ -19,6 +19,7 @@ from .errors import S2SGradError
 from .callables import target_of
 from .compiler.compile import locate, rebind, user_lines
 from .compiler.pipeline import derive
+from .compiler.shape_items import OfType
 from .arguments import (
     _arg_dtypes,
     _arg_shapes,
@@ -121,9 +122,19 @@ def _holds(assumed):
     """Do the module constants specialised code assumed still have their values?"""
     for home, name, value in assumed:
         now = home.get(name)
-        if type(now) is not type(value) or now != value:
+        if isinstance(value, OfType):
+            if not value.holds(now):
+                return False
+        elif type(now) is not type(value) or now != value:
             return False
     return True
+
+
+def _assumed_now(home, name, value):
+    """What a cache key holds of an assumed module value now: its type where only that
+    was assumed (`OfType`), else the value."""
+    now = home.get(name)
+    return type(now) if isinstance(value, OfType) else _identity(now)
 
 
 def _cached(key, make):
@@ -229,7 +240,7 @@ class Derivative:
         SPECIALISATIONS variants (then the generic code, which assumes none, runs)."""
         seen = _shape_sets.setdefault(generic, set())
         for _ in range(3):  # (code for new values may assume one constant more: look again)
-            now = specialised + (tuple((name, _identity(home.get(name))) for home, name, _ in derived.assumed),)
+            now = specialised + (tuple((name, _assumed_now(home, name, v)) for home, name, v in derived.assumed),)
             if not exact and now not in seen and len(seen) >= SPECIALISATIONS:
                 return None
             seen.add(now)

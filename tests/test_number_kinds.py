@@ -103,3 +103,48 @@ def test_a_sum_loop_over_a_module_list_of_numbers_needs_no_tape():
     loop = source.split("for a in ANGLES:", 1)[1].split("\n    # reverse sweep", 1)[0]
     assert ".append(" not in loop and source.count("reversed(") == 1, source
 
+
+
+class Cell:
+    """A model object the module makes; its methods read a number from `self`."""
+
+    def __init__(self, leak):
+        self.leak = leak
+
+    def step(self, h, x, W):
+        z = np.tanh(W @ h + x)
+        return (1.0 - self.leak) * h + self.leak * z
+
+
+CELL = Cell(0.3)
+
+
+def leaky(W, xs):
+    h = np.zeros(3)
+    for t in range(len(xs)):
+        h = CELL.step(h, xs[t], W=W)
+    return np.sum(h * h) + abs(h[0] - 0.1) + float(h[1])
+
+
+def _leaky_args():
+    rng = np.random.default_rng(2)
+    return (0.5 * rng.standard_normal((3, 3)), rng.standard_normal((6, 3)))
+
+
+def test_a_number_in_a_module_objects_attribute_is_a_number(monkeypatch):
+    """`self.leak` of a module-level Cell is a float: plain arithmetic in the specialised
+    code; abs() and float() of numbers are numbers too. The code assumes only that the
+    attribute holds a float: a new value reuses it, a new type makes new code."""
+    W, xs = _leaky_args()
+    df = sg.grad(leaky)
+    assert_close(df(W, xs), numeric_grad(leaky, (W, xs), 0))
+    source = sg.source(df, W, xs)
+    for helper in _BOOKKEEPING:
+        assert helper not in source, source
+    made = df._specialised(df._values((W, xs), {}))
+    monkeypatch.setattr(CELL, "leak", 0.45)  # (another float: the same code, the new value)
+    assert df._specialised(df._values((W, xs), {})) is made
+    assert_close(df(W, xs), numeric_grad(leaky, (W, xs), 0))
+    monkeypatch.setattr(CELL, "leak", np.array([0.2, 0.3, 0.4]))  # (an array: other code)
+    assert df._specialised(df._values((W, xs), {})) is not made
+    assert_close(df(W, xs), numeric_grad(leaky, (W, xs), 0))

@@ -1,7 +1,8 @@
 """The shapes analysis's facts about values that are not arrays (a mixin of
 shapes._Walk): sizes and module constants known at compile time (`b, c = x.shape`,
-`KERNEL = 3`), the items of container arguments (`p["W"]`) and of dicts the
-function builds with literal keys (`p = {"w": W.copy()}`, `p["w"] = p["w"] * 0.9`).
+`KERNEL = 3`), numbers in attributes of module-level objects (`CELL.leak`), the
+items of container arguments (`p["W"]`) and of dicts the function builds with
+literal keys (`p = {"w": W.copy()}`, `p["w"] = p["w"] * 0.9`).
 """
 
 import operator
@@ -19,6 +20,25 @@ def concrete(shape):
     """The term of a value whose shape is known (specialised code): equal shapes, equal terms;
     an element of an array (shape ()) is a number."""
     return SCALAR if shape == () else ("shape", tuple(shape))
+
+
+class OfType:
+    """An assumption on a module-level value's type alone (`CELL.leak` holds a float),
+    where its value may change from call to call: api.py checks it with `holds`."""
+
+    __slots__ = ("type",)
+
+    def __init__(self, kind):
+        self.type = kind
+
+    def holds(self, now):
+        return type(now) is self.type
+
+    def __eq__(self, other):
+        return isinstance(other, OfType) and other.type is self.type
+
+    def __hash__(self):
+        return hash(self.type)
 
 
 def _int_constant(v):
@@ -44,6 +64,17 @@ class Items:
         if isinstance(g, ir.Global) and g.home is not None and _int_constant(g.value):
             self.values[e.outs[0]] = g.value
             self.assumed[(id(g.home), g.path)] = (g.home, g.path, g.value)
+
+    def attribute(self, e):
+        """`CELL.leak`, a number held in an attribute of a module-level object (a method of
+        a model the module made reads `self.leak`): a number in specialised code, which then
+        holds while the attribute holds a number of that type (checked on each call, as a
+        module constant's value is; its value may change)."""
+        g, name = e.args[0], e.prim[1]
+        home = getattr(g.value, "__dict__", None) if isinstance(g, ir.Global) else None
+        if isinstance(home, dict) and type(home.get(name)) in (float, int):
+            self.set(e.outs[0], SCALAR, "scalar")
+            self.assumed[(id(home), name)] = (home, name, OfType(type(home[name])))
 
     def known_facts(self, e, out, known):
         """What shapes known at compile time tell about `e` (specialised code)."""

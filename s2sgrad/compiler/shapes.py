@@ -27,6 +27,7 @@ operands take part in the element-wise rule. When in doubt a value keeps a
 term of its own: the reverse sweep then keeps its `unbroadcast`.
 """
 
+import builtins
 import operator
 
 import gast
@@ -234,6 +235,8 @@ class _Walk(Items):
             self.unpack(e)
         elif e.kind == "opaque" and e.prim == "read" and self.specialised:
             self.constant(e)
+        elif e.kind == "attr" and self.specialised and e.args:
+            self.attribute(e)
         if len(e.outs) != 1:
             return
         out, known = e.outs[0], self.shapes()
@@ -366,6 +369,8 @@ def _broadcasts(e):
         return e.prim.nout == 1 and not e.kwargs and e.prim.signature is None  # (np.matmul is a gufunc)
     if e.prim is np.where:
         return len(e.args) == 3 and not e.kwargs  # (np.where(c) gives indices)
+    if e.prim is builtins.abs:
+        return len(e.args) == 1  # (abs(x) of an array or a number is element-wise)
     return e.prim is np.clip
 
 

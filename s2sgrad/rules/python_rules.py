@@ -149,8 +149,9 @@ defnondiff(
     ("method", "keys"),
 )
 ALWAYS_SCALAR.update(
-    _key(k) for k in (("attr", "ndim"), ("attr", "size"), builtins.len, np.ndim, np.size, ("method", "item"))
-)
+    _key(k)
+    for k in (("attr", "ndim"), ("attr", "size"), builtins.len, np.ndim, np.size, ("method", "item"), builtins.float)
+)  # (float(x) is a Python float, or raises: an array of more than one element)
 for name in ("sum", "mean", "prod", "max", "min"):
     REDUCTIONS.add(_key(("method", name)))
     REDUCTIONS.add(_key(getattr(np, name)))
