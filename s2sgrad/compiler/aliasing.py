@@ -13,10 +13,9 @@ import gast
 import numpy as np
 
 from . import ir
+from .held_items import holds_items, item_reads, may_hold
 from .sharing import _VIEW_METHODS, is_view, unions
 from ..errors import S2SGradError
-
-_SEQ_OPS = ("seq_concat", "seq_repeat", "seq_repeat_r")  # runtime's list joins and repeats
 
 
 def _positions(block, prefix=(), loops=(), out=None):
@@ -49,7 +48,7 @@ def check(graph, scalars=(), containers=()):
     item_writes = {}  # `lst[k] op= y` -> lst (other items of lst are checked at run time: rt.sole_item)
     for s in stmts:  # `u[i] op= y` on an array is the setitem's write, not Python's `x op= y`
         if isinstance(s, ir.Eqn) and s.item_of is not None:
-            if _holds_items(s.item_of, makers, carried_of, containers):
+            if holds_items(s.item_of, makers, carried_of, containers):
                 item_writes[s] = s.item_of
             else:
                 s.overwrites = None
@@ -93,7 +92,7 @@ def check(graph, scalars=(), containers=()):
         for o in list(s.outs) + list(getattr(s, "carried", []))
     }
     branches = {where[s][0] for s in stmts if isinstance(s, ir.If)}
-    item_reads = _item_reads(stmts, alias, makers, carried_of, containers)
+    items_read = item_reads(stmts, alias, makers, carried_of, containers)
     for w in writes:
         target = _target(w)
         _refuse_module_write(w, target, makers, carried_of)
@@ -101,17 +100,17 @@ def check(graph, scalars=(), containers=()):
         older = _older(target, makers, carried_of) if w.kind != "setitem" else ()
         # (an item read out of a list or dict, or a view of one, is that item's array: the
         # write changes whichever array the container holds, and every value of it)
-        through_item = item_reads.get(alias.find(target))
+        through_item = items_read.get(alias.find(target))
         for v in list(readers):
             if v is target or holds.find(v) is not holds.find(target):
                 continue
             # (an item read out of a list or dict that may hold the written array, or a view of
             # one, may be that array itself: `p = d["a"]; x[0] = ...` changes p when d["a"] is x)
-            held = _may_hold(item_reads.reads.get(alias.find(v), ()), target, alias, (makers, carried_of, containers))
+            held = may_hold(items_read.reads.get(alias.find(v), ()), target, alias, (makers, carried_of, containers))
             held = held and not _after_write(v, w, where, defined_at)
             if alias.find(v) is not alias.find(target) and w not in item_writes and not through_item and not held:
                 # a list or dict holding the array (Python's list keeps the array, written or not)
-                if not _holds_items(v, makers, carried_of, containers) or _after_write(v, w, where, defined_at):
+                if not holds_items(v, makers, carried_of, containers) or _after_write(v, w, where, defined_at):
                     continue
             if w.kind == "setitem" and same.find(v) is same.find(target):
                 continue
@@ -128,7 +127,7 @@ def check(graph, scalars=(), containers=()):
                     or not (
                         _older(v, makers, carried_of, w) & older - set(scalars)
                         or _holds_view(v, makers, carried_of)
-                        or _holds_items(v, makers, carried_of, containers)
+                        or holds_items(v, makers, carried_of, containers)
                     )
                 )
             ):
@@ -149,13 +148,13 @@ def check(graph, scalars=(), containers=()):
                         # x[i] may be a number (a copy) or a row (a view): check when it runs
                         relation, source = f"is a view of '{_spell(target)}'", _spell(target)
                         if held and alias.find(v) is not alias.find(target):
-                            holder = _spell(item_reads[alias.find(v)])
+                            holder = _spell(items_read[alias.find(v)])
                             relation, source = f"is an item of '{holder}', which may hold '{_spell(target)}'", holder
                         guards[maker] = (
                             f"'{other}'{line} {relation}, which "
                             f"is written at line {w.loc.lineno} before '{other}' is read again; "
                             f"make a copy: ... = {source}[...].copy()",
-                            _holds_items(maker.args[0], makers, carried_of, containers),
+                            holds_items(maker.args[0], makers, carried_of, containers),
                         )
                         continue
                     what = "assignment into" if w.kind == "setitem" else "augmented assignment to"
@@ -232,63 +231,6 @@ def _refuse_module_write(write, target, made_by, carried_of):
     )
 
 
-class _ItemReads(dict):
-    """{alias root: container} for items read out of lists, tuples or dicts (`d["a"]`,
-    `lst[0][::2]`): a write into one changes an array the container holds. `reads[root]`
-    keeps every read of that root: (the getitem, the item it certainly is or None)."""
-
-    def __init__(self):
-        super().__init__()
-        self.reads = {}
-
-
-def _item_reads(stmts, alias, made_by, carried_of, containers):
-    found = _ItemReads()
-    for s in stmts:
-        if isinstance(s, ir.Eqn) and s.kind in ("getitem", "unpack") and isinstance(s.args[0], ir.Var):
-            if _holds_items(s.args[0], made_by, carried_of, containers):
-                for k, o in enumerate(s.outs):
-                    found[alias.find(o)] = s.args[0]
-                    found.reads.setdefault(alias.find(o), []).append(_built_item(s, k, made_by))
-    return found
-
-
-def _may_hold(items, target, alias, known):
-    """May one of `items` (what reads out of containers certainly gave, None where
-    unknown) be the written array: unknown, that array, or a container itself?"""
-    makers, carried_of, containers = known
-    return any(
-        item is None
-        or (
-            isinstance(item, ir.Var)
-            and (alias.find(item) is alias.find(target) or _holds_items(item, makers, carried_of, containers))
-        )
-        for item in items
-    )
-
-
-def _built_item(read, k, made_by):
-    """The atom that `read` (out k of a getitem or unpack) certainly gives: an item, by a
-    literal key or index, of a dict, list or tuple built in the code and not changed
-    since (`{"a": x, "b": y}["b"]` is y); None if unknown."""
-    built = made_by.get(read.args[0])
-    if not (isinstance(built, ir.Eqn) and built.kind == "build"):
-        return None
-    if read.kind == "unpack":
-        return built.args[k] if built.payload in ("tuple", "list") and len(built.args) == len(read.outs) else None
-    key = read.payload
-    if len(read.args) != 1 or not isinstance(key, gast.Constant):
-        return None
-    if built.payload == "dict":
-        keys = built.args[0::2]
-        if all(isinstance(c, ir.Const) and type(c.value) in (str, int) for c in keys):
-            values = {c.value: v for c, v in zip(keys, built.args[1::2])}
-            return values.get(key.value) if type(key.value) in (str, int) else None
-        return None
-    in_range = type(key.value) is int and -len(built.args) <= key.value < len(built.args)
-    return built.args[key.value] if built.payload in ("tuple", "list") and in_range else None
-
-
 def _holds_view(v, made_by, carried_of, seen=()):
     """May v be a view of another value, or a container holding values (made so, or a
     branch result or a loop's first pass of one)? Such a value sees Python's `x op= y`."""
@@ -325,36 +267,6 @@ def _other_item(v, write, base, same, makers, positions):
     if not (isinstance(maker, ir.Eqn) and maker.kind == "getitem" and same.find(maker.args[0]) is same.find(base)):
         return False
     return _after_write(v, write, where, defined_at)
-
-
-def _holds_items(v, made_by, carried_of, containers, seen=()):
-    """May v be a list, tuple or dict (made so, passed in, or a version of one)? Its items
-    are arrays themselves, not copies: Python's `x op= y` on one changes what v holds."""
-    if v in containers:
-        return True
-    if v in seen or not isinstance(v, ir.Var):
-        return False
-    seen += (v,)
-    maker = made_by.get(v)
-    if isinstance(maker, ir.Eqn):
-        if (
-            maker.kind == "build"
-            or maker.prim in (list, tuple, dict)
-            or getattr(maker.prim, "__name__", "") in _SEQ_OPS
-        ):
-            return True
-        return maker.kind in ("setitem", "append") and _holds_items(
-            maker.args[0], made_by, carried_of, containers, seen
-        )
-    if isinstance(maker, ir.If):
-        k = maker.outs.index(v)
-        return any(
-            _holds_items(a, made_by, carried_of, containers, seen) for a in (maker.then_outs[k], maker.else_outs[k])
-        )
-    if ir.is_loop(maker) or v in carried_of:
-        loop, k = carried_of[v] if v in carried_of else (maker, maker.outs.index(v))
-        return any(_holds_items(a, made_by, carried_of, containers, seen) for a in (loop.inits[k], loop.body_outs[k]))
-    return False
 
 
 def _older(target, made_by, carried_of, write=None):
@@ -470,8 +382,6 @@ def _after(w, r, v, places, defined_at, result_reader):
 
 
 def _takes_slices(getitem):
-    import gast
-
     return any(
         isinstance(n, gast.Slice) or (isinstance(n, gast.Constant) and n.value in (None, Ellipsis))
         for n in gast.walk(getitem.payload)
