@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import gast
 
-from . import aliasing, analysis, checkpointing, dtypes, ir, leaves, progress, specialise, ssa
+from . import aliasing, analysis, checkpointing, dtypes, ir, item_updates, leaves, progress, specialise, ssa
 from ..rules import load_optional
 from .codegen import Emitter, line_origins, assign, comment, free_names, name, to_source
 from .effects import guard_sole_item
@@ -128,6 +128,8 @@ def _derive(func, wrt, arg_kinds, variant, checkpoints, specialised, has_aux):
     scalars = analysis.kinds(graph, arg_kinds)
     shapes = analyse_shapes(graph, arg_kinds, scalars, arg_shapes)
     shapes.precision = dtypes.precision(graph, arg_dtypes) if shapes.specialised else None
+    if shapes.precision == "float64":
+        shapes.floating = item_updates.floating(graph, arg_dtypes)
     # A first sweep finds which old array values the reverse sweep reads; the
     # second saves exactly the overwritten parts those reads need.
     containers = {p for p, k in zip(graph.params, arg_kinds) if k in ("container", "dict")}
@@ -191,7 +193,8 @@ def _assemble(func, graph, wrt_vars, active, scalars, names, spell, emitter, rev
     grads_node = grads[0] if len(grads) == 1 else gast.Tuple(grads, gast.Load())
     known = specialise.name_shapes(names, rev.shapes) if rev.shapes.specialised else None
     np_name = rev.numpy_name()
-    special = (rev.shapes.precision, spell.bindings, set(names.adjoints.values()))
+    floats = item_updates.float_names(names, rev.shapes.floating)
+    special = (rev.shapes.precision, spell.bindings, set(names.adjoints.values()), floats)
     result_node = emitter.atom(result)
     base = graph.name
     arguments = _arguments([names.var(p) for p in params])

@@ -51,6 +51,7 @@ class Shapes:
         self.assumed = ()  # module constants that code relies on: ((module dict, name, value), ...)
         self.spans = None  # what index keys know of loop windows (`x[i:i + k]`, index_keys.py)
         self.precision = None  # with known shapes: "float64", "real" or None (compiler/dtypes.py)
+        self.floating = set()  # where every float is a float64: the float values (item_updates.py)
         self.terms = terms or {}
         self.kinds = kinds or {}
         self.ints = ints  # Python ints: loop indices, `i - 1`, len(x)

@@ -25,6 +25,7 @@ from .codegen import is_line_comment, stored_names
 from .dead_sums import drop_dead_sums, effect_free
 from .direct_iteration import iterate_directly
 from .functional import drop_repeated_copies
+from .item_updates import update_in_place
 from .release import release_before, release_dead_arrays
 from .renaming import drop_self_copies
 from .reuse import merge_additions, reuse_computed
@@ -38,13 +39,14 @@ def module_sequence(func):
     return lambda n: n not in free and isinstance(module.get(n), (list, tuple, range, np.ndarray))
 
 
-def tidy(body, temps, params=(), known=None, np_name=None, special=(None, None, ()), copier=None, sequence=None):
+def tidy(body, temps, params=(), known=None, np_name=None, special=(None, None, (), ()), copier=None, sequence=None):
     """`known`: name -> shape in code specialised on shapes; `np_name`: NumPy's name;
     `special`: what specialised code knows of its dtypes (compiler/dtypes.py), what the
-    code's names of helpers are bound to (`Spelling.bindings`), the adjoints' names;
+    code's names of helpers are bound to (`Spelling.bindings`), the adjoints' names, the
+    names of float arrays where every float is a float64 (item_updates.py);
     `copier`: in the functional flavour (`InPlace.functional`), how `owned` is spelled;
     `sequence`: whether a module-level name holds a sequence."""
-    precision, bindings, adjoints = special
+    precision, bindings, adjoints, floats = special
     coalesce_copies(body, set(params), temps)
     read_globals_in_place(body, set(params))
     fold_temporaries(body, temps)
@@ -72,6 +74,8 @@ def tidy(body, temps, params=(), known=None, np_name=None, special=(None, None, 
         iterate_directly(body, lambda n: n not in params and sequence(n))
     if copier:
         drop_repeated_copies(body, copier)
+    if floats:
+        update_in_place(body, floats)  # (u[1:-1] += r * ... for the user's u[1:-1] = u[1:-1] + r * ...)
     drop_orphan_comments(body, is_line_comment)
 
 
