@@ -148,3 +148,29 @@ def test_a_number_in_a_module_objects_attribute_is_a_number(monkeypatch):
     monkeypatch.setattr(CELL, "leak", np.array([0.2, 0.3, 0.4]))  # (an array: other code)
     assert df._specialised(df._values((W, xs), {})) is not made
     assert_close(df(W, xs), numeric_grad(leaky, (W, xs), 0))
+
+
+def cell_loss(params, xs):
+    """A checkpointed loop over a module-level Cell's method, its loss summed."""
+    h = np.zeros(params["W"].shape[0])
+    loss = 0.0
+    for t in sg.checkpointed(range(len(xs)), snapshots=3):
+        h = CELL.step(h, xs[t], W=params["W"])
+        loss = loss + np.log(np.sum(np.exp(h))) - h[0]
+    return loss
+
+
+def test_a_model_objects_number_leaves_the_code_plain_numpy():
+    """`self.leak` brings a float (its type assumed): the code may take every float for a
+    float64 (compiler/dtypes.py), so its zeros are `np.zeros(shape)`, not `zeros_like`;
+    the summed loss is left out of the re-runs (`rerun_steps`)."""
+    W, xs = _leaky_args()
+    params = {"W": W}
+    dv = sg.value_and_grad(cell_loss)
+    value, got = dv(params, xs)
+    assert value == pytest.approx(cell_loss(params, xs), rel=1e-13)
+    assert_close(got["W"], numeric_grad(lambda w, x: cell_loss({"W": w}, x), (W, xs), 0))
+    source = sg.source(dv, params, xs)
+    for helper in _BOOKKEEPING + ("zeros_like(",):
+        assert helper not in source, source
+    assert "schedule.reverse(rerun_steps" in source, source

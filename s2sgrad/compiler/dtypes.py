@@ -18,7 +18,9 @@ float64), "real" (no complex value, some floats may be narrower) or None (unknow
 an argument or a constant is complex, or a call may make complex values). It
 judges the arguments' dtypes and every constant, global and callee the graph reads;
 a callee outside NumPy, math, SciPy's special functions and Python's operators
-makes it None.
+makes it None. A module-level object read only for numbers in its attributes
+(`CELL.leak`, which specialised code assumes by type: shape_items.attribute)
+brings those numbers.
 """
 
 import warnings
@@ -43,6 +45,10 @@ def precision(graph, arg_dtypes):
         return None
     for stmt in ir.walk(graph.body):
         atoms = ir.reads(stmt) + [o for outs in ir.region_results(stmt) for o in outs]
+        number = _number_attribute(stmt)
+        if number is not None:  # (`CELL.leak`: the object brings that number, assumed by its type)
+            found.update(["f8"] if number is float else [])
+            continue
         if isinstance(stmt, ir.Eqn) and stmt.kind == "call":
             if not _real_callee(stmt.prim):
                 return None
@@ -97,6 +103,16 @@ def _floats_of(value, found):
     if isinstance(value, dict):
         return all(_floats_of(v, found) for v in value.values())
     return callable(value) or isinstance(value, type(np))  # (a function, a module: judged as a callee)
+
+
+def _number_attribute(stmt):
+    """float or int, for `CELL.leak` where a module-level object's attribute holds one
+    (specialised code assumes its type: shape_items.attribute); else None."""
+    if not (isinstance(stmt, ir.Eqn) and stmt.kind == "attr" and stmt.args and isinstance(stmt.args[0], ir.Global)):
+        return None
+    home = getattr(stmt.args[0].value, "__dict__", None)
+    kind = type(home.get(stmt.prim[1])) if isinstance(home, dict) else None
+    return kind if kind in (float, int) else None
 
 
 def _dtype_name_floats(text, found):
