@@ -129,7 +129,10 @@ _PLAIN = frozenset({float, int, complex, bool, str, bytes, type(None)})
 
 def _copied(state):
     """A state the steps may write in place without changing `state`. (Runs once a
-    re-run segment, on states of an array or two: the common types are asked first.)"""
+    re-run segment, on states of an array or two: one array, the heat equation's `u`,
+    is asked first, then the common types.)"""
+    if len(state) == 1 and type(state[0]) is np.ndarray:
+        return (state[0].copy(),)
     return tuple([x.copy() if type(x) is np.ndarray else x if type(x) in _PLAIN else _copied_item(x) for x in state])
 
 
@@ -233,7 +236,9 @@ class checkpoints:
 
     def _advance(self, lo, hi, state):
         self.forward_steps += hi - lo
-        return self._steps(self.indices[lo:hi], *(_copied(state) if self.copies else state))
+        if self.copies:
+            state = _copied(state)
+        return self._steps(self.indices[lo:hi], *state)
 
     def _back(self, lo, state, owned):
         """Run step lo taped from `state` and reverse it at once."""
