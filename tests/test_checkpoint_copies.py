@@ -170,7 +170,8 @@ def test_values_only_steps_drop_the_tape():
     """`steps` runs the loop body without what only the tape needs: no copy of the
     overwritten part, no shape_of, no call of step_taped (its temporaries folded back,
     so x and v get their new values in one statement)."""
-    for fn, written in ((heat_direct, "u[1:-1] = "), (rebind_rk4, "v, x = (v + DT * ")):
+    # (the heat equation's write adds into u in place: item_updates.py)
+    for fn, written in ((heat_direct, "u[1:-1] += r * ("), (rebind_rk4, "v, x = (v + DT * ")):
         d = sg.grad(fn, wrt=(0, 1), checkpoints=3)
         d(*_args())
         steps = d.source.split("def steps(", 1)[1].split("schedule.forward", 1)[0]
