@@ -19,7 +19,7 @@ from .errors import S2SGradError
 from .callables import target_of
 from .compiler.compile import locate, rebind, user_lines
 from .compiler.pipeline import derive
-from .compiler.shape_items import OfType
+from .compiler.shape_items import OfArray, OfType
 from .arguments import (
     _arg_dtypes,
     _arg_shapes,
@@ -122,7 +122,7 @@ def _holds(assumed):
     """Do the module constants specialised code assumed still have their values?"""
     for home, name, value in assumed:
         now = home.get(name)
-        if isinstance(value, OfType):
+        if isinstance(value, (OfType, OfArray)):
             if not value.holds(now):
                 return False
         elif type(now) is not type(value) or now != value:
@@ -132,9 +132,9 @@ def _holds(assumed):
 
 def _assumed_now(home, name, value):
     """What a cache key holds of an assumed module value now: its type where only that
-    was assumed (`OfType`), else the value."""
+    was assumed (`OfType`), an array's shape and dtype (`OfArray`), else the value."""
     now = home.get(name)
-    return type(now) if isinstance(value, OfType) else _identity(now)
+    return value.key(now) if isinstance(value, (OfType, OfArray)) else _identity(now)
 
 
 def _cached(key, make):

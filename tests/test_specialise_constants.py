@@ -290,3 +290,69 @@ def test_a_large_array_is_released_after_its_last_read():
     small = sg.grad(_patches_loss, wrt=1)
     assert_close(small(x[:8], w), numeric_grad(_patches_loss, (x[:8], w), 1))
     assert "del " not in small.source and "del " in sg.grad(_patches_loss, wrt=1).source_for(x, w)
+
+
+# -- module-level arrays, and arrays in attributes of module-level objects ----------
+
+KE = np.array([[1.0, -1.0], [-1.0, 1.0]])
+N_EL = 4
+
+
+class Layer:
+    """A model the module makes; its method reads arrays and a number from `self`."""
+
+    def __init__(self):
+        self.W = 0.3 * np.random.default_rng(0).standard_normal((3, 3))
+        self.b = np.array([0.1, -0.2, 0.05])
+        self.scale = 0.5
+
+    def __call__(self, h):
+        return np.tanh(self.W @ h + self.b) * self.scale
+
+
+LAYER = Layer()
+
+
+def stiffness(k, x):
+    """A 1-D stiffness matrix assembled from the module's element matrix KE."""
+    K = np.zeros((N_EL + 1, N_EL + 1))
+    for e in range(N_EL):
+        K[e : e + 2, e : e + 2] += k[e] * KE
+    return x @ K @ x
+
+
+def layered(x, target):
+    h = x
+    for _ in range(3):
+        h = LAYER(h) + 0.1 * h
+    return np.sum((h - target) ** 2)
+
+
+_K, _XK = np.array([1.0, 2.0, 0.5, 1.5]), np.array([0.3, -0.8, 1.1, 0.5, -0.2])
+_XL, _TL = np.array([0.2, -0.4, 0.9]), np.array([0.1, 0.0, -0.1])
+
+
+@pytest.mark.parametrize("f, args", [(stiffness, (_K, _XK)), (layered, (_XL, _TL))], ids=["KE", "LAYER.W"])
+def test_module_arrays_have_their_shapes(f, args):
+    """A module-level array (`KE`) and an array in a module-level object's attribute
+    (`self.W` of LAYER) have their shapes in specialised code, assumed with their dtypes:
+    the code reading them keeps no shape bookkeeping."""
+    df = sg.grad(f, wrt=0)
+    assert_close(df(*args), numeric_grad(f, args, 0))
+    source = sg.source(df, *args)
+    # (x @ K @ x of the assembled K keeps its matmul helpers: K's shape after the loop is not followed)
+    for helper in _HELPERS if f is layered else ("unreduce(", "unbroadcast(", "shape_of("):
+        assert helper not in source, source
+
+
+def test_a_module_array_assumed_by_shape_and_dtype(monkeypatch):
+    """New values of LAYER.W (a model trained between calls) reuse the code; a new dtype
+    makes new code, which is right too."""
+    df = sg.grad(layered)
+    made = df._specialised(df._values((_XL, _TL), {}))
+    monkeypatch.setattr(LAYER, "W", LAYER.W * 1.5)
+    assert df._specialised(df._values((_XL, _TL), {})) is made
+    assert_close(df(_XL, _TL), numeric_grad(layered, (_XL, _TL), 0))
+    monkeypatch.setattr(LAYER, "W", LAYER.W.astype(np.float32))
+    assert df._specialised(df._values((_XL, _TL), {})) is not made
+    assert_close(df(_XL, _TL), numeric_grad(layered, (_XL, _TL), 0))

@@ -83,7 +83,8 @@ ROWS = {
     "seed float64": (elementwise_sum, (_X,), 0, [], ["broadcast_to"]),
     "seed float32": (elementwise_sum, (_X.astype(np.float32),), 0, ["broadcast_to(1.0"], []),
     "seed divided": (mean_scaled, (_X,), 0, [], ["broadcast_to"]),
-    "float32 constant": (with_float32_constant, (RNG.standard_normal(3),), 0, ["unreduce(1.0"], []),
+    # (C32's shape is known, assumed with its dtype: the seed stays a float64 array)
+    "float32 constant": (with_float32_constant, (RNG.standard_normal(3),), 0, ["broadcast_to(1.0"], []),
     "complex data": (
         complex_data,
         (RNG.standard_normal((3, 2)), RNG.standard_normal((4, 3)) + 1j * RNG.standard_normal((4, 3))),

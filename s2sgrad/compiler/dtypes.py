@@ -18,9 +18,9 @@ float64), "real" (no complex value, some floats may be narrower) or None (unknow
 an argument or a constant is complex, or a call may make complex values). It
 judges the arguments' dtypes and every constant, global and callee the graph reads;
 a callee outside NumPy, math, SciPy's special functions and Python's operators
-makes it None. A module-level object read only for numbers in its attributes
-(`CELL.leak`, which specialised code assumes by type: shape_items.attribute)
-brings those numbers.
+makes it None. A module-level object read only for numbers or arrays in its
+attributes (`CELL.leak`, `MODEL.W`, which specialised code assumes by type, an
+array by shape and dtype: shape_items.attribute) brings those values.
 """
 
 import warnings
@@ -45,9 +45,10 @@ def precision(graph, arg_dtypes):
         return None
     for stmt in ir.walk(graph.body):
         atoms = ir.reads(stmt) + [o for outs in ir.region_results(stmt) for o in outs]
-        number = _number_attribute(stmt)
-        if number is not None:  # (`CELL.leak`: the object brings that number, assumed by its type)
-            found.update(["f8"] if number is float else [])
+        held = _assumed_attribute(stmt)
+        if held is not None:  # (`CELL.leak`, `MODEL.W`: the object brings that value, its type assumed)
+            if not _floats_of(held, found):
+                return None
             continue
         if isinstance(stmt, ir.Eqn) and stmt.kind == "call":
             if not _real_callee(stmt.prim):
@@ -105,14 +106,15 @@ def _floats_of(value, found):
     return callable(value) or isinstance(value, type(np))  # (a function, a module: judged as a callee)
 
 
-def _number_attribute(stmt):
-    """float or int, for `CELL.leak` where a module-level object's attribute holds one
-    (specialised code assumes its type: shape_items.attribute); else None."""
+def _assumed_attribute(stmt):
+    """The value of `CELL.leak` or `MODEL.W` where a module-level object's attribute
+    holds a number or an array (specialised code assumes its type, an array's shape
+    and dtype: shape_items.attribute); else None."""
     if not (isinstance(stmt, ir.Eqn) and stmt.kind == "attr" and stmt.args and isinstance(stmt.args[0], ir.Global)):
         return None
     home = getattr(stmt.args[0].value, "__dict__", None)
-    kind = type(home.get(stmt.prim[1])) if isinstance(home, dict) else None
-    return kind if kind in (float, int) else None
+    value = home.get(stmt.prim[1]) if isinstance(home, dict) else None
+    return value if type(value) in (float, int, np.ndarray) else None
 
 
 def _dtype_name_floats(text, found):

@@ -8,6 +8,7 @@ literal keys (`p = {"w": W.copy()}`, `p["w"] = p["w"] * 0.9`).
 import operator
 
 import gast
+import numpy as np
 
 from . import ir
 from .. import trees
@@ -24,7 +25,8 @@ def concrete(shape):
 
 class OfType:
     """An assumption on a module-level value's type alone (`CELL.leak` holds a float),
-    where its value may change from call to call: api.py checks it with `holds`."""
+    where its value may change from call to call: api.py checks it with `holds` and
+    keys the code made for it with `key`."""
 
     __slots__ = ("type",)
 
@@ -34,11 +36,47 @@ class OfType:
     def holds(self, now):
         return type(now) is self.type
 
+    def key(self, now):
+        return type(now)
+
     def __eq__(self, other):
         return isinstance(other, OfType) and other.type is self.type
 
     def __hash__(self):
         return hash(self.type)
+
+
+class OfArray:
+    """An assumption on a module-level array's shape and dtype (`KE = np.array(...)`,
+    `MODEL.W`), where its values may change from call to call (a model trained
+    between calls)."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, array):
+        self.shape, self.dtype = array.shape, array.dtype
+
+    def holds(self, now):
+        return type(now) is np.ndarray and now.shape == self.shape and now.dtype == self.dtype
+
+    def key(self, now):
+        return (np.ndarray, now.shape, now.dtype.str) if type(now) is np.ndarray else type(now)
+
+    def __eq__(self, other):
+        return isinstance(other, OfArray) and (other.shape, other.dtype) == (self.shape, self.dtype)
+
+    def __hash__(self):
+        return hash((self.shape, self.dtype.str))
+
+
+def _assumption(value):
+    """What specialised code may assume of a module-level value it reads, read only
+    through it: a number's type, an array's shape and dtype; None for anything else."""
+    if type(value) in (float, int):
+        return OfType(type(value))
+    if type(value) is np.ndarray:
+        return OfArray(value)
+    return None
 
 
 def _int_constant(v):
@@ -64,17 +102,25 @@ class Items:
         if isinstance(g, ir.Global) and g.home is not None and _int_constant(g.value):
             self.values[e.outs[0]] = g.value
             self.assumed[(id(g.home), g.path)] = (g.home, g.path, g.value)
+        elif isinstance(g, ir.Global) and g.home is not None and type(g.value) is np.ndarray:
+            self.set(e.outs[0], concrete(g.value.shape), "array")  # (`KE`: its shape, assumed)
+            self.assumed[(id(g.home), g.path)] = (g.home, g.path, OfArray(g.value))
 
     def attribute(self, e):
         """`CELL.leak`, a number held in an attribute of a module-level object (a method of
         a model the module made reads `self.leak`): a number in specialised code, which then
         holds while the attribute holds a number of that type (checked on each call, as a
-        module constant's value is; its value may change)."""
+        module constant's value is; its value may change). An array there (`MODEL.W`) has
+        its shape, assumed with its dtype."""
         g, name = e.args[0], e.prim[1]
         home = getattr(g.value, "__dict__", None) if isinstance(g, ir.Global) else None
-        if isinstance(home, dict) and type(home.get(name)) in (float, int):
+        assumed = _assumption(home.get(name)) if isinstance(home, dict) else None
+        if isinstance(assumed, OfType):
             self.set(e.outs[0], SCALAR, "scalar")
-            self.assumed[(id(home), name)] = (home, name, OfType(type(home[name])))
+        elif isinstance(assumed, OfArray):
+            self.set(e.outs[0], concrete(assumed.shape), "array")  # (`MODEL.W`: its shape, assumed)
+        if assumed is not None:
+            self.assumed[(id(home), name)] = (home, name, assumed)
 
     def known_facts(self, e, out, known):
         """What shapes known at compile time tell about `e` (specialised code)."""
