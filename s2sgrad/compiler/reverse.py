@@ -60,6 +60,7 @@ class Reverse(ControlFlowAdjoints, FunctionalWrites, RuleContext):
         # in a loop body: carried adjoints' names known to hold an array this sweep owns
         # (copied once before the loop), and those an in-place update relied on
         self.owned_names, self.owned_used = set(), set()
+        self.consuming = ()  # the results of the statements whose reverse is being written (nested)
         self.filename = graph.parsed.filename if graph.parsed else None
 
     # -- adjoint bookkeeping ----------------------------------------------------
@@ -135,6 +136,10 @@ class Reverse(ControlFlowAdjoints, FunctionalWrites, RuleContext):
                 out.append(assign(target, gast.BinOp(name(target), gast.Add(), name(current))))
             return
         scatter = isinstance(expr, tuple)
+        if current is None and self._held_by_another(v, target):
+            # (the buffer holds the adjoint of another value that is this array too, `u` of
+            # `u = x` handed through a loop unchanged beside x: add to it, F70)
+            current = target
         if current is None:
             if scatter:
                 self.write(v, target, self.zeros(v), out)
@@ -156,6 +161,17 @@ class Reverse(ControlFlowAdjoints, FunctionalWrites, RuleContext):
             out.append(assign(target, gast.BinOp(name(target), gast.Add(), expr)))
         else:
             out.append(gast.AugAssign(name(target, True), gast.Add(), expr))
+
+    def _held_by_another(self, v, target):
+        """Does the buffer `target` hold the live adjoint of another version of v's array
+        (a loop's result that hands it on unchanged: `u = x`, then `u = u` in the loop),
+        other than the results of the statements whose reverse this is, or is inside
+        (their adjoint is being handed on)?"""
+        group = self.inplace.versions.find(v)
+        return any(
+            spelled == target and w is not v and w not in self.consuming and self.inplace.versions.find(w) is group
+            for w, spelled in self.state.items()
+        )
 
     def add_at(self, target, g, index, index_value, basic):
         """`dx[index] += g`, or np.add.at when the index may repeat entries."""
@@ -286,12 +302,17 @@ class Reverse(ControlFlowAdjoints, FunctionalWrites, RuleContext):
         last_line = None
         for stmt in reversed(block):
             progress.at(stmt.loc)
+            # (a loop's carried and initial values share its buffers by design while its
+            # passes are reversed: not another value's adjoint to add to)
+            around = list(stmt.carried) + [i for i in stmt.inits if isinstance(i, ir.Var)] if ir.is_loop(stmt) else []
+            outer, self.consuming = self.consuming, self.consuming + tuple(stmt.outs) + tuple(around)
             if isinstance(stmt, ir.Eqn):
                 code = self.eqn(stmt)
             elif isinstance(stmt, ir.If):
                 forward_of[stmt], code = self.branch(stmt, in_loop)
             else:
                 forward_of[stmt], code = self.loop(stmt)
+            self.consuming = outer
             for o in stmt.outs:
                 # (its adjoint is complete and used: a name that still held it must not
                 # be moved into later, where it could overwrite a live adjoint)

@@ -5258,4 +5258,125 @@ def f(y, w):
         "open": None,
         # (F69's neighbour: a list's item written in a loop, tanh's adjoint reads the array)
     },
+    {
+        "id": "wrong-F70-a-loop-hands-an-array-written-in-place-on-unchanged",
+        "source": """\
+import math
+
+import numpy as np
+import scipy.special
+import scipy.stats
+
+X07 = -1.0404
+NSTEPS9 = 1
+
+
+class Model:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def forward(self, v):
+        return np.tanh(self.scale * v) + 0.1 * v
+
+    def energy(self, v, k=0.5):
+        return k * np.sum(self.forward(v) ** 2)
+
+
+MODEL = Model(0.49)
+
+def step_0(p0):
+    v1 = np.copysign(np.array([-0.413, 0.398, -1.142, -0.0901]), np.var(np.array([[-0.956, 0.6992, 1.0048], [-0.2071, -0.8998, -0.7291], [-0.0185, 0.0294, -0.6061], [-0.1345, 0.7677, -0.8686]]), axis=1))
+    for i2 in range(1, 2):
+        c3 = v1.copy()
+        v1 = np.tanh(v1)
+    h4 = np.var(np.array([[-0.8934, 0.1228, 1.1926], [-0.352, -0.9724, -0.6183], [-0.3058, 0.1348, -0.7866], [-0.2096, 1.0578, -0.703]]), axis=1)
+    return np.linspace(0.0, p0, 3)
+
+
+def rhs_1(p0, p1, p2):
+    o5 = step_0(p0=(X07 if (np.add(X07, X07) / (2.0 + np.cos(X07))) > 0.58 else X07))
+    v6 = np.float_power(1.0 + MODEL.forward((p2 * p2)) ** 2, 0.5)
+    p2 = np.clip(np.convolve(o5, np.array([0.25, 0.5, 0.25]), mode='same'), -1.0, 1.0 + (np.concatenate([p2[:, 1:], p2[:, :1]], axis=1) - v6) ** 2)
+    return np.vstack([p0[1:], p0[:1]]), np.stack([p1] * 4)
+
+
+def rhs_2(p0, p1, p2):
+    c7 = p1.copy()
+    d8 = {"a": np.full(3, p2), "b": X07}
+    return ((np.log10(2.0 + np.sin(np.add(d8["b"], X07))) > 0.73 and np.fmin(d8["b"], d8["b"]) < 0.58) and np.hypot(X07, p2) or scipy.special.logsumexp(d8["a"]))
+
+
+def f(x):
+    g9 = lambda u: np.abs(u) + X07 * u
+    t10, t11 = 0.42, X07
+    x[-1] *= np.copysign(np.amin(np.array([[0.4819, 1.0927, -0.0557], [0.6044, 0.1831, -1.1769], [0.356, 0.4942, -0.6286], [0.2546, 0.25, -0.2921]])), (-0.57))
+    u12 = x
+    d13 = {"a": scipy.special.erfc(np.arccosh(1.5 + np.array([0.9528, 0.5249, 0.2091]) ** 2)), "b": (np.hypot(t10, X07) if np.cbrt(2.0 + np.hypot(t10, t11)) < 0.14 else MODEL.energy(np.array([[-0.1715, -0.8668, -1.1697], [0.9357, -0.3553, -0.0989], [0.2571, 0.2786, 1.0832], [0.0436, 1.1493, -0.1087]]), k=X07))}
+    it14 = 0
+    while it14 < 2 and d13["b"] > -0.47:
+        it14 += 1
+        t10 = (scipy.special.logsumexp(d13["a"]) / (2.0 + np.cos(math.erf(t10)))) + 0.5 * t10
+        v15 = np.var(np.array([[0.6219, 0.9075, 0.9053], [0.1173, 1.035, -0.6354], [1.1882, 0.1602, 0.2061], [-0.5391, -0.464, 0.3681]]).reshape(3, 4).T, axis=1)
+        u12 = u12
+    t10 = d13["b"]
+    for i16 in range(1, 3):
+        if g9(t11) > 0.1:
+            x = u12
+        else:
+            v17 = (np.cumsum(np.stack([d13["a"]] * 4), axis=1) / (2.0 + np.cos(np.subtract((x[:, None] * d13["a"]), np.power(1.0 + (u12[:, None] * d13["a"]) ** 2, 0.5 * np.tanh(d13["a"]))))))
+            o18 = step_0(p0=x[i16])
+            o19, o20 = rhs_1(v17, np.prod(1.2 + np.sin(v17), axis=0), p2=v17)
+        t11 = (np.tanh(X07) if t10 <= -0.75 else (d13["b"] if np.minimum(X07, d13["b"]) <= -0.3 else -0.3)) + 0.5 * t11
+        if X07 < 0.25:
+            return np.mean(u12 ** 2) + t11 + np.sum(x)
+        h21 = np.std(np.arctan2(np.stack([d13["a"]] * 4), 1.5 + d13["a"] ** 2), axis=0)
+    return np.sum(np.sin(x)) + t10 + np.sum(np.sin(u12))
+""",
+        "args": "(np.array([-0.8598, 0.5163, -1.191, -0.8198]),)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+        # (campaign seed 7701546, silently wrong on 1a7b04e and after: `x[-1] *= ...; u12 = x`, a
+        # while loop rebinding `u12 = u12`, then both x and u12 read: the two values are one array,
+        # their adjoints one buffer, and the second read's adjoint replaced the first's)
+    },
+    {
+        "id": "wrong-F70-minimal-while",
+        "source": """\
+import numpy as np
+
+def f(x, k):
+    x[1] *= 0.5
+    u = x
+    while k > 1.0:
+        u = u
+    return np.sum(np.sin(x)) + np.sum(np.sin(u))
+""",
+        "args": "(np.array([-0.86, 0.52, -1.19, -0.82]), -1.0)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+        # (F70 without the rest: half the gradient on 1a7b04e)
+    },
+    {
+        "id": "wrong-F70-neighbour-for-loop-local-copy",
+        "source": """\
+import numpy as np
+
+SCALE = 0.5
+
+def f(x, n):
+    y = x * 1.0
+    y[1] *= SCALE
+    u = y
+    for _ in range(n):
+        u = u
+    return np.sum(np.sin(y)) + np.sum(np.cos(u))
+""",
+        "args": "(np.array([-0.86, 0.52, -1.19, -0.82]), 2)",
+        "wrt": [0],
+        "expect": ("pass",),
+        "open": None,
+        # (F70 with a for loop and a local array: silently wrong on 1a7b04e)
+    },
 ]
