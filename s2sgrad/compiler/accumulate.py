@@ -21,6 +21,7 @@ that new array in place too, where every float is a float64 (its dtype then is).
 import gast
 
 from .. import runtime
+from .codegen import walk
 
 
 def accumulate_in_place(body, known, bindings, np_name, chains=()):
@@ -83,17 +84,17 @@ def _accumulation(stmt, ops=(gast.Add,)):
 
 
 def _accumulated(loop):
-    return sorted({t for node in gast.walk(loop) if (t := _accumulation(node)) is not None})
+    return sorted({t for node in walk(loop) if (t := _accumulation(node)) is not None})
 
 
 def _names(node):
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
+    return {n.id for n in walk(node) if isinstance(n, gast.Name)}
 
 
 def _only_accumulated(loop, target):
     """Every mention of `target` in `loop` is in one of its accumulations."""
-    seen = sum(1 for n in gast.walk(loop) if isinstance(n, gast.Name) and n.id == target)
-    sites = sum(1 for n in gast.walk(loop) if _accumulation(n) == target)
+    seen = sum(1 for n in walk(loop) if isinstance(n, gast.Name) and n.id == target)
+    sites = sum(1 for n in walk(loop) if _accumulation(n) == target)
     return seen == 2 * sites
 
 
@@ -121,7 +122,7 @@ def _makes_zeros(func, bindings, np_name):
 
 
 def _rewrite(loop, target):
-    for node in gast.walk(loop):
+    for node in walk(loop):
         for field in ("body", "orelse"):
             block = getattr(node, field, None)
             if not isinstance(block, list):

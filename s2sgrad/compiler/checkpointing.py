@@ -27,7 +27,7 @@ import gast
 
 from . import ir, loop_skeleton
 from .cleanup import inline_temporaries
-from .codegen import appended_to, assign, assign_many, call, free_names, name, stored_names
+from .codegen import appended_to, assign, assign_many, call, free_names, name, stored_names, walk
 from ..errors import S2SGradError
 from .. import runtime as rt
 from ..runtime.schedule import checkpoints
@@ -188,7 +188,7 @@ def _calls_as_written(eqn):
         return eqn.kind == "effect"
     return any(
         isinstance(n, gast.Call) and not (isinstance(n.func, gast.Name) and n.func.id.startswith(".rt."))
-        for n in gast.walk(eqn.payload)
+        for n in walk(eqn.payload)
     )
 
 
@@ -200,9 +200,7 @@ def _adjoints_through(rev, s, active, touched, rev_body):
     ys = {y for *_, y in active}
     outer = [names.adjoint(v) for v in sorted(touched, key=lambda v: v.id) if v not in ys]
     inner = {o for st in ir.walk(s.body) for o in st.outs} | set(s.carried)
-    rebound = {
-        n.id for st in rev_body for n in gast.walk(st) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
-    }
+    rebound = {n.id for st in rev_body for n in walk(st) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
     for v, spelled in list(names.adjoints.items()):
         if (
             spelled in rebound
@@ -280,7 +278,7 @@ def _events(stmts, loops):
 def _stores(node, loops):
     # (`del t`, which release_before writes once the code seems done with t, counts:
     # the steps may still read t)
-    for n in gast.walk(node):
+    for n in walk(node):
         if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del)):
             yield ("store", n.id, loops)
 
@@ -293,7 +291,7 @@ def values_only_steps(function, bindings):
     tape more. Runs on the finished function (the clean-ups have folded the body),
     before `freeze_late_rebinds`."""
     tape_only = {n for n, v in bindings.items() if v is rt.saved_part or v is rt.shape_of}
-    for node in list(gast.walk(function)):
+    for node in list(walk(function)):
         for field in ("body", "orelse"):
             block = getattr(node, field, None)
             if isinstance(block, list):
@@ -351,14 +349,14 @@ def _untaped(taped, target, tape_only):
     ):
         return None
     values = ret.value.elts[0]
-    live = {n.id for n in gast.walk(values) if isinstance(n, gast.Name)}
+    live = {n.id for n in walk(values) if isinstance(n, gast.Name)}
     body = _without_inner_tapes(copy.deepcopy(body), live)
     kept = []
     for stmt in reversed(body):
         if _taping(stmt, tape_only) and stmt.targets[0].id not in live:
             continue
         kept.append(stmt)
-        live |= {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+        live |= {n.id for n in walk(stmt) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
     pairs = [
         (t, v)
         for t, v in zip(target.elts, values.elts)
@@ -372,10 +370,10 @@ def _without_inner_tapes(body, live):
     """The body without the tapes of loops nested in it (`tape = []`, `tape.append(...)`):
     only the taped step's own tape entry reads them. `live`: the names the step hands on."""
     uses, filled = {}, set()
-    for node in gast.walk(gast.Module(body, [])):
+    for node in walk(gast.Module(body, [])):
         if isinstance(node, gast.Name):
             uses[node.id] = uses.get(node.id, 0) + 1
-    for node in gast.walk(gast.Module(body, [])):
+    for node in walk(gast.Module(body, [])):
         if _new_list(node):
             filled.add(node.targets[0].id)
     tapes = {n for n in filled - live if uses[n] == _count(body, n)}
@@ -411,7 +409,7 @@ def _count(body, list_name):
     """How often `list_name` is made empty or appended to in body (at any depth)."""
     return sum(
         1
-        for node in gast.walk(gast.Module(body, []))
+        for node in walk(gast.Module(body, []))
         if (_new_list(node) or appended_to(node)) and _target(node) == list_name
     )
 

@@ -25,6 +25,7 @@ import gast
 import numpy as np
 
 from . import ir
+from .codegen import walk
 
 _ARITHMETIC = (operator.add, operator.sub, operator.mul, operator.truediv, operator.neg, operator.pos)
 _MAKERS = (np.zeros, np.ones, np.empty)  # float64 without a dtype
@@ -117,7 +118,7 @@ def float_names(names, found):
 def update_in_place(body, floats):
     """Rewrite `x[s] = x[s] op e` as `x[s] op= e` (op one of + - * /) in `body` and the
     functions and loops in it, for x in `floats` (see the module's docstring)."""
-    for node in gast.walk(gast.Module(body, [])):
+    for node in walk(gast.Module(body, [])):
         for field in ("body", "orelse"):
             block = getattr(node, field, None)
             if isinstance(block, list):
@@ -147,4 +148,4 @@ def _updated(stmt, floats):
 def _plain_index(node):
     """Names, numbers and slices of them: an index that computes nothing with effects."""
     allowed = (gast.Name, gast.Constant, gast.Slice, gast.Tuple, gast.UnaryOp, gast.BinOp, gast.Load)
-    return all(isinstance(n, allowed) or isinstance(n, (gast.operator, gast.unaryop)) for n in gast.walk(node))
+    return all(isinstance(n, allowed) or isinstance(n, (gast.operator, gast.unaryop)) for n in walk(node))

@@ -18,7 +18,7 @@ import re
 
 import gast
 
-from .codegen import is_comment
+from .codegen import is_comment, walk
 
 _VERSION = re.compile(r"^(.+?)_(\d+)$")
 _SIMPLE_STMTS = (gast.Assign, gast.AugAssign, gast.Expr, gast.Return, gast.Delete, gast.Pass)
@@ -48,7 +48,7 @@ def coalesce_versions(func, versions):
     """Rename, in the gast FunctionDef `func`, the versions of a name (`versions`:
     `x_1` -> `x`, as `naming.Names` made them) to the name itself wherever that
     joins no two values alive at once."""
-    if any(isinstance(node, _UNSUPPORTED) for stmt in func.body for node in gast.walk(stmt)):
+    if any(isinstance(node, _UNSUPPORTED) for stmt in func.body for node in walk(stmt)):
         return
     params = [a.id for a in func.args.args]
     clash = _Interference()
@@ -66,7 +66,7 @@ def coalesce_versions(func, versions):
 
 def drop_self_copies(body):
     """Drop `u = u` from generated statements, and a `for` left with nothing to do."""
-    loaded = {n.id for st in body for n in gast.walk(st) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    loaded = {n.id for st in body for n in walk(st) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
     body[:] = _without_self_copies(body, loaded)
 
 
@@ -161,11 +161,11 @@ class _Unsupported(Exception):
 
 def _reads(node):
     """Names an expression reads (a store `u[i] = v` reads u and i; `a, b = ...` reads nothing)."""
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    return {n.id for n in walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
 
 def _stored(target):
-    return {n.id for n in gast.walk(target) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    return {n.id for n in walk(target) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
 def _targets(target, value):
@@ -187,9 +187,9 @@ def _families(func, params, versions):
     binds it), then its versions by number. A stem the function reads but never
     binds (a global, a builtin) cannot be bound here, so its family is left out."""
     bound = set(params) | {
-        n.id for n in gast.walk(func) if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del))
+        n.id for n in walk(func) if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del))
     }
-    present = {n.id for n in gast.walk(func) if isinstance(n, gast.Name)} | set(params)
+    present = {n.id for n in walk(func) if isinstance(n, gast.Name)} | set(params)
     families = {}
     for name_ in sorted(present & set(versions), key=_suffix):
         families.setdefault(versions[name_], []).append(name_)
@@ -229,7 +229,7 @@ def _merge(families, clash):
 
 
 def _rename(func, renames):
-    for node in gast.walk(func):
+    for node in walk(func):
         if isinstance(node, gast.Name) and node.id in renames:
             node.id = renames[node.id]
 
@@ -264,7 +264,7 @@ def _idle_loop(s, loaded):
     a range or a tape of generated code, has no effect of its own)."""
     if not (isinstance(s, gast.For) and not s.orelse and all(isinstance(b, gast.Pass) for b in s.body)):
         return False
-    return not any(isinstance(n, gast.Name) and n.id in loaded for n in gast.walk(s.target))
+    return not any(isinstance(n, gast.Name) and n.id in loaded for n in walk(s.target))
 
 
 def _without_self_items(s):

@@ -23,10 +23,11 @@ _ARITHMETIC = (gast.BinOp, gast.UnaryOp, gast.Name, gast.Constant)
 def reuse_computed(body):
     """The first rewrite, in place, in every statement list of `body`."""
     for stmts in _statement_lists(body):
+        facts = {}  # id of a statement -> its _Operands, made when first asked
         for k, st in enumerate(stmts):
             bound = _bound_expression(st)
             if bound is not None:
-                _replace_later(stmts[k + 1 :], *bound)
+                _replace_later(stmts, k + 1, facts, *bound)
 
 
 def merge_additions(body):
@@ -61,26 +62,62 @@ def _bound_expression(st):
 _CONTEXTS = (gast.expr_context, gast.operator, gast.unaryop)
 
 
-def _replace_later(stmts, target, expr):
-    """Replace operands equal to `expr` in the simple statements after its binding,
-    up to the first statement that changes `target` or a name `expr` reads."""
+def _replace_later(stmts, start, facts, target, expr):
+    """Replace operands equal to `expr` in the simple statements from `start` on, up to
+    the first statement that changes `target` or a name `expr` reads."""
     watched = _names(expr) | {target}
-    shape = gast.dump(expr)
-    for st in stmts:
-        if isinstance(st, (gast.Assign, gast.AugAssign, gast.Expr, gast.Return)):
-            _replace_operands(st, shape, target)
-        if _changed(st) & watched:
+    key = _key(expr, {})
+    for j in range(start, len(stmts)):
+        st = stmts[j]
+        found = facts.get(id(st))
+        if found is None:
+            found = facts[id(st)] = _Operands(st)
+        if key in found.slots:
+            for parent, field in found.slots[key]:
+                setattr(parent, field, gast.Name(target, gast.Load(), None, None))
+            facts[id(st)] = _Operands(st)  # (its operands changed)
+        if found.changed & watched:
             return
 
 
-def _replace_operands(node, shape, target):
-    for sub in walk(node):
-        if isinstance(sub, gast.BinOp):
-            for field in ("left", "right"):
-                if gast.dump(getattr(sub, field)) == shape:
-                    setattr(sub, field, gast.Name(target, gast.Load(), None, None))
-        elif isinstance(sub, gast.UnaryOp) and gast.dump(sub.operand) == shape:
-            sub.operand = gast.Name(target, gast.Load(), None, None)
+class _Operands:
+    """What `_replace_later` asks of a statement, found in one walk: the operands of its
+    arithmetic that are arithmetic themselves, by their `_key` (a simple statement's
+    only: assignments, expressions, returns), and the names it may change."""
+
+    def __init__(self, st):
+        self.changed = _changed(st)
+        self.slots = {}
+        if not isinstance(st, (gast.Assign, gast.AugAssign, gast.Expr, gast.Return)):
+            return
+        memo = {}
+        for node in walk(st):
+            fields = ("left", "right") if isinstance(node, gast.BinOp) else ("operand",)
+            if isinstance(node, (gast.BinOp, gast.UnaryOp)):
+                for field in fields:
+                    child = getattr(node, field)
+                    if isinstance(child, gast.BinOp):
+                        self.slots.setdefault(_key(child, memo), []).append((node, field))
+
+
+def _key(node, memo):
+    """A hashable spelling of arithmetic on names and numbers: equal keys, equal
+    expressions (a number by its repr, so that -0.0 is not 0.0 and 1 is not 1.0)."""
+    found = memo.get(id(node))
+    if found is None:
+        kind = type(node)
+        if kind is gast.Name:
+            found = ("name", node.id)
+        elif kind is gast.Constant:
+            found = ("number", type(node.value), repr(node.value))
+        elif kind is gast.BinOp:
+            found = ("binop", type(node.op), _key(node.left, memo), _key(node.right, memo))
+        elif kind is gast.UnaryOp:
+            found = ("unop", type(node.op), _key(node.operand, memo))
+        else:
+            found = ("other", id(node))  # (never equal to arithmetic's)
+        memo[id(node)] = found
+    return found
 
 
 def _merge_additions(stmts):

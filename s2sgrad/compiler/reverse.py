@@ -14,7 +14,7 @@ import gast
 import numpy as np
 
 from . import ir, leaves, progress, specialise
-from .codegen import assign, call, comment, name
+from .codegen import assign, call, comment, name, walk
 from .context import missing_rule_hint, RuleContext
 from .functional import FunctionalWrites
 from .reverse_control import ControlFlowAdjoints, Held
@@ -181,7 +181,7 @@ class Reverse(ControlFlowAdjoints, FunctionalWrites, RuleContext):
 
     def basic_index(self, eqn):
         template = eqn.payload
-        if any(isinstance(n, (gast.List, gast.Call)) for n in gast.walk(template)):
+        if any(isinstance(n, (gast.List, gast.Call)) for n in walk(template)):
             return False
         return all(
             a in self.scalars or (isinstance(a, ir.Const) and isinstance(a.value, int))
@@ -447,7 +447,7 @@ class Reverse(ControlFlowAdjoints, FunctionalWrites, RuleContext):
 
     def mark_reads(self, parts, atoms):
         """Add to `value_reads` the atoms whose names the adjoint parts read."""
-        read = {n.id for _, p in parts for n in gast.walk(to_node(p)) if isinstance(n, gast.Name)}
+        read = {n.id for _, p in parts for n in walk(to_node(p)) if isinstance(n, gast.Name)}
         self.value_reads.update(a for a in atoms if isinstance(a, ir.Var) and self.names.var(a) in read)
 
     def known_shapes(self, eqn):

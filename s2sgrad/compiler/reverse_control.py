@@ -11,7 +11,7 @@ loop's code is made by `checkpointing.loop_code`.
 import gast
 
 from . import checkpointing, ir, loop_skeleton, sum_loops
-from .codegen import assign, assign_many, call, free_names, name, stored_names
+from .codegen import assign, assign_many, call, free_names, name, stored_names, walk
 from ..rules.sym import Sym, rt
 
 
@@ -28,13 +28,13 @@ def shape_only(names, stmts, bindings):
     }
     # rules may put one Sym's node in several places: count occurrences, not nodes
     marked = {}
-    for node in (n for st in stmts for n in gast.walk(st)):
+    for node in (n for st in stmts for n in walk(st)):
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id in helpers:
             pos = _SHAPE_ARGS[helpers[node.func.id]]
             if pos < len(node.args) and isinstance(node.args[pos], gast.Name):
                 marked[id(node.args[pos])] = marked.get(id(node.args[pos]), 0) + 1
     loads = {}
-    for node in (n for st in stmts for n in gast.walk(st)):
+    for node in (n for st in stmts for n in walk(st)):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and node.id in names:
             loads.setdefault(node.id, {}).setdefault(id(node), [0])[0] += 1
     return {n for n, seen in loads.items() if all(marked.get(i, 0) == count[0] for i, count in seen.items())}

@@ -14,6 +14,7 @@ import gast
 import numpy as np
 
 from . import concrete
+from .codegen import walk
 from ..rules.sym import Sym, to_node
 
 
@@ -245,7 +246,7 @@ def _seed(stmt, rewrite):
     axis or more."""
     if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name)):
         return None
-    broadcasts = [b for n in gast.walk(stmt.value) if (b := broadcast_of(n, rewrite.np_name)) is not None]
+    broadcasts = [b for n in walk(stmt.value) if (b := broadcast_of(n, rewrite.np_name)) is not None]
     if not broadcasts or not broadcasts[0][1]:
         return None
     shape = broadcasts[0][1]
@@ -349,7 +350,7 @@ def fold_seed_products(body, bindings):
     where every float is a float64 (the broadcast array was float64; a Python float
     keeps a float32 e in float32). True if it folded one."""
     alike, folded = _Alike(body, bindings), False
-    for node in [n for stmt in body for n in gast.walk(stmt)]:
+    for node in [n for stmt in body for n in walk(stmt)]:
         if not (isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult)):
             continue
         for side, other in (("left", node.right), ("right", node.left)):
@@ -375,7 +376,7 @@ class _Alike:
         self.bindings = bindings
         stores = {}
         for stmt in body:
-            for n in gast.walk(stmt):
+            for n in walk(stmt):
                 if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load):
                     stores[n.id] = stores.get(n.id, 0) + 1
                 elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):

@@ -294,17 +294,21 @@ PROBLEMS = {
 
 
 def fresh_copy(f):
-    """A new function object with ``f``'s code.
+    """A new function object with ``f``'s code, and s2sgrad's derivative cache emptied.
 
-    s2sgrad caches derivatives on ``(function object, wrt, variant, argument
-    kinds)`` (``s2sgrad/api.py``), so a new function object misses the cache
-    and is transformed and compiled again from its source.
+    s2sgrad caches derivatives by the function's code object (``api._code_key``: a
+    function made afresh from the same source shares its derivative), so a new
+    function object alone would find the old derivative; the cache is cleared so that
+    the next derivative of the copy is transformed and compiled again from its source.
     """
     import types
+
+    from s2sgrad import api
 
     g = types.FunctionType(f.__code__, f.__globals__, f.__name__, f.__defaults__, f.__closure__)
     g.__qualname__ = f.__qualname__
     g.__module__ = f.__module__
+    api._cache.clear()
     return g
 
 
